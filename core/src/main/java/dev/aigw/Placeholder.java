@@ -1,0 +1,1 @@
+package dev.aigw; final class Placeholder {}

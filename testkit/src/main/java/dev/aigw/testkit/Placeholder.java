@@ -1,0 +1,1 @@
+package dev.aigw.testkit; final class Placeholder {}
