@@ -1,0 +1,38 @@
+package dev.aigw.internal;
+
+import java.util.Collections;
+import java.util.LinkedHashMap;
+import java.util.Map;
+
+/**
+ * Fields pulled out of a Replicate prediction/training/file JSON body by {@link JsonSniffer}.
+ *
+ * <p>Any component may be {@code null} (not present, not a string, or not yet seen). {@code metrics}
+ * is never {@code null}; it is an unmodifiable map in document order (empty if none were found).
+ *
+ * @param id      root {@code id} (string values only)
+ * @param status  root {@code status} (string values only; e.g. a problem+json numeric status is ignored)
+ * @param model   root {@code model} (string values only)
+ * @param version root {@code version} (string values only)
+ * @param error   root {@code error} if it is a string; {@code null} for JSON null, objects and arrays
+ * @param metrics numeric members of the root {@code metrics} object
+ */
+public record Sniffed(String id, String status, String model, String version, String error,
+                      Map<String, Double> metrics) {
+
+    /** Nothing found. */
+    public static final Sniffed EMPTY = new Sniffed(null, null, null, null, null, Map.of());
+
+    public Sniffed {
+        // Defensive, order-preserving, unmodifiable copy; null means "none".
+        metrics = metrics == null || metrics.isEmpty()
+                ? Map.of()
+                : Collections.unmodifiableMap(new LinkedHashMap<>(metrics));
+    }
+
+    /** True if no field at all was found. */
+    public boolean isEmpty() {
+        return id == null && status == null && model == null && version == null && error == null
+                && metrics.isEmpty();
+    }
+}
