@@ -499,9 +499,10 @@ public final class JsonSniffer {
     private void numChar(byte b) {
         if (valueRole == R_METRIC) {
             if (numLen < NUM_CHARS) {
-                num[numLen] = (char) b;
+                num[numLen++] = (char) b;
+            } else {
+                numLen = NUM_CHARS + 1; // overflow: value dropped (no counter wrap on huge numbers)
             }
-            numLen++; // > NUM_CHARS means overflow: value dropped
         }
     }
 

@@ -239,6 +239,13 @@ class JsonSnifferTest {
     }
 
     @Test
+    void overlongMetricNumberIsDroppedNotFatal() {
+        Sniffed r = sniff("{\"metrics\":{\"big\":" + "1".repeat(100) + ",\"ok\":2},\"id\":\"a\"}");
+        assertThat(r.metrics()).containsExactly(Map.entry("ok", 2.0));
+        assertThat(r.id()).isEqualTo("a");
+    }
+
+    @Test
     void metricsAreCapped() {
         StringBuilder sb = new StringBuilder("{\"metrics\":{");
         for (int i = 0; i < 100; i++) {
@@ -297,7 +304,8 @@ class JsonSnifferTest {
         heap.put(doc).flip();
         ByteBuffer direct = ByteBuffer.allocateDirect(doc.length);
         direct.put(doc).flip();
-        for (ByteBuffer buf : List.of(heap, direct)) {
+        ByteBuffer readOnly = ByteBuffer.wrap(doc.clone()).asReadOnlyBuffer(); // no accessible array
+        for (ByteBuffer buf : List.of(heap, direct, readOnly)) {
             JsonSniffer s = new JsonSniffer();
             int half = doc.length / 2;
             buf.limit(half);
