@@ -1,0 +1,268 @@
+package dev.aigw;
+
+import dev.aigw.internal.GatewayHeaders;
+import dev.aigw.internal.JsonSniffer;
+import dev.aigw.internal.Sniffed;
+
+import java.net.URI;
+import java.nio.ByteBuffer;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.Collections;
+import java.util.Map;
+import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.function.Function;
+
+/**
+ * One provider call in flight. An adapter sends the request to {@link #target()} with
+ * {@link #gatewayHeaders()} added, then reports what it sees: request body bytes as they pass,
+ * the response head, response body bytes as they pass, and how it ended. The exchange emits
+ * exactly one {@link ExchangeRecord}, on the first of {@link #complete()}, {@link #fail} or
+ * {@link #cancel}; later reports are ignored.
+ *
+ * <p>Bodies are never held: bytes are counted and fed to a streaming sniffer that keeps a few
+ * root fields ({@code id}, {@code status}, {@code model}, ...) of JSON bodies and nothing else.
+ * Report request bytes from one thread at a time and response bytes from one thread at a time.
+ */
+public final class Exchange {
+    private final Gateway gateway;
+    private final Route route;
+    private final String method;
+    private final CallOptions options;
+    private final Map<String, String> headers;
+    private final Instant startedAt = Instant.now();
+    private final long startNanos = System.nanoTime();
+    private final AtomicBoolean finished = new AtomicBoolean();
+
+    private final JsonSniffer requestSniffer = new JsonSniffer();
+    private volatile JsonSniffer responseSniffer;
+    private volatile boolean direct;
+    private volatile long bytesSent;
+    private volatile long bytesReceived;
+    private volatile int status;
+    private volatile long headersNanos = -1;
+    private volatile String logId;
+    private volatile String cacheStatus;
+    private volatile String responseEventId;
+
+    Exchange(Gateway gateway, Route route, String method, CallOptions options, Map<String, String> headers) {
+        this.gateway = gateway;
+        this.route = route;
+        this.method = method;
+        this.options = options;
+        this.headers = Collections.unmodifiableMap(headers);
+    }
+
+    /** Where the request goes: the gateway URI, or the original after {@link #fallBackToDirect()}. */
+    public URI target() {
+        return direct ? route.original() : route.target();
+    }
+
+    public Route route() {
+        return route;
+    }
+
+    public String method() {
+        return method;
+    }
+
+    /** The options this call carries (per call over context over defaults, plus provider policy). */
+    public CallOptions options() {
+        return options;
+    }
+
+    /**
+     * Headers to add to the request: {@code cf-aig-authorization} and the {@code cf-aig-*}
+     * options. Empty after {@link #fallBackToDirect()}. Contains a secret: never log it.
+     */
+    public Map<String, String> gatewayHeaders() {
+        return direct ? Map.of() : headers;
+    }
+
+    /** Whether the call goes through the gateway (false after a fallback). */
+    public boolean viaGateway() {
+        return !direct;
+    }
+
+    /**
+     * Switches this call to the provider itself, when {@code aigw.fallback} is on. Call it only
+     * when the gateway provably never received the request (connection refused, DNS failure), then
+     * send the request again to {@link #target()} without the gateway headers.
+     *
+     * @return true when the caller should retry directly; false when fallback is off or already used
+     */
+    public boolean fallBackToDirect() {
+        if (!gateway.fallback() || direct || finished.get()) {
+            return false;
+        }
+        direct = true;
+        return true;
+    }
+
+    /** Request body bytes that passed to the network. */
+    public void requestBody(byte[] b, int off, int len) {
+        if (len <= 0) {
+            return;
+        }
+        bytesSent += len;
+        if (!requestSniffer.done()) {
+            requestSniffer.feed(b, off, len);
+        }
+    }
+
+    /** Request body bytes in {@code buf}'s remaining range; the buffer's position is not changed. */
+    public void requestBody(ByteBuffer buf) {
+        int len = buf.remaining();
+        if (len <= 0) {
+            return;
+        }
+        bytesSent += len;
+        if (!requestSniffer.done()) {
+            requestSniffer.feed(buf);
+        }
+    }
+
+    /**
+     * The response head arrived.
+     *
+     * @param header looks up a response header by name, case-insensitively (first value)
+     */
+    public void responseHead(int status, Function<String, String> header) {
+        if (headersNanos >= 0 || finished.get()) {
+            return;
+        }
+        this.status = status;
+        this.logId = header.apply(GatewayHeaders.LOG_ID);
+        this.cacheStatus = header.apply(GatewayHeaders.CACHE_STATUS);
+        this.responseEventId = header.apply(GatewayHeaders.EVENT_ID);
+        String type = header.apply("Content-Type");
+        if (type != null && type.toLowerCase(java.util.Locale.ROOT).contains("json")) {
+            responseSniffer = new JsonSniffer(); // event streams and binaries are never parsed
+        }
+        this.headersNanos = System.nanoTime();
+    }
+
+    /** Response body bytes that passed to the caller. */
+    public void responseBody(byte[] b, int off, int len) {
+        if (len <= 0) {
+            return;
+        }
+        bytesReceived += len;
+        JsonSniffer s = responseSniffer;
+        if (s != null && !s.done()) {
+            s.feed(b, off, len);
+        }
+    }
+
+    /** Response body bytes in {@code buf}'s remaining range; the buffer's position is not changed. */
+    public void responseBody(ByteBuffer buf) {
+        int len = buf.remaining();
+        if (len <= 0) {
+            return;
+        }
+        bytesReceived += len;
+        JsonSniffer s = responseSniffer;
+        if (s != null && !s.done()) {
+            s.feed(buf);
+        }
+    }
+
+    /** The call ended normally: the response body was read to its end or closed, or there was none. */
+    public void complete() {
+        int s = status;
+        finish(s == 0 ? ExchangeRecord.Outcome.FAILURE : s >= 400 ? ExchangeRecord.Outcome.HTTP_ERROR
+                : ExchangeRecord.Outcome.SUCCESS, s == 0 ? "no response" : null);
+    }
+
+    /** The call failed in transport (before or after the response head). */
+    public void fail(Throwable error) {
+        finish(ExchangeRecord.Outcome.FAILURE, describe(error));
+    }
+
+    /** The caller went away or cancelled before the call finished. */
+    public void cancel(String reason) {
+        finish(ExchangeRecord.Outcome.CANCELLED, reason);
+    }
+
+    /** Whether a record was already emitted. */
+    public boolean isFinished() {
+        return finished.get();
+    }
+
+    private void finish(ExchangeRecord.Outcome outcome, String error) {
+        if (!finished.compareAndSet(false, true)) {
+            return;
+        }
+        long end = System.nanoTime();
+        requestSniffer.finish();
+        JsonSniffer rs = responseSniffer;
+        Sniffed response = Sniffed.EMPTY;
+        if (rs != null) {
+            rs.finish();
+            response = rs.result();
+        }
+        Sniffed request = requestSniffer.result();
+        long h = headersNanos;
+        ExchangeRecord r = new ExchangeRecord(
+                startedAt,
+                method,
+                gateway.redactor().url(route.original()),
+                direct ? null : gateway.redactor().url(route.target()),
+                route.provider().slug(),
+                direct ? ExchangeRecord.Via.DIRECT : ExchangeRecord.Via.GATEWAY,
+                model(response, request),
+                gateway.redactor().text(response.id()),
+                response.status(),
+                status,
+                logId,
+                cacheStatus,
+                responseEventId != null ? responseEventId : options.eventId(),
+                direct ? Map.of() : options.metadata(),
+                direct ? java.util.List.of() : options.metadataDropped(),
+                bytesSent,
+                bytesReceived,
+                h < 0 ? null : Duration.ofNanos(h - startNanos),
+                Duration.ofNanos(end - startNanos),
+                response.metrics(),
+                outcome,
+                error == null ? null : gateway.redactor().text(error));
+        gateway.emit(r);
+    }
+
+    /** The model: from the response, else the request path, else an {@code owner/name[:version]} request field. */
+    private String model(Sniffed response, Sniffed request) {
+        if (response.model() != null) {
+            return response.model();
+        }
+        String rest = route.rest();
+        if (rest.startsWith("/models/")) {
+            String[] seg = rest.split("/", 5);
+            if (seg.length >= 4 && !seg[2].isEmpty() && !seg[3].isEmpty()) {
+                return seg[2] + "/" + seg[3];
+            }
+        }
+        String v = request.version();
+        if (v == null) {
+            v = request.model();
+        }
+        if (v != null && v.indexOf('/') > 0) {
+            int colon = v.indexOf(':');
+            return colon > 0 ? v.substring(0, colon) : v;
+        }
+        return null;
+    }
+
+    private static String describe(Throwable t) {
+        if (t == null) {
+            return "failed";
+        }
+        String m = t.getMessage();
+        String s = t.getClass().getName() + (m == null ? "" : ": " + m);
+        Throwable c = t.getCause();
+        if (c != null && c != t) {
+            String cm = c.getMessage();
+            s += " (caused by " + c.getClass().getName() + (cm == null ? "" : ": " + cm) + ")";
+        }
+        return s.length() > 500 ? s.substring(0, 500) + "…" : s;
+    }
+}

@@ -1,1 +1,0 @@
-package dev.aigw; final class Placeholder {}

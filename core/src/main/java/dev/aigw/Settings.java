@@ -1,0 +1,136 @@
+package dev.aigw;
+
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import java.util.Objects;
+import java.util.Set;
+import java.util.function.Function;
+
+/**
+ * Where aigw's settings come from: key/value sources consulted in order, then system properties,
+ * then the environment. Keys are {@code aigw.<name>}; the environment variable for a key is
+ * {@code AIGW_<NAME>} (upper case, {@code .} and {@code -} become {@code _}), with a few
+ * conventional fallbacks ({@code CLOUDFLARE_ACCOUNT_ID}, {@code CF_AIG_TOKEN},
+ * {@code REPLICATE_API_TOKEN}, {@code REPLICATE_WEBHOOK_SECRET}).
+ *
+ * <p>Adapters pass their own source first (servlet init-params, JAX-RS client properties), so
+ * it outranks system properties, which outrank the environment. Values set in code on
+ * {@link Gateway.Builder} outrank them all.
+ */
+public final class Settings {
+
+    /** Environment names tried after {@code AIGW_<NAME>}, for keys with a well-known variable. */
+    private static final Map<String, List<String>> ENV_FALLBACKS = Map.of(
+            "aigw.account-id", List.of("CLOUDFLARE_ACCOUNT_ID"),
+            "aigw.token", List.of("CF_AIG_TOKEN"),
+            "aigw.proxy.replicate-token", List.of("REPLICATE_API_TOKEN"),
+            "aigw.webhook.secret", List.of("REPLICATE_WEBHOOK_SECRET"));
+
+    /** Keys whose values are never shown in full, in messages or logs. */
+    static final Set<String> SECRET_KEYS = Set.of("aigw.token", "aigw.proxy.replicate-token", "aigw.webhook.secret");
+
+    private final List<Function<String, String>> sources;
+    private final List<String> sourceNames;
+    private final Function<String, String> systemProperties;
+    private final Function<String, String> environment;
+
+    private Settings(List<Function<String, String>> sources, List<String> sourceNames,
+                     Function<String, String> systemProperties, Function<String, String> environment) {
+        this.sources = sources;
+        this.sourceNames = sourceNames;
+        this.systemProperties = systemProperties;
+        this.environment = environment;
+    }
+
+    /** System properties, then the environment. */
+    public static Settings system() {
+        return new Settings(List.of(), List.of(), System::getProperty, System::getenv);
+    }
+
+    /** Only the given source: no system properties, no environment (useful in tests). */
+    public static Settings of(Map<String, String> values) {
+        Map<String, String> copy = Map.copyOf(values);
+        return new Settings(List.of(copy::get), List.of("settings"), k -> null, k -> null);
+    }
+
+    /**
+     * These settings with {@code source} consulted first. {@code name} says in error messages
+     * where a bad value came from ("init-param", "client property").
+     */
+    public Settings withSource(String name, Function<String, String> source) {
+        Objects.requireNonNull(source, "source");
+        List<Function<String, String>> s = new ArrayList<>(sources.size() + 1);
+        List<String> n = new ArrayList<>(sources.size() + 1);
+        s.add(source);
+        n.add(Objects.requireNonNull(name, "name"));
+        s.addAll(sources);
+        n.addAll(sourceNames);
+        return new Settings(List.copyOf(s), List.copyOf(n), systemProperties, environment);
+    }
+
+    /** These settings with a different environment (tests, or an app with its own env map). */
+    public Settings withEnvironment(Map<String, String> env) {
+        Map<String, String> copy = Map.copyOf(env);
+        return new Settings(sources, sourceNames, systemProperties, copy::get);
+    }
+
+    /** The value for {@code key}, trimmed; {@code null} when unset or blank everywhere. */
+    public String get(String key) {
+        Value v = lookup(key);
+        return v == null ? null : v.value;
+    }
+
+    /** The value and where it came from, or {@code null}. */
+    Value lookup(String key) {
+        for (int i = 0; i < sources.size(); i++) {
+            String v = trim(sources.get(i).apply(key));
+            if (v != null) {
+                return new Value(key, v, sourceNames.get(i));
+            }
+        }
+        String v = trim(systemProperties.apply(key));
+        if (v != null) {
+            return new Value(key, v, "system property");
+        }
+        String env = environmentName(key);
+        v = trim(environment.apply(env));
+        if (v != null) {
+            return new Value(key, v, "environment " + env);
+        }
+        for (String fallback : ENV_FALLBACKS.getOrDefault(key, List.of())) {
+            v = trim(environment.apply(fallback));
+            if (v != null) {
+                return new Value(key, v, "environment " + fallback);
+            }
+        }
+        return null;
+    }
+
+    /** {@code aigw.cache-ttl} becomes {@code AIGW_CACHE_TTL}. */
+    public static String environmentName(String key) {
+        return key.toUpperCase(Locale.ROOT).replace('.', '_').replace('-', '_');
+    }
+
+    private static String trim(String s) {
+        if (s == null) {
+            return null;
+        }
+        String t = s.strip();
+        return t.isEmpty() ? null : t;
+    }
+
+    /** A found value with its origin, for error messages. */
+    record Value(String key, String value, String origin) {
+        /** The value as it may be shown: secrets masked. */
+        String shown() {
+            return SECRET_KEYS.contains(key) ? mask(value) : value;
+        }
+    }
+
+    /** Masks a secret so that a message can say that and roughly what was set, never the value. */
+    static String mask(String secret) {
+        return "****(" + secret.length() + " chars)";
+    }
+}

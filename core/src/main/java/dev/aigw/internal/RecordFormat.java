@@ -1,0 +1,106 @@
+package dev.aigw.internal;
+
+import dev.aigw.ExchangeRecord;
+
+import java.time.Duration;
+import java.util.Map;
+
+/** The built-in renderings of a record: a readable summary line and a JSON object. */
+public final class RecordFormat {
+    private RecordFormat() {
+    }
+
+    /**
+     * {@code aigw replicate POST https://api.replicate.com/v1/predictions -> 201 via gateway in 412 ms
+     * (headers 400 ms) model=acme/echo id=abc status=starting cache=MISS log=01J… meta={"user":"u1"}}
+     */
+    public static String summary(ExchangeRecord r) {
+        StringBuilder sb = new StringBuilder(200).append("aigw ").append(r.provider()).append(' ')
+                .append(r.method()).append(' ').append(r.url()).append(" -> ");
+        if (r.httpStatus() > 0) {
+            sb.append(r.httpStatus());
+        } else {
+            sb.append("no response");
+        }
+        sb.append(' ').append(r.outcome().name().toLowerCase(java.util.Locale.ROOT))
+                .append(" via ").append(r.via().name().toLowerCase(java.util.Locale.ROOT))
+                .append(" in ").append(ms(r.totalTime())).append(" ms");
+        if (r.timeToHeaders() != null) {
+            sb.append(" (headers ").append(ms(r.timeToHeaders())).append(" ms)");
+        }
+        kv(sb, "model", r.model());
+        kv(sb, "id", r.predictionId());
+        kv(sb, "status", r.predictionStatus());
+        kv(sb, "cache", r.cacheStatus());
+        kv(sb, "log", r.gatewayLogId());
+        kv(sb, "event", r.eventId());
+        if (!r.metadata().isEmpty()) {
+            sb.append(" meta=").append(GatewayHeaders.metadataJson(r.metadata()));
+        }
+        if (!r.metadataDropped().isEmpty()) {
+            sb.append(" meta-dropped=").append(r.metadataDropped());
+        }
+        sb.append(" sent=").append(r.bytesSent()).append("B received=").append(r.bytesReceived()).append('B');
+        if (r.error() != null) {
+            sb.append(" error=\"").append(r.error()).append('"');
+        }
+        return sb.toString();
+    }
+
+    /** The record as one JSON object (ASCII, no line breaks). */
+    public static String json(ExchangeRecord r) {
+        StringBuilder sb = new StringBuilder(400).append('{');
+        boolean f = true;
+        f = Json.field(sb, f, "started_at", r.startedAt().toString());
+        f = Json.field(sb, f, "method", r.method());
+        f = Json.field(sb, f, "url", r.url());
+        f = Json.field(sb, f, "routed_url", r.routedUrl());
+        f = Json.field(sb, f, "provider", r.provider());
+        f = Json.field(sb, f, "via", r.via().name().toLowerCase(java.util.Locale.ROOT));
+        f = Json.field(sb, f, "model", r.model());
+        f = Json.field(sb, f, "prediction_id", r.predictionId());
+        f = Json.field(sb, f, "prediction_status", r.predictionStatus());
+        f = Json.field(sb, f, "http_status", r.httpStatus() > 0 ? r.httpStatus() : null);
+        f = Json.field(sb, f, "gateway_log_id", r.gatewayLogId());
+        f = Json.field(sb, f, "cache_status", r.cacheStatus());
+        f = Json.field(sb, f, "event_id", r.eventId());
+        if (!r.metadata().isEmpty()) {
+            sb.append(",\"metadata\":").append(GatewayHeaders.metadataJson(r.metadata()));
+        }
+        if (!r.metadataDropped().isEmpty()) {
+            sb.append(",\"metadata_dropped\":[");
+            for (int i = 0; i < r.metadataDropped().size(); i++) {
+                if (i > 0) {
+                    sb.append(',');
+                }
+                Json.string(sb, r.metadataDropped().get(i));
+            }
+            sb.append(']');
+        }
+        f = Json.field(sb, f, "bytes_sent", r.bytesSent());
+        f = Json.field(sb, f, "bytes_received", r.bytesReceived());
+        f = Json.field(sb, f, "time_to_headers_ms", r.timeToHeaders() == null ? null : ms(r.timeToHeaders()));
+        f = Json.field(sb, f, "total_time_ms", ms(r.totalTime()));
+        if (!r.metrics().isEmpty()) {
+            sb.append(",\"metrics\":{");
+            boolean mf = true;
+            for (Map.Entry<String, Double> e : r.metrics().entrySet()) {
+                mf = Json.field(sb, mf, e.getKey(), e.getValue());
+            }
+            sb.append('}');
+        }
+        f = Json.field(sb, f, "outcome", r.outcome().name().toLowerCase(java.util.Locale.ROOT));
+        Json.field(sb, f, "error", r.error());
+        return sb.append('}').toString();
+    }
+
+    private static double ms(Duration d) {
+        return Math.round(d.toNanos() / 10_000.0) / 100.0;
+    }
+
+    private static void kv(StringBuilder sb, String k, String v) {
+        if (v != null) {
+            sb.append(' ').append(k).append('=').append(v);
+        }
+    }
+}

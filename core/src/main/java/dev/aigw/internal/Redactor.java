@@ -1,0 +1,127 @@
+package dev.aigw.internal;
+
+import java.net.URI;
+import java.util.ArrayList;
+import java.util.Collection;
+import java.util.List;
+import java.util.Locale;
+import java.util.Set;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
+
+/**
+ * Removes secrets from anything that may reach a record, a log line or an exception message:
+ * the literal values aigw was configured with, Replicate tokens ({@code r8_…}), webhook secrets
+ * ({@code whsec_…}), credentials after {@code Bearer}/{@code Token}/{@code Basic}, URL user info
+ * and query parameters with secret-looking names.
+ */
+public final class Redactor {
+    public static final String MASK = "****";
+
+    private static final Pattern PATTERNS = Pattern.compile(
+            "(?i)(?<scheme>\\b(?:bearer|token|basic)\\s+)(?<cred>[A-Za-z0-9._~+/=-]+)"
+                    + "|(?<r8>\\br8_)[A-Za-z0-9]+"
+                    + "|(?<wh>\\bwhsec_)[A-Za-z0-9+/=]+");
+
+    private static final Set<String> SECRET_PARAMS = Set.of("token", "key", "api_key", "apikey", "api-key",
+            "access_token", "signature", "sig", "secret", "password", "auth", "authorization", "x-amz-signature",
+            "x-amz-credential", "x-amz-security-token");
+
+    private final List<String> literals;
+
+    /** @param secrets configured secret values (tokens); blank and very short values are ignored */
+    public Redactor(Collection<String> secrets) {
+        List<String> l = new ArrayList<>();
+        for (String s : secrets) {
+            if (s != null && s.length() >= 4) {
+                l.add(s);
+            }
+        }
+        l.sort((a, b) -> b.length() - a.length()); // longest first, so a prefix never leaves a tail
+        this.literals = List.copyOf(l);
+    }
+
+    /** Redacts free text (exception messages, header values). */
+    public String text(String s) {
+        if (s == null || s.isEmpty()) {
+            return s;
+        }
+        String out = s;
+        for (String lit : literals) {
+            if (out.contains(lit)) {
+                out = out.replace(lit, MASK);
+            }
+        }
+        Matcher m = PATTERNS.matcher(out);
+        if (!m.find()) {
+            return out;
+        }
+        StringBuilder sb = new StringBuilder(out.length());
+        int last = 0;
+        do {
+            sb.append(out, last, m.start());
+            if (m.group("scheme") != null) {
+                sb.append(m.group("scheme")).append(MASK);
+            } else if (m.group("r8") != null) {
+                sb.append("r8_").append(MASK);
+            } else {
+                sb.append("whsec_").append(MASK);
+            }
+            last = m.end();
+        } while (m.find());
+        return sb.append(out, last, out.length()).toString();
+    }
+
+    /** Redacts a URL: user info removed, secret-looking query values masked, then {@link #text}. */
+    public String url(URI uri) {
+        if (uri == null) {
+            return null;
+        }
+        String s = uri.toString();
+        String userInfo = uri.getRawUserInfo();
+        if (userInfo != null) {
+            s = s.replace(userInfo + "@", "");
+        }
+        String query = uri.getRawQuery();
+        if (query != null) {
+            String q = query(query);
+            if (!q.equals(query)) {
+                int i = s.indexOf('?');
+                int end = s.indexOf('#', i);
+                s = s.substring(0, i + 1) + q + (end < 0 ? "" : s.substring(end));
+            }
+        }
+        return text(s);
+    }
+
+    static String query(String raw) {
+        StringBuilder sb = new StringBuilder(raw.length());
+        int start = 0;
+        while (start <= raw.length()) {
+            int amp = raw.indexOf('&', start);
+            int end = amp < 0 ? raw.length() : amp;
+            String pair = raw.substring(start, end);
+            int eq = pair.indexOf('=');
+            String name = eq < 0 ? pair : pair.substring(0, eq);
+            if (eq >= 0 && SECRET_PARAMS.contains(decodeName(name))) {
+                sb.append(name).append('=').append(MASK);
+            } else {
+                sb.append(pair);
+            }
+            if (amp < 0) {
+                break;
+            }
+            sb.append('&');
+            start = amp + 1;
+        }
+        return sb.toString();
+    }
+
+    private static String decodeName(String name) {
+        try {
+            return java.net.URLDecoder.decode(name, java.nio.charset.StandardCharsets.UTF_8).toLowerCase(Locale.ROOT);
+        } catch (IllegalArgumentException e) {
+            return name.toLowerCase(Locale.ROOT);
+        }
+    }
+}

@@ -1,0 +1,81 @@
+package dev.aigw.internal;
+
+import dev.aigw.Provider;
+import dev.aigw.Route;
+
+import java.net.URI;
+import java.util.List;
+
+/**
+ * The routing rule: {@code <provider prefix><rest>?<query>} becomes
+ * {@code <gateway root>/<slug><rest>?<query>}, with every raw (still percent-encoded) part copied
+ * byte for byte. Anything not under a routed prefix is left alone.
+ *
+ * <p>Matching is on the parsed URI: scheme {@code https} (any case), host (any case), default
+ * port (none or 443), and a path equal to the prefix path or continuing with {@code /} — so
+ * {@code /v10} and {@code /v1foo} are not {@code /v1}. User info is dropped: a credential
+ * meant for one host is never sent to another.
+ */
+public final class Router {
+    private final Provider[] providers;
+    private final String root;
+
+    /**
+     * @param root      gateway root without trailing slash, e.g.
+     *                  {@code https://gateway.ai.cloudflare.com/v1/<account>/<gateway>}
+     * @param providers the providers to route
+     */
+    public Router(String root, List<Provider> providers) {
+        this.root = root;
+        this.providers = providers.toArray(new Provider[0]);
+    }
+
+    public String root() {
+        return root;
+    }
+
+    /** The route for {@code uri}, or {@code null} when it is not a routed provider call. */
+    public Route route(URI uri) {
+        if (uri == null || uri.isOpaque() || uri.getScheme() == null || !"https".equalsIgnoreCase(uri.getScheme())) {
+            return null;
+        }
+        String host = uri.getHost();
+        if (host == null) {
+            return null;
+        }
+        int port = uri.getPort();
+        if (port != -1 && port != 443) {
+            return null;
+        }
+        String path = uri.getRawPath();
+        if (path == null) {
+            path = "";
+        }
+        for (Provider p : providers) {
+            if (!p.host().equalsIgnoreCase(host)) {
+                continue;
+            }
+            String prefix = p.pathPrefix();
+            if (!path.startsWith(prefix)) {
+                continue;
+            }
+            if (path.length() > prefix.length() && path.charAt(prefix.length()) != '/') {
+                continue; // "/v10", "/v1foo"
+            }
+            String rest = path.substring(prefix.length());
+            String query = uri.getRawQuery();
+            String fragment = uri.getRawFragment();
+            StringBuilder sb = new StringBuilder(root.length() + p.slug().length() + rest.length()
+                    + (query == null ? 0 : query.length() + 1) + (fragment == null ? 0 : fragment.length() + 1) + 1);
+            sb.append(root).append('/').append(p.slug()).append(rest);
+            if (query != null) {
+                sb.append('?').append(query);
+            }
+            if (fragment != null) {
+                sb.append('#').append(fragment);
+            }
+            return new Route(p, uri, URI.create(sb.toString()), rest);
+        }
+        return null;
+    }
+}
