@@ -1,0 +1,144 @@
+package dev.aigw;
+
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.CsvSource;
+
+import java.net.URI;
+import java.util.Map;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+/** The routing rule, one row per case. {@code -} in the expected column means "left untouched". */
+class RoutingTest {
+    private static final String ACCT = "0123456789abcdef0123456789abcdef";
+    private static final String GW = "https://gateway.ai.cloudflare.com/v1/" + ACCT + "/my-gw/replicate";
+
+    private static Gateway gateway(String baseUrl) {
+        Gateway.Builder b = Gateway.builder().accountId(ACCT).gatewayId("my-gw").log(Gateway.Log.OFF);
+        if (baseUrl != null) {
+            b.baseUrl(baseUrl);
+        }
+        return b.build();
+    }
+
+    @ParameterizedTest(name = "{0}: {1}")
+    @CsvSource(delimiter = '|', quoteCharacter = '\'', textBlock = """
+        plain create                 | https://api.replicate.com/v1/predictions                     | GW/predictions
+        get by id                    | https://api.replicate.com/v1/predictions/abc123              | GW/predictions/abc123
+        cancel                       | https://api.replicate.com/v1/predictions/abc/cancel          | GW/predictions/abc/cancel
+        model predictions            | https://api.replicate.com/v1/models/acme/echo/predictions    | GW/models/acme/echo/predictions
+        upper-case host              | https://API.Replicate.COM/v1/predictions                     | GW/predictions
+        upper-case scheme            | HTTPS://api.replicate.com/v1/predictions                     | GW/predictions
+        explicit :443                | https://api.replicate.com:443/v1/predictions                 | GW/predictions
+        other port                   | https://api.replicate.com:8443/v1/predictions                | -
+        /v10 is not /v1              | https://api.replicate.com/v10/predictions                    | -
+        /v1foo is not /v1            | https://api.replicate.com/v1foo/predictions                  | -
+        /V1 is another path          | https://api.replicate.com/V1/predictions                     | -
+        trailing slash               | https://api.replicate.com/v1/predictions/                    | GW/predictions/
+        empty rest                   | https://api.replicate.com/v1                                 | GW
+        root slash rest              | https://api.replicate.com/v1/                                | GW/
+        encoded slash kept           | https://api.replicate.com/v1/files/a%2Fb                     | GW/files/a%2Fb
+        encoded segment kept         | https://api.replicate.com/v1/models/o/n%20x/versions         | GW/models/o/n%20x/versions
+        percent not re-encoded       | https://api.replicate.com/v1/files/%252F                     | GW/files/%252F
+        query kept byte for byte     | https://api.replicate.com/v1/models?cursor=cD0yMDIz%3D%3D&x=a+b | GW/models?cursor=cD0yMDIz%3D%3D&x=a+b
+        encoded query separators     | https://api.replicate.com/v1/files?a=%26b%3Dc                | GW/files?a=%26b%3Dc
+        empty query kept             | https://api.replicate.com/v1/predictions?                    | GW/predictions?
+        fragment kept                | https://api.replicate.com/v1/predictions#frag                | GW/predictions#frag
+        query and fragment           | https://api.replicate.com/v1/predictions?a=1#f               | GW/predictions?a=1#f
+        userinfo dropped             | https://user:pw@api.replicate.com/v1/predictions             | GW/predictions
+        http is not routed           | http://api.replicate.com/v1/predictions                      | -
+        already routed               | GW/predictions                                               | -
+        stream host untouched        | https://stream.replicate.com/v1/files/abc                    | -
+        streaming api untouched      | https://streaming.api.replicate.com/v1/predictions/abc       | -
+        web host untouched           | https://replicate.com/p/abc                                  | -
+        delivery untouched           | https://replicate.delivery/pbxt/x/out-0.png                  | -
+        look-alike host              | https://api.replicate.com.evil.example/v1/predictions        | -
+        host suffix                  | https://evilapi.replicate.com/v1/predictions                 | -
+        other provider not enabled   | https://api.openai.com/v1/chat/completions                   | -
+        relative URI                 | /v1/predictions                                              | -
+        opaque URI                   | mailto:someone@api.replicate.com                             | -
+        """)
+    void defaultBase(String name, String in, String expected) {
+        try (Gateway g = gateway(null)) {
+            check(g, in.replace("GW", GW), expected.replace("GW", GW));
+        }
+    }
+
+    @ParameterizedTest(name = "{0}")
+    @CsvSource(delimiter = '|', textBlock = """
+        base without slash   | https://gateway.ai.cloudflare.com/v1     | https://gateway.ai.cloudflare.com/v1/ACCT/my-gw/replicate/predictions?a=1
+        base with slash      | https://gateway.ai.cloudflare.com/v1/    | https://gateway.ai.cloudflare.com/v1/ACCT/my-gw/replicate/predictions?a=1
+        base with slashes    | https://gateway.ai.cloudflare.com/v1//   | https://gateway.ai.cloudflare.com/v1/ACCT/my-gw/replicate/predictions?a=1
+        local test gateway   | http://127.0.0.1:8080/v1                 | http://127.0.0.1:8080/v1/ACCT/my-gw/replicate/predictions?a=1
+        """)
+    void baseUrls(String name, String base, String expected) {
+        try (Gateway g = gateway(base)) {
+            check(g, "https://api.replicate.com/v1/predictions?a=1", expected.replace("ACCT", ACCT));
+        }
+    }
+
+    @ParameterizedTest(name = "{0}")
+    @CsvSource(delimiter = '|', textBlock = """
+        custom domain             | https://ai.example.com          | https://ai.example.com/replicate/predictions/x
+        custom domain with slash  | https://ai.example.com/         | https://ai.example.com/replicate/predictions/x
+        custom domain with path   | https://example.com/ai-gw/      | https://example.com/ai-gw/replicate/predictions/x
+        """)
+    void customDomain(String name, String base, String expected) {
+        try (Gateway g = Gateway.builder().baseUrl(base).log(Gateway.Log.OFF).build()) {
+            assertThat(g.enabled()).isTrue();
+            check(g, "https://api.replicate.com/v1/predictions/x", expected);
+            check(g, expected, "-"); // never routed twice
+        }
+    }
+
+    @ParameterizedTest(name = "{0}")
+    @CsvSource(delimiter = '|', textBlock = """
+        openai                | https://api.openai.com/v1/chat/completions                  | openai/chat/completions
+        anthropic             | https://api.anthropic.com/v1/messages                       | anthropic/v1/messages
+        groq                  | https://api.groq.com/openai/v1/chat/completions             | groq/chat/completions
+        huggingface           | https://api-inference.huggingface.co/models/bigcode/starcoder | huggingface/bigcode/starcoder
+        fal                   | https://fal.run/fal-ai/flux/dev                             | fal/fal-ai/flux/dev
+        replicate still       | https://api.replicate.com/v1/predictions                    | replicate/predictions
+        groq prefix boundary  | https://api.groq.com/openai/v10/chat                        | -
+        """)
+    void providerTable(String name, String in, String expected) {
+        Settings s = Settings.of(Map.of("aigw.account-id", ACCT, "aigw.gateway-id", "my-gw",
+                "aigw.providers", "replicate, openai,anthropic,groq,huggingface,fal", "aigw.log", "off"));
+        try (Gateway g = Gateway.fromSettings(s)) {
+            check(g, in, expected.equals("-") ? "-"
+                    : "https://gateway.ai.cloudflare.com/v1/" + ACCT + "/my-gw/" + expected);
+        }
+    }
+
+    @org.junit.jupiter.api.Test
+    void customProviderFromCode() {
+        try (Gateway g = Gateway.builder().accountId(ACCT).gatewayId("g").log(Gateway.Log.OFF)
+                .providers(Provider.REPLICATE, Provider.of("mistral", "https://api.mistral.ai/")).build()) {
+            check(g, "https://api.mistral.ai/v1/chat", "https://gateway.ai.cloudflare.com/v1/" + ACCT + "/g/mistral/v1/chat");
+        }
+    }
+
+    @org.junit.jupiter.api.Test
+    void disabledGatewayRoutesNothing() {
+        try (Gateway g = Gateway.builder().build()) {
+            assertThat(g.enabled()).isFalse();
+            assertThat(g.route(URI.create("https://api.replicate.com/v1/predictions"))).isNull();
+            assertThat(g.exchange("POST", URI.create("https://api.replicate.com/v1/predictions"), null)).isNull();
+        }
+        try (Gateway g = Gateway.builder().accountId(ACCT).gatewayId("g").enabled(false).build()) {
+            assertThat(g.route(URI.create("https://api.replicate.com/v1/predictions"))).isNull();
+        }
+    }
+
+    private static void check(Gateway g, String in, String expected) {
+        Route r = g.route(URI.create(in));
+        if (expected.equals("-")) {
+            assertThat(r).as("route of %s", in).isNull();
+        } else {
+            assertThat(r).as("route of %s", in).isNotNull();
+            assertThat(r.target().toString()).isEqualTo(expected);
+            assertThat(r.target().getRawPath()).isEqualTo(URI.create(expected).getRawPath());
+            assertThat(r.original().toString()).isEqualTo(in);
+        }
+    }
+}
