@@ -1,0 +1,60 @@
+package dev.aigw.internal;
+
+import com.fasterxml.jackson.core.JsonFactory;
+import com.fasterxml.jackson.core.JsonParser;
+import com.fasterxml.jackson.core.JsonToken;
+import dev.aigw.ExchangeRecord;
+import org.junit.jupiter.api.Test;
+
+import java.time.Duration;
+import java.time.Instant;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+class RecordFormatTest {
+    private static ExchangeRecord record(String error) {
+        Map<String, Object> meta = new LinkedHashMap<>();
+        meta.put("user", "u\"1\n");
+        meta.put("tier", 2);
+        return new ExchangeRecord(Instant.parse("2026-11-24T10:00:00Z"), "POST", "https://api.replicate.com/v1/predictions",
+                "https://gw/v1/a/g/replicate/predictions", "replicate", ExchangeRecord.Via.GATEWAY, "acme/echo", "p1",
+                "starting", 201, "01JLOG", "MISS", null, meta, List.of("dropped"), 10, 20, Duration.ofMillis(12),
+                Duration.ofNanos(34_567_890), Map.of("predict_time", 1.5), ExchangeRecord.Outcome.SUCCESS, error);
+    }
+
+    @Test
+    void summaryIsOneReadableLine() {
+        String s = RecordFormat.summary(record(null));
+        assertThat(s).isEqualTo("aigw replicate POST https://api.replicate.com/v1/predictions -> 201 success via gateway"
+                + " in 34.57 ms (headers 12.0 ms) model=acme/echo id=p1 status=starting cache=MISS log=01JLOG"
+                + " meta={\"user\":\"u\\\"1\\n\",\"tier\":2} meta-dropped=[dropped] sent=10B received=20B");
+    }
+
+    @Test
+    void jsonIsOneValidObjectPerLine() throws Exception {
+        String j = RecordFormat.json(record("boom\r\nline"));
+        assertThat(j).doesNotContain("\n").doesNotContain("\r").matches("[\\x20-\\x7e]+");
+        Map<String, String> fields = new LinkedHashMap<>();
+        try (JsonParser p = new JsonFactory().createParser(j)) {
+            assertThat(p.nextToken()).isEqualTo(JsonToken.START_OBJECT);
+            while (p.nextToken() == JsonToken.FIELD_NAME) {
+                String name = p.currentName();
+                JsonToken t = p.nextToken();
+                if (t == JsonToken.START_OBJECT || t == JsonToken.START_ARRAY) {
+                    p.skipChildren();
+                    fields.put(name, "<nested>");
+                } else {
+                    fields.put(name, p.getText());
+                }
+            }
+            assertThat(p.nextToken()).isNull();
+        }
+        assertThat(fields).containsEntry("method", "POST").containsEntry("http_status", "201")
+                .containsEntry("total_time_ms", "34.57").containsEntry("error", "boom\r\nline")
+                .containsEntry("metadata", "<nested>").containsEntry("metrics", "<nested>")
+                .doesNotContainKey("event_id");
+    }
+}

@@ -1,0 +1,50 @@
+package dev.aigw.internal;
+
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.CsvSource;
+
+import java.net.URI;
+import java.util.List;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+class RedactorTest {
+    private final Redactor redactor = new Redactor(List.of("cf-literal-secret-1", "xy", ""));
+
+    @ParameterizedTest
+    @CsvSource(delimiter = '|', quoteCharacter = '\'', textBlock = """
+        Authorization: Bearer r8_AbC123xyz                      | Authorization: Bearer ****
+        authorization: token r8_AbC123xyz                       | authorization: token ****
+        cf-aig-authorization: Bearer cf-literal-secret-1        | cf-aig-authorization: Bearer ****
+        Basic dXNlcjpwYXNz                                      | Basic ****
+        leaked r8_AbC123xyz in text                             | leaked r8_**** in text
+        secret whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw here       | secret whsec_**** here
+        configured cf-literal-secret-1 anywhere                 | configured **** anywhere
+        short xy values are not literals                        | short xy values are not literals
+        nothing to hide                                         | nothing to hide
+        """)
+    void text(String in, String out) {
+        assertThat(redactor.text(in)).isEqualTo(out);
+    }
+
+    @ParameterizedTest
+    @CsvSource(delimiter = '|', textBlock = """
+        https://api.replicate.com/v1/predictions                         | https://api.replicate.com/v1/predictions
+        https://u:p@api.replicate.com/v1/x                               | https://api.replicate.com/v1/x
+        https://api.replicate.com/v1/files/f/download?owner=o&expiry=1&signature=abc | https://api.replicate.com/v1/files/f/download?owner=o&expiry=1&signature=****
+        https://h/x?token=t1&key=k1&api_key=a&Token=T&access%5Ftoken=z&ok=1#frag | https://h/x?token=****&key=****&api_key=****&Token=****&access%5Ftoken=****&ok=1#frag
+        https://h/x?cursor=abc                                           | https://h/x?cursor=abc
+        https://h/r8_AbCdEf/x                                            | https://h/r8_****/x
+        """)
+    void urls(String in, String out) {
+        assertThat(redactor.url(URI.create(in))).isEqualTo(out);
+    }
+
+    @Test
+    void nullAndEmpty() {
+        assertThat(redactor.text(null)).isNull();
+        assertThat(redactor.text("")).isEmpty();
+        assertThat(redactor.url(null)).isNull();
+    }
+}
