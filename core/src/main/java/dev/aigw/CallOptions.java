@@ -169,6 +169,12 @@ public final class CallOptions {
         return new CallOptions(b, merged, dropped);
     }
 
+    /** These options with {@code skipCache=true}; metadata and drops unchanged. */
+    CallOptions withSkipCache() {
+        Builder b = toBuilder().skipCache(true);
+        return new CallOptions(b, new LinkedHashMap<>(metadata), metadataDropped);
+    }
+
     private static <T> T pick(T high, T low) {
         return high != null ? high : low;
     }

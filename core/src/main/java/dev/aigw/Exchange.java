@@ -34,7 +34,7 @@ public final class Exchange {
     private final long startNanos = System.nanoTime();
     private final AtomicBoolean finished = new AtomicBoolean();
 
-    private final JsonSniffer requestSniffer = new JsonSniffer();
+    private JsonSniffer requestSniffer; // created with the first body byte: most calls (GET) have none
     private volatile JsonSniffer responseSniffer;
     private volatile boolean direct;
     private volatile long bytesSent;
@@ -105,8 +105,9 @@ public final class Exchange {
             return;
         }
         bytesSent += len;
-        if (!requestSniffer.done()) {
-            requestSniffer.feed(b, off, len);
+        JsonSniffer s = requestSniffer();
+        if (!s.done()) {
+            s.feed(b, off, len);
         }
     }
 
@@ -117,9 +118,19 @@ public final class Exchange {
             return;
         }
         bytesSent += len;
-        if (!requestSniffer.done()) {
-            requestSniffer.feed(buf);
+        JsonSniffer s = requestSniffer();
+        if (!s.done()) {
+            s.feed(buf);
         }
+    }
+
+    private JsonSniffer requestSniffer() {
+        JsonSniffer s = requestSniffer;
+        if (s == null) {
+            s = new JsonSniffer();
+            requestSniffer = s;
+        }
+        return s;
     }
 
     /**
@@ -194,14 +205,18 @@ public final class Exchange {
             return;
         }
         long end = System.nanoTime();
-        requestSniffer.finish();
+        JsonSniffer qs = requestSniffer;
+        Sniffed request = Sniffed.EMPTY;
+        if (qs != null) {
+            qs.finish();
+            request = qs.result();
+        }
         JsonSniffer rs = responseSniffer;
         Sniffed response = Sniffed.EMPTY;
         if (rs != null) {
             rs.finish();
             response = rs.result();
         }
-        Sniffed request = requestSniffer.result();
         long h = headersNanos;
         ExchangeRecord r = new ExchangeRecord(
                 startedAt,

@@ -141,7 +141,7 @@ public final class Gateway implements AutoCloseable {
         CallOptions effective = callerLayer.over(defaults);
         if (callerLayer.skipCache() == null && callerLayer.cacheKey() == null
                 && CachePolicy.mustSkipCache(route.provider(), method, route.rest())) {
-            effective = effective.toBuilder().skipCache(true).build().over(effective);
+            effective = effective.withSkipCache();
         }
         Map<String, String> headers = new LinkedHashMap<>(4);
         if (token != null) {
