@@ -1,0 +1,335 @@
+package dev.aigw.internal;
+
+import com.fasterxml.jackson.core.JsonFactory;
+import com.fasterxml.jackson.core.JsonParser;
+import com.fasterxml.jackson.core.JsonToken;
+import dev.aigw.CallOptions;
+import dev.aigw.GatewayConfigurationException;
+import dev.aigw.Provider;
+import dev.aigw.Route;
+import org.junit.jupiter.api.Test;
+
+import java.net.URI;
+import java.net.URISyntaxException;
+import java.nio.charset.StandardCharsets;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Random;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.fail;
+
+/**
+ * Seeded random inputs against properties of the router, header serialisation and sniffer. The
+ * bounded run here is part of the test command; {@code -Daigw.fuzz.iterations=N} runs longer and
+ * {@code -Daigw.fuzz.seed=S} replays a failure (the seed is in every failure message).
+ */
+class CoreFuzzTest {
+    private static final int ITERATIONS = Integer.getInteger("aigw.fuzz.iterations", 3000);
+    private static final long SEED = Long.getLong("aigw.fuzz.seed", System.nanoTime());
+    private static final JsonFactory JSON = new JsonFactory();
+    private static final String ROOT = "https://gw.example/v1/acct/gw";
+
+    private static final String[] HOSTS = {"api.replicate.com", "API.REPLICATE.COM", "stream.replicate.com",
+            "api.replicate.com.evil", "xapi.replicate.com", "api.openai.com", "127.0.0.1"};
+    private static final String[] PATH_PIECES = {"/v1", "/v10", "/v1foo", "/V1", "/", "/predictions", "/%2F", "/%2e%2e",
+            "/..", "/a%20b", "/%25", "/files", "/;x", "//", "/\u00e9", "/cancel", ""};
+
+    @Test
+    void routerKeepsEveryRawByteAfterThePrefix() {
+        Random rnd = new Random(SEED);
+        Router router = new Router(ROOT, List.of(Provider.REPLICATE));
+        for (int i = 0; i < ITERATIONS; i++) {
+            String scheme = rnd.nextBoolean() ? "https" : (rnd.nextBoolean() ? "HTTPS" : "http");
+            String host = HOSTS[rnd.nextInt(HOSTS.length)];
+            String port = rnd.nextInt(4) == 0 ? (rnd.nextBoolean() ? ":443" : ":8443") : "";
+            StringBuilder path = new StringBuilder();
+            int pieces = rnd.nextInt(5);
+            for (int p = 0; p < pieces; p++) {
+                path.append(PATH_PIECES[rnd.nextInt(PATH_PIECES.length)]);
+            }
+            String query = rnd.nextInt(3) == 0 ? null : randomQuery(rnd);
+            String text = scheme + "://" + host + port + path + (query == null ? "" : "?" + query);
+            URI uri;
+            try {
+                uri = new URI(text);
+            } catch (URISyntaxException e) {
+                continue; // not a URI a client could hold
+            }
+            try {
+                Route r = router.route(uri);
+                String rawPath = uri.getRawPath() == null ? "" : uri.getRawPath();
+                boolean expected = scheme.equalsIgnoreCase("https") && host.equalsIgnoreCase("api.replicate.com")
+                        && (port.isEmpty() || port.equals(":443"))
+                        && (rawPath.equals("/v1") || rawPath.startsWith("/v1/"));
+                assertThat(r != null).as("routed? %s", text).isEqualTo(expected);
+                if (r != null) {
+                    String expectedTarget = ROOT + "/replicate" + rawPath.substring(3)
+                            + (uri.getRawQuery() == null ? "" : "?" + uri.getRawQuery());
+                    assertThat(r.target().toString()).isEqualTo(expectedTarget);
+                    assertThat(router.route(r.target())).as("never routed twice").isNull();
+                }
+            } catch (AssertionError e) {
+                throw new AssertionError("seed " + SEED + ": " + e.getMessage(), e);
+            }
+        }
+    }
+
+    private static String randomQuery(Random rnd) {
+        String alphabet = "abc=&%2F%3D%26+-_.~09";
+        StringBuilder sb = new StringBuilder();
+        int n = rnd.nextInt(12);
+        for (int i = 0; i < n; i++) {
+            sb.append(alphabet.charAt(rnd.nextInt(alphabet.length())));
+        }
+        return sb.toString().replaceAll("%(?![0-9A-F]{2})", "%25");
+    }
+
+    @Test
+    void metadataHeaderIsPrintableAsciiAndRoundTrips() throws Exception {
+        Random rnd = new Random(SEED + 1);
+        for (int i = 0; i < ITERATIONS; i++) {
+            Map<String, Object> meta = new LinkedHashMap<>();
+            int n = 1 + rnd.nextInt(5);
+            while (meta.size() < n) {
+                meta.put("k" + meta.size() + randomString(rnd, 5), randomValue(rnd));
+            }
+            CallOptions o;
+            try {
+                o = CallOptions.builder().metadata(meta).build();
+            } catch (GatewayConfigurationException e) {
+                fail("seed " + SEED + ": valid metadata refused: " + e.getMessage());
+                return;
+            }
+            Map<String, String> h = new LinkedHashMap<>();
+            GatewayHeaders.write(o, h);
+            String header = h.get(GatewayHeaders.METADATA);
+            assertThat(header).as("seed %s", SEED).matches("[\\x20-\\x7e]*");
+            assertThat(parseFlat(header)).as("seed %s", SEED).isEqualTo(stringify(meta));
+        }
+    }
+
+    @Test
+    void tokensWithAnyControlOrNonAsciiCharacterAreRefused() {
+        Random rnd = new Random(SEED + 2);
+        for (int i = 0; i < ITERATIONS; i++) {
+            String s = randomString(rnd, 1 + rnd.nextInt(20));
+            boolean printable = s.chars().allMatch(c -> c >= 0x20 && c <= 0x7e);
+            try {
+                CallOptions.builder().cacheKey(s).eventId(s).byokAlias(s).build();
+                assertThat(printable).as("seed %s accepted %s", SEED, s).isTrue();
+            } catch (GatewayConfigurationException e) {
+                assertThat(printable).as("seed %s refused printable %s", SEED, s).isFalse();
+                assertThat(e.getMessage()).doesNotContain("\n", "\r");
+            }
+        }
+    }
+
+    @Test
+    void snifferAgreesWithAFullParserOnRandomDocumentsAndSplits() throws Exception {
+        Random rnd = new Random(SEED + 3);
+        for (int i = 0; i < ITERATIONS; i++) {
+            StringBuilder doc = new StringBuilder();
+            randomObject(rnd, doc, 0, true);
+            byte[] bytes = doc.toString().getBytes(StandardCharsets.UTF_8);
+            Sniffed expected = oracle(bytes);
+            JsonSniffer s = new JsonSniffer();
+            int pos = 0;
+            while (pos < bytes.length) {
+                int len = Math.min(bytes.length - pos, 1 + rnd.nextInt(16));
+                s.feed(bytes, pos, len);
+                pos += len;
+            }
+            s.finish();
+            assertThat(s.result()).as("seed %s doc %s", SEED, doc).isEqualTo(expected);
+
+            // any truncation never throws, and never invents a value the whole document lacks
+            int cut = rnd.nextInt(bytes.length + 1);
+            JsonSniffer t = new JsonSniffer();
+            t.feed(bytes, 0, cut);
+            t.finish();
+            Sniffed partial = t.result();
+            for (String f : new String[] {"id", "status", "model", "version", "error"}) {
+                String pv = field(partial, f);
+                if (pv != null) {
+                    assertThat(pv).as("seed %s field %s", SEED, f).isEqualTo(field(expected, f));
+                }
+            }
+        }
+    }
+
+    private static String field(Sniffed s, String f) {
+        switch (f) {
+            case "id": return s.id();
+            case "status": return s.status();
+            case "model": return s.model();
+            case "version": return s.version();
+            default: return s.error();
+        }
+    }
+
+    private static final String[] KEYS = {"id", "status", "model", "version", "error", "metrics", "input", "output",
+            "urls", "logs", "predict_time", "total_time", "x\u00e9", "i\\u0064"};
+
+    private static void randomObject(Random rnd, StringBuilder sb, int depth, boolean root) {
+        sb.append('{');
+        int n = rnd.nextInt(root ? 8 : 4);
+        java.util.Set<String> used = new java.util.HashSet<>();
+        for (int i = 0; i < n; i++) {
+            String key = KEYS[rnd.nextInt(KEYS.length)];
+            if (!used.add(key)) {
+                continue; // distinct keys: "first occurrence wins" is tested elsewhere
+            }
+            if (sb.charAt(sb.length() - 1) != '{') {
+                sb.append(',');
+            }
+            sb.append('"').append(key).append("\":");
+            if (key.equals("metrics") && rnd.nextBoolean()) {
+                sb.append("{\"predict_time\":").append(rnd.nextInt(1000) / 7.0).append(",\"note\":\"x\",\"total_time\":")
+                        .append(rnd.nextInt(100)).append('}');
+            } else {
+                randomValue(rnd, sb, depth);
+            }
+        }
+        sb.append('}');
+    }
+
+    private static void randomValue(Random rnd, StringBuilder sb, int depth) {
+        switch (depth > 4 ? rnd.nextInt(4) : rnd.nextInt(6)) {
+            case 0:
+                sb.append('"');
+                escapeJson(sb, randomString(rnd, rnd.nextInt(12)));
+                sb.append('"');
+                break;
+            case 1:
+                sb.append(rnd.nextInt(2000) - 1000).append(rnd.nextBoolean() ? ".5e1" : "");
+                break;
+            case 2:
+                sb.append(rnd.nextBoolean() ? "true" : "null");
+                break;
+            case 3:
+                sb.append("\"data:image/png;base64,").append("QUJD".repeat(rnd.nextInt(300))).append('"');
+                break;
+            case 4:
+                sb.append('[');
+                int n = rnd.nextInt(4);
+                for (int i = 0; i < n; i++) {
+                    if (i > 0) {
+                        sb.append(',');
+                    }
+                    randomValue(rnd, sb, depth + 1);
+                }
+                sb.append(']');
+                break;
+            default:
+                randomObject(rnd, sb, depth + 1, false);
+        }
+    }
+
+    private static void escapeJson(StringBuilder sb, String s) {
+        for (int i = 0; i < s.length(); i++) {
+            char c = s.charAt(i);
+            if (c == '"' || c == '\\') {
+                sb.append('\\').append(c);
+            } else if (c < 0x20) {
+                sb.append(String.format("\\u%04x", (int) c));
+            } else {
+                sb.append(c);
+            }
+        }
+    }
+
+    /** What a full parser says the root fields are (same rules: strings only, first wins, numeric metrics). */
+    private static Sniffed oracle(byte[] doc) throws Exception {
+        String id = null, status = null, model = null, version = null, error = null;
+        Map<String, Double> metrics = new LinkedHashMap<>();
+        java.util.Set<String> seen = new java.util.HashSet<>();
+        try (JsonParser p = JSON.createParser(doc)) {
+            p.nextToken();
+            while (p.nextToken() == JsonToken.FIELD_NAME) {
+                String k = p.currentName();
+                JsonToken t = p.nextToken();
+                if (!seen.add(k)) { // the first occurrence of a key decides, whatever its type
+                    p.skipChildren();
+                    continue;
+                }
+                if (k.equals("metrics") && t == JsonToken.START_OBJECT) {
+                    while (p.nextToken() == JsonToken.FIELD_NAME) {
+                        String mk = p.currentName();
+                        JsonToken mt = p.nextToken();
+                        if (mt.isNumeric()) {
+                            metrics.putIfAbsent(mk, p.getDoubleValue());
+                        } else {
+                            p.skipChildren();
+                        }
+                    }
+                    continue;
+                }
+                if (t == JsonToken.VALUE_STRING) {
+                    String v = p.getText();
+                    if (v.length() > 256) { // cut like the sniffer: never inside a surrogate pair
+                        v = v.substring(0, Character.isHighSurrogate(v.charAt(255)) ? 255 : 256);
+                    }
+                    switch (k) {
+                        case "id": id = v; break;
+                        case "status": status = v; break;
+                        case "model": model = v; break;
+                        case "version": version = v; break;
+                        case "error": error = v; break;
+                        default: break;
+                    }
+                }
+                p.skipChildren();
+            }
+        }
+        return new Sniffed(id, status, model, version, error, metrics);
+    }
+
+    private static String randomString(Random rnd, int n) {
+        StringBuilder sb = new StringBuilder();
+        for (int i = 0; i < n; i++) {
+            int kind = rnd.nextInt(6);
+            if (kind == 0) {
+                sb.append((char) rnd.nextInt(0x20)); // control
+            } else if (kind == 1) {
+                sb.append((char) (0x80 + rnd.nextInt(0x700))); // Latin etc.
+            } else if (kind == 2) {
+                sb.appendCodePoint(0x1F600 + rnd.nextInt(50)); // surrogate pairs
+            } else if (kind == 3) {
+                sb.append("\"\\\u2028\u007f".charAt(rnd.nextInt(4)));
+            } else {
+                sb.append((char) (0x20 + rnd.nextInt(0x5f)));
+            }
+        }
+        return sb.toString();
+    }
+
+    private static Object randomValue(Random rnd) {
+        switch (rnd.nextInt(4)) {
+            case 0: return randomString(rnd, rnd.nextInt(30));
+            case 1: return rnd.nextLong();
+            case 2: return rnd.nextBoolean();
+            default: return rnd.nextInt(100000) / 8.0;
+        }
+    }
+
+    private static Map<String, String> parseFlat(String json) throws Exception {
+        Map<String, String> out = new LinkedHashMap<>();
+        try (JsonParser p = JSON.createParser(json)) {
+            assertThat(p.nextToken()).isEqualTo(JsonToken.START_OBJECT);
+            while (p.nextToken() == JsonToken.FIELD_NAME) {
+                String k = p.currentName();
+                p.nextToken();
+                out.put(k, p.getText());
+            }
+        }
+        return out;
+    }
+
+    private static Map<String, String> stringify(Map<String, Object> m) {
+        Map<String, String> out = new LinkedHashMap<>();
+        m.forEach((k, v) -> out.put(k, String.valueOf(v)));
+        return out;
+    }
+}
