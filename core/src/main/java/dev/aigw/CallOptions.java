@@ -67,6 +67,13 @@ public final class CallOptions {
     final Map<String, Object> metadata;
     final List<String> metadataDropped;
 
+    // Memos for the call path: context and default layers are the same objects for many calls,
+    // so their merge, their skip-cache variant and their headers are computed once. Each memo is
+    // an immutable value published through a volatile field; a race only computes it twice.
+    private volatile Object[] overMemo;
+    private volatile CallOptions skipCacheMemo;
+    private volatile Map<String, String> headersMemo;
+
     private CallOptions(Builder b, Map<String, Object> metadata, List<String> dropped) {
         this.cacheTtl = b.cacheTtl;
         this.skipCache = b.skipCache;
@@ -134,6 +141,16 @@ public final class CallOptions {
         if (this == NONE || isEmpty()) {
             return lower;
         }
+        Object[] memo = overMemo;
+        if (memo != null && memo[0] == lower) {
+            return (CallOptions) memo[1];
+        }
+        CallOptions merged = merge(lower);
+        overMemo = new Object[] {lower, merged};
+        return merged;
+    }
+
+    private CallOptions merge(CallOptions lower) {
         Builder b = new Builder();
         b.cacheTtl = pick(cacheTtl, lower.cacheTtl);
         b.skipCache = pick(skipCache, lower.skipCache);
@@ -171,8 +188,28 @@ public final class CallOptions {
 
     /** These options with {@code skipCache=true}; metadata and drops unchanged. */
     CallOptions withSkipCache() {
-        Builder b = toBuilder().skipCache(true);
-        return new CallOptions(b, new LinkedHashMap<>(metadata), metadataDropped);
+        if (Boolean.TRUE.equals(skipCache)) {
+            return this;
+        }
+        CallOptions c = skipCacheMemo;
+        if (c == null) {
+            Builder b = toBuilder().skipCache(true);
+            c = new CallOptions(b, new LinkedHashMap<>(metadata), metadataDropped);
+            skipCacheMemo = c;
+        }
+        return c;
+    }
+
+    /** The {@code cf-aig-*} headers of these options, in wire order (unmodifiable). */
+    Map<String, String> headers() {
+        Map<String, String> h = headersMemo;
+        if (h == null) {
+            Map<String, String> m = new LinkedHashMap<>();
+            dev.aigw.internal.GatewayHeaders.write(this, m);
+            h = Collections.unmodifiableMap(m);
+            headersMemo = h;
+        }
+        return h;
     }
 
     private static <T> T pick(T high, T low) {

@@ -9,6 +9,7 @@ import java.nio.ByteBuffer;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.Collections;
+import java.util.LinkedHashMap;
 import java.util.Map;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.function.Function;
@@ -30,7 +31,7 @@ public final class Exchange {
     private final String method;
     private final CallOptions options;
     private final Map<String, String> headers;
-    private final Instant startedAt = Instant.now();
+    private final long startedAtMillis = System.currentTimeMillis();
     private final long startNanos = System.nanoTime();
     private final AtomicBoolean finished = new AtomicBoolean();
 
@@ -50,7 +51,7 @@ public final class Exchange {
         this.route = route;
         this.method = method;
         this.options = options;
-        this.headers = Collections.unmodifiableMap(headers);
+        this.headers = headers instanceof LinkedHashMap ? Collections.unmodifiableMap(headers) : headers;
     }
 
     /** Where the request goes: the gateway URI, or the original after {@link #fallBackToDirect()}. */
@@ -219,7 +220,7 @@ public final class Exchange {
         }
         long h = headersNanos;
         ExchangeRecord r = new ExchangeRecord(
-                startedAt,
+                Instant.ofEpochMilli(startedAtMillis),
                 method,
                 gateway.redactor().url(route.original()),
                 direct ? null : gateway.redactor().url(route.target()),

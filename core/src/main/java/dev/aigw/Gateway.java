@@ -44,6 +44,7 @@ public final class Gateway implements AutoCloseable {
     private final String accountId;
     private final String gatewayId;
     private final String token;
+    private final String authorization;
     private final String root;
     private final List<Provider> providers;
     private final CallOptions defaults;
@@ -59,6 +60,7 @@ public final class Gateway implements AutoCloseable {
         this.accountId = accountId;
         this.gatewayId = gatewayId;
         this.token = token;
+        this.authorization = token == null ? null : "Bearer " + token;
         this.root = accountId == null ? baseUrl : baseUrl + "/" + accountId + "/" + gatewayId;
         this.providers = List.copyOf(providers);
         this.defaults = defaults;
@@ -143,12 +145,26 @@ public final class Gateway implements AutoCloseable {
                 && CachePolicy.mustSkipCache(route.provider(), method, route.rest())) {
             effective = effective.withSkipCache();
         }
-        Map<String, String> headers = new LinkedHashMap<>(4);
-        if (token != null) {
-            headers.put(GatewayHeaders.AUTHORIZATION, "Bearer " + token);
+        Map<String, String> optionHeaders = effective.headers();
+        Map<String, String> headers;
+        if (authorization == null) {
+            headers = optionHeaders;
+        } else {
+            headers = new LinkedHashMap<>(8);
+            headers.put(GatewayHeaders.AUTHORIZATION, authorization);
+            headers.putAll(optionHeaders);
         }
-        GatewayHeaders.write(effective, headers);
-        return new Exchange(this, route, method.toUpperCase(Locale.ROOT), effective, headers);
+        return new Exchange(this, route, upper(method), effective, headers);
+    }
+
+    private static String upper(String method) {
+        for (int i = 0; i < method.length(); i++) {
+            char c = method.charAt(i);
+            if (c >= 'a' && c <= 'z') {
+                return method.toUpperCase(Locale.ROOT);
+            }
+        }
+        return method;
     }
 
     /** Removes this gateway's secrets, tokens and credential-looking values from {@code text}. */

@@ -6,36 +6,54 @@ import dev.aigw.Provider;
  * Which provider calls must never be answered from the gateway cache. For Replicate: reading a
  * prediction, training or file, any list, and cancel. A poll answered from cache would report a
  * stale {@code starting} status until the TTL ran out, and a cached cancel would cancel nothing.
+ *
+ * <p>Runs on every call, so it walks the path in place instead of splitting it.
  */
 public final class CachePolicy {
     private CachePolicy() {
     }
 
-    /** True when the call should carry {@code cf-aig-skip-cache: true} unless the caller decided. */
+    /**
+     * True when the call should carry {@code cf-aig-skip-cache: true} unless the caller decided.
+     *
+     * @param rest the raw path after the provider prefix, without query, e.g. {@code /predictions/abc}
+     */
     public static boolean mustSkipCache(Provider provider, String method, String rest) {
-        if (!"replicate".equals(provider.slug())) {
+        if (provider != Provider.REPLICATE && !"replicate".equals(provider.slug())) {
             return false;
         }
-        String path = rest;
-        int q = path.indexOf('?');
-        if (q >= 0) {
-            path = path.substring(0, q);
+        int end = rest.length();
+        while (end > 0 && rest.charAt(end - 1) == '/') {
+            end--; // "/predictions/" is "/predictions"
         }
-        while (path.endsWith("/")) {
-            path = path.substring(0, path.length() - 1);
-        }
+        int start = end > 0 && rest.charAt(0) == '/' ? 1 : 0;
         if ("POST".equalsIgnoreCase(method)) {
-            return path.endsWith("/cancel");
+            return end >= 7 && rest.startsWith("/cancel", end - 7);
         }
         boolean read = "GET".equalsIgnoreCase(method) || "HEAD".equalsIgnoreCase(method);
         boolean query = "QUERY".equalsIgnoreCase(method); // models.search: a paginated list
         if (!read && !query) {
             return false;
         }
-        String[] seg = path.startsWith("/") ? path.substring(1).split("/", -1) : path.split("/", -1);
-        String first = seg.length == 0 ? "" : seg[0];
+        int segments = 0;
+        int firstEnd = end;
+        int fourthStart = -1;
+        for (int i = start; i <= end; i++) {
+            if (i == end || rest.charAt(i) == '/') {
+                segments++;
+                if (segments == 1) {
+                    firstEnd = i;
+                } else if (segments == 3) {
+                    fourthStart = i + 1;
+                }
+            }
+        }
+        if (start >= end) {
+            return false; // the API root
+        }
+        String first = rest.substring(start, firstEnd);
         if (query) {
-            return "models".equals(first) && seg.length == 1;
+            return segments == 1 && first.equals("models");
         }
         switch (first) {
             case "predictions":
@@ -44,11 +62,18 @@ public final class CachePolicy {
                 return true; // reads and lists of things whose state changes
             case "models":
                 // /models (list), /models/{o}/{n}/versions, /models/{o}/{n}/examples
-                return seg.length == 1 || (seg.length == 4 && ("versions".equals(seg[3]) || "examples".equals(seg[3])));
+                if (segments == 1) {
+                    return true;
+                }
+                if (segments == 4) {
+                    String fourth = rest.substring(fourthStart, end);
+                    return fourth.equals("versions") || fourth.equals("examples");
+                }
+                return false;
             case "collections":
             case "deployments":
             case "hardware":
-                return seg.length == 1; // lists
+                return segments == 1; // lists
             default:
                 return false;
         }
