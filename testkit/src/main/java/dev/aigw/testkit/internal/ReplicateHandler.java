@@ -494,6 +494,8 @@ public final class ReplicateHandler extends Handler.Abstract {
         resp.setStatus(200);
         resp.getHeaders().put(HttpHeader.CONTENT_TYPE, "text/event-stream");
         resp.getHeaders().put(HttpHeader.CACHE_CONTROL, "no-store");
+        // Commit the headers now so clients (and the gateway's first-byte timeout) see the stream open at once.
+        Http.writeBlocking(resp, false, ByteBuffer.allocate(0));
         while (true) {
             Prediction.Event e = engine.awaitEvent(p, index++);
             if (e == null) {
