@@ -48,6 +48,7 @@ abstract class GatewayTestBase {
     static void startFakes() {
         replicate = FakeReplicate.start();
         replicate.model("acme/echo").output("hello");
+        replicate.model("acme/echo-tuned").output("tuned");
         replicate.model("acme/chat").tokens("Once", " upon", " a", " time").streaming(true);
         fakeGateway = FakeGateway.builder().provider("replicate", replicate.baseUrl()).token(CF_TOKEN).start();
     }

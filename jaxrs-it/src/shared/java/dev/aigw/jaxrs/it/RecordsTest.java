@@ -62,14 +62,37 @@ class RecordsTest extends GatewayTestBase {
         assertNoMoreRecords();
     }
 
+    /** Files: upload, follow the file's {@code urls.get}, and a DELETE answered 204 (no entity: recorded at once). */
     @Test
-    void aResponseWithoutEntityIsRecordedAtOnce() throws Exception {
-        Response r = api(client(), "/account").head();
-        assertThat(r.getStatus()).isEqualTo(200);
-        ExchangeRecord rec = nextRecord();
-        assertThat(rec.method()).isEqualTo("HEAD");
+    void filesAreRoutedAndAResponseWithoutEntityIsRecordedAtOnce() throws Exception {
+        Client c = client();
+        String boundary = "aigw-boundary";
+        String multipart = "--" + boundary + "\r\n"
+                + "Content-Disposition: form-data; name=\"content\"; filename=\"hello.txt\"\r\n"
+                + "Content-Type: text/plain\r\n\r\nhello file\r\n--" + boundary + "--\r\n";
+        Response up = api(c, "/files").post(jakarta.ws.rs.client.Entity.entity(multipart,
+                "multipart/form-data; boundary=" + boundary));
+        String body = up.readEntity(String.class);
+        assertThat(up.getStatus()).as(body).isEqualTo(201);
+        com.fasterxml.jackson.databind.JsonNode file = parse(body);
+        ExchangeRecord uploaded = nextRecord();
+        assertThat(uploaded.predictionId()).isEqualTo(file.get("id").asText());
+        assertThat(uploaded.bytesSent()).isEqualTo(multipart.length());
+
+        String fileUrl = file.at("/urls/get").asText();
+        assertThat(fileUrl).startsWith(API + "/files/");
+        readJson(c.target(fileUrl).request().header("Authorization", "Bearer " + replicate.token()).get());
+        assertThat(nextRecord().url()).isEqualTo(fileUrl);
+
+        Response deleted = api(c, "/files/" + file.get("id").asText()).delete();
+        assertThat(deleted.getStatus()).isEqualTo(204);
+        ExchangeRecord rec = nextRecord(); // before close: there is nothing to read
+        assertThat(rec.method()).isEqualTo("DELETE");
         assertThat(rec.outcome()).isEqualTo(Outcome.SUCCESS);
-        r.close();
+        assertThat(rec.httpStatus()).isEqualTo(204);
+        deleted.close();
+        assertThat(fakeGateway.requests()).extracting(r -> r.request().method() + " " + r.providerPath()).containsExactly(
+                "POST /files", "GET /files/" + file.get("id").asText(), "DELETE /files/" + file.get("id").asText());
         assertNoMoreRecords();
     }
 
