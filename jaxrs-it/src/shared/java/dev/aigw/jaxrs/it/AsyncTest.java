@@ -88,4 +88,23 @@ class AsyncTest extends GatewayTestBase {
         assertThat(seen).hasSize(2);
         assertThat(seen.get(1).header("cf-aig-metadata")).isNull();
     }
+
+    /** Portable: an executor from {@link dev.aigw.jaxrs.AigwFeature#contextPropagating} carries the caller's context. */
+    @Test
+    void aContextPropagatingExecutorTagsAsyncAndRxCallsOnEveryStack() throws Exception {
+        java.util.concurrent.ExecutorService pool = java.util.concurrent.Executors.newFixedThreadPool(2);
+        try {
+            Client c = track(jakarta.ws.rs.client.ClientBuilder.newBuilder()
+                    .executorService(dev.aigw.jaxrs.AigwFeature.contextPropagating(pool))
+                    .register(new dev.aigw.jaxrs.AigwFeature(gateway)).build());
+            try (GatewayContext.Scope scope = GatewayContext.open(CallOptions.builder().metadata("user", "pooled").build())) {
+                api(c, "/account").async().get().get(10, TimeUnit.SECONDS).close();
+                api(c, "/account").rx().get(String.class).toCompletableFuture().get(10, TimeUnit.SECONDS);
+            }
+            assertThat(fakeGateway.requests()).hasSize(2).allSatisfy(r ->
+                    assertThat(parse(r.header("cf-aig-metadata"))).isEqualTo(parse("{\"user\":\"pooled\"}")));
+        } finally {
+            pool.shutdownNow();
+        }
+    }
 }

@@ -149,7 +149,29 @@ class RecordsTest extends GatewayTestBase {
             assertThat(rec.via()).isEqualTo(ExchangeRecord.Via.GATEWAY);
             assertThat(rec.error()).contains("Connect");
             assertThat(rec.error()).doesNotContain(CF_TOKEN).doesNotContain(replicate.token());
+
+            // async: the failure reaches aigw on the pool thread
+            assertThatThrownBy(() -> api(c, "/account").async().get().get(10, java.util.concurrent.TimeUnit.SECONDS))
+                    .hasCauseInstanceOf(ProcessingException.class);
+            assertThat(nextRecord().outcome()).isEqualTo(Outcome.FAILURE);
             assertNoMoreRecords();
         }
+    }
+
+    /** Documented limit: a response neither read nor closed is recorded (cancelled) once it is garbage collected. */
+    @Test
+    void aResponseDroppedWithoutCloseIsRecordedWhenCollected() throws Exception {
+        Client c = client();
+        api(c, "/account").get(); // dropped
+        ExchangeRecord rec = null;
+        for (int i = 0; i < 100 && rec == null; i++) {
+            System.gc();
+            rec = records.poll(100, java.util.concurrent.TimeUnit.MILLISECONDS);
+        }
+        assertThat(rec).as("record of the dropped response").isNotNull();
+        // aigw's cleaner says CANCELLED; RESTEasy closes a collected response itself first, which completes it
+        assertThat(rec.outcome()).isIn(Outcome.CANCELLED, Outcome.SUCCESS);
+        assertThat(rec.httpStatus()).isEqualTo(200);
+        assertNoMoreRecords();
     }
 }

@@ -101,4 +101,42 @@ class ZeroCodeTest extends GatewayTestBase {
         assertThat(uris).containsExactly(API + "/account null");
     }
 
+
+    /** Sets aigw.* system properties for one test (the settings auto-discovery reads), restoring them after. */
+    private static AutoCloseable systemProperties(Map<String, String> props) {
+        props.forEach(System::setProperty);
+        return () -> props.keySet().forEach(System::clearProperty);
+    }
+
+    @Test
+    void anExplicitlyRegisteredGatewayWinsOverAutoDiscovery() throws Exception {
+        // auto-discovery alone would send calls to a port where nobody listens
+        try (AutoCloseable p = systemProperties(Map.of(
+                "aigw.account-id", FakeGateway.DEFAULT_ACCOUNT, "aigw.gateway-id", "elsewhere",
+                "aigw.base-url", "http://127.0.0.1:9/v1", "aigw.log", "off"))) {
+            Response r = api(client(), "/account").get();
+            assertThat(r.getStatus()).isEqualTo(200);
+            r.close();
+        }
+        assertThat(fakeGateway.requests()).singleElement()
+                .satisfies(g -> assertThat(g.gateway()).isEqualTo(FakeGateway.DEFAULT_GATEWAY));
+        assertThat(nextRecord().httpStatus()).isEqualTo(200);
+        assertNoMoreRecords();
+    }
+
+    @Test
+    void registeringTheFeatureWhereAutoDiscoveryAlsoDoesRoutesOnce() throws Exception {
+        try (AutoCloseable p = systemProperties(Map.of(
+                "aigw.account-id", FakeGateway.DEFAULT_ACCOUNT, "aigw.gateway-id", FakeGateway.DEFAULT_GATEWAY,
+                "aigw.token", CF_TOKEN, "aigw.base-url", fakeGateway.baseUrl().toString(), "aigw.log", "off"))) {
+            Client c = track(ClientBuilder.newBuilder().register(dev.aigw.jaxrs.AigwFeature.class).build());
+            Response r = api(c, "/account").get();
+            assertThat(r.getStatus()).isEqualTo(200);
+            r.close();
+        }
+        GatewayRequest seen = fakeGateway.requests().get(0);
+        assertThat(fakeGateway.requests()).hasSize(1);
+        assertThat(seen.request().headers().entrySet()).filteredOn(e -> e.getKey().equalsIgnoreCase("cf-aig-authorization"))
+                .singleElement().satisfies(e -> assertThat(e.getValue()).containsExactly("Bearer " + CF_TOKEN));
+    }
 }
