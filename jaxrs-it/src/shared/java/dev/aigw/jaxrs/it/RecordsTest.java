@@ -174,4 +174,27 @@ class RecordsTest extends GatewayTestBase {
         assertThat(rec.httpStatus()).isEqualTo(200);
         assertNoMoreRecords();
     }
+
+    /** RESTEasy reports transport failures to no client hook: aigw records them once the request is collected. */
+    @Test
+    void aTransportFailureIsRecordedLateWhereTheClientHasNoHook() throws Exception {
+        assumeThat(Stack.jersey()).as("Jersey records at once (aTransportFailureIsRecorded)").isFalse();
+        int closedPort;
+        try (ServerSocket s = new ServerSocket(0, 1, java.net.InetAddress.getLoopbackAddress())) {
+            closedPort = s.getLocalPort();
+        }
+        try (Gateway unreachable = gatewayBuilder().baseUrl("http://127.0.0.1:" + closedPort + "/v1").build()) {
+            Client c = track(ClientBuilder.newClient().register(new AigwFeature(unreachable)));
+            assertThatThrownBy(() -> api(c, "/account").get()).isInstanceOf(ProcessingException.class);
+            ExchangeRecord rec = null;
+            for (int i = 0; i < 100 && rec == null; i++) {
+                System.gc();
+                rec = records.poll(100, java.util.concurrent.TimeUnit.MILLISECONDS);
+            }
+            assertThat(rec).as("record of the failed call").isNotNull();
+            assertThat(rec.outcome()).isEqualTo(Outcome.FAILURE);
+            assertThat(rec.httpStatus()).isZero();
+            assertNoMoreRecords();
+        }
+    }
 }

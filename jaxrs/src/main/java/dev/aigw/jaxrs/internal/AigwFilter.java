@@ -47,6 +47,7 @@ public final class AigwFilter implements ClientRequestFilter, ClientResponseFilt
         final Exchange exchange;
         final AigwFilter owner;
         volatile boolean bodyCounted;
+        volatile boolean answered;
 
         Call(Exchange exchange, AigwFilter owner) {
             this.exchange = exchange;
@@ -87,7 +88,11 @@ public final class AigwFilter implements ClientRequestFilter, ClientResponseFilt
         } else {
             exchange = gateway.exchange(request.getMethod(), route, perCall);
         }
-        request.setProperty(CALL, new Call(exchange, this));
+        Call call = new Call(exchange, this);
+        request.setProperty(CALL, call);
+        // Where no hook reports a transport failure (RESTEasy), the request context becoming
+        // unreachable without a response is the only sign: record the failure then.
+        ObservedInputStream.CLEANER.register(request, new Unanswered(call));
         request.setUri(exchange.target());
         // The connector derives Host from the new URI; a Host copied from the caller would name Replicate.
         request.getHeaders().remove(HttpHeaders.HOST);
@@ -136,6 +141,7 @@ public final class AigwFilter implements ClientRequestFilter, ClientResponseFilt
         if (call == null || call.exchange.isFinished()) {
             return;
         }
+        call.answered = true;
         Exchange exchange = call.exchange;
         exchange.responseHead(response.getStatus(), response::getHeaderString);
         InputStream entity = response.getEntityStream();
@@ -146,6 +152,17 @@ public final class AigwFilter implements ClientRequestFilter, ClientResponseFilt
             return;
         }
         response.setEntityStream(new ObservedInputStream(entity, exchange));
+    }
+
+    /** Holds the call only, never the request context. */
+    private record Unanswered(Call call) implements Runnable {
+        @Override
+        public void run() {
+            if (!call.answered) {
+                call.exchange.fail(new jakarta.ws.rs.ProcessingException(
+                        "no response (transport failure; this client does not report its cause to filters)"));
+            }
+        }
     }
 
     private Call ownCall(Object property) {

@@ -17,7 +17,8 @@ import java.lang.ref.Cleaner;
  * when the garbage collector finds the stream unreachable: late, but never lost.
  */
 final class ObservedInputStream extends FilterInputStream {
-    private static final Cleaner CLEANER = Cleaner.create();
+    /** One cleaner thread for aigw's last-resort records (dropped responses, unreported failures). */
+    static final Cleaner CLEANER = Cleaner.create();
 
     private final Exchange exchange;
     private final Cleaner.Cleanable cleanable;
