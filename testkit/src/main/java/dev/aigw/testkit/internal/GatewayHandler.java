@@ -82,9 +82,17 @@ public final class GatewayHandler extends Handler.Abstract {
         client.setScheduler(new ScheduledExecutorScheduler(threadName + "-client-scheduler", true));
         client.setFollowRedirects(false);
         client.setUserAgentField(null); // pass the caller's User-Agent, add none
-        client.getContentDecoderFactories().clear(); // bytes pass through undecoded
         client.setIdleTimeout(120_000);
         installBean(client); // started and stopped with the server
+    }
+
+    @Override
+    protected void doStart() throws Exception {
+        super.doStart();
+        // HttpClient installs these when it starts: drop them for a pure pass-through (bytes undecoded, no
+        // 401/407 authentication dance, no redirects, no 100-continue handling).
+        client.getContentDecoderFactories().clear();
+        client.getProtocolHandlers().clear();
     }
 
     public void clearCache() {
