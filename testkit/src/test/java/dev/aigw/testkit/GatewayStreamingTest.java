@@ -92,5 +92,10 @@ class GatewayStreamingTest {
         RecordedRequest upstream = replicate.requests().get(replicate.requests().size() - 1);
         assertThat(upstream.bodySize()).isEqualTo(big.length);
         assertThat(r.headers().firstValue("cf-aig-cache-status")).hasValue("MISS");
+        String logId = r.headers().firstValue("cf-aig-log-id").orElseThrow();
+        assertThat(awaitLog(logId).requestSize()).isEqualTo(big.length);
+        GatewayRequest seen = gateway.requests().get(gateway.requests().size() - 1);
+        assertThat(seen.request().bodySize()).isEqualTo(-1);
+        assertThat(seen.request().bodyTruncated()).isTrue();
     }
 }
