@@ -64,12 +64,12 @@ class GatewayFeaturesTest {
     @Test
     void slidingWindowRateLimitFreesUpAsRequestsAge() {
         try (FakeGateway limited = FakeGateway.builder().provider("replicate", replicate.baseUrl())
-                .rateLimit(2, Duration.ofMillis(1500), FakeGateway.Window.SLIDING).start()) {
+                .rateLimit(2, Duration.ofMillis(2500), FakeGateway.Window.SLIDING).start()) {
             String url = limited.providerUrl("replicate") + "/account";
             assertThat(http.get(url).statusCode()).isEqualTo(200);
             assertThat(http.get(url).statusCode()).isEqualTo(200);
             assertThat(http.get(url).statusCode()).isEqualTo(429);
-            TestHttp.sleep(1700);
+            TestHttp.sleep(2700);
             assertThat(http.get(url).statusCode()).isEqualTo(200);
         }
     }

@@ -68,6 +68,7 @@ class GatewayForwardingTest {
         assertThat(r.headers().firstValue("cf-aig-event-id")).hasValue("evt-1");
         assertThat(r.headers().firstValue("cf-aig-cache-status")).hasValue("MISS");
         assertThat(r.headers().firstValue("ratelimit-remaining")).hasValue("599"); // upstream headers pass through
+        assertThat(r.headers().allValues("Date")).hasSize(1);
 
         RecordedRequest upstream = replicate.awaitRequests(1, Duration.ofSeconds(10)).get(0);
         assertThat(upstream.method()).isEqualTo("POST");

@@ -192,7 +192,7 @@ public final class GatewayHandler extends Handler.Abstract {
             CacheEntry hit = cache.get(key);
             if (hit != null && hit.expiresAtNanos() - System.nanoTime() > 0) {
                 out.setStatus(hit.status());
-                hit.headers().forEach(out.getHeaders()::add);
+                hit.headers().forEach(out.getHeaders()::add); // a fresh response: nothing to replace
                 out.getHeaders().put("cf-aig-cache-status", "HIT");
                 out.write(true, ByteBuffer.wrap(hit.body()), callback);
                 draft.finish(new Outcome(hit.status(), contentType(hit.headers()), hit.body().length, hit.body()), true);
@@ -267,10 +267,16 @@ public final class GatewayHandler extends Handler.Abstract {
         boolean store = cacheKey != null && status >= 200 && status < 300 && !eventStream;
         List<HttpField> kept = new ArrayList<>();
         out.setStatus(status);
+        java.util.Set<String> seen = new java.util.HashSet<>();
         for (HttpField f : up.getHeaders()) {
             String name = f.getName().toLowerCase(Locale.ROOT);
             if (!Http.HOP_BY_HOP.contains(name) && !name.startsWith("cf-aig-")) {
-                out.getHeaders().add(f);
+                // First value replaces what Jetty pre-set (e.g. Date); repeats (Set-Cookie...) are kept.
+                if (seen.add(name)) {
+                    out.getHeaders().put(f);
+                } else {
+                    out.getHeaders().add(f);
+                }
                 kept.add(f);
             }
         }
