@@ -14,6 +14,7 @@ import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Objects;
 import java.util.Set;
+import java.util.function.Supplier;
 
 /**
  * A fake Replicate HTTP API on 127.0.0.1 (random port), written from the Replicate spec. Start it, script models,
@@ -47,14 +48,13 @@ public final class FakeReplicate implements AutoCloseable {
                 : "whsec_" + Base64.getEncoder().encodeToString(Ids.randomBytes(24));
         this.tokens = b.tokens.isEmpty() ? Set.of(DEFAULT_TOKEN) : Set.copyOf(b.tokens);
         String name = "fake-replicate-" + Integer.toHexString(System.identityHashCode(this));
-        String publicBase = b.localUrls ? null : stripSlash(b.publicBaseUrl.toString());
-        this.engine = new ReplicateEngine(name, secret,
-                () -> publicBase != null ? publicBase : baseUrl().toString(), this::localRoot,
+        String fixedBase = b.localUrls ? null : stripSlash(b.publicBaseUrl.toString());
+        Supplier<String> publicBase = () -> fixedBase != null ? fixedBase : baseUrl().toString();
+        this.engine = new ReplicateEngine(name, secret, publicBase, this::localRoot,
                 a -> deliveries.add(new WebhookDelivery(a.url(), a.webhookId(), a.event(), a.attempt(), a.status(),
                         a.body())));
         this.handler = new ReplicateHandler(new ReplicateHandler.Config(tokens, secret, b.pageSize, b.maxFileSize,
-                b.minCancelAfter, b.bodyCap), engine, faultPlan, requests,
-                () -> publicBase != null ? publicBase : baseUrl().toString());
+                b.minCancelAfter, b.bodyCap), engine, faultPlan, requests, publicBase);
         this.server = new JettyServer(name, handler);
     }
 

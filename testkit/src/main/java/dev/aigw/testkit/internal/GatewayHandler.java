@@ -82,9 +82,17 @@ public final class GatewayHandler extends Handler.Abstract {
         client.setScheduler(new ScheduledExecutorScheduler(threadName + "-client-scheduler", true));
         client.setFollowRedirects(false);
         client.setUserAgentField(null); // pass the caller's User-Agent, add none
-        client.getContentDecoderFactories().clear(); // bytes pass through undecoded
         client.setIdleTimeout(120_000);
         installBean(client); // started and stopped with the server
+    }
+
+    @Override
+    protected void doStart() throws Exception {
+        super.doStart();
+        // HttpClient installs these when it starts: drop them for a pure pass-through (bytes undecoded, no
+        // 401/407 authentication dance, no redirects, no 100-continue handling).
+        client.getContentDecoderFactories().clear();
+        client.getProtocolHandlers().clear();
     }
 
     public void clearCache() {
@@ -118,7 +126,25 @@ public final class GatewayHandler extends Handler.Abstract {
         String gatewayId = parts.length > 1 ? parts[1] : "";
         String provider = parts.length > 2 ? parts[2] : null;
         String rest = parts.length > 3 ? "/" + parts[3] : "";
-        Http.Body body = Http.readBody(request, MAX_BUFFER);
+        Http.Body read = Http.readBody(request, MAX_BUFFER);
+        // Bodies over 25 MB are streamed on, not buffered: count the streamed part for the log.
+        java.util.concurrent.atomic.AtomicLong streamed = new java.util.concurrent.atomic.AtomicLong();
+        Http.Body body = !read.truncated() ? read
+                : new Http.Body(read.bytes(), new java.io.FilterInputStream(read.rest()) {
+                    @Override
+                    public int read(byte[] b, int off, int len) throws IOException {
+                        int n = super.read(b, off, len);
+                        streamed.addAndGet(Math.max(n, 0));
+                        return n;
+                    }
+
+                    @Override
+                    public int read() throws IOException {
+                        int c = super.read();
+                        streamed.addAndGet(c < 0 ? 0 : 1);
+                        return c;
+                    }
+                }, true);
         GatewayOptions opts = new GatewayOptions(request, config.defaults());
         String logId = Ids.ulid();
         String eventId = opts.eventId != null ? opts.eventId : UUID.randomUUID().toString();
@@ -155,7 +181,7 @@ public final class GatewayHandler extends Handler.Abstract {
         }
         String model = model(rest, body.bytes());
         LogDraft draft = new LogDraft(logId, account, gatewayId, provider, model, rest, eventId, opts, recorded,
-                body.truncated() ? -1 : body.bytes().length, started);
+                () -> body.bytes().length + streamed.get(), started);
         if (config.rateLimiter() != null && !config.rateLimiter().tryAcquire()) {
             draft.finish(gatewayError(out, callback, 429, 2003, "Rate limited"), false);
             return;
@@ -166,7 +192,7 @@ public final class GatewayHandler extends Handler.Abstract {
             CacheEntry hit = cache.get(key);
             if (hit != null && hit.expiresAtNanos() - System.nanoTime() > 0) {
                 out.setStatus(hit.status());
-                hit.headers().forEach(out.getHeaders()::add);
+                hit.headers().forEach(out.getHeaders()::add); // a fresh response: nothing to replace
                 out.getHeaders().put("cf-aig-cache-status", "HIT");
                 out.write(true, ByteBuffer.wrap(hit.body()), callback);
                 draft.finish(new Outcome(hit.status(), contentType(hit.headers()), hit.body().length, hit.body()), true);
@@ -200,7 +226,8 @@ public final class GatewayHandler extends Handler.Abstract {
             });
             if (body.truncated()) {
                 up.body(new InputStreamRequestContent((String) null,
-                        new SequenceInputStream(new ByteArrayInputStream(body.bytes()), body.rest())));
+                        new SequenceInputStream(new ByteArrayInputStream(body.bytes()), body.rest()),
+                        org.eclipse.jetty.io.ByteBufferPool.SIZED_NON_POOLING));
             } else if (body.bytes().length > 0) {
                 up.body(new BytesRequestContent((String) null, body.bytes()));
             }
@@ -240,10 +267,16 @@ public final class GatewayHandler extends Handler.Abstract {
         boolean store = cacheKey != null && status >= 200 && status < 300 && !eventStream;
         List<HttpField> kept = new ArrayList<>();
         out.setStatus(status);
+        java.util.Set<String> seen = new java.util.HashSet<>();
         for (HttpField f : up.getHeaders()) {
             String name = f.getName().toLowerCase(Locale.ROOT);
             if (!Http.HOP_BY_HOP.contains(name) && !name.startsWith("cf-aig-")) {
-                out.getHeaders().add(f);
+                // First value replaces what Jetty pre-set (e.g. Date); repeats (Set-Cookie...) are kept.
+                if (seen.add(name)) {
+                    out.getHeaders().put(f);
+                } else {
+                    out.getHeaders().add(f);
+                }
                 kept.add(f);
             }
         }
@@ -362,11 +395,12 @@ public final class GatewayHandler extends Handler.Abstract {
         final String eventId;
         final GatewayOptions opts;
         final RecordedRequest request;
-        final long requestSize;
+        final java.util.function.LongSupplier requestSize;
         final long startedNanos;
 
         LogDraft(String id, String account, String gateway, String provider, String model, String path, String eventId,
-                 GatewayOptions opts, RecordedRequest request, long requestSize, long startedNanos) {
+                 GatewayOptions opts, RecordedRequest request, java.util.function.LongSupplier requestSize,
+                 long startedNanos) {
             this.id = id;
             this.account = account;
             this.gateway = gateway;
@@ -387,7 +421,7 @@ public final class GatewayHandler extends Handler.Abstract {
             long duration = TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - startedNanos);
             logs.add(new GatewayLog(id, Instant.now(), account, gateway, provider, model,
                     path.startsWith("/") ? path.substring(1) : path, duration, o.status(),
-                    o.status() >= 200 && o.status() < 400, cached, opts.metadata, eventId, requestSize, o.size(),
+                    o.status() >= 200 && o.status() < 400, cached, opts.metadata, eventId, requestSize.getAsLong(), o.size(),
                     request.header("Content-Type"), o.contentType(), opts.collectPayload ? request.body() : null,
                     opts.collectPayload && o.body() != null ? o.body() : null, null, null));
         }

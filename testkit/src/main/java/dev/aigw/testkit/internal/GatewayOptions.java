@@ -5,7 +5,6 @@ import org.eclipse.jetty.server.Request;
 
 import java.time.Duration;
 import java.util.ArrayList;
-import java.util.Iterator;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -119,8 +118,7 @@ public final class GatewayOptions {
             warnings.add("cf-aig-metadata ignored: not a JSON object");
             return;
         }
-        for (Iterator<Map.Entry<String, JsonNode>> it = node.fields(); it.hasNext(); ) {
-            Map.Entry<String, JsonNode> e = it.next();
+        for (Map.Entry<String, JsonNode> e : node.properties()) {
             JsonNode v = e.getValue();
             if (e.getKey().startsWith("cf.")) {
                 warnings.add("metadata entry '" + e.getKey() + "' dropped: keys starting with cf. are reserved");

@@ -21,7 +21,6 @@ import java.time.Instant;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
-import java.util.Locale;
 import java.util.Map;
 import java.util.Set;
 import java.util.concurrent.ExecutionException;
@@ -120,10 +119,6 @@ public final class Http {
         EndPoint endPoint = request.getConnectionMetaData().getConnection().getEndPoint();
         endPoint.close();
         callback.failed(new IOException(why));
-    }
-
-    public static String lower(String s) {
-        return s == null ? null : s.toLowerCase(Locale.ROOT);
     }
 
     public static String utf8(byte[] b) {

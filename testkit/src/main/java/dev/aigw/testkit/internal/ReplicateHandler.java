@@ -312,8 +312,7 @@ public final class ReplicateHandler extends Handler.Abstract {
         }
         ModelDef model = modelName != null ? engine.findModel(modelName) : resolveVersion(json.path("version").asText());
         if (model == null || (modelName != null && deployment == null && !model.official())) {
-            problem(resp, cb, 422, "Invalid version or not permitted", "The specified version does not exist (or "
-                    + "perhaps you don't have permission to use it?)", null);
+            invalidVersion(resp, cb);
             return;
         }
         ModelDef.Snapshot spec = model.snapshot();
@@ -457,8 +456,7 @@ public final class ReplicateHandler extends Handler.Abstract {
         }
         ModelDef model = engine.findModel(s.get(1) + "/" + s.get(2));
         if (model == null || !model.version().equals(s.get(4))) {
-            problem(resp, cb, 422, "Invalid version or not permitted", "The specified version does not exist (or "
-                    + "perhaps you don't have permission to use it?)", null);
+            invalidVersion(resp, cb);
             return;
         }
         String destination = json.path("destination").asText();
@@ -696,6 +694,12 @@ public final class ReplicateHandler extends Handler.Abstract {
                     .append(f.get("description")).append('\n');
         }
         problem(resp, cb, 422, "Input validation failed", detail.toString(), Map.of("invalid_fields", invalid));
+    }
+
+    /** Spec §7: unknown or forbidden version (also what real accounts without billing sometimes see). */
+    private static void invalidVersion(Response resp, Callback cb) {
+        problem(resp, cb, 422, "Invalid version or not permitted", "The specified version does not exist (or "
+                + "perhaps you don't have permission to use it?)", null);
     }
 
     private void notFound(Response resp, Callback cb) {
