@@ -24,6 +24,7 @@ import static org.assertj.core.api.Assumptions.assumeThat;
  * thread tags them on Jersey (captured when {@code request()} builds the invocation); RESTEasy
  * runs them on its pool without a hook, so there the context must be carried by the executor.
  */
+@SuppressWarnings("try") // scopes are opened for their effect on the calls inside
 class AsyncTest extends GatewayTestBase {
 
     @Test

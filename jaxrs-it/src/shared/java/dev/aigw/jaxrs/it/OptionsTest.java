@@ -19,6 +19,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 /** Gateway options from the caller's context, request properties and typed options; the poll policy. */
+@SuppressWarnings("try") // scopes are opened for their effect on the calls inside
 class OptionsTest extends GatewayTestBase {
 
     private GatewayRequest lastSeen() {

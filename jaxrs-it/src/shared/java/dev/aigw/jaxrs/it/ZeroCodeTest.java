@@ -23,6 +23,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assumptions.assumeThat;
 
 /** Jersey auto-discovery: with aigw configured, a client that never mentions aigw is routed. */
+@SuppressWarnings("try") // scopes are opened for their effect on the calls inside
 class ZeroCodeTest extends GatewayTestBase {
 
     @BeforeEach
