@@ -22,6 +22,7 @@ final class ObservedInputStream extends FilterInputStream {
 
     private final Exchange exchange;
     private final Cleaner.Cleanable cleanable;
+    private final byte[] one = new byte[1]; // SSE parsers read byte by byte: no allocation per byte
 
     ObservedInputStream(InputStream in, Exchange exchange) {
         super(in);
@@ -49,7 +50,8 @@ final class ObservedInputStream extends FilterInputStream {
         if (b < 0) {
             ended();
         } else {
-            exchange.responseBody(new byte[] {(byte) b}, 0, 1);
+            one[0] = (byte) b;
+            exchange.responseBody(one, 0, 1);
         }
         return b;
     }

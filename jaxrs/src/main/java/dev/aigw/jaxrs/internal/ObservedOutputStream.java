@@ -9,6 +9,7 @@ import java.io.OutputStream;
 /** A request entity stream that reports each byte written to the exchange, unchanged and unbuffered. */
 final class ObservedOutputStream extends FilterOutputStream {
     private final Exchange exchange;
+    private final byte[] one = new byte[1];
 
     ObservedOutputStream(OutputStream out, Exchange exchange) {
         super(out);
@@ -18,7 +19,8 @@ final class ObservedOutputStream extends FilterOutputStream {
     @Override
     public void write(int b) throws IOException {
         out.write(b);
-        exchange.requestBody(new byte[] {(byte) b}, 0, 1);
+        one[0] = (byte) b;
+        exchange.requestBody(one, 0, 1);
     }
 
     @Override
