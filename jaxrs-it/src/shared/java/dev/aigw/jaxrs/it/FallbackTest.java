@@ -99,4 +99,19 @@ class FallbackTest extends GatewayTestBase {
             assertThat(direct).isEmpty();
         }
     }
+
+    @Test
+    void aConnectionResetByTheGatewayIsNeverResent() throws Exception {
+        fakeGateway.faults().next(2).resetBeforeFirstByte(); // HttpURLConnection silently retries a reset once
+        try (Gateway g = gatewayBuilder().fallback(true).build()) {
+            Client c = clientWith(g);
+            org.assertj.core.api.Assertions.assertThatThrownBy(() -> api(c, "/account").get())
+                    .isInstanceOf(jakarta.ws.rs.ProcessingException.class);
+            ExchangeRecord rec = nextRecord();
+            assertThat(rec.outcome()).isEqualTo(ExchangeRecord.Outcome.FAILURE);
+            assertThat(rec.via()).isEqualTo(ExchangeRecord.Via.GATEWAY);
+            assertThat(direct).isEmpty(); // it may have reached the gateway: no second attempt
+            assertNoMoreRecords();
+        }
+    }
 }

@@ -122,4 +122,21 @@ class OptionsTest extends GatewayTestBase {
         api(client(), "/account").get().close();
         assertThat(nextRecord().toString()).doesNotContain(CF_TOKEN).doesNotContain(replicate.token());
     }
+
+    @Test
+    void aBadClientPropertyFailsNamingTheKeyWithoutShowingTheToken() {
+        // RESTEasy configures features at register(), Jersey at the first request: either way it fails
+        org.assertj.core.api.Assertions.assertThatThrownBy(() -> api(track(ClientBuilder.newBuilder()
+                        .property("aigw.account-id", "not-an-account")
+                        .property("aigw.gateway-id", "gw")
+                        .property("aigw.token", "secret-token-value")
+                        .register(AigwFeature.class)
+                        .build()), "/account").get())
+                .satisfies(e -> {
+                    String all = org.assertj.core.util.Throwables.getStackTrace(e);
+                    assertThat(all).contains("aigw.account-id").contains("not-an-account").contains("client property")
+                            .doesNotContain("secret-token-value");
+                });
+        assertThat(fakeGateway.requests()).isEmpty();
+    }
 }

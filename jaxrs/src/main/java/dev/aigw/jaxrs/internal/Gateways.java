@@ -19,6 +19,11 @@ public final class Gateways {
     private static final int MAX_CACHED = 64;
     private static final Map<Map<String, String>, Gateway> CACHE = new ConcurrentHashMap<>();
 
+    static {
+        // Shared gateways are never closed by a client; flush their queued records when the JVM exits.
+        Runtime.getRuntime().addShutdownHook(new Thread(() -> CACHE.values().forEach(Gateway::close), "aigw-jaxrs-flush"));
+    }
+
     private Gateways() {
     }
 
