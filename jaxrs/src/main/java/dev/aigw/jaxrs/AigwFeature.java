@@ -87,7 +87,7 @@ public final class AigwFeature implements Feature {
         context.property(ACTIVE, Boolean.TRUE);
         AigwFilter filter = new AigwFilter(g);
         context.register(filter, PRIORITY);
-        Object jersey = Gateways.jerseyHooks(config, g);
+        Object jersey = Gateways.jerseyHooks(config);
         if (jersey != null) {
             context.register(jersey, PRIORITY);
         }

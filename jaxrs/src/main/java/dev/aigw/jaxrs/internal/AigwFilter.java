@@ -168,8 +168,4 @@ public final class AigwFilter implements ClientRequestFilter, ClientResponseFilt
     private Call ownCall(Object property) {
         return property instanceof Call c && c.owner == this ? c : null;
     }
-
-    Gateway gateway() {
-        return gateway;
-    }
 }

@@ -6,7 +6,6 @@ import dev.aigw.Settings;
 import jakarta.ws.rs.core.Configuration;
 
 import java.util.Map;
-import java.util.Objects;
 import java.util.TreeMap;
 import java.util.concurrent.ConcurrentHashMap;
 
@@ -61,17 +60,16 @@ public final class Gateways {
     }
 
     /**
-     * Jersey's caller-thread and failure hooks for {@code gateway}, or {@code null} on another
-     * implementation. Loaded by name so that this jar runs where Jersey is absent.
+     * Jersey's caller-thread and failure hooks, or {@code null} on another implementation. Loaded
+     * by name so that this jar runs where Jersey is absent.
      */
-    public static Object jerseyHooks(Configuration config, Gateway gateway) {
-        Objects.requireNonNull(gateway, "gateway");
+    public static Object jerseyHooks(Configuration config) {
         if (!config.getClass().getName().startsWith("org.glassfish.jersey.")) {
             return null;
         }
         try {
             return Class.forName("dev.aigw.jaxrs.internal.JerseyHooks", true, Gateways.class.getClassLoader())
-                    .getConstructor(Gateway.class).newInstance(gateway);
+                    .getConstructor().newInstance();
         } catch (ReflectiveOperationException | LinkageError e) {
             return null; // a Jersey without the client SPI: filters alone still route and record
         }

@@ -1,7 +1,6 @@
 package dev.aigw.jaxrs.internal;
 
 import dev.aigw.Exchange;
-import dev.aigw.Gateway;
 
 import jakarta.ws.rs.client.ClientRequestContext;
 import jakarta.ws.rs.client.ClientResponseContext;
@@ -29,12 +28,6 @@ import java.util.Map;
  * the gateway may be resent directly when {@code aigw.fallback} is on.
  */
 public final class JerseyHooks implements InvocationBuilderListener, PostInvocationInterceptor {
-    private final Gateway gateway;
-
-    public JerseyHooks(Gateway gateway) {
-        this.gateway = gateway;
-    }
-
     @Override
     public void onNewBuilder(InvocationBuilderContext context) {
         context.property(AigwFilter.CAPTURED, AigwFilter.Captured.now());
@@ -112,10 +105,6 @@ public final class JerseyHooks implements InvocationBuilderListener, PostInvocat
             entity = new GenericEntity<>(entity, request.getEntityType());
         }
         return b.method(request.getMethod(), Entity.entity(entity, request.getMediaType(), request.getEntityAnnotations()));
-    }
-
-    Gateway gateway() {
-        return gateway;
     }
 
 }
