@@ -1,0 +1,111 @@
+package dev.aigw.jaxrs.it;
+
+import dev.aigw.CallOptions;
+import dev.aigw.ExchangeRecord;
+import dev.aigw.GatewayContext;
+import dev.aigw.testkit.GatewayRequest;
+import jakarta.ws.rs.client.Client;
+import jakarta.ws.rs.client.InvocationCallback;
+import jakarta.ws.rs.core.Response;
+import org.junit.jupiter.api.Test;
+
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionStage;
+import java.util.concurrent.Future;
+import java.util.concurrent.TimeUnit;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assumptions.assumeThat;
+
+/**
+ * {@code async()} and {@code rx()} calls are routed and recorded. The context of the calling
+ * thread tags them on Jersey (captured when {@code request()} builds the invocation); RESTEasy
+ * runs them on its pool without a hook, so there the context must be carried by the executor.
+ */
+@SuppressWarnings("try") // scopes are opened for their effect on the calls inside
+class AsyncTest extends GatewayTestBase {
+
+    @Test
+    void asyncCallsAreRoutedAndRecorded() throws Exception {
+        Client c = client();
+        Future<Response> f = api(c, "/account").async().get();
+        Response r = f.get(10, TimeUnit.SECONDS);
+        assertThat(r.getStatus()).isEqualTo(200);
+        r.readEntity(String.class);
+        assertThat(nextRecord().outcome()).isEqualTo(ExchangeRecord.Outcome.SUCCESS);
+
+        CompletableFuture<String> viaCallback = new CompletableFuture<>();
+        api(c, "/models/acme/echo").async().get(new InvocationCallback<String>() {
+            @Override
+            public void completed(String s) {
+                viaCallback.complete(s);
+            }
+
+            @Override
+            public void failed(Throwable t) {
+                viaCallback.completeExceptionally(t);
+            }
+        });
+        assertThat(viaCallback.get(10, TimeUnit.SECONDS)).contains("acme");
+        assertThat(nextRecord().model()).isEqualTo("acme/echo");
+        assertThat(fakeGateway.requests()).hasSize(2);
+        assertNoMoreRecords();
+    }
+
+    @Test
+    void rxCallsAreRoutedAndRecorded() throws Exception {
+        CompletionStage<String> s = api(client(), "/account").rx().get(String.class);
+        assertThat(s.toCompletableFuture().get(10, TimeUnit.SECONDS)).contains("username");
+        assertThat(nextRecord().outcome()).isEqualTo(ExchangeRecord.Outcome.SUCCESS);
+        assertThat(fakeGateway.requests()).hasSize(1);
+        assertNoMoreRecords();
+    }
+
+    @Test
+    void theCallingThreadsContextTagsAsyncAndRxCalls() throws Exception {
+        assumeThat(Stack.jersey()).as("caller-thread capture needs Jersey's InvocationBuilderListener").isTrue();
+        Client c = client();
+        try (GatewayContext.Scope scope = GatewayContext.open(CallOptions.builder().metadata("user", "async-1").build())) {
+            api(c, "/account").async().get().get(10, TimeUnit.SECONDS).close();
+            api(c, "/account").rx().get(String.class).toCompletableFuture().get(10, TimeUnit.SECONDS);
+        }
+        List<GatewayRequest> seen = fakeGateway.requests();
+        assertThat(seen).hasSize(2).allSatisfy(r ->
+                assertThat(parse(r.header("cf-aig-metadata"))).isEqualTo(parse("{\"user\":\"async-1\"}")));
+        assertThat(nextRecord().metadata()).isEqualTo(Map.of("user", "async-1"));
+        assertThat(nextRecord().metadata()).isEqualTo(Map.of("user", "async-1"));
+    }
+
+    @Test
+    void aPoolThreadDoesNotLeakOneCallsContextIntoTheNext() throws Exception {
+        Client c = client();
+        try (GatewayContext.Scope scope = GatewayContext.open(CallOptions.builder().metadata("user", "first").build())) {
+            api(c, "/account").async().get().get(10, TimeUnit.SECONDS).close();
+        }
+        api(c, "/account").async().get().get(10, TimeUnit.SECONDS).close();
+        List<GatewayRequest> seen = fakeGateway.requests();
+        assertThat(seen).hasSize(2);
+        assertThat(seen.get(1).header("cf-aig-metadata")).isNull();
+    }
+
+    /** Portable: an executor from {@link dev.aigw.jaxrs.AigwFeature#contextPropagating} carries the caller's context. */
+    @Test
+    void aContextPropagatingExecutorTagsAsyncAndRxCallsOnEveryStack() throws Exception {
+        java.util.concurrent.ExecutorService pool = java.util.concurrent.Executors.newFixedThreadPool(2);
+        try {
+            Client c = track(jakarta.ws.rs.client.ClientBuilder.newBuilder()
+                    .executorService(dev.aigw.jaxrs.AigwFeature.contextPropagating(pool))
+                    .register(new dev.aigw.jaxrs.AigwFeature(gateway)).build());
+            try (GatewayContext.Scope scope = GatewayContext.open(CallOptions.builder().metadata("user", "pooled").build())) {
+                api(c, "/account").async().get().get(10, TimeUnit.SECONDS).close();
+                api(c, "/account").rx().get(String.class).toCompletableFuture().get(10, TimeUnit.SECONDS);
+            }
+            assertThat(fakeGateway.requests()).hasSize(2).allSatisfy(r ->
+                    assertThat(parse(r.header("cf-aig-metadata"))).isEqualTo(parse("{\"user\":\"pooled\"}")));
+        } finally {
+            pool.shutdownNow();
+        }
+    }
+}

@@ -1,0 +1,143 @@
+package dev.aigw.jaxrs.it;
+
+import dev.aigw.testkit.FakeGateway;
+import dev.aigw.testkit.GatewayRequest;
+import jakarta.ws.rs.client.Client;
+import jakarta.ws.rs.client.ClientBuilder;
+import jakarta.ws.rs.client.ClientRequestContext;
+import jakarta.ws.rs.client.ClientRequestFilter;
+import jakarta.ws.rs.core.Response;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Paths;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.concurrent.TimeUnit;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assumptions.assumeThat;
+
+/** Jersey auto-discovery: with aigw configured, a client that never mentions aigw is routed. */
+@SuppressWarnings("try") // scopes are opened for their effect on the calls inside
+class ZeroCodeTest extends GatewayTestBase {
+
+    @BeforeEach
+    void jerseyOnly() {
+        assumeThat(Stack.jersey()).as("auto-discovery is Jersey's").isTrue();
+    }
+
+    @Test
+    void aPlainClientInAJvmWithOnlyTheEnvironmentSetIsRouted() throws Exception {
+        List<String> cmd = new ArrayList<>(List.of(
+                Paths.get(System.getProperty("java.home"), "bin", "java").toString(),
+                "-cp", System.getProperty("java.class.path"),
+                PlainClientMain.class.getName(), replicate.token()));
+        ProcessBuilder pb = new ProcessBuilder(cmd).redirectErrorStream(true);
+        Map<String, String> env = pb.environment();
+        env.keySet().removeIf(k -> k.startsWith("AIGW_") || k.startsWith("CF_AIG") || k.startsWith("CLOUDFLARE_"));
+        env.put("AIGW_ACCOUNT_ID", FakeGateway.DEFAULT_ACCOUNT);
+        env.put("AIGW_GATEWAY_ID", FakeGateway.DEFAULT_GATEWAY);
+        env.put("AIGW_TOKEN", CF_TOKEN);
+        env.put("AIGW_BASE_URL", fakeGateway.baseUrl().toString());
+        Process p = pb.start();
+        String out = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
+        assertThat(p.waitFor(60, TimeUnit.SECONDS)).isTrue();
+        assertThat(p.exitValue()).as(out).isZero();
+        assertThat(out).contains("status=201");
+
+        GatewayRequest seen = fakeGateway.awaitRequests(1, Duration.ofSeconds(5)).get(0);
+        assertThat(seen.providerPath()).isEqualTo("/models/acme/echo/predictions");
+        assertThat(seen.header("cf-aig-authorization")).isEqualTo("Bearer " + CF_TOKEN);
+        assertThat(seen.header("Authorization")).isEqualTo("Bearer " + replicate.token());
+        assertThat(out).doesNotContain(CF_TOKEN); // the summary log line never shows the token
+    }
+
+    private static ClientBuilder configuredByProperties() {
+        return ClientBuilder.newBuilder()
+                .property("aigw.account-id", FakeGateway.DEFAULT_ACCOUNT)
+                .property("aigw.gateway-id", FakeGateway.DEFAULT_GATEWAY)
+                .property("aigw.token", CF_TOKEN)
+                .property("aigw.log", "off")
+                .property("aigw.base-url", fakeGateway.baseUrl().toString());
+    }
+
+    @Test
+    void clientPropertiesAloneActivateAigwInAPlainJerseyClient() {
+        Client c = track(configuredByProperties().build());
+        Response r = api(c, "/account").get();
+        assertThat(r.getStatus()).isEqualTo(200);
+        r.close();
+        assertThat(fakeGateway.requests()).singleElement()
+                .satisfies(g -> assertThat(g.header("cf-aig-authorization")).isEqualTo("Bearer " + CF_TOKEN));
+    }
+
+    @Test
+    void jerseysAutoDiscoverySwitchTurnsItOff() {
+        List<String> uris = new CopyOnWriteArrayList<>();
+        ClientRequestFilter probe = (ClientRequestContext req) -> {
+            uris.add(req.getUri().toString());
+            req.abortWith(Response.noContent().build()); // never leave loopback
+        };
+        Client c = track(configuredByProperties().property("jersey.config.client.disableAutoDiscovery", true)
+                .register(probe, Integer.MAX_VALUE).build());
+        api(c, "/account").get().close();
+        assertThat(uris).containsExactly(API + "/account");
+        assertThat(fakeGateway.requests()).isEmpty();
+    }
+
+    @Test
+    void withoutConfigurationJerseyClientsAreUntouched() {
+        List<String> uris = new CopyOnWriteArrayList<>();
+        ClientRequestFilter probe = (ClientRequestContext req) -> {
+            uris.add(req.getUri() + " " + req.getHeaderString("cf-aig-authorization"));
+            req.abortWith(Response.noContent().build());
+        };
+        Client c = track(ClientBuilder.newBuilder().register(probe, Integer.MAX_VALUE).build());
+        api(c, "/account").get().close();
+        assertThat(uris).containsExactly(API + "/account null");
+    }
+
+
+    /** Sets aigw.* system properties for one test (the settings auto-discovery reads), restoring them after. */
+    private static AutoCloseable systemProperties(Map<String, String> props) {
+        props.forEach(System::setProperty);
+        return () -> props.keySet().forEach(System::clearProperty);
+    }
+
+    @Test
+    void anExplicitlyRegisteredGatewayWinsOverAutoDiscovery() throws Exception {
+        // auto-discovery alone would send calls to a port where nobody listens
+        try (AutoCloseable p = systemProperties(Map.of(
+                "aigw.account-id", FakeGateway.DEFAULT_ACCOUNT, "aigw.gateway-id", "elsewhere",
+                "aigw.base-url", "http://127.0.0.1:9/v1", "aigw.log", "off"))) {
+            Response r = api(client(), "/account").get();
+            assertThat(r.getStatus()).isEqualTo(200);
+            r.close();
+        }
+        assertThat(fakeGateway.requests()).singleElement()
+                .satisfies(g -> assertThat(g.gateway()).isEqualTo(FakeGateway.DEFAULT_GATEWAY));
+        assertThat(nextRecord().httpStatus()).isEqualTo(200);
+        assertNoMoreRecords();
+    }
+
+    @Test
+    void registeringTheFeatureWhereAutoDiscoveryAlsoDoesRoutesOnce() throws Exception {
+        try (AutoCloseable p = systemProperties(Map.of(
+                "aigw.account-id", FakeGateway.DEFAULT_ACCOUNT, "aigw.gateway-id", FakeGateway.DEFAULT_GATEWAY,
+                "aigw.token", CF_TOKEN, "aigw.base-url", fakeGateway.baseUrl().toString(), "aigw.log", "off"))) {
+            Client c = track(ClientBuilder.newBuilder().register(dev.aigw.jaxrs.AigwFeature.class).build());
+            Response r = api(c, "/account").get();
+            assertThat(r.getStatus()).isEqualTo(200);
+            r.close();
+        }
+        GatewayRequest seen = fakeGateway.requests().get(0);
+        assertThat(fakeGateway.requests()).hasSize(1);
+        assertThat(seen.request().headers().entrySet()).filteredOn(e -> e.getKey().equalsIgnoreCase("cf-aig-authorization"))
+                .singleElement().satisfies(e -> assertThat(e.getValue()).containsExactly("Bearer " + CF_TOKEN));
+    }
+}

@@ -1,0 +1,96 @@
+package dev.aigw.jaxrs;
+
+import dev.aigw.CallOptions;
+import dev.aigw.Gateway;
+import dev.aigw.jaxrs.internal.AigwFilter;
+import dev.aigw.jaxrs.internal.ContextExecutorService;
+import dev.aigw.jaxrs.internal.Gateways;
+
+import jakarta.ws.rs.core.Configuration;
+import jakarta.ws.rs.core.Feature;
+import jakarta.ws.rs.core.FeatureContext;
+
+import java.util.Objects;
+import java.util.concurrent.ExecutorService;
+
+/**
+ * Routes a Jakarta REST client's provider calls (Replicate by default) through Cloudflare AI
+ * Gateway. Registering it is the whole integration:
+ * <pre>{@code
+ * Client client = ClientBuilder.newClient().register(AigwFeature.class);          // settings from properties/env
+ * Client client = ClientBuilder.newClient().register(new AigwFeature(gateway));   // a Gateway built in code
+ * }</pre>
+ * On Jersey it is registered in every client automatically when aigw is configured (see the
+ * module README); registering it as well does no harm.
+ *
+ * <p>The no-argument form reads the settings ({@code aigw.account-id}, {@code aigw.gateway-id},
+ * {@code aigw.token}, ...) from the client's configuration properties first, then system
+ * properties, then the environment ({@code AIGW_ACCOUNT_ID}, ...). When aigw is not configured
+ * the feature does nothing.
+ *
+ * <p><b>Per request</b>, request properties named as the settings ({@code aigw.cache-ttl},
+ * {@code aigw.metadata} as a JSON object, {@code aigw.skip-cache}, ...) and a typed
+ * {@link CallOptions} under {@link #CALL_OPTIONS} override the caller's
+ * {@link dev.aigw.GatewayContext} and the defaults; the typed options win over the string ones.
+ *
+ * <p><b>Priority</b>: aigw's request filter runs at {@link #PRIORITY}, after the filters of the
+ * standard priorities ({@code AUTHENTICATION} ... {@code USER}), so those filters see and may
+ * change the original {@code https://api.replicate.com/v1/...} URI, headers and properties, and
+ * aigw routes what they leave. Its response filter, by the reverse order of response filters,
+ * runs before theirs.
+ */
+public final class AigwFeature implements Feature {
+
+    /**
+     * Priority of aigw's filters and interceptors: {@value}, above {@code Priorities.USER} (5000),
+     * so that every request filter of a standard priority runs before aigw routes the URI.
+     */
+    public static final int PRIORITY = 10_000;
+
+    /** Request property holding a typed {@link CallOptions} for this call. */
+    public static final String CALL_OPTIONS = "aigw.call-options";
+
+    /** Configuration property set once aigw is active in a client, so it is never registered twice. */
+    static final String ACTIVE = "dev.aigw.jaxrs.active";
+
+    private final Gateway gateway;
+
+    /** The gateway from the client's {@code aigw.*} properties, system properties and environment. */
+    public AigwFeature() {
+        this.gateway = null;
+    }
+
+    /** Uses {@code gateway}; the caller keeps it and closes it when done. */
+    public AigwFeature(Gateway gateway) {
+        this.gateway = Objects.requireNonNull(gateway, "gateway");
+    }
+
+    /**
+     * {@code executor}, running each task in the {@link dev.aigw.GatewayContext} of the thread that
+     * submitted it. Pass it to {@code ClientBuilder.executorService(...)} so that async and rx calls
+     * carry the caller's context on every implementation (Jersey does so without it).
+     */
+    public static ExecutorService contextPropagating(ExecutorService executor) {
+        return new ContextExecutorService(executor);
+    }
+
+    @Override
+    public boolean configure(FeatureContext context) {
+        Configuration config = context.getConfiguration();
+        if (config.getProperty(ACTIVE) != null) {
+            return true; // another registration (explicit or auto-discovered) is already active
+        }
+        Gateway g = gateway != null ? gateway : Gateways.forProperties(config.getProperties());
+        if (!g.enabled()) {
+            return false;
+        }
+        context.property(ACTIVE, Boolean.TRUE);
+        AigwFilter filter = new AigwFilter(g);
+        context.register(filter, PRIORITY);
+        Object jersey = Gateways.jerseyHooks(config);
+        if (jersey != null) {
+            context.register(jersey, PRIORITY);
+        }
+        return true;
+    }
+}

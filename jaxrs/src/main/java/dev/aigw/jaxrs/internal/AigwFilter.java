@@ -1,0 +1,171 @@
+package dev.aigw.jaxrs.internal;
+
+import dev.aigw.CallOptions;
+import dev.aigw.Exchange;
+import dev.aigw.Gateway;
+import dev.aigw.GatewayContext;
+import dev.aigw.Route;
+import dev.aigw.jaxrs.AigwFeature;
+
+import jakarta.ws.rs.HttpMethod;
+import jakarta.ws.rs.client.ClientRequestContext;
+import jakarta.ws.rs.client.ClientRequestFilter;
+import jakarta.ws.rs.client.ClientResponseContext;
+import jakarta.ws.rs.client.ClientResponseFilter;
+import jakarta.ws.rs.core.HttpHeaders;
+import jakarta.ws.rs.ext.WriterInterceptor;
+import jakarta.ws.rs.ext.WriterInterceptorContext;
+
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.OutputStream;
+import java.util.Map;
+
+/**
+ * Routes a provider call and feeds its {@link Exchange}: the request filter swaps the URI and
+ * adds the {@code cf-aig-*} headers; the writer interceptor counts and sniffs the request entity
+ * as it is written; the response filter reports the head and wraps the entity stream so that
+ * bytes are observed as the caller reads them and the record is emitted at end of stream or
+ * close (at once when there is no entity).
+ *
+ * <p>Per-call state lives in request properties, never in this (shared) instance.
+ */
+public final class AigwFilter implements ClientRequestFilter, ClientResponseFilter, WriterInterceptor {
+    /** Request property: the {@link Call} of a routed request. */
+    public static final String CALL = "dev.aigw.jaxrs.call";
+    /** Request property: the caller's {@link Captured} context, set on the calling thread (Jersey). */
+    public static final String CAPTURED = "dev.aigw.jaxrs.context";
+
+    private final Gateway gateway;
+
+    public AigwFilter(Gateway gateway) {
+        this.gateway = gateway;
+    }
+
+    /** One routed call: its exchange, which filter owns it, whether the request body was already counted. */
+    public static final class Call {
+        final Exchange exchange;
+        final AigwFilter owner;
+        volatile boolean bodyCounted;
+        volatile boolean answered;
+
+        Call(Exchange exchange, AigwFilter owner) {
+            this.exchange = exchange;
+            this.owner = owner;
+        }
+
+        public Exchange exchange() {
+            return exchange;
+        }
+    }
+
+    /** The context of the thread that built the invocation. */
+    public record Captured(GatewayContext.Snapshot snapshot, long threadId) {
+        public static Captured now() {
+            return new Captured(GatewayContext.capture(), Thread.currentThread().getId());
+        }
+    }
+
+    @Override
+    public void filter(ClientRequestContext request) {
+        if (request.getProperty(CALL) != null) {
+            return; // already routed (a second aigw registration), or a direct fallback resend
+        }
+        Route route = gateway.route(request.getUri());
+        if (route == null) {
+            return; // not a provider URL: untouched
+        }
+        CallOptions perCall = perCallOptions(request);
+        Exchange exchange;
+        // Async and rx calls run filters on a pool thread: tag them with the context of the
+        // thread that built the invocation, unless the pool thread carries one of its own.
+        Object captured = request.getProperty(CAPTURED);
+        if (captured instanceof Captured c && c.threadId() != Thread.currentThread().getId()
+                && GatewayContext.current().isEmpty()) {
+            try (GatewayContext.Scope s = c.snapshot().apply()) {
+                exchange = gateway.exchange(request.getMethod(), route, perCall);
+            }
+        } else {
+            exchange = gateway.exchange(request.getMethod(), route, perCall);
+        }
+        Call call = new Call(exchange, this);
+        request.setProperty(CALL, call);
+        // Where no hook reports a transport failure (RESTEasy), the request context becoming
+        // unreachable without a response is the only sign: record the failure then.
+        ObservedInputStream.CLEANER.register(request, new Unanswered(call));
+        request.setUri(exchange.target());
+        // The connector derives Host from the new URI; a Host copied from the caller would name Replicate.
+        request.getHeaders().remove(HttpHeaders.HOST);
+        for (Map.Entry<String, String> h : exchange.gatewayHeaders().entrySet()) {
+            request.getHeaders().putSingle(h.getKey(), h.getValue());
+        }
+    }
+
+    /** Request properties named as the settings, under the typed {@link AigwFeature#CALL_OPTIONS}. */
+    static CallOptions perCallOptions(ClientRequestContext request) {
+        CallOptions fromStrings = CallOptions.fromSettings(key -> {
+            Object v = request.getProperty(key);
+            return v == null ? null : v.toString();
+        });
+        Object typed = request.getProperty(AigwFeature.CALL_OPTIONS);
+        if (typed == null) {
+            return fromStrings;
+        }
+        if (!(typed instanceof CallOptions options)) {
+            throw new IllegalArgumentException("aigw: request property " + AigwFeature.CALL_OPTIONS
+                    + " must be a dev.aigw.CallOptions, not " + typed.getClass().getName());
+        }
+        return options.over(fromStrings);
+    }
+
+    @Override
+    public void aroundWriteTo(WriterInterceptorContext context) throws IOException {
+        Call call = ownCall(context.getProperty(CALL));
+        if (call == null || call.bodyCounted) {
+            context.proceed(); // not ours, or the same entity resent directly after a fallback
+            return;
+        }
+        OutputStream original = context.getOutputStream();
+        context.setOutputStream(new ObservedOutputStream(original, call.exchange));
+        try {
+            context.proceed();
+        } finally {
+            call.bodyCounted = true;
+            context.setOutputStream(original);
+        }
+    }
+
+    @Override
+    public void filter(ClientRequestContext request, ClientResponseContext response) {
+        Call call = ownCall(request.getProperty(CALL));
+        if (call == null || call.exchange.isFinished()) {
+            return;
+        }
+        call.answered = true;
+        Exchange exchange = call.exchange;
+        exchange.responseHead(response.getStatus(), response::getHeaderString);
+        InputStream entity = response.getEntityStream();
+        int status = response.getStatus();
+        if (entity == null || status == 204 || status == 304 || response.getLength() == 0
+                || HttpMethod.HEAD.equalsIgnoreCase(request.getMethod())) {
+            exchange.complete();
+            return;
+        }
+        response.setEntityStream(new ObservedInputStream(entity, exchange));
+    }
+
+    /** Holds the call only, never the request context. */
+    private record Unanswered(Call call) implements Runnable {
+        @Override
+        public void run() {
+            if (!call.answered) {
+                call.exchange.fail(new jakarta.ws.rs.ProcessingException(
+                        "no response (transport failure; this client does not report its cause to filters)"));
+            }
+        }
+    }
+
+    private Call ownCall(Object property) {
+        return property instanceof Call c && c.owner == this ? c : null;
+    }
+}

@@ -1,0 +1,31 @@
+package dev.aigw.jaxrs.internal;
+
+import dev.aigw.Exchange;
+
+import java.io.FilterOutputStream;
+import java.io.IOException;
+import java.io.OutputStream;
+
+/** A request entity stream that reports each byte written to the exchange, unchanged and unbuffered. */
+final class ObservedOutputStream extends FilterOutputStream {
+    private final Exchange exchange;
+    private final byte[] one = new byte[1];
+
+    ObservedOutputStream(OutputStream out, Exchange exchange) {
+        super(out);
+        this.exchange = exchange;
+    }
+
+    @Override
+    public void write(int b) throws IOException {
+        out.write(b);
+        one[0] = (byte) b;
+        exchange.requestBody(one, 0, 1);
+    }
+
+    @Override
+    public void write(byte[] b, int off, int len) throws IOException {
+        out.write(b, off, len); // FilterOutputStream would write byte by byte
+        exchange.requestBody(b, off, len);
+    }
+}
