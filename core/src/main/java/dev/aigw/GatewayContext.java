@@ -3,6 +3,7 @@ package dev.aigw;
 import java.util.Objects;
 import java.util.concurrent.Callable;
 import java.util.concurrent.Executor;
+import java.util.concurrent.ExecutorService;
 
 /**
  * The gateway options of the current unit of work (one incoming request, one job): metadata such
@@ -64,6 +65,15 @@ public final class GatewayContext {
     public static Executor wrap(Executor executor) {
         Objects.requireNonNull(executor, "executor");
         return task -> executor.execute(wrap(task));
+    }
+
+    /**
+     * An executor service that runs each task in the context current when the task was submitted
+     * (e.g. for {@code ClientBuilder.executorService(...)}, so async client calls carry the caller's
+     * context). Shutting it down shuts down {@code executor}.
+     */
+    public static ExecutorService wrap(ExecutorService executor) {
+        return new dev.aigw.internal.ContextExecutorService(executor);
     }
 
     private static Scope install(CallOptions options, CallOptions previous) {

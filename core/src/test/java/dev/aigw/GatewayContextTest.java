@@ -94,6 +94,22 @@ class GatewayContextTest {
     }
 
     @Test
+    void wrappedExecutorServiceCarriesTheSubmittersContext() throws Exception {
+        ExecutorService pool = GatewayContext.wrap(Executors.newSingleThreadExecutor());
+        try {
+            try (GatewayContext.Scope s = GatewayContext.open(user("carol"))) {
+                assertThat(pool.submit(() -> GatewayContext.current().metadata().get("user")).get(5, TimeUnit.SECONDS))
+                        .isEqualTo("carol");
+            }
+            assertThat(pool.submit(() -> GatewayContext.current().metadata().get("user")).get(5, TimeUnit.SECONDS)).isNull();
+        } finally {
+            pool.shutdown();
+            assertThat(pool.awaitTermination(5, TimeUnit.SECONDS)).isTrue();
+            assertThat(pool.isTerminated()).isTrue();
+        }
+    }
+
+    @Test
     void contextTagsCallsMadeInIt() {
         try (Gateway g = Gateway.builder().accountId("0123456789abcdef0123456789abcdef").gatewayId("g").log(Gateway.Log.OFF).build()) {
             java.net.URI create = java.net.URI.create("https://api.replicate.com/v1/predictions");

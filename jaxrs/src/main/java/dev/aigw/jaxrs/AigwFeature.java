@@ -3,7 +3,6 @@ package dev.aigw.jaxrs;
 import dev.aigw.CallOptions;
 import dev.aigw.Gateway;
 import dev.aigw.jaxrs.internal.AigwFilter;
-import dev.aigw.jaxrs.internal.ContextExecutorService;
 import dev.aigw.jaxrs.internal.Gateways;
 
 import jakarta.ws.rs.core.Configuration;
@@ -11,7 +10,6 @@ import jakarta.ws.rs.core.Feature;
 import jakarta.ws.rs.core.FeatureContext;
 
 import java.util.Objects;
-import java.util.concurrent.ExecutorService;
 
 /**
  * Routes a Jakarta REST client's provider calls (Replicate by default) through Cloudflare AI
@@ -63,15 +61,6 @@ public final class AigwFeature implements Feature {
     /** Uses {@code gateway}; the caller keeps it and closes it when done. */
     public AigwFeature(Gateway gateway) {
         this.gateway = Objects.requireNonNull(gateway, "gateway");
-    }
-
-    /**
-     * {@code executor}, running each task in the {@link dev.aigw.GatewayContext} of the thread that
-     * submitted it. Pass it to {@code ClientBuilder.executorService(...)} so that async and rx calls
-     * carry the caller's context on every implementation (Jersey does so without it).
-     */
-    public static ExecutorService contextPropagating(ExecutorService executor) {
-        return new ContextExecutorService(executor);
     }
 
     @Override

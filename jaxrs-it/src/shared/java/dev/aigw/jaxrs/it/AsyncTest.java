@@ -90,13 +90,13 @@ class AsyncTest extends GatewayTestBase {
         assertThat(seen.get(1).header("cf-aig-metadata")).isNull();
     }
 
-    /** Portable: an executor from {@link dev.aigw.jaxrs.AigwFeature#contextPropagating} carries the caller's context. */
+    /** Portable: an executor from {@link dev.aigw.GatewayContext#wrap(java.util.concurrent.ExecutorService)} carries the caller's context. */
     @Test
     void aContextPropagatingExecutorTagsAsyncAndRxCallsOnEveryStack() throws Exception {
         java.util.concurrent.ExecutorService pool = java.util.concurrent.Executors.newFixedThreadPool(2);
         try {
             Client c = track(jakarta.ws.rs.client.ClientBuilder.newBuilder()
-                    .executorService(dev.aigw.jaxrs.AigwFeature.contextPropagating(pool))
+                    .executorService(GatewayContext.wrap(pool))
                     .register(new dev.aigw.jaxrs.AigwFeature(gateway)).build());
             try (GatewayContext.Scope scope = GatewayContext.open(CallOptions.builder().metadata("user", "pooled").build())) {
                 api(c, "/account").async().get().get(10, TimeUnit.SECONDS).close();

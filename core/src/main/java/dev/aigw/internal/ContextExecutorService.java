@@ -1,4 +1,4 @@
-package dev.aigw.jaxrs.internal;
+package dev.aigw.internal;
 
 import dev.aigw.GatewayContext;
 
@@ -9,7 +9,7 @@ import java.util.concurrent.ExecutorService;
 import java.util.concurrent.TimeUnit;
 
 /**
- * Runs each task in the {@link GatewayContext} current on the thread that submitted it. Clients
+ * Runs each task in the {@link GatewayContext} current on the thread that submitted it. JAX-RS clients
  * submit async and rx invocations on the calling thread, so their filters then see the caller's
  * context on any implementation.
  */
