@@ -111,7 +111,10 @@ public final class FakeGateway implements AutoCloseable {
         return logs.snapshot();
     }
 
-    /** Logs are written when the response has been sent; this waits for them. */
+    /**
+     * Waits for {@code n} log entries. An entry is written just before the last byte of its response, so once a
+     * client has read a whole response its entry is in {@link #logs()}; this is for responses not read to the end.
+     */
     public List<GatewayLog> awaitLogs(int n, Duration timeout) {
         return logs.await(n, timeout);
     }

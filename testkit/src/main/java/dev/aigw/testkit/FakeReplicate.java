@@ -54,7 +54,7 @@ public final class FakeReplicate implements AutoCloseable {
                 a -> deliveries.add(new WebhookDelivery(a.url(), a.webhookId(), a.event(), a.attempt(), a.status(),
                         a.body())));
         this.handler = new ReplicateHandler(new ReplicateHandler.Config(tokens, secret, b.pageSize, b.maxFileSize,
-                b.minCancelAfter, b.bodyCap), engine, faultPlan, requests, publicBase);
+                b.minCancelAfter, b.bodyCap, b.retryAfterHeader), engine, faultPlan, requests, publicBase);
         this.server = new JettyServer(name, handler);
     }
 
@@ -186,6 +186,7 @@ public final class FakeReplicate implements AutoCloseable {
         private long maxFileSize = 100L * 1024 * 1024;
         private Duration minCancelAfter = Duration.ofSeconds(5);
         private int bodyCap = 1024 * 1024;
+        private boolean retryAfterHeader;
 
         private Builder() {
         }
@@ -239,6 +240,15 @@ public final class FakeReplicate implements AutoCloseable {
         /** Bytes of each request body kept in {@link RecordedRequest} (default 1 MiB). */
         public Builder recordBodyCap(int bytes) {
             this.bodyCap = bytes;
+            return this;
+        }
+
+        /**
+         * Also send a {@code Retry-After} header on 429s. Off by default: real traffic shows only the body's
+         * {@code retry_after} (the header is UNCONFIRMED), but some clients honour it.
+         */
+        public Builder retryAfterHeader(boolean on) {
+            this.retryAfterHeader = on;
             return this;
         }
 

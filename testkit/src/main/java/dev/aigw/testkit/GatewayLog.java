@@ -15,6 +15,20 @@ public record GatewayLog(String id, Instant createdAt, String account, String ga
                          byte[] responseBody, Integer feedback, Integer score) {
     public GatewayLog {
         metadata = metadata == null ? Map.of() : java.util.Collections.unmodifiableMap(new java.util.LinkedHashMap<>(metadata));
+        requestBody = requestBody == null ? null : requestBody.clone();
+        responseBody = responseBody == null ? null : responseBody.clone();
+    }
+
+    /** Copy of the request payload, or null when payloads were not collected. */
+    @Override
+    public byte[] requestBody() {
+        return requestBody == null ? null : requestBody.clone();
+    }
+
+    /** Copy of the response payload (up to the record cap), or null when payloads were not collected. */
+    @Override
+    public byte[] responseBody() {
+        return responseBody == null ? null : responseBody.clone();
     }
 
     /** Copy with human feedback applied (used by the logs API). */

@@ -211,9 +211,14 @@ class GatewayFeaturesTest {
         assertThat(noRetry.statusCode()).isEqualTo(503); // passed through as Replicate sent it
         assertThat(noRetry.headers().firstValue("Content-Type")).hasValue("application/problem+json");
 
+        // A reset without retries is a 502; with a second attempt it recovers (so nothing retries silently).
+        replicate.faults().next(1).onPath("/v1/account").resetBeforeFirstByte();
+        assertGatewayError(http.get(routed + "/account"), 502, 2005, "Failed to get response from provider");
+        replicate.clearRequests();
         replicate.faults().next(1).onPath("/v1/account").resetBeforeFirstByte();
         assertThat(http.get(routed + "/account", "cf-aig-max-attempts", "2", "cf-aig-retry-delay", "10")
                 .statusCode()).isEqualTo(200);
+        assertThat(replicate.requests()).hasSize(2);
     }
 
     @Test

@@ -73,7 +73,9 @@ class LifecycleTest {
         assertThat(leftovers).as("threads left behind").isEmpty();
 
         for (int port : new int[] {replicatePort, gatewayPort}) {
-            try (ServerSocket s = new ServerSocket(port, 1, InetAddress.getByName("127.0.0.1"))) {
+            try (ServerSocket s = new ServerSocket()) {
+                s.setReuseAddress(true); // closed connections may linger in TIME_WAIT; the listener must be gone
+                s.bind(new java.net.InetSocketAddress(InetAddress.getByName("127.0.0.1"), port));
                 assertThat(s.getLocalPort()).isEqualTo(port);
             }
         }

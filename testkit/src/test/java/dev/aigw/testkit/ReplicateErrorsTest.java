@@ -100,6 +100,14 @@ class ReplicateErrorsTest {
         assertThat(http.post(base + "/models/acme/echo/predictions", "{\"input\":{\"prompt\":\"p\"}}").statusCode())
                 .isEqualTo(201);
 
+        assertThat(http.get(base + "/hardware").headers().firstValue("Retry-After")).isEmpty();
+        try (FakeReplicate withHeader = FakeReplicate.builder().retryAfterHeader(true).start()) {
+            withHeader.throttleNext(1, Duration.ofSeconds(3));
+            HttpResponse<String> r = new TestHttp(FakeReplicate.DEFAULT_TOKEN).get(withHeader.baseUrl() + "/account");
+            assertThat(r.statusCode()).isEqualTo(429);
+            assertThat(r.headers().firstValue("Retry-After")).hasValue("3");
+        }
+
         replicate.throttleNext(1, Duration.ofSeconds(1));
         assertThat(http.get(base + "/hardware").statusCode()).isEqualTo(429);
         HttpResponse<String> ok = http.get(base + "/hardware");

@@ -123,6 +123,7 @@ class ReplicateWebhooksTest {
         http.post(replicate.baseUrl() + "/models/acme/llm/predictions",
                 "{\"input\":{},\"webhook\":\"" + hookUrl() + "\"}");
         awaitReceived(2);
+        replicate.awaitWebhookDeliveries(2, Duration.ofSeconds(20));
         TestHttp.sleep(300); // nothing else may arrive
         assertThat(replicate.webhookDeliveries()).extracting(WebhookDelivery::event)
                 .containsExactlyInAnyOrder("output", "completed");
@@ -135,6 +136,7 @@ class ReplicateWebhooksTest {
         http.post(replicate.baseUrl() + "/models/acme/echo/predictions",
                 "{\"input\":{},\"webhook\":\"" + hookUrl() + "\",\"webhook_events_filter\":[\"completed\"]}");
         awaitReceived(2);
+        replicate.awaitWebhookDeliveries(2, Duration.ofSeconds(20)); // journal entry lands after the response
         assertThat(received.get(0).id()).isEqualTo(received.get(1).id()).startsWith("msg_");
         assertThat(replicate.webhookDeliveries()).extracting(WebhookDelivery::status).containsExactly(500, 200);
         assertThat(replicate.webhookDeliveries()).extracting(WebhookDelivery::attempt).containsExactly(1, 2);

@@ -183,7 +183,7 @@ public final class GatewayHandler extends Handler.Abstract {
         LogDraft draft = new LogDraft(logId, account, gatewayId, provider, model, rest, eventId, opts, recorded,
                 () -> body.bytes().length + streamed.get(), started);
         if (config.rateLimiter() != null && !config.rateLimiter().tryAcquire()) {
-            draft.finish(gatewayError(out, callback, 429, 2003, "Rate limited"), false);
+            loggedError(out, callback, draft, 429, 2003, "Rate limited");
             return;
         }
         boolean cacheable = opts.cacheTtl > 0 && !body.truncated();
@@ -191,11 +191,11 @@ public final class GatewayHandler extends Handler.Abstract {
         if (cacheable && !opts.skipCache) {
             CacheEntry hit = cache.get(key);
             if (hit != null && hit.expiresAtNanos() - System.nanoTime() > 0) {
+                draft.finish(new Outcome(hit.status(), contentType(hit.headers()), hit.body().length, hit.body()), true);
                 out.setStatus(hit.status());
                 hit.headers().forEach(out.getHeaders()::add); // a fresh response: nothing to replace
                 out.getHeaders().put("cf-aig-cache-status", "HIT");
                 out.write(true, ByteBuffer.wrap(hit.body()), callback);
-                draft.finish(new Outcome(hit.status(), contentType(hit.headers()), hit.body().length, hit.body()), true);
                 return;
             }
         }
@@ -239,13 +239,13 @@ public final class GatewayHandler extends Handler.Abstract {
             } catch (TimeoutException e) {
                 up.abort(e);
                 if (last) {
-                    draft.finish(gatewayError(out, callback, 504, 2005, "Request timeout"), false);
+                    loggedError(out, callback, draft, 504, 2005, "Request timeout");
                     return;
                 }
                 continue;
             } catch (ExecutionException e) {
                 if (last) {
-                    draft.finish(gatewayError(out, callback, 502, 2005, "Failed to get response from provider"), false);
+                    loggedError(out, callback, draft, 502, 2005, "Failed to get response from provider");
                     return;
                 }
                 continue;
@@ -299,19 +299,20 @@ public final class GatewayHandler extends Handler.Abstract {
                 }
                 Http.writeBlocking(out, false, ByteBuffer.wrap(Arrays.copyOf(buf, n)));
             }
+            // Cache and log before the final chunk, so whoever saw the end of the body also sees both.
+            byte[] bytes = copy == null ? null : copy.toByteArray();
+            if (store && bytes != null) {
+                cache.put(cacheKey, new CacheEntry(status, List.copyOf(kept), bytes,
+                        System.nanoTime() + TimeUnit.SECONDS.toNanos(opts.cacheTtl)));
+            }
+            draft.finish(new Outcome(status, contentType, size, bytes), false);
             Http.writeBlocking(out, true, ByteBuffer.allocate(0));
         } catch (IOException e) {
             // The upstream (or our client) broke mid-body: break the client connection too, never fake an ending.
-            draft.finish(new Outcome(status, contentType, size, copy == null ? null : copy.toByteArray()), false);
+            draft.finishOnce(new Outcome(status, contentType, size, copy == null ? null : copy.toByteArray()));
             Http.abortConnection(request, callback, "upstream failed mid-body: " + e.getMessage());
             return;
         }
-        byte[] bytes = copy == null ? null : copy.toByteArray();
-        if (store && bytes != null) {
-            cache.put(cacheKey, new CacheEntry(status, List.copyOf(kept), bytes,
-                    System.nanoTime() + TimeUnit.SECONDS.toNanos(opts.cacheTtl)));
-        }
-        draft.finish(new Outcome(status, contentType, size, bytes), false);
         callback.succeeded();
     }
 
@@ -358,8 +359,19 @@ public final class GatewayHandler extends Handler.Abstract {
         return headers.stream().filter(f -> f.is("Content-Type")).map(HttpField::getValue).findFirst().orElse(null);
     }
 
-    /** Spec §3.1 envelope. Returns the outcome for the log. */
-    static Outcome gatewayError(Response response, Callback callback, int status, int code, String message) {
+    private static void loggedError(Response response, Callback callback, LogDraft draft, int status, int code,
+                                    String message) {
+        byte[] body = errorBody(status, code, message);
+        draft.finish(new Outcome(status, "application/json", body.length, body), false);
+        Http.send(response, callback, status, "application/json", body);
+    }
+
+    /** Spec §3.1 envelope. */
+    static void gatewayError(Response response, Callback callback, int status, int code, String message) {
+        Http.send(response, callback, status, "application/json", errorBody(status, code, message));
+    }
+
+    private static byte[] errorBody(int status, int code, String message) {
         Map<String, Object> body = new LinkedHashMap<>();
         body.put("success", false);
         body.put("error", List.of(Map.of("code", code, "message", message)));
@@ -367,9 +379,7 @@ public final class GatewayHandler extends Handler.Abstract {
         body.put("httpCode", status);
         body.put("internalCode", code);
         body.put("message", message);
-        byte[] bytes = Json.bytes(body);
-        Http.send(response, callback, status, "application/json", bytes);
-        return new Outcome(status, "application/json", bytes.length, bytes);
+        return Json.bytes(body);
     }
 
     private static void closeQuietly(InputStream in) {
@@ -414,7 +424,17 @@ public final class GatewayHandler extends Handler.Abstract {
             this.startedNanos = startedNanos;
         }
 
+        private boolean finished;
+
+        /** For a failure after the log was already written (the final write broke): keep the first entry. */
+        void finishOnce(Outcome o) {
+            if (!finished) {
+                finish(o, false);
+            }
+        }
+
         void finish(Outcome o, boolean cached) {
+            finished = true;
             if (!opts.collectLog) {
                 return; // cf-aig-collect-log: false skips the whole entry
             }

@@ -15,6 +15,8 @@ public final class Prediction {
     public static final Set<String> TERMINAL = Set.of("succeeded", "failed", "canceled", "aborted");
 
     final String id;
+    /** Creation order within one fake; breaks createdAt ties so lists are deterministic. */
+    final long seq;
     final Kind kind;
     final ModelDef.Snapshot spec;
     final Object input;
@@ -39,9 +41,10 @@ public final class Prediction {
     long lastIntermediateWebhookNanos = Long.MIN_VALUE / 2;
     boolean webhookFlushScheduled;
 
-    Prediction(String id, Kind kind, ModelDef.Snapshot spec, Object input, String deployment, Instant deadline,
+    Prediction(String id, long seq, Kind kind, ModelDef.Snapshot spec, Object input, String deployment, Instant deadline,
                String webhook, Set<String> webhookFilter, boolean dataUriFiles, String destination) {
         this.id = id;
+        this.seq = seq;
         this.kind = kind;
         this.spec = spec;
         this.input = input;

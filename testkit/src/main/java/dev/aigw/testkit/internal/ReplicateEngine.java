@@ -27,6 +27,7 @@ public final class ReplicateEngine {
     private final Map<String, String> deployments = new ConcurrentHashMap<>();
     private final Map<String, Prediction> predictions = new ConcurrentHashMap<>();
     private final Map<String, StoredFile> files = new ConcurrentHashMap<>();
+    private final java.util.concurrent.atomic.AtomicLong sequence = new java.util.concurrent.atomic.AtomicLong();
     private final ScheduledThreadPoolExecutor scheduler;
     private final WebhookSender webhooks;
     private final Supplier<String> publicBase;
@@ -89,7 +90,7 @@ public final class ReplicateEngine {
                 list.add(p);
             }
         }
-        list.sort(Comparator.comparing((Prediction p) -> p.createdAt).reversed().thenComparing(p -> p.id));
+        list.sort(Comparator.comparingLong((Prediction p) -> p.seq).reversed());
         return list;
     }
 
@@ -97,7 +98,7 @@ public final class ReplicateEngine {
                              Duration cancelAfter, String webhook, Set<String> filter, boolean sync,
                              String destination) {
         Instant deadline = cancelAfter == null ? null : Instant.now().plus(cancelAfter);
-        Prediction p = new Prediction(Ids.predictionId(), kind, spec, input, deployment, deadline, webhook, filter,
+        Prediction p = new Prediction(Ids.predictionId(), sequence.incrementAndGet(), kind, spec, input, deployment, deadline, webhook, filter,
                 sync, destination);
         predictions.put(p.id, p);
         long boot = spec.boot().toMillis();

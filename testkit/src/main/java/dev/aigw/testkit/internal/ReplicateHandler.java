@@ -33,7 +33,7 @@ import java.util.regex.Pattern;
 /** HTTP surface of the fake Replicate (spec §2), routed by hand over Jetty's core API. */
 public final class ReplicateHandler extends Handler.Abstract {
     public record Config(Set<String> tokens, String webhookSecret, int pageSize, long maxFileSize,
-                         Duration minCancelAfter, int bodyCap) {
+                         Duration minCancelAfter, int bodyCap, boolean retryAfterHeader) {
     }
 
     private static final Pattern PREFER = Pattern.compile("^wait(=([1-9]|[1-9][0-9]))?$");
@@ -151,6 +151,9 @@ public final class ReplicateHandler extends Handler.Abstract {
             int s = retryAfterSeconds;
             resp.getHeaders().put("ratelimit-remaining", "0");
             resp.getHeaders().put("ratelimit-reset", Integer.toString(s));
+            if (config.retryAfterHeader()) {
+                resp.getHeaders().put(HttpHeader.RETRY_AFTER, Integer.toString(s));
+            }
             problem(resp, cb, 429, null, "Request was throttled. Your rate limit resets in ~" + s + "s.",
                     Map.of("retry_after", s));
             return;
