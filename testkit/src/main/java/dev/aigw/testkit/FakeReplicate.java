@@ -1,0 +1,256 @@
+package dev.aigw.testkit;
+
+import dev.aigw.testkit.internal.FaultPlan;
+import dev.aigw.testkit.internal.Ids;
+import dev.aigw.testkit.internal.JettyServer;
+import dev.aigw.testkit.internal.ReplicateEngine;
+import dev.aigw.testkit.internal.ReplicateHandler;
+import dev.aigw.testkit.internal.RequestJournal;
+
+import java.net.URI;
+import java.time.Duration;
+import java.util.Base64;
+import java.util.LinkedHashSet;
+import java.util.List;
+import java.util.Objects;
+import java.util.Set;
+
+/**
+ * A fake Replicate HTTP API on 127.0.0.1 (random port), written from the Replicate spec. Start it, script models,
+ * point a client at {@link #baseUrl()} and inspect {@link #requests()}:
+ * <pre>
+ * try (FakeReplicate replicate = FakeReplicate.start()) {
+ *     replicate.model("acme/echo").tokens("Once", " upon", " a time");
+ *     // POST replicate.baseUrl() + "/predictions" with Authorization: Bearer r8_testkit_token
+ * }
+ * </pre>
+ */
+public final class FakeReplicate implements AutoCloseable {
+    /** Token accepted when the builder sets none. */
+    public static final String DEFAULT_TOKEN = "r8_testkit_token";
+    /** The real API root, used in absolute URLs unless {@link Builder#useLocalUrls()} is set. */
+    public static final URI REPLICATE_API = URI.create("https://api.replicate.com/v1");
+
+    private final JettyServer server;
+    private final ReplicateEngine engine;
+    private final ReplicateHandler handler;
+    private final FaultPlan faultPlan = new FaultPlan();
+    private final Faults faults = new Faults(faultPlan);
+    private final RequestJournal<RecordedRequest> requests = new RequestJournal<>();
+    private final RequestJournal<WebhookDelivery> deliveries = new RequestJournal<>();
+    private final String secret;
+    private final Set<String> tokens;
+    private volatile boolean stopped;
+
+    private FakeReplicate(Builder b) {
+        this.secret = b.webhookSecret != null ? b.webhookSecret
+                : "whsec_" + Base64.getEncoder().encodeToString(Ids.randomBytes(24));
+        this.tokens = b.tokens.isEmpty() ? Set.of(DEFAULT_TOKEN) : Set.copyOf(b.tokens);
+        String name = "fake-replicate-" + Integer.toHexString(System.identityHashCode(this));
+        String publicBase = b.localUrls ? null : stripSlash(b.publicBaseUrl.toString());
+        this.engine = new ReplicateEngine(name, secret,
+                () -> publicBase != null ? publicBase : baseUrl().toString(), this::localRoot,
+                a -> deliveries.add(new WebhookDelivery(a.url(), a.webhookId(), a.event(), a.attempt(), a.status(),
+                        a.body())));
+        this.handler = new ReplicateHandler(new ReplicateHandler.Config(tokens, secret, b.pageSize, b.maxFileSize,
+                b.minCancelAfter, b.bodyCap), engine, faultPlan, requests,
+                () -> publicBase != null ? publicBase : baseUrl().toString());
+        this.server = new JettyServer(name, handler);
+    }
+
+    /** Starts a fake with defaults. */
+    public static FakeReplicate start() {
+        return builder().start();
+    }
+
+    public static Builder builder() {
+        return new Builder();
+    }
+
+    /** API root on loopback, e.g. {@code http://127.0.0.1:41234/v1}. */
+    public URI baseUrl() {
+        return URI.create(localRoot() + "/v1");
+    }
+
+    public int port() {
+        return server.port();
+    }
+
+    private String localRoot() {
+        return "http://127.0.0.1:" + server.port();
+    }
+
+    /** A token the fake accepts (the first configured one). */
+    public String token() {
+        return tokens.iterator().next();
+    }
+
+    /** Scripts (or returns the script of) model {@code owner/name}; unscripted models answer 422. */
+    public ModelScript model(String ownerSlashName) {
+        return new ModelScript(engine.model(ownerSlashName));
+    }
+
+    /** Declares deployment {@code owner/name} running model {@code ownerSlashModel} (scripted if needed). */
+    public ModelScript deployment(String ownerSlashName, String ownerSlashModel) {
+        engine.deployment(ownerSlashName, ownerSlashModel);
+        return model(ownerSlashModel);
+    }
+
+    /** The {@code whsec_...} key returned by {@code GET /webhooks/default/secret} and used to sign webhooks. */
+    public String webhookSecret() {
+        return secret;
+    }
+
+    public Faults faults() {
+        return faults;
+    }
+
+    /** The next {@code n} authenticated API requests answer 429 with {@code retry_after} and rate-limit headers. */
+    public FakeReplicate throttleNext(int n, Duration retryAfter) {
+        handler.throttle(n, retryAfter, false);
+        return this;
+    }
+
+    /** Like {@link #throttleNext} but only prediction creates are throttled. */
+    public FakeReplicate throttleNextCreates(int n, Duration retryAfter) {
+        handler.throttle(n, retryAfter, true);
+        return this;
+    }
+
+    /** While on, prediction creates answer 402 "Billing required". */
+    public FakeReplicate billingRequired(boolean on) {
+        handler.billingRequired(on);
+        return this;
+    }
+
+    /** Every request that reached the fake, oldest first. */
+    public List<RecordedRequest> requests() {
+        return requests.snapshot();
+    }
+
+    public void clearRequests() {
+        requests.clear();
+    }
+
+    /** Waits until at least {@code n} requests were recorded; throws {@link AssertionError} on timeout. */
+    public List<RecordedRequest> awaitRequests(int n, Duration timeout) {
+        return requests.await(n, timeout);
+    }
+
+    /** Every webhook POST attempt so far. */
+    public List<WebhookDelivery> webhookDeliveries() {
+        return deliveries.snapshot();
+    }
+
+    public List<WebhookDelivery> awaitWebhookDeliveries(int n, Duration timeout) {
+        return deliveries.await(n, timeout);
+    }
+
+    /**
+     * Clears recorded requests and deliveries, faults, throttling, billing, predictions and files. Scripted models
+     * and deployments stay.
+     */
+    public void reset() {
+        requests.clear();
+        deliveries.clear();
+        faultPlan.clear();
+        handler.reset();
+        engine.resetData();
+    }
+
+    /** Stops the server and all its threads; idempotent. */
+    public void stop() {
+        if (stopped) {
+            return;
+        }
+        stopped = true;
+        engine.stop();
+        server.stop();
+    }
+
+    @Override
+    public void close() {
+        stop();
+    }
+
+    private static String stripSlash(String s) {
+        return s.endsWith("/") ? s.substring(0, s.length() - 1) : s;
+    }
+
+    public static final class Builder {
+        private final Set<String> tokens = new LinkedHashSet<>();
+        private URI publicBaseUrl = REPLICATE_API;
+        private boolean localUrls;
+        private String webhookSecret;
+        private int pageSize = 100;
+        private long maxFileSize = 100L * 1024 * 1024;
+        private Duration minCancelAfter = Duration.ofSeconds(5);
+        private int bodyCap = 1024 * 1024;
+
+        private Builder() {
+        }
+
+        /** Adds an accepted API token (Bearer or Token scheme). Default: {@link #DEFAULT_TOKEN}. */
+        public Builder token(String token) {
+            tokens.add(Objects.requireNonNull(token));
+            return this;
+        }
+
+        /** Base of absolute URLs in responses ({@code urls.get}, {@code next}...). Default api.replicate.com. */
+        public Builder publicBaseUrl(URI base) {
+            this.publicBaseUrl = Objects.requireNonNull(base);
+            this.localUrls = false;
+            return this;
+        }
+
+        /** Absolute URLs point at this fake's own {@link #baseUrl()} (for clients without a routing layer). */
+        public Builder useLocalUrls() {
+            this.localUrls = true;
+            return this;
+        }
+
+        /** Fixed {@code whsec_<base64>} secret instead of a random one. */
+        public Builder webhookSecret(String secret) {
+            this.webhookSecret = Objects.requireNonNull(secret);
+            return this;
+        }
+
+        /** List page size (Replicate: 100). */
+        public Builder pageSize(int size) {
+            if (size < 1) {
+                throw new IllegalArgumentException("page size must be >= 1");
+            }
+            this.pageSize = size;
+            return this;
+        }
+
+        /** Upload limit (Replicate: 100 MB) so a 413 test need not send 100 MB. */
+        public Builder maxFileSize(long bytes) {
+            this.maxFileSize = bytes;
+            return this;
+        }
+
+        /** Smallest accepted {@code Cancel-After} (Replicate: 5 s); lower it for fast deadline tests. */
+        public Builder cancelAfterMinimum(Duration min) {
+            this.minCancelAfter = Objects.requireNonNull(min);
+            return this;
+        }
+
+        /** Bytes of each request body kept in {@link RecordedRequest} (default 1 MiB). */
+        public Builder recordBodyCap(int bytes) {
+            this.bodyCap = bytes;
+            return this;
+        }
+
+        public FakeReplicate start() {
+            FakeReplicate fake = new FakeReplicate(this);
+            try {
+                fake.server.start();
+            } catch (RuntimeException e) {
+                fake.engine.stop();
+                throw e;
+            }
+            return fake;
+        }
+    }
+}

@@ -1,0 +1,99 @@
+package dev.aigw.testkit;
+
+import dev.aigw.testkit.internal.FaultPlan;
+
+import java.time.Duration;
+import java.util.Objects;
+
+/**
+ * Fault injection for one fake. Rules are consumed per request; the first rule whose scope matches applies:
+ * <pre>
+ * replicate.faults().next(3).status(503);                       // 5xx burst
+ * replicate.faults().next(1).onPath("/v1/predictions").latency(Duration.ofSeconds(2));
+ * gateway.faults().next(1).resetBeforeFirstByte();
+ * replicate.faults().always().onPath("/stream/").slowEvents(Duration.ofMillis(200));
+ * </pre>
+ */
+public final class Faults {
+    private final FaultPlan plan;
+
+    Faults(FaultPlan plan) {
+        this.plan = plan;
+    }
+
+    /** Applies to the next {@code n} matching requests. */
+    public Spec next(int n) {
+        if (n < 1) {
+            throw new IllegalArgumentException("n must be >= 1");
+        }
+        return new Spec(n);
+    }
+
+    /** Applies to every matching request until {@link #clear()}. */
+    public Spec always() {
+        return new Spec(-1);
+    }
+
+    /** Removes all pending rules. */
+    public Faults clear() {
+        plan.clear();
+        return this;
+    }
+
+    /** Number of rules not yet used up. */
+    public int pending() {
+        return plan.pending();
+    }
+
+    /** Scope (path prefix, method) then one fault; the terminal call registers the rule. */
+    public final class Spec {
+        private final int count;
+        private String pathPrefix;
+        private String method;
+
+        private Spec(int count) {
+            this.count = count;
+        }
+
+        /** Only requests whose raw path starts with this prefix, e.g. {@code /v1/predictions}. */
+        public Spec onPath(String prefix) {
+            this.pathPrefix = Objects.requireNonNull(prefix);
+            return this;
+        }
+
+        public Spec onMethod(String method) {
+            this.method = Objects.requireNonNull(method);
+            return this;
+        }
+
+        /** Answers with this status and the fake's own error body (problem+json / AiGatewayError). */
+        public Faults status(int status) {
+            return add(FaultPlan.Kind.STATUS, status, null, 0);
+        }
+
+        /** Sleeps before handling the request normally. */
+        public Faults latency(Duration delay) {
+            return add(FaultPlan.Kind.LATENCY, 0, delay, 0);
+        }
+
+        /** Closes the connection before any response byte is sent. */
+        public Faults resetBeforeFirstByte() {
+            return add(FaultPlan.Kind.RESET, 0, null, 0);
+        }
+
+        /** Sends the status line, headers and {@code bytes} body bytes, then closes the connection. */
+        public Faults closeAfterBytes(long bytes) {
+            return add(FaultPlan.Kind.CLOSE_AFTER_BYTES, 0, null, bytes);
+        }
+
+        /** Delays every body write (each SSE event is one write) by {@code delay}. */
+        public Faults slowEvents(Duration delay) {
+            return add(FaultPlan.Kind.SLOW_WRITES, 0, delay, 0);
+        }
+
+        private Faults add(FaultPlan.Kind kind, int status, Duration delay, long bytes) {
+            plan.add(new FaultPlan.Rule(pathPrefix, method, count, kind, status, delay, bytes));
+            return Faults.this;
+        }
+    }
+}

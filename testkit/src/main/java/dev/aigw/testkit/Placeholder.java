@@ -1,1 +1,0 @@
-package dev.aigw.testkit; final class Placeholder {}

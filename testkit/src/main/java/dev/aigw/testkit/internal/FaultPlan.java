@@ -1,0 +1,149 @@
+package dev.aigw.testkit.internal;
+
+import org.eclipse.jetty.server.Request;
+import org.eclipse.jetty.server.Response;
+import org.eclipse.jetty.util.Callback;
+
+import java.nio.ByteBuffer;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.Iterator;
+import java.util.List;
+
+/**
+ * Scripted faults, consumed per request: the first rule whose scope matches a request is applied to it and its
+ * remaining count decremented. Thread-safe.
+ */
+public final class FaultPlan {
+    /** Writes the fake's own error shape for an injected status (problem+json or AiGatewayError). */
+    public interface ErrorWriter {
+        void write(Response response, Callback callback, int status);
+    }
+
+    public enum Kind { STATUS, LATENCY, RESET, CLOSE_AFTER_BYTES, SLOW_WRITES }
+
+    public record Rule(String pathPrefix, String method, int count, Kind kind, int status, Duration delay, long bytes) {
+    }
+
+    private static final class Live {
+        final Rule rule;
+        int remaining;
+
+        Live(Rule rule) {
+            this.rule = rule;
+            this.remaining = rule.count();
+        }
+    }
+
+    private final List<Live> rules = new ArrayList<>();
+
+    public synchronized void add(Rule rule) {
+        rules.add(new Live(rule));
+    }
+
+    public synchronized void clear() {
+        rules.clear();
+    }
+
+    public synchronized int pending() {
+        return rules.size();
+    }
+
+    private synchronized Rule take(String method, String path) {
+        for (Iterator<Live> it = rules.iterator(); it.hasNext(); ) {
+            Live live = it.next();
+            Rule r = live.rule;
+            boolean matches = (r.pathPrefix() == null || path.startsWith(r.pathPrefix()))
+                    && (r.method() == null || r.method().equalsIgnoreCase(method));
+            if (matches) {
+                if (live.remaining > 0 && --live.remaining == 0) {
+                    it.remove();
+                }
+                return r;
+            }
+        }
+        return null;
+    }
+
+    /**
+     * Applies the matching fault, if any. Returns null when the fault has already finished the exchange, otherwise
+     * the response the handler should continue with (possibly wrapped to break or slow the body).
+     */
+    public Response apply(Request request, Response response, Callback callback, ErrorWriter errors)
+            throws InterruptedException {
+        Rule rule = take(request.getMethod(), request.getHttpURI().getPath());
+        if (rule == null) {
+            return response;
+        }
+        switch (rule.kind()) {
+            case STATUS:
+                errors.write(response, callback, rule.status());
+                return null;
+            case LATENCY:
+                Thread.sleep(rule.delay().toMillis());
+                return response;
+            case RESET:
+                Http.abortConnection(request, callback, "fault: reset before first byte");
+                return null;
+            case CLOSE_AFTER_BYTES:
+                return new BreakingResponse(request, response, rule.bytes());
+            case SLOW_WRITES:
+                return new SlowResponse(request, response, rule.delay());
+            default:
+                throw new IllegalStateException(rule.kind().toString());
+        }
+    }
+
+    /** Lets {@code limit} body bytes through, then drops the connection mid-body. */
+    private static final class BreakingResponse extends Response.Wrapper {
+        private final Request request;
+        private long left;
+
+        BreakingResponse(Request request, Response wrapped, long limit) {
+            super(request, wrapped);
+            this.request = request;
+            this.left = limit;
+        }
+
+        @Override
+        public void write(boolean last, ByteBuffer content, Callback callback) {
+            int size = content == null ? 0 : content.remaining();
+            if (size < left || (size == left && !last)) {
+                left -= size;
+                super.write(last, content, callback);
+                return;
+            }
+            ByteBuffer head = content.slice();
+            head.limit((int) left);
+            left = 0;
+            // Not "last": the client must see a body that stops without its proper end.
+            super.write(false, head, Callback.from(
+                    () -> Http.abortConnection(request, callback, "fault: connection closed mid-body"),
+                    x -> Http.abortConnection(request, callback, "fault: connection closed mid-body")));
+        }
+    }
+
+    /** Delays every body write, e.g. to make SSE events trickle. */
+    private static final class SlowResponse extends Response.Wrapper {
+        private final Duration delay;
+
+        SlowResponse(Request request, Response wrapped, Duration delay) {
+            super(request, wrapped);
+            this.delay = delay;
+        }
+
+        @Override
+        public void write(boolean last, ByteBuffer content, Callback callback) {
+            if (content != null && content.hasRemaining()) {
+                try {
+                    Thread.sleep(delay.toMillis());
+                } catch (InterruptedException e) {
+                    Thread.currentThread().interrupt();
+                    callback.failed(e);
+                    return;
+                }
+            }
+            super.write(last, content, callback);
+        }
+    }
+}
