@@ -10,7 +10,8 @@ import java.util.TreeMap;
 
 /**
  * One HTTP request as it reached a fake, immutable. Header lookup is case-insensitive. The body is kept up to a
- * cap ({@link #bodyTruncated()} tells whether it was cut); {@link #bodySize()} is always the full size seen.
+ * cap ({@link #bodyTruncated()} tells whether it was cut); {@link #bodySize()} is the full size, or -1 when the
+ * gateway streamed a body over 25 MB on without buffering it (see the matching {@link GatewayLog#requestSize()}).
  */
 public final class RecordedRequest {
     private final String method;
@@ -74,7 +75,7 @@ public final class RecordedRequest {
     }
 
     public boolean bodyTruncated() {
-        return bodySize > body.length;
+        return bodySize < 0 || bodySize > body.length;
     }
 
     public Instant time() {

@@ -19,6 +19,8 @@ import java.io.IOException;
 public final class JettyServer {
     private final Server server;
     private final ServerConnector connector;
+    /** Remembered so URLs stay printable (and provably dead) after stop. */
+    private volatile int port = -1;
 
     public JettyServer(String name, Handler handler) {
         QueuedThreadPool pool = new QueuedThreadPool(64, 2);
@@ -45,6 +47,7 @@ public final class JettyServer {
     public void start() {
         try {
             server.start();
+            port = connector.getLocalPort();
         } catch (Exception e) {
             stop();
             throw new UncheckedIOException(new IOException("could not start fake server", e));
@@ -52,7 +55,7 @@ public final class JettyServer {
     }
 
     public int port() {
-        return connector.getLocalPort();
+        return port;
     }
 
     public void stop() {

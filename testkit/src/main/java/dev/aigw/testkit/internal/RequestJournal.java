@@ -21,6 +21,10 @@ public final class RequestJournal<T> {
         items.clear();
     }
 
+    public synchronized void removeIf(java.util.function.Predicate<T> filter) {
+        items.removeIf(filter);
+    }
+
     public synchronized void replace(T old, T replacement) {
         int i = items.indexOf(old);
         if (i >= 0) {

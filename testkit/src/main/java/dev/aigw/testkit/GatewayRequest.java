@@ -1,0 +1,24 @@
+package dev.aigw.testkit;
+
+import java.util.List;
+import java.util.Map;
+
+/**
+ * A request as it reached {@link FakeGateway}, before forwarding: the raw request (with all {@code cf-aig-*}
+ * headers), the route parts, the metadata the gateway kept and {@code warnings} for every option header value it
+ * refused (dropped metadata entries, bad TTL, ...). {@code providerPath} is the raw rest after the provider slug,
+ * e.g. {@code /predictions}.
+ */
+public record GatewayRequest(RecordedRequest request, String account, String gateway, String provider,
+                             String providerPath, Map<String, Object> metadata, List<String> warnings, String logId,
+                             String eventId) {
+    public GatewayRequest {
+        metadata = metadata == null ? Map.of() : java.util.Collections.unmodifiableMap(new java.util.LinkedHashMap<>(metadata));
+        warnings = List.copyOf(warnings);
+    }
+
+    /** Shortcut for {@code request().header(name)}. */
+    public String header(String name) {
+        return request.header(name);
+    }
+}

@@ -1,0 +1,83 @@
+package dev.aigw.testkit;
+
+import org.junit.jupiter.api.Test;
+
+import java.io.IOException;
+import java.net.InetAddress;
+import java.net.ServerSocket;
+import java.net.URI;
+import java.time.Duration;
+import java.util.Arrays;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.stream.Collectors;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+/** Both fakes stop cleanly: no thread, no port left behind. */
+class LifecycleTest {
+
+    static Set<Thread> liveThreads() {
+        return Thread.getAllStackTraces().keySet().stream().filter(Thread::isAlive).collect(Collectors.toSet());
+    }
+
+    static boolean ours(Thread t, Map<Thread, StackTraceElement[]> stacks) {
+        return t.getName().startsWith("fake-replicate-") || t.getName().startsWith("fake-gateway-")
+                || Arrays.stream(stacks.getOrDefault(t, new StackTraceElement[0]))
+                .anyMatch(f -> f.getClassName().startsWith("org.eclipse.jetty"));
+    }
+
+    @Test
+    void stopLeavesNoThreadAndNoPortBehind() throws Exception {
+        Set<Thread> before = liveThreads();
+        FakeReplicate replicate = FakeReplicate.start();
+        FakeGateway gateway = FakeGateway.builder().provider("replicate", replicate.baseUrl())
+                .provider("replicate-stream", URI.create("http://127.0.0.1:" + replicate.port())).start();
+        int replicatePort = replicate.port();
+        int gatewayPort = gateway.port();
+        assertThat(replicatePort).isNotEqualTo(gatewayPort);
+
+        // Exercise every thread-owning part: server pools, lifecycle scheduler, webhook client, gateway client.
+        replicate.model("acme/llm").tokens("a", "b").bootTime(Duration.ZERO).duration(Duration.ofMillis(20));
+        TestHttp http = new TestHttp(FakeReplicate.DEFAULT_TOKEN);
+        String id = TestHttp.json(http.post(gateway.providerUrl("replicate") + "/models/acme/llm/predictions",
+                "{\"input\":{},\"webhook\":\"http://127.0.0.1:9/hook\"}")).path("id").asText();
+        SseReader.readEvents(SseReader.open(gateway.providerUrl("replicate-stream") + "/stream/v1/predictions/" + id)
+                .body(), null);
+        replicate.awaitWebhookDeliveries(1, Duration.ofSeconds(20));
+        // A stream still open at stop time must not keep the server alive.
+        replicate.model("acme/forever").tokens("x").bootTime(Duration.ZERO).duration(Duration.ofMinutes(5));
+        String longId = TestHttp.json(http.post(replicate.baseUrl() + "/models/acme/forever/predictions",
+                "{\"input\":{}}")).path("id").asText();
+        var open = SseReader.open(replicate.baseUrl().resolve("/stream/v1/predictions/" + longId).toString());
+        assertThat(open.statusCode()).isEqualTo(200);
+
+        gateway.stop();
+        replicate.stop();
+        gateway.stop(); // idempotent
+        replicate.close();
+
+        long deadline = System.nanoTime() + Duration.ofSeconds(15).toNanos();
+        List<String> leftovers;
+        do {
+            Map<Thread, StackTraceElement[]> stacks = Thread.getAllStackTraces();
+            leftovers = stacks.keySet().stream().filter(Thread::isAlive).filter(t -> !before.contains(t))
+                    .filter(t -> ours(t, stacks) || !t.isDaemon()).map(Thread::getName).collect(Collectors.toList());
+            if (leftovers.isEmpty()) {
+                break;
+            }
+            TestHttp.sleep(100);
+        } while (System.nanoTime() < deadline);
+        assertThat(leftovers).as("threads left behind").isEmpty();
+
+        for (int port : new int[] {replicatePort, gatewayPort}) {
+            try (ServerSocket s = new ServerSocket(port, 1, InetAddress.getByName("127.0.0.1"))) {
+                assertThat(s.getLocalPort()).isEqualTo(port);
+            }
+        }
+        assertThatThrownBy(() -> http.client.send(http.request(replicate.baseUrl() + "/account").GET().build(),
+                java.net.http.HttpResponse.BodyHandlers.ofString())).isInstanceOf(IOException.class);
+    }
+}
