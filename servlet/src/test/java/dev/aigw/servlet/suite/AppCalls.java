@@ -19,24 +19,39 @@ public final class AppCalls {
     private static final HttpClient HTTP = HttpClient.newBuilder().version(HttpClient.Version.HTTP_1_1)
             .connectTimeout(Duration.ofSeconds(5)).build();
 
+    public record Result(int status, String body) {
+    }
+
     private AppCalls() {
     }
 
     /** Calls {@code GET https://api.replicate.com/v1<path>} through the gateway; returns the status. */
     public static int get(Gateway gateway, String path, String replicateToken) throws IOException {
-        Exchange x = gateway.exchange("GET", URI.create("https://api.replicate.com/v1" + path), null);
+        return send(gateway, "GET", path, null, replicateToken).status();
+    }
+
+    public static Result send(Gateway gateway, String method, String path, String json, String replicateToken)
+            throws IOException {
+        Exchange x = gateway.exchange(method, URI.create("https://api.replicate.com/v1" + path), null);
         if (x == null) {
             throw new IllegalStateException("not routed");
         }
-        HttpRequest.Builder b = HttpRequest.newBuilder(x.target()).timeout(Duration.ofSeconds(20)).GET()
+        byte[] body = json == null ? null : json.getBytes(StandardCharsets.UTF_8);
+        HttpRequest.Builder b = HttpRequest.newBuilder(x.target()).timeout(Duration.ofSeconds(20))
+                .method(method, body == null ? HttpRequest.BodyPublishers.noBody()
+                        : HttpRequest.BodyPublishers.ofByteArray(body))
                 .header("Authorization", "Bearer " + replicateToken);
+        if (body != null) {
+            b.header("Content-Type", "application/json");
+            x.requestBody(body, 0, body.length);
+        }
         x.gatewayHeaders().forEach(b::header);
         try {
             HttpResponse<byte[]> r = HTTP.send(b.build(), HttpResponse.BodyHandlers.ofByteArray());
             x.responseHead(r.statusCode(), h -> r.headers().firstValue(h).orElse(null));
             x.responseBody(r.body(), 0, r.body().length);
             x.complete();
-            return r.statusCode();
+            return new Result(r.statusCode(), new String(r.body(), StandardCharsets.UTF_8));
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
             x.cancel("interrupted");
@@ -45,9 +60,5 @@ public final class AppCalls {
             x.fail(e);
             throw e;
         }
-    }
-
-    static String utf8(byte[] b) {
-        return new String(b, StandardCharsets.UTF_8);
     }
 }

@@ -1,6 +1,12 @@
 package dev.aigw.servlet.suite;
 
 import dev.aigw.ExchangeRecord;
+import dev.aigw.servlet.AigwWebhookFilter;
+import dev.aigw.servlet.PredictionCreators;
+import jakarta.servlet.DispatcherType;
+import jakarta.servlet.FilterRegistration;
+import jakarta.servlet.ServletContext;
+import jakarta.servlet.ServletRegistration;
 import dev.aigw.Gateway;
 import dev.aigw.testkit.FakeGateway;
 import dev.aigw.testkit.FakeReplicate;
@@ -14,7 +20,11 @@ import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
+import java.time.Clock;
 import java.time.Duration;
+import java.time.Instant;
+import java.time.ZoneOffset;
+import java.util.EnumSet;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.CopyOnWriteArrayList;
@@ -40,8 +50,27 @@ public abstract class ContainerSuite {
     /** The container under test, not started. */
     protected abstract ServletContainer container();
 
-    /** Extra setup of the test application (aigw filters), after the suite's own servlets. */
-    protected void configure(jakarta.servlet.ServletContext ctx) {
+    /** The webhook test vector of Replicate's spec §6. */
+    protected static final String VECTOR_SECRET = "whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw";
+    protected static final long VECTOR_TIMESTAMP = 1614265330L;
+
+    protected final PredictionCreators creators = new PredictionCreators();
+    protected final WebhookReceiver webhooks = new WebhookReceiver();
+
+    /** aigw's filters and the application's webhook handler, registered as an application would. */
+    protected void configure(ServletContext ctx) {
+        FilterRegistration.Dynamic wh = ctx.addFilter("aigw-webhook", AigwWebhookFilter.builder()
+                .secret(replicate.webhookSecret()).gateway(aigw).creators(creators).maxBodyBytes(64 * 1024).build());
+        wh.setAsyncSupported(true);
+        wh.addMappingForUrlPatterns(EnumSet.of(DispatcherType.REQUEST), false, "/webhooks/replicate");
+        FilterRegistration.Dynamic vector = ctx.addFilter("aigw-webhook-vector", AigwWebhookFilter.builder()
+                .secret(VECTOR_SECRET).clock(Clock.fixed(Instant.ofEpochSecond(VECTOR_TIMESTAMP), ZoneOffset.UTC))
+                .build());
+        vector.setAsyncSupported(true);
+        vector.addMappingForUrlPatterns(EnumSet.of(DispatcherType.REQUEST), false, "/webhooks/vector");
+        ServletRegistration.Dynamic receiver = ctx.addServlet("webhook-receiver", webhooks);
+        receiver.setAsyncSupported(true);
+        receiver.addMapping("/webhooks/replicate", "/webhooks/vector");
     }
 
     /** Context init-params of the test application. */
@@ -56,7 +85,7 @@ public abstract class ContainerSuite {
         gateway = FakeGateway.builder().provider("replicate", replicate.baseUrl()).token(CF_TOKEN).start();
         aigw = Gateway.builder().baseUrl(gateway.baseUrl().toString()).accountId(FakeGateway.DEFAULT_ACCOUNT)
                 .gatewayId(FakeGateway.DEFAULT_GATEWAY).token(CF_TOKEN).log(Gateway.Log.OFF)
-                .listener(records::add).build();
+                .listener(records::add).listener(creators).build();
         container = container();
         app = container.start("/app", initParams(), new SuiteApp(aigw, replicate.token(), this::configure));
         http = HttpClient.newBuilder().version(HttpClient.Version.HTTP_1_1).connectTimeout(Duration.ofSeconds(5))
@@ -84,6 +113,8 @@ public abstract class ContainerSuite {
         replicate.reset();
         gateway.reset();
         records.clear();
+        webhooks.received.clear();
+        webhooks.answer.set(200);
     }
 
     protected HttpRequest.Builder request(String path, String... headers) {

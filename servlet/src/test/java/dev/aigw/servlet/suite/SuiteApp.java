@@ -49,8 +49,8 @@ public final class SuiteApp implements ServletContainerInitializer {
                 RequestMetadata.parse("user=principal, tenant=header:X-Tenant, request=header:X-Request-Id, "
                         + "trace=traceparent, route=route")));
         context.setAsyncSupported(true);
-        context.addMappingForUrlPatterns(ALL, true, "/call", "/async-call", "/dispatch-call", "/replicate/*",
-                "/webhooks/*");
+        context.addMappingForUrlPatterns(ALL, true, "/call", "/async-call", "/dispatch-call", "/create",
+                "/replicate/*");
 
         add(ctx, "call", "/call", new HttpServlet() {
             @Override
@@ -80,6 +80,15 @@ public final class SuiteApp implements ServletContainerInitializer {
                 // dispatched from a thread that is not the container's and has no context of its own
                 Thread t = new Thread(() -> ac.dispatch("/call"), "test-dispatcher");
                 t.start();
+            }
+        });
+        add(ctx, "create", "/create", new HttpServlet() {
+            @Override
+            protected void service(HttpServletRequest req, HttpServletResponse resp) throws IOException {
+                // the application creates a prediction with a webhook, as its users' code would
+                String body = new String(req.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
+                AppCalls.Result r = AppCalls.send(gateway, "POST", "/predictions", body, replicateToken);
+                write(resp, r.status(), r.body());
             }
         });
         add(ctx, "bare", "/bare", new HttpServlet() {
