@@ -213,7 +213,19 @@ public final class AigwProxyFilter implements Filter {
         if (request.getDispatcherType() == DispatcherType.ASYNC && request.getAttribute(ProxyCall.ABORT_ATTRIBUTE)
                 != null) {
             request.removeAttribute(ProxyCall.ABORT_ATTRIBUTE);
-            // the upstream failed after the answer started: make the container cut the connection
+            if (!resp.isCommitted() && resp.getOutputStream().isReady()) {
+                // nothing reached the client yet: it can still get a clear answer
+                byte[] body = dev.aigw.internal.ProblemJson.bytes(502, "Bad Gateway", "the connection to the AI "
+                        + "gateway broke while the answer was being read", "upstream_failed", null);
+                resp.resetBuffer();
+                resp.setStatus(502);
+                resp.setContentType(dev.aigw.internal.ProblemJson.CONTENT_TYPE);
+                resp.setContentLength(body.length);
+                resp.getOutputStream().write(body);
+                return;
+            }
+            // the upstream failed after the answer started: make the container cut the connection, so that the
+            // client does not take a truncated body for a complete one
             throw new IOException("aigw proxy: the upstream failed after the response was committed");
         }
         if (request.getDispatcherType() != DispatcherType.REQUEST && request.getDispatcherType()

@@ -1,6 +1,7 @@
 package dev.aigw.servlet.suite;
 
 import dev.aigw.ExchangeRecord;
+import dev.aigw.servlet.AigwProxyFilter;
 import dev.aigw.servlet.AigwWebhookFilter;
 import dev.aigw.servlet.PredictionCreators;
 import jakarta.servlet.DispatcherType;
@@ -42,6 +43,11 @@ public abstract class ContainerSuite {
     protected FakeReplicate replicate;
     protected FakeGateway gateway;
     protected Gateway aigw;
+    /** A second gateway whose replicate route points at the fake's event streams (see ProxyTests). */
+    protected FakeGateway streamGateway;
+    protected Gateway streamAigw;
+    /** A gateway address nothing listens on. */
+    protected Gateway deadAigw;
     protected final List<ExchangeRecord> records = new CopyOnWriteArrayList<>();
     protected ServletContainer container;
     protected URI app;
@@ -68,9 +74,25 @@ public abstract class ContainerSuite {
                 .build());
         vector.setAsyncSupported(true);
         vector.addMappingForUrlPatterns(EnumSet.of(DispatcherType.REQUEST), false, "/webhooks/vector");
+        proxy(ctx, "aigw-proxy", "/replicate", AigwProxyFilter.builder().gateway(aigw).path("/replicate")
+                .replicateToken(replicate.token()).models("acme/*, deployments/acme/prod").rateLimit("20/min"));
+        proxy(ctx, "aigw-proxy-stream", "/stream-proxy", AigwProxyFilter.builder().gateway(streamAigw)
+                .path("/stream-proxy").replicateToken(replicate.token()));
+        proxy(ctx, "aigw-proxy-passthrough", "/passthrough", AigwProxyFilter.builder().gateway(aigw)
+                .path("/passthrough").access(r -> true, "anyone"));
+        proxy(ctx, "aigw-proxy-dead", "/dead-proxy", AigwProxyFilter.builder().gateway(deadAigw).path("/dead-proxy")
+                .replicateToken(replicate.token()).connectTimeout(Duration.ofSeconds(2)));
+        proxy(ctx, "aigw-proxy-slow", "/slow-proxy", AigwProxyFilter.builder().gateway(aigw).path("/slow-proxy")
+                .replicateToken(replicate.token()).timeout(Duration.ofMillis(500)));
         ServletRegistration.Dynamic receiver = ctx.addServlet("webhook-receiver", webhooks);
         receiver.setAsyncSupported(true);
         receiver.addMapping("/webhooks/replicate", "/webhooks/vector");
+    }
+
+    private static void proxy(ServletContext ctx, String name, String path, AigwProxyFilter.Builder b) {
+        FilterRegistration.Dynamic r = ctx.addFilter(name, b.build());
+        r.setAsyncSupported(true);
+        r.addMappingForUrlPatterns(EnumSet.of(DispatcherType.REQUEST, DispatcherType.ASYNC), true, path + "/*");
     }
 
     /** Context init-params of the test application. */
@@ -86,6 +108,18 @@ public abstract class ContainerSuite {
         aigw = Gateway.builder().baseUrl(gateway.baseUrl().toString()).accountId(FakeGateway.DEFAULT_ACCOUNT)
                 .gatewayId(FakeGateway.DEFAULT_GATEWAY).token(CF_TOKEN).log(Gateway.Log.OFF)
                 .listener(records::add).listener(creators).build();
+        streamGateway = FakeGateway.builder().provider("replicate",
+                java.net.URI.create("http://127.0.0.1:" + replicate.port() + "/stream/v1")).token(CF_TOKEN).start();
+        streamAigw = Gateway.builder().baseUrl(streamGateway.baseUrl().toString())
+                .accountId(FakeGateway.DEFAULT_ACCOUNT).gatewayId(FakeGateway.DEFAULT_GATEWAY).token(CF_TOKEN)
+                .log(Gateway.Log.OFF).listener(records::add).build();
+        int deadPort;
+        try (java.net.ServerSocket ss = new java.net.ServerSocket(0, 1, java.net.InetAddress.getLoopbackAddress())) {
+            deadPort = ss.getLocalPort();
+        }
+        deadAigw = Gateway.builder().baseUrl("http://127.0.0.1:" + deadPort + "/v1")
+                .accountId(FakeGateway.DEFAULT_ACCOUNT).gatewayId(FakeGateway.DEFAULT_GATEWAY).token(CF_TOKEN)
+                .log(Gateway.Log.OFF).listener(records::add).build();
         container = container();
         app = container.start("/app", initParams(), new SuiteApp(aigw, replicate.token(), this::configure));
         http = HttpClient.newBuilder().version(HttpClient.Version.HTTP_1_1).connectTimeout(Duration.ofSeconds(5))
@@ -100,8 +134,10 @@ public abstract class ContainerSuite {
         if (aigw != null) {
             aigw.close();
         }
-        if (gateway != null) {
-            gateway.close();
+        for (AutoCloseable c : new AutoCloseable[]{streamAigw, deadAigw, streamGateway, gateway}) {
+            if (c != null) {
+                c.close();
+            }
         }
         if (replicate != null) {
             replicate.close();
@@ -112,6 +148,7 @@ public abstract class ContainerSuite {
     void resetFakes() {
         replicate.reset();
         gateway.reset();
+        streamGateway.reset();
         records.clear();
         webhooks.received.clear();
         webhooks.answer.set(200);
