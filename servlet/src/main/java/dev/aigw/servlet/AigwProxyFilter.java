@@ -448,6 +448,11 @@ public final class AigwProxyFilter implements Filter {
             return this;
         }
 
+        /** The configured path, e.g. {@code /replicate}, or null. */
+        public String path() {
+            return path;
+        }
+
         /** The Replicate token the proxy sends; clients' own {@code Authorization} is then never forwarded. */
         public Builder replicateToken(String token) {
             this.replicateToken = token;

@@ -273,7 +273,7 @@ public final class AigwWebhookFilter implements Filter {
             return;
         }
         replays.accepted(id);
-        if (gateway != null && fields.id() != null && fields.status() != null && TERMINAL.contains(fields.status())) {
+        if (gateway != null && gateway.enabled() && fields.id() != null && fields.status() != null && TERMINAL.contains(fields.status())) {
             emit(status, body, fields, creatorOptions, req);
         }
     }
