@@ -197,6 +197,9 @@ public final class AigwProxyFilter implements Filter {
 
     @Override
     public void destroy() {
+        if (cfg != null) {
+            cfg.executor().shutdownNow(); // the upstream client's threads end with the filter
+        }
         if (acquiredFrom != null) {
             GatewayHolder.release(acquiredFrom);
             acquiredFrom = null;
@@ -213,17 +216,6 @@ public final class AigwProxyFilter implements Filter {
         if (request.getDispatcherType() == DispatcherType.ASYNC && request.getAttribute(ProxyCall.ABORT_ATTRIBUTE)
                 != null) {
             request.removeAttribute(ProxyCall.ABORT_ATTRIBUTE);
-            if (!resp.isCommitted() && resp.getOutputStream().isReady()) {
-                // nothing reached the client yet: it can still get a clear answer
-                byte[] body = dev.aigw.internal.ProblemJson.bytes(502, "Bad Gateway", "the connection to the AI "
-                        + "gateway broke while the answer was being read", "upstream_failed", null);
-                resp.resetBuffer();
-                resp.setStatus(502);
-                resp.setContentType(dev.aigw.internal.ProblemJson.CONTENT_TYPE);
-                resp.setContentLength(body.length);
-                resp.getOutputStream().write(body);
-                return;
-            }
             // the upstream failed after the answer started: make the container cut the connection, so that the
             // client does not take a truncated body for a complete one
             throw new IOException("aigw proxy: the upstream failed after the response was committed");
@@ -537,10 +529,18 @@ public final class AigwProxyFilter implements Filter {
                 throw s != null ? s.invalid("aigw.proxy.path", path, msg)
                         : new IllegalStateException("aigw: " + msg);
             }
-            HttpClient client = HttpClient.newBuilder().connectTimeout(connectTimeout)
+            java.util.concurrent.atomic.AtomicInteger n = new java.util.concurrent.atomic.AtomicInteger();
+            java.util.concurrent.ThreadPoolExecutor executor = new java.util.concurrent.ThreadPoolExecutor(0,
+                    Integer.MAX_VALUE, 30, java.util.concurrent.TimeUnit.SECONDS,
+                    new java.util.concurrent.SynchronousQueue<>(), r -> {
+                        Thread t = new Thread(r, "aigw-proxy-" + n.incrementAndGet());
+                        t.setDaemon(true);
+                        return t;
+                    });
+            HttpClient client = HttpClient.newBuilder().connectTimeout(connectTimeout).executor(executor)
                     .followRedirects(HttpClient.Redirect.NEVER).build();
             return new ProxyConfig(gateway, path, replicateToken, access, accessDescription, allowlist, rateLimiter,
-                    trustedProxies, publicUrl, new ProxyHeaders(forwardHeaders), timeout, client);
+                    trustedProxies, publicUrl, new ProxyHeaders(forwardHeaders), timeout, client, executor);
         }
     }
 

@@ -161,15 +161,14 @@ public final class AigwWebhookFilter implements Filter {
         }
         long declared = req.getContentLengthLong();
         if (declared > maxBody) {
-            tooLarge(resp);
+            tooLarge(req, resp);
             return;
         }
         byte[] body;
-        try (InputStream in = req.getInputStream()) {
-            body = in.readNBytes(maxBody + 1);
-        }
+        InputStream in = req.getInputStream();
+        body = in.readNBytes(maxBody + 1);
         if (body.length > maxBody) {
-            tooLarge(resp);
+            tooLarge(req, resp);
             return;
         }
         String id = req.getHeader("webhook-id");
@@ -302,8 +301,24 @@ public final class AigwWebhookFilter implements Filter {
         return sb.toString();
     }
 
-    private static void tooLarge(HttpServletResponse resp) throws IOException {
-        resp.setHeader("Connection", "close");
+    /** Bytes of an oversized body read and dropped, so that the client gets to read the 413 before we close. */
+    private static final long DRAIN_LIMIT = 8L * 1024 * 1024;
+
+    private static void tooLarge(HttpServletRequest req, HttpServletResponse resp) throws IOException {
+        long declared = req.getContentLengthLong();
+        if (declared < 0 || declared <= DRAIN_LIMIT) {
+            InputStream in = req.getInputStream();
+            byte[] sink = new byte[8192];
+            long left = DRAIN_LIMIT;
+            for (int n; left > 0 && (n = in.read(sink, 0, (int) Math.min(sink.length, left))) > 0; ) {
+                left -= n;
+            }
+            if (left <= 0) {
+                resp.setHeader("Connection", "close");
+            }
+        } else {
+            resp.setHeader("Connection", "close");
+        }
         Responses.problem(resp, 413, "Content Too Large", "the webhook body is larger than the limit "
                 + "(aigw.webhook.max-body-bytes)", "webhook_too_large", null);
     }

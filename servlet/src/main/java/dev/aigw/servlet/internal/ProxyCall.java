@@ -54,6 +54,8 @@ public final class ProxyCall {
     private volatile RequestBodyPublisher body;
     private volatile ResponseWriter writer;
     private volatile BodyTransform.Refused refusal;
+    private byte[] problem; // an answer of our own waiting for the container to accept output
+    private jakarta.servlet.ServletOutputStream out;
 
     public ProxyCall(ProxyConfig cfg, HttpServletRequest req, HttpServletResponse resp, AsyncContext ac, Exchange x,
                      String publicBase, ModelAllowlist.Target target) {
@@ -67,6 +69,28 @@ public final class ProxyCall {
     }
 
     public void start() throws IOException {
+        out = resp.getOutputStream();
+        // Both listeners are registered here, on the container thread; their events are forwarded.
+        out.setWriteListener(new jakarta.servlet.WriteListener() {
+            @Override
+            public void onWritePossible() {
+                ResponseWriter w = writer;
+                if (w != null) {
+                    w.writePossible();
+                }
+                writeProblemIfReady();
+            }
+
+            @Override
+            public void onError(Throwable t) {
+                ResponseWriter w = writer;
+                if (w != null) {
+                    w.clientFailed(t);
+                } else {
+                    clientGone(t);
+                }
+            }
+        });
         ac.addListener(new AsyncListener() {
             @Override
             public void onComplete(AsyncEvent event) {
@@ -137,6 +161,7 @@ public final class ProxyCall {
             RequestBodyPublisher p = new RequestBodyPublisher(req.getInputStream(), t, x::requestBody,
                     r -> refusal = (BodyTransform.Refused) r);
             body = p;
+            p.listen();
             publisher = length > 0 && !changesLength ? HttpRequest.BodyPublishers.fromPublisher(p, length)
                     : HttpRequest.BodyPublishers.fromPublisher(p);
         }
@@ -186,7 +211,7 @@ public final class ProxyCall {
         }
         BodyTransform t = rewrite ? BodyTransform.rewrite(new UrlRewriter(API, publicBase)) : BodyTransform.identity();
         try {
-            ResponseWriter w = new ResponseWriter(resp.getOutputStream(), t, sse, new ResponseWriter.Events() {
+            ResponseWriter w = new ResponseWriter(out, t, sse, new ResponseWriter.Events() {
                 @Override
                 public void received(ByteBuffer b) {
                     x.responseBody(b);
@@ -215,7 +240,7 @@ public final class ProxyCall {
             });
             writer = w;
             return w;
-        } catch (IOException e) {
+        } catch (RuntimeException e) {
             clientGone(e);
             return HttpResponse.BodySubscribers.replacing(null);
         }
@@ -258,10 +283,49 @@ public final class ProxyCall {
                     + "carried out (check before retrying a create)";
         }
         LOG.log(System.Logger.Level.DEBUG, () -> "aigw proxy: " + code + ": " + cfg.gateway().redact(String.valueOf(t)));
+        sendProblem(status, title, detail, code);
+    }
+
+    /** Answers with a problem of our own, through the non-blocking stream, then completes. */
+    private void sendProblem(int status, String title, String detail, String code) {
+        if (resp.isCommitted()) {
+            abort();
+            return;
+        }
+        byte[] b = dev.aigw.internal.ProblemJson.bytes(status, title, detail, code, null);
         try {
-            Responses.problem(resp, status, title, detail, code, null);
-        } catch (IOException | RuntimeException e) {
-            // the client is gone too
+            resp.resetBuffer();
+            resp.setStatus(status);
+            resp.setHeader("Content-Encoding", null);
+            resp.setHeader("Cache-Control", "no-store");
+            resp.setContentType(dev.aigw.internal.ProblemJson.CONTENT_TYPE);
+            resp.setContentLength(b.length);
+        } catch (RuntimeException e) {
+            complete();
+            return;
+        }
+        synchronized (this) {
+            problem = b;
+        }
+        writeProblemIfReady();
+    }
+
+    private void writeProblemIfReady() {
+        byte[] b;
+        synchronized (this) {
+            b = problem;
+            if (b == null) {
+                return;
+            }
+            try {
+                if (!out.isReady()) {
+                    return; // onWritePossible follows
+                }
+                problem = null;
+                out.write(b);
+            } catch (IOException | RuntimeException e) {
+                problem = null;
+            }
         }
         complete();
     }
@@ -275,12 +339,7 @@ public final class ProxyCall {
         if (f != null) {
             f.cancel(true);
         }
-        try {
-            Responses.problem(resp, 403, "Forbidden", r.getMessage(), "model_not_allowed", null);
-        } catch (IOException | RuntimeException e) {
-            // the client is gone too
-        }
-        complete();
+        sendProblem(403, "Forbidden", r.getMessage(), "model_not_allowed");
     }
 
     /** The client went away: stop the upstream call and end the exchange as cancelled. */
@@ -318,6 +377,12 @@ public final class ProxyCall {
      * containers then close the connection without ending the body.
      */
     private void abort() {
+        if (!resp.isCommitted()) {
+            // nothing reached the client yet: it can still get a clear answer
+            sendProblem(502, "Bad Gateway", "the connection to the AI gateway broke while the answer was being read; "
+                    + "the request may have been carried out", "upstream_failed");
+            return;
+        }
         try {
             req.setAttribute(ABORT_ATTRIBUTE, Boolean.TRUE);
             ac.dispatch();

@@ -24,5 +24,6 @@ public record ProxyConfig(
         String publicUrl,
         ProxyHeaders headers,
         Duration timeout,
-        HttpClient client) {
+        HttpClient client,
+        java.util.concurrent.ExecutorService executor) {
 }

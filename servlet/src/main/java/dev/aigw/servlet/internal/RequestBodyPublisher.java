@@ -84,6 +84,15 @@ public final class RequestBodyPublisher implements Flow.Publisher<ByteBuffer> {
         drain();
     }
 
+    /**
+     * Registers the read listener; call on the container thread that started async processing, before the upstream
+     * call starts (containers differ in what they allow from other threads).
+     */
+    public void listen() {
+        listening = true;
+        in.setReadListener(new Listener());
+    }
+
     /** Aborts the body (client went away, or the call was cancelled). */
     public void fail(Throwable t) {
         error = t;
@@ -131,12 +140,7 @@ public final class RequestBodyPublisher implements Flow.Publisher<ByteBuffer> {
                 subscriber.onComplete();
                 return;
             }
-            if (!haveDemand) {
-                return;
-            }
-            if (!listening) {
-                listening = true;
-                in.setReadListener(new Listener()); // the container calls onDataAvailable when data is ready
+            if (!haveDemand || !listening) {
                 return;
             }
             try {

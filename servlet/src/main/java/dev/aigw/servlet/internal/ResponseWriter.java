@@ -1,7 +1,6 @@
 package dev.aigw.servlet.internal;
 
 import jakarta.servlet.ServletOutputStream;
-import jakarta.servlet.WriteListener;
 
 import java.io.IOException;
 import java.net.http.HttpResponse;
@@ -46,7 +45,6 @@ public final class ResponseWriter implements HttpResponse.BodySubscriber<Void> {
     private volatile boolean upstreamDone;
     private volatile Throwable upstreamError;
     private volatile Throwable clientError;
-    private boolean listening;
     private boolean requested;
     private volatile boolean needFlush;
     private boolean finished;
@@ -126,11 +124,6 @@ public final class ResponseWriter implements HttpResponse.BodySubscriber<Void> {
             finished = true;
             subscription.cancel();
             events.clientGone(clientError);
-            return;
-        }
-        if (!listening) {
-            listening = true;
-            out.setWriteListener(new Listener()); // onWritePossible follows
             return;
         }
         try {
@@ -216,16 +209,14 @@ public final class ResponseWriter implements HttpResponse.BodySubscriber<Void> {
         }
     }
 
-    private final class Listener implements WriteListener {
-        @Override
-        public void onWritePossible() {
-            drain();
-        }
+    /** The container can take more output (forwarded by the call's write listener). */
+    public void writePossible() {
+        drain();
+    }
 
-        @Override
-        public void onError(Throwable t) {
-            clientError = t;
-            drain();
-        }
+    /** Writing to the client failed (forwarded by the call's write listener). */
+    public void clientFailed(Throwable t) {
+        clientError = t;
+        drain();
     }
 }
