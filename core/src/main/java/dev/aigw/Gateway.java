@@ -460,10 +460,7 @@ public final class Gateway implements AutoCloseable {
         }
 
         GatewayConfigurationException invalid(String key, String value, String allowed) {
-            Settings.Value v = settings.lookup(key);
-            String origin = v != null && v.value().equals(value) ? v.origin() : (value == null ? null : "code");
-            String shown = value == null ? null : Settings.SECRET_KEYS.contains(key) ? Settings.mask(value) : value;
-            return Problems.invalid(key, shown, origin, allowed);
+            return settings.invalid(key, value, allowed);
         }
     }
 }

@@ -108,6 +108,30 @@ public final class Settings {
         return null;
     }
 
+    /**
+     * Where the value of {@code key} comes from ("system property", "environment AIGW_CACHE_TTL",
+     * or a source's name), or {@code null} when it is unset.
+     */
+    public String origin(String key) {
+        Value v = lookup(key);
+        return v == null ? null : v.origin;
+    }
+
+    /**
+     * The one-line start-up error for a bad {@code value} of {@code key}: the key, the value
+     * (masked for secrets), where it came from, and what is {@code allowed}. A value that is not
+     * the one these settings hold was set in code; {@code null} means the key is missing.
+     */
+    public GatewayConfigurationException invalid(String key, String value, String allowed) {
+        String origin = null;
+        if (value != null) {
+            Value v = lookup(key);
+            origin = v != null && v.value.equals(value.strip()) ? v.origin : "code";
+        }
+        String shown = value == null ? null : SECRET_KEYS.contains(key) ? mask(value) : value;
+        return dev.aigw.internal.Problems.invalid(key, shown, origin, allowed);
+    }
+
     /** {@code aigw.cache-ttl} becomes {@code AIGW_CACHE_TTL}. */
     public static String environmentName(String key) {
         return key.toUpperCase(Locale.ROOT).replace('.', '_').replace('-', '_');

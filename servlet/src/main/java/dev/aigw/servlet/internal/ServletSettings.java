@@ -2,14 +2,11 @@ package dev.aigw.servlet.internal;
 
 import dev.aigw.GatewayConfigurationException;
 import dev.aigw.Settings;
-import dev.aigw.internal.Problems;
 import jakarta.servlet.FilterConfig;
 import jakarta.servlet.ServletContext;
 
 import java.time.Duration;
 import java.util.Map;
-import java.util.Set;
-import java.util.function.Function;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 
@@ -19,46 +16,29 @@ import java.util.regex.Pattern;
  * usual one-line message (secrets masked).
  */
 public final class ServletSettings {
-    private static final Set<String> SECRETS = Set.of("aigw.token", "aigw.proxy.replicate-token", "aigw.webhook.secret");
-    private static final Map<String, String> ENV_FALLBACK = Map.of(
-            "aigw.proxy.replicate-token", "REPLICATE_API_TOKEN",
-            "aigw.webhook.secret", "REPLICATE_WEBHOOK_SECRET",
-            "aigw.account-id", "CLOUDFLARE_ACCOUNT_ID",
-            "aigw.token", "CF_AIG_TOKEN");
     private static final Pattern DURATION = Pattern.compile("\\s*(\\d{1,9})\\s*(ms|s|m|min|h)?\\s*");
 
-    private final Function<String, String> filterParams;
-    private final Function<String, String> contextParams;
     private final Settings settings;
-    private final Function<String, String> env;
 
-    private final Map<String, String> isolated;
-
-    private ServletSettings(Function<String, String> filterParams, Function<String, String> contextParams,
-                            Function<String, String> env, Map<String, String> isolated) {
-        this.filterParams = filterParams;
-        this.contextParams = contextParams;
-        this.env = env;
-        this.isolated = isolated;
-        this.settings = isolated != null ? Settings.of(isolated) : Settings.system().withSource("init-param", k -> {
-            String v = filterParams.apply(k);
-            return v != null && !v.isBlank() ? v : contextParams.apply(k);
-        });
+    private ServletSettings(Settings settings) {
+        this.settings = settings;
     }
 
     public static ServletSettings of(ServletContext ctx) {
-        return new ServletSettings(k -> null, ctx::getInitParameter, System::getenv, null);
+        return new ServletSettings(Settings.system().withSource("init-param", ctx::getInitParameter));
     }
 
     public static ServletSettings of(FilterConfig cfg) {
         ServletContext ctx = cfg.getServletContext();
-        return new ServletSettings(cfg::getInitParameter, ctx::getInitParameter, System::getenv, null);
+        return new ServletSettings(Settings.system().withSource("init-param", k -> {
+            String v = cfg.getInitParameter(k);
+            return v != null && !v.isBlank() ? v : ctx.getInitParameter(k);
+        }));
     }
 
     /** Only the given values: no system properties, no environment (tests, or an application's own map). */
     public static ServletSettings of(Map<String, String> values) {
-        Map<String, String> copy = Map.copyOf(values);
-        return new ServletSettings(k -> null, copy::get, k -> null, copy);
+        return new ServletSettings(Settings.of(values));
     }
 
     /** The core settings (for {@code Gateway.fromSettings}). */
@@ -71,29 +51,9 @@ public final class ServletSettings {
         return settings().get(key);
     }
 
-    /** Where the value of {@code key} came from, for messages. */
-    public String origin(String key) {
-        if (isolated != null) {
-            return "settings";
-        }
-        if (present(filterParams.apply(key)) || present(contextParams.apply(key))) {
-            return "init-param";
-        }
-        if (present(System.getProperty(key))) {
-            return "system property";
-        }
-        String e = Settings.environmentName(key);
-        if (present(env.apply(e))) {
-            return "environment " + e;
-        }
-        String f = ENV_FALLBACK.get(key);
-        return f != null ? "environment " + f : null;
-    }
-
-    /** The one-line start-up error for a bad value of {@code key}. */
+    /** The one-line start-up error for a bad value of {@code key} (core's format, secrets masked). */
     public GatewayConfigurationException invalid(String key, String value, String allowed) {
-        String shown = value == null ? null : SECRETS.contains(key) ? "****(" + value.length() + " chars)" : value;
-        return Problems.invalid(key, shown, value == null ? null : origin(key), allowed);
+        return settings.invalid(key, value, allowed);
     }
 
     public boolean bool(String key, boolean dflt) {
@@ -164,7 +124,4 @@ public final class ServletSettings {
         return sec + "s";
     }
 
-    private static boolean present(String v) {
-        return v != null && !v.isBlank();
-    }
 }
