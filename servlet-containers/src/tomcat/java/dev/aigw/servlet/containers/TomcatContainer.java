@@ -1,0 +1,80 @@
+package dev.aigw.servlet.containers;
+
+import dev.aigw.servlet.suite.ServletContainer;
+import jakarta.servlet.ServletContainerInitializer;
+import org.apache.catalina.Context;
+import org.apache.catalina.connector.Connector;
+import org.apache.catalina.startup.Tomcat;
+import org.apache.tomcat.util.scan.StandardJarScanner;
+
+import java.io.IOException;
+import java.net.URI;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.Comparator;
+import java.util.Map;
+import java.util.stream.Stream;
+
+/** Embedded Tomcat (10.1 or 11, whichever is on the class path) on 127.0.0.1. */
+public final class TomcatContainer implements ServletContainer {
+    private final String name;
+    private Tomcat tomcat;
+    private Path base;
+
+    public TomcatContainer(String name) {
+        this.name = name;
+    }
+
+    private Connector boot() throws IOException {
+        base = Files.createTempDirectory("aigw-tomcat");
+        tomcat = new Tomcat();
+        tomcat.setBaseDir(base.toString());
+        Connector connector = new Connector();
+        connector.setPort(0);
+        connector.setProperty("address", "127.0.0.1");
+        tomcat.getService().addConnector(connector);
+        tomcat.setConnector(connector);
+        return connector;
+    }
+
+    @Override
+    public URI start(String contextPath, Map<String, String> initParams, ServletContainerInitializer app)
+            throws Exception {
+        Connector connector = boot();
+        Path docBase = Files.createDirectories(base.resolve("docbase"));
+        Context ctx = tomcat.addContext(contextPath, docBase.toString());
+        initParams.forEach(ctx::addParameter);
+        ctx.addServletContainerInitializer(app, null);
+        tomcat.start();
+        return URI.create("http://127.0.0.1:" + connector.getLocalPort() + contextPath);
+    }
+
+    @Override
+    public URI deployWar(String contextPath, Path explodedWar) throws Exception {
+        Connector connector = boot();
+        Context ctx = tomcat.addWebapp(contextPath, explodedWar.toAbsolutePath().toString());
+        if (ctx.getJarScanner() instanceof StandardJarScanner s) {
+            s.setScanClassPath(false); // only WEB-INF/lib, as in a real deployment
+        }
+        tomcat.start();
+        return URI.create("http://127.0.0.1:" + connector.getLocalPort() + contextPath);
+    }
+
+    @Override
+    public String name() {
+        return name;
+    }
+
+    @Override
+    public void close() throws Exception {
+        if (tomcat != null) {
+            tomcat.stop();
+            tomcat.destroy();
+        }
+        if (base != null) {
+            try (Stream<Path> s = Files.walk(base)) {
+                s.sorted(Comparator.reverseOrder()).forEach(p -> p.toFile().delete());
+            }
+        }
+    }
+}

@@ -1,0 +1,222 @@
+package dev.aigw.servlet.internal;
+
+import jakarta.servlet.ServletOutputStream;
+
+import java.io.IOException;
+import java.net.http.HttpResponse;
+import java.nio.ByteBuffer;
+import java.util.ArrayDeque;
+import java.util.List;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionStage;
+import java.util.concurrent.Flow;
+import java.util.concurrent.atomic.AtomicInteger;
+
+/**
+ * Streams the upstream response body to the client with the servlet's non-blocking I/O: one upstream chunk is
+ * requested at a time, and the next only when the container has taken the previous one, so a slow client slows
+ * the upstream instead of filling memory. Event streams are flushed after every chunk. A client that goes away (a
+ * write fails) cancels the upstream.
+ */
+public final class ResponseWriter implements HttpResponse.BodySubscriber<Void> {
+    /** What the call learns from the writer. */
+    public interface Events {
+        /** Upstream bytes as received (before any transformation). */
+        void received(ByteBuffer b);
+
+        /** Every byte was written to the client. */
+        void completed();
+
+        /** The upstream failed after the head: the client's response must be aborted. */
+        void upstreamFailed(Throwable t);
+
+        /** The client went away. */
+        void clientGone(Throwable t);
+    }
+
+    private final ServletOutputStream out;
+    private final BodyTransform transform;
+    private final boolean flushEach;
+    private final Events events;
+    private final AtomicInteger wip = new AtomicInteger();
+    private final ArrayDeque<ByteBuffer> pending = new ArrayDeque<>();
+    private final CompletableFuture<Void> body = CompletableFuture.completedFuture(null);
+    private volatile Flow.Subscription subscription;
+    private volatile boolean upstreamDone;
+    private volatile Throwable upstreamError;
+    private volatile Throwable clientError;
+    private boolean requested;
+    private volatile boolean needFlush;
+    private boolean finished;
+
+    public ResponseWriter(ServletOutputStream out, BodyTransform transform, boolean flushEach, Events events) {
+        this.out = out;
+        this.transform = transform;
+        this.flushEach = flushEach;
+        this.events = events;
+        this.needFlush = flushEach; // send the head of an event stream at once
+    }
+
+    @Override
+    public CompletionStage<Void> getBody() {
+        return body; // the body is streamed, not collected: the call's future completes with the head
+    }
+
+    @Override
+    public void onSubscribe(Flow.Subscription s) {
+        subscription = s;
+        drain();
+    }
+
+    @Override
+    public void onNext(List<ByteBuffer> item) {
+        synchronized (pending) {
+            requested = false;
+            for (ByteBuffer b : item) {
+                events.received(b.asReadOnlyBuffer());
+                try {
+                    pending.addAll(transform.apply(b));
+                } catch (BodyTransform.Refused r) {
+                    upstreamError = r; // response transforms never refuse
+                }
+            }
+            if (flushEach) {
+                needFlush = true;
+            }
+        }
+        drain();
+    }
+
+    @Override
+    public void onError(Throwable t) {
+        upstreamError = t;
+        drain();
+    }
+
+    @Override
+    public void onComplete() {
+        upstreamDone = true;
+        drain();
+    }
+
+    /** Stops everything (the call was cancelled). */
+    public void cancel() {
+        Flow.Subscription s = subscription;
+        if (s != null) {
+            s.cancel();
+        }
+    }
+
+    private void drain() {
+        if (wip.getAndIncrement() != 0) {
+            return;
+        }
+        do {
+            step();
+        } while (wip.decrementAndGet() != 0);
+    }
+
+    private void step() {
+        if (finished || subscription == null) {
+            return;
+        }
+        if (clientError != null) {
+            finished = true;
+            subscription.cancel();
+            events.clientGone(clientError);
+            return;
+        }
+        try {
+            while (true) {
+                while (true) {
+                    ByteBuffer b;
+                    synchronized (pending) {
+                        b = pending.peek();
+                    }
+                    if (b == null) {
+                        break;
+                    }
+                    if (!out.isReady()) {
+                        return; // onWritePossible follows
+                    }
+                    synchronized (pending) {
+                        pending.poll();
+                    }
+                    write(b);
+                }
+                if (needFlush) {
+                    if (!out.isReady()) {
+                        return;
+                    }
+                    needFlush = false;
+                    out.flush();
+                }
+                Throwable e = upstreamError;
+                if (e != null) {
+                    finished = true;
+                    events.upstreamFailed(e);
+                    return;
+                }
+                if (upstreamDone) {
+                    if (!tailAdded) {
+                        tailAdded = true;
+                        List<ByteBuffer> rest;
+                        try {
+                            rest = transform.finish();
+                        } catch (BodyTransform.Refused r) {
+                            rest = List.of();
+                        }
+                        if (!rest.isEmpty()) {
+                            synchronized (pending) {
+                                pending.addAll(rest);
+                            }
+                            continue; // write the held tail first
+                        }
+                    }
+                    finished = true;
+                    events.completed();
+                    return;
+                }
+                boolean ask;
+                synchronized (pending) {
+                    ask = !requested && pending.isEmpty();
+                    if (ask) {
+                        requested = true;
+                    }
+                }
+                if (ask) {
+                    subscription.request(1);
+                }
+                return;
+            }
+        } catch (IOException | RuntimeException ex) {
+            clientError = ex;
+            finished = true;
+            subscription.cancel();
+            events.clientGone(ex);
+        }
+    }
+
+    private boolean tailAdded;
+
+    private void write(ByteBuffer b) throws IOException {
+        if (b.hasArray() && !b.isReadOnly()) {
+            out.write(b.array(), b.arrayOffset() + b.position(), b.remaining());
+        } else {
+            byte[] a = new byte[b.remaining()];
+            b.duplicate().get(a);
+            out.write(a);
+        }
+    }
+
+    /** The container can take more output (forwarded by the call's write listener). */
+    public void writePossible() {
+        drain();
+    }
+
+    /** Writing to the client failed (forwarded by the call's write listener). */
+    public void clientFailed(Throwable t) {
+        clientError = t;
+        drain();
+    }
+}

@@ -1,0 +1,40 @@
+package dev.aigw.servlet.internal;
+
+import dev.aigw.internal.ProblemJson;
+import jakarta.servlet.http.HttpServletResponse;
+
+import java.io.IOException;
+import java.util.Map;
+
+/** Writes aigw's own answers: problem+json, never echoing a credential. */
+public final class Responses {
+    private Responses() {
+    }
+
+    public static void problem(HttpServletResponse resp, int status, String title, String detail, String code,
+                               Map<String, ?> extra) throws IOException {
+        if (resp.isCommitted()) {
+            return;
+        }
+        byte[] body = ProblemJson.bytes(status, title, detail, code, extra);
+        resp.resetBuffer();
+        resp.setStatus(status);
+        resp.setContentType(ProblemJson.CONTENT_TYPE);
+        resp.setContentLength(body.length);
+        resp.setHeader("Cache-Control", "no-store");
+        resp.getOutputStream().write(body);
+    }
+
+    /** A small JSON answer of aigw's own (ASCII). */
+    public static void json(HttpServletResponse resp, int status, String json) throws IOException {
+        if (resp.isCommitted()) {
+            return;
+        }
+        byte[] body = json.getBytes(java.nio.charset.StandardCharsets.US_ASCII);
+        resp.resetBuffer();
+        resp.setStatus(status);
+        resp.setContentType("application/json");
+        resp.setContentLength(body.length);
+        resp.getOutputStream().write(body);
+    }
+}

@@ -1,0 +1,173 @@
+package dev.aigw.servlet.suite;
+
+import dev.aigw.ExchangeRecord;
+import dev.aigw.servlet.AigwProxyFilter;
+import dev.aigw.servlet.AigwWebhookFilter;
+import dev.aigw.servlet.PredictionCreators;
+import jakarta.servlet.DispatcherType;
+import jakarta.servlet.FilterRegistration;
+import jakarta.servlet.ServletContext;
+import jakarta.servlet.ServletRegistration;
+import dev.aigw.Gateway;
+import dev.aigw.testkit.FakeGateway;
+import dev.aigw.testkit.FakeReplicate;
+import dev.aigw.testkit.GatewayRequest;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.TestInstance;
+
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.time.Clock;
+import java.time.Duration;
+import java.time.Instant;
+import java.time.ZoneOffset;
+import java.util.EnumSet;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.CopyOnWriteArrayList;
+
+/**
+ * The shared container suite: one set of tests, run on every container by one small subclass per container
+ * ({@link #container()}). Everything is real: the container on loopback, the JDK HTTP client, the testkit's fake
+ * Replicate and fake gateway. The test classes extending this hold the tests, grouped by filter.
+ */
+@TestInstance(TestInstance.Lifecycle.PER_CLASS)
+public abstract class ContainerSuite {
+    protected static final String CF_TOKEN = "cf-suite-token";
+    protected static final Duration WAIT = Duration.ofSeconds(20);
+
+    protected FakeReplicate replicate;
+    protected FakeGateway gateway;
+    protected Gateway aigw;
+    /** A second gateway whose replicate route points at the fake's event streams (see ProxyTests). */
+    protected FakeGateway streamGateway;
+    protected Gateway streamAigw;
+    /** A gateway address nothing listens on. */
+    protected Gateway deadAigw;
+    protected final List<ExchangeRecord> records = new CopyOnWriteArrayList<>();
+    protected ServletContainer container;
+    protected URI app;
+    protected HttpClient http;
+
+    /** The container under test, not started. */
+    protected abstract ServletContainer container();
+
+    /** The webhook test vector of Replicate's spec §6. */
+    protected static final String VECTOR_SECRET = "whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw";
+    protected static final long VECTOR_TIMESTAMP = 1614265330L;
+
+    protected final PredictionCreators creators = new PredictionCreators();
+    protected final WebhookReceiver webhooks = new WebhookReceiver();
+
+    /** aigw's filters and the application's webhook handler, registered as an application would. */
+    protected void configure(ServletContext ctx) {
+        FilterRegistration.Dynamic wh = ctx.addFilter("aigw-webhook", AigwWebhookFilter.builder()
+                .secret(replicate.webhookSecret()).gateway(aigw).creators(creators).maxBodyBytes(64 * 1024).build());
+        wh.setAsyncSupported(true);
+        wh.addMappingForUrlPatterns(EnumSet.of(DispatcherType.REQUEST), false, "/webhooks/replicate");
+        FilterRegistration.Dynamic vector = ctx.addFilter("aigw-webhook-vector", AigwWebhookFilter.builder()
+                .secret(VECTOR_SECRET).clock(Clock.fixed(Instant.ofEpochSecond(VECTOR_TIMESTAMP), ZoneOffset.UTC))
+                .build());
+        vector.setAsyncSupported(true);
+        vector.addMappingForUrlPatterns(EnumSet.of(DispatcherType.REQUEST), false, "/webhooks/vector");
+        proxy(ctx, "aigw-proxy", "/replicate", AigwProxyFilter.builder().gateway(aigw).path("/replicate")
+                .replicateToken(replicate.token()).models("acme/*, deployments/acme/prod").rateLimit("20/min"));
+        proxy(ctx, "aigw-proxy-stream", "/stream-proxy", AigwProxyFilter.builder().gateway(streamAigw)
+                .path("/stream-proxy").replicateToken(replicate.token()));
+        proxy(ctx, "aigw-proxy-passthrough", "/passthrough", AigwProxyFilter.builder().gateway(aigw)
+                .path("/passthrough").access(r -> true, "anyone"));
+        proxy(ctx, "aigw-proxy-dead", "/dead-proxy", AigwProxyFilter.builder().gateway(deadAigw).path("/dead-proxy")
+                .replicateToken(replicate.token()).connectTimeout(Duration.ofSeconds(2)));
+        proxy(ctx, "aigw-proxy-slow", "/slow-proxy", AigwProxyFilter.builder().gateway(aigw).path("/slow-proxy")
+                .replicateToken(replicate.token()).timeout(Duration.ofMillis(500)));
+        ServletRegistration.Dynamic receiver = ctx.addServlet("webhook-receiver", webhooks);
+        receiver.setAsyncSupported(true);
+        receiver.addMapping("/webhooks/replicate", "/webhooks/vector");
+    }
+
+    private static void proxy(ServletContext ctx, String name, String path, AigwProxyFilter.Builder b) {
+        FilterRegistration.Dynamic r = ctx.addFilter(name, b.build());
+        r.setAsyncSupported(true);
+        r.addMappingForUrlPatterns(EnumSet.of(DispatcherType.REQUEST, DispatcherType.ASYNC), true, path + "/*");
+    }
+
+    /** Context init-params of the test application. */
+    protected Map<String, String> initParams() {
+        return Map.of();
+    }
+
+    @BeforeAll
+    void startAll() throws Exception {
+        replicate = FakeReplicate.builder().start();
+        replicate.model("acme/echo").output("hello");
+        gateway = FakeGateway.builder().provider("replicate", replicate.baseUrl()).token(CF_TOKEN).start();
+        aigw = Gateway.builder().baseUrl(gateway.baseUrl().toString()).accountId(FakeGateway.DEFAULT_ACCOUNT)
+                .gatewayId(FakeGateway.DEFAULT_GATEWAY).token(CF_TOKEN).log(Gateway.Log.OFF)
+                .listener(records::add).listener(creators).build();
+        streamGateway = FakeGateway.builder().provider("replicate",
+                java.net.URI.create("http://127.0.0.1:" + replicate.port() + "/stream/v1")).token(CF_TOKEN).start();
+        streamAigw = Gateway.builder().baseUrl(streamGateway.baseUrl().toString())
+                .accountId(FakeGateway.DEFAULT_ACCOUNT).gatewayId(FakeGateway.DEFAULT_GATEWAY).token(CF_TOKEN)
+                .log(Gateway.Log.OFF).listener(records::add).build();
+        int deadPort;
+        try (java.net.ServerSocket ss = new java.net.ServerSocket(0, 1, java.net.InetAddress.getLoopbackAddress())) {
+            deadPort = ss.getLocalPort();
+        }
+        deadAigw = Gateway.builder().baseUrl("http://127.0.0.1:" + deadPort + "/v1")
+                .accountId(FakeGateway.DEFAULT_ACCOUNT).gatewayId(FakeGateway.DEFAULT_GATEWAY).token(CF_TOKEN)
+                .log(Gateway.Log.OFF).listener(records::add).build();
+        container = container();
+        app = container.start("/app", initParams(), new SuiteApp(aigw, replicate.token(), this::configure));
+        http = HttpClient.newBuilder().version(HttpClient.Version.HTTP_1_1).connectTimeout(Duration.ofSeconds(5))
+                .build();
+    }
+
+    @AfterAll
+    void stopAll() throws Exception {
+        if (container != null) {
+            container.close();
+        }
+        if (aigw != null) {
+            aigw.close();
+        }
+        for (AutoCloseable c : new AutoCloseable[]{streamAigw, deadAigw, streamGateway, gateway}) {
+            if (c != null) {
+                c.close();
+            }
+        }
+        if (replicate != null) {
+            replicate.close();
+        }
+    }
+
+    @BeforeEach
+    void resetFakes() {
+        replicate.reset();
+        gateway.reset();
+        streamGateway.reset();
+        records.clear();
+        webhooks.received.clear();
+        webhooks.answer.set(200);
+    }
+
+    protected HttpRequest.Builder request(String path, String... headers) {
+        HttpRequest.Builder b = HttpRequest.newBuilder(URI.create(app + path)).timeout(WAIT);
+        for (int i = 0; i < headers.length; i += 2) {
+            b.header(headers[i], headers[i + 1]);
+        }
+        return b;
+    }
+
+    protected HttpResponse<String> get(String path, String... headers) throws Exception {
+        return http.send(request(path, headers).GET().build(), HttpResponse.BodyHandlers.ofString());
+    }
+
+    /** Gateway requests whose metadata has {@code key = value}. */
+    protected List<GatewayRequest> gatewayRequestsWith(String key, Object value) {
+        return gateway.requests().stream().filter(r -> value.equals(r.metadata().get(key))).toList();
+    }
+}

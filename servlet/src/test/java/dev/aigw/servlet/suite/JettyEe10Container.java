@@ -1,0 +1,66 @@
+package dev.aigw.servlet.suite;
+
+import jakarta.servlet.ServletContainerInitializer;
+import org.eclipse.jetty.ee10.annotations.AnnotationConfiguration;
+import org.eclipse.jetty.ee10.servlet.ServletContextHandler;
+import org.eclipse.jetty.ee10.webapp.WebAppContext;
+import org.eclipse.jetty.server.Server;
+import org.eclipse.jetty.server.ServerConnector;
+import org.eclipse.jetty.util.thread.QueuedThreadPool;
+
+import java.net.URI;
+import java.nio.file.Path;
+import java.util.Map;
+
+/** Jetty 12.1, EE 10 environment (Servlet 6.0). */
+public final class JettyEe10Container implements ServletContainer {
+    private Server server;
+
+    @Override
+    public URI start(String contextPath, Map<String, String> initParams, ServletContainerInitializer app)
+            throws Exception {
+        QueuedThreadPool pool = new QueuedThreadPool(64, 4);
+        pool.setName("jetty-ee10");
+        server = new Server(pool);
+        ServerConnector connector = new ServerConnector(server);
+        connector.setHost("127.0.0.1");
+        connector.setPort(0);
+        server.addConnector(connector);
+        ServletContextHandler ctx = new ServletContextHandler(ServletContextHandler.SESSIONS);
+        ctx.setContextPath(contextPath);
+        initParams.forEach(ctx::setInitParameter);
+        ctx.addServletContainerInitializer(app);
+        server.setHandler(ctx);
+        server.start();
+        return URI.create("http://127.0.0.1:" + connector.getLocalPort() + contextPath);
+    }
+
+    @Override
+    public URI deployWar(String contextPath, Path explodedWar) throws Exception {
+        server = new Server(new QueuedThreadPool(32, 2));
+        ServerConnector connector = new ServerConnector(server);
+        connector.setHost("127.0.0.1");
+        connector.setPort(0);
+        server.addConnector(connector);
+        WebAppContext webapp = new WebAppContext();
+        webapp.setContextPath(contextPath);
+        webapp.setWar(explodedWar.toString());
+        webapp.addConfiguration(new AnnotationConfiguration()); // discovers ServletContainerInitializers
+        webapp.setThrowUnavailableOnStartupException(true);
+        server.setHandler(webapp);
+        server.start();
+        return URI.create("http://127.0.0.1:" + connector.getLocalPort() + contextPath);
+    }
+
+    @Override
+    public String name() {
+        return "jetty-12.1-ee10";
+    }
+
+    @Override
+    public void close() throws Exception {
+        if (server != null) {
+            server.stop();
+        }
+    }
+}

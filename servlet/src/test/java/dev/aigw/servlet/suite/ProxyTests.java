@@ -1,0 +1,379 @@
+package dev.aigw.servlet.suite;
+
+import dev.aigw.ExchangeRecord;
+import dev.aigw.testkit.GatewayRequest;
+import dev.aigw.testkit.RecordedRequest;
+import org.junit.jupiter.api.Test;
+
+import java.io.BufferedReader;
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.InputStreamReader;
+import java.io.OutputStream;
+import java.net.Socket;
+import java.net.URI;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.nio.charset.StandardCharsets;
+import java.security.MessageDigest;
+import java.util.ArrayList;
+import java.util.HexFormat;
+import java.util.List;
+import java.util.Random;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+/** Proxy filter: every endpoint family, streaming, rewriting, credentials, control, path safety, failures. */
+public interface ProxyTests {
+    String USER = "X-Test-User";
+
+    private ContainerSuite s() {
+        return (ContainerSuite) this;
+    }
+
+    private HttpResponse<String> call(String method, String path, String json, String... headers) throws Exception {
+        HttpRequest.Builder b = s().request(path, headers).method(method, json == null
+                ? HttpRequest.BodyPublishers.noBody() : HttpRequest.BodyPublishers.ofString(json));
+        if (json != null) {
+            b.header("Content-Type", "application/json");
+        }
+        return s().http.send(b.build(), HttpResponse.BodyHandlers.ofString());
+    }
+
+    private static String field(String json, String name) {
+        Matcher m = Pattern.compile("\"" + name + "\"\\s*:\\s*\"([^\"]*)\"").matcher(json);
+        return m.find() ? m.group(1) : null;
+    }
+
+    @Test
+    default void everyEndpointFamilyGoesThroughTheGateway() throws Exception {
+        s().replicate.deployment("acme/prod", "acme/echo");
+        String u = "proxy-all";
+        String p = "/replicate";
+        assertThat(call("GET", p + "/account", null, USER, u).statusCode()).isEqualTo(200);
+        assertThat(call("GET", p + "/hardware", null, USER, u).statusCode()).isEqualTo(200);
+        assertThat(call("GET", p + "/models", null, USER, u).statusCode()).isEqualTo(200);
+        assertThat(call("GET", p + "/models/acme/echo", null, USER, u).statusCode()).isEqualTo(200);
+        assertThat(call("GET", p + "/models/acme/echo/versions", null, USER, u).statusCode()).isLessThan(500);
+        assertThat(call("QUERY", p + "/models", null, USER, u).statusCode()).isLessThan(500);
+        HttpResponse<String> created = call("POST", p + "/predictions", "{\"version\":\"acme/echo\",\"input\":{}}",
+                USER, u);
+        assertThat(created.statusCode()).isEqualTo(201);
+        String id = field(created.body(), "id");
+        assertThat(call("GET", p + "/predictions/" + id, null, USER, u).statusCode()).isEqualTo(200);
+        assertThat(call("GET", p + "/predictions", null, USER, u).statusCode()).isEqualTo(200);
+        assertThat(call("POST", p + "/predictions/" + id + "/cancel", null, USER, u).statusCode()).isEqualTo(200);
+        assertThat(call("POST", p + "/models/acme/echo/predictions", "{\"input\":{}}", USER, u).statusCode())
+                .isEqualTo(201);
+        assertThat(call("POST", p + "/deployments/acme/prod/predictions", "{\"input\":{}}", USER, u).statusCode())
+                .isEqualTo(201);
+        assertThat(call("GET", p + "/deployments/acme/prod", null, USER, u).statusCode()).isEqualTo(200);
+        String version = s().replicate.model("acme/echo").versionId();
+        HttpResponse<String> training = call("POST", p + "/models/acme/echo/versions/" + version + "/trainings",
+                "{\"destination\":\"acme/echo\",\"input\":{}}", USER, u);
+        assertThat(training.statusCode()).isEqualTo(201);
+        assertThat(call("GET", p + "/trainings/" + field(training.body(), "id"), null, USER, u).statusCode())
+                .isEqualTo(200);
+        assertThat(call("GET", p + "/trainings", null, USER, u).statusCode()).isEqualTo(200);
+        assertThat(call("GET", p + "/collections", null, USER, u).statusCode()).isLessThan(500);
+        // every call reached the gateway tagged with the user, none went around it
+        List<GatewayRequest> seen = s().gateway.requests();
+        assertThat(seen).hasSize(17).allSatisfy(g -> {
+            assertThat(g.metadata()).containsEntry("user", u);
+            assertThat(g.provider()).isEqualTo("replicate");
+            assertThat(g.header("Authorization")).isEqualTo("Bearer " + s().replicate.token());
+        });
+        assertThat(s().replicate.requests()).hasSameSizeAs(seen);
+    }
+
+    @Test
+    default void filesMultipartUploadStreamsThroughAndUrlsAreRewritten() throws Exception {
+        byte[] content = new byte[3 * 1024 * 1024 + 17];
+        new Random(7).nextBytes(content);
+        String boundary = "aigwBoundary" + System.nanoTime();
+        List<byte[]> parts = List.of(("--" + boundary + "\r\nContent-Disposition: form-data; name=\"content\"; "
+                        + "filename=\"blob.bin\"\r\nContent-Type: application/octet-stream\r\n\r\n")
+                        .getBytes(StandardCharsets.US_ASCII), content,
+                ("\r\n--" + boundary + "\r\nContent-Disposition: form-data; name=\"metadata\"\r\n\r\n{\"k\":\"v\"}\r\n--"
+                        + boundary + "--\r\n").getBytes(StandardCharsets.US_ASCII));
+        HttpResponse<String> up = s().http.send(s().request("/replicate/files", USER, "uploader")
+                .header("Content-Type", "multipart/form-data; boundary=" + boundary)
+                .POST(HttpRequest.BodyPublishers.ofByteArrays(parts)).build(), HttpResponse.BodyHandlers.ofString());
+        assertThat(up.statusCode()).isEqualTo(201);
+        String sha = HexFormat.of().formatHex(MessageDigest.getInstance("SHA-256").digest(content));
+        assertThat(up.body()).contains(sha);
+        String fileUrl = s().app + "/replicate/files/" + field(up.body(), "id");
+        assertThat(up.body()).contains("\"get\":\"" + fileUrl + "\"").doesNotContain("api.replicate.com/v1");
+        RecordedRequest atReplicate = s().replicate.requests().get(0);
+        assertThat(atReplicate.header("Content-Type")).isEqualTo("multipart/form-data; boundary=" + boundary);
+        assertThat(atReplicate.bodySize()).isEqualTo(parts.stream().mapToLong(b -> b.length).sum());
+        // the rewritten URL works and stays on the proxy
+        assertThat(s().http.send(s().request(fileUrl.substring(s().app.toString().length()), USER, "uploader").GET()
+                .build(), HttpResponse.BodyHandlers.ofString()).statusCode()).isEqualTo(200);
+        assertThat(call("GET", "/replicate/files", null, USER, "uploader").body()).contains(fileUrl);
+        assertThat(call("DELETE", "/replicate/files/" + field(up.body(), "id"), null, USER, "uploader").statusCode())
+                .isEqualTo(204);
+    }
+
+    @Test
+    default void responseUrlsPointAtTheProxyAndFollowingThemStaysOnIt() throws Exception {
+        HttpResponse<String> created = call("POST", "/replicate/predictions",
+                "{\"version\":\"acme/echo\",\"input\":{\"prompt\":\"x\"}}", USER, "follower");
+        assertThat(created.statusCode()).isEqualTo(201);
+        String id = field(created.body(), "id");
+        String get = s().app + "/replicate/predictions/" + id;
+        assertThat(created.body()).contains("\"get\":\"" + get + "\"")
+                .contains("\"cancel\":\"" + get + "/cancel\"").doesNotContain("https://api.replicate.com/v1");
+        assertThat(created.headers().firstValue("Location")).hasValue(get);
+        // the body changed length: any Content-Length is the new one (the container's), never the upstream's
+        created.headers().firstValueAsLong("Content-Length").ifPresent(
+                n -> assertThat(n).isEqualTo(created.body().getBytes(StandardCharsets.UTF_8).length));
+        HttpResponse<String> followed = s().http.send(HttpRequest.newBuilder(URI.create(get)).header(USER, "follower")
+                .GET().build(), HttpResponse.BodyHandlers.ofString());
+        assertThat(followed.statusCode()).isEqualTo(200);
+        assertThat(field(followed.body(), "id")).isEqualTo(id);
+        for (int i = 0; i < 3; i++) {
+            call("POST", "/replicate/predictions", "{\"version\":\"acme/echo\",\"input\":{}}", USER, "follower");
+        }
+        HttpResponse<String> page = call("GET", "/replicate/predictions", null, USER, "follower");
+        assertThat(page.body()).doesNotContain("https://api.replicate.com/v1");
+        // a JSON input naming a proxy file URL reaches Replicate as Replicate's own URL
+        call("POST", "/replicate/predictions", "{\"version\":\"acme/echo\",\"input\":{\"image\":\"" + s().app
+                + "/replicate/files/abc\"}}", USER, "follower");
+        assertThat(s().replicate.requests().get(s().replicate.requests().size() - 1).bodyAsString())
+                .contains("\"image\":\"https://api.replicate.com/v1/files/abc\"");
+    }
+
+    @Test
+    default void eventStreamEventsArriveOneByOne() throws Exception {
+        s().replicate.model("acme/story").tokens("Once", " upon", " a", " time", " there", " was")
+                .duration(java.time.Duration.ofSeconds(3));
+        String id = createDirectly("acme/story");
+        HttpResponse<InputStream> r = s().http.send(s().request("/stream-proxy/predictions/" + id, USER, "reader",
+                "Accept", "text/event-stream").GET().build(), HttpResponse.BodyHandlers.ofInputStream());
+        assertThat(r.statusCode()).isEqualTo(200);
+        assertThat(r.headers().firstValue("Content-Type")).hasValueSatisfying(
+                t -> assertThat(t).startsWith("text/event-stream"));
+        List<String> events = new ArrayList<>();
+        try (BufferedReader in = new BufferedReader(new InputStreamReader(r.body(), StandardCharsets.UTF_8))) {
+            String line;
+            boolean checkedFirst = false;
+            while ((line = in.readLine()) != null) {
+                if (line.startsWith("event: ")) {
+                    events.add(line.substring(7));
+                }
+                if (!checkedFirst && line.startsWith("data: ") && events.contains("output")) {
+                    checkedFirst = true;
+                    // the first event is here while the upstream is still producing the rest
+                    assertThat(directStatus(id)).isIn("starting", "processing");
+                }
+                if (line.equals("event: done")) {
+                    break;
+                }
+            }
+            assertThat(checkedFirst).isTrue();
+        }
+        assertThat(events.stream().filter("output"::equals)).hasSize(6);
+        assertThat(events.get(events.size() - 1)).isEqualTo("done");
+        assertThat(directStatus(id)).isEqualTo("succeeded");
+    }
+
+    @Test
+    default void clientDisconnectCancelsTheUpstreamCall() throws Exception {
+        s().replicate.model("acme/slow").tokens("a", "b", "c", "d", "e", "f", "g", "h", "i", "j")
+                .duration(java.time.Duration.ofSeconds(5));
+        String id = createDirectly("acme/slow");
+        HttpResponse<InputStream> r = s().http.send(s().request("/stream-proxy/predictions/" + id, USER, "leaver",
+                "Accept", "text/event-stream").GET().build(), HttpResponse.BodyHandlers.ofInputStream());
+        try (BufferedReader in = new BufferedReader(new InputStreamReader(r.body(), StandardCharsets.UTF_8))) {
+            String line;
+            while ((line = in.readLine()) != null && !line.startsWith("event: output")) {
+                // wait for the first event
+            }
+        } // closing the body drops the connection
+        ExchangeRecord rec = awaitRecord("/predictions/" + id);
+        assertThat(rec.outcome()).isEqualTo(ExchangeRecord.Outcome.CANCELLED);
+        assertThat(rec.error()).contains("client disconnected");
+    }
+
+    @Test
+    default void serverTokenReplacesClientCredentialsAndNothingElseLeaks() throws Exception {
+        HttpResponse<String> r = call("GET", "/replicate/account", null, USER, "cred", "Authorization",
+                "Bearer r8_clientOwnSecret123", "Cookie", "JSESSIONID=s3cr3t; other=1", "X-CSRF-Token", "csrf-1",
+                "cf-aig-collect-log", "false", "cf-aig-cache-key", "mine", "X-Forwarded-Host", "evil.example",
+                "Forwarded", "host=evil.example;proto=https");
+        assertThat(r.statusCode()).isEqualTo(200);
+        GatewayRequest g = s().gateway.awaitRequests(1, ContainerSuite.WAIT).get(0);
+        assertThat(g.header("Authorization")).isEqualTo("Bearer " + s().replicate.token());
+        assertThat(g.header("Cookie")).isNull();
+        assertThat(g.header("X-CSRF-Token")).isNull();
+        assertThat(g.header("cf-aig-collect-log")).isNull();
+        assertThat(g.header("cf-aig-cache-key")).isNull();
+        assertThat(g.header("X-Forwarded-Host")).isNull();
+        assertThat(g.header("Forwarded")).isNull();
+        assertThat(g.header("cf-aig-authorization")).isEqualTo("Bearer " + ContainerSuite.CF_TOKEN);
+        RecordedRequest up = s().replicate.requests().get(0);
+        assertThat(up.headers().keySet()).noneMatch(h -> h.toLowerCase().startsWith("cf-aig-"));
+        assertThat(up.header("Cookie")).isNull();
+        // the proxy's public URL is not taken from untrusted forwarding headers
+        HttpResponse<String> created = call("POST", "/replicate/predictions", "{\"version\":\"acme/echo\",\"input\":{}}",
+                USER, "cred", "X-Forwarded-Host", "evil.example", "X-Forwarded-Proto", "https");
+        assertThat(created.body()).doesNotContain("evil.example").contains(s().app + "/replicate/predictions/");
+        // pass-through mode (no server token): the client's own token goes upstream, and answers never echo tokens
+        assertThat(call("GET", "/passthrough/account", null, "Authorization", "Bearer " + s().replicate.token())
+                .statusCode()).isEqualTo(200);
+        HttpResponse<String> bad = call("GET", "/passthrough/account", null, "Authorization", "Bearer r8_wrongToken99");
+        assertThat(bad.statusCode()).isEqualTo(401);
+        assertThat(bad.body()).doesNotContain("r8_wrongToken99");
+        assertThat(s().records).noneMatch(rec -> String.valueOf(rec).contains("r8_") || String.valueOf(rec)
+                .contains(ContainerSuite.CF_TOKEN));
+    }
+
+    @Test
+    default void accessAllowlistAndRateLimit() throws Exception {
+        HttpResponse<String> anon = call("GET", "/replicate/account", null);
+        assertThat(anon.statusCode()).isEqualTo(401);
+        assertThat(anon.headers().firstValue("Content-Type")).hasValueSatisfying(
+                t -> assertThat(t).startsWith("application/problem+json"));
+        assertThat(call("POST", "/replicate/models/other/model/predictions", "{\"input\":{}}", USER, "allow")
+                .statusCode()).isEqualTo(403);
+        HttpResponse<String> denied = call("POST", "/replicate/predictions",
+                "{\"input\":{\"pad\":\"" + "x".repeat(200_000) + "\"},\"version\":\"other/model\"}", USER, "allow");
+        assertThat(denied.statusCode()).isEqualTo(403);
+        assertThat(denied.body()).contains("model_not_allowed").contains("other/model");
+        assertThat(call("POST", "/replicate/predictions", "{\"input\":{}}", USER, "allow").statusCode()).isEqualTo(403);
+        assertThat(call("POST", "/replicate/deployments/acme/other/predictions", "{\"input\":{}}", USER, "allow")
+                .statusCode()).isEqualTo(403);
+        assertThat(s().replicate.requests()).noneMatch(r -> r.method().equals("POST"));
+        assertThat(call("POST", "/replicate/predictions",
+                "{\"input\":{\"pad\":\"" + "x".repeat(200_000) + "\"},\"version\":\"acme/echo\"}", USER, "allow")
+                .statusCode()).isEqualTo(201);
+        assertThat(call("GET", "/replicate/webhooks/default/secret", null, USER, "allow").statusCode()).isEqualTo(403);
+
+        int ok = 0;
+        HttpResponse<String> limited = null;
+        for (int i = 0; i < 25 && limited == null; i++) {
+            HttpResponse<String> r = call("GET", "/replicate/hardware", null, USER, "greedy");
+            if (r.statusCode() == 429) {
+                limited = r;
+            } else {
+                ok++;
+            }
+        }
+        assertThat(ok).isEqualTo(20);
+        assertThat(limited).isNotNull();
+        assertThat(limited.headers().firstValue("Retry-After")).hasValueSatisfying(
+                v -> assertThat(Long.parseLong(v)).isPositive());
+        assertThat(limited.body()).contains("\"retry_after\":").contains("rate_limited");
+        assertThat(call("GET", "/replicate/hardware", null, USER, "patient").statusCode()).isEqualTo(200);
+    }
+
+    @Test
+    default void pathEscapesAreRefused() throws Exception {
+        String[] attempts = {"/replicate/predictions/%2e%2e/%2e%2e/%2e%2e/other/openai/v1/models",
+                "/replicate/%2E%2E/x", "/replicate/predictions/..%2F..%2Fother-gateway%2Fopenai",
+                "/replicate/predictions%2f..%2f..%2faccount", "/replicate/predictions/..%5c..%5cx",
+                "/replicate/a/%252e%252e/%252e%252e/x", "/replicate//predictions", "/replicate/./account",
+                "/replicate/predictions;x=1/../../account", "/replicate/predictions/%00", "/replicate/predictions\\..\\..\\x",
+                "/replicate/%c0%ae%c0%ae/x"};
+        for (String a : attempts) {
+            int status = rawGet("/app" + a, "X-Test-User: escaper");
+            assertThat(status).as(a).isBetween(400, 404);
+        }
+        assertThat(s().gateway.requests()).isEmpty();
+        assertThat(s().replicate.requests()).isEmpty();
+    }
+
+    @Test
+    default void upstreamFailuresAreProblemsAClientCanActOn() throws Exception {
+        s().gateway.faults().next(2).resetBeforeFirstByte(); // the JDK client retries an idempotent GET once
+        HttpResponse<String> reset = call("GET", "/replicate/account", null, USER, "fail");
+        assertThat(reset.statusCode()).isEqualTo(502);
+        assertThat(reset.headers().firstValue("Content-Type")).hasValueSatisfying(
+                t -> assertThat(t).startsWith("application/problem+json"));
+        assertThat(reset.body()).contains("\"code\":\"upstream_failed\"").doesNotContain(ContainerSuite.CF_TOKEN);
+        HttpResponse<String> dead = call("GET", "/dead-proxy/account", null, USER, "fail");
+        assertThat(dead.statusCode()).isEqualTo(502);
+        assertThat(dead.body()).contains("gateway_unreachable").contains("safe to retry");
+        s().gateway.faults().next(1).latency(java.time.Duration.ofSeconds(3));
+        HttpResponse<String> slow = call("GET", "/slow-proxy/account", null, USER, "fail");
+        assertThat(slow.statusCode()).isEqualTo(504);
+        assertThat(slow.body()).contains("upstream_timeout");
+        // a failure while the answer is read is never passed off as a complete body: a 502 while nothing was sent,
+        s().replicate.faults().next(1).onPath("/v1/predictions").closeAfterBytes(20);
+        try {
+            HttpResponse<String> broken = s().http.send(s().request("/replicate/predictions", USER, "fail").GET()
+                    .build(), HttpResponse.BodyHandlers.ofString());
+            assertThat(broken.statusCode()).isEqualTo(502);
+            assertThat(broken.body()).contains("upstream_failed");
+        } catch (IOException acceptable) {
+            // or a cut connection
+        }
+        // and a cut connection once the client has part of it (an event stream is committed at once)
+        s().replicate.model("acme/broken").tokens("one", "two", "three", "four").duration(java.time.Duration.ofSeconds(2));
+        String id = createDirectly("acme/broken");
+        s().replicate.faults().next(1).onPath("/stream/").closeAfterBytes(60);
+        HttpResponse<InputStream> stream = s().http.send(s().request("/stream-proxy/predictions/" + id, USER, "fail",
+                "Accept", "text/event-stream").GET().build(), HttpResponse.BodyHandlers.ofInputStream());
+        assertThat(stream.statusCode()).isEqualTo(200);
+        assertThatThrownBy(() -> {
+            try (InputStream in = stream.body()) {
+                in.readAllBytes();
+            }
+        }).isInstanceOf(IOException.class);
+        // the gateway's own answers pass through unchanged
+        s().gateway.faults().next(1).status(429);
+        assertThat(call("GET", "/replicate/account", null, USER, "fail").statusCode()).isEqualTo(429);
+    }
+
+    private int rawGet(String rawPath, String... headers) throws IOException {
+        try (Socket socket = new Socket(s().app.getHost(), s().app.getPort())) {
+            socket.setSoTimeout(20_000);
+            StringBuilder req = new StringBuilder("GET ").append(rawPath).append(" HTTP/1.1\r\nHost: 127.0.0.1:")
+                    .append(s().app.getPort()).append("\r\nConnection: close\r\n");
+            for (String h : headers) {
+                req.append(h).append("\r\n");
+            }
+            OutputStream out = socket.getOutputStream();
+            out.write(req.append("\r\n").toString().getBytes(StandardCharsets.ISO_8859_1));
+            out.flush();
+            BufferedReader in = new BufferedReader(new InputStreamReader(socket.getInputStream(),
+                    StandardCharsets.ISO_8859_1));
+            String status = in.readLine();
+            assertThat(status).as(rawPath).isNotNull();
+            return Integer.parseInt(status.split(" ")[1]);
+        }
+    }
+
+    private String createDirectly(String model) throws Exception {
+        HttpResponse<String> r = s().http.send(HttpRequest.newBuilder(URI.create(s().replicate.baseUrl()
+                        + "/predictions")).header("Authorization", "Bearer " + s().replicate.token())
+                .header("Content-Type", "application/json").POST(HttpRequest.BodyPublishers.ofString(
+                        "{\"version\":\"" + model + "\",\"input\":{}}")).build(), HttpResponse.BodyHandlers.ofString());
+        assertThat(r.statusCode()).isEqualTo(201);
+        return field(r.body(), "id");
+    }
+
+    private String directStatus(String id) throws Exception {
+        HttpResponse<String> r = s().http.send(HttpRequest.newBuilder(URI.create(s().replicate.baseUrl()
+                + "/predictions/" + id)).header("Authorization", "Bearer " + s().replicate.token()).GET().build(),
+                HttpResponse.BodyHandlers.ofString());
+        return field(r.body(), "status");
+    }
+
+    private ExchangeRecord awaitRecord(String urlSuffix) throws InterruptedException {
+        long end = System.nanoTime() + ContainerSuite.WAIT.toNanos();
+        while (System.nanoTime() < end) {
+            for (ExchangeRecord r : s().records) {
+                if (r.url() != null && r.url().endsWith(urlSuffix)) {
+                    return r;
+                }
+            }
+            Thread.sleep(20);
+        }
+        throw new AssertionError("no record for " + urlSuffix + " in " + s().records);
+    }
+}

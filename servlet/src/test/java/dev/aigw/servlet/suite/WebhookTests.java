@@ -1,0 +1,148 @@
+package dev.aigw.servlet.suite;
+
+import dev.aigw.ExchangeRecord;
+import dev.aigw.testkit.ReplicateWebhooks;
+import dev.aigw.testkit.WebhookDelivery;
+import org.junit.jupiter.api.Test;
+
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.nio.charset.StandardCharsets;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.List;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+/** Webhook filter: signature, tolerance, replays, size, hand-on and completion records. */
+public interface WebhookTests {
+    private ContainerSuite s() {
+        return (ContainerSuite) this;
+    }
+
+    private HttpResponse<String> deliver(String path, String id, String ts, String sig, byte[] body) throws Exception {
+        HttpRequest.Builder b = s().request(path).POST(HttpRequest.BodyPublishers.ofByteArray(body))
+                .header("Content-Type", "application/json");
+        if (id != null) {
+            b.header("webhook-id", id);
+        }
+        if (ts != null) {
+            b.header("webhook-timestamp", ts);
+        }
+        if (sig != null) {
+            b.header("webhook-signature", sig);
+        }
+        return s().http.send(b.build(), HttpResponse.BodyHandlers.ofString());
+    }
+
+    private HttpResponse<String> deliverSigned(String id, long ts, byte[] body) throws Exception {
+        String sig = ReplicateWebhooks.sign(s().replicate.webhookSecret(), id, ts, body);
+        return deliver("/webhooks/replicate", id, Long.toString(ts), sig, body);
+    }
+
+    @Test
+    default void officialTestVectorIsHandedOnUnchanged() throws Exception {
+        byte[] body = "{\"test\": 2432232314}".getBytes(StandardCharsets.UTF_8);
+        HttpResponse<String> r = deliver("/webhooks/vector", "msg_p5jXN8AQM9LWM0D4loKWxJek", "1614265330",
+                "v1,g0hM9SsE+OTPJTGt/tmIKtSyZlE3uFJELVlNIOLJ1OE=", body);
+        assertThat(r.statusCode()).isEqualTo(200);
+        assertThat(s().webhooks.received).singleElement().satisfies(w -> {
+            assertThat(w.body()).isEqualTo(body);
+            assertThat(w.webhookId()).isEqualTo("msg_p5jXN8AQM9LWM0D4loKWxJek");
+        });
+    }
+
+    @Test
+    default void tamperedBodyIsRefused() throws Exception {
+        byte[] body = "{\"test\": 2432232315}".getBytes(StandardCharsets.UTF_8);
+        HttpResponse<String> r = deliver("/webhooks/vector", "msg_p5jXN8AQM9LWM0D4loKWxJek", "1614265330",
+                "v1,g0hM9SsE+OTPJTGt/tmIKtSyZlE3uFJELVlNIOLJ1OE=", body);
+        assertThat(r.statusCode()).isEqualTo(401);
+        assertThat(r.headers().firstValue("Content-Type")).hasValueSatisfying(
+                t -> assertThat(t).startsWith("application/problem+json"));
+        assertThat(r.body()).contains("\"code\":\"webhook_signature_mismatch\"").doesNotContain("whsec_");
+        assertThat(s().webhooks.received).isEmpty();
+    }
+
+    @Test
+    default void oldTimestampIsRefusedEvenWhenSignedCorrectly() throws Exception {
+        byte[] body = "{\"id\":\"p1\",\"status\":\"succeeded\"}".getBytes(StandardCharsets.UTF_8);
+        HttpResponse<String> r = deliverSigned("msg_old", Instant.now().minus(Duration.ofMinutes(10)).getEpochSecond(),
+                body);
+        assertThat(r.statusCode()).isEqualTo(401);
+        assertThat(r.body()).contains("webhook_timestamp_out_of_tolerance");
+        assertThat(s().webhooks.received).isEmpty();
+    }
+
+    @Test
+    default void replayOfAnAcceptedDeliveryIsNotHandedOnAgain() throws Exception {
+        byte[] body = "{\"id\":\"p2\",\"status\":\"processing\"}".getBytes(StandardCharsets.UTF_8);
+        long now = Instant.now().getEpochSecond();
+        assertThat(deliverSigned("msg_replay", now, body).statusCode()).isEqualTo(200);
+        HttpResponse<String> replay = deliverSigned("msg_replay", now, body);
+        assertThat(replay.statusCode()).isEqualTo(200);
+        assertThat(replay.headers().firstValue("aigw-webhook")).hasValue("duplicate");
+        assertThat(s().webhooks.received).hasSize(1);
+    }
+
+    @Test
+    default void retryOfADeliveryTheAppRefusedReachesItAgain() throws Exception {
+        byte[] body = "{\"id\":\"p3\",\"status\":\"succeeded\"}".getBytes(StandardCharsets.UTF_8);
+        s().webhooks.answer.set(503);
+        assertThat(deliverSigned("msg_retry", Instant.now().getEpochSecond(), body).statusCode()).isEqualTo(503);
+        s().webhooks.answer.set(200);
+        assertThat(deliverSigned("msg_retry", Instant.now().getEpochSecond(), body).statusCode()).isEqualTo(200);
+        assertThat(s().webhooks.received).hasSize(2);
+        assertThat(deliverSigned("msg_retry", Instant.now().getEpochSecond(), body).statusCode()).isEqualTo(200);
+        assertThat(s().webhooks.received).hasSize(2);
+    }
+
+    @Test
+    default void missingHeadersTooLargeAndWrongMethod() throws Exception {
+        byte[] body = "{}".getBytes(StandardCharsets.UTF_8);
+        HttpResponse<String> r = deliver("/webhooks/replicate", null, null, null, body);
+        assertThat(r.statusCode()).isEqualTo(400);
+        assertThat(r.body()).contains("webhook-id").contains("webhook-signature");
+        r = deliver("/webhooks/replicate", "msg_x", "yesterday", "v1,AAAA", body);
+        assertThat(r.statusCode()).isEqualTo(400);
+        assertThat(r.body()).contains("Unix seconds");
+        byte[] big = ("{\"pad\":\"" + "x".repeat(70 * 1024) + "\"}").getBytes(StandardCharsets.UTF_8);
+        assertThat(deliverSigned("msg_big", Instant.now().getEpochSecond(), big).statusCode()).isEqualTo(413);
+        assertThat(s().get("/webhooks/replicate").statusCode()).isEqualTo(405);
+        assertThat(s().webhooks.received).isEmpty();
+    }
+
+    @Test
+    default void completionIsRecordedWithTheCreatorsMetadata() throws Exception {
+        String hook = s().app + "/webhooks/replicate";
+        HttpResponse<String> created = s().http.send(s().request("/create", "X-Test-User", "dana", "X-Tenant", "t-9")
+                .POST(HttpRequest.BodyPublishers.ofString("{\"version\":\"acme/echo\",\"input\":{\"prompt\":\"hi\"},"
+                        + "\"webhook\":\"" + hook + "\",\"webhook_events_filter\":[\"completed\"]}")).build(),
+                HttpResponse.BodyHandlers.ofString());
+        assertThat(created.statusCode()).isEqualTo(201);
+        List<WebhookDelivery> d = s().replicate.awaitWebhookDeliveries(1, ContainerSuite.WAIT);
+        assertThat(d.get(0).status()).isEqualTo(200);
+        ExchangeRecord rec = awaitRecord("WEBHOOK");
+        assertThat(rec.predictionStatus()).isEqualTo("succeeded");
+        assertThat(rec.model()).isEqualTo("acme/echo");
+        assertThat(rec.metrics()).containsKeys("predict_time", "total_time");
+        assertThat(rec.metadata()).containsEntry("user", "dana").containsEntry("tenant", "t-9");
+        assertThat(rec.httpStatus()).isEqualTo(200);
+        // the application's handler ran in the creator's context
+        assertThat(s().webhooks.received).singleElement()
+                .satisfies(w -> assertThat(w.contextMetadata()).contains("\"user\":\"dana\""));
+    }
+
+    private ExchangeRecord awaitRecord(String method) throws InterruptedException {
+        long end = System.nanoTime() + ContainerSuite.WAIT.toNanos();
+        while (System.nanoTime() < end) {
+            for (ExchangeRecord r : s().records) {
+                if (r.method().equals(method)) {
+                    return r;
+                }
+            }
+            Thread.sleep(20);
+        }
+        throw new AssertionError("no " + method + " record in " + s().records);
+    }
+}
