@@ -40,6 +40,9 @@ public final class PredictionsResource {
         String streamUrl;
         try {
             JsonNode prediction = replicate.prediction(id); // through the gateway, as this request's user
+            if (prediction == null) {
+                return problem(404, "Not Found", "no such prediction");
+            }
             streamUrl = prediction.path("urls").path("stream").asText(null);
         } catch (IOException | RuntimeException e) {
             return problem(502, "Bad Gateway", "could not look the prediction up: " + e.getMessage());

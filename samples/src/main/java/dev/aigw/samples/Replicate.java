@@ -25,10 +25,13 @@ final class Replicate {
         this.token = token;
     }
 
-    /** {@code GET /predictions/{id}}, as JSON. */
+    /** {@code GET /predictions/{id}}, as JSON; null when Replicate has no such prediction. */
     JsonNode prediction(String id) throws IOException {
         try (Response r = client.target(API).path("predictions").path(id).request(MediaType.APPLICATION_JSON)
                 .header(HttpHeaders.AUTHORIZATION, "Bearer " + token).get()) {
+            if (r.getStatus() == 404) {
+                return null;
+            }
             if (r.getStatus() != 200) {
                 throw new IOException("Replicate answered " + r.getStatus() + " for prediction " + id);
             }
