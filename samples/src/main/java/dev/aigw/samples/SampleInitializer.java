@@ -86,6 +86,9 @@ public final class SampleInitializer implements ServletContainerInitializer {
         ResourceConfig app = new ResourceConfig(PageResource.class, CallsResource.class, PredictionsResource.class,
                 WebhookResource.class)
                 .property(ServerProperties.WADL_FEATURE_DISABLE, true)
+                // Jersey holds back the first 8 KiB of a response (to set Content-Length) and a flush does not
+                // release it: the output relay would reach the page only at the end. Send as written.
+                .property(ServerProperties.OUTBOUND_CONTENT_LENGTH_BUFFER, 0)
                 .register(new AbstractBinder() { // what the resources' constructors get
                     @Override
                     protected void configure() {

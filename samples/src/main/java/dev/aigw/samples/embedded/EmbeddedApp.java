@@ -68,7 +68,8 @@ public final class EmbeddedApp implements AutoCloseable {
         context.addServletContainerInitializer(new AigwInitializer());
         context.addServletContainerInitializer(new SampleInitializer());
         server.setHandler(context);
-        server.setStopTimeout(2000);
+        // No graceful wait on stop: the pages' event streams never end by themselves, and Ctrl-C should be quick.
+        server.setStopTimeout(0);
         try {
             server.start();
         } catch (Exception e) {

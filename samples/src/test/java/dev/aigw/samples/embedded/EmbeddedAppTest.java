@@ -110,6 +110,18 @@ class EmbeddedAppTest {
     }
 
     @Test
+    void outputReachesTheClientWhileThePredictionRuns() throws Exception {
+        String id = JSON.readTree(demo.post("/replicate/models/" + DemoServices.EXPLAINER + "/predictions", "dora",
+                body("as it comes")).body()).path("id").asText();
+        List<Long> arrivals = new java.util.ArrayList<>();
+        List<String> events = demo.events("/api/predictions/" + id + "/stream", "dora", arrivals);
+        assertThat(events).hasSizeGreaterThan(20);
+        // the explainer's words are spread over 2.5 s: relayed as they come, not all at the end
+        assertThat(java.time.Duration.ofNanos(arrivals.get(arrivals.size() - 1) - arrivals.get(0)))
+                .isGreaterThan(java.time.Duration.ofSeconds(1));
+    }
+
+    @Test
     void theSameRunAgainIsAnsweredFromTheGatewaysCache() throws Exception {
         String body = body("twice");
         HttpResponse<String> first = demo.post("/replicate/models/" + DemoServices.EXPLAINER + "/predictions", "bob",

@@ -46,6 +46,11 @@ public final class RunningDemo implements AutoCloseable {
 
     /** The event stream at {@code path}, read to its {@code done} event: each event as "type: data". */
     public List<String> events(String path, String user) throws IOException, InterruptedException {
+        return events(path, user, null);
+    }
+
+    /** As {@link #events(String, String)}, adding each event's arrival time (nanoTime) to {@code arrivals}. */
+    public List<String> events(String path, String user, List<Long> arrivals) throws IOException, InterruptedException {
         HttpResponse<InputStream> r = http.send(request(path, user).header("Accept", "text/event-stream").GET()
                 .build(), HttpResponse.BodyHandlers.ofInputStream());
         if (r.statusCode() != 200) {
@@ -63,6 +68,9 @@ public final class RunningDemo implements AutoCloseable {
                     data = data == null ? new StringBuilder(line.substring(6)) : data.append('\n').append(line.substring(6));
                 } else if (line.isEmpty() && data != null) {
                     events.add(type + ": " + data);
+                    if (arrivals != null) {
+                        arrivals.add(System.nanoTime());
+                    }
                     if (type.equals("done")) {
                         break;
                     }
