@@ -147,6 +147,11 @@ function madeBy(call) {
   return ['app (JAX-RS)', 'app'];
 }
 
+/** Gateway log ids are 26 characters; the row shows their start, the tooltip all of it. */
+function shortLogId(id) {
+  return !id ? '–' : id.length > 12 ? id.slice(0, 12) + '…' : id;
+}
+
 function time(iso) {
   return new Date(iso).toLocaleTimeString([], { hour12: false });
 }
@@ -168,7 +173,7 @@ function row(call) {
     el('td', {}, call.model || '–'),
     el('td', { class: bad ? 'status-bad' : 'status-ok', title: call.error || '' }, status),
     el('td', {}, cache),
-    el('td', { class: 'log', title: call.logId || '' }, call.logId || '–'),
+    el('td', { class: 'log', title: call.logId || '' }, shortLogId(call.logId)),
     el('td', { class: 'num', title: call.headersMs !== null ? `headers after ${call.headersMs} ms` : '' }, latency));
   return tr;
 }
@@ -283,6 +288,7 @@ async function start() {
   mode.title = config.gateway ? 'gateway: ' + config.gateway : '';
   mode.classList.toggle('off', !config.gateway);
   $('proxy-path').textContent = (config.proxy || '(no proxy)') + '/…';
+  $('route-target').textContent = config.gateway ? config.gateway + '/replicate/…' : 'nowhere: aigw is off';
   $('model').replaceChildren(...config.models.map((m) => el('option', {}, m)));
 
   const user = $('user');
