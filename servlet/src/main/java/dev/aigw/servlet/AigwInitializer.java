@@ -94,7 +94,7 @@ public final class AigwInitializer implements ServletContainerInitializer {
         if (!p.startsWith("/")) {
             p = "/" + p;
         }
-        if (!p.matches("(/[A-Za-z0-9._~-]+)+")) {
+        if (!p.matches("(/[A-Za-z0-9._~-]+)+") || p.matches(".*/\\.{1,2}(/.*)?")) {
             throw s.invalid(key, value, "an exact path such as /webhooks/replicate (letters, digits, '.', '_', '~', "
                     + "'-')");
         }

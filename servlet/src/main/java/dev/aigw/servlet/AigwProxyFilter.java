@@ -349,7 +349,15 @@ public final class AigwProxyFilter implements Filter {
         if (!p.startsWith("/")) {
             p = "/" + p;
         }
-        return PATH.matcher(p).matches() ? p : null;
+        if (!PATH.matcher(p).matches()) {
+            return null;
+        }
+        for (String seg : p.substring(1).split("/")) {
+            if (seg.equals(".") || seg.equals("..")) {
+                return null;
+            }
+        }
+        return p;
     }
 
     static String normalisePublicUrl(String url) {

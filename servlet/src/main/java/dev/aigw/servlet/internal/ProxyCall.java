@@ -50,6 +50,7 @@ public final class ProxyCall {
     private final String publicBase;
     private final ModelAllowlist.Target target;
     private final AtomicBoolean ended = new AtomicBoolean();
+    private final Object io = new Object(); // head work and ending never overlap
     private volatile CompletableFuture<HttpResponse<Void>> future;
     private volatile RequestBodyPublisher body;
     private volatile ResponseWriter writer;
@@ -178,6 +179,15 @@ public final class ProxyCall {
 
     /** The upstream's head arrived: answer the client's head and stream the body. */
     private HttpResponse.BodySubscriber<Void> head(HttpResponse.ResponseInfo info) {
+        synchronized (io) {
+            if (ended.get()) {
+                return HttpResponse.BodySubscribers.replacing(null); // the client is gone: touch nothing
+            }
+            return headLocked(info);
+        }
+    }
+
+    private HttpResponse.BodySubscriber<Void> headLocked(HttpResponse.ResponseInfo info) {
         HttpHeaders h = info.headers();
         x.responseHead(info.statusCode(), name -> h.firstValue(name).orElse(null));
         String type = h.firstValue("Content-Type").orElse(null);
@@ -344,23 +354,26 @@ public final class ProxyCall {
 
     /** The client went away: stop the upstream call and end the exchange as cancelled. */
     void clientGone(Throwable t) {
-        if (!ended.compareAndSet(false, true)) {
-            return;
+        synchronized (io) {
+            if (!ended.compareAndSet(false, true)) {
+                return;
+            }
         }
         x.cancel("client disconnected");
         RequestBodyPublisher p = body;
         if (p != null) {
             p.fail(new IOException("client disconnected"));
         }
-        ResponseWriter w = writer;
-        if (w != null) {
-            w.cancel();
-        }
         CompletableFuture<?> f = future;
         if (f != null) {
             f.cancel(true);
         }
-        complete();
+        ResponseWriter w = writer;
+        if (w != null) {
+            w.stop(this::complete); // completes once the writer is done touching the response
+        } else {
+            complete();
+        }
     }
 
     private void complete() {

@@ -99,12 +99,15 @@ public final class ResponseWriter implements HttpResponse.BodySubscriber<Void> {
         drain();
     }
 
-    /** Stops everything (the call was cancelled). */
-    public void cancel() {
-        Flow.Subscription s = subscription;
-        if (s != null) {
-            s.cancel();
-        }
+    private volatile Runnable stopAction;
+
+    /**
+     * Stops everything (the call ended elsewhere): no more I/O on the response; {@code then} runs once, serialized
+     * with this writer's I/O, so nothing touches the response after it (containers recycle response objects).
+     */
+    public void stop(Runnable then) {
+        stopAction = then;
+        drain();
     }
 
     private void drain() {
@@ -117,6 +120,17 @@ public final class ResponseWriter implements HttpResponse.BodySubscriber<Void> {
     }
 
     private void step() {
+        Runnable stop = stopAction;
+        if (stop != null) {
+            stopAction = null;
+            finished = true;
+            Flow.Subscription sub = subscription;
+            if (sub != null) {
+                sub.cancel();
+            }
+            stop.run();
+            return;
+        }
         if (finished || subscription == null) {
             return;
         }
@@ -135,6 +149,9 @@ public final class ResponseWriter implements HttpResponse.BodySubscriber<Void> {
                     }
                     if (b == null) {
                         break;
+                    }
+                    if (stopAction != null) {
+                        return; // the drain loop runs step again and stops
                     }
                     if (!out.isReady()) {
                         return; // onWritePossible follows

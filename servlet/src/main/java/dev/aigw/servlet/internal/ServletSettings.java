@@ -150,16 +150,18 @@ public final class ServletSettings {
     }
 
     private static String human(Duration d) {
-        if (d.toMillis() < 1000) {
-            return d.toMillis() + "ms";
+        long ms = d.toMillis();
+        if (ms % 1000 != 0) {
+            return ms + "ms";
         }
-        if (d.toSeconds() < 120 || d.toSeconds() % 60 != 0) {
-            return d.toSeconds() + "s";
+        long sec = ms / 1000;
+        if (sec % 3600 == 0) {
+            return sec / 3600 + "h";
         }
-        if (d.toMinutes() < 120 || d.toMinutes() % 60 != 0) {
-            return d.toMinutes() + "m";
+        if (sec % 60 == 0) {
+            return sec / 60 + "m";
         }
-        return d.toHours() + "h";
+        return sec + "s";
     }
 
     private static boolean present(String v) {

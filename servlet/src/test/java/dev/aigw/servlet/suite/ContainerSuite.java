@@ -122,8 +122,6 @@ public abstract class ContainerSuite {
                 .log(Gateway.Log.OFF).listener(records::add).build();
         container = container();
         app = container.start("/app", initParams(), new SuiteApp(aigw, replicate.token(), this::configure));
-        http = HttpClient.newBuilder().version(HttpClient.Version.HTTP_1_1).connectTimeout(Duration.ofSeconds(5))
-                .build();
     }
 
     @AfterAll
@@ -146,6 +144,9 @@ public abstract class ContainerSuite {
 
     @BeforeEach
     void resetFakes() {
+        // a fresh client per test: no keep-alive connection carries one test's state into the next
+        http = HttpClient.newBuilder().version(HttpClient.Version.HTTP_1_1).connectTimeout(Duration.ofSeconds(5))
+                .build();
         replicate.reset();
         gateway.reset();
         streamGateway.reset();

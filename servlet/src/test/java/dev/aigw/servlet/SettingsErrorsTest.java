@@ -1,0 +1,66 @@
+package dev.aigw.servlet;
+
+import dev.aigw.GatewayConfigurationException;
+import dev.aigw.servlet.internal.ServletSettings;
+import org.junit.jupiter.api.Test;
+
+import java.util.Map;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+/** Bad settings fail start-up with one line: key, value (secrets masked), origin, what is allowed. */
+class SettingsErrorsTest {
+    private static ServletSettings s(String... kv) {
+        java.util.Map<String, String> m = new java.util.HashMap<>();
+        for (int i = 0; i < kv.length; i += 2) {
+            m.put(kv[i], kv[i + 1]);
+        }
+        return ServletSettings.of(m);
+    }
+
+    @Test
+    void proxySettings() {
+        assertThatThrownBy(() -> AigwProxyFilter.fromSettings(s("aigw.proxy.rate-limit", "lots")))
+                .isInstanceOf(GatewayConfigurationException.class)
+                .hasMessage("aigw: aigw.proxy.rate-limit = \"lots\" (settings) is not allowed: a rate such as 60/min, "
+                        + "10/s, 1000/h, 5/10s or 100/day, per principal");
+        assertThatThrownBy(() -> AigwProxyFilter.fromSettings(s("aigw.proxy.path", "/a/../b")))
+                .hasMessageContaining("aigw.proxy.path").hasMessageContaining("/replicate");
+        assertThatThrownBy(() -> AigwProxyFilter.fromSettings(s("aigw.proxy.models", "acme")))
+                .hasMessageContaining("'acme' is not an allowlist entry");
+        assertThatThrownBy(() -> AigwProxyFilter.fromSettings(s("aigw.proxy.access", "admins")))
+                .hasMessageContaining("role:<name>");
+        assertThatThrownBy(() -> AigwProxyFilter.fromSettings(s("aigw.proxy.forward-headers", "X-Ok, Cookie")))
+                .hasMessageContaining("'Cookie' is not allowed");
+        assertThatThrownBy(() -> AigwProxyFilter.fromSettings(s("aigw.proxy.timeout", "forever")))
+                .hasMessageContaining("500ms, 30s, 5m or 1h");
+        assertThatThrownBy(() -> AigwProxyFilter.fromSettings(s("aigw.proxy.replicate-token", "Bearer r8_abcdefgh")))
+                .hasMessageContaining("****(18 chars)").hasMessageNotContaining("r8_abcdefgh");
+        assertThat(AigwProxyFilter.fromSettings(s("aigw.proxy.path", "replicate/*")).path()).isEqualTo("/replicate");
+    }
+
+    @Test
+    void webhookSettings() {
+        assertThatThrownBy(() -> AigwWebhookFilter.fromSettings(s()))
+                .hasMessageContaining("aigw.webhook.secret = (unset)");
+        assertThatThrownBy(() -> AigwWebhookFilter.fromSettings(s("aigw.webhook.secret", "whsec_not*base64")))
+                .hasMessageContaining("****(").hasMessageNotContaining("not*base64");
+        assertThatThrownBy(() -> AigwWebhookFilter.fromSettings(s("aigw.webhook.secret",
+                "whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw", "aigw.webhook.tolerance", "10h")))
+                .hasMessageContaining("from 30s to 1h");
+    }
+
+    @Test
+    void contextMetadata() {
+        assertThat(RequestMetadata.parse("none").isEmpty()).isTrue();
+        assertThat(RequestMetadata.parse("a=principal, b=header:X-B, c=traceparent, d=session, e=route").keys())
+                .containsExactly("a", "b", "c", "d", "e");
+        assertThatThrownBy(() -> RequestMetadata.parse("a=principal, b=route, c=route, d=route, e=route, f=route"))
+                .hasMessageContaining("at most 5");
+        assertThatThrownBy(() -> RequestMetadata.parse("cf.user=principal")).hasMessageContaining("reserved");
+        assertThatThrownBy(() -> RequestMetadata.parse("user=cookie:x")).hasMessageContaining("'cookie:x' is not a source");
+        assertThatThrownBy(() -> AigwRequestContextFilter.fromSettings(s("aigw.context.metadata", "user")))
+                .hasMessageStartingWith("aigw: aigw.context.metadata = \"user\" (settings) is not allowed");
+    }
+}
