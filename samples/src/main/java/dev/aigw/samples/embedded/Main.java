@@ -1,5 +1,6 @@
 package dev.aigw.samples.embedded;
 
+import dev.aigw.GatewayConfigurationException;
 import dev.aigw.Settings;
 import dev.aigw.samples.Call;
 
@@ -59,14 +60,21 @@ public final class Main {
         EmbeddedApp app;
         try {
             app = EmbeddedApp.start(HOST, port, uri -> fakes == null ? Map.of() : fakes.settings(uri));
-        } catch (IOException e) {
+        } catch (Exception e) {
             if (fakes != null) {
                 fakes.close();
             }
-            System.err.println("aigw demo: cannot listen on " + HOST + ":" + port + " (" + e.getMessage()
-                    + "). Is another program using it? Choose another port: ./demo --port 8081 (or PORT=8081 ./demo)");
-            System.exit(1);
-            return;
+            GatewayConfigurationException bad = configurationProblem(e);
+            if (bad != null) { // a bad aigw.* value: aigw's one line says which, where from, and what is allowed
+                System.err.println("aigw demo: " + bad.getMessage());
+                System.exit(2);
+            } else if (e instanceof IOException) {
+                System.err.println("aigw demo: cannot listen on " + HOST + ":" + port + " (" + e.getMessage()
+                        + "). Is another program using it? Choose another port: ./demo --port 8081 (or PORT=8081 "
+                        + "./demo)");
+                System.exit(1);
+            }
+            throw e;
         }
         app.calls().subscribe(call -> out.println(call.line()));
         Runtime.getRuntime().addShutdownHook(new Thread(() -> {
@@ -82,6 +90,15 @@ public final class Main {
         }, "samples-shutdown"));
         out.print(banner(app.uri(), fakes));
         app.join();
+    }
+
+    private static GatewayConfigurationException configurationProblem(Throwable e) {
+        for (Throwable t = e; t != null; t = t.getCause()) {
+            if (t instanceof GatewayConfigurationException g) {
+                return g;
+            }
+        }
+        return null;
     }
 
     /** One line per log record, and only what matters for the demo: aigw's start-up lines, warnings, errors. */

@@ -118,7 +118,9 @@ function streamOutput(prediction) {
     source.addEventListener('error', (e) => {
       source.close();   // never let EventSource reconnect and replay the stream
       if (e.data) {     // Replicate's own "error" event: the model failed
-        show(JSON.parse(e.data).detail || e.data, 'error');
+        let detail = e.data;
+        try { detail = JSON.parse(e.data).detail || e.data; } catch (ignored) { /* plain text */ }
+        show(detail, 'error');
         resolve();
       } else if (events > 0) {
         resolve();
@@ -299,6 +301,10 @@ async function start() {
   user.addEventListener('change', () => signIn(user.value));
 
   $('run-form').addEventListener('submit', run);
+  if (!config.proxy) {
+    $('run').disabled = true;
+    show('The proxy is not installed: set aigw.proxy.path (the WAR sets /replicate).', 'error');
+  }
   watchCalls();
   await loadCalls();
 }

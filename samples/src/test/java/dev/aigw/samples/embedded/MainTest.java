@@ -79,6 +79,17 @@ class MainTest {
     }
 
     @Test
+    void aBadSettingStopsItWithAigwsOneLine() throws Exception {
+        Process p = launch(Map.of("AIGW_ACCOUNT_ID", "not-hex", "AIGW_GATEWAY_ID", "gw",
+                "REPLICATE_API_TOKEN", "r8_not_a_real_token"), "--port", Integer.toString(freePort()));
+        assertThat(p.waitFor(60, TimeUnit.SECONDS)).isTrue();
+        String err = new String(p.getErrorStream().readAllBytes(), StandardCharsets.UTF_8);
+        assertThat(p.exitValue()).isEqualTo(2);
+        assertThat(err.strip()).startsWith("aigw demo: aigw: aigw.account-id = \"not-hex\" (environment AIGW_ACCOUNT_ID)")
+                .doesNotContain("\tat ").doesNotContain("r8_not_a_real_token");
+    }
+
+    @Test
     void portComesFromTheArgumentThenPortThenDefaults() {
         assertThat(Main.port(new String[0], null)).isEqualTo(8080);
         assertThat(Main.port(new String[0], "9000")).isEqualTo(9000);
