@@ -9,7 +9,7 @@ import jakarta.ws.rs.sse.SseEventSink;
 final class CallEvents implements AutoCloseable {
     private final RecentCalls calls;
     private SseBroadcaster broadcaster;
-    private AutoCloseable subscription;
+    private RecentCalls.Subscription subscription;
     private boolean closed;
 
     CallEvents(RecentCalls calls) {
@@ -34,7 +34,7 @@ final class CallEvents implements AutoCloseable {
 
     /** Ends every open stream, so that the container can stop without waiting for the pages. */
     @Override
-    public synchronized void close() throws Exception {
+    public synchronized void close() {
         closed = true;
         if (subscription != null) {
             subscription.close();

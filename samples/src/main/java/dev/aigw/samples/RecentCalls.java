@@ -58,9 +58,15 @@ public final class RecentCalls implements ExchangeListener {
     }
 
     /** Calls {@code subscriber} with every call recorded from now on; close the result to stop. */
-    public AutoCloseable subscribe(Consumer<Call> subscriber) {
+    public Subscription subscribe(Consumer<Call> subscriber) {
         subscribers.add(subscriber);
         return () -> subscribers.remove(subscriber);
+    }
+
+    /** A subscription to new calls. */
+    public interface Subscription extends AutoCloseable {
+        @Override
+        void close();
     }
 
     private String creatorOf(String predictionId) {

@@ -106,11 +106,7 @@ public final class SampleInitializer implements ServletContainerInitializer {
         ctx.addListener(new ServletContextListener() {
             @Override
             public void contextDestroyed(ServletContextEvent event) {
-                try {
-                    callEvents.close();
-                } catch (Exception e) {
-                    event.getServletContext().log("closing the calls' event streams", e);
-                }
+                callEvents.close(); // ends the pages' event streams
                 client.close();
                 gateway.close(); // delivers the records still queued
             }

@@ -94,7 +94,11 @@ public final class EmbeddedApp implements AutoCloseable {
     }
 
     @Override
-    public void close() throws Exception {
-        server.stop();
+    public void close() {
+        try {
+            server.stop();
+        } catch (Exception e) {
+            throw new IllegalStateException("could not stop Jetty", e);
+        }
     }
 }

@@ -80,8 +80,8 @@ public final class Main {
         Runtime.getRuntime().addShutdownHook(new Thread(() -> {
             try {
                 app.close();
-            } catch (Exception e) {
-                // stopping anyway
+            } catch (RuntimeException e) {
+                System.err.println("aigw demo: " + e.getMessage()); // stopping anyway
             }
             if (fakes != null) {
                 fakes.close();

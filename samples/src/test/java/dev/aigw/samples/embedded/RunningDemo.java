@@ -102,7 +102,7 @@ public final class RunningDemo implements AutoCloseable {
     }
 
     @Override
-    public void close() throws Exception {
+    public void close() {
         try {
             app.close();
         } finally {
