@@ -27,6 +27,7 @@ import java.util.Set;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionException;
 import java.util.concurrent.ExecutionException;
+import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
 
 /**
@@ -41,6 +42,8 @@ public final class ProxyCall {
     static final String API = "https://api.replicate.com/v1";
 
     private static final System.Logger LOG = System.getLogger("dev.aigw.servlet");
+    /** How long a failure found by our own I/O waits for the container's error event before completing anyway. */
+    private static final long CONTAINER_ERROR_GRACE_MS = 2000;
 
     private final ProxyConfig cfg;
     private final HttpServletRequest req;
@@ -50,6 +53,8 @@ public final class ProxyCall {
     private final String publicBase;
     private final ModelAllowlist.Target target;
     private final AtomicBoolean ended = new AtomicBoolean();
+    private final AtomicBoolean completed = new AtomicBoolean();
+    private final ClientIo clientIo = new ClientIo();
     private final Object io = new Object(); // head work and ending never overlap
     private volatile CompletableFuture<HttpResponse<Void>> future;
     private volatile RequestBodyPublisher body;
@@ -84,12 +89,7 @@ public final class ProxyCall {
 
             @Override
             public void onError(Throwable t) {
-                ResponseWriter w = writer;
-                if (w != null) {
-                    w.clientFailed(t);
-                } else {
-                    clientGone(t);
-                }
+                clientGone(t, true);
             }
         });
         ac.addListener(new AsyncListener() {
@@ -99,12 +99,12 @@ public final class ProxyCall {
 
             @Override
             public void onTimeout(AsyncEvent event) {
-                clientGone(new IOException("async timeout"));
+                clientGone(new IOException("async timeout"), true);
             }
 
             @Override
             public void onError(AsyncEvent event) {
-                clientGone(event.getThrowable() == null ? new IOException("client error") : event.getThrowable());
+                clientGone(event.getThrowable() == null ? new IOException("client error") : event.getThrowable(), true);
             }
 
             @Override
@@ -159,8 +159,23 @@ public final class ProxyCall {
                 t = BodyTransform.chain(t, BodyTransform.rewrite(new UrlRewriter(publicBase, API)));
                 changesLength = true;
             }
-            RequestBodyPublisher p = new RequestBodyPublisher(req.getInputStream(), t, x::requestBody,
-                    r -> refusal = (BodyTransform.Refused) r);
+            RequestBodyPublisher p = new RequestBodyPublisher(req.getInputStream(), clientIo, t,
+                    new RequestBodyPublisher.Events() {
+                        @Override
+                        public void sent(ByteBuffer b) {
+                            x.requestBody(b);
+                        }
+
+                        @Override
+                        public void refused(BodyTransform.Refused r) {
+                            refusal = r;
+                        }
+
+                        @Override
+                        public void clientFailed(Throwable t, boolean reportedByContainer) {
+                            clientGone(t, reportedByContainer);
+                        }
+                    });
             body = p;
             p.listen();
             publisher = length > 0 && !changesLength ? HttpRequest.BodyPublishers.fromPublisher(p, length)
@@ -221,7 +236,7 @@ public final class ProxyCall {
         }
         BodyTransform t = rewrite ? BodyTransform.rewrite(new UrlRewriter(API, publicBase)) : BodyTransform.identity();
         try {
-            ResponseWriter w = new ResponseWriter(out, t, sse, new ResponseWriter.Events() {
+            ResponseWriter w = new ResponseWriter(out, clientIo, t, sse, new ResponseWriter.Events() {
                 @Override
                 public void received(ByteBuffer b) {
                     x.responseBody(b);
@@ -244,14 +259,14 @@ public final class ProxyCall {
                 }
 
                 @Override
-                public void clientGone(Throwable t) {
-                    ProxyCall.this.clientGone(t);
+                public void clientFailed(Throwable t) {
+                    clientGone(t, false);
                 }
             });
             writer = w;
             return w;
         } catch (RuntimeException e) {
-            clientGone(e);
+            clientGone(e, false);
             return HttpResponse.BodySubscribers.replacing(null);
         }
     }
@@ -328,11 +343,17 @@ public final class ProxyCall {
                 return;
             }
             try {
-                if (!out.isReady()) {
-                    return; // onWritePossible follows
+                Boolean wrote = clientIo.run(() -> {
+                    if (!out.isReady()) {
+                        return false; // onWritePossible follows
+                    }
+                    out.write(b);
+                    return true;
+                });
+                if (wrote != null && !wrote) {
+                    return;
                 }
                 problem = null;
-                out.write(b);
             } catch (IOException | RuntimeException e) {
                 problem = null;
             }
@@ -352,31 +373,47 @@ public final class ProxyCall {
         sendProblem(403, "Forbidden", r.getMessage(), "model_not_allowed");
     }
 
-    /** The client went away: stop the upstream call and end the exchange as cancelled. */
-    void clientGone(Throwable t) {
+    /**
+     * The client went away: stop the upstream call and end the exchange as cancelled, once. No read or write on the
+     * client's streams may be in progress or start after this ({@link ClientIo}). The async context is completed
+     * only from the container's own error event ({@code reportedByContainer}), inside it, as Tomcat expects. When
+     * our own read or write found the client gone, the container reports the same failure as an event shortly
+     * after (Tomcat and Jetty both do); completing earlier would race with that event, so this case only waits for
+     * it, with a fallback for a container that sends none.
+     */
+    void clientGone(Throwable t, boolean reportedByContainer) {
+        boolean first;
         synchronized (io) {
-            if (!ended.compareAndSet(false, true)) {
-                return;
+            first = ended.compareAndSet(false, true);
+        }
+        if (first) {
+            x.cancel("client disconnected");
+            RequestBodyPublisher p = body;
+            if (p != null) {
+                p.fail(new IOException("client disconnected"));
             }
-        }
-        x.cancel("client disconnected");
-        RequestBodyPublisher p = body;
-        if (p != null) {
-            p.fail(new IOException("client disconnected"));
-        }
-        CompletableFuture<?> f = future;
-        if (f != null) {
-            f.cancel(true);
+            CompletableFuture<?> f = future;
+            if (f != null) {
+                f.cancel(true);
+            }
         }
         ResponseWriter w = writer;
         if (w != null) {
-            w.stop(this::complete); // completes once the writer is done touching the response
+            w.stop();
+        }
+        clientIo.close(); // waits for a read or write in progress on another thread: none may outlive the request
+        if (reportedByContainer) {
+            complete(); // inside the container's callback, as Tomcat expects; after it returns the container ends it
         } else {
-            complete();
+            CompletableFuture.delayedExecutor(CONTAINER_ERROR_GRACE_MS, TimeUnit.MILLISECONDS).execute(this::complete);
         }
     }
 
     private void complete() {
+        if (!completed.compareAndSet(false, true)) {
+            return;
+        }
+        clientIo.close();
         try {
             ac.complete();
         } catch (IllegalStateException e) {
@@ -396,11 +433,19 @@ public final class ProxyCall {
                     + "the request may have been carried out", "upstream_failed");
             return;
         }
+        if (!completed.compareAndSet(false, true)) {
+            return;
+        }
+        clientIo.close();
         try {
-            req.setAttribute(ABORT_ATTRIBUTE, Boolean.TRUE);
+            req.setAttribute(ABORT_ATTRIBUTE, Boolean.TRUE); // the container ends the request after this dispatch
             ac.dispatch();
         } catch (IllegalStateException e) {
-            complete();
+            try {
+                ac.complete();
+            } catch (IllegalStateException alreadyEnded) {
+                // the container ended it
+            }
         }
     }
 

@@ -9,7 +9,6 @@ import java.util.ArrayDeque;
 import java.util.List;
 import java.util.concurrent.Flow;
 import java.util.concurrent.atomic.AtomicInteger;
-import java.util.function.Consumer;
 
 /**
  * The client's request body as a {@link Flow.Publisher} for the JDK HTTP client, read with the servlet's
@@ -19,30 +18,43 @@ import java.util.function.Consumer;
 public final class RequestBodyPublisher implements Flow.Publisher<ByteBuffer> {
     private static final int CHUNK = 16 * 1024;
 
+    private static final int NOT_READY = -2;
+
     private final ServletInputStream in;
+    private final ClientIo io;
     private final BodyTransform transform;
-    private final Consumer<ByteBuffer> sent;
-    private final Consumer<Throwable> refused;
+    private final Events events;
     private final AtomicInteger wip = new AtomicInteger();
     private final ArrayDeque<ByteBuffer> ready = new ArrayDeque<>();
     private Flow.Subscriber<? super ByteBuffer> subscriber;
     private long demand;
+    private byte[] spare; // a read buffer not yet filled (not-ready checks allocate nothing)
     private boolean inputDone;
     private boolean terminated;
     private boolean listening;
     private volatile Throwable error;
     private volatile boolean cancelled;
 
-    /**
-     * @param sent    sees every chunk handed upstream (for the exchange's accounting)
-     * @param refused told when the transform refused the body (before the upstream is failed)
-     */
-    public RequestBodyPublisher(ServletInputStream in, BodyTransform transform, Consumer<ByteBuffer> sent,
-                                Consumer<Throwable> refused) {
+    /** What the call learns from the body; each is told before the upstream request is failed. */
+    public interface Events {
+        /** Every chunk handed upstream (for the exchange's accounting). */
+        void sent(ByteBuffer b);
+
+        /** The transform refused the body. */
+        void refused(BodyTransform.Refused r);
+
+        /**
+         * Reading the client's body failed: it went away. {@code reportedByContainer} tells a container error event
+         * from a failure of our own read (which the container reports as an event shortly after).
+         */
+        void clientFailed(Throwable t, boolean reportedByContainer);
+    }
+
+    RequestBodyPublisher(ServletInputStream in, ClientIo io, BodyTransform transform, Events events) {
         this.in = in;
+        this.io = io;
         this.transform = transform;
-        this.sent = sent;
-        this.refused = refused;
+        this.events = events;
     }
 
     @Override
@@ -131,7 +143,7 @@ public final class RequestBodyPublisher implements Flow.Publisher<ByteBuffer> {
                 synchronized (this) {
                     demand--;
                 }
-                sent.accept(b);
+                events.sent(b);
                 subscriber.onNext(b);
                 continue;
             }
@@ -144,26 +156,27 @@ public final class RequestBodyPublisher implements Flow.Publisher<ByteBuffer> {
                 return;
             }
             try {
-                if (in.isFinished()) {
-                    endOfInput();
-                    continue;
+                if (spare == null) {
+                    spare = new byte[CHUNK];
                 }
-                if (!in.isReady()) {
-                    return; // onDataAvailable follows
+                byte[] buf = spare;
+                Integer n = io.run(() -> in.isFinished() ? -1 : in.isReady() ? in.read(buf) : NOT_READY);
+                if (n == null || n == NOT_READY) {
+                    return; // closed, or onDataAvailable follows
                 }
-                byte[] buf = new byte[CHUNK];
-                int n = in.read(buf);
                 if (n < 0) {
                     endOfInput();
                     continue;
                 }
                 if (n > 0) {
+                    spare = null; // handed upstream with the chunk
                     ready.addAll(transform.apply(ByteBuffer.wrap(buf, 0, n)));
                 }
             } catch (BodyTransform.Refused r) {
-                refused.accept(r);
+                events.refused(r);
                 error = r;
             } catch (IOException | RuntimeException ex) {
+                events.clientFailed(ex, false);
                 error = ex;
             }
         }
@@ -178,7 +191,7 @@ public final class RequestBodyPublisher implements Flow.Publisher<ByteBuffer> {
             ready.addAll(rest);
             inputDone = true;
         } catch (BodyTransform.Refused r) {
-            refused.accept(r);
+            events.refused(r);
             error = r;
         }
     }
@@ -196,6 +209,7 @@ public final class RequestBodyPublisher implements Flow.Publisher<ByteBuffer> {
 
         @Override
         public void onError(Throwable t) {
+            events.clientFailed(t, true);
             fail(t);
         }
     }

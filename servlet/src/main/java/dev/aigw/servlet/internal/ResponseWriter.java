@@ -16,7 +16,8 @@ import java.util.concurrent.atomic.AtomicInteger;
  * Streams the upstream response body to the client with the servlet's non-blocking I/O: one upstream chunk is
  * requested at a time, and the next only when the container has taken the previous one, so a slow client slows
  * the upstream instead of filling memory. Event streams are flushed after every chunk. A client that goes away (a
- * write fails) cancels the upstream.
+ * write fails) cancels the upstream; an error the container reports reaches the call, which {@link #stop}s the
+ * writer.
  */
 public final class ResponseWriter implements HttpResponse.BodySubscriber<Void> {
     /** What the call learns from the writer. */
@@ -30,11 +31,15 @@ public final class ResponseWriter implements HttpResponse.BodySubscriber<Void> {
         /** The upstream failed after the head: the client's response must be aborted. */
         void upstreamFailed(Throwable t);
 
-        /** The client went away. */
-        void clientGone(Throwable t);
+        /**
+         * Writing to the client failed: it went away. The writer has stopped; the container reports the failure
+         * through its own error event as well.
+         */
+        void clientFailed(Throwable t);
     }
 
     private final ServletOutputStream out;
+    private final ClientIo io;
     private final BodyTransform transform;
     private final boolean flushEach;
     private final Events events;
@@ -44,13 +49,13 @@ public final class ResponseWriter implements HttpResponse.BodySubscriber<Void> {
     private volatile Flow.Subscription subscription;
     private volatile boolean upstreamDone;
     private volatile Throwable upstreamError;
-    private volatile Throwable clientError;
     private boolean requested;
     private volatile boolean needFlush;
     private boolean finished;
 
-    public ResponseWriter(ServletOutputStream out, BodyTransform transform, boolean flushEach, Events events) {
+    ResponseWriter(ServletOutputStream out, ClientIo io, BodyTransform transform, boolean flushEach, Events events) {
         this.out = out;
+        this.io = io;
         this.transform = transform;
         this.flushEach = flushEach;
         this.events = events;
@@ -99,14 +104,15 @@ public final class ResponseWriter implements HttpResponse.BodySubscriber<Void> {
         drain();
     }
 
-    private volatile Runnable stopAction;
+    private volatile boolean stopped;
+    private boolean upstreamCancelled;
 
     /**
-     * Stops everything (the call ended elsewhere): no more I/O on the response; {@code then} runs once, serialized
-     * with this writer's I/O, so nothing touches the response after it (containers recycle response objects).
+     * Stops everything (the call ended elsewhere): no I/O on the response after the one in progress, if any
+     * (containers recycle response objects), and the upstream body is cancelled.
      */
-    public void stop(Runnable then) {
-        stopAction = then;
+    public void stop() {
+        stopped = true;
         drain();
     }
 
@@ -120,24 +126,16 @@ public final class ResponseWriter implements HttpResponse.BodySubscriber<Void> {
     }
 
     private void step() {
-        Runnable stop = stopAction;
-        if (stop != null) {
-            stopAction = null;
+        if (stopped) {
             finished = true;
             Flow.Subscription sub = subscription;
-            if (sub != null) {
+            if (sub != null && !upstreamCancelled) {
+                upstreamCancelled = true;
                 sub.cancel();
             }
-            stop.run();
             return;
         }
         if (finished || subscription == null) {
-            return;
-        }
-        if (clientError != null) {
-            finished = true;
-            subscription.cancel();
-            events.clientGone(clientError);
             return;
         }
         try {
@@ -150,23 +148,35 @@ public final class ResponseWriter implements HttpResponse.BodySubscriber<Void> {
                     if (b == null) {
                         break;
                     }
-                    if (stopAction != null) {
+                    if (stopped) {
                         return; // the drain loop runs step again and stops
                     }
-                    if (!out.isReady()) {
-                        return; // onWritePossible follows
-                    }
-                    synchronized (pending) {
-                        pending.poll();
-                    }
-                    write(b);
-                }
-                if (needFlush) {
-                    if (!out.isReady()) {
+                    Boolean wrote = io.run(() -> {
+                        if (!out.isReady()) {
+                            return false; // onWritePossible follows
+                        }
+                        synchronized (pending) {
+                            pending.poll();
+                        }
+                        write(b);
+                        return true;
+                    });
+                    if (wrote == null || !wrote) {
                         return;
                     }
-                    needFlush = false;
-                    out.flush();
+                }
+                if (needFlush) {
+                    Boolean flushed = io.run(() -> {
+                        if (!out.isReady()) {
+                            return false;
+                        }
+                        needFlush = false;
+                        out.flush();
+                        return true;
+                    });
+                    if (flushed == null || !flushed) {
+                        return;
+                    }
                 }
                 Throwable e = upstreamError;
                 if (e != null) {
@@ -207,10 +217,9 @@ public final class ResponseWriter implements HttpResponse.BodySubscriber<Void> {
                 return;
             }
         } catch (IOException | RuntimeException ex) {
-            clientError = ex;
             finished = true;
             subscription.cancel();
-            events.clientGone(ex);
+            events.clientFailed(ex);
         }
     }
 
@@ -228,12 +237,6 @@ public final class ResponseWriter implements HttpResponse.BodySubscriber<Void> {
 
     /** The container can take more output (forwarded by the call's write listener). */
     public void writePossible() {
-        drain();
-    }
-
-    /** Writing to the client failed (forwarded by the call's write listener). */
-    public void clientFailed(Throwable t) {
-        clientError = t;
         drain();
     }
 }
