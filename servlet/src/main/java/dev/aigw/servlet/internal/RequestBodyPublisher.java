@@ -8,7 +8,6 @@ import java.nio.ByteBuffer;
 import java.util.ArrayDeque;
 import java.util.List;
 import java.util.concurrent.Flow;
-import java.util.concurrent.atomic.AtomicInteger;
 
 /**
  * The client's request body as a {@link Flow.Publisher} for the JDK HTTP client, read with the servlet's
@@ -24,7 +23,7 @@ public final class RequestBodyPublisher implements Flow.Publisher<ByteBuffer> {
     private final ClientIo io;
     private final BodyTransform transform;
     private final Events events;
-    private final AtomicInteger wip = new AtomicInteger();
+    private final DrainLoop drain = new DrainLoop(this::step);
     private final ArrayDeque<ByteBuffer> ready = new ArrayDeque<>();
     private Flow.Subscriber<? super ByteBuffer> subscriber;
     private long demand;
@@ -85,7 +84,7 @@ public final class RequestBodyPublisher implements Flow.Publisher<ByteBuffer> {
                 synchronized (RequestBodyPublisher.this) {
                     demand = demand + n < 0 ? Long.MAX_VALUE : demand + n;
                 }
-                drain();
+                drain.signal();
             }
 
             @Override
@@ -93,7 +92,7 @@ public final class RequestBodyPublisher implements Flow.Publisher<ByteBuffer> {
                 cancelled = true;
             }
         });
-        drain();
+        drain.signal();
     }
 
     /**
@@ -108,16 +107,7 @@ public final class RequestBodyPublisher implements Flow.Publisher<ByteBuffer> {
     /** Aborts the body (client went away, or the call was cancelled). */
     public void fail(Throwable t) {
         error = t;
-        drain();
-    }
-
-    private void drain() {
-        if (wip.getAndIncrement() != 0) {
-            return;
-        }
-        do {
-            step();
-        } while (wip.decrementAndGet() != 0);
+        drain.signal();
     }
 
     private void step() {
@@ -199,12 +189,12 @@ public final class RequestBodyPublisher implements Flow.Publisher<ByteBuffer> {
     private final class Listener implements ReadListener {
         @Override
         public void onDataAvailable() {
-            drain();
+            drain.signal();
         }
 
         @Override
         public void onAllDataRead() {
-            drain();
+            drain.signal();
         }
 
         @Override

@@ -10,7 +10,6 @@ import java.util.List;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionStage;
 import java.util.concurrent.Flow;
-import java.util.concurrent.atomic.AtomicInteger;
 
 /**
  * Streams the upstream response body to the client with the servlet's non-blocking I/O: one upstream chunk is
@@ -43,7 +42,7 @@ public final class ResponseWriter implements HttpResponse.BodySubscriber<Void> {
     private final BodyTransform transform;
     private final boolean flushEach;
     private final Events events;
-    private final AtomicInteger wip = new AtomicInteger();
+    private final DrainLoop drain = new DrainLoop(this::step);
     private final ArrayDeque<ByteBuffer> pending = new ArrayDeque<>();
     private final CompletableFuture<Void> body = CompletableFuture.completedFuture(null);
     private volatile Flow.Subscription subscription;
@@ -70,7 +69,7 @@ public final class ResponseWriter implements HttpResponse.BodySubscriber<Void> {
     @Override
     public void onSubscribe(Flow.Subscription s) {
         subscription = s;
-        drain();
+        drain.signal();
     }
 
     @Override
@@ -89,19 +88,19 @@ public final class ResponseWriter implements HttpResponse.BodySubscriber<Void> {
                 needFlush = true;
             }
         }
-        drain();
+        drain.signal();
     }
 
     @Override
     public void onError(Throwable t) {
         upstreamError = t;
-        drain();
+        drain.signal();
     }
 
     @Override
     public void onComplete() {
         upstreamDone = true;
-        drain();
+        drain.signal();
     }
 
     private volatile boolean stopped;
@@ -113,16 +112,7 @@ public final class ResponseWriter implements HttpResponse.BodySubscriber<Void> {
      */
     public void stop() {
         stopped = true;
-        drain();
-    }
-
-    private void drain() {
-        if (wip.getAndIncrement() != 0) {
-            return;
-        }
-        do {
-            step();
-        } while (wip.decrementAndGet() != 0);
+        drain.signal();
     }
 
     private void step() {
@@ -237,6 +227,6 @@ public final class ResponseWriter implements HttpResponse.BodySubscriber<Void> {
 
     /** The container can take more output (forwarded by the call's write listener). */
     public void writePossible() {
-        drain();
+        drain.signal();
     }
 }
