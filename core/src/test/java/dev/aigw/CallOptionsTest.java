@@ -57,6 +57,10 @@ class CallOptionsTest {
         refused(() -> CallOptions.builder().cacheKey("caf\u00e9"), "cache-key", "U+00E9");
         refused(() -> CallOptions.builder().cacheKey(""), "cache-key", "1 to 1024");
         refused(() -> CallOptions.builder().cacheKey("x".repeat(1025)), "cache-key", "1 to 1024");
+        // found by CoreFuzzTest: HTTP trims field values, so the gateway would have used another key
+        refused(() -> CallOptions.builder().cacheKey(" key"), "cache-key", "no leading or trailing spaces");
+        refused(() -> CallOptions.builder().eventId("evt "), "event-id", "no leading or trailing spaces");
+        refused(() -> CallOptions.builder().byokAlias(" "), "byok-alias", "no leading or trailing spaces");
     }
 
     @Test
