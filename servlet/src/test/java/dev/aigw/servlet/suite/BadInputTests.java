@@ -31,7 +31,8 @@ import static org.assertj.core.api.Assertions.assertThat;
  *
  * <p>Raw requests go over a socket so that the client library normalises nothing. A container may refuse a request
  * itself before any filter runs (Tomcat and Jetty refuse encoded slashes, backslashes, bare CR, oversized headers
- * with their own 400/431); that passes as long as the request never reached upstream.
+ * with their own 400/431, Tomcat answers CONNECT 501 and redirects a path normalised to the context root); that
+ * passes as long as the request never reached upstream.
  */
 public interface BadInputTests {
     private ContainerSuite s() {
@@ -61,8 +62,9 @@ public interface BadInputTests {
         List<String> seen = new ArrayList<>();
         for (String attempt : PATH_ESCAPES) {
             Raw r = raw("GET", "/app" + attempt, "X-Test-User: escaper-" + s().container.name());
-            // aigw's own refusal names what was wrong; a container's own 400 before the filter is accepted too
-            assertThat(r.status).as(attempt).isBetween(400, 404);
+            // aigw's own refusal is a 400 naming what was wrong; a container may answer first with its own 400/404,
+            // or normalise the path away from the proxy (Tomcat: "/app/replicate/.." is "/app/", redirected to it)
+            assertThat(r.status).as(attempt).isBetween(300, 404);
             if (r.isProblem()) {
                 assertThat(r.body).as(attempt).contains("\"code\":\"path_not_allowed\"")
                         .containsAnyOf("the proxy forwards paths under the Replicate API root only",
@@ -138,7 +140,7 @@ public interface BadInputTests {
         assertThat(forwarded).extracting(q -> q.request().method()).containsExactly("QUERY", "BREW");
         for (String m : List.of("TRACE", "CONNECT")) {
             Raw r = raw(m, "/app/replicate/account", "X-Test-User: methods");
-            assertThat(r.status).as(m).isIn(400, 405);
+            assertThat(r.status).as(m).isIn(400, 405, 501); // aigw's 405, or the container's own refusal
             if (r.isProblem()) {
                 assertThat(r.body).contains("method_not_allowed").contains(m);
             }
