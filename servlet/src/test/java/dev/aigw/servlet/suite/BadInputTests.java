@@ -122,6 +122,16 @@ public interface BadInputTests {
         assertThat(g.metadata()).containsEntry("user", "meta").containsEntry("tenant", big.substring(0, 1024));
         assertThat(String.valueOf(g.metadata().get("request"))).startsWith("caf").endsWith("\tid");
         assertThat(g.header("cf-aig-metadata")).matches("[\\x20-\\x7e]+");
+
+        // a 4-byte character across the 1024-character cut (containers that decode header bytes as UTF-8 see a
+        // surrogate pair there): the cut never leaves half of it, which strict JSON parsers refuse
+        assertThat(raw("GET", "/app/replicate/account", "X-Test-User: meta-cut", "X-Tenant: " + "t".repeat(1023)
+                + "\u00f0\u009f\u0098\u0080").status).isEqualTo(200);
+        GatewayRequest cut = s().gateway.requests().stream()
+                .filter(q -> "meta-cut".equals(q.metadata().get("user"))).findFirst().orElseThrow();
+        String tenant = String.valueOf(cut.metadata().get("tenant"));
+        assertThat(tenant).startsWith("t".repeat(1023)).hasSizeLessThanOrEqualTo(1024);
+        assertThat(Character.isHighSurrogate(tenant.charAt(tenant.length() - 1))).as("half a pair").isFalse();
     }
 
     /**
