@@ -23,8 +23,12 @@ public final class Problems {
         if (origin != null) {
             sb.append(" (").append(origin).append(')');
         }
-        sb.append(" is not allowed: ").append(allowed);
-        return new GatewayConfigurationException(key, allowed, sb.toString());
+        // what is allowed may quote user input too (e.g. the metadata keys already set): kept on one line as well
+        StringBuilder a = new StringBuilder(allowed.length());
+        appendPrintable(a, allowed, 2000);
+        String oneLine = a.toString();
+        sb.append(" is not allowed: ").append(oneLine);
+        return new GatewayConfigurationException(key, oneLine, sb.toString());
     }
 
     /** Keeps a message on one line and short: control characters escaped, long values cut. */
