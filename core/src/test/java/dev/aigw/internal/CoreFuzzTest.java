@@ -328,6 +328,70 @@ class CoreFuzzTest {
         }
     }
 
+    private static final String[] PROXY_PIECES = {"/", "/", "/predictions", "/a", ".", "..", "%2e", "%2E", "%2f", "%2F",
+            "%5c", "%25", "%252e", "%32", "%65", "%", "%0", "%zz", "\\", ";", "=", "?", "#", "%3F", "%00", "%0d%0a",
+            "%c0%ae", "%ef%bc%8e", "\uff0e", "\u2025", "~", "-", "_", "'", "(", "*", "!", "$", "&", "+", ",", ":", "@",
+            "[", "]", "{", "\"", " ", "\t", "\u00e9", "x", "1"};
+
+    /**
+     * The proxy's path and query checks: whatever is accepted is a valid URI appended to the API root, has no dot
+     * segment the URI would normalise away, and decoding its percent-escapes once or twice never yields a dot
+     * segment, a new slash or a backslash: an accepted path cannot leave {@code /v1} however upstream decodes it.
+     */
+    @Test
+    void proxyPathAcceptsOnlyPathsThatStayUnderTheApiRoot() {
+        long start = System.nanoTime();
+        Random rnd = new Random(SEED + 6);
+        String api = "https://api.replicate.com/v1";
+        for (int i = 0; i < ITERATIONS; i++) {
+            StringBuilder sb = new StringBuilder();
+            int n = rnd.nextInt(10);
+            for (int p = 0; p < n; p++) {
+                sb.append(PROXY_PIECES[rnd.nextInt(PROXY_PIECES.length)]);
+            }
+            String rest = sb.length() > 0 && sb.charAt(0) != '/' && rnd.nextInt(4) != 0 ? "/" + sb : sb.toString();
+            String query = rnd.nextBoolean() ? null : sb.toString().replace("/", "=");
+            try {
+                if (ProxyPath.checkPath(rest) == null) {
+                    URI u = new URI(api + rest);
+                    assertThat(u.getRawPath()).startsWith("/v1");
+                    assertThat(u.normalize().getRawPath()).as("normalises to itself").isEqualTo(u.getRawPath());
+                    String once = percentDecode(rest);
+                    for (String decoded : new String[]{once, percentDecode(once)}) {
+                        assertThat(decoded).doesNotContain("\\");
+                        assertThat(decoded.chars().filter(c -> c == '/').count()).as("no new slash in %s", decoded)
+                                .isEqualTo(rest.chars().filter(c -> c == '/').count());
+                        for (String seg : decoded.split("/", -1)) {
+                            assertThat(seg).isNotIn(".", "..");
+                        }
+                    }
+                }
+                if (ProxyPath.checkQuery(query) == null && query != null) {
+                    assertThat(new URI(api + "/x?" + query).getRawQuery()).isEqualTo(query);
+                }
+            } catch (AssertionError | URISyntaxException e) {
+                throw new AssertionError("seed " + SEED + " rest " + rest + " query " + query + ": " + e.getMessage(), e);
+            }
+        }
+        figures("proxy-path", ITERATIONS, start);
+    }
+
+    /** %XX to the byte's character (Latin-1), anything else kept: the most generous decoding upstream could do. */
+    private static String percentDecode(String s) {
+        StringBuilder out = new StringBuilder(s.length());
+        for (int i = 0; i < s.length(); i++) {
+            char c = s.charAt(i);
+            if (c == '%' && i + 2 < s.length() && Character.digit(s.charAt(i + 1), 16) >= 0
+                    && Character.digit(s.charAt(i + 2), 16) >= 0) {
+                out.append((char) Integer.parseInt(s.substring(i + 1, i + 3), 16));
+                i += 2;
+            } else {
+                out.append(c);
+            }
+        }
+        return out.toString();
+    }
+
     private static final String[] SECRETS = new String[8];
 
     /**
