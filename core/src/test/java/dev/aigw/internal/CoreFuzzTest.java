@@ -276,7 +276,7 @@ class CoreFuzzTest {
         }
     }
 
-    private static void assertParsesBack(CallOptions o, Map<String, String> h) throws Exception {
+    static void assertParsesBack(CallOptions o, Map<String, String> h) throws Exception {
         if (o.cacheTtl() != null) {
             assertThat(Long.parseLong(h.get(GatewayHeaders.CACHE_TTL))).isEqualTo(o.cacheTtl().getSeconds());
         }
@@ -342,7 +342,6 @@ class CoreFuzzTest {
     void proxyPathAcceptsOnlyPathsThatStayUnderTheApiRoot() {
         long start = System.nanoTime();
         Random rnd = new Random(SEED + 6);
-        String api = "https://api.replicate.com/v1";
         for (int i = 0; i < ITERATIONS; i++) {
             StringBuilder sb = new StringBuilder();
             int n = rnd.nextInt(10);
@@ -352,28 +351,34 @@ class CoreFuzzTest {
             String rest = sb.length() > 0 && sb.charAt(0) != '/' && rnd.nextInt(4) != 0 ? "/" + sb : sb.toString();
             String query = rnd.nextBoolean() ? null : sb.toString().replace("/", "=");
             try {
-                if (ProxyPath.checkPath(rest) == null) {
-                    URI u = new URI(api + rest);
-                    assertThat(u.getRawPath()).startsWith("/v1");
-                    assertThat(u.normalize().getRawPath()).as("normalises to itself").isEqualTo(u.getRawPath());
-                    String once = percentDecode(rest);
-                    for (String decoded : new String[]{once, percentDecode(once)}) {
-                        assertThat(decoded).doesNotContain("\\");
-                        assertThat(decoded.chars().filter(c -> c == '/').count()).as("no new slash in %s", decoded)
-                                .isEqualTo(rest.chars().filter(c -> c == '/').count());
-                        for (String seg : decoded.split("/", -1)) {
-                            assertThat(seg).isNotIn(".", "..");
-                        }
-                    }
-                }
-                if (ProxyPath.checkQuery(query) == null && query != null) {
-                    assertThat(new URI(api + "/x?" + query).getRawQuery()).isEqualTo(query);
-                }
+                checkProxyPath(rest, query);
             } catch (AssertionError | URISyntaxException e) {
                 throw new AssertionError("seed " + SEED + " rest " + rest + " query " + query + ": " + e.getMessage(), e);
             }
         }
         figures("proxy-path", ITERATIONS, start);
+    }
+
+    /** What the proxy accepts stays under the API root however it is decoded (see the test above). */
+    static void checkProxyPath(String rest, String query) throws URISyntaxException {
+        String api = "https://api.replicate.com/v1";
+        if (ProxyPath.checkPath(rest) == null) {
+            URI u = new URI(api + rest);
+            assertThat(u.getRawPath()).startsWith("/v1");
+            assertThat(u.normalize().getRawPath()).as("normalises to itself").isEqualTo(u.getRawPath());
+            String once = percentDecode(rest);
+            for (String decoded : new String[]{once, percentDecode(once)}) {
+                assertThat(decoded).doesNotContain("\\");
+                assertThat(decoded.chars().filter(c -> c == '/').count()).as("no new slash in %s", decoded)
+                        .isEqualTo(rest.chars().filter(c -> c == '/').count());
+                for (String seg : decoded.split("/", -1)) {
+                    assertThat(seg).isNotIn(".", "..");
+                }
+            }
+        }
+        if (query != null && ProxyPath.checkQuery(query) == null) {
+            assertThat(new URI(api + "/x?" + query).getRawQuery()).isEqualTo(query);
+        }
     }
 
     /** %XX to the byte's character (Latin-1), anything else kept: the most generous decoding upstream could do. */
@@ -432,31 +437,9 @@ class CoreFuzzTest {
             int len = rnd.nextInt(8) == 0 ? rnd.nextInt(body.length + 1) : body.length;
             byte[] good = independentHmac(SECRETS[sIdx], id, ts, body, len);
             String sigHeader = randomSignatureHeader(rnd, good);
-            WebhookVerifier.Result r;
             try {
-                r = v.verify(id, ts, sigHeader, body, len, now);
-            } catch (RuntimeException e) {
-                throw new AssertionError("seed " + SEED + ": verify threw " + e, e);
-            }
-            boolean wellFormed = id != null && ts != null && sigHeader != null && !id.isEmpty()
-                    && id.length() <= WebhookVerifier.MAX_ID && id.chars().allMatch(c -> c > 0x20 && c < 0x7f)
-                    && ts.matches("[0-9]{1,12}");
-            boolean inTime = wellFormed && Math.abs(now - Long.parseLong(ts)) <= 300;
-            boolean carriesGood = sigHeader != null && good != null && java.util.Arrays.stream(
-                    sigHeader.strip().split(" +")).anyMatch(e -> e.equals("v1," + java.util.Base64.getEncoder()
-                    .encodeToString(good)) || e.equals("v1," + java.util.Base64.getEncoder().withoutPadding()
-                    .encodeToString(good)));
-            try {
-                assertThat(r.valid()).as("valid? id=%s ts=%s sig=%s", id, ts, sigHeader)
-                        .isEqualTo(wellFormed && inTime && carriesGood);
-                if (r.status() == WebhookVerifier.Status.TIMESTAMP_OUT_OF_TOLERANCE) {
-                    assertThat(wellFormed && !inTime).isTrue();
-                }
-                if (r.status() == WebhookVerifier.Status.MISSING_HEADERS) {
-                    assertThat(id == null || ts == null || sigHeader == null).isTrue();
-                }
-                assertThat(r.message()).doesNotContain(SECRETS[sIdx]).doesNotContain("\n", "\r");
-            } catch (AssertionError e) {
+                checkVerifier(v, SECRETS[sIdx], id, ts, sigHeader, body, len, now);
+            } catch (Exception | AssertionError e) {
                 throw new AssertionError("seed " + SEED + ": " + e.getMessage(), e);
             }
             if (rnd.nextInt(8) == 0) {
@@ -471,6 +454,39 @@ class CoreFuzzTest {
             }
         }
         figures("webhook-verifier", ITERATIONS, start);
+    }
+
+    /**
+     * The verifier's contract for one delivery: never throws; valid exactly when the headers are well-formed, the
+     * time is within 300 s and a {@code v1} entry carries the independently computed HMAC; the secret is never in
+     * the message.
+     */
+    static void checkVerifier(WebhookVerifier v, String base64Secret, String id, String ts, String sigHeader,
+                              byte[] body, int len, long now) throws Exception {
+        byte[] good = independentHmac(base64Secret, id, ts, body, len);
+        WebhookVerifier.Result r;
+        try {
+            r = v.verify(id, ts, sigHeader, body, len, now);
+        } catch (RuntimeException e) {
+            throw new AssertionError("verify threw " + e, e);
+        }
+        boolean wellFormed = id != null && ts != null && sigHeader != null && !id.isEmpty()
+                && id.length() <= WebhookVerifier.MAX_ID && id.chars().allMatch(c -> c > 0x20 && c < 0x7f)
+                && ts.matches("[0-9]{1,12}");
+        boolean inTime = wellFormed && Math.abs(now - Long.parseLong(ts)) <= 300;
+        boolean carriesGood = sigHeader != null && good != null && java.util.Arrays.stream(
+                sigHeader.strip().split(" +")).anyMatch(e -> e.equals("v1," + java.util.Base64.getEncoder()
+                .encodeToString(good)) || e.equals("v1," + java.util.Base64.getEncoder().withoutPadding()
+                .encodeToString(good)));
+        assertThat(r.valid()).as("valid? id=%s ts=%s sig=%s", id, ts, sigHeader)
+                .isEqualTo(wellFormed && inTime && carriesGood);
+        if (r.status() == WebhookVerifier.Status.TIMESTAMP_OUT_OF_TOLERANCE) {
+            assertThat(wellFormed && !inTime).isTrue();
+        }
+        if (r.status() == WebhookVerifier.Status.MISSING_HEADERS) {
+            assertThat(id == null || ts == null || sigHeader == null).isTrue();
+        }
+        assertThat(r.message()).doesNotContain(base64Secret).doesNotContain("\n", "\r");
     }
 
     private static String randomWebhookId(Random rnd) {
@@ -512,7 +528,7 @@ class CoreFuzzTest {
     }
 
     /** HMAC-SHA256 of {@code id.ts.body[0..len)} keyed with the decoded secret, computed here, not by aigw. */
-    private static byte[] independentHmac(String base64Secret, String id, String ts, byte[] body, int len)
+    static byte[] independentHmac(String base64Secret, String id, String ts, byte[] body, int len)
             throws Exception {
         if (id == null || ts == null) {
             return null;
@@ -608,7 +624,7 @@ class CoreFuzzTest {
     }
 
     /** What a full parser says the root fields are (same rules: strings only, first wins, numeric metrics). */
-    private static Sniffed oracle(byte[] doc) throws Exception {
+    static Sniffed oracle(byte[] doc) throws Exception {
         String id = null, status = null, model = null, version = null, error = null;
         Map<String, Double> metrics = new LinkedHashMap<>();
         java.util.Set<String> seen = new java.util.HashSet<>();
