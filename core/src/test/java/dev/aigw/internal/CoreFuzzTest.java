@@ -194,7 +194,7 @@ class CoreFuzzTest {
                     randomOption(rnd, b);
                 } catch (GatewayConfigurationException e) {
                     assertThat(e.getMessage()).as("seed %s", SEED).startsWith("aigw: ").doesNotContain("\n", "\r")
-                            .hasSizeLessThan(1200);
+                            .hasSizeLessThan(1400);
                 }
             }
             CallOptions o = b.build();

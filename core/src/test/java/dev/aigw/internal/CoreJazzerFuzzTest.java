@@ -149,7 +149,7 @@ class CoreJazzerFuzzTest {
         try {
             o = CallOptions.builder().metadata(meta).build();
         } catch (GatewayConfigurationException e) {
-            assertThat(e.getMessage()).startsWith("aigw: ").doesNotContain("\n", "\r").hasSizeLessThan(1200);
+            assertThat(e.getMessage()).startsWith("aigw: ").doesNotContain("\n", "\r").hasSizeLessThan(1400);
             return;
         }
         Map<String, String> h = new LinkedHashMap<>();
