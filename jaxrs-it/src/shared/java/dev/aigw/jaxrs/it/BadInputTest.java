@@ -71,6 +71,39 @@ class BadInputTest extends GatewayTestBase {
         assertThat(fakeGateway.requests()).hasSize(1);
     }
 
+    /** Client property, bad value, a fragment of what the error must say is allowed. */
+    static Stream<String[]> badClientProperties() {
+        return Stream.of(
+                new String[]{"aigw.gateway-id", "has space", "1 to 64 letters"},
+                new String[]{"aigw.token", "Bearer cf-secret-value", "no 'Bearer ' prefix"},
+                new String[]{"aigw.base-url", "https://admin:hunter2@gw.example/v1", "without user info"},
+                new String[]{"aigw.providers", "replicate,nosuch", "'nosuch' is unknown"},
+                new String[]{"aigw.log", "loud", "off, summary or json"},
+                new String[]{"aigw.fallback", "perhaps", "true or false"},
+                new String[]{"aigw.cache-ttl", "5", "60 to 2592000"});
+    }
+
+    /** Gateway settings as client properties (RESTEasy applies them at register(), Jersey at the first request). */
+    @ParameterizedTest(name = "{0}")
+    @MethodSource("badClientProperties")
+    void aBadClientPropertyFailsNamingItsOriginAndMaskingSecrets(String key, String value, String allowed) {
+        java.util.Map<String, String> props = new java.util.HashMap<>(java.util.Map.of(
+                "aigw.account-id", dev.aigw.testkit.FakeGateway.DEFAULT_ACCOUNT,
+                "aigw.gateway-id", dev.aigw.testkit.FakeGateway.DEFAULT_GATEWAY,
+                "aigw.base-url", fakeGateway.baseUrl().toString(), "aigw.log", "off"));
+        props.put(key, value);
+        assertThatThrownBy(() -> {
+            jakarta.ws.rs.client.ClientBuilder b = jakarta.ws.rs.client.ClientBuilder.newBuilder();
+            props.forEach(b::property);
+            api(track(b.register(AigwFeature.class).build()), "/account").get().close();
+        }).satisfies(e -> {
+            String all = org.assertj.core.util.Throwables.getStackTrace(e);
+            assertThat(all).contains("aigw: " + key + " = ").contains("(client property) is not allowed: ")
+                    .contains(allowed).doesNotContain("cf-secret-value").doesNotContain("hunter2");
+        });
+        assertThat(fakeGateway.requests()).isEmpty();
+    }
+
     @Test
     void aTypedOptionsPropertyOfTheWrongTypeNamesTheExpectedType() {
         assertThatThrownBy(() -> api(client(), "/account").property(AigwFeature.CALL_OPTIONS, "{\"user\":\"u\"}").get())
