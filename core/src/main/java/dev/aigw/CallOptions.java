@@ -492,7 +492,10 @@ public final class CallOptions {
                 "values that are strings, numbers or booleans (no objects, arrays or null)");
     }
 
-    /** Header tokens: visible ASCII and spaces only, so nothing can break out of the header. */
+    /**
+     * Header tokens: visible ASCII and inner spaces only, so nothing can break out of the header and the value the
+     * gateway reads is the one set.
+     */
     static String token(String name, String value) {
         if (value == null) {
             return null;
@@ -507,6 +510,10 @@ public final class CallOptions {
                         "visible ASCII characters and spaces only (found U+" + String.format("%04X", (int) c)
                                 + " at index " + i + ")");
             }
+        }
+        if (value.charAt(0) == ' ' || value.charAt(value.length() - 1) == ' ') {
+            // HTTP trims a field value: the gateway would see a different key than the one set
+            throw Problems.invalid(name, value, null, "no leading or trailing spaces (HTTP would strip them)");
         }
         return value;
     }

@@ -433,7 +433,7 @@ public final class Gateway implements AutoCloseable {
                 }
                 Provider p = Provider.bySlug(slug.toLowerCase(Locale.ROOT));
                 if (p == null) {
-                    throw Problems.invalid("aigw.providers", v.value(), v.origin(), "a comma-separated list of "
+                    throw Problems.invalid("aigw.providers", v.shown(), v.origin(), "a comma-separated list of "
                             + Provider.known().stream().map(Provider::slug).toList() + "; '" + slug + "' is unknown");
                 }
                 if (!out.contains(p)) {
@@ -441,7 +441,7 @@ public final class Gateway implements AutoCloseable {
                 }
             }
             if (out.isEmpty()) {
-                throw Problems.invalid("aigw.providers", v.value(), v.origin(), "at least one provider slug");
+                throw Problems.invalid("aigw.providers", v.shown(), v.origin(), "at least one provider slug");
             }
             return out;
         }
@@ -456,7 +456,7 @@ public final class Gateway implements AutoCloseable {
                     return l;
                 }
             }
-            throw Problems.invalid("aigw.log", v.value(), v.origin(), "off, summary or json");
+            throw Problems.invalid("aigw.log", v.shown(), v.origin(), "off, summary or json");
         }
 
         GatewayConfigurationException invalid(String key, String value, String allowed) {

@@ -38,7 +38,7 @@ final class OptionSettings {
             try {
                 apply(b, name, value);
             } catch (dev.aigw.GatewayConfigurationException e) {
-                throw Problems.invalid(key, value, origins.apply(key), e.allowed());
+                throw Problems.invalid(key, Settings.shown(key, value), origins.apply(key), e.allowed());
             }
         }
         return b.build();

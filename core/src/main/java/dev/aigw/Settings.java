@@ -128,8 +128,7 @@ public final class Settings {
             Value v = lookup(key);
             origin = v != null && v.value.equals(value.strip()) ? v.origin : "code";
         }
-        String shown = value == null ? null : SECRET_KEYS.contains(key) ? mask(value) : value;
-        return dev.aigw.internal.Problems.invalid(key, shown, origin, allowed);
+        return dev.aigw.internal.Problems.invalid(key, value == null ? null : shown(key, value), origin, allowed);
     }
 
     /** {@code aigw.cache-ttl} becomes {@code AIGW_CACHE_TTL}. */
@@ -149,8 +148,24 @@ public final class Settings {
     record Value(String key, String value, String origin) {
         /** The value as it may be shown: secrets masked. */
         String shown() {
-            return SECRET_KEYS.contains(key) ? mask(value) : value;
+            return Settings.shown(key, value);
         }
+    }
+
+    /** A URL's user info ({@code https://user:password@host}), masked wherever a value is shown. */
+    private static final java.util.regex.Pattern USER_INFO =
+            java.util.regex.Pattern.compile("^([A-Za-z][A-Za-z0-9+.-]*://)[^/?#@]*@");
+    private static final dev.aigw.internal.Redactor CREDENTIALS = new dev.aigw.internal.Redactor(List.of());
+
+    /**
+     * A value as an error message may show it: secrets masked whole; in any other value, credentials that do not
+     * belong in a setting anyway (URL user info, {@code Bearer ...}, {@code r8_...}, {@code whsec_...}) masked.
+     */
+    static String shown(String key, String value) {
+        if (SECRET_KEYS.contains(key)) {
+            return mask(value);
+        }
+        return CREDENTIALS.text(USER_INFO.matcher(value).replaceFirst("$1" + dev.aigw.internal.Redactor.MASK + "@"));
     }
 
     /** Masks a secret so that a message can say that and roughly what was set, never the value. */

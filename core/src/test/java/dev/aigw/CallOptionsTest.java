@@ -57,6 +57,18 @@ class CallOptionsTest {
         refused(() -> CallOptions.builder().cacheKey("caf\u00e9"), "cache-key", "U+00E9");
         refused(() -> CallOptions.builder().cacheKey(""), "cache-key", "1 to 1024");
         refused(() -> CallOptions.builder().cacheKey("x".repeat(1025)), "cache-key", "1 to 1024");
+        // found by CoreFuzzTest: HTTP trims field values, so the gateway would have used another key
+        refused(() -> CallOptions.builder().cacheKey(" key"), "cache-key", "no leading or trailing spaces");
+        // found by CoreFuzzTest (seed 7742468480223): the keys quoted in "what is allowed" carried a raw CR/LF
+        CallOptions.Builder five = CallOptions.builder().metadata("a\r\nX-Injected: 1", 1).metadata("b", 2)
+                .metadata("c", 3).metadata("d", 4).metadata("e", 5);
+        refused(() -> five.metadata("f", 6), "at most 5 entries", "a\\u000d\\u000aX-Injected: 1");
+        // found by Jazzer (CoreJazzerFuzzTestInputs/metadataHeader/crash-4d2b…): escapes made a 200-character cut
+        // six times longer; the cut now counts written characters
+        assertThatThrownBy(() -> CallOptions.builder().metadata("\u0000".repeat(100), "v".repeat(2000)))
+                .satisfies(e -> assertThat(e.getMessage()).hasSizeLessThan(400).contains("…(2101 chars)"));
+        refused(() -> CallOptions.builder().eventId("evt "), "event-id", "no leading or trailing spaces");
+        refused(() -> CallOptions.builder().byokAlias(" "), "byok-alias", "no leading or trailing spaces");
     }
 
     @Test

@@ -23,14 +23,22 @@ public final class Problems {
         if (origin != null) {
             sb.append(" (").append(origin).append(')');
         }
-        sb.append(" is not allowed: ").append(allowed);
-        return new GatewayConfigurationException(key, allowed, sb.toString());
+        // what is allowed may quote user input too (e.g. the metadata keys already set): kept on one line as well
+        StringBuilder a = new StringBuilder(allowed.length());
+        appendPrintable(a, allowed, 1000);
+        String oneLine = a.toString();
+        sb.append(" is not allowed: ").append(oneLine);
+        return new GatewayConfigurationException(key, oneLine, sb.toString());
     }
 
-    /** Keeps a message on one line and short: control characters escaped, long values cut. */
+    /**
+     * Keeps a message on one line and short: control characters escaped, the text cut once {@code max} characters
+     * are written (escapes count at their written length, so a value of control characters cannot blow it up).
+     */
     static void appendPrintable(StringBuilder sb, String s, int max) {
-        int n = Math.min(s.length(), max);
-        for (int i = 0; i < n; i++) {
+        int start = sb.length();
+        int i = 0;
+        for (; i < s.length() && sb.length() - start < max; i++) {
             char c = s.charAt(i);
             if (c < 0x20 || c == 0x7f) {
                 sb.append(String.format("\\u%04x", (int) c));
@@ -38,7 +46,10 @@ public final class Problems {
                 sb.append(c);
             }
         }
-        if (s.length() > max) {
+        if (i < s.length()) {
+            if (Character.isHighSurrogate(sb.charAt(sb.length() - 1))) {
+                sb.setLength(sb.length() - 1); // never half a character
+            }
             sb.append("…(").append(s.length()).append(" chars)");
         }
     }

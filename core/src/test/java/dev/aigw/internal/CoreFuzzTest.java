@@ -12,6 +12,7 @@ import org.junit.jupiter.api.Test;
 import java.net.URI;
 import java.net.URISyntaxException;
 import java.nio.charset.StandardCharsets;
+import java.util.Collections;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -36,8 +37,16 @@ class CoreFuzzTest {
     private static final String[] PATH_PIECES = {"/v1", "/v10", "/v1foo", "/V1", "/", "/predictions", "/%2F", "/%2e%2e",
             "/..", "/a%20b", "/%25", "/files", "/;x", "//", "/\u00e9", "/cancel", ""};
 
+    /** One line per target for core/fuzz to collect: executions, time, rate and the seed. */
+    private static void figures(String target, long executions, long startNanos) {
+        long ms = Math.max(1, (System.nanoTime() - startNanos) / 1_000_000);
+        System.out.printf("fuzz %s: %d executions in %d ms (%d/s), seed %d%n", target, executions, ms,
+                executions * 1000 / ms, SEED);
+    }
+
     @Test
     void routerKeepsEveryRawByteAfterThePrefix() {
+        long start = System.nanoTime();
         Random rnd = new Random(SEED);
         Router router = new Router(ROOT, List.of(Provider.REPLICATE));
         for (int i = 0; i < ITERATIONS; i++) {
@@ -74,6 +83,7 @@ class CoreFuzzTest {
                 throw new AssertionError("seed " + SEED + ": " + e.getMessage(), e);
             }
         }
+        figures("router", ITERATIONS, start);
     }
 
     private static String randomQuery(Random rnd) {
@@ -88,6 +98,7 @@ class CoreFuzzTest {
 
     @Test
     void metadataHeaderIsPrintableAsciiAndRoundTrips() throws Exception {
+        long start = System.nanoTime();
         Random rnd = new Random(SEED + 1);
         for (int i = 0; i < ITERATIONS; i++) {
             Map<String, Object> meta = new LinkedHashMap<>();
@@ -108,14 +119,17 @@ class CoreFuzzTest {
             assertThat(header).as("seed %s", SEED).matches("[\\x20-\\x7e]*");
             assertThat(parseFlat(header)).as("seed %s", SEED).isEqualTo(stringify(meta));
         }
+        figures("metadata-header", ITERATIONS, start);
     }
 
     @Test
     void tokensWithAnyControlOrNonAsciiCharacterAreRefused() {
+        long start = System.nanoTime();
         Random rnd = new Random(SEED + 2);
         for (int i = 0; i < ITERATIONS; i++) {
             String s = randomString(rnd, 1 + rnd.nextInt(20));
-            boolean printable = s.chars().allMatch(c -> c >= 0x20 && c <= 0x7e);
+            boolean printable = s.chars().allMatch(c -> c >= 0x20 && c <= 0x7e) && s.charAt(0) != ' '
+                    && s.charAt(s.length() - 1) != ' ';
             try {
                 CallOptions.builder().cacheKey(s).eventId(s).byokAlias(s).build();
                 assertThat(printable).as("seed %s accepted %s", SEED, s).isTrue();
@@ -124,10 +138,12 @@ class CoreFuzzTest {
                 assertThat(e.getMessage()).doesNotContain("\n", "\r");
             }
         }
+        figures("header-tokens", ITERATIONS, start);
     }
 
     @Test
     void snifferAgreesWithAFullParserOnRandomDocumentsAndSplits() throws Exception {
+        long start = System.nanoTime();
         Random rnd = new Random(SEED + 3);
         for (int i = 0; i < ITERATIONS; i++) {
             StringBuilder doc = new StringBuilder();
@@ -157,6 +173,373 @@ class CoreFuzzTest {
                 }
             }
         }
+        figures("sniffer", ITERATIONS, start);
+    }
+
+    /**
+     * Every option, valid or not, random layering: a bad value fails only with {@link GatewayConfigurationException}
+     * on one line; every header written is a legal HTTP field (name a lower-case {@code cf-aig-} token, value visible
+     * ASCII with no leading or trailing space), the JDK HTTP client accepts it, and it parses back to the option set.
+     */
+    @Test
+    void everyOptionHeaderIsALegalFieldAndParsesBack() throws Exception {
+        long start = System.nanoTime();
+        Random rnd = new Random(SEED + 4);
+        java.net.http.HttpRequest.Builder probe = java.net.http.HttpRequest.newBuilder(URI.create("http://127.0.0.1/"));
+        for (int i = 0; i < ITERATIONS; i++) {
+            CallOptions.Builder b = CallOptions.builder();
+            int fields = 1 + rnd.nextInt(14);
+            for (int f = 0; f < fields; f++) {
+                try {
+                    randomOption(rnd, b);
+                } catch (GatewayConfigurationException e) {
+                    assertThat(e.getMessage()).as("seed %s", SEED).startsWith("aigw: ").doesNotContain("\n", "\r")
+                            .hasSizeLessThan(1400);
+                }
+            }
+            CallOptions o = b.build();
+            if (rnd.nextBoolean()) {
+                CallOptions.Builder lower = CallOptions.builder();
+                for (int f = 0; f < 3; f++) {
+                    try {
+                        randomOption(rnd, lower);
+                    } catch (GatewayConfigurationException ignored) {
+                        // refusals are checked above
+                    }
+                }
+                o = o.over(lower.build());
+            }
+            Map<String, String> h = new LinkedHashMap<>();
+            GatewayHeaders.write(o, h);
+            try {
+                for (Map.Entry<String, String> e : h.entrySet()) {
+                    assertThat(e.getKey()).matches("cf-aig-[a-z-]+");
+                    assertThat(e.getValue()).as(e.getKey()).matches("[\\x21-\\x7e]([\\x20-\\x7e]*[\\x21-\\x7e])?");
+                    probe.setHeader(e.getKey(), e.getValue()); // the JDK client's own validation
+                }
+                assertParsesBack(o, h);
+            } catch (AssertionError | IllegalArgumentException e) {
+                throw new AssertionError("seed " + SEED + " options " + o + ": " + e.getMessage(), e);
+            }
+        }
+        figures("option-headers", ITERATIONS, start);
+    }
+
+    private static void randomOption(Random rnd, CallOptions.Builder b) {
+        switch (rnd.nextInt(13)) {
+            case 0 -> b.cacheTtl(java.time.Duration.ofMillis(rnd.nextInt(4) == 0 ? rnd.nextLong()
+                    : (rnd.nextInt(3_000_000) * 1000L + (rnd.nextInt(5) == 0 ? rnd.nextInt(1000) : 0))));
+            case 1 -> b.skipCache(rnd.nextBoolean());
+            case 2 -> b.cacheKey(randomToken(rnd));
+            case 3 -> b.collectLog(rnd.nextBoolean());
+            case 4 -> b.requestTimeout(java.time.Duration.ofNanos(rnd.nextInt(3) == 0 ? rnd.nextLong()
+                    : rnd.nextInt(4_000_000) * 1_000_000L));
+            case 5 -> b.maxAttempts(rnd.nextInt(8) - 1);
+            case 6 -> b.retryDelay(java.time.Duration.ofMillis(rnd.nextInt(7000) - 500));
+            case 7 -> b.backoff(CallOptions.Backoff.values()[rnd.nextInt(3)]);
+            case 8 -> b.eventId(randomToken(rnd));
+            case 9 -> {
+                double[] pick = {rnd.nextDouble(), -rnd.nextDouble(), Double.NaN, Double.POSITIVE_INFINITY, 1e-300,
+                        Double.MAX_VALUE, 0.0, -0.0, Double.MIN_VALUE, rnd.nextInt(1000) / 1e6};
+                if (rnd.nextBoolean()) {
+                    b.customCost(pick[rnd.nextInt(pick.length)], pick[rnd.nextInt(pick.length)]);
+                } else {
+                    b.customTotalCost(pick[rnd.nextInt(pick.length)]);
+                }
+            }
+            case 10 -> b.byokAlias(randomToken(rnd));
+            case 11 -> b.noWholesale(rnd.nextBoolean());
+            default -> {
+                Object[] values = {randomString(rnd, rnd.nextInt(40)), rnd.nextLong(), rnd.nextBoolean(),
+                        rnd.nextDouble() * 1e6, Double.NaN, new java.math.BigDecimal("1E+400"),
+                        new java.math.BigInteger("123456789012345678901234567890"), 3.5f, Float.NEGATIVE_INFINITY,
+                        "x".repeat(1000 + rnd.nextInt(50)), null, List.of(1), Map.of("a", 1)};
+                String key = rnd.nextInt(8) == 0 ? "cf." + randomString(rnd, 3)
+                        : rnd.nextInt(10) == 0 ? "" : randomString(rnd, 1 + rnd.nextInt(rnd.nextInt(10) == 0 ? 140 : 8));
+                b.metadata(Collections.singletonMap(key, values[rnd.nextInt(values.length)]));
+            }
+        }
+    }
+
+    private static String randomToken(Random rnd) {
+        switch (rnd.nextInt(5)) {
+            case 0: return randomString(rnd, rnd.nextInt(20));
+            case 1: return " " + "t".repeat(1 + rnd.nextInt(5));
+            case 2: return "k".repeat(1020 + rnd.nextInt(10));
+            default:
+                StringBuilder sb = new StringBuilder();
+                int n = 1 + rnd.nextInt(30);
+                for (int i = 0; i < n; i++) {
+                    sb.append((char) (0x20 + rnd.nextInt(0x5f)));
+                }
+                return sb.toString();
+        }
+    }
+
+    static void assertParsesBack(CallOptions o, Map<String, String> h) throws Exception {
+        if (o.cacheTtl() != null) {
+            assertThat(Long.parseLong(h.get(GatewayHeaders.CACHE_TTL))).isEqualTo(o.cacheTtl().getSeconds());
+        }
+        if (o.requestTimeout() != null) {
+            assertThat(Long.parseLong(h.get(GatewayHeaders.REQUEST_TIMEOUT))).isEqualTo(o.requestTimeout().toMillis());
+        }
+        if (o.retryDelay() != null) {
+            assertThat(Long.parseLong(h.get(GatewayHeaders.RETRY_DELAY))).isEqualTo(o.retryDelay().toMillis());
+        }
+        if (o.maxAttempts() != null) {
+            assertThat(Integer.parseInt(h.get(GatewayHeaders.MAX_ATTEMPTS))).isEqualTo(o.maxAttempts());
+        }
+        assertThat(h.get(GatewayHeaders.CACHE_KEY)).isEqualTo(o.cacheKey());
+        assertThat(h.get(GatewayHeaders.EVENT_ID)).isEqualTo(o.eventId());
+        assertThat(h.get(GatewayHeaders.BYOK_ALIAS)).isEqualTo(o.byokAlias());
+        if (o.skipCache() != null) {
+            assertThat(Boolean.parseBoolean(h.get(GatewayHeaders.SKIP_CACHE))).isEqualTo(o.skipCache());
+        }
+        if (o.customCost() != null) {
+            try (JsonParser p = JSON.createParser(h.get(GatewayHeaders.CUSTOM_COST))) {
+                assertThat(p.nextToken()).isEqualTo(JsonToken.START_OBJECT);
+                while (p.nextToken() == JsonToken.FIELD_NAME) {
+                    assertThat(p.currentName()).isIn("per_token_in", "per_token_out", "total_cost");
+                    assertThat(p.nextToken().isNumeric()).isTrue();
+                    assertThat(p.getDoubleValue()).isFinite().isGreaterThanOrEqualTo(0.0);
+                }
+            }
+        }
+        if (o.metadata().isEmpty()) {
+            assertThat(h).doesNotContainKey(GatewayHeaders.METADATA);
+        } else {
+            Map<String, String> back = parseFlat(h.get(GatewayHeaders.METADATA));
+            Map<String, String> expected = new LinkedHashMap<>();
+            o.metadata().forEach((k, v) -> expected.put(k, v instanceof java.math.BigDecimal d ? d.toString()
+                    : String.valueOf(v)));
+            assertThat(back.keySet()).containsExactlyElementsOf(expected.keySet());
+            for (Map.Entry<String, String> e : expected.entrySet()) {
+                Object v = o.metadata().get(e.getKey());
+                if (v instanceof String) {
+                    assertThat(back.get(e.getKey())).isEqualTo(e.getValue());
+                } else if (v instanceof Boolean) {
+                    assertThat(Boolean.parseBoolean(back.get(e.getKey()))).isEqualTo(v);
+                } else {
+                    assertThat(new java.math.BigDecimal(back.get(e.getKey())))
+                            .isEqualByComparingTo(new java.math.BigDecimal(e.getValue()));
+                }
+            }
+            assertThat(o.metadata().size()).isLessThanOrEqualTo(CallOptions.MAX_METADATA);
+        }
+    }
+
+    private static final String[] PROXY_PIECES = {"/", "/", "/predictions", "/a", ".", "..", "%2e", "%2E", "%2f", "%2F",
+            "%5c", "%25", "%252e", "%32", "%65", "%", "%0", "%zz", "\\", ";", "=", "?", "#", "%3F", "%00", "%0d%0a",
+            "%c0%ae", "%ef%bc%8e", "\uff0e", "\u2025", "~", "-", "_", "'", "(", "*", "!", "$", "&", "+", ",", ":", "@",
+            "[", "]", "{", "\"", " ", "\t", "\u00e9", "x", "1"};
+
+    /**
+     * The proxy's path and query checks: whatever is accepted is a valid URI appended to the API root, has no dot
+     * segment the URI would normalise away, and decoding its percent-escapes once or twice never yields a dot
+     * segment, a new slash or a backslash: an accepted path cannot leave {@code /v1} however upstream decodes it.
+     */
+    @Test
+    void proxyPathAcceptsOnlyPathsThatStayUnderTheApiRoot() {
+        long start = System.nanoTime();
+        Random rnd = new Random(SEED + 6);
+        for (int i = 0; i < ITERATIONS; i++) {
+            StringBuilder sb = new StringBuilder();
+            int n = rnd.nextInt(10);
+            for (int p = 0; p < n; p++) {
+                sb.append(PROXY_PIECES[rnd.nextInt(PROXY_PIECES.length)]);
+            }
+            String rest = sb.length() > 0 && sb.charAt(0) != '/' && rnd.nextInt(4) != 0 ? "/" + sb : sb.toString();
+            String query = rnd.nextBoolean() ? null : sb.toString().replace("/", "=");
+            try {
+                checkProxyPath(rest, query);
+            } catch (AssertionError | URISyntaxException e) {
+                throw new AssertionError("seed " + SEED + " rest " + rest + " query " + query + ": " + e.getMessage(), e);
+            }
+        }
+        figures("proxy-path", ITERATIONS, start);
+    }
+
+    /** What the proxy accepts stays under the API root however it is decoded (see the test above). */
+    static void checkProxyPath(String rest, String query) throws URISyntaxException {
+        String api = "https://api.replicate.com/v1";
+        if (ProxyPath.checkPath(rest) == null) {
+            URI u = new URI(api + rest);
+            assertThat(u.getRawPath()).startsWith("/v1");
+            assertThat(u.normalize().getRawPath()).as("normalises to itself").isEqualTo(u.getRawPath());
+            String once = percentDecode(rest);
+            for (String decoded : new String[]{once, percentDecode(once)}) {
+                assertThat(decoded).doesNotContain("\\");
+                assertThat(decoded.chars().filter(c -> c == '/').count()).as("no new slash in %s", decoded)
+                        .isEqualTo(rest.chars().filter(c -> c == '/').count());
+                for (String seg : decoded.split("/", -1)) {
+                    assertThat(seg).isNotIn(".", "..");
+                }
+            }
+        }
+        if (query != null && ProxyPath.checkQuery(query) == null) {
+            assertThat(new URI(api + "/x?" + query).getRawQuery()).isEqualTo(query);
+        }
+    }
+
+    /** %XX to the byte's character (Latin-1), anything else kept: the most generous decoding upstream could do. */
+    private static String percentDecode(String s) {
+        StringBuilder out = new StringBuilder(s.length());
+        for (int i = 0; i < s.length(); i++) {
+            char c = s.charAt(i);
+            if (c == '%' && i + 2 < s.length() && Character.digit(s.charAt(i + 1), 16) >= 0
+                    && Character.digit(s.charAt(i + 2), 16) >= 0) {
+                out.append((char) Integer.parseInt(s.substring(i + 1, i + 3), 16));
+                i += 2;
+            } else {
+                out.append(c);
+            }
+        }
+        return out.toString();
+    }
+
+    private static final String[] SECRETS = new String[8];
+
+    /**
+     * Random ids, timestamps, signature headers, bodies and secrets: the verifier never throws, never accepts a
+     * signature an independent HMAC-SHA256 of {@code id.timestamp.body} under the secret does not produce, always
+     * accepts one it does (when the headers are well-formed and the time is within tolerance), and never puts the
+     * secret in a message. Malformed secrets are refused naming their position only.
+     */
+    @Test
+    void webhookVerifierAcceptsExactlyTheIndependentlyComputedSignature() throws Exception {
+        long start = System.nanoTime();
+        Random rnd = new Random(SEED + 5);
+        for (int i = 0; i < SECRETS.length; i++) {
+            byte[] key = new byte[16 + rnd.nextInt(49)];
+            rnd.nextBytes(key);
+            SECRETS[i] = java.util.Base64.getEncoder().encodeToString(key);
+        }
+        long now = 1_700_000_000L;
+        for (int i = 0; i < ITERATIONS; i++) {
+            int sIdx = rnd.nextInt(SECRETS.length);
+            String secret = (rnd.nextBoolean() ? "whsec_" : "") + SECRETS[sIdx];
+            String configured = rnd.nextInt(4) == 0 ? "whsec_" + SECRETS[(sIdx + 1) % SECRETS.length] + " " + secret
+                    : secret;
+            WebhookVerifier v = WebhookVerifier.of(configured, java.time.Duration.ofMinutes(5));
+            String id = randomWebhookId(rnd);
+            long tsValue = now + (rnd.nextInt(4) == 0 ? rnd.nextInt(2000) - 1000 : rnd.nextInt(600) - 300);
+            String ts = switch (rnd.nextInt(12)) {
+                case 0 -> null;
+                case 1 -> Long.toString(tsValue) + "x";
+                case 2 -> " " + tsValue;
+                case 3 -> "9".repeat(13);
+                case 4 -> "-" + tsValue;
+                case 5 -> "";
+                default -> Long.toString(tsValue);
+            };
+            byte[] body = new byte[rnd.nextInt(300)];
+            rnd.nextBytes(body);
+            int len = rnd.nextInt(8) == 0 ? rnd.nextInt(body.length + 1) : body.length;
+            byte[] good = independentHmac(SECRETS[sIdx], id, ts, body, len);
+            String sigHeader = randomSignatureHeader(rnd, good);
+            try {
+                checkVerifier(v, SECRETS[sIdx], id, ts, sigHeader, body, len, now);
+            } catch (Exception | AssertionError e) {
+                throw new AssertionError("seed " + SEED + ": " + e.getMessage(), e);
+            }
+            if (rnd.nextInt(8) == 0) {
+                String bad = randomString(rnd, 1 + rnd.nextInt(40));
+                try {
+                    WebhookVerifier.of(bad, java.time.Duration.ofMinutes(5));
+                } catch (IllegalArgumentException e) {
+                    if (bad.strip().length() >= 4) {
+                        assertThat(e.getMessage()).as("seed %s", SEED).doesNotContain(bad.strip());
+                    }
+                }
+            }
+        }
+        figures("webhook-verifier", ITERATIONS, start);
+    }
+
+    /**
+     * The verifier's contract for one delivery: never throws; valid exactly when the headers are well-formed, the
+     * time is within 300 s and a {@code v1} entry carries the independently computed HMAC; the secret is never in
+     * the message.
+     */
+    static void checkVerifier(WebhookVerifier v, String base64Secret, String id, String ts, String sigHeader,
+                              byte[] body, int len, long now) throws Exception {
+        byte[] good = independentHmac(base64Secret, id, ts, body, len);
+        WebhookVerifier.Result r;
+        try {
+            r = v.verify(id, ts, sigHeader, body, len, now);
+        } catch (RuntimeException e) {
+            throw new AssertionError("verify threw " + e, e);
+        }
+        boolean wellFormed = id != null && ts != null && sigHeader != null && !id.isEmpty()
+                && id.length() <= WebhookVerifier.MAX_ID && id.chars().allMatch(c -> c > 0x20 && c < 0x7f)
+                && ts.matches("[0-9]{1,12}");
+        boolean inTime = wellFormed && Math.abs(now - Long.parseLong(ts)) <= 300;
+        boolean carriesGood = sigHeader != null && good != null && java.util.Arrays.stream(
+                sigHeader.strip().split(" +")).anyMatch(e -> e.equals("v1," + java.util.Base64.getEncoder()
+                .encodeToString(good)) || e.equals("v1," + java.util.Base64.getEncoder().withoutPadding()
+                .encodeToString(good)));
+        assertThat(r.valid()).as("valid? id=%s ts=%s sig=%s", id, ts, sigHeader)
+                .isEqualTo(wellFormed && inTime && carriesGood);
+        if (r.status() == WebhookVerifier.Status.TIMESTAMP_OUT_OF_TOLERANCE) {
+            assertThat(wellFormed && !inTime).isTrue();
+        }
+        if (r.status() == WebhookVerifier.Status.MISSING_HEADERS) {
+            assertThat(id == null || ts == null || sigHeader == null).isTrue();
+        }
+        assertThat(r.message()).doesNotContain(base64Secret).doesNotContain("\n", "\r");
+    }
+
+    private static String randomWebhookId(Random rnd) {
+        switch (rnd.nextInt(10)) {
+            case 0: return null;
+            case 1: return "";
+            case 2: return "msg " + rnd.nextInt(100);
+            case 3: return "msg_" + randomString(rnd, 4);
+            case 4: return "m".repeat(WebhookVerifier.MAX_ID + rnd.nextInt(3) - 1);
+            default: return "msg_" + Long.toString(rnd.nextLong() & Long.MAX_VALUE, 36);
+        }
+    }
+
+    private static String randomSignatureHeader(Random rnd, byte[] good) {
+        java.util.Base64.Encoder b64 = java.util.Base64.getEncoder();
+        byte[] flipped = good == null ? new byte[32] : good.clone();
+        flipped[rnd.nextInt(flipped.length)] ^= (byte) (1 << rnd.nextInt(8));
+        byte[] junk = new byte[rnd.nextInt(40)];
+        rnd.nextBytes(junk);
+        String goodEntry = good == null ? "v1," + b64.encodeToString(junk) : "v1," + b64.encodeToString(good);
+        String[] entries = {goodEntry, "v1," + b64.encodeToString(flipped), "v1," + b64.encodeToString(junk),
+                "v2," + (good == null ? "x" : b64.encodeToString(good)), "v1," + randomString(rnd, 10), "v1,",
+                ",abc", "v1" + goodEntry.substring(2).replace(',', ' '), goodEntry.toUpperCase(java.util.Locale.ROOT),
+                goodEntry.replace("=", ""), goodEntry + "=", goodEntry.substring(0, goodEntry.length() - 2)};
+        switch (rnd.nextInt(6)) {
+            case 0: return null;
+            case 1: return "";
+            default:
+                StringBuilder sb = new StringBuilder();
+                int n = 1 + rnd.nextInt(3);
+                for (int i = 0; i < n; i++) {
+                    if (i > 0) {
+                        sb.append(rnd.nextBoolean() ? " " : "  ");
+                    }
+                    sb.append(entries[rnd.nextInt(entries.length)]);
+                }
+                return sb.toString();
+        }
+    }
+
+    /** HMAC-SHA256 of {@code id.ts.body[0..len)} keyed with the decoded secret, computed here, not by aigw. */
+    static byte[] independentHmac(String base64Secret, String id, String ts, byte[] body, int len)
+            throws Exception {
+        if (id == null || ts == null) {
+            return null;
+        }
+        javax.crypto.Mac mac = javax.crypto.Mac.getInstance("HmacSHA256");
+        mac.init(new javax.crypto.spec.SecretKeySpec(java.util.Base64.getDecoder().decode(base64Secret),
+                "HmacSHA256"));
+        java.io.ByteArrayOutputStream signed = new java.io.ByteArrayOutputStream();
+        signed.writeBytes((id + "." + ts + ".").getBytes(StandardCharsets.UTF_8));
+        signed.write(body, 0, len);
+        return mac.doFinal(signed.toByteArray());
     }
 
     private static String field(Sniffed s, String f) {
@@ -241,7 +624,7 @@ class CoreFuzzTest {
     }
 
     /** What a full parser says the root fields are (same rules: strings only, first wins, numeric metrics). */
-    private static Sniffed oracle(byte[] doc) throws Exception {
+    static Sniffed oracle(byte[] doc) throws Exception {
         String id = null, status = null, model = null, version = null, error = null;
         Map<String, Double> metrics = new LinkedHashMap<>();
         java.util.Set<String> seen = new java.util.HashSet<>();

@@ -447,12 +447,18 @@ class JsonSnifferTest {
     static final class BigDoc {
         private final byte[] prefix;
         private final byte[] suffix;
+        private final byte filler;
         private final long total;
         private long pos;
 
         BigDoc(String prefix, long fillerBytes, String suffix) {
+            this(prefix, fillerBytes, (byte) 'A', suffix);
+        }
+
+        BigDoc(String prefix, long fillerBytes, byte filler, String suffix) {
             this.prefix = bytes(prefix);
             this.suffix = bytes(suffix);
+            this.filler = filler;
             this.total = this.prefix.length + fillerBytes + this.suffix.length;
         }
 
@@ -472,7 +478,7 @@ class JsonSnifferTest {
                     pos += k;
                 } else if (pos < fillerEnd) {
                     int k = (int) Math.min(buf.length - n, fillerEnd - pos);
-                    Arrays.fill(buf, n, n + k, (byte) 'A');
+                    Arrays.fill(buf, n, n + k, filler);
                     n += k;
                     pos += k;
                 } else {
@@ -505,6 +511,51 @@ class JsonSnifferTest {
         long allocated = sniffBig(new BigDoc(HEAD + TAIL + "," + OUTPUT_OPEN, FIFTY_MB, "\",\"logs\":\"\"}"));
         System.out.println("50 MB (fields before output): sniffer allocated " + allocated + " bytes");
         assertThat(allocated).isLessThan(1024 * 1024);
+    }
+
+    static final long TWO_HUNDRED_MB = 200L * 1024 * 1024;
+
+    /**
+     * Enormous bad bodies (bad-input catalogue): truncated, invalid, nested past the sniffer's depth, or padded with
+     * 200 MB of whitespace. The sniffer reads them all in O(1) memory, never throws, and keeps what it found.
+     */
+    @Test
+    void twoHundredMegabytesOfTruncatedInvalidOrTooDeepJsonInConstantMemory() {
+        String id = "{\"id\":\"p-big\",";
+        Object[][] cases = {
+                {"truncated data URI", new BigDoc(id + OUTPUT_OPEN, TWO_HUNDRED_MB, ""), null},
+                {"bare letters", new BigDoc(id + "\"input\":", TWO_HUNDRED_MB, "}"), null},
+                {"nested arrays", new BigDoc(id + "\"input\":", TWO_HUNDRED_MB, (byte) '[', "]}"), null},
+                {"whitespace", new BigDoc(id, TWO_HUNDRED_MB, (byte) ' ', "\"status\":\"succeeded\"}"), "succeeded"}};
+        for (Object[] c : cases) {
+            JsonSniffer s = new JsonSniffer();
+            long allocated = allocatedWhileFeeding((BigDoc) c[1], s);
+            System.out.println("200 MB (" + c[0] + "): sniffer allocated " + allocated + " bytes");
+            assertThat(allocated).as((String) c[0]).isLessThan(1024 * 1024);
+            assertThat(s.result().id()).as((String) c[0]).isEqualTo("p-big");
+            assertThat(s.result().status()).as((String) c[0]).isEqualTo(c[2]);
+        }
+    }
+
+    /** Feeds the whole document in 8 KB chunks from one reused buffer; returns what this thread allocated. */
+    private static long allocatedWhileFeeding(BigDoc doc, JsonSniffer s) {
+        java.lang.management.ThreadMXBean std = ManagementFactory.getThreadMXBean();
+        assumeTrue(std instanceof com.sun.management.ThreadMXBean, "needs com.sun.management.ThreadMXBean");
+        com.sun.management.ThreadMXBean mx = (com.sun.management.ThreadMXBean) std;
+        assumeTrue(mx.isThreadAllocatedMemorySupported() && mx.isThreadAllocatedMemoryEnabled());
+        byte[] chunk = new byte[8192];
+        long tid = Thread.currentThread().getId();
+        long before = mx.getThreadAllocatedBytes(tid);
+        long fed = 0;
+        for (int n; (n = doc.fill(chunk)) > 0; ) {
+            s.feed(chunk, 0, n);
+            fed += n;
+        }
+        s.finish();
+        s.result();
+        long allocated = mx.getThreadAllocatedBytes(tid) - before;
+        assertThat(fed).isEqualTo(doc.total());
+        return allocated;
     }
 
     private static long sniffBig(BigDoc doc) {

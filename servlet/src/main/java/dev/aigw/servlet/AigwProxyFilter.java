@@ -58,7 +58,8 @@ import java.util.regex.Pattern;
  * ({@code aigw.proxy.models}); a per-principal rate limit ({@code aigw.proxy.rate-limit}) answered 429 with
  * {@code Retry-After}. Absolute {@code https://api.replicate.com/v1} URLs in JSON responses and in
  * {@code Location} are rewritten to this proxy's public URL as they stream, and the reverse in JSON request bodies.
- * Paths that could leave the API root ({@code ..}, encoded dots or slashes, backslashes, ...) are refused with 400.
+ * Paths that could leave the API root ({@code ..}, encoded dots or slashes, backslashes, ...) are refused with 400;
+ * {@code TRACE} and {@code CONNECT} with 405 (any other method, e.g. Replicate's {@code QUERY}, is forwarded).
  *
  * <p>Map it async-supported at {@code <path>/*} for the REQUEST and ASYNC dispatcher types, after the
  * request-context filter.
@@ -232,6 +233,15 @@ public final class AigwProxyFilter implements Filter {
                     + "percent-encoding or dot segments", "path_not_allowed", null);
             return;
         }
+        String method = req.getMethod();
+        if ("TRACE".equalsIgnoreCase(method) || "CONNECT".equalsIgnoreCase(method)) {
+            // the proxy adds the server's Replicate token: an upstream echo of the request would hand it out
+            resp.setHeader("Allow", "GET, HEAD, POST, PUT, PATCH, DELETE, OPTIONS, QUERY");
+            Responses.problem(resp, 405, "Method Not Allowed", "the proxy does not forward " + method
+                    + " (TRACE and CONNECT are refused; other methods are forwarded as sent)", "method_not_allowed",
+                    null);
+            return;
+        }
         String rest = uri.substring(base.length());
         String query = req.getQueryString();
         String problem = ProxyPath.checkPath(rest);
@@ -269,7 +279,6 @@ public final class AigwProxyFilter implements Filter {
                 return;
             }
         }
-        String method = req.getMethod();
         ModelAllowlist.Target target = ModelAllowlist.classify(method, rest);
         if (cfg.allowlist() != null && target.kind() != ModelAllowlist.Kind.NONE
                 && target.kind() != ModelAllowlist.Kind.BODY_VERSION && !cfg.allowlist().allows(target)) {

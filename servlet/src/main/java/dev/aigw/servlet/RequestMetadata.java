@@ -213,12 +213,18 @@ public final class RequestMetadata {
             if (v == null) {
                 continue;
             }
-            if (v.length() > MAX_VALUE) {
-                v = v.substring(0, MAX_VALUE);
-            }
+            v = cut(v);
             b.metadata(e.getKey(), v);
         }
         return b.build();
+    }
+
+    /** At most 1024 characters, never ending in half a surrogate pair (strict JSON parsers refuse a lone one). */
+    static String cut(String v) {
+        if (v.length() <= MAX_VALUE) {
+            return v;
+        }
+        return v.substring(0, Character.isHighSurrogate(v.charAt(MAX_VALUE - 1)) ? MAX_VALUE - 1 : MAX_VALUE);
     }
 
     @Override

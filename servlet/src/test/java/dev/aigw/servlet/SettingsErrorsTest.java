@@ -63,4 +63,13 @@ class SettingsErrorsTest {
         assertThatThrownBy(() -> AigwRequestContextFilter.fromSettings(s("aigw.context.metadata", "user")))
                 .hasMessageStartingWith("aigw: aigw.context.metadata = \"user\" (settings) is not allowed");
     }
+
+    @Test
+    void metadataValuesAreCutWithoutSplittingACharacter() {
+        String emoji = "\ud83d\ude00";
+        assertThat(RequestMetadata.cut("t".repeat(1023) + emoji)).isEqualTo("t".repeat(1023));
+        assertThat(RequestMetadata.cut("t".repeat(1022) + emoji + "x")).isEqualTo("t".repeat(1022) + emoji);
+        assertThat(RequestMetadata.cut("t".repeat(5000))).hasSize(1024);
+        assertThat(RequestMetadata.cut("short")).isEqualTo("short");
+    }
 }
