@@ -148,10 +148,23 @@ public final class Exchange {
         this.cacheStatus = header.apply(GatewayHeaders.CACHE_STATUS);
         this.responseEventId = header.apply(GatewayHeaders.EVENT_ID);
         String type = header.apply("Content-Type");
-        if (type != null && type.toLowerCase(java.util.Locale.ROOT).contains("json")) {
+        if (containsJson(type)) {
             responseSniffer = new JsonSniffer(); // event streams and binaries are never parsed
         }
         this.headersNanos = System.nanoTime();
+    }
+
+    /** Whether a content type names JSON ({@code application/json}, {@code +json}, ...), without a lower-case copy. */
+    static boolean containsJson(String type) {
+        if (type == null) {
+            return false;
+        }
+        for (int i = 0, last = type.length() - 4; i <= last; i++) {
+            if (type.regionMatches(true, i, "json", 0, 4)) {
+                return true;
+            }
+        }
+        return false;
     }
 
     /** Response body bytes that passed to the caller. */

@@ -21,10 +21,10 @@ public final class ClientAllocation {
         ClientOverheadBenchmark.Setup3 s = new ClientOverheadBenchmark.Setup3();
         s.start();
         try {
-            String[] names = {"noAigw", "aigw", "aigwNoListener", "loggingFeature"};
+            String[] names = {"noAigw", "gatewayRequestByHand", "aigw", "aigwNoListener", "loggingFeature"};
             @SuppressWarnings("unchecked")
-            Supplier<String>[] variants = new Supplier[]{() -> b.noAigw(s), () -> b.aigw(s), () -> b.aigwNoListener(s),
-                    () -> b.loggingFeature(s)};
+            Supplier<String>[] variants = new Supplier[]{() -> b.noAigw(s), () -> b.gatewayRequestByHand(s),
+                    () -> b.aigw(s), () -> b.aigwNoListener(s), () -> b.loggingFeature(s)};
             for (Supplier<String> v : variants) { // warm up every path before measuring any
                 for (int i = 0; i < calls / 4; i++) {
                     v.get();

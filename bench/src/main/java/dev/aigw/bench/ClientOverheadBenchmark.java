@@ -127,6 +127,7 @@ public class ClientOverheadBenchmark {
         Client aigwNoLog;
         Client logging;
         String upstreamUrl;
+        String gatewayUrl;
         // Strong references: JUL holds loggers weakly, and a collected logger would lose its handler.
         Logger aigwLog;
         Logger peerLog;
@@ -139,6 +140,7 @@ public class ClientOverheadBenchmark {
             fakeGateway = server();
             upstreamUrl = "http://127.0.0.1:" + ((ServerConnector) upstream.getConnectors()[0]).getLocalPort() + "/v1/predictions";
             String gatewayBase = "http://127.0.0.1:" + ((ServerConnector) fakeGateway.getConnectors()[0]).getLocalPort() + "/v1";
+            gatewayUrl = gatewayBase + "/" + ACCOUNT + "/bench/replicate/predictions";
             gateway = Gateway.builder().accountId(ACCOUNT).gatewayId("bench").token("cf-bench-token").baseUrl(gatewayBase)
                     .log(Gateway.Log.SUMMARY).build();
             quietGateway = Gateway.builder().accountId(ACCOUNT).gatewayId("bench").token("cf-bench-token")
@@ -187,6 +189,20 @@ public class ClientOverheadBenchmark {
     @Benchmark
     public String aigwNoListener(Setup3 s) {
         return call(s.aigwNoLog, "https://api.replicate.com/v1/predictions");
+    }
+
+    /**
+     * The request aigw sends (gateway URL, {@code cf-aig-authorization}), written by hand with no aigw: what the
+     * gateway call itself costs Jersey, so that {@code aigw} minus this is aigw's own work.
+     */
+    @Benchmark
+    public String gatewayRequestByHand(Setup3 s) {
+        try (Response r = s.plain.target(s.gatewayUrl).request()
+                .header("Authorization", "Bearer r8_benchmarktoken")
+                .header("cf-aig-authorization", "Bearer cf-bench-token")
+                .post(Entity.json(CREATE))) {
+            return r.readEntity(String.class);
+        }
     }
 
     /** The common peer: Jersey's LoggingFeature, headers only. */
