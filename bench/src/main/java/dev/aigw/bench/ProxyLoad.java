@@ -619,6 +619,10 @@ public final class ProxyLoad {
             List<String> cmd = new ArrayList<>();
             cmd.add(Path.of(System.getProperty("java.home"), "bin", "java").toString());
             cmd.addAll(List.of(jvmArgs));
+            String extra = System.getProperty("bench.server.jvm-args");
+            if (extra != null && !extra.isBlank()) {
+                cmd.addAll(List.of(extra.trim().split("\\s+")));
+            }
             cmd.addAll(List.of("-cp", classpath, LoadServer.class.getName(), role, Integer.toString(upstreamPort)));
             Process p = new ProcessBuilder(cmd).redirectError(out.resolve(role + ".log").toFile()).start();
             return new Child(p);
