@@ -31,7 +31,8 @@ public final class JmhReport {
             List<String> f = csv(line);
             String bench = f.get(0);
             // dev.aigw.bench.ClientOverheadBenchmark.aigw:gc.alloc.rate.norm -> ClientOverheadBenchmark.aigw
-            String shortName = bench.replaceFirst("^.*\\.([A-Za-z0-9]+\\.[A-Za-z0-9]+)(:.*)?$", "$1");
+            String plain = bench.indexOf(':') < 0 ? bench : bench.substring(0, bench.indexOf(':'));
+            String shortName = plain.substring(plain.lastIndexOf('.', plain.lastIndexOf('.') - 1) + 1);
             double score = Double.parseDouble(f.get(4));
             double error = f.get(5).isEmpty() || f.get(5).equals("NaN") ? Double.NaN : Double.parseDouble(f.get(5));
             if (bench.endsWith(":gc.alloc.rate.norm")) {

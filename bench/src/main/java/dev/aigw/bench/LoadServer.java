@@ -38,7 +38,7 @@ import java.util.Set;
  * One server of the proxy load harness, run in its own JVM by {@link ProxyLoad}: the upstream, or a proxy in front of
  * it. Prints {@code AIGW-BENCH READY <port>} and then answers commands on stdin, one per line:
  * {@code stats} prints {@code AIGW-BENCH STATS <live threads> <peak threads since last stats> <heap used> <heap
- * after last GC>} and resets the peak; {@code quit} exits.
+ * after last GC> <process CPU time, ns> <live aigw-proxy threads>} and resets the peak; {@code quit} exits.
  *
  * <p>Roles: {@code upstream}; {@code aigw-jetty}, {@code peer-jetty} (Jetty 12.1 ee10), {@code aigw-tomcat},
  * {@code peer-tomcat} (Tomcat 10.1). "aigw" is {@link AigwProxyFilter} through a gateway whose base URL is the
@@ -113,7 +113,7 @@ public final class LoadServer {
                 int peak = threads.getPeakThreadCount();
                 threads.resetPeakThreadCount();
                 System.out.println(MARK + "STATS " + threads.getThreadCount() + " " + peak + " " + heapUsed() + " "
-                        + heapAfterLastGc());
+                        + heapAfterLastGc() + " " + cpuNanos() + " " + threadsNamed("aigw-proxy-"));
                 System.out.flush();
             } else if (line.equals("quit")) {
                 break;
@@ -136,6 +136,23 @@ public final class LoadServer {
         c.setAcceptQueueSize(1024);
         s.addConnector(c);
         return s;
+    }
+
+    /** CPU time of this whole process: on a shared machine, CPU per request is steadier than requests per second. */
+    static long cpuNanos() {
+        return ((com.sun.management.OperatingSystemMXBean) ManagementFactory.getOperatingSystemMXBean())
+                .getProcessCpuTime();
+    }
+
+    /** Live threads whose name starts with {@code prefix} (aigw's proxy names its upstream client's threads). */
+    static int threadsNamed(String prefix) {
+        int n = 0;
+        for (Thread t : Thread.getAllStackTraces().keySet()) {
+            if (t.getName().startsWith(prefix)) {
+                n++;
+            }
+        }
+        return n;
     }
 
     static long heapUsed() {

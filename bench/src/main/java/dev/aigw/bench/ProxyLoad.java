@@ -44,7 +44,7 @@ import java.util.concurrent.atomic.AtomicLong;
  * heap after GC sampled during the transfer). Raw results go to {@code --out} (CSV), the markdown tables to stdout.
  *
  * <pre>java -cp ... dev.aigw.bench.ProxyLoad [--out DIR] [--phases load,streams,memory] [--rows direct,aigw-jetty,...]
- *     [--clients 1,16,64,256] [--warmup S] [--measure S] [--streams 200] [--transfer-mib 1024]</pre>
+ *     [--clients 1,16,64,256] [--row-warmup S] [--warmup S] [--measure S] [--streams 200] [--transfer-mib 1024]</pre>
  */
 public final class ProxyLoad {
     static final List<String> ALL_ROWS = List.of("direct", "aigw-jetty", "peer-jetty", "aigw-tomcat", "peer-tomcat");
@@ -97,13 +97,14 @@ public final class ProxyLoad {
     // load
 
     record Cell(String row, int clients, double rps, double p50ms, double p99ms, long requests, long errors,
-                int peakThreads, int idleThreads) {
+                int peakThreads, int idleThreads, double cpuUsPerRequest) {
     }
 
     private void load(Child upstream, List<String> rows) throws Exception {
         List<Integer> clients = list("clients", "1,16,64,256").stream().map(Integer::parseInt).toList();
         double warmup = Double.parseDouble(opts.getOrDefault("warmup", "3"));
         double measure = Double.parseDouble(opts.getOrDefault("measure", "5"));
+        double rowWarmup = Double.parseDouble(opts.getOrDefault("row-warmup", "5"));
         List<Cell> cells = new ArrayList<>();
         for (String row : rows) {
             try (Child server = row.equals("direct") ? null : Child.start(classpath, out, row, upstream.port,
@@ -111,36 +112,39 @@ public final class ProxyLoad {
                 Child measured = server == null ? upstream : server;
                 URI base = base(row, upstream, server);
                 HttpClient client = client();
+                // JIT warm-up of the whole path before any cell (each cell then has its own short warm-up)
+                cell(row, client, base, measured, 16, rowWarmup, 0.1, 0);
                 int idle = measured.stats()[0];
                 for (int n : clients) {
                     Cell c = cell(row, client, base, measured, n, warmup, measure, idle);
                     cells.add(c);
                     System.err.printf(Locale.ROOT, "load %-12s %3d clients: %8.0f req/s  p50 %6.2f ms  p99 %6.2f ms  "
-                            + "threads %d (idle %d)  errors %d%n", row, n, c.rps, c.p50ms, c.p99ms, c.peakThreads,
-                            c.idleThreads, c.errors);
+                            + "threads %d (idle %d)  cpu %.0f us/req  errors %d%n", row, n, c.rps, c.p50ms, c.p99ms,
+                            c.peakThreads, c.idleThreads, c.cpuUsPerRequest, c.errors);
                 }
             }
         }
         try (PrintWriter w = new PrintWriter(Files.newBufferedWriter(out.resolve("proxy-load.csv")))) {
-            w.println("row,clients,rps,p50_ms,p99_ms,requests,errors,peak_threads,idle_threads");
+            w.println("row,clients,rps,p50_ms,p99_ms,requests,errors,peak_threads,idle_threads,server_cpu_us_per_request");
             for (Cell c : cells) {
-                w.printf(Locale.ROOT, "%s,%d,%.1f,%.3f,%.3f,%d,%d,%d,%d%n", c.row, c.clients, c.rps, c.p50ms, c.p99ms,
-                        c.requests, c.errors, c.peakThreads, c.idleThreads);
+                w.printf(Locale.ROOT, "%s,%d,%.1f,%.3f,%.3f,%d,%d,%d,%d,%.1f%n", c.row, c.clients, c.rps, c.p50ms,
+                        c.p99ms, c.requests, c.errors, c.peakThreads, c.idleThreads, c.cpuUsPerRequest);
             }
         }
-        md("### Proxy load (3 GET : 1 POST, closed loop, %s s warm-up + %s s measured per cell)%n%n", fmt(warmup),
-                fmt(measure));
-        md("| clients | server | req/s | p50 ms | p99 ms | peak threads (idle) | errors |%n|---|---|---|---|---|---|---|%n");
+        md("### Proxy load (3 GET : 1 POST, closed loop; per server %s s warm-up at 16 clients, then per cell %s s "
+                + "warm-up + %s s measured)%n%n", fmt(rowWarmup), fmt(warmup), fmt(measure));
+        md("| clients | server | req/s | p50 ms | p99 ms | peak threads (idle) | server CPU µs/request | errors |%n"
+                + "|---|---|---|---|---|---|---|---|%n");
         for (int n : clients) {
             for (Cell c : cells) {
                 if (c.clients == n) {
-                    md(Locale.ROOT, "| %d | %s | %.0f | %.2f | %.2f | %d (%d) | %d |%n", n, c.row, c.rps, c.p50ms, c.p99ms,
-                            c.peakThreads, c.idleThreads, c.errors);
+                    md(Locale.ROOT, "| %d | %s | %.0f | %.2f | %.2f | %d (%d) | %.0f | %d |%n", n, c.row, c.rps, c.p50ms,
+                            c.p99ms, c.peakThreads, c.idleThreads, c.cpuUsPerRequest, c.errors);
                 }
             }
         }
-        md("%n| clients | container | aigw/peer req/s | aigw/peer p99 | aigw/direct req/s | peer/direct req/s |%n"
-                + "|---|---|---|---|---|---|%n");
+        md("%n| clients | container | aigw/peer req/s | aigw/peer p99 | aigw/peer CPU per request | aigw/direct req/s "
+                + "| peer/direct req/s |%n|---|---|---|---|---|---|---|%n");
         for (int n : clients) {
             Cell direct = find(cells, "direct", n);
             for (String container : List.of("jetty", "tomcat")) {
@@ -149,7 +153,8 @@ public final class ProxyLoad {
                 if (a == null || p == null) {
                     continue;
                 }
-                md(Locale.ROOT, "| %d | %s | %.2f | %.2f | %s | %s |%n", n, container, a.rps / p.rps, a.p99ms / p.p99ms,
+                md(Locale.ROOT, "| %d | %s | %.2f | %.2f | %.2f | %s | %s |%n", n, container, a.rps / p.rps,
+                        a.p99ms / p.p99ms, a.cpuUsPerRequest / p.cpuUsPerRequest,
                         direct == null ? "—" : String.format(Locale.ROOT, "%.2f", a.rps / direct.rps),
                         direct == null ? "—" : String.format(Locale.ROOT, "%.2f", p.rps / direct.rps));
             }
@@ -222,7 +227,7 @@ public final class ProxyLoad {
             new User().next();
         }
         Thread.sleep((long) (warmupS * 1000));
-        measured.stats(); // resets the peak: the measured window starts now
+        long cpu0 = measured.cpuNanos(); // also resets the peak: the measured window starts now
         long errorsBefore = errors.get();
         long start = System.nanoTime();
         synchronized (lock) {
@@ -235,6 +240,7 @@ public final class ProxyLoad {
         long elapsed = System.nanoTime() - start;
         int n = Math.min(recorded.get(), latencies.length);
         int[] stats = measured.stats();
+        long cpu = measured.cpuNanos() - cpu0;
         long errs = errors.get() - errorsBefore;
         synchronized (lock) {
             phase[1] = true;
@@ -246,7 +252,7 @@ public final class ProxyLoad {
         long[] sorted = Arrays.copyOf(latencies, Math.min(recorded.get(), latencies.length));
         Arrays.sort(sorted);
         return new Cell(row, clients, n / (elapsed / 1e9), pct(sorted, 50) / 1e6, pct(sorted, 99) / 1e6, n, errs,
-                stats[1], idle);
+                stats[1], idle, n == 0 ? 0 : cpu / 1000.0 / n);
     }
 
     static long pct(long[] sorted, double p) {
@@ -278,14 +284,16 @@ public final class ProxyLoad {
                 int idle = measured.stats()[0];
                 int[] held = holdStreams(client, base, measured, open);
                 lines.add(new String[] {row, Integer.toString(d.length), us(pct(d, 50)), us(pct(d, 99)),
-                        Integer.toString(idle), Integer.toString(held[0]), Integer.toString(held[1])});
+                        Integer.toString(idle), Integer.toString(held[0]), Integer.toString(held[1]),
+                        row.startsWith("aigw-") ? Integer.toString(held[2]) : "—"});
                 System.err.printf(Locale.ROOT, "streams %-12s delay p50 %s ms p99 %s ms; %d open streams: %d threads "
                         + "(idle %d), %d streams got events%n", row, us(pct(d, 50)), us(pct(d, 99)), open, held[0], idle,
                         held[1]);
             }
         }
         try (PrintWriter w = new PrintWriter(Files.newBufferedWriter(out.resolve("proxy-streams.csv")))) {
-            w.println("row,events,delay_p50_ms,delay_p99_ms,idle_threads,threads_with_open_streams,streams_with_events");
+            w.println("row,events,delay_p50_ms,delay_p99_ms,idle_threads,threads_with_open_streams,streams_with_events,"
+                    + "aigw_proxy_threads");
             for (String[] l : lines) {
                 w.println(String.join(",", l));
             }
@@ -301,9 +309,9 @@ public final class ProxyLoad {
                     direct == null ? "—" : us(pct(d, 99) - pct(direct, 99)));
         }
         md("%n### Open event streams: %d at once, server threads%n%n| server | idle threads | threads with %d "
-                + "streams open | streams receiving events |%n|---|---|---|---|%n", open, open);
+                + "streams open | of which aigw-proxy | streams receiving events |%n|---|---|---|---|---|%n", open, open);
         for (String[] l : lines) {
-            md("| %s | %s | %s | %s / %d |%n", l[0], l[4], l[5], l[6], open);
+            md("| %s | %s | %s | %s | %s / %d |%n", l[0], l[4], l[5], l[7], l[6], open);
         }
         md("%n");
     }
@@ -350,7 +358,7 @@ public final class ProxyLoad {
 
     /**
      * Opens {@code open} streams (an event every second for 8 s), waits until each has delivered an event, then reads
-     * the server's live threads. Returns {threads, streams that received events}.
+     * the server's live threads. Returns {threads, streams that received events, aigw-proxy threads}.
      */
     private static int[] holdStreams(HttpClient client, URI base, Child measured, int open) throws Exception {
         CountDownLatch first = new CountDownLatch(open);
@@ -378,7 +386,7 @@ public final class ProxyLoad {
         if (!allOpen) {
             System.err.println("  only " + receiving + " of " + open + " streams delivered an event within 30 s");
         }
-        return new int[] {stats[0], receiving};
+        return new int[] {stats[0], receiving, stats[2]};
     }
 
     /** A line subscriber that takes everything and hands each line on. */
@@ -642,10 +650,15 @@ public final class ProxyLoad {
             return reply(30).split(" ");
         }
 
-        /** {live threads, peak threads since the last call}. */
+        /** {live threads, peak threads since the last call, live aigw-proxy threads}. */
         int[] stats() throws Exception {
             String[] s = command("stats");
-            return new int[] {Integer.parseInt(s[1]), Integer.parseInt(s[2])};
+            return new int[] {Integer.parseInt(s[1]), Integer.parseInt(s[2]), Integer.parseInt(s[6])};
+        }
+
+        /** Process CPU time in ns (and resets the peak thread count, as every stats command). */
+        long cpuNanos() throws Exception {
+            return Long.parseLong(command("stats")[5]);
         }
 
         /** {heap used, heap after the last GC}. */
