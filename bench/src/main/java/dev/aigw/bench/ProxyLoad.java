@@ -422,7 +422,7 @@ public final class ProxyLoad {
             }
         }
         List<String> lines = new ArrayList<>();
-        md("### 1 GiB through the proxy, server at -Xmx128m (%d MiB each way)%n%n| server | direction | MB/s | "
+        md("### Large transfers through the proxy, server at -Xmx128m (%d MiB each way)%n%n| server | direction | MB/s | "
                 + "heap after GC, first / max / last sample (MiB) | heap used max (MiB) | samples |%n"
                 + "|---|---|---|---|---|---|%n", bytes >> 20);
         for (String row : memRows) {
