@@ -11,7 +11,7 @@ import java.time.Instant;
 import java.util.Collections;
 import java.util.LinkedHashMap;
 import java.util.Map;
-import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.concurrent.atomic.AtomicIntegerFieldUpdater;
 import java.util.function.Function;
 
 /**
@@ -33,7 +33,10 @@ public final class Exchange {
     private final Map<String, String> headers;
     private final long startedAtMillis = System.currentTimeMillis();
     private final long startNanos = System.nanoTime();
-    private final AtomicBoolean finished = new AtomicBoolean();
+    // a field updater rather than an AtomicBoolean: one object less per call
+    private static final AtomicIntegerFieldUpdater<Exchange> FINISHED =
+            AtomicIntegerFieldUpdater.newUpdater(Exchange.class, "finished");
+    private volatile int finished;
 
     private JsonSniffer requestSniffer; // created with the first body byte: most calls (GET) have none
     private volatile JsonSniffer responseSniffer;
@@ -93,7 +96,7 @@ public final class Exchange {
      * @return true when the caller should retry directly; false when fallback is off or already used
      */
     public boolean fallBackToDirect() {
-        if (!gateway.fallback() || direct || finished.get()) {
+        if (!gateway.fallback() || direct || finished != 0) {
             return false;
         }
         direct = true;
@@ -140,7 +143,7 @@ public final class Exchange {
      * @param header looks up a response header by name, case-insensitively (first value)
      */
     public void responseHead(int status, Function<String, String> header) {
-        if (headersNanos >= 0 || finished.get()) {
+        if (headersNanos >= 0 || finished != 0) {
             return;
         }
         this.status = status;
@@ -148,10 +151,23 @@ public final class Exchange {
         this.cacheStatus = header.apply(GatewayHeaders.CACHE_STATUS);
         this.responseEventId = header.apply(GatewayHeaders.EVENT_ID);
         String type = header.apply("Content-Type");
-        if (type != null && type.toLowerCase(java.util.Locale.ROOT).contains("json")) {
+        if (containsJson(type)) {
             responseSniffer = new JsonSniffer(); // event streams and binaries are never parsed
         }
         this.headersNanos = System.nanoTime();
+    }
+
+    /** Whether a content type names JSON ({@code application/json}, {@code +json}, ...), without a lower-case copy. */
+    static boolean containsJson(String type) {
+        if (type == null) {
+            return false;
+        }
+        for (int i = 0, last = type.length() - 4; i <= last; i++) {
+            if (type.regionMatches(true, i, "json", 0, 4)) {
+                return true;
+            }
+        }
+        return false;
     }
 
     /** Response body bytes that passed to the caller. */
@@ -198,11 +214,11 @@ public final class Exchange {
 
     /** Whether a record was already emitted. */
     public boolean isFinished() {
-        return finished.get();
+        return finished != 0;
     }
 
     private void finish(ExchangeRecord.Outcome outcome, String error) {
-        if (!finished.compareAndSet(false, true)) {
+        if (!FINISHED.compareAndSet(this, 0, 1)) {
             return;
         }
         long end = System.nanoTime();

@@ -10,6 +10,7 @@ import dev.aigw.internal.Router;
 import java.net.URI;
 import java.net.URISyntaxException;
 import java.util.ArrayList;
+import java.util.Collections;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
@@ -53,6 +54,7 @@ public final class Gateway implements AutoCloseable {
     private final Router router;
     private final Redactor redactor;
     private final RecordDispatcher dispatcher;
+    private volatile Object[] lastHeaders; // {effective options, their headers with the token}; see headers()
 
     private Gateway(Builder b, boolean enabled, String accountId, String gatewayId, String token, String baseUrl,
                     List<Provider> providers, CallOptions defaults, boolean fallback, Log log) {
@@ -145,16 +147,30 @@ public final class Gateway implements AutoCloseable {
                 && CachePolicy.mustSkipCache(route.provider(), method, route.rest())) {
             effective = effective.withSkipCache();
         }
+        return new Exchange(this, route, upper(method), effective, headers(effective));
+    }
+
+    /**
+     * The token header followed by the options' headers, as an unmodifiable map. The effective options are mostly the
+     * same object call after call (defaults, memoised layers), so the last map is kept and reused for them.
+     */
+    private Map<String, String> headers(CallOptions effective) {
         Map<String, String> optionHeaders = effective.headers();
-        Map<String, String> headers;
         if (authorization == null) {
-            headers = optionHeaders;
-        } else {
-            headers = new LinkedHashMap<>(8);
-            headers.put(GatewayHeaders.AUTHORIZATION, authorization);
-            headers.putAll(optionHeaders);
+            return optionHeaders;
         }
-        return new Exchange(this, route, upper(method), effective, headers);
+        Object[] last = lastHeaders;
+        if (last != null && last[0] == effective) {
+            @SuppressWarnings("unchecked")
+            Map<String, String> h = (Map<String, String>) last[1];
+            return h;
+        }
+        Map<String, String> h = new LinkedHashMap<>(8);
+        h.put(GatewayHeaders.AUTHORIZATION, authorization);
+        h.putAll(optionHeaders);
+        h = Collections.unmodifiableMap(h);
+        lastHeaders = new Object[] {effective, h};
+        return h;
     }
 
     private static String upper(String method) {

@@ -16,6 +16,17 @@ import java.util.function.Function;
 final class OptionSettings {
     private static final JsonFactory JSON = JsonFactory.builder().build();
 
+    private static final String[] NAMES = {"cache-ttl", "skip-cache", "cache-key", "collect-log",
+        "collect-log-payload", "request-timeout", "max-attempts", "retry-delay", "backoff", "event-id",
+        "custom-cost", "byok-alias", "no-wholesale", "metadata"};
+    private static final String[] KEYS = new String[NAMES.length];
+
+    static {
+        for (int i = 0; i < NAMES.length; i++) {
+            KEYS[i] = "aigw." + NAMES[i];
+        }
+    }
+
     private OptionSettings() {
     }
 
@@ -25,14 +36,17 @@ final class OptionSettings {
 
     /** @param origins says where the value of a key came from, for error messages */
     static CallOptions read(Function<String, String> source, Function<String, String> origins) {
-        CallOptions.Builder b = CallOptions.builder();
-        for (String name : new String[] {"cache-ttl", "skip-cache", "cache-key", "collect-log",
-                "collect-log-payload", "request-timeout", "max-attempts", "retry-delay", "backoff",
-                "event-id", "custom-cost", "byok-alias", "no-wholesale", "metadata"}) {
-            String key = "aigw." + name;
+        // Adapters read per-call options on every call, mostly finding none: no builder and no strings then.
+        CallOptions.Builder b = null;
+        for (int i = 0; i < NAMES.length; i++) {
+            String name = NAMES[i];
+            String key = KEYS[i];
             String raw = source.apply(key);
             if (raw == null || raw.isBlank()) {
                 continue;
+            }
+            if (b == null) {
+                b = CallOptions.builder();
             }
             String value = raw.strip();
             try {
@@ -41,7 +55,7 @@ final class OptionSettings {
                 throw Problems.invalid(key, Settings.shown(key, value), origins.apply(key), e.allowed());
             }
         }
-        return b.build();
+        return b == null ? CallOptions.NONE : b.build();
     }
 
     private static void apply(CallOptions.Builder b, String name, String v) {

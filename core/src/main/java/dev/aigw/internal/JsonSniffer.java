@@ -45,6 +45,7 @@ public final class JsonSniffer {
 
     // 256 chars need at most 768 UTF-8 bytes; 1024 guarantees >= 256 complete chars before any cut.
     private static final int CAPTURE_BYTES = 1024;
+    private static final int CAPTURE_START = 128; // ids, statuses, model names and version hashes fit
     private static final int NUM_CHARS = 64;
 
     // Parser states.
@@ -86,14 +87,17 @@ public final class JsonSniffer {
     private boolean finished;
 
     // Container stack as a bit set (1 = array), fixed size: O(1) memory whatever the input.
-    private final long[] arrayBits = new long[MAX_DEPTH / 64];
+    // Kind of each open container, one bit per level: the first 64 levels in a field, deeper ones in an array made
+    // only for documents that nest that far (a sniffer is made per call; most calls never need more than a long).
+    private long arrayBits0;
+    private long[] arrayBits;
     private int depth;
     private int metricsDepth;        // depth of the open root "metrics" object, 0 if not inside it
 
     // Current string.
     private boolean strIsKey;
     private boolean capturing;
-    private final byte[] cap = new byte[CAPTURE_BYTES];
+    private byte[] cap = new byte[CAPTURE_START]; // grows to CAPTURE_BYTES for long values only
     private int capLen;
     private boolean capOverflow;
     private int pendingHigh;         // high surrogate from a \\u escape awaiting its low half (capture only)
@@ -102,7 +106,7 @@ public final class JsonSniffer {
 
     // Current number / literal.
     private int numState;
-    private final char[] num = new char[NUM_CHARS];
+    private char[] num; // made with the first metric
     private int numLen;
     private byte[] lit;
     private int litIdx;
@@ -325,17 +329,24 @@ public final class JsonSniffer {
             return;
         }
         long bit = 1L << (depth & 63);
-        if (array) {
-            arrayBits[depth >>> 6] |= bit;
+        if (depth < 64) {
+            arrayBits0 = array ? arrayBits0 | bit : arrayBits0 & ~bit;
         } else {
-            arrayBits[depth >>> 6] &= ~bit;
+            if (arrayBits == null) {
+                arrayBits = new long[MAX_DEPTH / 64];
+            }
+            if (array) {
+                arrayBits[depth >>> 6] |= bit;
+            } else {
+                arrayBits[depth >>> 6] &= ~bit;
+            }
         }
         depth++;
     }
 
     private boolean topIsArray() {
         int d = depth - 1;
-        return (arrayBits[d >>> 6] & (1L << (d & 63))) != 0;
+        return ((d < 64 ? arrayBits0 : arrayBits[d >>> 6]) & (1L << (d & 63))) != 0;
     }
 
     private void closeContainer() {
@@ -499,6 +510,9 @@ public final class JsonSniffer {
     private void numChar(byte b) {
         if (valueRole == R_METRIC) {
             if (numLen < NUM_CHARS) {
+                if (num == null) {
+                    num = new char[NUM_CHARS];
+                }
                 num[numLen++] = (char) b;
             } else {
                 numLen = NUM_CHARS + 1; // overflow: value dropped (no counter wrap on huge numbers)
@@ -608,12 +622,20 @@ public final class JsonSniffer {
             n = room;
             capOverflow = true;
         }
+        ensureCapture(capLen + n);
         System.arraycopy(a, off, cap, capLen, n);
         capLen += n;
     }
 
+    private void ensureCapture(int size) {
+        if (size > cap.length) {
+            cap = java.util.Arrays.copyOf(cap, CAPTURE_BYTES);
+        }
+    }
+
     private void appendByte(int b) {
         if (capLen < CAPTURE_BYTES) {
+            ensureCapture(capLen + 1);
             cap[capLen++] = (byte) b;
         } else {
             capOverflow = true;

@@ -52,6 +52,9 @@ public final class Redactor {
                 out = out.replace(lit, MASK);
             }
         }
+        if (!mayHoldCredential(out)) {
+            return out; // most texts (every URL of a normal call) hold no trigger word: no matcher needed
+        }
         Matcher m = PATTERNS.matcher(out);
         if (!m.find()) {
             return out;
@@ -70,6 +73,40 @@ public final class Redactor {
             last = m.end();
         } while (m.find());
         return sb.append(out, last, out.length()).toString();
+    }
+
+    /**
+     * Whether {@code s} contains, in any case, a word that starts one of {@link #PATTERNS}' matches: {@code bearer},
+     * {@code token}, {@code basic}, {@code r8_} or {@code whsec_}. A cheap scan that lets the regex run only then.
+     */
+    static boolean mayHoldCredential(String s) {
+        for (int i = 0, n = s.length(); i < n; i++) {
+            switch (s.charAt(i) | 0x20) {
+                case 'b':
+                    if (s.regionMatches(true, i, "bearer", 0, 6) || s.regionMatches(true, i, "basic", 0, 5)) {
+                        return true;
+                    }
+                    break;
+                case 't':
+                    if (s.regionMatches(true, i, "token", 0, 5)) {
+                        return true;
+                    }
+                    break;
+                case 'r':
+                    if (s.regionMatches(true, i, "r8_", 0, 3)) {
+                        return true;
+                    }
+                    break;
+                case 'w':
+                    if (s.regionMatches(true, i, "whsec_", 0, 6)) {
+                        return true;
+                    }
+                    break;
+                default:
+                    break;
+            }
+        }
+        return false;
     }
 
     /** Redacts a URL: user info removed, secret-looking query values masked, then {@link #text}. */

@@ -18,6 +18,7 @@ import java.util.List;
  */
 public final class Router {
     private final Provider[] providers;
+    private final String[] heads; // "<root>/<slug>" per provider, so a plain call's target is one concat
     private final String root;
 
     /**
@@ -28,6 +29,10 @@ public final class Router {
     public Router(String root, List<Provider> providers) {
         this.root = root;
         this.providers = providers.toArray(new Provider[0]);
+        this.heads = new String[this.providers.length];
+        for (int i = 0; i < heads.length; i++) {
+            heads[i] = root + "/" + this.providers[i].slug();
+        }
     }
 
     public String root() {
@@ -51,7 +56,8 @@ public final class Router {
         if (path == null) {
             path = "";
         }
-        for (Provider p : providers) {
+        for (int i = 0; i < providers.length; i++) {
+            Provider p = providers[i];
             if (!p.host().equalsIgnoreCase(host)) {
                 continue;
             }
@@ -65,9 +71,12 @@ public final class Router {
             String rest = path.substring(prefix.length());
             String query = uri.getRawQuery();
             String fragment = uri.getRawFragment();
-            StringBuilder sb = new StringBuilder(root.length() + p.slug().length() + rest.length()
-                    + (query == null ? 0 : query.length() + 1) + (fragment == null ? 0 : fragment.length() + 1) + 1);
-            sb.append(root).append('/').append(p.slug()).append(rest);
+            if (query == null && fragment == null) {
+                return new Route(p, uri, URI.create(heads[i].concat(rest)), rest);
+            }
+            StringBuilder sb = new StringBuilder(heads[i].length() + rest.length()
+                    + (query == null ? 0 : query.length() + 1) + (fragment == null ? 0 : fragment.length() + 1));
+            sb.append(heads[i]).append(rest);
             if (query != null) {
                 sb.append('?').append(query);
             }

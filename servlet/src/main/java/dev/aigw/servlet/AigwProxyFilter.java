@@ -547,13 +547,18 @@ public final class AigwProxyFilter implements Filter {
                         : new IllegalStateException("aigw: " + msg);
             }
             java.util.concurrent.atomic.AtomicInteger n = new java.util.concurrent.atomic.AtomicInteger();
-            java.util.concurrent.ThreadPoolExecutor executor = new java.util.concurrent.ThreadPoolExecutor(0,
-                    Integer.MAX_VALUE, 30, java.util.concurrent.TimeUnit.SECONDS,
-                    new java.util.concurrent.SynchronousQueue<>(), r -> {
+            // A few threads for any number of calls and open streams: the upstream client's tasks never block
+            // (bodies move with non-blocking servlet I/O on both sides). The unbounded pool this replaces grew a
+            // thread per concurrent call under load (150 threads at 64 clients, see docs/PERFORMANCE.md).
+            int threads = Math.max(4, 2 * Runtime.getRuntime().availableProcessors());
+            java.util.concurrent.ThreadPoolExecutor executor = new java.util.concurrent.ThreadPoolExecutor(threads,
+                    threads, 30, java.util.concurrent.TimeUnit.SECONDS,
+                    new java.util.concurrent.LinkedBlockingQueue<>(), r -> {
                         Thread t = new Thread(r, "aigw-proxy-" + n.incrementAndGet());
                         t.setDaemon(true);
                         return t;
                     });
+            executor.allowCoreThreadTimeOut(true); // an idle proxy holds no threads
             HttpClient client = HttpClient.newBuilder().connectTimeout(connectTimeout).executor(executor)
                     .followRedirects(HttpClient.Redirect.NEVER).build();
             return new ProxyConfig(gateway, path, replicateToken, access, accessDescription, allowlist, rateLimiter,

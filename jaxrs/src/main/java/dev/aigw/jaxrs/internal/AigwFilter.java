@@ -103,6 +103,9 @@ public final class AigwFilter implements ClientRequestFilter, ClientResponseFilt
 
     /** Request properties named as the settings, under the typed {@link AigwFeature#CALL_OPTIONS}. */
     static CallOptions perCallOptions(ClientRequestContext request) {
+        if (!hasAigwProperty(request)) {
+            return null; // the common case: one pass over the names instead of a lookup per settings key
+        }
         CallOptions fromStrings = CallOptions.fromSettings(key -> {
             Object v = request.getProperty(key);
             return v == null ? null : v.toString();
@@ -116,6 +119,15 @@ public final class AigwFilter implements ClientRequestFilter, ClientResponseFilt
                     + " must be a dev.aigw.CallOptions, not " + typed.getClass().getName());
         }
         return options.over(fromStrings);
+    }
+
+    private static boolean hasAigwProperty(ClientRequestContext request) {
+        for (String name : request.getPropertyNames()) {
+            if (name.startsWith("aigw.")) {
+                return true;
+            }
+        }
+        return false;
     }
 
     @Override

@@ -22,7 +22,7 @@ final class ObservedInputStream extends FilterInputStream {
 
     private final Exchange exchange;
     private final Cleaner.Cleanable cleanable;
-    private final byte[] one = new byte[1]; // SSE parsers read byte by byte: no allocation per byte
+    private byte[] one; // made on the first single-byte call (SSE parsers read byte by byte), then reused
 
     ObservedInputStream(InputStream in, Exchange exchange) {
         super(in);
@@ -50,6 +50,9 @@ final class ObservedInputStream extends FilterInputStream {
         if (b < 0) {
             ended();
         } else {
+            if (one == null) {
+                one = new byte[1];
+            }
             one[0] = (byte) b;
             exchange.responseBody(one, 0, 1);
         }

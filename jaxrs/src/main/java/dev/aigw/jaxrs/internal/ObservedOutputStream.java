@@ -9,7 +9,7 @@ import java.io.OutputStream;
 /** A request entity stream that reports each byte written to the exchange, unchanged and unbuffered. */
 final class ObservedOutputStream extends FilterOutputStream {
     private final Exchange exchange;
-    private final byte[] one = new byte[1];
+    private byte[] one; // made on the first single-byte write, then reused
 
     ObservedOutputStream(OutputStream out, Exchange exchange) {
         super(out);
@@ -19,6 +19,9 @@ final class ObservedOutputStream extends FilterOutputStream {
     @Override
     public void write(int b) throws IOException {
         out.write(b);
+        if (one == null) {
+            one = new byte[1];
+        }
         one[0] = (byte) b;
         exchange.requestBody(one, 0, 1);
     }

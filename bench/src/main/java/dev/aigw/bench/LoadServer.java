@@ -1,0 +1,247 @@
+package dev.aigw.bench;
+
+import dev.aigw.Gateway;
+import dev.aigw.servlet.AigwProxyFilter;
+import jakarta.servlet.DispatcherType;
+import jakarta.servlet.FilterRegistration;
+import jakarta.servlet.ServletContainerInitializer;
+import jakarta.servlet.ServletContext;
+import jakarta.servlet.ServletRegistration;
+import jakarta.servlet.http.HttpServlet;
+import jakarta.servlet.http.HttpServletRequest;
+import jakarta.servlet.http.HttpServletResponse;
+import org.apache.catalina.Context;
+import org.apache.catalina.connector.Connector;
+import org.apache.catalina.startup.Tomcat;
+import org.eclipse.jetty.client.Request;
+import org.eclipse.jetty.ee10.proxy.ProxyServlet;
+import org.eclipse.jetty.ee10.servlet.ServletContextHandler;
+import org.eclipse.jetty.server.Server;
+import org.eclipse.jetty.server.ServerConnector;
+import org.eclipse.jetty.util.thread.QueuedThreadPool;
+
+import java.io.BufferedReader;
+import java.io.InputStreamReader;
+import java.lang.management.GarbageCollectorMXBean;
+import java.lang.management.ManagementFactory;
+import java.lang.management.MemoryType;
+import java.lang.management.MemoryUsage;
+import java.lang.management.ThreadMXBean;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.EnumSet;
+import java.util.Map;
+import java.util.Set;
+
+/**
+ * One server of the proxy load harness, run in its own JVM by {@link ProxyLoad}: the upstream, or a proxy in front of
+ * it. Prints {@code AIGW-BENCH READY <port>} and then answers commands on stdin, one per line:
+ * {@code stats} prints {@code AIGW-BENCH STATS <live threads> <peak threads since last stats> <heap used> <heap
+ * after last GC> <process CPU time, ns> <live aigw-proxy threads>} and resets the peak; {@code quit} exits.
+ *
+ * <p>Roles: {@code upstream}; {@code aigw-jetty}, {@code peer-jetty} (Jetty 12.1 ee10), {@code aigw-tomcat},
+ * {@code peer-tomcat} (Tomcat 10.1). "aigw" is {@link AigwProxyFilter} through a gateway whose base URL is the
+ * upstream; "peer" is Jetty's {@code ProxyServlet.Transparent} to the same upstream path, adding the same two
+ * credentials headers. Both answer at {@code /replicate/*}. Same thread pool size (200) and accept queue on both
+ * containers; Tomcat keeps connections alive without a request limit, as Jetty does.
+ */
+public final class LoadServer {
+    static final String MARK = "AIGW-BENCH ";
+    static final String ACCOUNT = ClientOverheadBenchmark.ACCOUNT;
+    static final String GATEWAY_PATH = "/v1/" + ACCOUNT + "/bench/replicate";
+    static final int THREADS = 200;
+
+    private LoadServer() {
+    }
+
+    public static void main(String[] args) throws Exception {
+        String role = args[0];
+        int upstreamPort = args.length > 1 ? Integer.parseInt(args[1]) : 0;
+        ClientOverheadBenchmark.quietLogger("dev.aigw.exchange"); // the records are formatted, then dropped
+        AutoCloseable server;
+        int port;
+        switch (role) {
+            case "upstream" -> {
+                Server s = jetty();
+                s.setHandler(new UpstreamHandler());
+                s.start();
+                server = s::stop;
+                port = ((ServerConnector) s.getConnectors()[0]).getLocalPort();
+            }
+            case "aigw-jetty", "peer-jetty" -> {
+                Server s = jetty();
+                ServletContextHandler ctx = new ServletContextHandler();
+                ctx.setContextPath("/");
+                ctx.addServletContainerInitializer(new App(role.startsWith("aigw"), true, upstreamPort));
+                s.setHandler(ctx);
+                s.start();
+                server = s::stop;
+                port = ((ServerConnector) s.getConnectors()[0]).getLocalPort();
+            }
+            case "aigw-tomcat", "peer-tomcat" -> {
+                Path base = Files.createTempDirectory("aigw-bench-tomcat");
+                Tomcat t = new Tomcat();
+                t.setBaseDir(base.toString());
+                Connector c = new Connector();
+                c.setPort(0);
+                c.setProperty("address", "127.0.0.1");
+                c.setProperty("maxThreads", Integer.toString(THREADS));
+                c.setProperty("acceptCount", "1024");
+                c.setProperty("maxKeepAliveRequests", "-1");
+                t.getService().addConnector(c);
+                t.setConnector(c);
+                Context ctx = t.addContext("", Files.createDirectories(base.resolve("docbase")).toString());
+                ctx.addServletContainerInitializer(new App(role.startsWith("aigw"), false, upstreamPort), null);
+                t.start();
+                server = () -> {
+                    t.stop();
+                    t.destroy();
+                };
+                port = c.getLocalPort();
+            }
+            default -> throw new IllegalArgumentException("unknown role " + role
+                    + " (upstream, aigw-jetty, peer-jetty, aigw-tomcat, peer-tomcat)");
+        }
+        System.out.println(MARK + "READY " + port);
+        System.out.flush();
+        ThreadMXBean threads = ManagementFactory.getThreadMXBean();
+        threads.resetPeakThreadCount();
+        BufferedReader in = new BufferedReader(new InputStreamReader(System.in, StandardCharsets.UTF_8));
+        for (String line; (line = in.readLine()) != null; ) {
+            if (line.equals("stats")) {
+                int peak = threads.getPeakThreadCount();
+                threads.resetPeakThreadCount();
+                System.out.println(MARK + "STATS " + threads.getThreadCount() + " " + peak + " " + heapUsed() + " "
+                        + heapAfterLastGc() + " " + cpuNanos() + " " + threadsNamed("aigw-proxy-"));
+                System.out.flush();
+            } else if (line.equals("quit")) {
+                break;
+            }
+        }
+        try {
+            server.close();
+        } finally {
+            System.exit(0);
+        }
+    }
+
+    private static Server jetty() {
+        QueuedThreadPool pool = new QueuedThreadPool(THREADS, 8);
+        pool.setName("jetty");
+        Server s = new Server(pool);
+        ServerConnector c = new ServerConnector(s);
+        c.setHost("127.0.0.1");
+        c.setPort(0);
+        c.setAcceptQueueSize(1024);
+        s.addConnector(c);
+        return s;
+    }
+
+    /** CPU time of this whole process: on a shared machine, CPU per request is steadier than requests per second. */
+    static long cpuNanos() {
+        return ((com.sun.management.OperatingSystemMXBean) ManagementFactory.getOperatingSystemMXBean())
+                .getProcessCpuTime();
+    }
+
+    /** Live threads whose name starts with {@code prefix} (aigw's proxy names its upstream client's threads). */
+    static int threadsNamed(String prefix) {
+        int n = 0;
+        for (Thread t : Thread.getAllStackTraces().keySet()) {
+            if (t.getName().startsWith(prefix)) {
+                n++;
+            }
+        }
+        return n;
+    }
+
+    static long heapUsed() {
+        return ManagementFactory.getMemoryMXBean().getHeapMemoryUsage().getUsed();
+    }
+
+    /** Heap in use right after the most recent collection (young or full), over all heap pools. */
+    static long heapAfterLastGc() {
+        com.sun.management.GcInfo last = null;
+        for (GarbageCollectorMXBean gc : ManagementFactory.getGarbageCollectorMXBeans()) {
+            if (gc instanceof com.sun.management.GarbageCollectorMXBean g) {
+                com.sun.management.GcInfo i = g.getLastGcInfo();
+                if (i != null && (last == null || i.getEndTime() > last.getEndTime())) {
+                    last = i;
+                }
+            }
+        }
+        if (last == null) {
+            return -1;
+        }
+        Set<String> heapPools = new java.util.HashSet<>();
+        ManagementFactory.getMemoryPoolMXBeans().forEach(p -> {
+            if (p.getType() == MemoryType.HEAP) {
+                heapPools.add(p.getName());
+            }
+        });
+        long sum = 0;
+        for (Map.Entry<String, MemoryUsage> e : last.getMemoryUsageAfterGc().entrySet()) {
+            if (heapPools.contains(e.getKey())) {
+                sum += e.getValue().getUsed();
+            }
+        }
+        return sum;
+    }
+
+    /** The proxy under test, registered through the portable Servlet API so that both containers get the same. */
+    static final class App implements ServletContainerInitializer {
+        private final boolean aigw;
+        private final boolean jetty;
+        private final int upstreamPort;
+
+        App(boolean aigw, boolean jetty, int upstreamPort) {
+            this.aigw = aigw;
+            this.jetty = jetty;
+            this.upstreamPort = upstreamPort;
+        }
+
+        @Override
+        public void onStartup(Set<Class<?>> classes, ServletContext ctx) {
+            if (aigw) {
+                Gateway gateway = Gateway.builder().accountId(ACCOUNT).gatewayId("bench").token("cf-bench-token")
+                        .baseUrl("http://127.0.0.1:" + upstreamPort + "/v1").log(Gateway.Log.SUMMARY).build();
+                FilterRegistration.Dynamic f = ctx.addFilter("aigw-proxy", AigwProxyFilter.builder().gateway(gateway)
+                        .path("/replicate").replicateToken("r8_benchtoken").access(r -> true, "anyone").build());
+                f.setAsyncSupported(true);
+                f.addMappingForUrlPatterns(EnumSet.of(DispatcherType.REQUEST, DispatcherType.ASYNC), false,
+                        "/replicate/*");
+                // Tomcat runs a filter chain only for a mapped servlet; the filter answers every request itself.
+                ServletRegistration.Dynamic s = ctx.addServlet("unreached", new HttpServlet() {
+                    @Override
+                    protected void service(HttpServletRequest req, HttpServletResponse resp) {
+                        resp.setStatus(500);
+                    }
+                });
+                s.setAsyncSupported(true);
+                s.addMapping("/replicate/*");
+            } else {
+                ServletRegistration.Dynamic s = ctx.addServlet("peer", new PeerProxy());
+                s.setInitParameter("proxyTo", "http://127.0.0.1:" + upstreamPort + GATEWAY_PATH);
+                s.setInitParameter("prefix", "/replicate");
+                if (!jetty) {
+                    // ProxyServlet takes Jetty's server executor from a context attribute; elsewhere it needs a pool
+                    // of its own ("No server executor for proxy" otherwise)
+                    s.setInitParameter("maxThreads", Integer.toString(THREADS));
+                }
+                s.setAsyncSupported(true);
+                s.setLoadOnStartup(1);
+                s.addMapping("/replicate/*");
+            }
+        }
+    }
+
+    /** Jetty's transparent proxy, adding the credentials aigw's proxy adds, so both send the same request. */
+    public static final class PeerProxy extends ProxyServlet.Transparent {
+        @Override
+        protected void addProxyHeaders(HttpServletRequest clientRequest, Request proxyRequest) {
+            super.addProxyHeaders(clientRequest, proxyRequest);
+            proxyRequest.headers(h -> h.put("cf-aig-authorization", "Bearer cf-bench-token")
+                    .put("Authorization", "Bearer r8_benchtoken"));
+        }
+    }
+}
