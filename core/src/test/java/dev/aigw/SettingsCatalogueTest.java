@@ -164,8 +164,8 @@ class SettingsCatalogueTest {
             while (m.find()) {
                 read.add(m.group(1));
             }
-            // OptionSettings lists its option names without the prefix
-            Matcher names = Pattern.compile("new String\\[\\] \\{([^}]*)\\}").matcher(src);
+            // OptionSettings lists its option names without the prefix, in a String[] literal
+            Matcher names = Pattern.compile("String\\[\\][^{;]*\\{([^}]*)\\}").matcher(src);
             while (names.find()) {
                 Matcher n = Pattern.compile("\"([a-z-]+)\"").matcher(names.group(1));
                 while (n.find()) {
