@@ -53,7 +53,9 @@ class SoakTest {
             long heap0 = Leaks.heapAfterGcMib();
             int threads0 = Thread.activeCount();
             Leaks.Snapshot base = Leaks.Snapshot.take(fakes.upstreamPorts());
-            report.add("baseline: heap after GC " + heap0 + " MiB, threads " + threads0 + ", fds " + base.fds());
+            report.add("baseline: heap after GC " + heap0 + " MiB, threads " + threads0 + " (of them not the fakes' nor"
+                    + " the JDK's: " + base.threads().size() + "), fds " + base.fds() + ", connections to the gateways "
+                    + base.connections());
 
             run(fakes, FaultMatrixTest.PathKind.JAXRS, JAXRS_CALLS, INJECTED, report);
             run(fakes, FaultMatrixTest.PathKind.PROXY, PROXY_CALLS, INJECTED, report);
@@ -62,8 +64,9 @@ class SoakTest {
             String held = base.awaitBack(FD_TOLERANCE, 20_000);
             long heap1 = Leaks.heapAfterGcMib();
             int threads1 = Thread.activeCount();
-            report.add("end: heap after GC " + heap1 + " MiB, threads " + threads1 + ", fds " + Leaks.openFds()
-                    + ", connections to the fakes " + Leaks.connectionsTo(fakes.upstreamPorts())
+            report.add("end: heap after GC " + heap1 + " MiB, threads " + threads1 + " (of them not the fakes' nor the"
+                    + " JDK's: " + Leaks.ownThreads().size() + "), fds " + Leaks.openFds() + ", connections to the"
+                    + " gateways " + Leaks.connectionsTo(fakes.upstreamPorts())
                     + (held.isEmpty() ? "" : ", HELD: " + held));
             print(report);
             assertThat(held).as("left behind").isEmpty();
