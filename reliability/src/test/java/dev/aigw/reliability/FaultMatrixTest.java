@@ -1,5 +1,6 @@
 package dev.aigw.reliability;
 
+import dev.aigw.CallOptions;
 import dev.aigw.ExchangeRecord;
 import dev.aigw.ExchangeRecord.Outcome;
 import dev.aigw.Gateway;
@@ -52,15 +53,25 @@ class FaultMatrixTest {
     static final int FD_TOLERANCE = 3;
     static final long QUIESCE_MS = 15_000;
 
-    enum PathKind { JAXRS, PROXY }
+    enum PathKind {
+        JAXRS, PROXY, PROXY_TOMCAT;
+
+        ProxyCaller.Container container() {
+            return this == PROXY_TOMCAT ? ProxyCaller.Container.TOMCAT_10 : ProxyCaller.Container.JETTY_EE10;
+        }
+    }
 
     enum Fault {
         GATEWAY_UNREACHABLE,
         RESET_BEFORE_FIRST_BYTE,
         CLOSED_MID_BODY,
         BURST_5XX,
+        /** Replicate answers 503 twice; aigw's default {@code cf-aig-max-attempts: 3} lets the gateway retry. */
+        UPSTREAM_5XX_RETRIED_BY_GATEWAY,
         THROTTLED_429,
         FIRST_BYTE_AFTER_TIMEOUT,
+        /** Replicate is slow; aigw's default {@code cf-aig-request-timeout: 1000} makes the gateway answer 504. */
+        UPSTREAM_SLOWER_THAN_GATEWAY_TIMEOUT,
         STALLED_EVENT_STREAM,
         CLIENT_GONE_MID_STREAM
     }
@@ -95,13 +106,13 @@ class FaultMatrixTest {
     static Caller warmUpCaller(PathKind p, Gateway g) throws Exception {
         Duration t = Duration.ofSeconds(30);
         return p == PathKind.JAXRS ? new JaxrsCaller(g, fakes.replicate.token(), t, t)
-                : new ProxyCaller(g, fakes.replicate.token(), t, t, t);
+                : new ProxyCaller(p.container(), g, fakes.replicate.token(), t, t, t);
     }
 
     static Caller caller(PathKind p, Gateway g) throws Exception {
         return p == PathKind.JAXRS
                 ? new JaxrsCaller(g, fakes.replicate.token(), CONNECT, JAXRS_READ)
-                : new ProxyCaller(g, fakes.replicate.token(), PROXY_HEAD, CONNECT, PROXY_CALLER_READ);
+                : new ProxyCaller(p.container(), g, fakes.replicate.token(), PROXY_HEAD, CONNECT, PROXY_CALLER_READ);
     }
 
     static Stream<Arguments> cases() {
@@ -154,7 +165,12 @@ class FaultMatrixTest {
         FakeGateway target = fault == Fault.GATEWAY_UNREACHABLE ? null
                 : fault == Fault.STALLED_EVENT_STREAM || fault == Fault.CLIENT_GONE_MID_STREAM ? fakes.streamGateway
                 : fakes.gateway;
-        try (Gateway g = fakes.aigw(target, records::add).build()) {
+        CallOptions defaults = fault == Fault.UPSTREAM_5XX_RETRIED_BY_GATEWAY
+                ? CallOptions.builder().maxAttempts(3).retryDelay(Duration.ofMillis(100)).build()
+                : fault == Fault.UPSTREAM_SLOWER_THAN_GATEWAY_TIMEOUT
+                ? CallOptions.builder().requestTimeout(Duration.ofSeconds(1)).build()
+                : CallOptions.NONE;
+        try (Gateway g = fakes.aigw(target, records::add).defaults(defaults).build()) {
             try (Caller c = caller(path, g)) {
                 answers.addAll(run(c, fault));
                 // records of abandoned streams follow the caller's leaving; wait for them while all is still up
@@ -182,6 +198,12 @@ class FaultMatrixTest {
                 }
                 return a;
             }
+            case UPSTREAM_5XX_RETRIED_BY_GATEWAY:
+                fakes.replicate.faults().next(2).onMethod("POST").status(503);
+                return List.of(c.send("POST", CREATE_PATH, CREATE_BODY));
+            case UPSTREAM_SLOWER_THAN_GATEWAY_TIMEOUT:
+                fakes.replicate.faults().next(1).onMethod("POST").latency(Duration.ofSeconds(4));
+                return List.of(c.send("POST", CREATE_PATH, CREATE_BODY));
             case THROTTLED_429:
                 fakes.replicate.throttleNextCreates(1, Duration.ofSeconds(7));
                 return List.of(c.send("POST", CREATE_PATH, CREATE_BODY), c.send("POST", CREATE_PATH, CREATE_BODY));
@@ -263,6 +285,21 @@ class FaultMatrixTest {
                 assertThat(got).extracting(ExchangeRecord::outcome).containsExactly(Outcome.HTTP_ERROR,
                         Outcome.HTTP_ERROR, Outcome.HTTP_ERROR, Outcome.SUCCESS);
                 assertThat(fakes.gateway.requests()).hasSize(4);
+            }
+            case UPSTREAM_5XX_RETRIED_BY_GATEWAY -> {
+                assertThat(a.status()).as(report).isEqualTo(201);
+                assertThat(r.outcome()).as(report).isEqualTo(Outcome.SUCCESS);
+                assertThat(fakes.gateway.requests()).as(report).hasSize(1);
+                assertThat(fakes.gateway.requests().get(0).request().header("cf-aig-max-attempts")).isEqualTo("3");
+                assertThat(fakes.replicate.requests()).as(report).hasSize(3); // two 503s, then the create
+            }
+            case UPSTREAM_SLOWER_THAN_GATEWAY_TIMEOUT -> {
+                // the gateway's own 504 (AiGatewayError 2005) passes through unchanged on both paths
+                assertThat(a.status()).as(report).isEqualTo(504);
+                assertThat(a.body()).as(report).contains("\"internalCode\":2005");
+                assertThat(r.outcome()).as(report).isEqualTo(Outcome.HTTP_ERROR);
+                assertThat(r.httpStatus()).isEqualTo(504);
+                assertThat(a.elapsed()).isGreaterThanOrEqualTo(Duration.ofMillis(950));
             }
             case THROTTLED_429 -> {
                 assertThat(answers).extracting(Caller.Answer::status).containsExactly(429, 201);

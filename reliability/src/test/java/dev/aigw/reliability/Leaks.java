@@ -22,13 +22,15 @@ import java.util.stream.Stream;
  */
 final class Leaks {
     /**
-     * Threads the JDK or the test fakes own and keep or end on their own schedule; everything else that appears
-     * during a case must be gone after it.
+     * Threads the JDK or the test fakes own and keep or end on their own schedule (CompletableFutureDelayScheduler
+     * is the JDK's single delayed-executor thread, started on first use and kept for the JVM's life); everything
+     * else that appears during a case must be gone after it.
      */
     private static final Pattern NOT_OURS = Pattern.compile(
             "fake-(replicate|gateway)-.*|Keep-Alive-Timer|Keep-Alive-SocketCleaner|ForkJoinPool\\.commonPool-.*"
                     + "|Common-Cleaner|Reference Handler|Finalizer|Signal Dispatcher|Notification Thread"
-                    + "|Attach Listener|process reaper|surefire-.*|junit-.*|Timer-.*|C[12] CompilerThread.*");
+                    + "|Attach Listener|process reaper|surefire-.*|junit-.*|Timer-.*|C[12] CompilerThread.*"
+                    + "|CompletableFutureDelayScheduler");
 
     private Leaks() {
     }

@@ -3,7 +3,15 @@ package dev.aigw.reliability;
 import dev.aigw.Gateway;
 import dev.aigw.servlet.AigwProxyFilter;
 import jakarta.servlet.DispatcherType;
-import org.eclipse.jetty.ee10.servlet.FilterHolder;
+import jakarta.servlet.FilterRegistration;
+import jakarta.servlet.ServletContainerInitializer;
+import jakarta.servlet.ServletRegistration;
+import jakarta.servlet.http.HttpServlet;
+import jakarta.servlet.http.HttpServletRequest;
+import jakarta.servlet.http.HttpServletResponse;
+import org.apache.catalina.Context;
+import org.apache.catalina.connector.Connector;
+import org.apache.catalina.startup.Tomcat;
 import org.eclipse.jetty.ee10.servlet.ServletContextHandler;
 import org.eclipse.jetty.server.Server;
 import org.eclipse.jetty.server.ServerConnector;
@@ -17,45 +25,93 @@ import java.io.OutputStream;
 import java.net.HttpURLConnection;
 import java.net.URI;
 import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
 import java.time.Duration;
+import java.util.Comparator;
 import java.util.EnumSet;
+import java.util.stream.Stream;
 
 /**
- * The proxy path: {@link AigwProxyFilter} at {@code /replicate} on an embedded Jetty 12 ee10 server (loopback,
- * ephemeral port), called by a plain {@link HttpURLConnection} client with its own timeouts.
+ * The proxy path: {@link AigwProxyFilter} at {@code /app/replicate} in a servlet container (embedded Jetty 12 ee10 or
+ * Tomcat 10.1; loopback, ephemeral port), registered by a {@link ServletContainerInitializer} as an application
+ * would, and called by a plain {@link HttpURLConnection} client with its own timeouts.
  */
 final class ProxyCaller implements Caller {
-    private final Server server;
+    enum Container { JETTY_EE10, TOMCAT_10 }
+
+    private final Container container;
+    private final AutoCloseable server;
     private final String root;
     private final Duration connectTimeout;
     private final Duration readTimeout;
 
-    ProxyCaller(Gateway gateway, String replicateToken, Duration proxyTimeout, Duration connectTimeout,
-                Duration readTimeout) throws Exception {
+    ProxyCaller(Container container, Gateway gateway, String replicateToken, Duration proxyTimeout,
+                Duration connectTimeout, Duration readTimeout) throws Exception {
+        this.container = container;
         this.connectTimeout = connectTimeout;
         this.readTimeout = readTimeout;
-        QueuedThreadPool pool = new QueuedThreadPool(200, 8);
-        pool.setName("proxy-jetty");
-        server = new Server(pool);
-        ServerConnector connector = new ServerConnector(server);
-        connector.setHost("127.0.0.1");
-        connector.setPort(0);
-        server.addConnector(connector);
-        ServletContextHandler ctx = new ServletContextHandler();
-        ctx.setContextPath("/app");
-        FilterHolder proxy = new FilterHolder(AigwProxyFilter.builder().gateway(gateway).path("/replicate")
-                .replicateToken(replicateToken).access(r -> true, "anyone")
-                .timeout(proxyTimeout).connectTimeout(connectTimeout).build());
-        proxy.setAsyncSupported(true);
-        ctx.addFilter(proxy, "/replicate/*", EnumSet.of(DispatcherType.REQUEST, DispatcherType.ASYNC));
-        server.setHandler(ctx);
-        server.start();
-        root = "http://127.0.0.1:" + connector.getLocalPort() + "/app/replicate";
+        ServletContainerInitializer app = (classes, ctx) -> {
+            FilterRegistration.Dynamic proxy = ctx.addFilter("aigw-proxy", AigwProxyFilter.builder().gateway(gateway)
+                    .path("/replicate").replicateToken(replicateToken).access(r -> true, "anyone")
+                    .timeout(proxyTimeout).connectTimeout(connectTimeout).build());
+            proxy.setAsyncSupported(true);
+            proxy.addMappingForUrlPatterns(EnumSet.of(DispatcherType.REQUEST, DispatcherType.ASYNC), true,
+                    "/replicate/*");
+            // Tomcat runs filters only for a mapped servlet; the proxy answers before it is reached
+            ServletRegistration.Dynamic none = ctx.addServlet("not-found", new HttpServlet() {
+                @Override
+                protected void service(HttpServletRequest req, HttpServletResponse resp) throws IOException {
+                    resp.sendError(404);
+                }
+            });
+            none.setAsyncSupported(true);
+            none.addMapping("/*");
+        };
+        int port;
+        if (container == Container.JETTY_EE10) {
+            QueuedThreadPool pool = new QueuedThreadPool(200, 8);
+            pool.setName("proxy-jetty");
+            Server jetty = new Server(pool);
+            ServerConnector connector = new ServerConnector(jetty);
+            connector.setHost("127.0.0.1");
+            connector.setPort(0);
+            jetty.addConnector(connector);
+            ServletContextHandler ctx = new ServletContextHandler();
+            ctx.setContextPath("/app");
+            ctx.addServletContainerInitializer(app);
+            jetty.setHandler(ctx);
+            jetty.start();
+            port = connector.getLocalPort();
+            server = jetty::stop;
+        } else {
+            Path base = Files.createTempDirectory("aigw-reliability-tomcat");
+            Tomcat tomcat = new Tomcat();
+            tomcat.setBaseDir(base.toString());
+            Connector connector = new Connector();
+            connector.setPort(0);
+            connector.setProperty("address", "127.0.0.1");
+            connector.setProperty("maxThreads", "200");
+            tomcat.getService().addConnector(connector);
+            tomcat.setConnector(connector);
+            Context ctx = tomcat.addContext("/app", Files.createDirectories(base.resolve("docbase")).toString());
+            ctx.addServletContainerInitializer(app, null);
+            tomcat.start();
+            port = connector.getLocalPort();
+            server = () -> {
+                tomcat.stop();
+                tomcat.destroy();
+                try (Stream<Path> files = Files.walk(base)) {
+                    files.sorted(Comparator.reverseOrder()).forEach(f -> f.toFile().delete());
+                }
+            };
+        }
+        root = "http://127.0.0.1:" + port + "/app/replicate";
     }
 
     @Override
     public String name() {
-        return "proxy";
+        return "proxy on " + container;
     }
 
     private HttpURLConnection open(String method, String apiPath, String accept) throws IOException {
@@ -136,6 +192,6 @@ final class ProxyCaller implements Caller {
 
     @Override
     public void close() throws Exception {
-        server.stop();
+        server.close();
     }
 }

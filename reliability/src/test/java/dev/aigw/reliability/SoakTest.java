@@ -96,7 +96,8 @@ class SoakTest {
             }).build();
              Caller c = path == FaultMatrixTest.PathKind.JAXRS
                      ? new JaxrsCaller(g, fakes.replicate.token(), timeout, timeout)
-                     : new ProxyCaller(g, fakes.replicate.token(), timeout, timeout, timeout)) {
+                     : new ProxyCaller(ProxyCaller.Container.JETTY_EE10, g, fakes.replicate.token(), timeout, timeout,
+                             timeout)) {
             ExecutorService pool = Executors.newFixedThreadPool(CONCURRENCY);
             List<Future<?>> done = new ArrayList<>();
             for (int t = 0; t < CONCURRENCY; t++) {
