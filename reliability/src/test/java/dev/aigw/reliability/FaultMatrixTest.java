@@ -328,9 +328,14 @@ class FaultMatrixTest {
                     // the read error reached aigw's counting stream: the call failed
                     assertThat(r.outcome()).as(report).isEqualTo(Outcome.FAILURE);
                 } else {
-                    // the caller gave up; the proxy notices at its next write and cancels the upstream call
-                    assertThat(r.outcome()).as(report).isEqualTo(Outcome.CANCELLED);
-                    assertThat(r.error()).contains("client disconnected");
+                    // The caller gave up; the proxy learns it only from a failed write (the Servlet API reports no
+                    // disconnect without I/O). Mostly the next write fails and the call is CANCELLED; but async
+                    // writes are accepted by the container before they reach the socket, so when the upstream ends
+                    // right after the stall the proxy may complete first and record SUCCESS (seen once in five runs).
+                    assertThat(r.outcome()).as(report).isIn(Outcome.CANCELLED, Outcome.SUCCESS);
+                    if (r.outcome() == Outcome.CANCELLED) {
+                        assertThat(r.error()).contains("client disconnected");
+                    }
                 }
                 assertThat(r.httpStatus()).isEqualTo(200);
             }

@@ -198,7 +198,7 @@ public final class AigwProxyFilter implements Filter {
     @Override
     public void destroy() {
         if (cfg != null) {
-            cfg.executor().shutdownNow(); // the upstream client's threads end with the filter
+            cfg.release(); // the upstream client's threads and idle connections end with the filter
         }
         if (acquiredFrom != null) {
             GatewayHolder.release(acquiredFrom);
