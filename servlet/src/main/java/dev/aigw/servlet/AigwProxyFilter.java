@@ -65,8 +65,6 @@ import java.util.regex.Pattern;
  * request-context filter.
  */
 public final class AigwProxyFilter implements Filter {
-    private static final System.Logger LOG = System.getLogger("dev.aigw.servlet");
-
     /** Default time to the upstream's response head: Replicate's {@code Prefer: wait} holds up to 60 s. */
     public static final Duration DEFAULT_TIMEOUT = Duration.ofSeconds(120);
 
@@ -198,26 +196,10 @@ public final class AigwProxyFilter implements Filter {
         return b;
     }
 
-    /**
-     * Ends the upstream client and its idle connections now, where the JDK can (21 and later). On 17 an
-     * {@code HttpClient} cannot be closed: its selector thread and idle connections stay until
-     * {@code jdk.httpclient.keepalive.timeout} (1200 s by default) closes them.
-     */
-    private static void shutdownNow(java.net.http.HttpClient client) {
-        try {
-            java.net.http.HttpClient.class.getMethod("shutdownNow").invoke(client);
-        } catch (NoSuchMethodException older) {
-            // JDK 17: nothing to call
-        } catch (ReflectiveOperationException | RuntimeException e) {
-            LOG.log(System.Logger.Level.DEBUG, () -> "aigw proxy: upstream client shutdown failed: " + e);
-        }
-    }
-
     @Override
     public void destroy() {
         if (cfg != null) {
-            cfg.executor().shutdownNow(); // the upstream client's threads end with the filter
-            shutdownNow(cfg.client());
+            cfg.release(); // the upstream client's threads and idle connections end with the filter
         }
         if (acquiredFrom != null) {
             GatewayHolder.release(acquiredFrom);
