@@ -185,14 +185,7 @@ public interface ProxyTests {
         s().replicate.model("acme/slow").tokens("a", "b", "c", "d", "e", "f", "g", "h", "i", "j")
                 .duration(java.time.Duration.ofSeconds(5));
         String id = createDirectly("acme/slow");
-        HttpResponse<InputStream> r = s().http.send(s().request("/stream-proxy/predictions/" + id, USER, "leaver",
-                "Accept", "text/event-stream").GET().build(), HttpResponse.BodyHandlers.ofInputStream());
-        try (BufferedReader in = new BufferedReader(new InputStreamReader(r.body(), StandardCharsets.UTF_8))) {
-            String line;
-            while ((line = in.readLine()) != null && !line.startsWith("event: output")) {
-                // wait for the first event
-            }
-        } // closing the body drops the connection
+        leaveAfterFirstEvent(id);
         ExchangeRecord rec = awaitRecord("/predictions/" + id);
         assertThat(rec.outcome()).isEqualTo(ExchangeRecord.Outcome.CANCELLED);
         assertThat(rec.error()).contains("client disconnected");
@@ -216,15 +209,7 @@ public interface ProxyTests {
                 .getBytes(StandardCharsets.US_ASCII), content, ("\r\n--" + boundary + "--\r\n")
                 .getBytes(StandardCharsets.US_ASCII)));
         for (int i = 0; i < 20; i++) {
-            String id = createDirectly("acme/slow");
-            HttpResponse<InputStream> r = s().http.send(s().request("/stream-proxy/predictions/" + id, USER, "leaver",
-                    "Accept", "text/event-stream").GET().build(), HttpResponse.BodyHandlers.ofInputStream());
-            try (BufferedReader in = new BufferedReader(new InputStreamReader(r.body(), StandardCharsets.UTF_8))) {
-                String line;
-                while ((line = in.readLine()) != null && !line.startsWith("event: output")) {
-                    // leave after the first event
-                }
-            }
+            leaveAfterFirstEvent(createDirectly("acme/slow"));
             // sent without a length (chunked), the case that failed most often
             HttpResponse<String> up = s().http.send(s().request("/replicate/files", USER, "mover" + i)
                     .header("Content-Type", "multipart/form-data; boundary=" + boundary)
@@ -387,6 +372,18 @@ public interface ProxyTests {
             assertThat(status).as(rawPath).isNotNull();
             return Integer.parseInt(status.split(" ")[1]);
         }
+    }
+
+    /** Reads a prediction's event stream through the proxy up to its first output event, then drops the connection. */
+    private void leaveAfterFirstEvent(String id) throws Exception {
+        HttpResponse<InputStream> r = s().http.send(s().request("/stream-proxy/predictions/" + id, USER, "leaver",
+                "Accept", "text/event-stream").GET().build(), HttpResponse.BodyHandlers.ofInputStream());
+        try (BufferedReader in = new BufferedReader(new InputStreamReader(r.body(), StandardCharsets.UTF_8))) {
+            String line;
+            while ((line = in.readLine()) != null && !line.startsWith("event: output")) {
+                // wait for the first event
+            }
+        } // closing the body drops the connection
     }
 
     private String createDirectly(String model) throws Exception {
