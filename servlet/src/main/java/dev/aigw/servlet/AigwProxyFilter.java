@@ -9,6 +9,7 @@ import dev.aigw.internal.ProxyPath;
 import dev.aigw.internal.RateLimiter;
 import dev.aigw.internal.TrustedProxies;
 import dev.aigw.servlet.internal.GatewayHolder;
+import dev.aigw.servlet.internal.OwnedThreads;
 import dev.aigw.servlet.internal.ProxyCall;
 import dev.aigw.servlet.internal.ProxyConfig;
 import dev.aigw.servlet.internal.Responses;
@@ -559,8 +560,9 @@ public final class AigwProxyFilter implements Filter {
                         return t;
                     });
             executor.allowCoreThreadTimeOut(true); // an idle proxy holds no threads
-            HttpClient client = HttpClient.newBuilder().connectTimeout(connectTimeout).executor(executor)
-                    .followRedirects(HttpClient.Redirect.NEVER).build();
+            HttpClient client = OwnedThreads.withoutContextLoader(() -> HttpClient.newBuilder()
+                    .connectTimeout(connectTimeout).executor(executor).followRedirects(HttpClient.Redirect.NEVER)
+                    .build()); // its selector thread may outlive the application on JDK 17: not with its loader
             return new ProxyConfig(gateway, path, replicateToken, access, accessDescription, allowlist, rateLimiter,
                     trustedProxies, publicUrl, new ProxyHeaders(forwardHeaders), timeout, client, executor);
         }

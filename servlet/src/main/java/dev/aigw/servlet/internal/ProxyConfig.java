@@ -64,5 +64,6 @@ public record ProxyConfig(
                 // JDK 17 has none; best effort either way: the client is unreachable from here on
             }
         }
+        OwnedThreads.awaitStopped(executor); // no aigw-proxy thread left when the container checks for leaks
     }
 }
