@@ -1,0 +1,171 @@
+package dev.aigw.dist;
+
+import dev.aigw.testkit.FakeGateway;
+import dev.aigw.testkit.FakeReplicate;
+import dev.aigw.testkit.GatewayRequest;
+import dev.aigw.testkit.ReplicateWebhooks;
+
+import java.net.URI;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.List;
+import java.util.Map;
+import java.util.regex.Pattern;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.fail;
+
+/**
+ * What a team does with aigw on a standalone container, end to end: deploy an ordinary WAR (aigw's jars in
+ * {@code WEB-INF/lib}, settings as context params), use it, undeploy it, deploy it again, stop the container; and
+ * what must hold: the application's own JAX-RS call, the proxy and the webhook filter all work with the context
+ * params, a tampered webhook never reaches the application, one gateway and one "routing" line per deployment, and
+ * after an undeploy no class loader of the application and no thread of aigw's is left (checked in the container's
+ * heap), with no leak warning in the container's log.
+ */
+final class DropInScenario {
+    static final String CONTEXT = "app";
+    static final String PROBE = "/index.html";
+    static final String GATEWAY_TOKEN = "cf-distribution-token";
+    private static final Duration RELEASE_TIMEOUT = Duration.ofSeconds(30);
+    /** Messages containers write when an application leaves something behind (Tomcat's leak detection). */
+    private static final Pattern LEAK_WARNING = Pattern.compile(
+            "(?i).*(failed to stop|memory leak|ThreadLocal with key|not been cleared|registered the JDBC driver"
+                    + "|still running|leak).*");
+
+    private DropInScenario() {
+    }
+
+    /** Runs the whole scenario; {@code installedBy} is "initializer" or "listener" (no initializers run). */
+    static void run(Distribution container, String installedBy) throws Exception {
+        try (FakeReplicate replicate = FakeReplicate.start();
+             FakeGateway gateway = FakeGateway.builder().provider("replicate", replicate.baseUrl())
+                     .token(GATEWAY_TOKEN).start()) {
+            replicate.model("acme/echo").output("hello from echo").bootTime(Duration.ofMillis(5))
+                    .duration(Duration.ofMillis(5));
+            Path war = TestWar.configure(Path.of(System.getProperty("dist.war")),
+                    Files.createDirectories(container.base).resolve("configured.war"), Map.of(
+                            "ACCOUNT", FakeGateway.DEFAULT_ACCOUNT,
+                            "GATEWAY", FakeGateway.DEFAULT_GATEWAY,
+                            "BASE_URL", gateway.baseUrl().toString(),
+                            "GATEWAY_TOKEN", GATEWAY_TOKEN,
+                            "REPLICATE_TOKEN", replicate.token(),
+                            "WEBHOOK_SECRET", replicate.webhookSecret()));
+            try (Distribution c = container.start()) {
+                Heap heap = new Heap(c.javaHome, c.pid());
+
+                c.deploy(CONTEXT, war, PROBE);
+                use(c, gateway, replicate, 1);
+                c.undeploy(CONTEXT, PROBE);
+                assertReleased(c, heap, 0);
+
+                c.deploy(CONTEXT, war, PROBE);
+                use(c, gateway, replicate, 2);
+                assertReleased(c, heap, 1);
+            }
+            String log = container.log();
+            assertThat(container.exitedCleanly()).as(container + " stopped on SIGTERM:\n" + log).isTrue();
+            assertThat(count(log, "aigw: routing [replicate] through " + gateway.baseUrl()))
+                    .as("one gateway, one 'aigw: routing' line per deployment:\n" + log).isEqualTo(2);
+            assertThat(count(log, "aigw: webhook verification at /webhooks/replicate, request context"))
+                    .as("filters installed once per deployment:\n" + log).isEqualTo(2);
+            assertThat(count(log, "in '/" + CONTEXT + "' (" + installedBy + ")"))
+                    .as("installed by the " + installedBy + ":\n" + log).isEqualTo(2);
+            List<String> warnings = log.lines().filter(l -> LEAK_WARNING.matcher(l).matches()).toList();
+            assertThat(warnings).as("leak warnings in the container's log:\n" + log).isEmpty();
+        }
+    }
+
+    /** The application's own call, the proxy and the webhook filter, with the context params' settings. */
+    private static void use(Distribution c, FakeGateway gateway, FakeReplicate replicate, int round)
+            throws Exception {
+        gateway.clearRequests();
+        URI app = c.url(CONTEXT);
+
+        // the application's own JAX-RS call: routed, with the gateway token and the metadata of the context params
+        HttpResponse<String> call = get(c, URI.create(app + "/call"));
+        assertThat(call.statusCode()).as(call.body()).isEqualTo(200);
+        assertThat(call.body()).startsWith("201 ").contains("hello from echo");
+        GatewayRequest routed = only(gateway, "/models/acme/echo/predictions");
+        assertThat(routed.header("cf-aig-authorization")).isEqualTo("Bearer " + GATEWAY_TOKEN);
+        assertThat(routed.metadata()).containsEntry("app", "distribution-test");
+
+        // the proxy: the server's Replicate token, through the same gateway
+        HttpResponse<String> proxied = get(c, URI.create(app + "/replicate/account"));
+        assertThat(proxied.statusCode()).as(proxied.body()).isEqualTo(200);
+        GatewayRequest account = only(gateway, "/account");
+        assertThat(account.header("Authorization")).isEqualTo("Bearer " + replicate.token());
+        assertThat(account.metadata()).containsEntry("app", "distribution-test");
+
+        // webhooks: a signed delivery reaches the application, a tampered one never does
+        byte[] body = ("{\"id\":\"p" + round + "\",\"status\":\"succeeded\"}").getBytes(StandardCharsets.UTF_8);
+        long ts = Instant.now().getEpochSecond();
+        String id = "msg_" + c.name + "_" + round;
+        String sig = ReplicateWebhooks.sign(replicate.webhookSecret(), id, ts, body);
+        HttpResponse<String> ok = post(c, URI.create(app + "/webhooks/replicate"), id, ts, sig, body);
+        assertThat(ok.statusCode()).as(ok.body()).isEqualTo(200);
+        assertThat(ok.body()).isEqualTo("accepted " + body.length + " bytes");
+        byte[] tampered = ("{\"id\":\"p" + round + "\",\"status\":\"succeeded\",\"x\":1}")
+                .getBytes(StandardCharsets.UTF_8);
+        HttpResponse<String> forged = post(c, URI.create(app + "/webhooks/replicate"), id + "_t", ts, sig, tampered);
+        assertThat(forged.statusCode()).as(forged.body()).isEqualTo(401);
+        assertThat(forged.body()).doesNotContain("accepted");
+    }
+
+    /**
+     * After a full collection, exactly {@code live} copies of the application (its marker class's static instance)
+     * and of aigw's gateway are left; with none live, no aigw thread and no JDK HTTP client thread either.
+     */
+    private static void assertReleased(Distribution c, Heap heap, int live) throws Exception {
+        long deadline = System.nanoTime() + RELEASE_TIMEOUT.toNanos();
+        String state;
+        while (true) {
+            long[] n = heap.instances("dev.aigw.dist.app.LoaderMarker", "dev.aigw.Gateway");
+            List<String> threads = heap.threads().stream()
+                    .filter(t -> t.startsWith("aigw-") || t.matches("HttpClient-\\d+-.*")).toList();
+            boolean threadsOk = live > 0 || threads.isEmpty();
+            state = "application class loaders " + n[0] + ", gateways " + n[1] + ", aigw threads " + threads;
+            if (n[0] == live && n[1] == live && threadsOk) {
+                return;
+            }
+            if (System.nanoTime() > deadline) {
+                fail(c + ": expected " + live + " live deployment(s) after undeploy and GC, found " + state
+                        + "\n" + c.log());
+            }
+            Thread.sleep(500);
+        }
+    }
+
+    private static GatewayRequest only(FakeGateway gateway, String providerPath) {
+        List<GatewayRequest> matching = gateway.requests().stream()
+                .filter(r -> providerPath.equals(r.providerPath())).toList();
+        assertThat(matching).as("gateway requests for " + providerPath + ": " + gateway.requests()).hasSize(1);
+        return matching.get(0);
+    }
+
+    private static HttpResponse<String> get(Distribution c, URI uri) throws Exception {
+        return c.http.send(HttpRequest.newBuilder(uri).timeout(Duration.ofSeconds(30)).GET().build(),
+                HttpResponse.BodyHandlers.ofString());
+    }
+
+    private static HttpResponse<String> post(Distribution c, URI uri, String id, long ts, String sig, byte[] body)
+            throws Exception {
+        return c.http.send(HttpRequest.newBuilder(uri).timeout(Duration.ofSeconds(30))
+                .header("webhook-id", id).header("webhook-timestamp", Long.toString(ts))
+                .header("webhook-signature", sig).header("Content-Type", "application/json")
+                .POST(HttpRequest.BodyPublishers.ofByteArray(body)).build(), HttpResponse.BodyHandlers.ofString());
+    }
+
+    static int count(String text, String needle) {
+        int n = 0;
+        for (int i = text.indexOf(needle); i >= 0; i = text.indexOf(needle, i + needle.length())) {
+            n++;
+        }
+        return n;
+    }
+}
