@@ -142,6 +142,21 @@ abstract class Distribution implements AutoCloseable {
                 + " within " + DEPLOY_TIMEOUT + ":\n" + log());
     }
 
+    /**
+     * One request on a fresh connection that is closed after it. A container's selector keeps the last connection
+     * it served reachable until its next event (Jetty's {@code ManagedSelector} iterator), and a connection keeps the
+     * context of the application it last served (Jetty caches the servlet channel per connection): a stale
+     * reference of the container's, not of the application's, which real traffic clears at once.
+     */
+    void touch() throws IOException {
+        try (var s = new java.net.Socket(InetAddress.getLoopbackAddress(), port)) {
+            s.setSoTimeout(10_000);
+            s.getOutputStream().write(("GET / HTTP/1.1\r\nHost: 127.0.0.1:" + port + "\r\nConnection: close\r\n\r\n")
+                    .getBytes(StandardCharsets.US_ASCII));
+            s.getInputStream().readAllBytes();
+        }
+    }
+
     String log() {
         try {
             return Files.exists(log) ? Files.readString(log, StandardCharsets.ISO_8859_1) : "";

@@ -56,26 +56,35 @@ final class DropInScenario {
                             "GATEWAY_TOKEN", GATEWAY_TOKEN,
                             "REPLICATE_TOKEN", replicate.token(),
                             "WEBHOOK_SECRET", replicate.webhookSecret()));
+            Timer t = new Timer(container.name);
             try (Distribution c = container.start()) {
+                t.lap("started");
                 Heap heap = new Heap(c.javaHome, c.pid());
 
                 c.deploy(CONTEXT, war, PROBE);
+                t.lap("deployed");
                 use(c, gateway, replicate, 1);
+                t.lap("used");
                 c.undeploy(CONTEXT, PROBE);
+                t.lap("undeployed");
                 assertReleased(c, heap, 0);
+                t.lap("released (heap and threads checked)");
 
                 c.deploy(CONTEXT, war, PROBE);
+                t.lap("redeployed");
                 use(c, gateway, replicate, 2);
+                t.lap("used");
                 assertReleased(c, heap, 1);
+                t.lap("first deployment still released");
             }
+            t.lap("stopped");
             String log = container.log();
             assertThat(container.exitedCleanly()).as(container + " stopped on SIGTERM:\n" + log).isTrue();
             assertThat(count(log, "aigw: routing [replicate] through " + gateway.baseUrl()))
                     .as("one gateway, one 'aigw: routing' line per deployment:\n" + log).isEqualTo(2);
-            assertThat(count(log, "aigw: webhook verification at /webhooks/replicate, request context"))
-                    .as("filters installed once per deployment:\n" + log).isEqualTo(2);
-            assertThat(count(log, "in '/" + CONTEXT + "' (" + installedBy + ")"))
-                    .as("installed by the " + installedBy + ":\n" + log).isEqualTo(2);
+            assertThat(count(log, "aigw: webhook verification at /webhooks/replicate, request context [user, client, "
+                    + "trace] on /*, Replicate proxy at /replicate/* in '/" + CONTEXT + "' (" + installedBy + ")"))
+                    .as("filters installed once per deployment, by the " + installedBy + ":\n" + log).isEqualTo(2);
             List<String> warnings = log.lines().filter(l -> LEAK_WARNING.matcher(l).matches()).toList();
             assertThat(warnings).as("leak warnings in the container's log:\n" + log).isEmpty();
         }
@@ -101,6 +110,9 @@ final class DropInScenario {
         GatewayRequest account = only(gateway, "/account");
         assertThat(account.header("Authorization")).isEqualTo("Bearer " + replicate.token());
         assertThat(account.metadata()).containsEntry("app", "distribution-test");
+        // both made by the same anonymous client: tagged by default with the same pseudonym, not its address
+        assertThat(routed.metadata().get("client")).asString().matches("[0-9a-f]{16}")
+                .isEqualTo(account.metadata().get("client"));
 
         // webhooks: a signed delivery reaches the application, a tampered one never does
         byte[] body = ("{\"id\":\"p" + round + "\",\"status\":\"succeeded\"}").getBytes(StandardCharsets.UTF_8);
@@ -125,8 +137,9 @@ final class DropInScenario {
         long deadline = System.nanoTime() + RELEASE_TIMEOUT.toNanos();
         String state;
         while (true) {
+            c.touch();
             long[] n = heap.instances("dev.aigw.dist.app.LoaderMarker", "dev.aigw.Gateway");
-            List<String> threads = heap.threads().stream()
+            List<String> threads = live > 0 ? List.of() : heap.threads().stream()
                     .filter(t -> t.startsWith("aigw-") || t.matches("HttpClient-\\d+-.*")).toList();
             boolean threadsOk = live > 0 || threads.isEmpty();
             state = "application class loaders " + n[0] + ", gateways " + n[1] + ", aigw threads " + threads;
@@ -134,8 +147,9 @@ final class DropInScenario {
                 return;
             }
             if (System.nanoTime() > deadline) {
+                Path dump = heap.dump(c.base.resolve("leak.hprof"));
                 fail(c + ": expected " + live + " live deployment(s) after undeploy and GC, found " + state
-                        + "\n" + c.log());
+                        + " (heap dump: " + dump + ")\n" + c.log());
             }
             Thread.sleep(500);
         }
@@ -167,5 +181,23 @@ final class DropInScenario {
             n++;
         }
         return n;
+    }
+
+    /** Prints how long each step took (in the test's output file), to keep an eye on the suite's time budget. */
+    private static final class Timer {
+        private final String name;
+        private final long start = System.nanoTime();
+        private long last = start;
+
+        Timer(String name) {
+            this.name = name;
+        }
+
+        void lap(String step) {
+            long now = System.nanoTime();
+            System.out.printf("%s: %-40s %6d ms (total %6d ms)%n", name, step, (now - last) / 1_000_000,
+                    (now - start) / 1_000_000);
+            last = now;
+        }
     }
 }

@@ -10,8 +10,8 @@ import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 
 /**
- * What the container's JVM holds, read with the JDK's {@code jcmd}: instance counts from a heap histogram (taken
- * after a full collection) and the names of live threads.
+ * What the container's JVM holds, read with the JDK's {@code jcmd}: instance counts from a heap histogram (which
+ * counts live objects only: {@code GC.class_histogram} collects first) and the names of live threads.
  */
 final class Heap {
     private static final Pattern HISTOGRAM_ROW = Pattern.compile("^\\s*\\d+:\\s+(\\d+)\\s+\\d+\\s+(\\S+).*$");
@@ -27,7 +27,6 @@ final class Heap {
 
     /** Instances of each class whose name is given, summed over every class loader that defined one. */
     long[] instances(String... classNames) throws Exception {
-        run("GC.run");
         long[] n = new long[classNames.length];
         for (String line : run("GC.class_histogram").split("\n")) {
             Matcher m = HISTOGRAM_ROW.matcher(line);
@@ -53,12 +52,20 @@ final class Heap {
         return names;
     }
 
-    private String run(String command) throws Exception {
-        Process p = new ProcessBuilder(jcmd.toString(), Long.toString(pid), command).redirectErrorStream(true).start();
+    /** A heap dump of live objects, for finding what keeps a class loader (left behind when the check fails). */
+    Path dump(Path file) throws Exception {
+        run("GC.heap_dump", file.toString());
+        return file;
+    }
+
+    private String run(String... command) throws Exception {
+        List<String> cmd = new ArrayList<>(List.of(jcmd.toString(), Long.toString(pid)));
+        cmd.addAll(List.of(command));
+        Process p = new ProcessBuilder(cmd).redirectErrorStream(true).start();
         byte[] out = p.getInputStream().readAllBytes();
         if (!p.waitFor(60, TimeUnit.SECONDS) || p.exitValue() != 0) {
             p.destroyForcibly();
-            throw new IOException("jcmd " + pid + " " + command + " failed: " + new String(out, StandardCharsets.UTF_8));
+            throw new IOException("jcmd " + pid + " " + String.join(" ", command) + " failed: " + new String(out, StandardCharsets.UTF_8));
         }
         return new String(out, StandardCharsets.UTF_8);
     }
