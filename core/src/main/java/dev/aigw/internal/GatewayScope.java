@@ -39,6 +39,7 @@ public final class GatewayScope implements AutoCloseable {
     private ClassLoader boundTo; // guarded by BOUND
     private Thread flushOnExit; // guarded by this; process scope only
     private boolean closed; // guarded by this
+    private boolean warnedFull; // guarded by this
     private Gateway lastShared; // guarded by this
 
     private GatewayScope(Settings settings, Supplier<Gateway> shared, Function<Settings, Gateway> factory) {
@@ -113,18 +114,10 @@ public final class GatewayScope implements AutoCloseable {
             }
         });
         if (shared != null && client.isEmpty()) {
-            synchronized (this) {
-                if (closed && lastShared != null) {
-                    return lastShared; // a straggler after the application stopped: nothing new is built for it
-                }
-            }
-            if (!isClosed()) {
-                Gateway g = shared.get(); // outside our lock: the adapter builds it under its own
-                synchronized (this) {
-                    lastShared = g;
-                }
+            Gateway g = sharedGateway();
+            if (g != null) {
                 return g;
-            }
+            } // else closed before any client asked: built below, closed at once
         }
         Map<String, String> key = new TreeMap<>();
         client.forEach((k, v) -> key.put("client:" + k, v));
@@ -145,20 +138,39 @@ public final class GatewayScope implements AutoCloseable {
                 return g;
             }
             if (owned.size() >= MAX_OWNED) {
-                LOG.log(System.Logger.Level.WARNING, "aigw: more than " + MAX_OWNED + " distinct aigw.* client "
-                        + "configurations; gateways for further ones are not shared or closed by aigw");
+                if (!warnedFull) {
+                    warnedFull = true;
+                    LOG.log(System.Logger.Level.WARNING, "aigw: more than " + MAX_OWNED + " distinct aigw.* client "
+                            + "configurations; gateways for further ones are not shared or closed by aigw");
+                }
                 return g;
             }
             owned.put(key, g);
             if (shared == null && flushOnExit == null) {
                 flushOnExit = flushOnExit(this);
+                if (g.enabled() && !isAncestorOrSelf(GatewayScope.class.getClassLoader(),
+                        ClassLoader.getSystemClassLoader())) {
+                    LOG.log(System.Logger.Level.INFO, "aigw: gateways of clients configured from settings are "
+                            + "closed when the JVM exits (aigw is not on the class path here: inside a web "
+                            + "application, put aigw-servlet beside aigw-jaxrs to tie them to the application)");
+                }
             }
             return g;
         }
     }
 
-    private synchronized boolean isClosed() {
-        return closed;
+    /** The application's gateway; once the scope is closed, only the one already handed out (null if none was). */
+    private Gateway sharedGateway() {
+        synchronized (this) {
+            if (closed) {
+                return lastShared; // a straggler after the application stopped: nothing new is built for it
+            }
+        }
+        Gateway g = shared.get(); // outside our lock: the adapter builds it under its own
+        synchronized (this) {
+            lastShared = g;
+        }
+        return g;
     }
 
     /** Unbinds the scope and closes the gateways it built (queued records are delivered); idempotent. */
@@ -207,13 +219,13 @@ public final class GatewayScope implements AutoCloseable {
      * embedded application lives as long as the process).
      */
     static boolean holdsThisLibrary(ClassLoader loader) {
-        for (ClassLoader l = ClassLoader.getSystemClassLoader(); l != null; l = l.getParent()) {
-            if (l == loader) {
-                return false;
-            }
-        }
-        for (ClassLoader l = GatewayScope.class.getClassLoader(); l != null; l = l.getParent()) {
-            if (l == loader) {
+        return !isAncestorOrSelf(loader, ClassLoader.getSystemClassLoader())
+                && isAncestorOrSelf(loader, GatewayScope.class.getClassLoader());
+    }
+
+    private static boolean isAncestorOrSelf(ClassLoader candidate, ClassLoader of) {
+        for (ClassLoader l = of; l != null; l = l.getParent()) {
+            if (l == candidate) {
                 return true;
             }
         }

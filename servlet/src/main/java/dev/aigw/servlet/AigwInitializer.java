@@ -60,7 +60,15 @@ public final class AigwInitializer implements ServletContainerInitializer {
             LOG.log(System.Logger.Level.DEBUG, "aigw: aigw.servlet.auto=false; no filters installed");
             return;
         }
-        boolean gatewayOn = shared.gateway().enabled();
+        try {
+            installFilters(ctx, s, shared.gateway().enabled(), by);
+        } catch (RuntimeException | Error e) {
+            GatewayHolder.stop(ctx); // a failed start may never see contextDestroyed: release what start took
+            throw e;
+        }
+    }
+
+    private static void installFilters(ServletContext ctx, ServletSettings s, boolean gatewayOn, String by) {
         String webhookPath = s.get("aigw.webhook.path");
         String proxyPath = s.get("aigw.proxy.path");
         List<String> installed = new ArrayList<>();
