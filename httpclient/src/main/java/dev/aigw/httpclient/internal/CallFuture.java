@@ -70,8 +70,9 @@ final class CallFuture<T> extends CompletableFuture<HttpResponse<T>> {
 
     @Override
     public boolean cancel(boolean mayInterruptIfRunning) {
+        boolean wasDone = isDone();
         boolean cancelled = super.cancel(mayInterruptIfRunning);
-        if (cancelled) {
+        if (cancelled && !wasDone) {
             call.cancelled("cancelled by the caller");
             CompletableFuture<HttpResponse<T>> f = attempt;
             if (f != null) {

@@ -134,6 +134,7 @@ public abstract class FileContent {
             response.getHeaders().put(HttpHeader.CONTENT_TYPE, contentType);
             response.getHeaders().put(HttpHeader.CONTENT_LENGTH, size);
             try {
+                Http.writeBlocking(response, false, ByteBuffer.allocate(0)); // the head first, as a stream's
                 for (long offset = 0; offset < size; offset += CHUNK) {
                     Http.writeBlocking(response, false, chunk(offset));
                 }
