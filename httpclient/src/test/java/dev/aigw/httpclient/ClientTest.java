@@ -16,7 +16,7 @@ import java.util.concurrent.ExecutorService;
 
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
-import static org.assertj.core.api.Assumptions.assumeThat;
+import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
 /** The one line: wrapping with a gateway or from settings, what is delegated, what is refused, and the lifecycle. */
 class ClientTest extends GatewayTestBase {
@@ -53,8 +53,8 @@ class ClientTest extends GatewayTestBase {
 
     @Test
     void unconfiguredAigwIsOffAndTheClientIsReturnedAsItIs() {
-        assumeThat(System.getenv()).as("no aigw settings in this environment")
-                .doesNotContainKeys("AIGW_ACCOUNT_ID", "CLOUDFLARE_ACCOUNT_ID", "AIGW_BASE_URL", "AIGW_ENABLED");
+        assumeTrue(java.util.stream.Stream.of("AIGW_ACCOUNT_ID", "CLOUDFLARE_ACCOUNT_ID", "AIGW_BASE_URL", "AIGW_ENABLED")
+                .noneMatch(System.getenv()::containsKey), "aigw is configured in this environment");
         assertThat(AigwHttpClient.wrap(jdk)).isSameAs(jdk);
         try (Gateway off = Gateway.builder().build()) {
             assertThat(AigwHttpClient.wrap(jdk, off)).isSameAs(jdk);
@@ -139,7 +139,7 @@ class ClientTest extends GatewayTestBase {
     /** JDK 21+: close(), shutdownNow(), isTerminated() and awaitTermination() reach the wrapped client. */
     @Test
     void onJdk21TheLifecycleMethodsReachTheWrappedClientAndCloseAnOwnedGateway() throws Exception {
-        assumeThat(Runtime.version().feature()).as("HttpClient is closeable from JDK 21 on").isGreaterThanOrEqualTo(21);
+        assumeTrue(Runtime.version().feature() >= 21, "HttpClient is closeable from JDK 21 on");
         configure(Map.of("aigw.account-id", dev.aigw.testkit.FakeGateway.DEFAULT_ACCOUNT,
                 "aigw.gateway-id", dev.aigw.testkit.FakeGateway.DEFAULT_GATEWAY, "aigw.token", CF_TOKEN,
                 "aigw.base-url", fakeGateway.baseUrl().toString(), "aigw.log", "summary"));

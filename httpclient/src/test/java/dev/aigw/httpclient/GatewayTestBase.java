@@ -151,6 +151,6 @@ abstract class GatewayTestBase {
 
     /** After the records expected so far were taken: none more arrives in a short while. */
     void assertNoMoreRecords() throws InterruptedException {
-        assertThat(records.poll(300, TimeUnit.MILLISECONDS)).as("no further record").isNull();
+        assertThat(records.poll(150, TimeUnit.MILLISECONDS)).as("no further record").isNull();
     }
 }
