@@ -26,7 +26,8 @@ public final class AigwHttpClient {
      * {@code client} routed through {@code gateway}, which stays the caller's to close. A disabled
      * gateway routes nothing, so {@code client} itself is returned.
      *
-     * @throws IllegalArgumentException when {@code client} already routes through another gateway
+     * @throws IllegalArgumentException when {@code client} already routes through another gateway, or follows
+     *                                  redirects (the JDK would resend the gateway token wherever one points)
      */
     public static HttpClient wrap(HttpClient client, Gateway gateway) {
         Objects.requireNonNull(client, "client");
@@ -44,7 +45,7 @@ public final class AigwHttpClient {
      * with it ({@code close()} on JDK 21+), or when the returned client is garbage collected.
      *
      * @throws dev.aigw.GatewayConfigurationException for a bad or half-configured setting, naming it
-     * @throws IllegalArgumentException when {@code client} already routes through aigw
+     * @throws IllegalArgumentException when {@code client} already routes through aigw, or follows redirects
      */
     public static HttpClient wrap(HttpClient client) {
         Objects.requireNonNull(client, "client");
@@ -54,7 +55,12 @@ public final class AigwHttpClient {
             gateway.close();
             return client;
         }
-        return new RoutingHttpClient(client, gateway, true);
+        try {
+            return new RoutingHttpClient(client, gateway, true);
+        } catch (RuntimeException e) {
+            gateway.close();
+            throw e;
+        }
     }
 
     /** Wrapping twice would route nothing more; with the same gateway it is a no-op, else a mistake to point out. */

@@ -85,17 +85,32 @@ class ClientTest extends GatewayTestBase {
                 .hasMessage("client");
     }
 
+    /** The JDK resends a request's own headers on a redirect (across origins too): no gateway token may follow one. */
+    @Test
+    void aClientThatFollowsRedirectsIsRefused() {
+        for (HttpClient.Redirect policy : new HttpClient.Redirect[] {HttpClient.Redirect.NORMAL, HttpClient.Redirect.ALWAYS}) {
+            HttpClient following = HttpClient.newBuilder().followRedirects(policy).build();
+            assertThatThrownBy(() -> AigwHttpClient.wrap(following, gateway))
+                    .isInstanceOf(IllegalArgumentException.class)
+                    .hasMessageContaining("follows redirects (followRedirects = " + policy + ")")
+                    .hasMessageContaining("cf-aig-authorization")
+                    .hasMessageContaining("Redirect.NEVER");
+            configure(fakeGatewaySettings());
+            assertThatThrownBy(() -> AigwHttpClient.wrap(following)).isInstanceOf(IllegalArgumentException.class);
+        }
+    }
+
     @Test
     void everyOtherMethodIsTheWrappedClients() throws Exception {
         ExecutorService pool = Executors.newSingleThreadExecutor();
         try {
             HttpClient original = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(3))
-                    .followRedirects(HttpClient.Redirect.NORMAL).version(HttpClient.Version.HTTP_1_1).executor(pool)
+                    .version(HttpClient.Version.HTTP_1_1).executor(pool)
                     .cookieHandler(new java.net.CookieManager()).proxy(HttpClient.Builder.NO_PROXY).build();
             HttpClient c = AigwHttpClient.wrap(original, gateway);
             assertThat(c).isNotSameAs(original);
             assertThat(c.connectTimeout()).isEqualTo(original.connectTimeout());
-            assertThat(c.followRedirects()).isEqualTo(HttpClient.Redirect.NORMAL);
+            assertThat(c.followRedirects()).isEqualTo(HttpClient.Redirect.NEVER);
             assertThat(c.version()).isEqualTo(HttpClient.Version.HTTP_1_1);
             assertThat(c.executor()).isEqualTo(original.executor());
             assertThat(c.cookieHandler()).isEqualTo(original.cookieHandler());

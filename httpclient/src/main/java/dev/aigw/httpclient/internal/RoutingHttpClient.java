@@ -31,7 +31,17 @@ public final class RoutingHttpClient extends HttpClient {
     private final Gateway gateway;
     private final Cleaner.Cleanable ownedGateway; // null: the caller owns the gateway
 
+    /**
+     * @throws IllegalArgumentException when {@code delegate} follows redirects: the JDK resends a request's own
+     *                                  headers on a redirect, so the gateway token would go wherever one points
+     */
     public RoutingHttpClient(HttpClient delegate, Gateway gateway, boolean ownsGateway) {
+        if (delegate.followRedirects() != Redirect.NEVER) {
+            throw new IllegalArgumentException("aigw: this HttpClient follows redirects (followRedirects = "
+                    + delegate.followRedirects() + "); the JDK would resend the gateway headers, cf-aig-authorization "
+                    + "among them, to wherever a redirect points. Build the client aigw wraps with Redirect.NEVER "
+                    + "(the default; Replicate's API does not redirect)");
+        }
         this.delegate = delegate;
         this.gateway = gateway;
         // Like the JDK client's own selector thread, the gateway's record thread ends when this client is
