@@ -85,6 +85,17 @@ class ClientTest extends GatewayTestBase {
                 .hasMessage("client");
     }
 
+    @Test
+    void aCallWithoutHandlerIsRefusedAsTheJdkDoesAndNotRecorded() throws Exception {
+        HttpClient c = client();
+        assertThatThrownBy(() -> c.send(api("/account").build(), null)).isInstanceOf(NullPointerException.class);
+        assertThatThrownBy(() -> c.sendAsync(api("/account").build(), null)).isInstanceOf(NullPointerException.class);
+        assertThatThrownBy(() -> c.send(null, java.net.http.HttpResponse.BodyHandlers.ofString()))
+                .isInstanceOf(NullPointerException.class);
+        assertNoMoreRecords();
+        assertThat(fakeGateway.requests()).isEmpty();
+    }
+
     /** The JDK resends a request's own headers on a redirect (across origins too): no gateway token may follow one. */
     @Test
     void aClientThatFollowsRedirectsIsRefused() {

@@ -65,7 +65,6 @@ final class RoutedCall {
     }
 
     <T> HttpResponse.BodyHandler<T> observe(HttpResponse.BodyHandler<T> handler) {
-        Objects.requireNonNull(handler, "responseBodyHandler");
         return info -> {
             exchange.responseHead(info.statusCode(), name -> info.headers().firstValue(name).orElse(null));
             HttpResponse.BodySubscriber<T> s;
@@ -79,6 +78,12 @@ final class RoutedCall {
             responseBody = observed;
             return observed;
         };
+    }
+
+    /** Push promises are announced as answers to the caller's request, never the routed one with the token. */
+    <T> HttpResponse.PushPromiseHandler<T> pushPromises(HttpResponse.PushPromiseHandler<T> handler) {
+        return handler == null ? null
+                : (initiating, promised, acceptor) -> handler.applyPushPromise(original, promised, acceptor);
     }
 
     /** The response as the answer to the caller's request (its URI, its headers: no gateway token). */

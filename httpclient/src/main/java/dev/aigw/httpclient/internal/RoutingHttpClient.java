@@ -17,6 +17,7 @@ import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
 import java.net.http.WebSocket;
 import java.time.Duration;
+import java.util.Objects;
 import java.util.Optional;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.Executor;
@@ -56,6 +57,7 @@ public final class RoutingHttpClient extends HttpClient {
     @Override
     public <T> HttpResponse<T> send(HttpRequest request, HttpResponse.BodyHandler<T> handler)
             throws IOException, InterruptedException {
+        Objects.requireNonNull(handler, "responseBodyHandler");
         RoutedCall call = RoutedCall.start(gateway, request);
         if (call == null) {
             return delegate.send(request, handler);
@@ -89,11 +91,12 @@ public final class RoutingHttpClient extends HttpClient {
     @Override
     public <T> CompletableFuture<HttpResponse<T>> sendAsync(HttpRequest request, HttpResponse.BodyHandler<T> handler,
                                                             HttpResponse.PushPromiseHandler<T> pushPromiseHandler) {
+        Objects.requireNonNull(handler, "responseBodyHandler");
         RoutedCall call = RoutedCall.start(gateway, request);
         if (call == null) {
             return delegate.sendAsync(request, handler, pushPromiseHandler);
         }
-        return new CallFuture<>(call, delegate, call.observe(handler), pushPromiseHandler).start();
+        return new CallFuture<>(call, delegate, call.observe(handler), call.pushPromises(pushPromiseHandler)).start();
     }
 
     /** WebSockets are not provider API calls (Replicate has none): the wrapped client's, unrouted. */
