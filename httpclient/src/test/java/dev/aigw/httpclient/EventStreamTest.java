@@ -35,9 +35,9 @@ class EventStreamTest extends GatewayTestBase {
 
     @BeforeAll
     static void streamingGateway() {
-        // Four tokens over two seconds: the stream stays open while the prediction is processing.
+        // Four tokens over two and a half seconds: the stream stays open while the prediction is processing.
         replicate.model("acme/story").tokens("Once", " upon", " a", " time").bootTime(Duration.ofMillis(20))
-                .duration(Duration.ofMillis(2000));
+                .duration(Duration.ofMillis(2500));
         streamGateway = FakeGateway.builder()
                 .provider("replicate", replicate.baseUrl())
                 .provider("stream", URI.create("http://127.0.0.1:" + replicate.port() + "/stream/v1"))

@@ -73,11 +73,15 @@ class RecordsTest extends GatewayTestBase {
         assertNoMoreRecords();
     }
 
-    /** The JDK's close of an unfinished body aborts it: recorded as cancelled, with the status that arrived. */
+    /**
+     * The JDK's close of an unfinished body aborts it: recorded as cancelled, with the status that arrived. (1 MB:
+     * the JDK hands an input stream at most a buffer ahead of its reader, so the body cannot be over already.)
+     */
     @Test
     void aBodyClosedBeforeItsEndIsRecordedAsCancelled() throws Exception {
-        HttpResponse<InputStream> r = client().send(api("/models/acme/echo").build(),
-                HttpResponse.BodyHandlers.ofInputStream());
+        String id = replicate.generatedFile("one.bin", "application/octet-stream", 1 << 20);
+        HttpResponse<InputStream> r = client().send(api("/files/" + id + "/download?owner=o&expiry=1&signature=s")
+                .build(), HttpResponse.BodyHandlers.ofInputStream());
         r.body().close();
         ExchangeRecord rec = nextRecord();
         assertThat(rec.outcome()).isEqualTo(Outcome.CANCELLED);
@@ -127,6 +131,22 @@ class RecordsTest extends GatewayTestBase {
         assertThat(rec.outcome()).isEqualTo(Outcome.HTTP_ERROR);
         assertThat(rec.httpStatus()).isEqualTo(404);
         assertNoMoreRecords();
+    }
+
+    /** The request body is sniffed as it streams: an error answer names no model, the request's version does. */
+    @Test
+    void theRequestBodyIsSniffedForTheModel() throws Exception {
+        String body = "{\"version\":\"acme/unknown:" + "0".repeat(64) + "\",\"input\":{\"prompt\":\"" + "x".repeat(200_000)
+                + "\"}}";
+        HttpResponse<String> r = send(client(), api("/predictions").header("Content-Type", "application/json")
+                .POST(HttpRequest.BodyPublishers.ofInputStream(() -> new java.io.ByteArrayInputStream(
+                        body.getBytes(StandardCharsets.UTF_8)))).build());
+        assertThat(r.statusCode()).as(r.body()).isEqualTo(422);
+        ExchangeRecord rec = nextRecord();
+        assertThat(rec.outcome()).isEqualTo(Outcome.HTTP_ERROR);
+        assertThat(rec.model()).isEqualTo("acme/unknown");
+        assertThat(rec.bytesSent()).isEqualTo(body.length());
+        assertThat(fakeGateway.requests().get(0).request().bodySize()).isEqualTo(body.length());
     }
 
     @Test
