@@ -154,6 +154,20 @@ class RoutingTest extends GatewayTestBase {
         assertThat(replicate.requests()).extracting(r -> r.method()).containsExactly("QUERY", "BREW");
     }
 
+    /**
+     * Every spelling of Replicate's API root a server would read as the same is routed, never sent around the
+     * gateway. (A trailing-dot host the JDK client refuses by itself: it cannot name one in TLS.)
+     */
+    @ParameterizedTest(name = "{0}")
+    @CsvSource({"HTTPS://API.REPLICATE.COM/v1/account", "https://api.replicate.com:443/v1/account"})
+    void otherSpellingsOfTheApiRootAreRouted(String url) throws Exception {
+        assertThat(client().send(request(url).build(), HttpResponse.BodyHandlers.discarding()).statusCode())
+                .isEqualTo(200);
+        assertThat(fakeGateway.requests()).singleElement()
+                .satisfies(g -> assertThat(g.providerPath()).isEqualTo("/account"));
+        assertThat(nextRecord().url()).isEqualToIgnoringCase(url);
+    }
+
     /** Percent-encoding and the query reach the gateway byte for byte. */
     @Test
     void rawPathsAndQueriesAreKept() throws Exception {
