@@ -4,7 +4,6 @@ import dev.aigw.ExchangeRecord;
 import dev.aigw.Gateway;
 import dev.aigw.jaxrs.AigwFeature;
 import jakarta.ws.rs.client.Client;
-import jakarta.ws.rs.client.ClientBuilder;
 import jakarta.ws.rs.client.ClientRequestContext;
 import jakarta.ws.rs.client.ClientRequestFilter;
 import jakarta.ws.rs.core.MediaType;
@@ -49,8 +48,7 @@ class FallbackTest extends GatewayTestBase {
     }
 
     private Client clientWith(Gateway g) {
-        return track(ClientBuilder.newClient().register(new AigwFeature(g))
-                .register(new ReplicateStandIn(), AigwFeature.PRIORITY + 1));
+        return clientFor(g).register(new ReplicateStandIn(), AigwFeature.PRIORITY + 1);
     }
 
     private static int closedPort() throws Exception {

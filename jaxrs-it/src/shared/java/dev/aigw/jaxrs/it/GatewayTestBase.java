@@ -88,9 +88,19 @@ abstract class GatewayTestBase {
                 .listener(records::add);
     }
 
-    /** A client with aigw registered for {@link #gateway}. */
+    /** A client routed by {@link #gateway}: see {@link #clientFor(Gateway)}. */
     Client client() {
-        return track(ClientBuilder.newClient().register(new AigwFeature(gateway)));
+        return clientFor(gateway);
+    }
+
+    /**
+     * A client routed by {@code g}, given as the typed client property {@link AigwFeature#GATEWAY}:
+     * on stacks where aigw activates itself nothing is registered, so the whole suite runs on the
+     * discovered path; elsewhere the feature is registered.
+     */
+    Client clientFor(Gateway g) {
+        ClientBuilder b = ClientBuilder.newBuilder().property(AigwFeature.GATEWAY, g);
+        return track(Stack.activatesWithoutRegistration() ? b.build() : b.register(AigwFeature.class).build());
     }
 
     Client track(Client c) {

@@ -3,10 +3,8 @@ package dev.aigw.jaxrs.it;
 import dev.aigw.ExchangeRecord;
 import dev.aigw.ExchangeRecord.Outcome;
 import dev.aigw.Gateway;
-import dev.aigw.jaxrs.AigwFeature;
 import jakarta.ws.rs.ProcessingException;
 import jakarta.ws.rs.client.Client;
-import jakarta.ws.rs.client.ClientBuilder;
 import jakarta.ws.rs.core.Response;
 import org.junit.jupiter.api.Test;
 
@@ -141,7 +139,7 @@ class RecordsTest extends GatewayTestBase {
             closedPort = s.getLocalPort();
         }
         try (Gateway unreachable = gatewayBuilder().baseUrl("http://127.0.0.1:" + closedPort + "/v1").build()) {
-            Client c = track(ClientBuilder.newClient().register(new AigwFeature(unreachable)));
+            Client c = clientFor(unreachable);
             assertThatThrownBy(() -> api(c, "/account").get()).isInstanceOf(ProcessingException.class);
             ExchangeRecord rec = nextRecord();
             assertThat(rec.outcome()).isEqualTo(Outcome.FAILURE);
@@ -184,7 +182,7 @@ class RecordsTest extends GatewayTestBase {
             closedPort = s.getLocalPort();
         }
         try (Gateway unreachable = gatewayBuilder().baseUrl("http://127.0.0.1:" + closedPort + "/v1").build()) {
-            Client c = track(ClientBuilder.newClient().register(new AigwFeature(unreachable)));
+            Client c = clientFor(unreachable);
             assertThatThrownBy(() -> api(c, "/account").get()).isInstanceOf(ProcessingException.class);
             ExchangeRecord rec = null;
             for (int i = 0; i < 100 && rec == null; i++) {

@@ -10,4 +10,22 @@ final class Stack {
     static boolean jersey() {
         return NAME.startsWith("jersey");
     }
+
+    static boolean resteasy() {
+        return NAME.equals("resteasy");
+    }
+
+    static boolean cxf() {
+        return NAME.equals("cxf");
+    }
+
+    /** aigw is active in a client that never registered it (Jersey auto-discovery, RESTEasy built-ins, CXF bus). */
+    static boolean activatesWithoutRegistration() {
+        return jersey() || resteasy() || cxf();
+    }
+
+    /** The calling thread's context reaches async and rx calls without a propagating executor. */
+    static boolean carriesCallerContextToAsyncCalls() {
+        return jersey() || resteasy();
+    }
 }
