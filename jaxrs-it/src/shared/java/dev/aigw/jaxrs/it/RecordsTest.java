@@ -128,12 +128,12 @@ class RecordsTest extends GatewayTestBase {
     }
 
     /**
-     * Connection refused: Jersey reports it to aigw's PostInvocationInterceptor. RESTEasy has no
-     * client hook for a failure before the response, so nothing is recorded there (see README).
+     * Connection refused: Jersey reports it to aigw's PostInvocationInterceptor, CXF to its fault
+     * chain. RESTEasy reports it to no client hook (see the test below and the README).
      */
     @Test
     void aTransportFailureIsRecorded() throws Exception {
-        assumeThat(Stack.jersey()).as("transport failures are observable on Jersey only").isTrue();
+        assumeThat(Stack.reportsTransportFailures()).as("the stack reports transport failures to a hook").isTrue();
         int closedPort;
         try (ServerSocket s = new ServerSocket(0, 1, java.net.InetAddress.getLoopbackAddress())) {
             closedPort = s.getLocalPort();
@@ -176,7 +176,7 @@ class RecordsTest extends GatewayTestBase {
     /** RESTEasy reports transport failures to no client hook: aigw records them once the request is collected. */
     @Test
     void aTransportFailureIsRecordedLateWhereTheClientHasNoHook() throws Exception {
-        assumeThat(Stack.jersey()).as("Jersey records at once (aTransportFailureIsRecorded)").isFalse();
+        assumeThat(Stack.reportsTransportFailures()).as("recorded at once (aTransportFailureIsRecorded)").isFalse();
         int closedPort;
         try (ServerSocket s = new ServerSocket(0, 1, java.net.InetAddress.getLoopbackAddress())) {
             closedPort = s.getLocalPort();

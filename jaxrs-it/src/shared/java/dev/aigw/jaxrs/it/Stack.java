@@ -24,6 +24,11 @@ final class Stack {
         return jersey() || resteasy() || cxf();
     }
 
+    /** A transport failure reaches aigw as it happens, with its cause (Jersey's PostInvocationInterceptor, CXF's fault chain). */
+    static boolean reportsTransportFailures() {
+        return jersey() || cxf();
+    }
+
     /** The calling thread's context reaches async and rx calls without a propagating executor. */
     static boolean carriesCallerContextToAsyncCalls() {
         return jersey() || resteasy();
