@@ -8,7 +8,6 @@ import jakarta.ws.rs.client.ClientRequestContext;
 import jakarta.ws.rs.client.ClientRequestFilter;
 import jakarta.ws.rs.core.MediaType;
 import jakarta.ws.rs.core.Response;
-import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 
 import java.net.InetAddress;
@@ -20,18 +19,14 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assumptions.assumeThat;
 
 /**
- * {@code aigw.fallback} on Jersey: a call that could not connect to the gateway is resent to
- * Replicate directly. Tests reach only loopback, so "Replicate" here is a filter that answers
- * requests for {@code api.replicate.com} itself.
+ * {@code aigw.fallback} (Jersey): a call that could not connect to the gateway is resent to
+ * Replicate directly; a gateway that answered, or may have seen the request, is never bypassed
+ * (every stack). Tests reach only loopback, so "Replicate" here is a filter that answers requests
+ * for {@code api.replicate.com} itself.
  */
 class FallbackTest extends GatewayTestBase {
     private final List<ClientRequestContext> direct = new CopyOnWriteArrayList<>();
     private final List<String> directAuth = new CopyOnWriteArrayList<>();
-
-    @BeforeEach
-    void jerseyOnly() {
-        assumeThat(Stack.jersey()).as("fallback needs Jersey's PostInvocationInterceptor").isTrue();
-    }
 
     /** Stands in for Replicate: answers what reaches api.replicate.com, after aigw's filter. */
     final class ReplicateStandIn implements ClientRequestFilter {
@@ -59,6 +54,7 @@ class FallbackTest extends GatewayTestBase {
 
     @Test
     void anUnreachableGatewayFallsBackToReplicateAndTheRecordSaysDirect() throws Exception {
+        assumeThat(Stack.jersey()).as("the resend needs Jersey's PostInvocationInterceptor").isTrue();
         try (Gateway g = gatewayBuilder().baseUrl("http://127.0.0.1:" + closedPort() + "/v1").fallback(true).build()) {
             Response r = api(clientWith(g), "/models/acme/echo/predictions").post(json("{\"input\":{}}"));
             assertThat(r.getStatus()).isEqualTo(201);
@@ -75,6 +71,7 @@ class FallbackTest extends GatewayTestBase {
 
     @Test
     void withoutFallbackTheFailureIsRecordedAndThrown() throws Exception {
+        assumeThat(Stack.reportsTransportFailures()).as("the stack reports transport failures to a hook").isTrue();
         try (Gateway g = gatewayBuilder().baseUrl("http://127.0.0.1:" + closedPort() + "/v1").build()) {
             Client c = clientWith(g);
             org.assertj.core.api.Assertions.assertThatThrownBy(() -> api(c, "/account").get())
@@ -100,6 +97,7 @@ class FallbackTest extends GatewayTestBase {
 
     @Test
     void aConnectionResetByTheGatewayIsNeverResent() throws Exception {
+        assumeThat(Stack.reportsTransportFailures()).as("the stack reports transport failures to a hook").isTrue();
         fakeGateway.faults().next(2).resetBeforeFirstByte(); // HttpURLConnection silently retries a reset once
         try (Gateway g = gatewayBuilder().fallback(true).build()) {
             Client c = clientWith(g);

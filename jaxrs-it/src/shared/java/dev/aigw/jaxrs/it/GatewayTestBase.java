@@ -17,7 +17,13 @@ import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.BeforeEach;
 
+import dev.aigw.testkit.GatewayRequest;
+
 import java.io.IOException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Paths;
+import java.time.Duration;
+import java.util.Map;
 import java.io.UncheckedIOException;
 import java.util.ArrayList;
 import java.util.List;
@@ -143,6 +149,37 @@ abstract class GatewayTestBase {
         ExchangeRecord r = records.poll(10, TimeUnit.SECONDS);
         assertThat(r).as("an exchange record").isNotNull();
         return r;
+    }
+
+    /**
+     * Runs {@code main} (it creates a plain client and creates a prediction of acme/echo with the Replicate token
+     * given as its argument, printing {@code status=...}) in a child JVM on this class path whose environment holds
+     * only {@code AIGW_*} settings pointing at the fake gateway, and checks that the call went through the gateway.
+     */
+    void assertRoutedInAChildJvm(Class<?> main) throws Exception {
+        List<String> cmd = List.of(Paths.get(System.getProperty("java.home"), "bin", "java").toString(),
+                "-cp", System.getProperty("java.class.path"), main.getName(), replicate.token());
+        ProcessBuilder pb = new ProcessBuilder(cmd).redirectErrorStream(true);
+        Map<String, String> env = pb.environment();
+        env.keySet().removeIf(k -> k.startsWith("AIGW_") || k.startsWith("CF_AIG") || k.startsWith("CLOUDFLARE_"));
+        env.put("AIGW_ACCOUNT_ID", FakeGateway.DEFAULT_ACCOUNT);
+        env.put("AIGW_GATEWAY_ID", FakeGateway.DEFAULT_GATEWAY);
+        env.put("AIGW_TOKEN", CF_TOKEN);
+        env.put("AIGW_BASE_URL", fakeGateway.baseUrl().toString());
+        Process p = pb.start();
+        try {
+            String out = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
+            assertThat(p.waitFor(60, TimeUnit.SECONDS)).isTrue();
+            assertThat(p.exitValue()).as(out).isZero();
+            assertThat(out).contains("status=201");
+            assertThat(out).doesNotContain(CF_TOKEN); // the summary log line never shows the token
+        } finally {
+            p.destroyForcibly();
+        }
+        GatewayRequest seen = fakeGateway.awaitRequests(1, Duration.ofSeconds(5)).get(0);
+        assertThat(seen.providerPath()).isEqualTo("/models/acme/echo/predictions");
+        assertThat(seen.header("cf-aig-authorization")).isEqualTo("Bearer " + CF_TOKEN);
+        assertThat(seen.header("Authorization")).isEqualTo("Bearer " + replicate.token());
     }
 
     /** After the records expected so far were taken: none more arrives in a short while. */

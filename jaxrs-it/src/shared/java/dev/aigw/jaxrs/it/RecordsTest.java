@@ -108,8 +108,13 @@ class RecordsTest extends GatewayTestBase {
     @Test
     void typedReadsThatThrowOnErrorsStillRecordOnce() throws Exception {
         Client c = client();
-        assertThatThrownBy(() -> api(c, "/predictions/doesnotexist").get(String.class))
-                .isInstanceOf(jakarta.ws.rs.NotFoundException.class);
+        Throwable notFound = org.assertj.core.api.Assertions.catchThrowable(
+                () -> api(c, "/predictions/doesnotexist").get(String.class));
+        assertThat(notFound).isInstanceOf(jakarta.ws.rs.NotFoundException.class);
+        if (Stack.cxf()) {
+            // CXF leaves the error response unread and open in the exception (documented limit): closing it records
+            ((jakarta.ws.rs.WebApplicationException) notFound).getResponse().close();
+        }
         assertThat(nextRecord().httpStatus()).isEqualTo(404);
         assertThat(api(c, "/account").get(String.class)).contains("username");
         assertThat(nextRecord().outcome()).isEqualTo(Outcome.SUCCESS);
