@@ -29,6 +29,14 @@ final class Stack {
         return jersey() || cxf();
     }
 
+    /**
+     * A typed read that fails with a {@code WebApplicationException} leaves the error response unread and open in
+     * the exception (CXF, Jersey's MicroProfile client): it is recorded when the caller closes it, or when collected.
+     */
+    static boolean leavesErrorResponsesOpen() {
+        return cxf() || NAME.equals("mp-jersey");
+    }
+
     /** The calling thread's context reaches async and rx calls without a propagating executor. */
     static boolean carriesCallerContextToAsyncCalls() {
         return jersey() || resteasy();
