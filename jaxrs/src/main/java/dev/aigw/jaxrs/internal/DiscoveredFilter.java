@@ -45,16 +45,24 @@ public final class DiscoveredFilter implements ClientRequestFilter, ClientRespon
         if (registered(request)) {
             return;
         }
-        AigwFilter filter = FILTERS.get(request.getClient());
+        Client client = request.getClient(); // null for CXF's own WebClient and proxies: resolved per call
+        AigwFilter filter = client == null ? null : FILTERS.get(client);
         if (filter == null) {
-            Gateway g = AigwFilter.gatewayFor(request.getConfiguration()); // a bad setting fails this call, and the next
-            filter = g.enabled() ? new AigwFilter(g, false) : OFF;
-            AigwFilter raced = FILTERS.putIfAbsent(request.getClient(), filter);
-            filter = raced != null ? raced : filter;
+            filter = resolve(request);
+            if (client != null) {
+                AigwFilter raced = FILTERS.putIfAbsent(client, filter);
+                filter = raced != null ? raced : filter;
+            }
         }
         if (filter != OFF) {
             filter.filter(request);
         }
+    }
+
+    /** A bad setting fails this call (and the next: nothing is kept). */
+    private static AigwFilter resolve(ClientRequestContext request) {
+        Gateway g = AigwFilter.gatewayFor(request.getConfiguration());
+        return g.enabled() ? new AigwFilter(g, false) : OFF;
     }
 
     @Override
