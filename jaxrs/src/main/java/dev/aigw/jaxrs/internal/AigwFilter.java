@@ -113,9 +113,13 @@ public final class AigwFilter implements ClientRequestFilter, ClientResponseFilt
 
     /**
      * The gateway a client's configuration asks for: a typed {@link AigwFeature#GATEWAY} property,
-     * else the {@code aigw.*} client properties over system properties and the environment.
+     * else the {@code aigw.*} client properties over system properties and the environment
+     * (those two alone where the client has no configuration).
      */
     public static Gateway gatewayFor(Configuration config) {
+        if (config == null) {
+            return Gateways.forProperties(Map.of()); // a client without a Jakarta REST configuration (CXF's WebClient)
+        }
         Object typed = config.getProperty(AigwFeature.GATEWAY);
         if (typed == null) {
             return Gateways.forProperties(config.getProperties());

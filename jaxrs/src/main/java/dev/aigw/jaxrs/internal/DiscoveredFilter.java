@@ -11,6 +11,7 @@ import jakarta.ws.rs.client.ClientRequestContext;
 import jakarta.ws.rs.client.ClientRequestFilter;
 import jakarta.ws.rs.client.ClientResponseContext;
 import jakarta.ws.rs.client.ClientResponseFilter;
+import jakarta.ws.rs.core.Configuration;
 import jakarta.ws.rs.ext.Provider;
 import jakarta.ws.rs.ext.WriterInterceptor;
 import jakarta.ws.rs.ext.WriterInterceptorContext;
@@ -82,6 +83,7 @@ public final class DiscoveredFilter implements ClientRequestFilter, ClientRespon
     }
 
     private static boolean registered(ClientRequestContext request) {
-        return request.getConfiguration().getProperty(AigwFilter.ACTIVE) != null;
+        Configuration config = request.getConfiguration();
+        return config != null && config.getProperty(AigwFilter.ACTIVE) != null;
     }
 }
