@@ -2,7 +2,7 @@ package dev.aigw.servlet;
 
 import dev.aigw.ExchangeListener;
 import dev.aigw.ExchangeRecord;
-import dev.aigw.internal.CreatorIndex;
+import dev.aigw.servlet.internal.CreatorIndex;
 
 import java.util.Map;
 

@@ -2,7 +2,7 @@ package dev.aigw.servlet;
 
 import dev.aigw.CallOptions;
 import dev.aigw.GatewayConfigurationException;
-import dev.aigw.internal.TraceParent;
+import dev.aigw.servlet.internal.TraceParent;
 import jakarta.servlet.http.HttpServletMapping;
 import jakarta.servlet.http.HttpServletRequest;
 import jakarta.servlet.http.HttpSession;

@@ -1,8 +1,6 @@
 package dev.aigw.servlet.internal;
 
 import dev.aigw.internal.JsonSniffer;
-import dev.aigw.internal.ModelAllowlist;
-import dev.aigw.internal.UrlRewriter;
 
 import java.nio.ByteBuffer;
 import java.util.ArrayList;

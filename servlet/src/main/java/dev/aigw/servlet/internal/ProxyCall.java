@@ -1,9 +1,6 @@
 package dev.aigw.servlet.internal;
 
 import dev.aigw.Exchange;
-import dev.aigw.internal.ModelAllowlist;
-import dev.aigw.internal.ProxyHeaders;
-import dev.aigw.internal.UrlRewriter;
 import jakarta.servlet.AsyncContext;
 import jakarta.servlet.AsyncEvent;
 import jakarta.servlet.AsyncListener;
@@ -317,13 +314,13 @@ public final class ProxyCall {
             abort();
             return;
         }
-        byte[] b = dev.aigw.internal.ProblemJson.bytes(status, title, detail, code, null);
+        byte[] b = dev.aigw.servlet.internal.ProblemJson.bytes(status, title, detail, code, null);
         try {
             resp.resetBuffer();
             resp.setStatus(status);
             resp.setHeader("Content-Encoding", null);
             resp.setHeader("Cache-Control", "no-store");
-            resp.setContentType(dev.aigw.internal.ProblemJson.CONTENT_TYPE);
+            resp.setContentType(dev.aigw.servlet.internal.ProblemJson.CONTENT_TYPE);
             resp.setContentLength(b.length);
         } catch (RuntimeException e) {
             complete();

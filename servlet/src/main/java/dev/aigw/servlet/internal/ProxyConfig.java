@@ -1,10 +1,6 @@
 package dev.aigw.servlet.internal;
 
 import dev.aigw.Gateway;
-import dev.aigw.internal.ModelAllowlist;
-import dev.aigw.internal.ProxyHeaders;
-import dev.aigw.internal.RateLimiter;
-import dev.aigw.internal.TrustedProxies;
 import jakarta.servlet.http.HttpServletRequest;
 
 import java.net.http.HttpClient;

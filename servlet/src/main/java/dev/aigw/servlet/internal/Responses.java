@@ -1,6 +1,5 @@
 package dev.aigw.servlet.internal;
 
-import dev.aigw.internal.ProblemJson;
 import jakarta.servlet.http.HttpServletResponse;
 
 import java.io.IOException;

@@ -1,4 +1,4 @@
-package dev.aigw.internal;
+package dev.aigw.servlet.internal;
 
 import java.util.Collection;
 import java.util.Locale;

@@ -1,4 +1,4 @@
-package dev.aigw.internal;
+package dev.aigw.servlet.internal;
 
 import dev.aigw.ExchangeListener;
 import dev.aigw.ExchangeRecord;

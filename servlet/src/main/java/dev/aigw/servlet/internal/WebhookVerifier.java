@@ -1,4 +1,4 @@
-package dev.aigw.internal;
+package dev.aigw.servlet.internal;
 
 import javax.crypto.Mac;
 import javax.crypto.spec.SecretKeySpec;

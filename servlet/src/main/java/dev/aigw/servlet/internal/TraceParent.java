@@ -1,4 +1,4 @@
-package dev.aigw.internal;
+package dev.aigw.servlet.internal;
 
 /** The trace id of a W3C {@code traceparent} header ({@code 00-<32 hex trace id>-<16 hex parent id>-<2 hex flags>}). */
 public final class TraceParent {

@@ -1,13 +1,13 @@
-package dev.aigw.internal;
+package dev.aigw.servlet.internal;
 
 import org.junit.jupiter.api.Test;
 
 import java.time.Duration;
 import java.util.concurrent.atomic.AtomicLong;
 
-import static dev.aigw.internal.ReplayGuard.Admission.ADMITTED;
-import static dev.aigw.internal.ReplayGuard.Admission.DUPLICATE;
-import static dev.aigw.internal.ReplayGuard.Admission.IN_FLIGHT;
+import static dev.aigw.servlet.internal.ReplayGuard.Admission.ADMITTED;
+import static dev.aigw.servlet.internal.ReplayGuard.Admission.DUPLICATE;
+import static dev.aigw.servlet.internal.ReplayGuard.Admission.IN_FLIGHT;
 import static org.assertj.core.api.Assertions.assertThat;
 
 class ReplayGuardTest {

@@ -1,4 +1,4 @@
-package dev.aigw.internal;
+package dev.aigw.servlet.internal;
 
 import java.time.Duration;
 import java.util.Iterator;

@@ -1,4 +1,6 @@
-package dev.aigw.internal;
+package dev.aigw.servlet.internal;
+
+import dev.aigw.internal.Json;
 
 import java.nio.charset.StandardCharsets;
 import java.util.Map;

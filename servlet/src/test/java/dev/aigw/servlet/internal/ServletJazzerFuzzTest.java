@@ -1,0 +1,71 @@
+package dev.aigw.servlet.internal;
+
+import com.code_intelligence.jazzer.api.FuzzedDataProvider;
+import com.code_intelligence.jazzer.junit.FuzzTest;
+import org.junit.jupiter.api.AfterAll;
+
+import java.nio.charset.StandardCharsets;
+import java.time.Duration;
+import java.util.Base64;
+import java.util.Map;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.atomic.AtomicLong;
+
+/**
+ * Coverage-guided fuzz targets (Jazzer) with the same properties as {@link ServletFuzzTest}. In the test command
+ * each target runs once per stored input (src/test/resources/.../ServletJazzerFuzzTestInputs/&lt;target&gt;: seeds
+ * and every crash found so far). {@code servlet/fuzz jazzer <target>} fuzzes one target for real.
+ */
+class ServletJazzerFuzzTest {
+    private static final long START = System.nanoTime();
+    private static final Map<String, AtomicLong> EXECUTIONS = new ConcurrentHashMap<>();
+
+    private static void count(String target) {
+        EXECUTIONS.computeIfAbsent(target, t -> new AtomicLong()).incrementAndGet();
+    }
+
+    /** The same figures line as {@link ServletFuzzTest}, for the fuzz scripts to collect. */
+    @AfterAll
+    static void figures() {
+        long ms = Math.max(1, (System.nanoTime() - START) / 1_000_000);
+        EXECUTIONS.forEach((t, n) -> System.out.printf("fuzz jazzer-%s: %d executions in %d ms (%d/s)%n", t, n.get(),
+                ms, n.get() * 1000 / ms));
+    }
+
+    private static final byte[] KEY = "aigw-jazzer-webhook-key-32-bytes".getBytes(StandardCharsets.US_ASCII);
+    private static final String SECRET = Base64.getEncoder().encodeToString(KEY);
+    private static final WebhookVerifier VERIFIER = WebhookVerifier.of("whsec_" + SECRET, Duration.ofMinutes(5));
+
+    /** The proxy's path and query checks on any string. */
+    @FuzzTest(maxDuration = "2m")
+    void proxyPath(FuzzedDataProvider data) throws Exception {
+        count("proxyPath");
+        String rest = data.consumeString(300);
+        String query = data.consumeBoolean() ? data.consumeRemainingAsString() : null;
+        ServletFuzzTest.checkProxyPath(rest.startsWith("/") || rest.isEmpty() ? rest : "/" + rest, query);
+    }
+
+    /** The webhook verifier on any headers and body, against an independent HMAC. */
+    @FuzzTest(maxDuration = "2m")
+    void webhookVerifier(FuzzedDataProvider data) throws Exception {
+        count("webhookVerifier");
+        long now = 1_700_000_000L;
+        String id = data.consumeBoolean() ? null : data.consumeString(300);
+        String ts = switch (data.consumeInt(0, 3)) {
+            case 0 -> null;
+            case 1 -> data.consumeString(20);
+            default -> Long.toString(now + data.consumeInt(-400, 400));
+        };
+        byte[] body = data.consumeBytes(2000);
+        boolean sign = data.consumeBoolean();
+        String sig = data.consumeBoolean() ? null : data.consumeRemainingAsString();
+        if (sign && sig != null) {
+            byte[] good = ServletFuzzTest.independentHmac(SECRET, id, ts, body, body.length);
+            if (good != null) {
+                sig = sig + " v1," + Base64.getEncoder().encodeToString(good);
+            }
+        }
+        ServletFuzzTest.checkVerifier(VERIFIER, SECRET, id, ts, sig, body, body.length, now);
+    }
+
+}
