@@ -3,6 +3,7 @@ package dev.aigw.jaxrs.it;
 import com.fasterxml.jackson.databind.JsonNode;
 import dev.aigw.CallOptions;
 import dev.aigw.ExchangeRecord;
+import dev.aigw.Gateway;
 import dev.aigw.GatewayContext;
 import dev.aigw.jaxrs.AigwFeature;
 import dev.aigw.testkit.GatewayRequest;
@@ -20,6 +21,7 @@ import java.util.concurrent.TimeUnit;
 
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.catchThrowable;
+import static org.assertj.core.api.Assumptions.assumeThat;
 
 /**
  * MicroProfile Rest Client: a typed interface for Replicate ({@link ReplicateApi}), built with
@@ -127,6 +129,26 @@ class MpRestClientTest extends GatewayTestBase {
                 .singleElement().satisfies(h -> assertThat(h.getValue()).containsExactly("Bearer " + CF_TOKEN)));
         nextRecord();
         assertNoMoreRecords();
+    }
+
+    /** Fallback is the underlying client's: Jersey resends, RESTEasy reports the failure to no hook (README). */
+    @Test
+    void anUnreachableGatewayFallsBackWhereTheUnderlyingClientCan() throws Exception {
+        assumeThat(Stack.NAME).as("Jersey's PostInvocationInterceptor").isEqualTo("mp-jersey");
+        ReplicateStandIn standIn = new ReplicateStandIn();
+        try (Gateway g = gatewayBuilder().baseUrl("http://127.0.0.1:" + closedPort() + "/v1").fallback(true).build()) {
+            ReplicateApi api = api(RestClientBuilder.newBuilder().property(AigwFeature.GATEWAY, g)
+                    .register(standIn, AigwFeature.PRIORITY + 1));
+            try (Response r = api.createPrediction(auth(), "acme", "echo", "{\"input\":{}}")) {
+                assertThat(r.getStatus()).isEqualTo(201);
+                assertThat(r.readEntity(String.class)).contains("direct-1");
+            }
+            ExchangeRecord rec = nextRecord();
+            assertThat(rec.via()).isEqualTo(ExchangeRecord.Via.DIRECT);
+            assertThat(rec.predictionId()).isEqualTo("direct-1");
+            assertThat(standIn.auth).containsExactly("null " + auth());
+            assertNoMoreRecords();
+        }
     }
 
     @Test

@@ -4,16 +4,8 @@ import dev.aigw.ExchangeRecord;
 import dev.aigw.Gateway;
 import dev.aigw.jaxrs.AigwFeature;
 import jakarta.ws.rs.client.Client;
-import jakarta.ws.rs.client.ClientRequestContext;
-import jakarta.ws.rs.client.ClientRequestFilter;
-import jakarta.ws.rs.core.MediaType;
 import jakarta.ws.rs.core.Response;
 import org.junit.jupiter.api.Test;
-
-import java.net.InetAddress;
-import java.net.ServerSocket;
-import java.util.List;
-import java.util.concurrent.CopyOnWriteArrayList;
 
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assumptions.assumeThat;
@@ -25,31 +17,10 @@ import static org.assertj.core.api.Assumptions.assumeThat;
  * for {@code api.replicate.com} itself.
  */
 class FallbackTest extends GatewayTestBase {
-    private final List<ClientRequestContext> direct = new CopyOnWriteArrayList<>();
-    private final List<String> directAuth = new CopyOnWriteArrayList<>();
-
-    /** Stands in for Replicate: answers what reaches api.replicate.com, after aigw's filter. */
-    final class ReplicateStandIn implements ClientRequestFilter {
-        @Override
-        public void filter(ClientRequestContext request) {
-            if ("api.replicate.com".equals(request.getUri().getHost())) {
-                direct.add(request);
-                directAuth.add(String.valueOf(request.getHeaderString("cf-aig-authorization")) + " "
-                        + request.getHeaderString("Authorization"));
-                request.abortWith(Response.status(201).type(MediaType.APPLICATION_JSON_TYPE)
-                        .entity("{\"id\":\"direct-1\",\"model\":\"acme/echo\",\"status\":\"starting\"}").build());
-            }
-        }
-    }
+    private final ReplicateStandIn standIn = new ReplicateStandIn();
 
     private Client clientWith(Gateway g) {
-        return clientFor(g).register(new ReplicateStandIn(), AigwFeature.PRIORITY + 1);
-    }
-
-    private static int closedPort() throws Exception {
-        try (ServerSocket s = new ServerSocket(0, 1, InetAddress.getLoopbackAddress())) {
-            return s.getLocalPort();
-        }
+        return clientFor(g).register(standIn, AigwFeature.PRIORITY + 1);
     }
 
     @Test
@@ -64,7 +35,7 @@ class FallbackTest extends GatewayTestBase {
             assertThat(rec.routedUrl()).isNull();
             assertThat(rec.httpStatus()).isEqualTo(201);
             assertThat(rec.predictionId()).isEqualTo("direct-1");
-            assertThat(directAuth).containsExactly("null Bearer " + replicate.token());
+            assertThat(standIn.auth).containsExactly("null Bearer " + replicate.token());
             assertNoMoreRecords();
         }
     }
@@ -77,7 +48,7 @@ class FallbackTest extends GatewayTestBase {
             org.assertj.core.api.Assertions.assertThatThrownBy(() -> api(c, "/account").get())
                     .isInstanceOf(jakarta.ws.rs.ProcessingException.class);
             assertThat(nextRecord().outcome()).isEqualTo(ExchangeRecord.Outcome.FAILURE);
-            assertThat(direct).isEmpty();
+            assertThat(standIn.requests).isEmpty();
         }
     }
 
@@ -91,7 +62,7 @@ class FallbackTest extends GatewayTestBase {
             ExchangeRecord rec = nextRecord();
             assertThat(rec.via()).isEqualTo(ExchangeRecord.Via.GATEWAY);
             assertThat(rec.outcome()).isEqualTo(ExchangeRecord.Outcome.HTTP_ERROR);
-            assertThat(direct).isEmpty();
+            assertThat(standIn.requests).isEmpty();
         }
     }
 
@@ -106,7 +77,7 @@ class FallbackTest extends GatewayTestBase {
             ExchangeRecord rec = nextRecord();
             assertThat(rec.outcome()).isEqualTo(ExchangeRecord.Outcome.FAILURE);
             assertThat(rec.via()).isEqualTo(ExchangeRecord.Via.GATEWAY);
-            assertThat(direct).isEmpty(); // it may have reached the gateway: no second attempt
+            assertThat(standIn.requests).isEmpty(); // it may have reached the gateway: no second attempt
             assertNoMoreRecords();
         }
     }

@@ -114,6 +114,13 @@ abstract class GatewayTestBase {
         return c;
     }
 
+    /** A loopback port where nobody listens (connection refused). */
+    static int closedPort() throws IOException {
+        try (java.net.ServerSocket s = new java.net.ServerSocket(0, 1, java.net.InetAddress.getLoopbackAddress())) {
+            return s.getLocalPort();
+        }
+    }
+
     /** A request to {@code https://api.replicate.com/v1 + path} with the Replicate token, as an application writes it. */
     static Invocation.Builder api(Client client, String path) {
         return client.target(API + path).request().header("Authorization", "Bearer " + replicate.token());

@@ -9,7 +9,6 @@ import jakarta.ws.rs.core.Response;
 import org.junit.jupiter.api.Test;
 
 import java.io.InputStream;
-import java.net.ServerSocket;
 
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
@@ -139,11 +138,7 @@ class RecordsTest extends GatewayTestBase {
     @Test
     void aTransportFailureIsRecorded() throws Exception {
         assumeThat(Stack.reportsTransportFailures()).as("the stack reports transport failures to a hook").isTrue();
-        int closedPort;
-        try (ServerSocket s = new ServerSocket(0, 1, java.net.InetAddress.getLoopbackAddress())) {
-            closedPort = s.getLocalPort();
-        }
-        try (Gateway unreachable = gatewayBuilder().baseUrl("http://127.0.0.1:" + closedPort + "/v1").build()) {
+        try (Gateway unreachable = gatewayBuilder().baseUrl("http://127.0.0.1:" + closedPort() + "/v1").build()) {
             Client c = clientFor(unreachable);
             assertThatThrownBy(() -> api(c, "/account").get()).isInstanceOf(ProcessingException.class);
             ExchangeRecord rec = nextRecord();
@@ -182,11 +177,7 @@ class RecordsTest extends GatewayTestBase {
     @Test
     void aTransportFailureIsRecordedLateWhereTheClientHasNoHook() throws Exception {
         assumeThat(Stack.reportsTransportFailures()).as("recorded at once (aTransportFailureIsRecorded)").isFalse();
-        int closedPort;
-        try (ServerSocket s = new ServerSocket(0, 1, java.net.InetAddress.getLoopbackAddress())) {
-            closedPort = s.getLocalPort();
-        }
-        try (Gateway unreachable = gatewayBuilder().baseUrl("http://127.0.0.1:" + closedPort + "/v1").build()) {
+        try (Gateway unreachable = gatewayBuilder().baseUrl("http://127.0.0.1:" + closedPort() + "/v1").build()) {
             Client c = clientFor(unreachable);
             assertThatThrownBy(() -> api(c, "/account").get()).isInstanceOf(ProcessingException.class);
             ExchangeRecord rec = null;
