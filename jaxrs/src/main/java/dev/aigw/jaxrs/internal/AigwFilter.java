@@ -58,6 +58,12 @@ public final class AigwFilter implements ClientRequestFilter, ClientResponseFilt
         final AigwFilter owner;
         volatile boolean bodyCounted;
         volatile boolean answered;
+        /**
+         * Resent directly after a fallback: the resend may run in another client runtime (Jersey
+         * configures one per target configuration, as its MicroProfile client does), whose
+         * aigw filter then observes it.
+         */
+        volatile boolean resent;
 
         Call(Exchange exchange, AigwFilter owner) {
             this.exchange = exchange;
@@ -208,6 +214,6 @@ public final class AigwFilter implements ClientRequestFilter, ClientResponseFilt
     }
 
     private Call ownCall(Object property) {
-        return property instanceof Call c && c.owner == this ? c : null;
+        return property instanceof Call c && (c.owner == this || c.resent) ? c : null;
     }
 }
