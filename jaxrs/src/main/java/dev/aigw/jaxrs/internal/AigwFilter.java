@@ -12,6 +12,7 @@ import jakarta.ws.rs.client.ClientRequestContext;
 import jakarta.ws.rs.client.ClientRequestFilter;
 import jakarta.ws.rs.client.ClientResponseContext;
 import jakarta.ws.rs.client.ClientResponseFilter;
+import jakarta.ws.rs.core.Configuration;
 import jakarta.ws.rs.core.HttpHeaders;
 import jakarta.ws.rs.ext.WriterInterceptor;
 import jakarta.ws.rs.ext.WriterInterceptorContext;
@@ -35,11 +36,20 @@ public final class AigwFilter implements ClientRequestFilter, ClientResponseFilt
     public static final String CALL = "dev.aigw.jaxrs.call";
     /** Request property: the caller's {@link Captured} context, set on the calling thread (Jersey). */
     public static final String CAPTURED = "dev.aigw.jaxrs.context";
+    /** Configuration property set once {@link AigwFeature} is active in a client, so that nothing else routes it. */
+    public static final String ACTIVE = "dev.aigw.jaxrs.active";
 
     private final Gateway gateway;
+    /** Registered in the client by {@link AigwFeature} (false: made and driven by {@link DiscoveredFilter}). */
+    final boolean registered;
 
     public AigwFilter(Gateway gateway) {
+        this(gateway, true);
+    }
+
+    AigwFilter(Gateway gateway, boolean registered) {
         this.gateway = gateway;
+        this.registered = registered;
     }
 
     /** One routed call: its exchange, which filter owns it, whether the request body was already counted. */
@@ -48,6 +58,12 @@ public final class AigwFilter implements ClientRequestFilter, ClientResponseFilt
         final AigwFilter owner;
         volatile boolean bodyCounted;
         volatile boolean answered;
+        /**
+         * Resent directly after a fallback: the resend may run in another client runtime (Jersey
+         * configures one per target configuration, as its MicroProfile client does), whose
+         * aigw filter then observes it.
+         */
+        volatile boolean resent;
 
         Call(Exchange exchange, AigwFilter owner) {
             this.exchange = exchange;
@@ -99,6 +115,26 @@ public final class AigwFilter implements ClientRequestFilter, ClientResponseFilt
         for (Map.Entry<String, String> h : exchange.gatewayHeaders().entrySet()) {
             request.getHeaders().putSingle(h.getKey(), h.getValue());
         }
+    }
+
+    /**
+     * The gateway a client's configuration asks for: a typed {@link AigwFeature#GATEWAY} property,
+     * else the {@code aigw.*} client properties over system properties and the environment
+     * (those two alone where the client has no configuration).
+     */
+    public static Gateway gatewayFor(Configuration config) {
+        if (config == null) {
+            return Gateways.forProperties(Map.of()); // a client without a Jakarta REST configuration (CXF's WebClient)
+        }
+        Object typed = config.getProperty(AigwFeature.GATEWAY);
+        if (typed == null) {
+            return Gateways.forProperties(config.getProperties());
+        }
+        if (!(typed instanceof Gateway g)) {
+            throw new IllegalArgumentException("aigw: client property " + AigwFeature.GATEWAY
+                    + " must be a dev.aigw.Gateway, not " + typed.getClass().getName());
+        }
+        return g;
     }
 
     /** Request properties named as the settings, under the typed {@link AigwFeature#CALL_OPTIONS}. */
@@ -178,6 +214,6 @@ public final class AigwFilter implements ClientRequestFilter, ClientResponseFilt
     }
 
     private Call ownCall(Object property) {
-        return property instanceof Call c && c.owner == this ? c : null;
+        return property instanceof Call c && (c.owner == this || c.resent) ? c : null;
     }
 }

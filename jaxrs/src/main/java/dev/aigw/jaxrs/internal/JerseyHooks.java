@@ -52,6 +52,7 @@ public final class JerseyHooks implements InvocationBuilderListener, PostInvocat
                 && resendable(request) && exchange.fallBackToDirect()) {
             try {
                 // Same client, same properties (the Call among them): the resend is observed as this exchange.
+                call.resent = true;
                 context.resolve(resend(request, exchange));
                 return;
             } catch (RuntimeException direct) {
