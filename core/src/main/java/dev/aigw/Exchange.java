@@ -280,6 +280,7 @@ public final class Exchange {
                 logId,
                 cacheStatus,
                 responseEventId != null ? responseEventId : options.eventId(),
+                headers.get(GatewayHeaders.OTEL_TRACE_ID),
                 direct ? Map.of() : options.metadata(),
                 direct ? java.util.List.of() : options.metadataDropped(),
                 bytesSent,

@@ -24,6 +24,8 @@ import java.util.Map;
  *                         unless the caller chose one, the event id)
  * @param cacheStatus      {@code cf-aig-cache-status} from the response ({@code HIT}/{@code MISS})
  * @param eventId          {@code cf-aig-event-id} sent or returned
+ * @param traceId          {@code cf-aig-otel-trace-id} carried by the call (the OpenTelemetry trace the gateway's own span
+ *                         joins; set by aigw-opentelemetry or the caller's options), or {@code null}
  * @param metadata         the metadata sent in {@code cf-aig-metadata}
  * @param metadataDropped  metadata keys dropped because more than five competed
  * @param bytesSent        request body bytes that passed
@@ -51,6 +53,7 @@ public record ExchangeRecord(
         String gatewayLogId,
         String cacheStatus,
         String eventId,
+        String traceId,
         Map<String, Object> metadata,
         List<String> metadataDropped,
         long bytesSent,

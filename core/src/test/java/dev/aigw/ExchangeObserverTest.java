@@ -89,7 +89,8 @@ class ExchangeObserverTest {
             x.complete();
             ExchangeRecord r = listened.poll(5, TimeUnit.SECONDS);
             assertThat(obs.finished).containsExactly(r);
-            // after a fallback the gateway's headers, the observer's included, stay off the direct call
+            assertThat(r.traceId()).isEqualTo("4bf92f3577b34da6a3ce929d0e0e4736");
+            assertThat(dev.aigw.internal.RecordFormat.summary(r)).contains(" trace=4bf92f3577b34da6a3ce929d0e0e4736");
         }
     }
 

@@ -37,6 +37,7 @@ public final class RecordFormat {
         if (r.eventId() != null && !r.eventId().equals(r.gatewayLogId())) {
             kv(sb, "event", r.eventId());
         }
+        kv(sb, "trace", r.traceId());
         if (!r.metadata().isEmpty()) {
             sb.append(" meta=").append(GatewayHeaders.metadataJson(r.metadata()));
         }
@@ -77,6 +78,7 @@ public final class RecordFormat {
         f = Json.field(sb, f, "gateway_log_id", r.gatewayLogId());
         f = Json.field(sb, f, "cache_status", r.cacheStatus());
         f = Json.field(sb, f, "event_id", r.eventId());
+        f = Json.field(sb, f, "trace_id", r.traceId());
         if (!r.metadata().isEmpty()) {
             sb.append(",\"metadata\":").append(GatewayHeaders.metadataJson(r.metadata()));
         }

@@ -20,7 +20,7 @@ import java.util.Locale;
  * @param routedTo    where aigw sent it (the gateway URL, without query), or null when served directly
  * @param source      which part of the app made it: the servlet mapping of the incoming request
  *                    ({@code route} metadata, e.g. {@code /replicate/*} for the proxy) or {@code webhook}
- * @param user        the {@code user} metadata sent to the gateway (the signed-in user), or null
+ * @param user        the {@code user_id} metadata sent to the gateway (the signed-in user), or null
  * @param predictionTime Replicate's {@code metrics.predict_time}, seconds, when the answer had it
  */
 public record Call(long seq, String at, String method, String endpoint, String routedTo, String source, String user,
@@ -32,7 +32,7 @@ public record Call(long seq, String at, String method, String endpoint, String r
     private static final DateTimeFormatter CLOCK = DateTimeFormatter.ofPattern("HH:mm:ss", Locale.ROOT);
 
     static Call of(long seq, ExchangeRecord r) {
-        Object user = r.metadata().get("user");
+        Object user = r.metadata().get("user_id");
         Object route = r.metadata().get("route");
         String source = "WEBHOOK".equals(r.method()) ? "webhook" : route == null ? null : route.toString();
         return new Call(seq, r.startedAt().toString(), r.method(), endpoint(r.url()), withoutQuery(r.routedUrl()),
