@@ -316,17 +316,30 @@ public final class Exchange {
         return new ExchangeRecord.GatewayError(code, m == null ? null : gateway.redactor().text(m));
     }
 
-    /** The model: from the response, else the request path, else an {@code owner/name[:version]} request field. */
-    private String model(Sniffed response, Sniffed request) {
-        if (response.model() != null) {
-            return response.model();
-        }
+    /**
+     * The model the request path names ({@code owner/name} of {@code /models/{owner}/{name}/...}), known when the call
+     * starts; {@code null} when the path names none (the record's {@link ExchangeRecord#model()} may still find one in
+     * the bodies).
+     */
+    public String modelFromPath() {
         String rest = route.rest();
         if (rest.startsWith("/models/")) {
             String[] seg = rest.split("/", 5);
             if (seg.length >= 4 && !seg[2].isEmpty() && !seg[3].isEmpty()) {
                 return seg[2] + "/" + seg[3];
             }
+        }
+        return null;
+    }
+
+    /** The model: from the response, else the request path, else an {@code owner/name[:version]} request field. */
+    private String model(Sniffed response, Sniffed request) {
+        if (response.model() != null) {
+            return response.model();
+        }
+        String fromPath = modelFromPath();
+        if (fromPath != null) {
+            return fromPath;
         }
         String v = request.version();
         if (v == null) {

@@ -10,7 +10,8 @@ import java.util.Map;
  * <p>Observers are registered with {@link Gateway.Builder#observer(ExchangeObserver)}, or discovered: every
  * implementation listed in {@code META-INF/services/dev.aigw.ExchangeObserver} on aigw's class path is added to every
  * gateway (setting {@code aigw.observers}: {@code auto}, the default, or {@code none}). Discovered observers are
- * created once per class loader and shared by all gateways.
+ * created once per class loader and shared by all gateways; one given to the builder replaces a discovered one of the
+ * same class.
  *
  * <p>Every method runs synchronously on a call's thread: keep it short, never block. An observer that throws is
  * logged and skipped; it never fails or changes the call.

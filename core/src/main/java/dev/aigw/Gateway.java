@@ -403,7 +403,8 @@ public final class Gateway implements AutoCloseable {
             List<ExchangeObserver> obs = new ArrayList<>(observers);
             if (discoverObservers != null ? discoverObservers : r.observers()) {
                 for (ExchangeObserver o : Observers.discovered()) {
-                    if (!obs.contains(o)) {
+                    // one observer of a kind: one given in code replaces the discovered one of its class
+                    if (obs.stream().noneMatch(e -> e.getClass() == o.getClass())) {
                         obs.add(o);
                     }
                 }
