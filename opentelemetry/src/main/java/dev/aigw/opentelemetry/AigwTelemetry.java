@@ -49,7 +49,7 @@ public final class AigwTelemetry implements ExchangeObserver {
 
     /**
      * Finds the application's {@code OpenTelemetry} by itself (MicroProfile Telemetry, else
-     * {@code GlobalOpenTelemetry} once set; looked for again at most once a second until found). This is the instance
+     * {@code GlobalOpenTelemetry} once set; looked for again on later calls until found). This is the instance
      * aigw discovers on the class path; {@code OTEL_SEMCONV_STABILITY_OPT_IN} (or the system property
      * {@code otel.semconv-stability.opt-in}) chooses the conventions.
      */
@@ -94,24 +94,32 @@ public final class AigwTelemetry implements ExchangeObserver {
         };
     }
 
+    /**
+     * The instruments of the instance in use. Until one is found: {@code GlobalOpenTelemetry.isSet()} is asked on every
+     * call (a field read), CDI at most once a second; meanwhile a no-op stand-in still passes the caller's trace on.
+     */
     private Instruments instruments() {
         Instruments in = instruments;
         if (in != null && in.found()) {
             return in;
         }
         long now = System.nanoTime();
-        if (in != null && now - nextLookup < 0) {
-            return in;
-        }
+        boolean cdiDue = in == null || now - nextLookup >= 0;
+        OpenTelemetry otel = Lookup.find(cdiDue);
         synchronized (this) {
             in = instruments;
-            if (in == null || (!in.found() && now - nextLookup >= 0)) {
-                OpenTelemetry otel = Lookup.find();
-                in = otel != null ? new Instruments(otel, true, latestGenAi)
-                        : in != null ? in : new Instruments(OpenTelemetry.noop(), false, latestGenAi);
-                instruments = in;
+            if (in != null && in.found()) {
+                return in;
+            }
+            if (otel != null) {
+                in = new Instruments(otel, true, latestGenAi);
+            } else if (in == null) {
+                in = new Instruments(OpenTelemetry.noop(), false, latestGenAi);
+            }
+            if (cdiDue) {
                 nextLookup = now + LOOKUP_INTERVAL_NANOS;
             }
+            instruments = in;
             return in;
         }
     }

@@ -16,11 +16,15 @@ public final class Lookup {
     private Lookup() {
     }
 
-    /** The instance found, or {@code null} when there is none yet. */
-    public static OpenTelemetry find() {
-        OpenTelemetry cdi = fromCdi();
-        if (cdi != null) {
-            return cdi;
+    /**
+     * The instance found, or {@code null} when there is none yet.
+     *
+     * @param cdi whether to ask CDI too (a reflective lookup: callers space these out)
+     */
+    public static OpenTelemetry find(boolean cdi) {
+        OpenTelemetry fromCdi = cdi ? fromCdi() : null;
+        if (fromCdi != null) {
+            return fromCdi;
         }
         try {
             return GlobalOpenTelemetry.isSet() ? GlobalOpenTelemetry.get() : null;
