@@ -12,6 +12,8 @@ import io.opentelemetry.api.common.Attributes;
 import io.opentelemetry.sdk.metrics.data.HistogramPointData;
 import io.opentelemetry.sdk.metrics.data.LongPointData;
 import io.opentelemetry.sdk.metrics.data.MetricData;
+import io.opentelemetry.sdk.trace.data.SpanData;
+import io.opentelemetry.api.trace.StatusCode;
 import jakarta.ws.rs.client.Client;
 import jakarta.ws.rs.client.ClientBuilder;
 import jakarta.ws.rs.client.ClientRequestFilter;
@@ -157,6 +159,44 @@ class MetricsTest {
         }
         assertThat(byError).containsExactlyInAnyOrderEntriesOf(Map.of("null", 4L, "503", 1L, "403", 1L, "429", 1L));
         assertThat(metrics).noneMatch(m -> m.getName().equals("gen_ai.client.inference.duration"));
+
+        // the spans say the same
+        SpanData limited = span(429);
+        assertThat(limited.getStatus().getStatusCode()).isEqualTo(StatusCode.ERROR);
+        assertThat(limited.getStatus().getDescription()).isEqualTo("Rate limited");
+        assertThat(limited.getAttributes().get(ERROR_TYPE)).isEqualTo("429");
+        assertThat(limited.getAttributes().get(AttributeKey.longKey("cloudflare.ai_gateway.error.code")))
+                .isEqualTo(2003L);
+        SpanData denied = span(403);
+        assertThat(denied.getStatus().getDescription()).isEqualTo("Access denied by policy");
+        assertThat(denied.getAttributes().get(AttributeKey.longKey("cloudflare.ai_gateway.error.code"))).isNull();
+        SpanData upstream = span(503);
+        assertThat(upstream.getAttributes().get(ERROR_TYPE)).isEqualTo("503");
+        assertThat(upstream.getAttributes().get(CACHE)).isEqualTo("MISS");
+        SpanData first = otel.spans.getFinishedSpanItems().get(0);
+        assertThat(first.getAttributes().get(AttributeKey.stringArrayKey("aigw.metadata.dropped"))).containsExactly("d");
+        SpanData fellBack = otel.spans.getFinishedSpanItems().stream()
+                .filter(sd -> "direct".equals(sd.getAttributes().get(VIA))).findFirst().orElseThrow();
+        assertThat(fellBack.getAttributes().get(AttributeKey.stringKey("gen_ai.response.id"))).isEqualTo("direct-1");
+        assertThat(fellBack.getAttributes().get(AttributeKey.stringKey("cloudflare.ai_gateway.log_id"))).isNull();
+    }
+
+    private SpanData span(long status) {
+        return otel.spans.getFinishedSpanItems().stream().filter(sd -> Long.valueOf(status).equals(sd.getAttributes()
+                .get(AttributeKey.longKey("http.response.status_code")))).findFirst().orElseThrow();
+    }
+
+    @Test
+    void aTransportFailureIsAnErrorWithItsExceptionClass() throws Exception {
+        Client c = client(gateway(Kit.gateway(kit).baseUrl("http://127.0.0.1:" + closedPort() + "/v1"),
+                AigwTelemetry.create(otel.sdk)));
+        org.assertj.core.api.Assertions.assertThatThrownBy(() -> c.target(Kit.API + "/account").request().get())
+                .isInstanceOf(jakarta.ws.rs.ProcessingException.class);
+        SpanData failed = otel.awaitSpan(sd -> sd.getName().equals("account"), "the account call");
+        assertThat(failed.getStatus().getStatusCode()).isEqualTo(StatusCode.ERROR);
+        assertThat(failed.getAttributes().get(ERROR_TYPE)).isEqualTo("jakarta.ws.rs.ProcessingException");
+        assertThat(failed.getAttributes().get(OUTCOME)).isEqualTo("failure");
+        assertThat(counts(otel.collect(), "aigw.client.calls", OUTCOME)).containsExactly(Map.entry("failure", 1L));
     }
 
     @Test
