@@ -6,10 +6,7 @@ import dev.aigw.Gateway;
 import dev.aigw.internal.Version;
 import dev.aigw.jaxrs.AigwFeature;
 import dev.aigw.testkit.FakeReplicate;
-import dev.aigw.testkit.GatewayRequest;
 import dev.aigw.testkit.TestkitExtension;
-import io.opentelemetry.api.common.AttributeKey;
-import io.opentelemetry.api.trace.SpanKind;
 import io.opentelemetry.instrumentation.apachehttpclient.v5_2.ApacheHttpClientTelemetry;
 import io.opentelemetry.sdk.trace.data.SpanData;
 import jakarta.servlet.http.HttpServlet;
@@ -116,29 +113,12 @@ class JerseyTraceTest {
         assertThat(answer.statusCode()).as(answer.body()).isEqualTo(201);
         JsonNode prediction = JSON.readTree(answer.body());
 
-        SpanData server = otel.awaitSpan(SpanKind.SERVER, "GET /call");
-        SpanData aigw = otel.awaitSpan(SpanKind.CLIENT, "generate_content acme/echo");
-        SpanData transport = otel.awaitSpan(s -> s.getKind() == SpanKind.CLIENT && s.getParentSpanId()
-                .equals(aigw.getSpanId()), "a transport span under aigw's");
-
-        assertThat(server.getParentSpanContext().isValid()).isFalse();
-        assertThat(aigw.getTraceId()).isEqualTo(server.getTraceId());
-        assertThat(aigw.getParentSpanId()).as("aigw's span is the incoming request's child").isEqualTo(
-                server.getSpanId());
-        assertThat(transport.getTraceId()).isEqualTo(server.getTraceId());
-        assertThat(transport.getAttributes().get(AttributeKey.stringKey("url.full")))
-                .as("the transport span shows where the bytes went: the gateway")
-                .startsWith(kit.gateway().baseUrl().toString());
-        assertThat(transport.getStartEpochNanos()).isGreaterThanOrEqualTo(aigw.getStartEpochNanos());
-        assertThat(transport.getEndEpochNanos()).isLessThanOrEqualTo(aigw.getEndEpochNanos());
-
-        GatewayRequest atGateway = kit.gateway().requests().get(0);
-        assertThat(atGateway.otelTraceId()).isEqualTo(aigw.getTraceId());
-        assertThat(atGateway.otelParentSpanId()).isEqualTo(aigw.getSpanId());
-        assertThat(atGateway.warnings()).isEmpty();
-        assertThat(atGateway.header("User-Agent")).isEqualTo("shop/2.0 aigw/" + Version.VERSION);
-
-        SpanAssertions.assertGenAiSpan(aigw, prediction.path("id").asText(), atGateway.logId());
+        SpanAssertions.Trace t = SpanAssertions.oneTrace(otel, "GET /call", kit, prediction.path("id").asText());
+        SpanData aigw = t.aigw();
+        assertThat(t.server().getParentSpanContext().isValid()).isFalse();
+        assertThat(t.transport().getStartEpochNanos()).isGreaterThanOrEqualTo(aigw.getStartEpochNanos());
+        assertThat(t.transport().getEndEpochNanos()).isLessThanOrEqualTo(aigw.getEndEpochNanos());
+        assertThat(t.atGateway().header("User-Agent")).isEqualTo("shop/2.0 aigw/" + Version.VERSION);
         assertThat(SpanAssertions.attr(aigw, "cloudflare.ai_gateway.cache_status")).isEqualTo("MISS");
         assertThat(SpanAssertions.attr(aigw, "aigw.via")).isEqualTo("gateway");
     }

@@ -6,10 +6,8 @@ import dev.aigw.Gateway;
 import dev.aigw.internal.Version;
 import dev.aigw.servlet.AigwProxyFilter;
 import dev.aigw.servlet.AigwWebhookFilter;
-import dev.aigw.testkit.GatewayRequest;
 import dev.aigw.testkit.ReplicateWebhooks;
 import dev.aigw.testkit.TestkitExtension;
-import io.opentelemetry.api.common.AttributeKey;
 import io.opentelemetry.api.trace.SpanKind;
 import io.opentelemetry.instrumentation.javahttpclient.JavaHttpClientTelemetry;
 import io.opentelemetry.sdk.trace.data.SpanData;
@@ -102,25 +100,11 @@ class ProxyTraceTest {
         assertThat(answer.statusCode()).as(answer.body()).isEqualTo(201);
         JsonNode prediction = JSON.readTree(answer.body());
 
-        SpanData server = otel.awaitSpan(SpanKind.SERVER, "POST /replicate/models/acme/echo/predictions");
-        SpanData aigw = otel.awaitSpan(SpanKind.CLIENT, "generate_content acme/echo");
-        SpanData transport = otel.awaitSpan(s -> s.getKind() == SpanKind.CLIENT && s.getParentSpanId()
-                .equals(aigw.getSpanId()), "the upstream call's span under aigw's");
-
-        assertThat(server.getTraceId()).as("the browser's trace goes on").isEqualTo(CALLER_TRACE);
-        assertThat(server.getParentSpanId()).isEqualTo(CALLER_SPAN);
-        assertThat(aigw.getTraceId()).isEqualTo(CALLER_TRACE);
-        assertThat(aigw.getParentSpanId()).as("parent: the incoming request's server span").isEqualTo(
-                server.getSpanId());
-        assertThat(transport.getTraceId()).isEqualTo(CALLER_TRACE);
-        assertThat(transport.getAttributes().get(AttributeKey.stringKey("url.full")))
-                .startsWith(kit.gateway().baseUrl().toString());
-
-        GatewayRequest atGateway = kit.gateway().requests().get(0);
-        assertThat(atGateway.otelTraceId()).isEqualTo(CALLER_TRACE);
-        assertThat(atGateway.otelParentSpanId()).isEqualTo(aigw.getSpanId());
-        assertThat(atGateway.header("User-Agent")).isEqualTo("browser/1 aigw/" + Version.VERSION);
-        SpanAssertions.assertGenAiSpan(aigw, prediction.path("id").asText(), atGateway.logId());
+        SpanAssertions.Trace t = SpanAssertions.oneTrace(otel, "POST /replicate/models/acme/echo/predictions", kit,
+                prediction.path("id").asText());
+        assertThat(t.server().getTraceId()).as("the browser's trace goes on").isEqualTo(CALLER_TRACE);
+        assertThat(t.server().getParentSpanId()).isEqualTo(CALLER_SPAN);
+        assertThat(t.atGateway().header("User-Agent")).isEqualTo("browser/1 aigw/" + Version.VERSION);
     }
 
     @Test

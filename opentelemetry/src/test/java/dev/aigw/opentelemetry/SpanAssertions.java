@@ -1,5 +1,7 @@
 package dev.aigw.opentelemetry;
 
+import dev.aigw.testkit.GatewayRequest;
+import dev.aigw.testkit.TestkitExtension;
 import io.opentelemetry.api.common.AttributeKey;
 import io.opentelemetry.api.trace.SpanKind;
 import io.opentelemetry.api.trace.StatusCode;
@@ -12,6 +14,35 @@ final class SpanAssertions {
     static final String UUID_V7 = "[0-9a-f]{8}-[0-9a-f]{4}-7[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}";
 
     private SpanAssertions() {
+    }
+
+    /** The three spans of one proxied or client call, checked to form one trace. */
+    record Trace(SpanData server, SpanData aigw, SpanData transport, GatewayRequest atGateway) {
+    }
+
+    /**
+     * Waits for the incoming request's span, aigw's span of a successful create and the transport's span, and checks
+     * the chain: aigw's is the server span's child, the transport's (showing the gateway URL) is aigw's, and the
+     * gateway was told aigw's trace and span.
+     */
+    static Trace oneTrace(TestOtel otel, String serverSpan, TestkitExtension kit, String predictionId) {
+        SpanData server = otel.awaitSpan(SpanKind.SERVER, serverSpan);
+        SpanData aigw = otel.awaitSpan(SpanKind.CLIENT, "generate_content acme/echo");
+        SpanData transport = otel.awaitSpan(s -> s.getKind() == SpanKind.CLIENT && s.getParentSpanId()
+                .equals(aigw.getSpanId()), "the transport's span under aigw's");
+        assertThat(aigw.getTraceId()).isEqualTo(server.getTraceId());
+        assertThat(aigw.getParentSpanId()).as("aigw's span is the incoming request's child")
+                .isEqualTo(server.getSpanId());
+        assertThat(transport.getTraceId()).isEqualTo(server.getTraceId());
+        assertThat(transport.getAttributes().get(AttributeKey.stringKey("url.full")))
+                .as("the transport span shows where the bytes went: the gateway")
+                .startsWith(kit.gateway().baseUrl().toString());
+        GatewayRequest atGateway = kit.gateway().requests().get(0);
+        assertThat(atGateway.otelTraceId()).isEqualTo(aigw.getTraceId());
+        assertThat(atGateway.otelParentSpanId()).isEqualTo(aigw.getSpanId());
+        assertThat(atGateway.warnings()).isEmpty();
+        assertGenAiSpan(aigw, predictionId, atGateway.logId());
+        return new Trace(server, aigw, transport, atGateway);
     }
 
     static String attr(SpanData s, String key) {

@@ -1,10 +1,9 @@
 package dev.aigw.testkit;
 
 import com.fasterxml.jackson.databind.JsonNode;
-import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
 
 import java.net.http.HttpResponse;
 import java.time.Duration;
@@ -17,31 +16,20 @@ class Gateway2026Test {
     /** A lowercase UUIDv7: version 7, variant 10. */
     static final String UUID_V7 = "[0-9a-f]{8}-[0-9a-f]{4}-7[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}";
 
-    static FakeReplicate replicate;
-    static FakeGateway gateway;
-    static TestHttp http;
-    static String routed;
-
-    @BeforeAll
-    static void start() {
-        replicate = FakeReplicate.start();
-        gateway = FakeGateway.builder().provider("replicate", replicate.baseUrl())
-                .denyWhenMetadata("user_id", "mallory").spendLimit("user_id", 1.0).start();
-        http = new TestHttp(FakeReplicate.DEFAULT_TOKEN);
-        routed = gateway.providerUrl("replicate").toString();
-        replicate.model("acme/echo").output("hi").bootTime(Duration.ZERO).duration(Duration.ofMillis(10));
-    }
-
-    @AfterAll
-    static void stop() {
-        gateway.close();
-        replicate.close();
-    }
+    @RegisterExtension
+    static TestkitExtension kit = TestkitExtension.create().openGateway()
+            .gateway(g -> g.denyWhenMetadata("user_id", "mallory").spendLimit("user_id", 1.0));
+    static final TestHttp http = new TestHttp(FakeReplicate.DEFAULT_TOKEN);
+    FakeReplicate replicate;
+    FakeGateway gateway;
+    String routed;
 
     @BeforeEach
-    void reset() {
-        replicate.reset();
-        gateway.reset();
+    void fakes() {
+        replicate = kit.replicate();
+        gateway = kit.gateway();
+        routed = kit.replicateViaGateway().toString();
+        replicate.model("acme/echo").output("hi").bootTime(Duration.ZERO).duration(Duration.ofMillis(10));
     }
 
     HttpResponse<String> create(String... headers) {
