@@ -37,6 +37,8 @@ final class DemoTelemetry implements AutoCloseable {
         if (endpoint == null || endpoint.isBlank()) {
             defaults.put("otel.traces.exporter", "none"); // trace ids for the page; nothing leaves the process
             defaults.put("otel.metrics.exporter", "none");
+        } else {
+            defaults.put("otel.exporter.otlp.endpoint", endpoint); // as found (the variable says the same)
         }
         OpenTelemetrySdk sdk = AutoConfiguredOpenTelemetrySdk.builder()
                 .addPropertiesSupplier(() -> defaults) // the OTEL_* variables and otel.* properties still win
