@@ -21,8 +21,9 @@ class RecordFormatTest {
         meta.put("tier", 2);
         return new ExchangeRecord(Instant.parse("2026-11-24T10:00:00Z"), "POST", "https://api.replicate.com/v1/predictions",
                 "https://gw/v1/a/g/replicate/predictions", "replicate", ExchangeRecord.Via.GATEWAY, "acme/echo", "p1",
-                "starting", 201, "01JLOG", "MISS", null, meta, List.of("dropped"), 10, 20, Duration.ofMillis(12),
-                Duration.ofNanos(34_567_890), Map.of("predict_time", 1.5), ExchangeRecord.Outcome.SUCCESS, error);
+                "starting", 201, "01JLOG", "MISS", null, null, meta, List.of("dropped"), 10, 20, Duration.ofMillis(12),
+                Duration.ofNanos(34_567_890), Map.of("predict_time", 1.5), ExchangeRecord.Outcome.SUCCESS, error,
+                null);
     }
 
     @Test

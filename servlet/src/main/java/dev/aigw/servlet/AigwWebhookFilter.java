@@ -225,6 +225,8 @@ public final class AigwWebhookFilter implements Filter {
                 : CallOptions.builder().metadata(creator).build();
         AtomicBoolean done = new AtomicBoolean();
         boolean async = false;
+        // the completion record's span is parented to this delivery's request, also when it ends on another thread
+        GatewayContext.Snapshot received = GatewayContext.capture();
         try (GatewayContext.Scope scope = GatewayContext.open(creatorOptions)) {
             BufferedBodyRequest wrapped = new BufferedBodyRequest(req, body);
             chain.doFilter(wrapped, resp);
@@ -233,17 +235,17 @@ public final class AigwWebhookFilter implements Filter {
                 req.getAsyncContext().addListener(new AsyncListener() {
                     @Override
                     public void onComplete(AsyncEvent event) {
-                        finished(done, id, resp.getStatus(), body, fields, creatorOptions, req);
+                        finished(done, id, resp.getStatus(), body, fields, creatorOptions, received, req);
                     }
 
                     @Override
                     public void onTimeout(AsyncEvent event) {
-                        finished(done, id, 500, body, fields, creatorOptions, req);
+                        finished(done, id, 500, body, fields, creatorOptions, received, req);
                     }
 
                     @Override
                     public void onError(AsyncEvent event) {
-                        finished(done, id, 500, body, fields, creatorOptions, req);
+                        finished(done, id, 500, body, fields, creatorOptions, received, req);
                     }
 
                     @Override
@@ -258,12 +260,12 @@ public final class AigwWebhookFilter implements Filter {
             throw e;
         }
         if (!async) {
-            finished(done, id, resp.getStatus(), body, fields, creatorOptions, req);
+            finished(done, id, resp.getStatus(), body, fields, creatorOptions, received, req);
         }
     }
 
     private void finished(AtomicBoolean done, String id, int status, byte[] body, Sniffed fields,
-                          CallOptions creatorOptions, HttpServletRequest req) {
+                          CallOptions creatorOptions, GatewayContext.Snapshot received, HttpServletRequest req) {
         if (!done.compareAndSet(false, true)) {
             return;
         }
@@ -273,7 +275,9 @@ public final class AigwWebhookFilter implements Filter {
         }
         replays.accepted(id);
         if (gateway != null && gateway.enabled() && fields.id() != null && fields.status() != null && TERMINAL.contains(fields.status())) {
-            emit(status, body, fields, creatorOptions, req);
+            try (GatewayContext.Scope s = received.apply()) {
+                emit(status, body, fields, creatorOptions, req);
+            }
         }
     }
 

@@ -2,6 +2,7 @@ package dev.aigw.jaxrs.internal;
 
 import dev.aigw.CallOptions;
 import dev.aigw.Exchange;
+import dev.aigw.ExchangeObserver;
 import dev.aigw.Gateway;
 import dev.aigw.GatewayContext;
 import dev.aigw.Route;
@@ -30,6 +31,10 @@ import java.util.Map;
  * close (at once when there is no entity).
  *
  * <p>Per-call state lives in request properties, never in this (shared) instance.
+ *
+ * <p>On Jersey, where the request filter, the connector and the response side provably run on one thread, the
+ * exchange is {@linkplain Exchange#activate() activated} from the request filter until the response filter (or
+ * Jersey's post-invocation hook), so that transport instrumentation nests under aigw's span.
  */
 public final class AigwFilter implements ClientRequestFilter, ClientResponseFilter, WriterInterceptor {
     /** Request property: the {@link Call} of a routed request. */
@@ -64,6 +69,8 @@ public final class AigwFilter implements ClientRequestFilter, ClientResponseFilt
          * aigw filter then observes it.
          */
         volatile boolean resent;
+        private ExchangeObserver.Scope active; // only touched on the thread that opened it
+        private Thread activeOn;
 
         Call(Exchange exchange, AigwFilter owner) {
             this.exchange = exchange;
@@ -72,6 +79,20 @@ public final class AigwFilter implements ClientRequestFilter, ClientResponseFilt
 
         public Exchange exchange() {
             return exchange;
+        }
+
+        void activate() {
+            active = exchange.activate();
+            activeOn = Thread.currentThread();
+        }
+
+        /** Ends the activation, on the thread that opened it; elsewhere, and a second time, does nothing. */
+        public void deactivate() {
+            if (activeOn == Thread.currentThread() && active != null) {
+                ExchangeObserver.Scope s = active;
+                active = null;
+                s.close();
+            }
         }
     }
 
@@ -114,6 +135,11 @@ public final class AigwFilter implements ClientRequestFilter, ClientResponseFilt
         request.getHeaders().remove(HttpHeaders.HOST);
         for (Map.Entry<String, String> h : exchange.gatewayHeaders().entrySet()) {
             request.getHeaders().putSingle(h.getKey(), h.getValue());
+        }
+        request.getHeaders().putSingle(HttpHeaders.USER_AGENT,
+                exchange.userAgent(request.getHeaderString(HttpHeaders.USER_AGENT)));
+        if (captured instanceof Captured && JerseyHooks.bracketed(request)) {
+            call.activate(); // closed by the response filter or Jersey's post-invocation hook, on this thread
         }
     }
 
@@ -186,6 +212,9 @@ public final class AigwFilter implements ClientRequestFilter, ClientResponseFilt
     @Override
     public void filter(ClientRequestContext request, ClientResponseContext response) {
         Call call = ownCall(request.getProperty(CALL));
+        if (call != null) {
+            call.deactivate(); // the transport is done with the request: its spans have ended
+        }
         if (call == null || call.exchange.isFinished()) {
             return;
         }
