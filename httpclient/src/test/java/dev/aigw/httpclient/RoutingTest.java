@@ -37,6 +37,8 @@ class RoutingTest extends GatewayTestBase {
         assertThat(seen.header("cf-aig-authorization")).isEqualTo("Bearer " + CF_TOKEN);
         assertThat(seen.header("Authorization")).isEqualTo("Bearer " + replicate.token());
         assertThat(seen.header("Host")).isEqualTo("127.0.0.1:" + fakeGateway.port());
+        assertThat(seen.header("User-Agent")).as("the JDK's own agent, then aigw's product token")
+                .startsWith("Java-http-client/").matches(".* aigw/\\S+$");
 
         ExchangeRecord rec = nextRecord();
         assertThat(rec.url()).isEqualTo(API + path);

@@ -29,7 +29,7 @@ final class CallFuture<T> extends CompletableFuture<HttpResponse<T>> {
 
     /** Sends the first attempt; a request the client refuses at once throws here, as it would unwrapped. */
     CallFuture<T> start() {
-        try {
+        try (dev.aigw.ExchangeObserver.Scope active = call.activate()) {
             follow(client.sendAsync(call.request(), handler, push));
         } catch (RuntimeException | Error e) {
             call.failed(e);

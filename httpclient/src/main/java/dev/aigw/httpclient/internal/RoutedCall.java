@@ -61,7 +61,18 @@ final class RoutedCall {
             b.method(original.method(), body);
         }
         exchange.gatewayHeaders().forEach(b::setHeader);
+        if (!direct) { // aigw's product token, so the gateway's logs can be filtered by it
+            b.setHeader("User-Agent", exchange.userAgent(original.headers().firstValue("User-Agent").orElse(null)));
+        }
         return b.build();
+    }
+
+    /**
+     * The exchange's observation (a tracing span) current on this thread while a send is handed to the wrapped client,
+     * so that the transport's own instrumentation nests under it; closed by the caller in {@code finally}.
+     */
+    dev.aigw.ExchangeObserver.Scope activate() {
+        return exchange.activate();
     }
 
     <T> HttpResponse.BodyHandler<T> observe(HttpResponse.BodyHandler<T> handler) {

@@ -63,7 +63,7 @@ public final class RoutingHttpClient extends HttpClient {
             return delegate.send(request, handler);
         }
         HttpResponse.BodyHandler<T> observed = call.observe(handler);
-        try {
+        try (dev.aigw.ExchangeObserver.Scope active = call.activate()) {
             try {
                 return call.response(delegate.send(call.request(), observed));
             } catch (IOException e) {
