@@ -37,8 +37,8 @@ class RoutingTest extends GatewayTestBase {
         assertThat(seen.header("cf-aig-authorization")).isEqualTo("Bearer " + CF_TOKEN);
         assertThat(seen.header("Authorization")).isEqualTo("Bearer " + replicate.token());
         assertThat(seen.header("Host")).isEqualTo("127.0.0.1:" + fakeGateway.port());
-        assertThat(seen.header("User-Agent")).as("the JDK's own agent, then aigw's product token")
-                .startsWith("Java-http-client/").matches(".* aigw/\\S+$");
+        assertThat(seen.header("User-Agent")).as("aigw's product token (the caller set no agent)")
+                .matches("aigw/\\S+");
 
         ExchangeRecord rec = nextRecord();
         assertThat(rec.url()).isEqualTo(API + path);
@@ -48,6 +48,16 @@ class RoutingTest extends GatewayTestBase {
         assertThat(rec.httpStatus()).isEqualTo(200);
         assertThat(rec.gatewayLogId()).isNotBlank().isEqualTo(r.headers().firstValue("cf-aig-log-id").orElseThrow());
         assertThat(rec.bytesReceived()).isEqualTo(r.body().getBytes(StandardCharsets.UTF_8).length);
+        assertNoMoreRecords();
+    }
+
+    @Test
+    void theCallersUserAgentIsKeptWithAigwsTokenAppended() throws Exception {
+        HttpResponse<String> r = send(client(), api("/account").header("User-Agent", "my-app/1.2").GET().build());
+        assertThat(r.statusCode()).as(r.body()).isEqualTo(200);
+        GatewayRequest seen = fakeGateway.awaitRequests(1, Duration.ofSeconds(5)).get(0);
+        assertThat(seen.header("User-Agent")).matches("my-app/1\\.2 aigw/\\S+");
+        nextRecord();
         assertNoMoreRecords();
     }
 
