@@ -1,5 +1,8 @@
 package dev.aigw.servlet.internal;
 
+import dev.aigw.servlet.internal.proxy.ProxyPath;
+import dev.aigw.servlet.internal.webhook.WebhookVerifier;
+
 import org.junit.jupiter.api.Test;
 
 import java.net.URI;

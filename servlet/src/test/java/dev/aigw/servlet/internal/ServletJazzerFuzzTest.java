@@ -1,5 +1,7 @@
 package dev.aigw.servlet.internal;
 
+import dev.aigw.servlet.internal.webhook.WebhookVerifier;
+
 import com.code_intelligence.jazzer.api.FuzzedDataProvider;
 import com.code_intelligence.jazzer.junit.FuzzTest;
 import org.junit.jupiter.api.AfterAll;

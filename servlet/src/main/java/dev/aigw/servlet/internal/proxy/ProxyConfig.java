@@ -1,4 +1,6 @@
-package dev.aigw.servlet.internal;
+package dev.aigw.servlet.internal.proxy;
+
+import dev.aigw.servlet.internal.RateLimiter;
 
 import dev.aigw.Gateway;
 import jakarta.servlet.http.HttpServletRequest;

@@ -1,4 +1,5 @@
-package dev.aigw.servlet.internal;
+package dev.aigw.servlet.internal.proxy;
+
 
 import java.util.Collection;
 import java.util.Locale;

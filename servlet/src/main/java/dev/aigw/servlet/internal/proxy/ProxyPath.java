@@ -1,4 +1,4 @@
-package dev.aigw.servlet.internal;
+package dev.aigw.servlet.internal.proxy;
 
 /**
  * Decides whether a path and query a proxy client sent may be appended to the Replicate API root. The proxy

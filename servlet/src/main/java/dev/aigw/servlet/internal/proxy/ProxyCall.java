@@ -1,4 +1,6 @@
-package dev.aigw.servlet.internal;
+package dev.aigw.servlet.internal.proxy;
+
+import dev.aigw.servlet.internal.ProblemJson;
 
 import dev.aigw.Exchange;
 import jakarta.servlet.AsyncContext;

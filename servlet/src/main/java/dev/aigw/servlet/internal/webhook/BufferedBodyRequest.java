@@ -1,4 +1,4 @@
-package dev.aigw.servlet.internal;
+package dev.aigw.servlet.internal.webhook;
 
 import jakarta.servlet.ReadListener;
 import jakarta.servlet.ServletInputStream;

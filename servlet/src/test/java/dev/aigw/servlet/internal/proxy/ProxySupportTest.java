@@ -1,4 +1,8 @@
-package dev.aigw.servlet.internal;
+package dev.aigw.servlet.internal.proxy;
+
+import dev.aigw.servlet.internal.CreatorIndex;
+import dev.aigw.servlet.internal.ProblemJson;
+import dev.aigw.servlet.internal.TraceParent;
 
 import dev.aigw.ExchangeRecord;
 import org.junit.jupiter.api.Test;
