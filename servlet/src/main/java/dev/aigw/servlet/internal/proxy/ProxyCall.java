@@ -1,11 +1,12 @@
 package dev.aigw.servlet.internal.proxy;
 
-import dev.aigw.servlet.internal.ProblemJson;
-
 import dev.aigw.Exchange;
+import dev.aigw.servlet.internal.ProblemJson;
 import jakarta.servlet.AsyncContext;
 import jakarta.servlet.AsyncEvent;
 import jakarta.servlet.AsyncListener;
+import jakarta.servlet.ServletOutputStream;
+import jakarta.servlet.WriteListener;
 import jakarta.servlet.http.HttpServletRequest;
 import jakarta.servlet.http.HttpServletResponse;
 
@@ -26,74 +27,64 @@ import java.util.Set;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionException;
 import java.util.concurrent.ExecutionException;
+import java.util.concurrent.Future;
 import java.util.concurrent.TimeUnit;
-import java.util.concurrent.atomic.AtomicBoolean;
 
 /**
- * One proxied request, from the client's request to the last byte of the upstream's answer, all asynchronous. The
- * request body streams up through {@link RequestBodyPublisher}, the response body streams down through
- * {@link ResponseWriter}; neither is ever held whole. Every outcome ends the exchange once: complete, fail (upstream)
- * or cancel (client gone).
+ * One admitted request, carried to the gateway with the JDK HTTP client and back, all asynchronous: the body
+ * streams up through {@link RequestBodyPublisher} (and the body gate, if any), the answer streams down through
+ * {@link ResponseWriter}; neither is ever held whole. Every outcome ends the exchange once: complete, fail
+ * (upstream, idle timeout) or cancel (client gone, body refused).
+ *
+ * <p>One discipline for concurrency: the call's state (ended, completed, a pending answer of our own) changes only
+ * under this object's monitor; reads and writes on the client's streams go through {@link ClientIo}, always taken
+ * after the monitor, never before. Events arrive from container threads, HTTP client threads and the timer alike.
  */
 public final class ProxyCall {
     /** Request attribute set when the client's response must be aborted (see {@code AigwProxyFilter}). */
     public static final String ABORT_ATTRIBUTE = "dev.aigw.proxy.abort";
-    static final String API = "https://api.replicate.com/v1";
 
     private static final System.Logger LOG = System.getLogger("dev.aigw.servlet");
     /** How long a failure found by our own I/O waits for the container's error event before completing anyway. */
     private static final long CONTAINER_ERROR_GRACE_MS = 2000;
+    private static final Set<String> BODY_METHODS = Set.of("POST", "PUT", "PATCH", "QUERY", "DELETE");
 
     private final ProxyConfig cfg;
     private final HttpServletRequest req;
     private final HttpServletResponse resp;
     private final AsyncContext ac;
     private final Exchange x;
-    private final String publicBase;
-    private final ModelAllowlist.Target target;
-    private final AtomicBoolean ended = new AtomicBoolean();
-    private final AtomicBoolean completed = new AtomicBoolean();
+    private final Admission.Admitted a;
     private final ClientIo clientIo = new ClientIo();
-    private final Object io = new Object(); // head work and ending never overlap
+    private final ServletOutputStream out;
+    // guarded by this
+    private boolean ended;
+    private boolean completed;
+    private byte[] problem; // an answer of our own waiting for the container to accept output
+    private Future<?> idleCheck;
+    // set once, read anywhere
     private volatile CompletableFuture<HttpResponse<Void>> future;
     private volatile RequestBodyPublisher body;
     private volatile ResponseWriter writer;
-    private volatile BodyTransform.Refused refusal;
-    private byte[] problem; // an answer of our own waiting for the container to accept output
-    private jakarta.servlet.ServletOutputStream out;
+    private volatile Refusal refusal;
 
     public ProxyCall(ProxyConfig cfg, HttpServletRequest req, HttpServletResponse resp, AsyncContext ac, Exchange x,
-                     String publicBase, ModelAllowlist.Target target) {
+                     Admission.Admitted a) throws IOException {
         this.cfg = cfg;
         this.req = req;
         this.resp = resp;
         this.ac = ac;
         this.x = x;
-        this.publicBase = publicBase;
-        this.target = target;
+        this.a = a;
+        this.out = resp.getOutputStream();
     }
 
+    /** Starts the upstream call; call on the container thread that started async processing. */
     public void start() throws IOException {
-        out = resp.getOutputStream();
-        // Both listeners are registered here, on the container thread; their events are forwarded.
-        out.setWriteListener(new jakarta.servlet.WriteListener() {
-            @Override
-            public void onWritePossible() {
-                ResponseWriter w = writer;
-                if (w != null) {
-                    w.writePossible();
-                }
-                writeProblemIfReady();
-            }
-
-            @Override
-            public void onError(Throwable t) {
-                clientGone(t, true);
-            }
-        });
         ac.addListener(new AsyncListener() {
             @Override
             public void onComplete(AsyncEvent event) {
+                a.permit().release();
             }
 
             @Override
@@ -110,7 +101,21 @@ public final class ProxyCall {
             public void onStartAsync(AsyncEvent event) {
             }
         });
+        out.setWriteListener(new WriteListener() {
+            @Override
+            public void onWritePossible() {
+                ResponseWriter w = writer;
+                if (w != null) {
+                    w.writePossible();
+                }
+                writeProblemIfReady();
+            }
 
+            @Override
+            public void onError(Throwable t) {
+                clientGone(t, true);
+            }
+        });
         HttpRequest.Builder b = HttpRequest.newBuilder(x.target()).timeout(cfg.timeout());
         if ("http".equalsIgnoreCase(x.target().getScheme())) {
             b.version(HttpClient.Version.HTTP_1_1); // no h2c upgrade dance on cleartext
@@ -123,65 +128,15 @@ public final class ProxyCall {
                 }
             }
         }
-        if (cfg.replicateToken() != null) {
-            b.header("Authorization", "Bearer " + cfg.replicateToken());
-        } else {
-            String auth = req.getHeader("Authorization");
-            if (auth != null) {
-                b.header("Authorization", auth); // pass-through mode: the client's own Replicate token
-            }
+        String auth = cfg.replicateToken() != null ? "Bearer " + cfg.replicateToken() : req.getHeader("Authorization");
+        if (auth != null) {
+            b.header("Authorization", auth); // the server's token, or in pass-through mode the client's own
         }
         x.gatewayHeaders().forEach(b::setHeader);
-
-        long length = req.getContentLengthLong();
-        boolean hasBody = length > 0 || (length < 0 && req.getHeader("Transfer-Encoding") != null);
-        HttpRequest.BodyPublisher publisher;
-        if (!hasBody) {
-            publisher = HttpRequest.BodyPublishers.noBody();
-            if (target.kind() == ModelAllowlist.Kind.BODY_VERSION && cfg.allowlist() != null) {
-                refuse(new BodyTransform.Refused("the body names no model: POST /predictions needs a \"version\""));
-                return;
-            }
-        } else {
-            BodyTransform t = BodyTransform.identity();
-            boolean changesLength = false;
-            if (target.kind() == ModelAllowlist.Kind.BODY_VERSION && cfg.allowlist() != null) {
-                if (encoded(req.getHeader("Content-Encoding"))) {
-                    refuse(new BodyTransform.Refused("a Content-Encoding'd body cannot be checked against the model "
-                            + "allowlist; send it unencoded"));
-                    return;
-                }
-                t = BodyTransform.versionGate(cfg.allowlist());
-            }
-            if (publicBase != null && json(req.getContentType()) && !encoded(req.getHeader("Content-Encoding"))) {
-                // URLs this proxy handed out (file URLs as prediction inputs) go back to Replicate as Replicate's own
-                t = BodyTransform.chain(t, BodyTransform.rewrite(new UrlRewriter(publicBase, API)));
-                changesLength = true;
-            }
-            RequestBodyPublisher p = new RequestBodyPublisher(req.getInputStream(), clientIo, t,
-                    new RequestBodyPublisher.Events() {
-                        @Override
-                        public void sent(ByteBuffer b) {
-                            x.requestBody(b);
-                        }
-
-                        @Override
-                        public void refused(BodyTransform.Refused r) {
-                            refusal = r;
-                        }
-
-                        @Override
-                        public void clientFailed(Throwable t, boolean reportedByContainer) {
-                            clientGone(t, reportedByContainer);
-                        }
-                    });
-            body = p;
-            p.listen();
-            publisher = length > 0 && !changesLength ? HttpRequest.BodyPublishers.fromPublisher(p, length)
-                    : HttpRequest.BodyPublishers.fromPublisher(p);
+        b.method(a.request().method(), publisher());
+        if (refusal != null) {
+            return;
         }
-        b.method(req.getMethod(), publisher);
-
         CompletableFuture<HttpResponse<Void>> f = cfg.client().sendAsync(b.build(), this::head);
         future = f;
         f.whenComplete((r, t) -> {
@@ -191,41 +146,87 @@ public final class ProxyCall {
         });
     }
 
-    /** The upstream's head arrived: answer the client's head and stream the body. */
-    private HttpResponse.BodySubscriber<Void> head(HttpResponse.ResponseInfo info) {
-        synchronized (io) {
-            if (ended.get()) {
-                return HttpResponse.BodySubscribers.replacing(null); // the client is gone: touch nothing
+    /**
+     * The request body: with a length, or unknown (chunked on HTTP/1.1, or HTTP/2 and later, where a body needs no
+     * {@code Content-Length}) for the methods that carry one. Passed through the body gate and the URL rewriting.
+     */
+    private HttpRequest.BodyPublisher publisher() throws IOException {
+        long length = req.getContentLengthLong();
+        boolean unknown = length < 0 && (req.getHeader("Transfer-Encoding") != null
+                || !req.getProtocol().startsWith("HTTP/1") && BODY_METHODS.contains(a.request().method()));
+        BodyTransform t = a.gate() == null ? BodyTransform.identity() : a.gate();
+        if (length <= 0 && !unknown) {
+            try {
+                t.finish(); // a gated endpoint without a body names no model
+            } catch (Refusal.Refused r) {
+                refuse(r.refusal());
             }
-            return headLocked(info);
+            return HttpRequest.BodyPublishers.noBody();
         }
+        boolean changesLength = false;
+        String encoding = req.getHeader("Content-Encoding");
+        if (a.publicBase() != null && Admission.json(req.getContentType()) && (encoding == null || encoding.isBlank()
+                || encoding.equalsIgnoreCase("identity"))) {
+            // URLs this proxy handed out (file URLs as prediction inputs) go back to Replicate as Replicate's own
+            t = BodyTransform.chain(t, BodyTransform.rewrite(new UrlRewriter(a.publicBase(), ProxyConfig.API)));
+            changesLength = true;
+        }
+        RequestBodyPublisher p = new RequestBodyPublisher(req.getInputStream(), clientIo, t,
+                new RequestBodyPublisher.Events() {
+                    @Override
+                    public void sent(ByteBuffer chunk) {
+                        x.requestBody(chunk);
+                    }
+
+                    @Override
+                    public void refused(Refusal.Refused r) {
+                        refusal = r.refusal();
+                    }
+
+                    @Override
+                    public void clientFailed(Throwable e, boolean reportedByContainer) {
+                        clientGone(e, reportedByContainer);
+                    }
+                });
+        body = p;
+        p.listen();
+        return length > 0 && !changesLength ? HttpRequest.BodyPublishers.fromPublisher(p, length)
+                : HttpRequest.BodyPublishers.fromPublisher(p);
     }
 
-    private HttpResponse.BodySubscriber<Void> headLocked(HttpResponse.ResponseInfo info) {
+    /** The upstream's head arrived: answer the client's head and stream the body. */
+    private synchronized HttpResponse.BodySubscriber<Void> head(HttpResponse.ResponseInfo info) {
+        if (ended) {
+            return HttpResponse.BodySubscribers.replacing(null); // the client is gone: touch nothing
+        }
         HttpHeaders h = info.headers();
         x.responseHead(info.statusCode(), name -> h.firstValue(name).orElse(null));
         String type = h.firstValue("Content-Type").orElse(null);
-        boolean encoded = encoded(h.firstValue("Content-Encoding").orElse(null));
-        boolean rewrite = publicBase != null && json(type) && !encoded;
+        String encoding = h.firstValue("Content-Encoding").orElse("");
+        boolean rewrite = a.publicBase() != null && Admission.json(type) && (encoding.isBlank()
+                || encoding.equalsIgnoreCase("identity"));
         boolean sse = type != null && type.toLowerCase(Locale.ROOT).startsWith("text/event-stream");
-
         resp.setStatus(info.statusCode());
         Set<String> connection = ProxyHeaders.connectionTokens(h.allValues("Connection"));
-        UrlRewriter headerRewriter = publicBase == null ? null : new UrlRewriter(API, publicBase);
+        UrlRewriter headerRewriter = a.publicBase() == null ? null : new UrlRewriter(ProxyConfig.API, a.publicBase());
         for (Map.Entry<String, List<String>> e : h.map().entrySet()) {
             String name = e.getKey();
-            if (name.startsWith(":") || !ProxyHeaders.copyResponse(name, connection)) {
-                continue;
-            }
-            if (name.equalsIgnoreCase("Content-Encoding") && rewrite) {
+            if (name.startsWith(":") || !ProxyHeaders.copyResponse(name, connection)
+                    || name.equalsIgnoreCase("Content-Encoding") && rewrite) {
                 continue;
             }
             for (String v : e.getValue()) {
-                String value = headerRewriter != null && (name.equalsIgnoreCase("Location")
-                        || name.equalsIgnoreCase("Content-Location") || name.equalsIgnoreCase("Link"))
-                        ? headerRewriter.rewrite(v) : v;
-                resp.addHeader(name, value);
+                resp.addHeader(name, headerRewriter != null && ProxyHeaders.carriesUrl(name)
+                        ? headerRewriter.rewrite(v) : v);
             }
+        }
+        if (cfg.publicUrl() == null) {
+            // URLs in this answer were written from the request's Host (and trusted forwarding headers): no shared
+            // cache may hand it to a request that came by another name
+            resp.setHeader("Cache-Control", h.firstValue("Cache-Control").filter(v -> v.contains("no-store"))
+                    .orElse("private"));
+            resp.addHeader("Vary", cfg.trustedProxies().isEmpty() ? "Host" : "Host, Forwarded, X-Forwarded-Host, "
+                    + "X-Forwarded-Proto, X-Forwarded-Port, X-Forwarded-Prefix");
         }
         if (!rewrite && !sse) {
             h.firstValueAsLong("Content-Length").ifPresent(resp::setContentLengthLong);
@@ -233,36 +234,38 @@ public final class ProxyCall {
         if (sse) {
             resp.setHeader("X-Accel-Buffering", "no"); // ask buffering reverse proxies in front to pass events on
         }
-        BodyTransform t = rewrite ? BodyTransform.rewrite(new UrlRewriter(API, publicBase)) : BodyTransform.identity();
+        BodyTransform t = rewrite ? BodyTransform.rewrite(new UrlRewriter(ProxyConfig.API, a.publicBase()))
+                : BodyTransform.identity();
         try {
             ResponseWriter w = new ResponseWriter(out, clientIo, t, sse, new ResponseWriter.Events() {
                 @Override
-                public void received(ByteBuffer b) {
-                    x.responseBody(b);
+                public void received(ByteBuffer chunk) {
+                    x.responseBody(chunk);
                 }
 
                 @Override
                 public void completed() {
-                    if (ended.compareAndSet(false, true)) {
+                    if (end()) {
                         x.complete();
                         complete();
                     }
                 }
 
                 @Override
-                public void upstreamFailed(Throwable t) {
-                    if (ended.compareAndSet(false, true)) {
-                        x.fail(t);
+                public void upstreamFailed(Throwable e) {
+                    if (end()) {
+                        x.fail(e);
                         abort();
                     }
                 }
 
                 @Override
-                public void clientFailed(Throwable t) {
-                    clientGone(t, false);
+                public void clientFailed(Throwable e) {
+                    clientGone(e, false);
                 }
             });
             writer = w;
+            idleCheck = cfg.timer().schedule(this::idleCheck, cfg.idleTimeout().toNanos(), TimeUnit.NANOSECONDS);
             return w;
         } catch (RuntimeException e) {
             clientGone(e, false);
@@ -270,13 +273,35 @@ public final class ProxyCall {
         }
     }
 
+    /** No byte moved either way for {@code aigw.proxy.idle-timeout}: the upstream stalled (or the client did). */
+    private void idleCheck() {
+        ResponseWriter w = writer;
+        long idle = System.nanoTime() - w.lastProgressNanos();
+        long limit = cfg.idleTimeout().toNanos();
+        synchronized (this) {
+            if (ended) {
+                return;
+            }
+            if (idle < limit) {
+                idleCheck = cfg.timer().schedule(this::idleCheck, limit - idle, TimeUnit.NANOSECONDS);
+                return;
+            }
+        }
+        if (end()) {
+            x.fail(new HttpTimeoutException("no data moved for " + cfg.idleTimeout().toSeconds()
+                    + " s (aigw.proxy.idle-timeout)"));
+            w.stop();
+            abort();
+        }
+    }
+
     private void failedBeforeBody(Throwable t) {
-        BodyTransform.Refused r = refusal != null ? refusal : t instanceof BodyTransform.Refused rr ? rr : null;
+        Refusal r = refusal != null ? refusal : t instanceof Refusal.Refused rr ? rr.refusal() : null;
         if (r != null) {
             refuse(r);
             return;
         }
-        if (!ended.compareAndSet(false, true)) {
+        if (!end()) {
             return;
         }
         x.fail(t);
@@ -284,60 +309,53 @@ public final class ProxyCall {
             abort();
             return;
         }
-        int status;
-        String title;
-        String code;
-        String detail;
+        Refusal p;
         if (t instanceof HttpConnectTimeoutException || t instanceof ConnectException) {
-            status = 502;
-            title = "Bad Gateway";
-            code = "gateway_unreachable";
-            detail = "the AI gateway could not be reached; the request was not sent, so it is safe to retry";
+            p = Refusal.of(502, "gateway_unreachable", "the AI gateway could not be reached; the request was not "
+                    + "sent, so it is safe to retry");
         } else if (t instanceof HttpTimeoutException) {
-            status = 504;
-            title = "Gateway Timeout";
-            code = "upstream_timeout";
-            detail = "the AI gateway did not answer within " + cfg.timeout().toSeconds() + " s; the request may "
-                    + "still have been carried out (check before retrying a create)";
+            p = Refusal.of(504, "upstream_timeout", "the AI gateway did not answer within " + cfg.timeout()
+                    .toSeconds() + " s; the request may still have been carried out (check before retrying a create)");
         } else {
-            status = 502;
-            title = "Bad Gateway";
-            code = "upstream_failed";
-            detail = "the connection to the AI gateway failed before an answer arrived; the request may have been "
-                    + "carried out (check before retrying a create)";
+            p = Refusal.of(502, "upstream_failed", "the connection to the AI gateway failed before an answer "
+                    + "arrived; the request may have been carried out (check before retrying a create)");
         }
-        LOG.log(System.Logger.Level.DEBUG, () -> "aigw proxy: " + code + ": " + cfg.gateway().redact(String.valueOf(t)));
-        sendProblem(status, title, detail, code);
+        LOG.log(System.Logger.Level.DEBUG, () -> "aigw proxy: " + p.code() + ": " + cfg.gateway().redact(
+                String.valueOf(t)));
+        sendProblem(p);
     }
 
     /** Answers with a problem of our own, through the non-blocking stream, then completes. */
-    private void sendProblem(int status, String title, String detail, String code) {
+    private void sendProblem(Refusal p) {
         if (resp.isCommitted()) {
             abort();
             return;
         }
-        byte[] b = dev.aigw.servlet.internal.ProblemJson.bytes(status, title, detail, code, null);
-        try {
-            resp.resetBuffer();
-            resp.setStatus(status);
-            resp.setHeader("Content-Encoding", null);
-            resp.setHeader("Cache-Control", "no-store");
-            resp.setContentType(dev.aigw.servlet.internal.ProblemJson.CONTENT_TYPE);
-            resp.setContentLength(b.length);
-        } catch (RuntimeException e) {
+        byte[] b = ProblemJson.bytes(p.status(), p.title(), p.detail(), p.code(), p.extra());
+        synchronized (this) {
+            try {
+                resp.resetBuffer();
+                resp.setStatus(p.status());
+                resp.setHeader("Content-Encoding", null);
+                resp.setHeader("Cache-Control", "no-store");
+                p.headers().forEach(resp::setHeader);
+                resp.setContentType(ProblemJson.CONTENT_TYPE);
+                resp.setContentLength(b.length);
+            } catch (RuntimeException e) {
+                b = null;
+            }
+            problem = b;
+        }
+        if (b == null) {
             complete();
             return;
-        }
-        synchronized (this) {
-            problem = b;
         }
         writeProblemIfReady();
     }
 
     private void writeProblemIfReady() {
-        byte[] b;
         synchronized (this) {
-            b = problem;
+            byte[] b = problem;
             if (b == null) {
                 return;
             }
@@ -352,24 +370,25 @@ public final class ProxyCall {
                 if (wrote != null && !wrote) {
                     return;
                 }
-                problem = null;
             } catch (IOException | RuntimeException e) {
-                problem = null;
+                // the client is gone; completing is all that is left
             }
+            problem = null;
         }
         complete();
     }
 
-    private void refuse(BodyTransform.Refused r) {
-        if (!ended.compareAndSet(false, true)) {
+    private void refuse(Refusal r) {
+        refusal = r;
+        if (!end()) {
             return;
         }
-        x.cancel("refused: " + r.getMessage());
+        x.cancel("refused: " + r.detail());
         CompletableFuture<?> f = future;
         if (f != null) {
-            f.cancel(true);
+            f.cancel(true); // the upstream never gets the body's end
         }
-        sendProblem(403, "Forbidden", r.getMessage(), "model_not_allowed");
+        sendProblem(r);
     }
 
     /**
@@ -381,11 +400,7 @@ public final class ProxyCall {
      * it, with a fallback for a container that sends none.
      */
     void clientGone(Throwable t, boolean reportedByContainer) {
-        boolean first;
-        synchronized (io) {
-            first = ended.compareAndSet(false, true);
-        }
-        if (first) {
+        if (end()) {
             x.cancel("client disconnected");
             RequestBodyPublisher p = body;
             if (p != null) {
@@ -404,12 +419,32 @@ public final class ProxyCall {
         if (reportedByContainer) {
             complete(); // inside the container's callback, as Tomcat expects; after it returns the container ends it
         } else {
-            CompletableFuture.delayedExecutor(CONTAINER_ERROR_GRACE_MS, TimeUnit.MILLISECONDS).execute(this::complete);
+            cfg.timer().schedule(this::complete, CONTAINER_ERROR_GRACE_MS, TimeUnit.MILLISECONDS);
         }
     }
 
+    /** Marks the exchange ended; true for the first caller only. */
+    private synchronized boolean end() {
+        if (ended) {
+            return false;
+        }
+        ended = true;
+        if (idleCheck != null) {
+            idleCheck.cancel(false);
+        }
+        return true;
+    }
+
+    private synchronized boolean markCompleted() {
+        if (completed) {
+            return false;
+        }
+        completed = true;
+        return true;
+    }
+
     private void complete() {
-        if (!completed.compareAndSet(false, true)) {
+        if (!markCompleted()) {
             return;
         }
         clientIo.close();
@@ -428,11 +463,11 @@ public final class ProxyCall {
     private void abort() {
         if (!resp.isCommitted()) {
             // nothing reached the client yet: it can still get a clear answer
-            sendProblem(502, "Bad Gateway", "the connection to the AI gateway broke while the answer was being read; "
-                    + "the request may have been carried out", "upstream_failed");
+            sendProblem(Refusal.of(502, "upstream_failed", "the connection to the AI gateway broke while the answer "
+                    + "was being read; the request may have been carried out"));
             return;
         }
-        if (!completed.compareAndSet(false, true)) {
+        if (!markCompleted()) {
             return;
         }
         clientIo.close();
@@ -448,19 +483,11 @@ public final class ProxyCall {
         }
     }
 
-    private static boolean json(String contentType) {
-        return contentType != null && contentType.toLowerCase(Locale.ROOT).contains("json");
-    }
-
-    private static boolean encoded(String contentEncoding) {
-        return contentEncoding != null && !contentEncoding.isBlank() && !contentEncoding.equalsIgnoreCase("identity");
-    }
-
     private static Throwable unwrap(Throwable t) {
         while ((t instanceof CompletionException || t instanceof ExecutionException) && t.getCause() != null) {
             t = t.getCause();
         }
-        if (t instanceof IOException && t.getCause() instanceof BodyTransform.Refused r) {
+        if (t instanceof IOException && t.getCause() instanceof Refusal.Refused r) {
             return r;
         }
         return t;

@@ -79,6 +79,12 @@ public final class ProxyHeaders {
         return !contains(connectionTokens, name);
     }
 
+    /** Response headers whose value is a URL that the proxy rewrites to its own. */
+    public static boolean carriesUrl(String name) {
+        return name.equalsIgnoreCase("Location") || name.equalsIgnoreCase("Content-Location")
+                || name.equalsIgnoreCase("Link");
+    }
+
     /** Splits {@code Connection} header values into the header names they declare hop-by-hop. */
     public static Set<String> connectionTokens(Iterable<String> connectionValues) {
         Set<String> out = new TreeSet<>(String.CASE_INSENSITIVE_ORDER);
