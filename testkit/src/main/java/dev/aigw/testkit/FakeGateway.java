@@ -49,7 +49,7 @@ public final class FakeGateway implements AutoCloseable {
         GatewayOptions.Defaults defaults = new GatewayOptions.Defaults(b.cacheTtl, b.requestTimeout, b.maxAttempts,
                 b.retryDelay, b.backoff, b.collectLogs, b.collectPayloads);
         this.handler = new GatewayHandler(name, new GatewayHandler.Config(Map.copyOf(b.providers), b.token, b.account,
-                b.gateway, defaults, rateLimiter, b.bodyCap), faultPlan, requests, logs);
+                b.gateway, defaults, rateLimiter, b.bodyCap, b.decodePaths), faultPlan, requests, logs);
         this.server = new JettyServer(name, handler);
     }
 
@@ -163,8 +163,20 @@ public final class FakeGateway implements AutoCloseable {
         private boolean collectLogs = true;
         private boolean collectPayloads = true;
         private int bodyCap = 1024 * 1024;
+        private boolean decodePaths;
 
         private Builder() {
+        }
+
+        /**
+         * Acts on what a path means, as a normalising server does, instead of on its spelling: escapes decoded
+         * ({@code %2F} included), backslashes as slashes, {@code ;} parameters dropped, {@code //} merged, dot
+         * segments resolved, trailing slash removed, before routing and forwarding. Requests are recorded with the
+         * normalised {@link GatewayRequest#providerPath()}. For tests that a client's spelling cannot reach another route.
+         */
+        public Builder decodePaths() {
+            this.decodePaths = true;
+            return this;
         }
 
         /** Routes {@code /{provider}/{rest}} to {@code upstream + "/" + rest}; unknown slugs answer 400/2008. */

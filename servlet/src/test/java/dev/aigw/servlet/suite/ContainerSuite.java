@@ -104,7 +104,8 @@ public abstract class ContainerSuite {
     void startAll() throws Exception {
         replicate = FakeReplicate.builder().start();
         replicate.model("acme/echo").output("hello");
-        gateway = FakeGateway.builder().provider("replicate", replicate.baseUrl()).token(CF_TOKEN).start();
+        gateway = FakeGateway.builder().provider("replicate", replicate.baseUrl()).token(CF_TOKEN).decodePaths()
+                .start(); // acts on what a path means, as a normalising server: spelling tricks would work there
         aigw = Gateway.builder().baseUrl(gateway.baseUrl().toString()).accountId(FakeGateway.DEFAULT_ACCOUNT)
                 .gatewayId(FakeGateway.DEFAULT_GATEWAY).token(CF_TOKEN).log(Gateway.Log.OFF)
                 .listener(records::add).listener(creators).build();

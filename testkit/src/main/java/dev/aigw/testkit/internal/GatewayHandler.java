@@ -52,7 +52,7 @@ public final class GatewayHandler extends Handler.Abstract {
     private static final int HEAD = 1024;
 
     public record Config(Map<String, URI> providers, String token, String account, String gateway,
-                         GatewayOptions.Defaults defaults, RateLimiter rateLimiter, int bodyCap) {
+                         GatewayOptions.Defaults defaults, RateLimiter rateLimiter, int bodyCap, boolean decodePaths) {
     }
 
     private record CacheEntry(int status, List<HttpField> headers, byte[] body, long expiresAtNanos) {
@@ -103,6 +103,9 @@ public final class GatewayHandler extends Handler.Abstract {
     public boolean handle(Request request, Response response, Callback callback) {
         try {
             String path = request.getHttpURI().getPath();
+            if (config.decodePaths()) {
+                path = PathNormaliser.normalise(path);
+            }
             if (path.startsWith("/client/v4/")) {
                 new GatewayLogsApi(logs).handle(request, response, callback);
             } else if (path.startsWith("/v1/")) {
@@ -206,7 +209,8 @@ public final class GatewayHandler extends Handler.Abstract {
     private void forward(Request request, Response out, Callback callback, URI upstream, String rest, Http.Body body,
                          GatewayOptions opts, LogDraft draft, String cacheKey) throws InterruptedException {
         String query = request.getHttpURI().getQuery();
-        String target = stripSlash(upstream.toString()) + rest + (query == null ? "" : "?" + query);
+        String target = stripSlash(upstream.toString()) + (config.decodePaths() ? PathNormaliser.encode(rest) : rest)
+                + (query == null ? "" : "?" + query);
         boolean replayable = !body.truncated();
         int attempts = replayable ? Math.max(1, opts.maxAttempts) : 1;
         InputStreamResponseListener listener = null;
