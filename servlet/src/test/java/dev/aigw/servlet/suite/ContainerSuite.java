@@ -65,15 +65,12 @@ public abstract class ContainerSuite {
 
     /** aigw's filters and the application's webhook handler, registered as an application would. */
     protected void configure(ServletContext ctx) {
-        FilterRegistration.Dynamic wh = ctx.addFilter("aigw-webhook", AigwWebhookFilter.builder()
-                .secret(replicate.webhookSecret()).gateway(aigw).creators(creators).maxBodyBytes(64 * 1024).build());
-        wh.setAsyncSupported(true);
-        wh.addMappingForUrlPatterns(EnumSet.of(DispatcherType.REQUEST), false, "/webhooks/replicate");
-        FilterRegistration.Dynamic vector = ctx.addFilter("aigw-webhook-vector", AigwWebhookFilter.builder()
-                .secret(VECTOR_SECRET).clock(Clock.fixed(Instant.ofEpochSecond(VECTOR_TIMESTAMP), ZoneOffset.UTC))
-                .build());
-        vector.setAsyncSupported(true);
-        vector.addMappingForUrlPatterns(EnumSet.of(DispatcherType.REQUEST), false, "/webhooks/vector");
+        webhook(ctx, "aigw-webhook", "/webhooks/replicate", AigwWebhookFilter.builder()
+                .secret(replicate.webhookSecret()).gateway(aigw).creators(creators).maxBodyBytes(64 * 1024));
+        webhook(ctx, "aigw-webhook-vector", "/webhooks/vector", AigwWebhookFilter.builder().secret(VECTOR_SECRET)
+                .clock(Clock.fixed(Instant.ofEpochSecond(VECTOR_TIMESTAMP), ZoneOffset.UTC)));
+        webhook(ctx, "aigw-webhook-slow", "/webhooks/slow", AigwWebhookFilter.builder()
+                .secret(replicate.webhookSecret()).readLimits(Duration.ofSeconds(2), 4096));
         proxy(ctx, "aigw-proxy", "/replicate", AigwProxyFilter.builder().gateway(aigw).path("/replicate")
                 .replicateToken(replicate.token()).models("acme/*, deployments/acme/prod").rateLimit("20/min"));
         proxy(ctx, "aigw-proxy-stream", "/stream-proxy", AigwProxyFilter.builder().gateway(streamAigw)
@@ -84,9 +81,26 @@ public abstract class ContainerSuite {
                 .replicateToken(replicate.token()).connectTimeout(Duration.ofSeconds(2)));
         proxy(ctx, "aigw-proxy-slow", "/slow-proxy", AigwProxyFilter.builder().gateway(aigw).path("/slow-proxy")
                 .replicateToken(replicate.token()).timeout(Duration.ofMillis(500)));
+        proxy(ctx, "aigw-proxy-guarded", "/guarded-proxy", AigwProxyFilter.builder().gateway(aigw)
+                .path("/guarded-proxy").replicateToken(replicate.token()).access(r -> true, "anyone")
+                .trustedProxies("127.0.0.1, ::1").rateLimit("3/min").maxConcurrent(CAP_TOTAL, CAP_PER_USER)
+                .idleTimeout(Duration.ofSeconds(1)));
+        proxy(ctx, "aigw-proxy-guarded-stream", "/guarded-stream", AigwProxyFilter.builder().gateway(streamAigw)
+                .path("/guarded-stream").replicateToken(replicate.token()).idleTimeout(Duration.ofSeconds(1)));
         ServletRegistration.Dynamic receiver = ctx.addServlet("webhook-receiver", webhooks);
         receiver.setAsyncSupported(true);
-        receiver.addMapping("/webhooks/replicate", "/webhooks/vector");
+        // wider than the filters' paths, as applications map handlers: the filter must still guard every spelling
+        receiver.addMapping("/webhooks/*");
+    }
+
+    /** Caps of the {@code /guarded-proxy} instance (SecurityTests). */
+    protected static final int CAP_TOTAL = 6;
+    protected static final int CAP_PER_USER = 3;
+
+    private static void webhook(ServletContext ctx, String name, String path, AigwWebhookFilter.Builder b) {
+        FilterRegistration.Dynamic r = ctx.addFilter(name, b.path(path).build());
+        r.setAsyncSupported(true);
+        r.addMappingForUrlPatterns(EnumSet.of(DispatcherType.REQUEST, DispatcherType.ASYNC), false, path, path + "/*");
     }
 
     private static void proxy(ServletContext ctx, String name, String path, AigwProxyFilter.Builder b) {

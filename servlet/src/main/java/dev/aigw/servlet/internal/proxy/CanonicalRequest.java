@@ -82,7 +82,7 @@ public record CanonicalRequest(String method, String path, String query) {
     }
 
     /** The canonical form of a raw absolute path; {@code prefix} allows the empty string and a trailing slash. */
-    static String path(String raw, boolean prefix) throws Refusal.Refused {
+    public static String path(String raw, boolean prefix) throws Refusal.Refused {
         if (raw == null || raw.isEmpty()) {
             if (prefix) {
                 return "";
