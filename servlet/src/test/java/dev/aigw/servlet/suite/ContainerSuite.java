@@ -83,8 +83,10 @@ public abstract class ContainerSuite {
                 .replicateToken(replicate.token()).timeout(Duration.ofMillis(500)));
         proxy(ctx, "aigw-proxy-guarded", "/guarded-proxy", AigwProxyFilter.builder().gateway(aigw)
                 .path("/guarded-proxy").replicateToken(replicate.token()).access(r -> true, "anyone")
-                .trustedProxies("127.0.0.1, ::1").rateLimit("3/min").maxConcurrent(CAP_TOTAL, CAP_PER_USER)
-                .idleTimeout(Duration.ofSeconds(1)));
+                .maxConcurrent(CAP_TOTAL, CAP_PER_USER));
+        proxy(ctx, "aigw-proxy-keyed", "/keyed-proxy", AigwProxyFilter.builder().gateway(aigw).path("/keyed-proxy")
+                .replicateToken(replicate.token()).access(r -> true, "anyone").trustedProxies("127.0.0.1, ::1")
+                .rateLimit("3/min"));
         proxy(ctx, "aigw-proxy-guarded-stream", "/guarded-stream", AigwProxyFilter.builder().gateway(streamAigw)
                 .path("/guarded-stream").replicateToken(replicate.token()).idleTimeout(Duration.ofSeconds(1)));
         ServletRegistration.Dynamic receiver = ctx.addServlet("webhook-receiver", webhooks);
@@ -180,6 +182,33 @@ public abstract class ContainerSuite {
 
     protected HttpResponse<String> get(String path, String... headers) throws Exception {
         return http.send(request(path, headers).GET().build(), HttpResponse.BodyHandlers.ofString());
+    }
+
+    /** Creates a prediction at the fake Replicate directly (not through aigw); returns its id. */
+    protected String createDirectly(String model) throws Exception {
+        HttpResponse<String> r = http.send(HttpRequest.newBuilder(URI.create(replicate.baseUrl() + "/predictions"))
+                .header("Authorization", "Bearer " + replicate.token()).header("Content-Type", "application/json")
+                .POST(HttpRequest.BodyPublishers.ofString("{\"version\":\"" + model + "\",\"input\":{}}")).build(),
+                HttpResponse.BodyHandlers.ofString());
+        if (r.statusCode() != 201) {
+            throw new AssertionError("create failed: " + r.statusCode() + " " + r.body());
+        }
+        java.util.regex.Matcher m = java.util.regex.Pattern.compile("\"id\"\\s*:\\s*\"([^\"]*)\"").matcher(r.body());
+        return m.find() ? m.group(1) : null;
+    }
+
+    /** The first record whose URL ends with {@code urlSuffix}, waiting for it. */
+    protected ExchangeRecord awaitRecord(String urlSuffix) throws InterruptedException {
+        long end = System.nanoTime() + WAIT.toNanos();
+        while (System.nanoTime() < end) {
+            for (ExchangeRecord r : records) {
+                if (r.url() != null && r.url().endsWith(urlSuffix)) {
+                    return r;
+                }
+            }
+            Thread.sleep(20);
+        }
+        throw new AssertionError("no record for " + urlSuffix + " in " + records);
     }
 
     /** Gateway requests whose metadata has {@code key = value}. */

@@ -82,12 +82,14 @@ public final class WebhookReception {
             refusal(headers).send(resp);
             return;
         }
-        if (req.getContentLengthLong() > cfg.maxBody()) {
-            tooLarge().send(resp);
+        long declared = req.getContentLengthLong();
+        if (declared > cfg.maxBody() && (declared > DRAIN_LIMIT || !req.isAsyncSupported())) {
+            tooLarge().with("Connection", "close").send(resp);
             return;
         }
         Delivery d = new Delivery(req, resp, id, ts, sig);
         if (req.isAsyncSupported()) {
+            d.draining = declared > cfg.maxBody();
             d.readAsync();
         } else {
             if (!warnedBlocking) {
@@ -98,7 +100,7 @@ public final class WebhookReception {
             }
             byte[] body = req.getInputStream().readNBytes(cfg.maxBody() + 1);
             if (body.length > cfg.maxBody()) {
-                tooLarge().send(resp);
+                tooLarge().with("Connection", "close").send(resp);
                 return;
             }
             if (d.verified(body)) {
@@ -125,9 +127,12 @@ public final class WebhookReception {
         };
     }
 
+    /** Bytes of an oversized body read and dropped (non-blocking), so that the client gets to read the 413. */
+    private static final long DRAIN_LIMIT = 8L * 1024 * 1024;
+
     private Refusal tooLarge() {
         return Refusal.of(413, "webhook_too_large", "the webhook body is larger than the limit of " + cfg.maxBody()
-                + " bytes (aigw.webhook.max-body-bytes)").with("Connection", "close");
+                + " bytes (aigw.webhook.max-body-bytes)");
     }
 
     /** One delivery's state, from the first byte read to the application's answer. */
@@ -145,6 +150,8 @@ public final class WebhookReception {
         private ServletInputStream in;
         // guarded by this
         private boolean reading = true;
+        private boolean draining; // over the limit: read and dropped, then 413
+        private long dropped;
         private boolean handedOn;
         private boolean finished;
         private Sniffed fields;
@@ -178,14 +185,24 @@ public final class WebhookReception {
                     if (n < 0) {
                         break;
                     }
-                    if (body.size() + n > cfg.maxBody()) {
-                        answer(tooLarge());
-                        return;
+                    if (!draining && body.size() + n > cfg.maxBody()) {
+                        draining = true;
+                        dropped = body.size();
+                        body.reset();
                     }
-                    body.write(buf, 0, n);
+                    if (draining) {
+                        dropped += n;
+                        if (dropped > DRAIN_LIMIT) {
+                            answer(tooLarge().with("Connection", "close"));
+                            return;
+                        }
+                    } else {
+                        body.write(buf, 0, n);
+                    }
                 }
+                long received = draining ? dropped : body.size();
                 long elapsedMs = (System.nanoTime() - started) / 1_000_000;
-                if (elapsedMs > 1000 && !in.isFinished() && body.size() < cfg.minRate() * elapsedMs / 1000) {
+                if (elapsedMs > 1000 && !in.isFinished() && received < cfg.minRate() * elapsedMs / 1000) {
                     answer(Refusal.of(408, "webhook_too_slow", "the webhook body arrived slower than "
                             + cfg.minRate() + " bytes/s (aigw.webhook.min-rate)").with("Connection", "close"));
                 }
@@ -196,6 +213,10 @@ public final class WebhookReception {
         public void onAllDataRead() throws IOException {
             synchronized (this) {
                 if (!reading) {
+                    return;
+                }
+                if (draining) {
+                    answer(tooLarge());
                     return;
                 }
                 reading = false;
