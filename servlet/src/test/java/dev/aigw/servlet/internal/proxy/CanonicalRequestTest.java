@@ -1,6 +1,8 @@
 package dev.aigw.servlet.internal.proxy;
 
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.ValueSource;
 
 import java.util.List;
 
@@ -56,5 +58,42 @@ class CanonicalRequestTest {
                 assertThat(r.headers()).containsEntry("Allow", CanonicalRequest.ALLOW);
             });
         }
+    }
+
+    @ParameterizedTest
+    @ValueSource(strings = {"/predictions", "/predictions/gm3qorzdhgbfurvjtvhg6dckhu/cancel",
+            "/models/acme/echo-2.1/predictions", "/files/NGZiNmY2YzQtMThh=/download", "/models/a/b/versions/"
+            + "0123456789abcdef0123456789abcdef0123456789abcdef0123456789abcdef/trainings", "/x:y@z", "/...",
+            "/a..b", "/.well", "/files/AbC"})
+    void plainPathsAreTheirOwnCanonicalForm(String path) throws Exception {
+        assertThat(c("GET", "/app/replicate" + path, null).path()).isEqualTo(path);
+    }
+
+    @ParameterizedTest
+    @ValueSource(strings = {"/..", "/../account", "/predictions/../../other-gw/openai", "/./predictions", "/.",
+            "/predictions/%2e%2e/x", "/%2E%2E/x", "/.%2e/x", "/predictions%2f..%2fx", "/a%2Fb", "/a\\..\\b", "/a%5cb",
+            "/a%255c", "/a%25%32%65", "//evil", "/a//b", "/a;jsessionid=1", "/a%00b", "/a%0d%0ab", "/a b", "/\u00e9",
+            "/%c0%ae%c0%ae/x", "/%ef%bc%8e%ef%bc%8e/x", "/a%2", "/a%zz", "/a?b", "/a#b", "/a\"b", "/a<b", "/a%20b",
+            "/predictions/", "/\uff0e\uff0e/x", "/%u002e%u002e/x"})
+    void escapesAreRefused(String path) {
+        assertThatThrownBy(() -> c("GET", "/app/replicate" + path, null)).isInstanceOf(Refusal.Refused.class);
+    }
+
+    @Test
+    void overlongPathsAreRefused() {
+        assertThatThrownBy(() -> c("GET", "/app/replicate/" + "a".repeat(CanonicalRequest.MAX_PATH), null))
+                .hasMessageContaining("longer");
+    }
+
+    @ParameterizedTest
+    @ValueSource(strings = {"cursor=cD0yMDIz%3D", "a=1&b=2", "q=hello+world", "x=%E2%82%AC", "sort_by=model_created_at"})
+    void queriesPass(String q) throws Exception {
+        assertThat(c("GET", "/app/replicate/models", q).query()).isEqualTo(q);
+    }
+
+    @ParameterizedTest
+    @ValueSource(strings = {"a=b#c", "a=b c", "a=%zz", "a=%2", "a=\u00e9", "a=\r\n", "a=\"x\"", "a=\\"})
+    void badQueriesAreRefused(String q) {
+        assertThatThrownBy(() -> c("GET", "/app/replicate/models", q)).isInstanceOf(Refusal.Refused.class);
     }
 }
