@@ -452,6 +452,8 @@ public final class ProxyCall {
             ac.complete();
         } catch (IllegalStateException e) {
             // already completed or dispatched
+        } finally {
+            a.permit().release(); // also released by the container's onComplete; whichever comes first
         }
     }
 
@@ -480,6 +482,8 @@ public final class ProxyCall {
             } catch (IllegalStateException alreadyEnded) {
                 // the container ended it
             }
+        } finally {
+            a.permit().release();
         }
     }
 
