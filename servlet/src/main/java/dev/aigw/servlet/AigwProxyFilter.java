@@ -117,7 +117,7 @@ public final class AigwProxyFilter implements Filter {
         }
         Admission.Admitted a;
         try {
-            a = Admission.admit(cfg, req, req.getContextPath() + cfg.path(), publicBase(req));
+            a = Admission.admit(cfg, req);
         } catch (Refusal.Refused r) {
             r.refusal().send(resp);
             return;
@@ -131,20 +131,6 @@ public final class AigwProxyFilter implements Filter {
             a.permit().release();
             throw e;
         }
-    }
-
-    /** The proxy's URL as the client sees it: the configured public URL, else from the request. */
-    private String publicBase(HttpServletRequest req) {
-        if (cfg.publicUrl() != null) {
-            return cfg.publicUrl();
-        }
-        String host = req.getHeader("Host");
-        TrustedProxies.Origin o = cfg.trustedProxies().origin(req.getRemoteAddr(), req.getScheme(),
-                host != null ? host : req.getServerName() + ":" + req.getServerPort(), req.getContextPath()
-                        + cfg.path(), req.getHeader("Forwarded"), req.getHeader("X-Forwarded-Proto"),
-                req.getHeader("X-Forwarded-Host"), req.getHeader("X-Forwarded-Port"),
-                req.getHeader("X-Forwarded-Prefix"));
-        return o == null ? null : ProxyConfig.normalisePublicUrl(o.base());
     }
 
     /** Programmatic configuration, for applications that register filters themselves. */

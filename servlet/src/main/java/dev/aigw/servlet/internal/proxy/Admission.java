@@ -36,13 +36,11 @@ public final class Admission {
     private Admission() {
     }
 
-    /**
-     * @param base the proxy's URL base as the container sees it ({@code getContextPath()} + path)
-     * @param publicBase the proxy's URL as the client sees it, null when it cannot be told
-     */
-    public static Admitted admit(ProxyConfig cfg, HttpServletRequest req, String base, String publicBase)
-            throws Refusal.Refused {
-        CanonicalRequest c = CanonicalRequest.of(req.getMethod(), req.getRequestURI(), base, req.getQueryString());
+    /** Admits the request, or throws the refusal to answer with. */
+    public static Admitted admit(ProxyConfig cfg, HttpServletRequest req) throws Refusal.Refused {
+        CanonicalRequest c = CanonicalRequest.of(req.getMethod(), req.getRequestURI(), req.getContextPath()
+                + cfg.path(), req.getQueryString());
+        String publicBase = publicBase(cfg, req);
         if (cfg.replicateToken() != null && c.webhooks()) {
             throw Refusal.of(403, "endpoint_not_proxied", "the proxy does not serve /webhooks: with the server's "
                     + "token it would hand out the webhook signing secret").refused();
@@ -93,6 +91,20 @@ public final class Admission {
             throw r.refused();
         }
         return new Admitted(c, route, target, gate, publicBase, (ConcurrencyLimit.Permit) permit);
+    }
+
+    /** The proxy's URL as the client sees it: the configured public URL, else from the request; null if unknown. */
+    static String publicBase(ProxyConfig cfg, HttpServletRequest req) {
+        if (cfg.publicUrl() != null) {
+            return cfg.publicUrl();
+        }
+        String host = req.getHeader("Host");
+        TrustedProxies.Origin o = cfg.trustedProxies().origin(req.getRemoteAddr(), req.getScheme(),
+                host != null ? host : req.getServerName() + ":" + req.getServerPort(), req.getContextPath()
+                        + cfg.path(), req.getHeader("Forwarded"), req.getHeader("X-Forwarded-Proto"),
+                req.getHeader("X-Forwarded-Host"), req.getHeader("X-Forwarded-Port"),
+                req.getHeader("X-Forwarded-Prefix"));
+        return o == null ? null : ProxyConfig.normalisePublicUrl(o.base());
     }
 
     /** Who a request counts against: its principal, else its canonical client address. */
