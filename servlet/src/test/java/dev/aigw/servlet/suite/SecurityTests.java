@@ -180,6 +180,24 @@ public interface SecurityTests {
         assertThat(s().gateway.requests()).hasSize(3);
     }
 
+    /** What clients and upstreams control cannot break or forge the summary log line. */
+    @Test
+    default void logLinesCannotBeForged() throws Exception {
+        Raw r = RawHttp.send(s().app, "GET", "/app/replicate/account", "X-Test-User: u\tstatus=succeeded",
+                "X-Tenant: t\u00c3\u00a9\tlog=forged", "X-Request-Id: \u00e2\u0080\u00a8 cache=HIT");
+        assertThat(r.status()).isEqualTo(200);
+        ExchangeRecord rec = s().awaitRecord("/account");
+        String line = dev.aigw.internal.RecordFormat.summary(rec);
+        assertThat(line).matches("[\\x20-\\x7e]+");
+        // the values stay inside the metadata's JSON (escaped); outside it, no made-up key=value
+        String outside = line.replaceFirst(" meta=\\{.*\\} sent=", " sent=");
+        assertThat(outside).doesNotContain("status=succeeded").doesNotContain("log=forged")
+                .containsOnlyOnce(" cache=");
+        com.fasterxml.jackson.databind.JsonNode meta = new com.fasterxml.jackson.databind.ObjectMapper().readTree(
+                line.substring(line.indexOf(" meta=") + 6, line.indexOf(" sent=")));
+        assertThat(meta.path("user").asText()).isEqualTo("u\tstatus=succeeded");
+    }
+
     /** Answers whose URLs come from the request's Host never land in a shared cache. */
     @Test
     default void hostDependentAnswersArePrivateAndVaryOnHost() throws Exception {
