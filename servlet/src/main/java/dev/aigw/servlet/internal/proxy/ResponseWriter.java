@@ -1,4 +1,4 @@
-package dev.aigw.servlet.internal;
+package dev.aigw.servlet.internal.proxy;
 
 import jakarta.servlet.ServletOutputStream;
 
@@ -51,6 +51,7 @@ public final class ResponseWriter implements HttpResponse.BodySubscriber<Void> {
     private boolean requested;
     private volatile boolean needFlush;
     private boolean finished;
+    private volatile long lastProgressNanos = System.nanoTime();
 
     ResponseWriter(ServletOutputStream out, ClientIo io, BodyTransform transform, boolean flushEach, Events events) {
         this.out = out;
@@ -72,15 +73,21 @@ public final class ResponseWriter implements HttpResponse.BodySubscriber<Void> {
         drain.signal();
     }
 
+    /** When a byte last moved, from the upstream or to the client (for the idle timeout). */
+    public long lastProgressNanos() {
+        return lastProgressNanos;
+    }
+
     @Override
     public void onNext(List<ByteBuffer> item) {
+        lastProgressNanos = System.nanoTime();
         synchronized (pending) {
             requested = false;
             for (ByteBuffer b : item) {
                 events.received(b.asReadOnlyBuffer());
                 try {
                     pending.addAll(transform.apply(b));
-                } catch (BodyTransform.Refused r) {
+                } catch (Refusal.Refused r) {
                     upstreamError = r; // response transforms never refuse
                 }
             }
@@ -180,7 +187,7 @@ public final class ResponseWriter implements HttpResponse.BodySubscriber<Void> {
                         List<ByteBuffer> rest;
                         try {
                             rest = transform.finish();
-                        } catch (BodyTransform.Refused r) {
+                        } catch (Refusal.Refused r) {
                             rest = List.of();
                         }
                         if (!rest.isEmpty()) {
@@ -216,6 +223,7 @@ public final class ResponseWriter implements HttpResponse.BodySubscriber<Void> {
     private boolean tailAdded;
 
     private void write(ByteBuffer b) throws IOException {
+        lastProgressNanos = System.nanoTime();
         if (b.hasArray() && !b.isReadOnly()) {
             out.write(b.array(), b.arrayOffset() + b.position(), b.remaining());
         } else {

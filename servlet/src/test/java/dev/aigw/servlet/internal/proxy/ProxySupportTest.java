@@ -1,4 +1,8 @@
-package dev.aigw.servlet.internal;
+package dev.aigw.servlet.internal.proxy;
+
+import dev.aigw.servlet.internal.CreatorIndex;
+import dev.aigw.servlet.internal.ProblemJson;
+import dev.aigw.servlet.internal.TraceParent;
 
 import dev.aigw.ExchangeRecord;
 import org.junit.jupiter.api.Test;
@@ -76,10 +80,32 @@ class ProxySupportTest {
         assertThat(t.trusts("0:0:0:0:0:0:0:1")).isTrue();
         assertThat(t.trusts("fd12::5")).isTrue();
         assertThat(t.trusts("example.com")).isFalse();
-        assertThat(t.clientAddress("127.0.0.1", List.of("203.0.113.9, 10.1.1.1"))).isEqualTo("203.0.113.9");
-        assertThat(t.clientAddress("198.51.100.1", List.of("203.0.113.9"))).isEqualTo("198.51.100.1");
+        assertThat(t.clientKey("127.0.0.1", List.of(), List.of("203.0.113.9, 10.1.1.1"))).isEqualTo("203.0.113.9");
+        assertThat(t.clientKey("198.51.100.1", List.of(), List.of("203.0.113.9"))).isEqualTo("198.51.100.1");
         assertThatThrownBy(() -> TrustedProxies.parse("10.0.0.0/33")).hasMessageContaining("10.0.0.0/33");
         assertThatThrownBy(() -> TrustedProxies.parse("proxy.local")).hasMessageContaining("proxy.local");
+    }
+
+    /** One client, one key, however a trusted proxy spells its address; IPv6 per /64. */
+    @Test
+    void clientKeysAreCanonical() {
+        TrustedProxies t = TrustedProxies.parse("127.0.0.1, ::1");
+        for (String spelling : List.of("203.0.113.9", "203.0.113.9:4711", "\"203.0.113.9:4711\"", "[::ffff:203.0.113.9]",
+                "::ffff:203.0.113.9", "[::ffff:cb00:7109]:80", "203.000.113.009")) {
+            assertThat(t.clientKey("127.0.0.1", List.of(), List.of(spelling))).as(spelling).isEqualTo("203.0.113.9");
+            assertThat(t.clientKey("127.0.0.1", List.of("for=" + spelling + ";proto=https"), List.of()))
+                    .as("Forwarded " + spelling).isEqualTo("203.0.113.9");
+        }
+        String v6 = t.clientKey("127.0.0.1", List.of("for=\"[2001:db8:1:2::77]:99\""), List.of());
+        assertThat(v6).isEqualTo("2001:db8:1:2::/64");
+        assertThat(t.clientKey("::1", List.of(), List.of("2001:db8:1:2:ffff:1:2:3"))).isEqualTo(v6);
+        assertThat(t.clientKey("2001:0db8:0001:0002:0:0:0:9", List.of(), List.of())).isEqualTo(v6);
+        // the rightmost hop that is not a trusted proxy, whatever the client wrote further left
+        assertThat(t.clientKey("127.0.0.1", List.of("for=1.1.1.1, for=198.51.100.7, for=127.0.0.1"), List.of()))
+                .isEqualTo("198.51.100.7");
+        // an untrusted peer's headers mean nothing
+        assertThat(t.clientKey("198.51.100.1", List.of("for=1.1.1.1"), List.of("2.2.2.2"))).isEqualTo("198.51.100.1");
+        assertThat(t.clientKey("127.0.0.1", List.of("for=unknown"), List.of())).isEqualTo("node:unknown");
     }
 
     @Test

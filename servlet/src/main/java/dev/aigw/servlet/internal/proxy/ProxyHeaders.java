@@ -1,4 +1,5 @@
-package dev.aigw.servlet.internal;
+package dev.aigw.servlet.internal.proxy;
+
 
 import java.util.Collection;
 import java.util.Locale;
@@ -76,6 +77,12 @@ public final class ProxyHeaders {
             return false;
         }
         return !contains(connectionTokens, name);
+    }
+
+    /** Response headers whose value is a URL that the proxy rewrites to its own. */
+    public static boolean carriesUrl(String name) {
+        return name.equalsIgnoreCase("Location") || name.equalsIgnoreCase("Content-Location")
+                || name.equalsIgnoreCase("Link");
     }
 
     /** Splits {@code Connection} header values into the header names they declare hop-by-hop. */

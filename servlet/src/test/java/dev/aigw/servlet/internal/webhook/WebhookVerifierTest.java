@@ -1,4 +1,4 @@
-package dev.aigw.servlet.internal;
+package dev.aigw.servlet.internal.webhook;
 
 import org.junit.jupiter.api.Test;
 
@@ -52,7 +52,7 @@ class WebhookVerifierTest {
         assertThat(v.verify(ID, "1614265330", SIG, BODY, BODY.length, TS - 300).valid()).isTrue();
         WebhookVerifier.Result old = v.verify(ID, "1614265330", SIG, BODY, BODY.length, TS + 301);
         assertThat(old.status()).isEqualTo(WebhookVerifier.Status.TIMESTAMP_OUT_OF_TOLERANCE);
-        assertThat(old.message()).contains("301 s").contains("300 s");
+        assertThat(old.message()).as("the server clock is not told").doesNotContain("301").contains("300 s");
         assertThat(v.verify(ID, "1614265330", SIG, BODY, BODY.length, TS - 301).status())
                 .isEqualTo(WebhookVerifier.Status.TIMESTAMP_OUT_OF_TOLERANCE);
     }

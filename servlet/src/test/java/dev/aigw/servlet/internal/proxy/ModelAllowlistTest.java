@@ -1,4 +1,4 @@
-package dev.aigw.servlet.internal;
+package dev.aigw.servlet.internal.proxy;
 
 import org.junit.jupiter.api.Test;
 

@@ -1,4 +1,4 @@
-package dev.aigw.servlet.internal;
+package dev.aigw.servlet.internal.proxy;
 
 import java.io.IOException;
 import java.util.concurrent.TimeUnit;

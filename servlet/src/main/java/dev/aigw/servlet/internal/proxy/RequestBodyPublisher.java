@@ -1,4 +1,4 @@
-package dev.aigw.servlet.internal;
+package dev.aigw.servlet.internal.proxy;
 
 import jakarta.servlet.ReadListener;
 import jakarta.servlet.ServletInputStream;
@@ -40,7 +40,7 @@ public final class RequestBodyPublisher implements Flow.Publisher<ByteBuffer> {
         void sent(ByteBuffer b);
 
         /** The transform refused the body. */
-        void refused(BodyTransform.Refused r);
+        void refused(Refusal.Refused r);
 
         /**
          * Reading the client's body failed: it went away. {@code reportedByContainer} tells a container error event
@@ -162,7 +162,7 @@ public final class RequestBodyPublisher implements Flow.Publisher<ByteBuffer> {
                     spare = null; // handed upstream with the chunk
                     ready.addAll(transform.apply(ByteBuffer.wrap(buf, 0, n)));
                 }
-            } catch (BodyTransform.Refused r) {
+            } catch (Refusal.Refused r) {
                 events.refused(r);
                 error = r;
             } catch (IOException | RuntimeException ex) {
@@ -180,7 +180,7 @@ public final class RequestBodyPublisher implements Flow.Publisher<ByteBuffer> {
             List<ByteBuffer> rest = transform.finish();
             ready.addAll(rest);
             inputDone = true;
-        } catch (BodyTransform.Refused r) {
+        } catch (Refusal.Refused r) {
             events.refused(r);
             error = r;
         }

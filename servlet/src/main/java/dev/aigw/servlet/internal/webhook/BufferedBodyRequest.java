@@ -1,4 +1,4 @@
-package dev.aigw.servlet.internal;
+package dev.aigw.servlet.internal.webhook;
 
 import jakarta.servlet.ReadListener;
 import jakarta.servlet.ServletInputStream;
@@ -15,12 +15,25 @@ import java.nio.charset.StandardCharsets;
 
 /** The request with its body already read (and verified): the application reads the same bytes. */
 public final class BufferedBodyRequest extends HttpServletRequestWrapper {
-    private final byte[] body;
+    private volatile byte[] body;
     private boolean used;
 
     public BufferedBodyRequest(HttpServletRequest request, byte[] body) {
         super(request);
         this.body = body;
+    }
+
+    /** A request whose body is being read; {@link #body(byte[])} sets it once verified. */
+    public BufferedBodyRequest(HttpServletRequest request) {
+        this(request, new byte[0]);
+    }
+
+    public void body(byte[] verified) {
+        this.body = verified;
+    }
+
+    public byte[] body() {
+        return body;
     }
 
     @Override

@@ -1,4 +1,4 @@
-package dev.aigw.servlet.internal;
+package dev.aigw.servlet.internal.webhook;
 
 import javax.crypto.Mac;
 import javax.crypto.spec.SecretKeySpec;
@@ -91,16 +91,15 @@ public final class WebhookVerifier {
     }
 
     /**
-     * Verifies one delivery.
+     * Checks the headers and the timestamp, before any of the body is read: a delivery that fails here is refused
+     * without reading it. {@link Status#VALID} means "headers acceptable" (the signature is not checked yet).
      *
      * @param id              {@code webhook-id} header, or null
      * @param timestamp       {@code webhook-timestamp} header (Unix seconds), or null
      * @param signatureHeader {@code webhook-signature} header, or null
-     * @param body            the raw body, {@code len} bytes of it
      * @param nowEpochSeconds the current time
      */
-    public Result verify(String id, String timestamp, String signatureHeader, byte[] body, int len,
-                         long nowEpochSeconds) {
+    public Result checkHeaders(String id, String timestamp, String signatureHeader, long nowEpochSeconds) {
         if (id == null || timestamp == null || signatureHeader == null) {
             List<String> missing = new ArrayList<>(3);
             if (id == null) {
@@ -119,32 +118,34 @@ public final class WebhookVerifier {
             return new Result(Status.MALFORMED_HEADERS, "webhook-id must be 1 to " + MAX_ID
                     + " printable ASCII characters");
         }
-        long ts;
         if (timestamp.isEmpty() || timestamp.length() > 12 || !digits(timestamp)) {
             return new Result(Status.MALFORMED_HEADERS, "webhook-timestamp must be Unix seconds (digits only)");
         }
-        ts = Long.parseLong(timestamp);
-        if (Math.abs(nowEpochSeconds - ts) > toleranceSeconds) {
-            return new Result(Status.TIMESTAMP_OUT_OF_TOLERANCE, "webhook-timestamp " + ts + " is "
-                    + Math.abs(nowEpochSeconds - ts) + " s from this server's clock; at most " + toleranceSeconds
-                    + " s is accepted (an old delivery, a replay, or a clock out of sync)");
+        if (Math.abs(nowEpochSeconds - Long.parseLong(timestamp)) > toleranceSeconds) {
+            // neither the offset nor the server's time is told: a caller must not learn the clock from a 401
+            return new Result(Status.TIMESTAMP_OUT_OF_TOLERANCE, "webhook-timestamp is not within the accepted "
+                    + "window of " + toleranceSeconds + " s around the time of delivery (an old delivery, a replay, "
+                    + "or a clock out of sync)");
         }
-        List<byte[]> candidates = new ArrayList<>(2);
-        for (String entry : signatureHeader.strip().split(" +")) {
-            int comma = entry.indexOf(',');
-            if (comma <= 0 || !entry.startsWith("v1,")) {
-                continue; // other versions are not ours to judge
-            }
-            try {
-                candidates.add(Base64.getDecoder().decode(entry.substring(comma + 1)));
-            } catch (IllegalArgumentException e) {
-                // a malformed entry never matches
-            }
-        }
-        if (candidates.isEmpty()) {
+        if (signatures(signatureHeader).isEmpty()) {
             return new Result(Status.MALFORMED_HEADERS,
                     "webhook-signature has no v1,<base64> entry (space-separated entries expected)");
         }
+        return new Result(Status.VALID, "headers valid");
+    }
+
+    /**
+     * Verifies one delivery: {@link #checkHeaders}, then the signature over the body.
+     *
+     * @param body            the raw body, {@code len} bytes of it
+     */
+    public Result verify(String id, String timestamp, String signatureHeader, byte[] body, int len,
+                         long nowEpochSeconds) {
+        Result headers = checkHeaders(id, timestamp, signatureHeader, nowEpochSeconds);
+        if (!headers.valid()) {
+            return headers;
+        }
+        List<byte[]> candidates = signatures(signatureHeader);
         // the signature covers the headers exactly as sent
         byte[] prefix = (id + "." + timestamp + ".").getBytes(StandardCharsets.US_ASCII);
         boolean match = false;
@@ -157,6 +158,22 @@ public final class WebhookVerifier {
         return match ? new Result(Status.VALID, "valid")
                 : new Result(Status.SIGNATURE_MISMATCH, "webhook-signature does not match the body: it was not signed "
                 + "with the configured secret, or the body or headers were changed on the way");
+    }
+
+    private static List<byte[]> signatures(String signatureHeader) {
+        List<byte[]> candidates = new ArrayList<>(2);
+        for (String entry : signatureHeader.strip().split(" +")) {
+            int comma = entry.indexOf(',');
+            if (comma <= 0 || !entry.startsWith("v1,")) {
+                continue; // other versions are not ours to judge
+            }
+            try {
+                candidates.add(Base64.getDecoder().decode(entry.substring(comma + 1)));
+            } catch (IllegalArgumentException e) {
+                // a malformed entry never matches
+            }
+        }
+        return candidates;
     }
 
     private static byte[] hmac(byte[] key, byte[] prefix, byte[] body, int len) {

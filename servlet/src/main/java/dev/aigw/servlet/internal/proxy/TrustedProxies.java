@@ -1,4 +1,4 @@
-package dev.aigw.servlet.internal;
+package dev.aigw.servlet.internal.proxy;
 
 import java.net.InetAddress;
 import java.net.UnknownHostException;
@@ -84,7 +84,7 @@ public final class TrustedProxies {
         if (ranges.isEmpty() || address == null) {
             return false;
         }
-        byte[] a = literal(address.strip());
+        byte[] a = node(address);
         if (a == null) {
             return false;
         }
@@ -97,29 +97,99 @@ public final class TrustedProxies {
     }
 
     /**
-     * The client's address: the peer, or — when the peer is trusted — the rightmost {@code X-Forwarded-For} entry
-     * that is not itself a trusted proxy.
+     * The canonical address a client is counted by (rate limits, caps): the peer, or — when the peer is a trusted
+     * proxy — the nearest hop that is not a trusted proxy, walking from the right through {@code Forwarded}'s
+     * {@code for=} values when the request has a {@code Forwarded} header, else through {@code X-Forwarded-For}
+     * (the proxy in front must set the one it uses and drop the other). That hop was written by a trusted proxy,
+     * whatever the client put further left. IPv4 in any usual spelling (a port, brackets, quotes, leading zeros,
+     * IPv4-mapped IPv6) becomes dotted decimal; IPv6 is cut to its /64, the network one subscriber gets, so that
+     * rotating addresses within it does not make new clients. A hop that is no address (RFC 7239's
+     * {@code unknown}, an obfuscated {@code _id}) is kept as written.
      */
-    public String clientAddress(String peer, List<String> forwardedFor) {
-        if (!trusts(peer) || forwardedFor == null || forwardedFor.isEmpty()) {
-            return peer;
+    public String clientKey(String peer, List<String> forwarded, List<String> forwardedFor) {
+        if (!trusts(peer)) {
+            return key(peer);
         }
         List<String> hops = new ArrayList<>();
-        for (String v : forwardedFor) {
-            for (String h : v.split(",")) {
-                String s = h.strip();
-                if (!s.isEmpty()) {
-                    hops.add(s);
+        boolean useForwarded = forwarded != null && forwarded.stream().anyMatch(v -> v != null && !v.isBlank());
+        for (String v : useForwarded ? forwarded : forwardedFor == null ? List.<String>of() : forwardedFor) {
+            for (String element : v.split(",")) {
+                String node = useForwarded ? forValue(element) : element.strip();
+                if (node != null && !node.isEmpty()) {
+                    hops.add(node);
                 }
             }
         }
         for (int i = hops.size() - 1; i >= 0; i--) {
-            String h = hops.get(i);
-            if (!trusts(h)) {
-                return literal(h) == null ? peer : h;
+            if (!trusts(hops.get(i))) {
+                return key(hops.get(i));
             }
         }
-        return hops.isEmpty() ? peer : hops.get(0);
+        return key(hops.isEmpty() ? peer : hops.get(0));
+    }
+
+    private static String forValue(String element) {
+        for (String pair : element.split(";")) {
+            int eq = pair.indexOf('=');
+            if (eq > 0 && pair.substring(0, eq).strip().equalsIgnoreCase("for")) {
+                return unquote(pair.substring(eq + 1).strip());
+            }
+        }
+        return null;
+    }
+
+    /** The canonical key of one node (see {@link #clientKey}). */
+    static String key(String node) {
+        byte[] a = node(node);
+        if (a == null) {
+            StringBuilder sb = new StringBuilder("node:");
+            String n = node == null ? "" : node.strip();
+            for (int i = 0; i < n.length() && i < 64; i++) {
+                char c = n.charAt(i);
+                sb.append(c > 0x20 && c < 0x7f ? c : '?');
+            }
+            return sb.toString();
+        }
+        if (a.length == 4) {
+            return (a[0] & 0xff) + "." + (a[1] & 0xff) + "." + (a[2] & 0xff) + "." + (a[3] & 0xff);
+        }
+        StringBuilder sb = new StringBuilder();
+        for (int i = 0; i < 8; i += 2) {
+            sb.append(Integer.toHexString((a[i] & 0xff) << 8 | (a[i + 1] & 0xff))).append(':');
+        }
+        return sb.append(":/64").toString();
+    }
+
+    /** The address bytes of a node as proxies write it (quotes, brackets, a port, a zone), or null. */
+    static byte[] node(String node) {
+        if (node == null) {
+            return null;
+        }
+        String n = unquote(node.strip());
+        if (n.startsWith("[")) {
+            int close = n.indexOf(']');
+            if (close < 0) {
+                return null;
+            }
+            n = n.substring(0, close + 1); // drop ":port"
+        } else if (n.indexOf(':') == n.lastIndexOf(':') && n.indexOf(':') > 0) {
+            n = n.substring(0, n.indexOf(':')); // "1.2.3.4:5678"
+        }
+        int zone = n.indexOf('%');
+        if (zone > 0) {
+            n = n.substring(0, zone) + (n.endsWith("]") ? "]" : "");
+        }
+        byte[] a = literal(n);
+        if (a != null && a.length == 16) {
+            boolean mapped = true;
+            for (int i = 0; i < 10; i++) {
+                mapped &= a[i] == 0;
+            }
+            if (mapped && a[10] == (byte) 0xff && a[11] == (byte) 0xff) {
+                return new byte[]{a[12], a[13], a[14], a[15]};
+            }
+        }
+        return a;
     }
 
     /**

@@ -1,4 +1,4 @@
-package dev.aigw.servlet.internal;
+package dev.aigw.servlet.internal.proxy;
 
 import java.util.ArrayList;
 import java.util.LinkedHashSet;
@@ -41,9 +41,12 @@ public final class ModelAllowlist {
         BODY_VERSION
     }
 
-    /** What {@link #classify} found: the kind and, for path kinds, {@code owner/name} and maybe the version. */
-    public record Target(Kind kind, String name, String version) {
-        static final Target NONE = new Target(Kind.NONE, null, null);
+    /**
+     * What {@link #classify} found: the kind, for path kinds {@code owner/name} and maybe the version, and the root
+     * field of the JSON body that names a model too ({@code version}, or a training's {@code destination}), if any.
+     */
+    public record Target(Kind kind, String name, String version, String bodyField) {
+        static final Target NONE = new Target(Kind.NONE, null, null, null);
     }
 
     private final Set<String> models;
@@ -92,29 +95,39 @@ public final class ModelAllowlist {
                 Set.copyOf(deployments));
     }
 
-    /** Classifies a request by method and raw path rest after {@code /v1} (e.g. {@code /predictions}). */
-    public static Target classify(String method, String rest) {
-        if (!"POST".equalsIgnoreCase(method)) {
+    /**
+     * Classifies a request by method and canonical path after {@code /v1} (e.g. {@code /predictions}; see
+     * {@link CanonicalRequest}: no empty segments, no trailing slash, Replicate's words in lower case).
+     */
+    public static Target classify(String method, String path) {
+        if (!"POST".equals(method)) {
             return Target.NONE;
         }
-        String path = rest;
-        while (path.endsWith("/")) {
-            path = path.substring(0, path.length() - 1);
-        }
-        String[] seg = path.startsWith("/") ? path.substring(1).split("/", -1) : path.split("/", -1);
+        String[] seg = path.substring(1).split("/", -1);
         if (seg.length == 1 && seg[0].equals("predictions")) {
-            return new Target(Kind.BODY_VERSION, null, null);
+            return new Target(Kind.BODY_VERSION, null, null, "version");
         }
         if (seg.length == 4 && seg[0].equals("models") && seg[3].equals("predictions")) {
-            return new Target(Kind.PATH_MODEL, lower(seg[1] + "/" + seg[2]), null);
+            return new Target(Kind.PATH_MODEL, lower(seg[1] + "/" + seg[2]), null, null);
         }
         if (seg.length == 6 && seg[0].equals("models") && seg[3].equals("versions") && seg[5].equals("trainings")) {
-            return new Target(Kind.PATH_MODEL, lower(seg[1] + "/" + seg[2]), lower(seg[4]));
+            return new Target(Kind.PATH_MODEL, lower(seg[1] + "/" + seg[2]), lower(seg[4]), "destination");
         }
         if (seg.length == 4 && seg[0].equals("deployments") && seg[3].equals("predictions")) {
-            return new Target(Kind.DEPLOYMENT, lower(seg[1] + "/" + seg[2]), null);
+            return new Target(Kind.DEPLOYMENT, lower(seg[1] + "/" + seg[2]), null, null);
         }
         return Target.NONE;
+    }
+
+    /** Whether a root body field ({@code version} or a training's {@code destination}) names a model that may run. */
+    public boolean allowsBodyField(String field, String value) {
+        if ("destination".equals(field)) {
+            String d = lower(value);
+            String[] seg = d.split("/", -1);
+            return seg.length == 2 && NAME.matcher(seg[0]).matches() && NAME.matcher(seg[1]).matches()
+                    && allowsModel(d, null);
+        }
+        return allowsVersionField(value);
     }
 
     /** Whether a path-classified target may run. */
@@ -127,20 +140,30 @@ public final class ModelAllowlist {
         };
     }
 
-    /** Whether a {@code POST /predictions} whose body's {@code version} is {@code version} may run. */
+    /**
+     * Whether a {@code POST /predictions} whose body's {@code version} is {@code version} may run. Only Replicate's
+     * three forms are judged ({@code owner/name}, {@code owner/name:<64 hex>}, {@code <64 hex>}); anything else is
+     * not allowed, whatever Replicate would make of it.
+     */
     public boolean allowsVersionField(String version) {
         if (version == null) {
             return false;
         }
-        String v = lower(version.strip());
+        String v = lower(version);
         int colon = v.indexOf(':');
-        if (colon > 0) {
-            return allowsModel(v.substring(0, colon), v.substring(colon + 1));
+        String model = colon < 0 ? v : v.substring(0, colon);
+        String id = colon < 0 ? null : v.substring(colon + 1);
+        if (id != null && !HEX64.matcher(id).matches()) {
+            return false;
         }
-        if (v.indexOf('/') > 0) {
-            return allowsModel(v, null);
+        if (colon < 0 && HEX64.matcher(v).matches()) {
+            return versions.contains(v);
         }
-        return versions.contains(v);
+        String[] seg = model.split("/", -1);
+        if (seg.length != 2 || !NAME.matcher(seg[0]).matches() || !NAME.matcher(seg[1]).matches()) {
+            return false;
+        }
+        return allowsModel(model, id);
     }
 
     private boolean allowsModel(String ownerName, String version) {
