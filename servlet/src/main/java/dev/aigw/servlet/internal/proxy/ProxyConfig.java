@@ -1,6 +1,7 @@
 package dev.aigw.servlet.internal.proxy;
 
 import dev.aigw.Gateway;
+import dev.aigw.servlet.internal.OwnedThreads;
 import dev.aigw.servlet.internal.RateLimiter;
 import dev.aigw.servlet.internal.ServletSettings;
 import jakarta.servlet.http.HttpServletRequest;
@@ -78,6 +79,8 @@ public record ProxyConfig(
                 // JDK 17 has none; best effort either way: the client is unreachable from here on
             }
         }
+        OwnedThreads.awaitStopped(executor); // no aigw-proxy thread left when the container checks for leaks
+        OwnedThreads.awaitStopped(timer);
     }
 
     /** The settings of a proxy filter before it is resolved; what the public builder fills in. */
@@ -210,8 +213,10 @@ public record ProxyConfig(
             timer.setKeepAliveTime(30, TimeUnit.SECONDS);
             timer.allowCoreThreadTimeOut(true);
             timer.setRemoveOnCancelPolicy(true);
-            HttpClient client = upstreamWrapper.apply(HttpClient.newBuilder().connectTimeout(connectTimeout)
-                    .executor(executor).followRedirects(HttpClient.Redirect.NEVER).build());
+            // its selector thread may outlive the application on JDK 17: not with the application's loader
+            HttpClient client = upstreamWrapper.apply(OwnedThreads.withoutContextLoader(() -> HttpClient.newBuilder()
+                    .connectTimeout(connectTimeout).executor(executor).followRedirects(HttpClient.Redirect.NEVER)
+                    .build()));
             return new ProxyConfig(gateway, path, replicateToken, access, accessDescription, allowlist, rateLimiter,
                     new ConcurrencyLimit(maxConcurrent, maxConcurrentPerUser), trustedProxies, publicUrl,
                     new ProxyHeaders(forwardHeaders), timeout, idleTimeout, new AtomicReference<>(client), executor,
