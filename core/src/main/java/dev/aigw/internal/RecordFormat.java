@@ -11,12 +11,21 @@ public final class RecordFormat {
     }
 
     /**
-     * {@code aigw replicate POST https://api.replicate.com/v1/predictions -> 201 via gateway in 412 ms
-     * (headers 400 ms) model=acme/echo id=abc status=starting cache=MISS log=01J… meta={"user":"u1"}}
+     * Every value a client or an upstream controls (method, URL, model, ids, status, metadata, error text) is
+     * written plainly when it is visible ASCII without quotes or backslashes, else as a JSON string literal (quoted,
+     * escaped), so no CR, LF or other control character, and no space that would start a made-up {@code key=value},
+     * reaches the line: one record is always exactly one line that cannot be forged.
+     *
+     * <p>{@code aigw replicate POST https://api.replicate.com/v1/predictions -> 201 success via gateway in 412 ms
+     * (headers 400 ms) model=acme/echo id=abc status=starting cache=MISS log=019a… meta={"user_id":"u1"}}. The event id
+     * is shown only when it differs from the log id (on a single-step request the gateway makes them one value).
      */
     public static String summary(ExchangeRecord r) {
-        StringBuilder sb = new StringBuilder(200).append("aigw ").append(r.provider()).append(' ')
-                .append(r.method()).append(' ').append(r.url()).append(" -> ");
+        StringBuilder sb = new StringBuilder(200).append("aigw ");
+        value(sb, r.provider());
+        value(sb.append(' '), r.method());
+        value(sb.append(' '), r.url());
+        sb.append(" -> ");
         if (r.httpStatus() > 0) {
             sb.append(r.httpStatus());
         } else {
@@ -33,16 +42,33 @@ public final class RecordFormat {
         kv(sb, "status", r.predictionStatus());
         kv(sb, "cache", r.cacheStatus());
         kv(sb, "log", r.gatewayLogId());
-        kv(sb, "event", r.eventId());
+        if (r.eventId() != null && !r.eventId().equals(r.gatewayLogId())) {
+            kv(sb, "event", r.eventId());
+        }
+        kv(sb, "trace", r.traceId());
         if (!r.metadata().isEmpty()) {
             sb.append(" meta=").append(GatewayHeaders.metadataJson(r.metadata()));
         }
         if (!r.metadataDropped().isEmpty()) {
-            sb.append(" meta-dropped=").append(r.metadataDropped());
+            sb.append(" meta-dropped=[");
+            for (int i = 0; i < r.metadataDropped().size(); i++) {
+                Json.string(i > 0 ? sb.append(',') : sb, r.metadataDropped().get(i));
+            }
+            sb.append(']');
         }
         sb.append(" sent=").append(r.bytesSent()).append("B received=").append(r.bytesReceived()).append('B');
+        if (r.gatewayError() != null) {
+            sb.append(" gateway-error=");
+            if (r.gatewayError().code() != null) {
+                sb.append(r.gatewayError().code());
+            }
+            if (r.gatewayError().message() != null) {
+                sb.append(r.gatewayError().code() != null ? " " : "");
+                Json.string(sb, r.gatewayError().message());
+            }
+        }
         if (r.error() != null) {
-            sb.append(" error=\"").append(r.error()).append('"');
+            Json.string(sb.append(" error="), r.error());
         }
         return sb.toString();
     }
@@ -64,6 +90,7 @@ public final class RecordFormat {
         f = Json.field(sb, f, "gateway_log_id", r.gatewayLogId());
         f = Json.field(sb, f, "cache_status", r.cacheStatus());
         f = Json.field(sb, f, "event_id", r.eventId());
+        f = Json.field(sb, f, "trace_id", r.traceId());
         if (!r.metadata().isEmpty()) {
             sb.append(",\"metadata\":").append(GatewayHeaders.metadataJson(r.metadata()));
         }
@@ -90,6 +117,12 @@ public final class RecordFormat {
             sb.append('}');
         }
         f = Json.field(sb, f, "outcome", r.outcome().name().toLowerCase(java.util.Locale.ROOT));
+        if (r.gatewayError() != null) {
+            sb.append(",\"gateway_error\":{");
+            boolean g = Json.field(sb, true, "code", r.gatewayError().code());
+            Json.field(sb, g, "message", r.gatewayError().message());
+            sb.append('}');
+        }
         Json.field(sb, f, "error", r.error());
         return sb.append('}').toString();
     }
@@ -100,7 +133,25 @@ public final class RecordFormat {
 
     private static void kv(StringBuilder sb, String k, String v) {
         if (v != null) {
-            sb.append(' ').append(k).append('=').append(v);
+            value(sb.append(' ').append(k).append('='), v);
+        }
+    }
+
+    /** Plain when visible ASCII without quote or backslash (and not empty), else a JSON string literal. */
+    private static void value(StringBuilder sb, String v) {
+        if (v == null) {
+            sb.append('-');
+            return;
+        }
+        boolean plain = !v.isEmpty();
+        for (int i = 0; i < v.length() && plain; i++) {
+            char c = v.charAt(i);
+            plain = c > 0x20 && c < 0x7f && c != '"' && c != '\\';
+        }
+        if (plain) {
+            sb.append(v);
+        } else {
+            Json.string(sb, v);
         }
     }
 }

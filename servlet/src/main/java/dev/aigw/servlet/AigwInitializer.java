@@ -17,7 +17,8 @@ import java.util.Set;
  * Installs aigw's filters in a web application that has the jar on its class path, when — and only when — aigw is
  * configured there (context init-params, system properties or the environment):
  * <ul>
- *   <li>{@link AigwWebhookFilter} at {@code aigw.webhook.path} (needs {@code aigw.webhook.secret}), REQUEST;</li>
+ *   <li>{@link AigwWebhookFilter} at {@code aigw.webhook.path} and under it (needs {@code aigw.webhook.secret}),
+ *       REQUEST and ASYNC;</li>
  *   <li>{@link AigwRequestContextFilter} on {@code /*}, every dispatcher type, when the gateway is configured
  *       ({@code aigw.context.metadata=none} leaves it out);</li>
  *   <li>{@link AigwProxyFilter} at {@code aigw.proxy.path}{@code /*}, REQUEST and ASYNC, when that is set.</li>
@@ -74,11 +75,11 @@ public final class AigwInitializer implements ServletContainerInitializer {
         List<String> installed = new ArrayList<>();
 
         if (webhookPath != null) {
-            String p = exactPath(s, "aigw.webhook.path", webhookPath);
-            AigwWebhookFilter.fromSettings(s); // fail now, not at the first webhook
+            String p = AigwWebhookFilter.fromSettings(s).path(); // fail now, not at the first webhook
             FilterRegistration.Dynamic r = ctx.addFilter("aigw-webhook", new AigwWebhookFilter());
             r.setAsyncSupported(true);
-            r.addMappingForUrlPatterns(EnumSet.of(DispatcherType.REQUEST), true, p);
+            // the exact path and everything under it: other spellings are refused, never passed to a wider mapping
+            r.addMappingForUrlPatterns(EnumSet.of(DispatcherType.REQUEST, DispatcherType.ASYNC), true, p, p + "/*");
             installed.add("webhook verification at " + p);
         }
         if (gatewayOn) {
@@ -109,17 +110,5 @@ public final class AigwInitializer implements ServletContainerInitializer {
             LOG.log(System.Logger.Level.INFO, "aigw: " + String.join(", ", installed) + " in '"
                     + ctx.getContextPath() + "' (" + by + ")");
         }
-    }
-
-    private static String exactPath(ServletSettings s, String key, String value) {
-        String p = value.strip();
-        if (!p.startsWith("/")) {
-            p = "/" + p;
-        }
-        if (!p.matches("(/[A-Za-z0-9._~-]+)+") || p.matches(".*/\\.{1,2}(/.*)?")) {
-            throw s.invalid(key, value, "an exact path such as /webhooks/replicate (letters, digits, '.', '_', '~', "
-                    + "'-')");
-        }
-        return p;
     }
 }

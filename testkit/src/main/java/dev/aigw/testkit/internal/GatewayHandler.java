@@ -35,7 +35,6 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
-import java.util.UUID;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
@@ -52,7 +51,8 @@ public final class GatewayHandler extends Handler.Abstract {
     private static final int HEAD = 1024;
 
     public record Config(Map<String, URI> providers, String token, String account, String gateway,
-                         GatewayOptions.Defaults defaults, RateLimiter rateLimiter, int bodyCap) {
+                         GatewayOptions.Defaults defaults, RateLimiter rateLimiter, int bodyCap, boolean legacyIds,
+                         Policies policies, boolean decodePaths) {
     }
 
     private record CacheEntry(int status, List<HttpField> headers, byte[] body, long expiresAtNanos) {
@@ -99,10 +99,18 @@ public final class GatewayHandler extends Handler.Abstract {
         cache.clear();
     }
 
+    /** Forgets spend counted against spend limits. */
+    public void resetSpend() {
+        config.policies().reset();
+    }
+
     @Override
     public boolean handle(Request request, Response response, Callback callback) {
         try {
             String path = request.getHttpURI().getPath();
+            if (config.decodePaths()) {
+                path = PathNormaliser.normalise(path);
+            }
             if (path.startsWith("/client/v4/")) {
                 new GatewayLogsApi(logs).handle(request, response, callback);
             } else if (path.startsWith("/v1/")) {
@@ -146,8 +154,9 @@ public final class GatewayHandler extends Handler.Abstract {
                     }
                 }, true);
         GatewayOptions opts = new GatewayOptions(request, config.defaults());
-        String logId = Ids.ulid();
-        String eventId = opts.eventId != null ? opts.eventId : UUID.randomUUID().toString();
+        // one value for request, log and (unless the client chose one) event id on a single-step request (spec §9)
+        String logId = config.legacyIds() ? Ids.ulid() : Ids.uuidV7();
+        String eventId = opts.eventId != null ? opts.eventId : logId;
         RecordedRequest recorded = Http.record(request, body.bytes(), body.truncated() ? -1 : body.bytes().length,
                 config.bodyCap());
         requests.add(new GatewayRequest(recorded, account, gatewayId, provider, rest, opts.metadata, opts.warnings,
@@ -199,6 +208,13 @@ public final class GatewayHandler extends Handler.Abstract {
                 return;
             }
         }
+        Object[] refused = config.policies().refusal(opts.metadata); // after the cache: cached responses skip policies
+        if (refused != null) {
+            byte[] b = (byte[]) refused[1];
+            draft.finish(new Outcome((Integer) refused[0], "application/json", b.length, b), false);
+            Http.send(out, callback, (Integer) refused[0], "application/json", b);
+            return;
+        }
         forward(request, out, callback, upstream, rest, body, opts, draft, key);
     }
 
@@ -206,7 +222,8 @@ public final class GatewayHandler extends Handler.Abstract {
     private void forward(Request request, Response out, Callback callback, URI upstream, String rest, Http.Body body,
                          GatewayOptions opts, LogDraft draft, String cacheKey) throws InterruptedException {
         String query = request.getHttpURI().getQuery();
-        String target = stripSlash(upstream.toString()) + rest + (query == null ? "" : "?" + query);
+        String target = stripSlash(upstream.toString()) + (config.decodePaths() ? PathNormaliser.encode(rest) : rest)
+                + (query == null ? "" : "?" + query);
         boolean replayable = !body.truncated();
         int attempts = replayable ? Math.max(1, opts.maxAttempts) : 1;
         InputStreamResponseListener listener = null;
@@ -306,6 +323,9 @@ public final class GatewayHandler extends Handler.Abstract {
                         System.nanoTime() + TimeUnit.SECONDS.toNanos(opts.cacheTtl)));
             }
             draft.finish(new Outcome(status, contentType, size, bytes), false);
+            if (status >= 200 && status < 300) {
+                config.policies().spend(opts.metadata, opts.totalCost);
+            }
             Http.writeBlocking(out, true, ByteBuffer.allocate(0));
         } catch (IOException e) {
             // The upstream (or our client) broke mid-body: break the client connection too, never fake an ending.
@@ -443,7 +463,8 @@ public final class GatewayHandler extends Handler.Abstract {
                     path.startsWith("/") ? path.substring(1) : path, duration, o.status(),
                     o.status() >= 200 && o.status() < 400, cached, opts.metadata, eventId, requestSize.getAsLong(), o.size(),
                     request.header("Content-Type"), o.contentType(), opts.collectPayload ? request.body() : null,
-                    opts.collectPayload && o.body() != null ? o.body() : null, null, null));
+                    opts.collectPayload && o.body() != null ? o.body() : null, null, null,
+                    request.header("User-Agent")));
         }
     }
 
