@@ -88,7 +88,7 @@ public final class AigwWebhookFilter implements Filter {
     }
 
     @Override
-    public void init(FilterConfig filterConfig) {
+    public void init(FilterConfig filterConfig) throws ServletException {
         ServletContext ctx = filterConfig.getServletContext();
         if (path == null) {
             // the exact path of the filter's mapping, when none was configured
@@ -97,6 +97,7 @@ public final class AigwWebhookFilter implements Filter {
                     && !m.contains("*")).findFirst().orElse(null);
         }
         if (config != null) {
+            requirePath();
             return;
         }
         ServletSettings s = ServletSettings.of(filterConfig);
@@ -108,6 +109,16 @@ public final class AigwWebhookFilter implements Filter {
         config = b;
         reception = new WebhookReception(b.resolve());
         path = b.path != null ? b.path : path;
+        requirePath();
+    }
+
+    /** Without an exact path the filter could protect nothing: it refuses to start rather than fail open. */
+    private void requirePath() throws ServletException {
+        if (path == null) {
+            throw new ServletException("aigw: the webhook filter has no exact path to protect: set aigw.webhook.path "
+                    + "(e.g. /webhooks/replicate) or Builder.path(...), or map the filter to the exact path; it does not "
+                    + "start rather than let unverified deliveries through");
+        }
     }
 
     /**
@@ -166,8 +177,7 @@ public final class AigwWebhookFilter implements Filter {
     @Override
     public void doFilter(ServletRequest request, ServletResponse response, FilterChain chain)
             throws IOException, ServletException {
-        if (!(request instanceof HttpServletRequest req) || !(response instanceof HttpServletResponse resp)
-                || path == null) {
+        if (!(request instanceof HttpServletRequest req) || !(response instanceof HttpServletResponse resp)) {
             chain.doFilter(request, response);
             return;
         }
