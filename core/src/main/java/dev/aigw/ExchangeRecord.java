@@ -31,6 +31,8 @@ import java.util.Map;
  * @param metrics          numeric {@code metrics} of the prediction (e.g. {@code predict_time}, seconds)
  * @param outcome          how the call ended
  * @param error            what went wrong (redacted), or {@code null}
+ * @param notes            what an adapter noticed about the call that is not the call's own outcome (redacted),
+ *                         e.g. that a shared rate limit could not be checked; empty when there is nothing to say
  */
 public record ExchangeRecord(
         Instant startedAt,
@@ -54,7 +56,23 @@ public record ExchangeRecord(
         Duration totalTime,
         Map<String, Double> metrics,
         Outcome outcome,
-        String error) {
+        String error,
+        List<String> notes) {
+
+    public ExchangeRecord {
+        notes = notes == null ? List.of() : List.copyOf(notes);
+    }
+
+    /** A record without notes (the form before {@code notes} existed). */
+    public ExchangeRecord(Instant startedAt, String method, String url, String routedUrl, String provider, Via via,
+                          String model, String predictionId, String predictionStatus, int httpStatus,
+                          String gatewayLogId, String cacheStatus, String eventId, Map<String, Object> metadata,
+                          List<String> metadataDropped, long bytesSent, long bytesReceived, Duration timeToHeaders,
+                          Duration totalTime, Map<String, Double> metrics, Outcome outcome, String error) {
+        this(startedAt, method, url, routedUrl, provider, via, model, predictionId, predictionStatus, httpStatus,
+                gatewayLogId, cacheStatus, eventId, metadata, metadataDropped, bytesSent, bytesReceived, timeToHeaders,
+                totalTime, metrics, outcome, error, List.of());
+    }
 
     /** Who served the call. */
     public enum Via {

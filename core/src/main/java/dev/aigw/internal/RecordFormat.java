@@ -44,6 +44,9 @@ public final class RecordFormat {
         if (r.error() != null) {
             sb.append(" error=\"").append(r.error()).append('"');
         }
+        if (!r.notes().isEmpty()) {
+            sb.append(" notes=\"").append(String.join("; ", r.notes())).append('"');
+        }
         return sb.toString();
     }
 
@@ -67,16 +70,7 @@ public final class RecordFormat {
         if (!r.metadata().isEmpty()) {
             sb.append(",\"metadata\":").append(GatewayHeaders.metadataJson(r.metadata()));
         }
-        if (!r.metadataDropped().isEmpty()) {
-            sb.append(",\"metadata_dropped\":[");
-            for (int i = 0; i < r.metadataDropped().size(); i++) {
-                if (i > 0) {
-                    sb.append(',');
-                }
-                Json.string(sb, r.metadataDropped().get(i));
-            }
-            sb.append(']');
-        }
+        strings(sb, "metadata_dropped", r.metadataDropped());
         f = Json.field(sb, f, "bytes_sent", r.bytesSent());
         f = Json.field(sb, f, "bytes_received", r.bytesReceived());
         f = Json.field(sb, f, "time_to_headers_ms", r.timeToHeaders() == null ? null : ms(r.timeToHeaders()));
@@ -91,7 +85,23 @@ public final class RecordFormat {
         }
         f = Json.field(sb, f, "outcome", r.outcome().name().toLowerCase(java.util.Locale.ROOT));
         Json.field(sb, f, "error", r.error());
+        strings(sb, "notes", r.notes());
         return sb.append('}').toString();
+    }
+
+    /** A non-empty list of strings as {@code ,"name":[...]} (nothing when empty). */
+    private static void strings(StringBuilder sb, String name, java.util.List<String> values) {
+        if (values.isEmpty()) {
+            return;
+        }
+        sb.append(",\"").append(name).append("\":[");
+        for (int i = 0; i < values.size(); i++) {
+            if (i > 0) {
+                sb.append(',');
+            }
+            Json.string(sb, values.get(i));
+        }
+        sb.append(']');
     }
 
     private static double ms(Duration d) {

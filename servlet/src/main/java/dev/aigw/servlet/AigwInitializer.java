@@ -47,6 +47,7 @@ public final class AigwInitializer implements ServletContainerInitializer {
         try (Gateway probe = Gateway.fromSettings(s.settings())) { // validates every gateway setting now
             gatewayOn = probe.enabled();
         }
+        SharedState.check(s); // aigw.state.*: fail now, not in the first filter's init
         String webhookPath = s.get("aigw.webhook.path");
         String proxyPath = s.get("aigw.proxy.path");
         List<String> installed = new ArrayList<>();

@@ -13,6 +13,7 @@ import dev.aigw.servlet.internal.ProxyCall;
 import dev.aigw.servlet.internal.ProxyConfig;
 import dev.aigw.servlet.internal.Responses;
 import dev.aigw.servlet.internal.ServletSettings;
+import dev.aigw.servlet.internal.state.Unavailable;
 import jakarta.servlet.AsyncContext;
 import jakarta.servlet.DispatcherType;
 import jakarta.servlet.Filter;
@@ -112,6 +113,7 @@ public final class AigwProxyFilter implements Filter {
         GatewayHolder.Shared shared = GatewayHolder.acquire(filterConfig.getServletContext(), s);
         acquiredFrom = filterConfig.getServletContext();
         b.gateway(shared.gateway());
+        b.state(shared.state());
         builder = b;
         cfg = b.resolve(s);
     }
@@ -153,7 +155,7 @@ public final class AigwProxyFilter implements Filter {
         String rate = s.get("aigw.proxy.rate-limit");
         if (rate != null) {
             try {
-                b.rateLimiter = RateLimiter.parse(rate, 100_000, System::nanoTime);
+                b.rate = RateLimiter.Rate.parse(rate);
             } catch (IllegalArgumentException e) {
                 throw s.invalid("aigw.proxy.rate-limit", rate, RateLimiter.ALLOWED + ", per principal");
             }
@@ -268,9 +270,17 @@ public final class AigwProxyFilter implements Filter {
             }
             return;
         }
+        String rateNote = null;
         if (cfg.rateLimiter() != null) {
             RateLimiter.Decision d = cfg.rateLimiter().acquire(rateKey(req));
-            if (!d.allowed()) {
+            if (d.unchecked() != null) { // the shared state failed: aigw.state.on-failure decided
+                if (!d.allowed()) {
+                    Unavailable.rateLimitRefused(cfg.gateway(), method, URI.create(ProxyCallApi.API + rest
+                            + (query == null ? "" : "?" + query)), d.unchecked(), d.retryAfterSeconds(), resp);
+                    return;
+                }
+                rateNote = Unavailable.rateLimitLetThrough(d.unchecked());
+            } else if (!d.allowed()) {
                 long s = d.retryAfterSeconds();
                 resp.setHeader("Retry-After", Long.toString(s));
                 Responses.problem(resp, 429, "Too Many Requests", "the proxy allows " + cfg.rateLimiter()
@@ -298,6 +308,7 @@ public final class AigwProxyFilter implements Filter {
             return;
         }
         Exchange x = cfg.gateway().exchange(method, route, null);
+        x.note(rateNote);
         AsyncContext ac = req.startAsync(req, resp);
         ac.setTimeout(0); // streams and Prefer: wait outlive any container default; the upstream timeout applies
         new ProxyCall(cfg, req, resp, ac, x, publicBase(req), target).start();
@@ -431,7 +442,8 @@ public final class AigwProxyFilter implements Filter {
         private Predicate<HttpServletRequest> access = r -> r.getUserPrincipal() != null;
         private String accessDescription = "authenticated users";
         private ModelAllowlist allowlist;
-        private RateLimiter rateLimiter;
+        private RateLimiter.Rate rate;
+        private SharedState state = SharedState.memory();
         private TrustedProxies trustedProxies = TrustedProxies.none();
         private String publicUrl;
         private final List<String> forwardHeaders = new ArrayList<>();
@@ -483,7 +495,13 @@ public final class AigwProxyFilter implements Filter {
 
         /** Rate limit per principal (or client address), as {@code aigw.proxy.rate-limit}, e.g. {@code 60/min}. */
         public Builder rateLimit(String rate) {
-            this.rateLimiter = rate == null ? null : RateLimiter.parse(rate, 100_000, System::nanoTime);
+            this.rate = rate == null ? null : RateLimiter.Rate.parse(rate);
+            return this;
+        }
+
+        /** Where the rate limit's buckets live; default {@link SharedState#memory()} (per instance). */
+        public Builder state(SharedState state) {
+            this.state = Objects.requireNonNull(state, "state");
             return this;
         }
 
@@ -561,6 +579,7 @@ public final class AigwProxyFilter implements Filter {
             executor.allowCoreThreadTimeOut(true); // an idle proxy holds no threads
             HttpClient client = HttpClient.newBuilder().connectTimeout(connectTimeout).executor(executor)
                     .followRedirects(HttpClient.Redirect.NEVER).build();
+            RateLimiter rateLimiter = rate == null ? null : RateLimiter.of(rate, 100_000, state.engineOrNull());
             return new ProxyConfig(gateway, path, replicateToken, access, accessDescription, allowlist, rateLimiter,
                     trustedProxies, publicUrl, new ProxyHeaders(forwardHeaders), timeout, client, executor);
         }

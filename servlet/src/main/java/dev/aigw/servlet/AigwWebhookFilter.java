@@ -1,12 +1,8 @@
 package dev.aigw.servlet;
 
 import dev.aigw.CallOptions;
-import dev.aigw.Exchange;
 import dev.aigw.Gateway;
 import dev.aigw.GatewayContext;
-import dev.aigw.Provider;
-import dev.aigw.Route;
-import dev.aigw.internal.JsonSniffer;
 import dev.aigw.servlet.internal.ReplayGuard;
 import dev.aigw.internal.Sniffed;
 import dev.aigw.servlet.internal.WebhookVerifier;
@@ -14,6 +10,8 @@ import dev.aigw.servlet.internal.BufferedBodyRequest;
 import dev.aigw.servlet.internal.GatewayHolder;
 import dev.aigw.servlet.internal.Responses;
 import dev.aigw.servlet.internal.ServletSettings;
+import dev.aigw.servlet.internal.WebhookRecords;
+import dev.aigw.servlet.internal.state.Unavailable;
 import jakarta.servlet.AsyncEvent;
 import jakarta.servlet.AsyncListener;
 import jakarta.servlet.Filter;
@@ -27,9 +25,10 @@ import jakarta.servlet.http.HttpServletResponse;
 
 import java.io.IOException;
 import java.io.InputStream;
-import java.net.URI;
 import java.time.Clock;
 import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
 import java.util.Map;
 import java.util.Objects;
 import java.util.Set;
@@ -46,7 +45,9 @@ import java.util.concurrent.atomic.AtomicBoolean;
  * naming what was wrong. A delivery whose {@code webhook-id} the application already accepted (answered 2xx) within
  * the replay window is answered 200 with {@code aigw-webhook: duplicate} and not handed on again; one that is being
  * handled right now is answered 409 with {@code Retry-After}. When the application answers a delivery with anything
- * but 2xx (or throws), its id is forgotten, so Replicate's retry reaches the application again.
+ * but 2xx (or throws), its id is forgotten, so Replicate's retry reaches the application again. With a
+ * {@link SharedState} engine all instances share the ids; when the engine cannot be asked the delivery is answered 503
+ * (not handed on), so that Replicate delivers it again.
  *
  * <p>When the application accepted a delivery about a finished prediction (status {@code succeeded}, {@code failed},
  * {@code canceled} or {@code aborted}), one record goes to the gateway's listeners: method {@code WEBHOOK}, the
@@ -96,7 +97,8 @@ public final class AigwWebhookFilter implements Filter {
         this.creators = b.creators;
         this.clock = b.clock;
         this.maxBody = b.maxBody;
-        this.replays = new ReplayGuard(b.verifier.tolerance().multipliedBy(2).plusMinutes(1), b.replayCapacity);
+        this.replays = ReplayGuard.of(b.verifier.tolerance().multipliedBy(2).plusMinutes(1), b.replayCapacity,
+                b.state.engineOrNull());
     }
 
     @Override
@@ -110,6 +112,7 @@ public final class AigwWebhookFilter implements Filter {
         acquiredFrom = filterConfig.getServletContext();
         b.gateway(shared.gateway());
         b.creators(shared.creators());
+        b.state(shared.state());
         config = b;
         apply(b);
     }
@@ -204,19 +207,33 @@ public final class AigwWebhookFilter implements Filter {
                         + "later", "webhook_in_flight", Map.of("retry_after", 5));
                 return;
             }
+            case UNAVAILABLE -> { // nothing is handed on unchecked; Replicate delivers it again
+                Unavailable.webhookRefused(1, resp);
+                if (gateway != null && gateway.enabled()) {
+                    WebhookRecords.emit(gateway, 503, body, WebhookRecords.sniff(body), CallOptions.NONE, req, List.of(
+                            "replay check unavailable (" + replays.problem() + "); answered 503, not handed on"));
+                }
+                return;
+            }
             case ADMITTED -> {
             }
         }
         handOn(req, resp, chain, id, body);
     }
 
+
     private void handOn(HttpServletRequest req, HttpServletResponse resp, FilterChain chain, String id, byte[] body)
             throws IOException, ServletException {
-        JsonSniffer sniffer = new JsonSniffer();
-        sniffer.feed(body, 0, body.length);
-        sniffer.finish();
-        Sniffed fields = sniffer.result();
-        Map<String, Object> creator = creators == null ? null : creators.metadataOf(fields.id());
+        Sniffed fields = WebhookRecords.sniff(body);
+        List<String> notes = new ArrayList<>(0);
+        Map<String, Object> creator = null;
+        if (creators != null) {
+            var found = creators.find(fields.id());
+            creator = found.metadata();
+            if (found.unavailable() != null) {
+                notes.add("creator not known (" + found.unavailable() + ")");
+            }
+        }
         req.setAttribute(WEBHOOK_ID_ATTRIBUTE, id);
         if (creator != null) {
             req.setAttribute(CREATOR_ATTRIBUTE, creator);
@@ -233,17 +250,17 @@ public final class AigwWebhookFilter implements Filter {
                 req.getAsyncContext().addListener(new AsyncListener() {
                     @Override
                     public void onComplete(AsyncEvent event) {
-                        finished(done, id, resp.getStatus(), body, fields, creatorOptions, req);
+                        finished(done, id, resp.getStatus(), body, fields, creatorOptions, req, notes);
                     }
 
                     @Override
                     public void onTimeout(AsyncEvent event) {
-                        finished(done, id, 500, body, fields, creatorOptions, req);
+                        finished(done, id, 500, body, fields, creatorOptions, req, notes);
                     }
 
                     @Override
                     public void onError(AsyncEvent event) {
-                        finished(done, id, 500, body, fields, creatorOptions, req);
+                        finished(done, id, 500, body, fields, creatorOptions, req, notes);
                     }
 
                     @Override
@@ -253,52 +270,29 @@ public final class AigwWebhookFilter implements Filter {
                 });
             }
         } catch (IOException | ServletException | RuntimeException | Error e) {
-            replays.rejected(id);
+            replays.rejected(id); // a failure to tell the shared state is retried there
             done.set(true);
             throw e;
         }
         if (!async) {
-            finished(done, id, resp.getStatus(), body, fields, creatorOptions, req);
+            finished(done, id, resp.getStatus(), body, fields, creatorOptions, req, notes);
         }
     }
 
     private void finished(AtomicBoolean done, String id, int status, byte[] body, Sniffed fields,
-                          CallOptions creatorOptions, HttpServletRequest req) {
+                          CallOptions creatorOptions, HttpServletRequest req, List<String> notes) {
         if (!done.compareAndSet(false, true)) {
             return;
         }
-        if (status < 200 || status >= 300) {
-            replays.rejected(id);
-            return;
+        boolean ok = status >= 200 && status < 300;
+        if (!(ok ? replays.accepted(id) : replays.rejected(id))) {
+            notes.add("replay memory not updated (" + replays.problem() + "); " + (ok ? "accepted" : "forgotten")
+                    + " when the shared state answers again");
         }
-        replays.accepted(id);
-        if (gateway != null && gateway.enabled() && fields.id() != null && fields.status() != null && TERMINAL.contains(fields.status())) {
-            emit(status, body, fields, creatorOptions, req);
+        boolean terminal = ok && fields.id() != null && fields.status() != null && TERMINAL.contains(fields.status());
+        if (gateway != null && gateway.enabled() && (terminal || !notes.isEmpty())) {
+            WebhookRecords.emit(gateway, status, body, fields, creatorOptions, req, notes);
         }
-    }
-
-    private void emit(int status, byte[] body, Sniffed fields, CallOptions creatorOptions, HttpServletRequest req) {
-        try {
-            URI prediction = URI.create("https://api.replicate.com/v1/predictions/" + encodeId(fields.id()));
-            URI receiver = URI.create(req.getRequestURL().toString());
-            Route route = new Route(Provider.REPLICATE, prediction, receiver, "/predictions/" + encodeId(fields.id()));
-            Exchange x = gateway.exchange("WEBHOOK", route, creatorOptions);
-            x.responseHead(status, h -> h.equalsIgnoreCase("Content-Type") ? "application/json" : null);
-            x.responseBody(body, 0, body.length);
-            x.complete();
-        } catch (RuntimeException e) {
-            LOG.log(System.Logger.Level.WARNING, "aigw: could not record a webhook: " + gateway.redact(String.valueOf(
-                    e.getMessage())));
-        }
-    }
-
-    private static String encodeId(String id) {
-        StringBuilder sb = new StringBuilder(id.length());
-        for (int i = 0; i < id.length(); i++) {
-            char c = id.charAt(i);
-            sb.append(Character.isLetterOrDigit(c) && c < 128 || c == '-' || c == '_' ? c : '_');
-        }
-        return sb.toString();
     }
 
     /** Bytes of an oversized body read and dropped, so that the client gets to read the 413 before we close. */
@@ -331,6 +325,7 @@ public final class AigwWebhookFilter implements Filter {
         private Clock clock = Clock.systemUTC();
         private int maxBody = DEFAULT_MAX_BODY;
         private int replayCapacity = 100_000;
+        private SharedState state = SharedState.memory();
         private Duration tolerance = WebhookVerifier.DEFAULT_TOLERANCE;
         private String secret;
 
@@ -382,6 +377,12 @@ public final class AigwWebhookFilter implements Filter {
                 throw new IllegalArgumentException("replayCapacity must be positive");
             }
             this.replayCapacity = ids;
+            return this;
+        }
+
+        /** Where the replay memory lives; default {@link SharedState#memory()} (per instance). */
+        public Builder state(SharedState state) {
+            this.state = Objects.requireNonNull(state, "state");
             return this;
         }
 

@@ -1,0 +1,79 @@
+package dev.aigw.servlet.internal.state;
+
+import java.net.URI;
+import java.time.Duration;
+
+/**
+ * Creates the engines. The engine libraries are optional dependencies of aigw-servlet: this class refers to them
+ * only inside the methods that need them, and {@link #missing} tells beforehand whether they are there, so that an
+ * application in memory mode needs none of them and one that asks for an engine without its library gets a clear
+ * message instead of a {@link NoClassDefFoundError}.
+ */
+public final class StateEngines {
+    /** The classes each engine needs, with the artifacts that hold them. */
+    private static final String[][] REDIS = {
+            {"redis.clients.jedis.RedisClient", "redis.clients:jedis (7.x)"},
+            {"io.github.bucket4j.redis.jedis.Bucket4jJedis", "com.bucket4j:bucket4j_jdk17-jedis"}};
+    private static final String[][] JCACHE = {
+            {"javax.cache.Caching", "javax.cache:cache-api"},
+            {"io.github.bucket4j.grid.jcache.Bucket4jJCache", "com.bucket4j:bucket4j_jdk17-jcache"}};
+
+    private StateEngines() {
+    }
+
+    /** The artifacts missing for {@code engine} ({@code redis} or {@code jcache}), or null when all are there. */
+    public static String missing(String engine) {
+        String[][] needed = engine.equals("redis") ? REDIS : JCACHE;
+        StringBuilder sb = new StringBuilder();
+        for (String[] n : needed) {
+            try {
+                Class.forName(n[0], false, StateEngines.class.getClassLoader());
+            } catch (ClassNotFoundException | LinkageError e) {
+                sb.append(sb.length() == 0 ? "" : " and ").append(n[1]);
+            }
+        }
+        return sb.length() == 0 ? null : sb.toString();
+    }
+
+    /** A Redis client of aigw's own (closed with the engine); says on the log whether the server answers now. */
+    public static StateEngine redis(RedisUrl url, Duration timeout, boolean failOpen) {
+        RedisEngine e = new RedisEngine(url, timeout, failOpen);
+        try {
+            e.call(() -> {
+                e.ping();
+                return null;
+            });
+        } catch (StateUnavailableException ex) {
+            // not fatal: the engine is asked again when needed, and on-failure applies meanwhile
+        }
+        return e;
+    }
+
+    /** The application's {@code redis.clients.jedis.UnifiedJedis} (never closed by aigw). */
+    public static StateEngine redis(Object unifiedJedis, Duration timeout, boolean failOpen) {
+        return new RedisEngine((redis.clients.jedis.UnifiedJedis) unifiedJedis, timeout, failOpen);
+    }
+
+    /**
+     * The cache {@code cacheName} of a {@code javax.cache.CacheManager} (created when missing).
+     *
+     * @param owned whether the engine closes the manager (aigw looked it up from the provider)
+     */
+    public static StateEngine jcache(Object cacheManager, String cacheName, boolean owned, Duration timeout,
+                                     boolean failOpen) {
+        javax.cache.CacheManager m = (javax.cache.CacheManager) cacheManager;
+        return new JCacheEngine(m, cacheName, owned ? m : null, timeout, failOpen);
+    }
+
+    /**
+     * The application's JCache provider's cache manager: the provider JCache itself chooses (the only one on the
+     * class path, or the one named by the {@code javax.cache.spi.CachingProvider} system property), at {@code uri}
+     * or the provider's default.
+     *
+     * @throws javax.cache.CacheException when there is no provider, or several and none chosen
+     */
+    public static Object cacheManager(URI uri, ClassLoader loader) {
+        javax.cache.spi.CachingProvider p = javax.cache.Caching.getCachingProvider(loader);
+        return p.getCacheManager(uri == null ? p.getDefaultURI() : uri, loader);
+    }
+}
