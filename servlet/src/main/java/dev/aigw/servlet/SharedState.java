@@ -125,10 +125,11 @@ public final class SharedState implements AutoCloseable {
      */
     public static Builder check(ServletSettings s) {
         String kind = s.get("aigw.state");
-        String url = s.get("aigw.state.redis-url");
-        String cache = s.get("aigw.state.cache");
-        String uri = s.get("aigw.state.jcache-uri");
         String mode = kind == null ? "memory" : kind.strip().toLowerCase(Locale.ROOT);
+        if (!mode.equals("memory") && !mode.equals("redis") && !mode.equals("jcache")) {
+            throw s.invalid("aigw.state", kind, "memory (each instance its own), redis (with aigw.state.redis-url) "
+                    + "or jcache (a cache of the application's JCache provider, aigw.state.cache)");
+        }
         Builder b = builder();
         String failure = s.get("aigw.state.on-failure");
         if (failure != null) {
@@ -140,51 +141,50 @@ public final class SharedState implements AutoCloseable {
             }
         }
         b.timeout(s.duration("aigw.state.timeout", DEFAULT_TIMEOUT, Duration.ofMillis(10), Duration.ofSeconds(10)));
-        if (cache != null && !cache.matches("[A-Za-z0-9._:-]{1,128}")) {
-            throw s.invalid("aigw.state.cache", cache, "a cache name of 1 to 128 letters, digits, '.', '_', ':' or "
-                    + "'-'");
+        String url = s.get("aigw.state.redis-url");
+        if (url != null) {
+            try {
+                b.redisUrl = RedisUrl.parse(url);
+            } catch (IllegalArgumentException e) {
+                throw s.invalid("aigw.state.redis-url", url, RedisUrl.ALLOWED + " (" + e.getMessage() + ")");
+            }
+            only(s, "aigw.state.redis-url", url, "redis", mode);
         }
-        URI managerUri = null;
+        String cache = s.get("aigw.state.cache");
+        if (cache != null) {
+            if (!cache.matches("[A-Za-z0-9._:-]{1,128}")) {
+                throw s.invalid("aigw.state.cache", cache, "a cache name of 1 to 128 letters, digits, '.', '_', ':' "
+                        + "or '-'");
+            }
+            only(s, "aigw.state.cache", cache, "jcache", mode);
+            b.cacheName = cache;
+        }
+        String uri = s.get("aigw.state.jcache-uri");
         if (uri != null) {
             try {
-                managerUri = new URI(uri);
+                b.providerUri = new URI(uri);
             } catch (URISyntaxException e) {
-                throw s.invalid("aigw.state.jcache-uri", uri, "a URI the JCache provider understands (e.g. a "
-                        + "configuration file's URI); unset: the provider's default");
+                throw s.invalid("aigw.state.jcache-uri", uri, "a URI the JCache provider understands (e.g. its "
+                        + "configuration file's); unset: the provider's default");
             }
+            only(s, "aigw.state.jcache-uri", uri, "jcache", mode);
         }
-        switch (mode) {
-            case "memory" -> {
-                String stray = url != null ? "aigw.state.redis-url" : cache != null ? "aigw.state.cache"
-                        : uri != null ? "aigw.state.jcache-uri" : null;
-                if (stray != null) {
-                    throw s.invalid("aigw.state", kind, "redis or jcache, because " + stray + " is set (memory "
-                            + "keeps each instance's state to itself)");
-                }
-                return b;
+        if (mode.equals("redis")) {
+            needs(s, kind, "redis");
+            if (url == null) {
+                throw s.invalid("aigw.state.redis-url", null, "a Redis URL such as redis://host:6379/0, because "
+                        + "aigw.state=redis");
             }
-            case "redis" -> {
-                needs(s, kind, "redis");
-                if (url == null) {
-                    throw s.invalid("aigw.state.redis-url", null, "a Redis URL such as redis://host:6379/0, because "
-                            + "aigw.state=redis");
-                }
-                try {
-                    b.redisUrl = RedisUrl.parse(url);
-                } catch (IllegalArgumentException e) {
-                    throw s.invalid("aigw.state.redis-url", url, RedisUrl.ALLOWED + " (" + e.getMessage() + ")");
-                }
-                return b;
-            }
-            case "jcache" -> {
-                needs(s, kind, "jcache");
-                b.fromProvider = true; // looked up when built
-                b.providerUri = managerUri;
-                b.cacheName = cache == null ? DEFAULT_CACHE : cache;
-                return b;
-            }
-            default -> throw s.invalid("aigw.state", kind, "memory (each instance its own), redis (with "
-                    + "aigw.state.redis-url) or jcache (a JCache provider's cache, aigw.state.cache)");
+        } else if (mode.equals("jcache")) {
+            needs(s, kind, "jcache");
+            b.fromProvider = true; // the manager is looked up by fromSettings
+        }
+        return b;
+    }
+
+    private static void only(ServletSettings s, String key, String value, String engine, String mode) {
+        if (!mode.equals(engine)) {
+            throw s.invalid(key, value, "a value only with aigw.state=" + engine + " (aigw.state is " + mode + ")");
         }
     }
 

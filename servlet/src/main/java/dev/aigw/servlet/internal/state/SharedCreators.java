@@ -38,7 +38,8 @@ public final class SharedCreators {
             return null;
         }
         try {
-            return CallOptions.fromSettings(k -> "aigw.metadata".equals(k) ? json : null).metadata();
+            // core's reader of the metadata option (the key named like the aigw.metadata setting) parses it back
+            return CallOptions.fromSettings(k -> k.endsWith(".metadata") ? json : null).metadata();
         } catch (GatewayConfigurationException e) {
             return null; // not written by aigw
         }
