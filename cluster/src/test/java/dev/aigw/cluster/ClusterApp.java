@@ -70,5 +70,14 @@ final class ClusterApp implements ServletContainerInitializer {
         });
         handler.setAsyncSupported(true);
         handler.addMapping("/webhooks/replicate");
+        // a default servlet: Tomcat runs a filter chain only for a request some servlet is mapped to
+        ServletRegistration.Dynamic notFound = ctx.addServlet("not-found", new HttpServlet() {
+            @Override
+            protected void service(HttpServletRequest req, HttpServletResponse resp) {
+                resp.setStatus(404);
+            }
+        });
+        notFound.setAsyncSupported(true);
+        notFound.addMapping("/");
     }
 }

@@ -138,7 +138,7 @@ class RedisClusterTest {
 
         redis.start(); // same port, same data (append-only file)
         // Replicate retries the refused delivery; once Redis answers, it is handed on exactly once
-        HttpResponse<String> retried = retryUntilNot503(0, during, Duration.ofSeconds(15));
+        HttpResponse<String> retried = scenarios.redeliverWhileRefused(0, during, Duration.ofSeconds(15));
         assertThat(retried.statusCode()).isEqualTo(200);
         assertThat(retried.headers().firstValue("aigw-webhook")).isEmpty();
         assertThat(ClusterApp.HANDLED.get(during.id()).get()).isEqualTo(1);
@@ -157,9 +157,10 @@ class RedisClusterTest {
     @Order(6)
     void aSlowRedisCostsAtMostTheTimeoutAndTheDeliveryIsHandedOnWhenRetried() throws Exception {
         Cluster.Delivery slow = cluster.delivery("msg_redis_slow", "p-slow", "succeeded");
-        CompletableFuture<String> sleeping = CompletableFuture.supplyAsync(() -> {
+        CompletableFuture<Object> sleeping = CompletableFuture.supplyAsync(() -> {
             try (Jedis j = redis.client()) {
-                return j.debug(redis.clients.jedis.DebugParams.SLEEP(2));
+                // DEBUG SLEEP: the server answers nobody for 2 s
+                return j.sendCommand(() -> "DEBUG".getBytes(java.nio.charset.StandardCharsets.US_ASCII), "SLEEP", "2");
             }
         });
         Thread.sleep(200); // the server is now asleep for ~2 s
@@ -175,19 +176,8 @@ class RedisClusterTest {
         assertThat(hookMillis).isLessThan(1500);
         sleeping.get();
         // the check that timed out may have set its mark after all: it is removed, so the retry is not "in flight"
-        HttpResponse<String> retried = retryUntilNot503(1, slow, Duration.ofSeconds(15));
+        HttpResponse<String> retried = scenarios.redeliverWhileRefused(1, slow, Duration.ofSeconds(15));
         assertThat(retried.statusCode()).isEqualTo(200);
         assertThat(ClusterApp.HANDLED.get(slow.id()).get()).isEqualTo(1);
-    }
-
-    private HttpResponse<String> retryUntilNot503(int instance, Cluster.Delivery d, Duration max) throws Exception {
-        long end = System.nanoTime() + max.toNanos();
-        while (true) {
-            HttpResponse<String> r = cluster.deliver(instance, d);
-            if ((r.statusCode() != 503 && r.statusCode() != 409) || System.nanoTime() > end) {
-                return r;
-            }
-            Thread.sleep(250);
-        }
     }
 }

@@ -80,7 +80,7 @@ final class JCacheEngine extends StateEngine {
     }
 
     @Override
-    protected <T> T bounded(Callable<T> op) throws Exception {
+    protected <T> T bounded(Callable<T> op, Duration bound) throws Exception {
         Future<T> f;
         try {
             f = pool.submit(op);
@@ -88,7 +88,7 @@ final class JCacheEngine extends StateEngine {
             throw new TimeoutException("every aigw-state thread is waiting for the cache");
         }
         try {
-            return f.get(timeout().toNanos(), TimeUnit.NANOSECONDS);
+            return f.get(bound.toNanos(), TimeUnit.NANOSECONDS);
         } catch (TimeoutException e) {
             f.cancel(true);
             throw e;

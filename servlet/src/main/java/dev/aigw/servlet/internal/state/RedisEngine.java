@@ -86,7 +86,7 @@ final class RedisEngine extends StateEngine {
     }
 
     @Override
-    protected <T> T bounded(java.util.concurrent.Callable<T> op) throws Exception {
+    protected <T> T bounded(java.util.concurrent.Callable<T> op, Duration bound) throws Exception {
         try {
             return op.call();
         } catch (redis.clients.jedis.exceptions.JedisConnectionException e) {
@@ -128,11 +128,6 @@ final class RedisEngine extends StateEngine {
     @Override
     protected ProxyManager<String> buckets() {
         return buckets;
-    }
-
-    /** One round trip, to say at start-up whether the server answers. */
-    void ping() {
-        redis.ping();
     }
 
     @Override

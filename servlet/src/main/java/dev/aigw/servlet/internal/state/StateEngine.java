@@ -101,8 +101,33 @@ public abstract class StateEngine implements AutoCloseable {
     protected abstract ProxyManager<String> buckets();
 
     /** Runs {@code op} on the engine, bounded by the timeout. Implementations that need a thread hop override it. */
-    protected <T> T bounded(Callable<T> op) throws Exception {
+    protected final <T> T bounded(Callable<T> op) throws Exception {
+        return bounded(op, timeout);
+    }
+
+    /** Runs {@code op} on the engine, bounded by {@code bound} where the engine cannot bound it by itself. */
+    protected <T> T bounded(Callable<T> op, Duration bound) throws Exception {
         return op.call();
+    }
+
+    /**
+     * Makes the first real calls fast: the first bucket and entry operations load classes, compile scripts and (on
+     * a data grid) ship the entry processor, which can take longer than the timeout. Up to {@code bound}; a failure
+     * is only logged (the engine may come up later).
+     */
+    public final void warmUp(Duration bound) {
+        io.github.bucket4j.BucketConfiguration oneASecond = io.github.bucket4j.BucketConfiguration.builder()
+                .addLimit(io.github.bucket4j.Bandwidth.builder().capacity(1).refillGreedy(1, Duration.ofSeconds(1))
+                        .build()).build();
+        try {
+            bounded(() -> {
+                get("aigw:warm-up");
+                return bucket("aigw:warm-up", oneASecond).tryConsume(1);
+            }, bound);
+        } catch (Exception e) {
+            LOG.log(System.Logger.Level.WARNING, "aigw: shared state (" + name + ") not answering at start-up: "
+                    + e.getClass().getSimpleName() + "; asked again when needed");
+        }
     }
 
     /** Releases what the engine started (clients, threads); never what the application handed in. */

@@ -35,23 +35,22 @@ public final class StateEngines {
         return sb.length() == 0 ? null : sb.toString();
     }
 
-    /** A Redis client of aigw's own (closed with the engine); says on the log whether the server answers now. */
+    /** Warm-ups at start-up may take this long (an engine that does not answer is not an error). */
+    private static final Duration WARM_UP = Duration.ofSeconds(10);
+
+    /** A Redis client of aigw's own (closed with the engine). */
     public static StateEngine redis(RedisUrl url, Duration timeout, boolean failOpen) {
-        RedisEngine e = new RedisEngine(url, timeout, failOpen);
-        try {
-            e.call(() -> {
-                e.ping();
-                return null;
-            });
-        } catch (StateUnavailableException ex) {
-            // not fatal: the engine is asked again when needed, and on-failure applies meanwhile
-        }
-        return e;
+        return warm(new RedisEngine(url, timeout, failOpen));
     }
 
     /** The application's {@code redis.clients.jedis.UnifiedJedis} (never closed by aigw). */
     public static StateEngine redis(Object unifiedJedis, Duration timeout, boolean failOpen) {
-        return new RedisEngine((redis.clients.jedis.UnifiedJedis) unifiedJedis, timeout, failOpen);
+        return warm(new RedisEngine((redis.clients.jedis.UnifiedJedis) unifiedJedis, timeout, failOpen));
+    }
+
+    private static StateEngine warm(StateEngine e) {
+        e.warmUp(WARM_UP);
+        return e;
     }
 
     /**
@@ -62,7 +61,7 @@ public final class StateEngines {
     public static StateEngine jcache(Object cacheManager, String cacheName, boolean owned, Duration timeout,
                                      boolean failOpen) {
         javax.cache.CacheManager m = (javax.cache.CacheManager) cacheManager;
-        return new JCacheEngine(m, cacheName, owned ? m : null, timeout, failOpen);
+        return warm(new JCacheEngine(m, cacheName, owned ? m : null, timeout, failOpen));
     }
 
     /**
