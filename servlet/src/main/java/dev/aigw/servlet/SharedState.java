@@ -102,19 +102,22 @@ public final class SharedState implements AutoCloseable {
     /**
      * The state the {@code aigw.state.*} settings describe; a bad value fails with the one-line settings error.
      *
-     * @param loader the web application's class loader (where its JCache provider is found)
+     * @param webAppLoader the web application's class loader (where its JCache provider is found)
      */
-    public static SharedState fromSettings(ServletSettings s, ClassLoader loader) {
+    public static SharedState fromSettings(ServletSettings s, ClassLoader webAppLoader) {
+        ClassLoader loader = webAppLoader != null ? webAppLoader : Thread.currentThread().getContextClassLoader();
         Builder b = check(s);
         if (b.fromProvider) {
             try {
                 b.cacheManager = StateEngines.cacheManager(b.providerUri, loader);
             } catch (RuntimeException e) {
                 String key = b.providerUri != null ? "aigw.state.jcache-uri" : "aigw.state";
+                String why = e.getMessage() + (e.getCause() == null ? "" : ": " + e.getCause().getMessage());
                 throw s.invalid(key, s.get(key), "jcache with exactly one JCache provider on the class path, or the "
-                        + "one named by the system property javax.cache.spi.CachingProvider (" + e.getMessage() + ")");
+                        + "one named by the system property javax.cache.spi.CachingProvider, and a URI it can open ("
+                        + why.replaceAll("\\s+", " ") + ")");
             }
-            b.ownsManager = true;
+            b.ownerLoader = loader;
         }
         return b.build();
     }
@@ -202,7 +205,7 @@ public final class SharedState implements AutoCloseable {
         private Object redisClient;
         private Object cacheManager;
         private String cacheName = DEFAULT_CACHE;
-        private boolean ownsManager;
+        private ClassLoader ownerLoader; // set when aigw looked the manager up: it closes it
         private boolean fromProvider;
         private URI providerUri;
         private OnFailure onFailure = OnFailure.OPEN;
@@ -240,7 +243,7 @@ public final class SharedState implements AutoCloseable {
         public Builder jcache(javax.cache.CacheManager manager, String cacheName) {
             this.cacheManager = Objects.requireNonNull(manager, "manager");
             this.cacheName = Objects.requireNonNull(cacheName, "cacheName");
-            this.ownsManager = false;
+            this.ownerLoader = null;
             this.redisUrl = null;
             this.redisClient = null;
             return this;
@@ -282,7 +285,7 @@ public final class SharedState implements AutoCloseable {
             } else if (redisClient != null) {
                 e = StateEngines.redis(redisClient, timeout, open);
             } else if (cacheManager != null) {
-                e = StateEngines.jcache(cacheManager, cacheName, ownsManager, timeout, open);
+                e = StateEngines.jcache(cacheManager, cacheName, ownerLoader, timeout, open);
             } else {
                 return MEMORY;
             }

@@ -35,13 +35,16 @@ final class JCacheEngine extends StateEngine {
     private final CacheManager ownedManager;
     private final ProxyManager<String> buckets;
     private final ThreadPoolExecutor pool;
+    private final ClassLoader appLoader;
 
     /**
      * @param ownedManager the manager to close with the engine (aigw looked it up from the provider), or null
+     * @param appLoader    the web application's class loader (whose provider is closed with the manager), or null
      */
-    JCacheEngine(CacheManager manager, String cacheName, CacheManager ownedManager, Duration timeout,
-                 boolean failOpen) {
+    JCacheEngine(CacheManager manager, String cacheName, CacheManager ownedManager, ClassLoader appLoader,
+                 Duration timeout, boolean failOpen) {
         super("jcache", timeout, failOpen);
+        this.appLoader = appLoader;
         this.cache = cache(manager, cacheName);
         this.ownedManager = ownedManager;
         AtomicInteger n = new AtomicInteger();
@@ -129,11 +132,23 @@ final class JCacheEngine extends StateEngine {
         return buckets;
     }
 
+    /**
+     * Closes the manager aigw looked up, and its provider when the provider belongs to the web application (loaded
+     * from {@code WEB-INF/lib}): what the provider started for the application (e.g. an embedded Hazelcast member)
+     * ends with it. A provider of the server's shared libraries is left alone.
+     */
     @Override
     protected void release() {
         pool.shutdownNow();
-        if (ownedManager != null && !ownedManager.isClosed()) {
+        if (ownedManager == null) {
+            return;
+        }
+        javax.cache.spi.CachingProvider provider = ownedManager.getCachingProvider();
+        if (!ownedManager.isClosed()) {
             ownedManager.close();
+        }
+        if (provider != null && appLoader != null && provider.getClass().getClassLoader() == appLoader) {
+            provider.close();
         }
     }
 }

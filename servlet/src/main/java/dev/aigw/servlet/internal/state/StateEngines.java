@@ -56,23 +56,31 @@ public final class StateEngines {
     /**
      * The cache {@code cacheName} of a {@code javax.cache.CacheManager} (created when missing).
      *
-     * @param owned whether the engine closes the manager (aigw looked it up from the provider)
+     * @param ownerLoader the web application's class loader when aigw looked the manager up from the provider (the
+     *                    engine then closes it), null for the application's own manager
      */
-    public static StateEngine jcache(Object cacheManager, String cacheName, boolean owned, Duration timeout,
-                                     boolean failOpen) {
+    public static StateEngine jcache(Object cacheManager, String cacheName, ClassLoader ownerLoader,
+                                     Duration timeout, boolean failOpen) {
         javax.cache.CacheManager m = (javax.cache.CacheManager) cacheManager;
-        return warm(new JCacheEngine(m, cacheName, owned ? m : null, timeout, failOpen));
+        return warm(new JCacheEngine(m, cacheName, ownerLoader != null ? m : null, ownerLoader, timeout, failOpen));
     }
 
     /**
      * The application's JCache provider's cache manager: the provider JCache itself chooses (the only one on the
      * class path, or the one named by the {@code javax.cache.spi.CachingProvider} system property), at {@code uri}
-     * or the provider's default.
+     * or the provider's default. A {@code uri} is also passed as Hazelcast's {@code hazelcast.config.location}
+     * property (other providers ignore it): Hazelcast then stops the member it starts for the manager when the manager
+     * is closed, which it does not for a bare configuration URI.
      *
      * @throws javax.cache.CacheException when there is no provider, or several and none chosen
      */
     public static Object cacheManager(URI uri, ClassLoader loader) {
         javax.cache.spi.CachingProvider p = javax.cache.Caching.getCachingProvider(loader);
-        return p.getCacheManager(uri == null ? p.getDefaultURI() : uri, loader);
+        if (uri == null) {
+            return p.getCacheManager(p.getDefaultURI(), loader);
+        }
+        java.util.Properties props = new java.util.Properties();
+        props.setProperty("hazelcast.config.location", uri.toString());
+        return p.getCacheManager(uri, loader, props);
     }
 }
