@@ -285,7 +285,7 @@ public final class SharedState implements AutoCloseable {
             } else if (redisClient != null) {
                 e = StateEngines.redis(redisClient, timeout, open);
             } else if (cacheManager != null) {
-                e = StateEngines.jcache(cacheManager, cacheName, ownerLoader, timeout, open);
+                e = StateEngines.jcache(cacheManager, cacheName, ownerLoader, creatorTtl, timeout, open);
             } else {
                 return MEMORY;
             }

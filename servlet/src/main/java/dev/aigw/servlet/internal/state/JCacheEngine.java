@@ -23,12 +23,12 @@ import java.util.concurrent.atomic.AtomicInteger;
  * <p>JCache has no per-call timeout, so every operation runs on a small pool of aigw's own ({@code aigw-state-*},
  * at most {@value #THREADS} threads, none while idle) and the caller waits at most the state timeout; when the pool
  * is busy with calls that hang, further calls fail at once. JCache has no per-entry time to live either: entries
- * carry their write time where it matters (webhook ids), and a cache aigw creates expires entries a day after
- * their last write.
+ * carry their write time where it matters (webhook ids), and a cache aigw creates expires entries a day (or the
+ * creators' time to live, when longer) after their last write.
  */
 final class JCacheEngine extends StateEngine {
     static final int THREADS = 8;
-    /** Expiry of a cache that aigw creates: longer than any window it keeps (rate periods, replay, creators). */
+    /** Least expiry of a cache that aigw creates: longer than the windows it keeps (rate periods, replay). */
     static final Duration CREATED_CACHE_EXPIRY = Duration.ofDays(1);
 
     private final Cache<String, Object> cache;
@@ -40,12 +40,13 @@ final class JCacheEngine extends StateEngine {
     /**
      * @param ownedManager the manager to close with the engine (aigw looked it up from the provider), or null
      * @param appLoader    the web application's class loader (whose provider is closed with the manager), or null
+     * @param keep         how long after its last write a created cache keeps an entry, at least a day
      */
     JCacheEngine(CacheManager manager, String cacheName, CacheManager ownedManager, ClassLoader appLoader,
-                 Duration timeout, boolean failOpen) {
+                 Duration keep, Duration timeout, boolean failOpen) {
         super("jcache", timeout, failOpen);
         this.appLoader = appLoader;
-        this.cache = cache(manager, cacheName);
+        this.cache = cache(manager, cacheName, keep.compareTo(CREATED_CACHE_EXPIRY) > 0 ? keep : CREATED_CACHE_EXPIRY);
         this.ownedManager = ownedManager;
         AtomicInteger n = new AtomicInteger();
         this.pool = new ThreadPoolExecutor(THREADS, THREADS, 10, TimeUnit.SECONDS,
@@ -61,7 +62,7 @@ final class JCacheEngine extends StateEngine {
     }
 
     @SuppressWarnings("unchecked")
-    private static Cache<String, Object> cache(CacheManager manager, String name) {
+    private static Cache<String, Object> cache(CacheManager manager, String name, Duration keep) {
         Cache<String, Object> c = (Cache<String, Object>) (Cache<?, ?>) manager.getCache(name);
         if (c != null) {
             return c;
@@ -69,7 +70,7 @@ final class JCacheEngine extends StateEngine {
         MutableConfiguration<String, Object> cfg = new MutableConfiguration<String, Object>()
                 .setStoreByValue(true)
                 .setExpiryPolicyFactory(ModifiedExpiryPolicy.factoryOf(
-                        new javax.cache.expiry.Duration(TimeUnit.SECONDS, CREATED_CACHE_EXPIRY.toSeconds())));
+                        new javax.cache.expiry.Duration(TimeUnit.SECONDS, keep.toSeconds())));
         try {
             return manager.createCache(name, cfg);
         } catch (javax.cache.CacheException e) {

@@ -58,11 +58,13 @@ public final class StateEngines {
      *
      * @param ownerLoader the web application's class loader when aigw looked the manager up from the provider (the
      *                    engine then closes it), null for the application's own manager
+     * @param keep        the longest time an entry must live (the creators' time to live), for a cache aigw creates
      */
-    public static StateEngine jcache(Object cacheManager, String cacheName, ClassLoader ownerLoader,
+    public static StateEngine jcache(Object cacheManager, String cacheName, ClassLoader ownerLoader, Duration keep,
                                      Duration timeout, boolean failOpen) {
         javax.cache.CacheManager m = (javax.cache.CacheManager) cacheManager;
-        return warm(new JCacheEngine(m, cacheName, ownerLoader != null ? m : null, ownerLoader, timeout, failOpen));
+        return warm(new JCacheEngine(m, cacheName, ownerLoader != null ? m : null, ownerLoader, keep, timeout,
+                failOpen));
     }
 
     /**
