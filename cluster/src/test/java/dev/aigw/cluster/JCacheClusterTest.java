@@ -14,11 +14,8 @@ import jakarta.servlet.FilterRegistration;
 import jakarta.servlet.ServletContext;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
-import org.junit.jupiter.api.MethodOrderer;
 import org.junit.jupiter.api.Order;
 import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.TestInstance;
-import org.junit.jupiter.api.TestMethodOrder;
 
 import java.net.http.HttpResponse;
 import java.time.Duration;
@@ -33,23 +30,28 @@ import static org.assertj.core.api.Assertions.assertThat;
  * The same three instances, configured in code: each gets a {@link SharedState} on its own member of an embedded
  * Hazelcast cluster, through JCache ({@code SharedState.builder().jcache(cacheManager)}).
  */
-@TestInstance(TestInstance.Lifecycle.PER_CLASS)
-@TestMethodOrder(MethodOrderer.OrderAnnotation.class)
-class JCacheClusterTest {
+class JCacheClusterTest extends SharedScenarios {
     static final int LIMIT = 9;
 
     HazelcastMembers hazelcast;
-    Cluster cluster;
     final List<SharedState> states = new ArrayList<>();
     final List<Gateway> gateways = new ArrayList<>();
     final List<PredictionCreators> creators = new ArrayList<>();
-    final SharedScenarios scenarios = new SharedScenarios();
+
+    @Override
+    int limit() {
+        return LIMIT;
+    }
+
+    @Override
+    String name() {
+        return "jcache";
+    }
 
     @BeforeAll
     void start() throws Exception {
         hazelcast = new HazelcastMembers(3);
         cluster = new Cluster();
-        scenarios.cluster = cluster;
         for (int i = 0; i < 3; i++) {
             SharedState state = SharedState.builder().jcache(hazelcast.managers.get(i), "aigw-test")
                     .timeout(Duration.ofMillis(500)).build();
@@ -100,30 +102,6 @@ class JCacheClusterTest {
     }
 
     @Test
-    @Order(1)
-    void aLimitOfNPerMinuteLetsNThroughClusterWide() throws Exception {
-        scenarios.limitHoldsClusterWide("jcache-rl-1", LIMIT);
-    }
-
-    @Test
-    @Order(2)
-    void aWebhookReplayedToAnotherInstanceIsADuplicate() throws Exception {
-        scenarios.replayToAnotherInstanceIsADuplicate("msg_jcache_replay");
-    }
-
-    @Test
-    @Order(3)
-    void ofSimultaneousDeliveriesToThreeInstancesExactlyOneIsHandedOn() throws Exception {
-        scenarios.firstSightIsAtomic("msg_jcache_race");
-    }
-
-    @Test
-    @Order(4)
-    void aWebhookOnCIsRecordedWithTheUserWhoCreatedThePredictionOnA() throws Exception {
-        scenarios.creatorFoundOnAnotherInstance("msg_jcache_creator", "dora");
-    }
-
-    @Test
     @Order(5)
     void anInstanceWhoseMemberIsGoneAnswers503ToWebhooksAndLetsCallsThrough() throws Exception {
         hazelcast.members.get(2).getLifecycleService().terminate();
@@ -138,7 +116,7 @@ class JCacheClusterTest {
         assertThat(r.notes()).singleElement().asString().startsWith("rate limit not checked (jcache: ");
         // the two other members still hold the state (backups), once they have taken over C's partitions: the
         // delivery retried to A is handed on once
-        HttpResponse<String> retried = scenarios.redeliverWhileRefused(0, d, Duration.ofSeconds(20));
+        HttpResponse<String> retried = redeliverWhileRefused(0, d, Duration.ofSeconds(20));
         assertThat(retried.statusCode()).as(retried.body()).isEqualTo(200);
         assertThat(cluster.deliver(1, d).headers().firstValue("aigw-webhook")).hasValue("duplicate");
         assertThat(ClusterApp.HANDLED.get(d.id()).get()).isEqualTo(1);

@@ -3,11 +3,8 @@ package dev.aigw.cluster;
 import dev.aigw.ExchangeRecord;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
-import org.junit.jupiter.api.MethodOrderer;
 import org.junit.jupiter.api.Order;
 import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.TestInstance;
-import org.junit.jupiter.api.TestMethodOrder;
 import redis.clients.jedis.Jedis;
 
 import java.net.http.HttpResponse;
@@ -22,21 +19,26 @@ import static org.assertj.core.api.Assertions.assertThat;
  * Three instances (Jetty, Tomcat, Jetty) configured only by settings ({@code aigw.state=redis}) share a real
  * {@code redis-server} on loopback, with AUTH. Then the server is stopped, made slow, and restarted.
  */
-@TestInstance(TestInstance.Lifecycle.PER_CLASS)
-@TestMethodOrder(MethodOrderer.OrderAnnotation.class)
-class RedisClusterTest {
+class RedisClusterTest extends SharedScenarios {
     static final int LIMIT = 12;
 
     RedisServer redis;
-    Cluster cluster;
-    final SharedScenarios scenarios = new SharedScenarios();
+
+    @Override
+    int limit() {
+        return LIMIT;
+    }
+
+    @Override
+    String name() {
+        return "redis";
+    }
 
     @BeforeAll
     void start() throws Exception {
         redis = new RedisServer();
         redis.start();
         cluster = new Cluster();
-        scenarios.cluster = cluster;
         cluster.start(i -> settings(i == 1 ? "closed" : null), i -> null);
     }
 
@@ -70,35 +72,11 @@ class RedisClusterTest {
     }
 
     @Test
-    @Order(1)
-    void aLimitOfNPerMinuteLetsNThroughClusterWide() throws Exception {
-        scenarios.limitHoldsClusterWide("redis-rl-1", LIMIT);
-    }
-
-    @Test
-    @Order(2)
-    void aWebhookReplayedToAnotherInstanceIsADuplicate() throws Exception {
-        scenarios.replayToAnotherInstanceIsADuplicate("msg_redis_replay");
-    }
-
-    @Test
-    @Order(3)
-    void ofSimultaneousDeliveriesToThreeInstancesExactlyOneIsHandedOn() throws Exception {
-        scenarios.firstSightIsAtomic("msg_redis_race");
-    }
-
-    @Test
-    @Order(4)
-    void aWebhookOnCIsRecordedWithTheUserWhoCreatedThePredictionOnA() throws Exception {
-        scenarios.creatorFoundOnAnotherInstance("msg_redis_creator", "alice");
-    }
-
-    @Test
     @Order(5)
     void redisStoppedMidRunLosesNothingAndItsRestartRestoresService() throws Exception {
         Cluster.Delivery accepted = cluster.delivery("msg_redis_before_stop", "p-before-stop", "succeeded");
         assertThat(cluster.deliver(0, accepted).statusCode()).isEqualTo(200);
-        String created = scenarios.create(0, "bob-before").id();
+        String created = create(0, "bob-before").id();
 
         redis.stop();
         // rate limit on A and C (on-failure=open): let through, and each record says so
@@ -131,14 +109,14 @@ class RedisClusterTest {
                 && "p-during".equals(r.predictionId()), Duration.ofSeconds(5));
         assertThat(webhook503.notes().get(0)).startsWith("replay check unavailable (redis: ");
         // a prediction created while Redis is down: its creator is written when Redis is back
-        String createdDuring = scenarios.create(2, "carol-during").id();
+        String createdDuring = create(2, "carol-during").id();
         for (ExchangeRecord r : ClusterRecords.ALL) {
             assertThat(r.toString()).doesNotContain(RedisServer.PASSWORD);
         }
 
         redis.start(); // same port, same data (append-only file)
         // Replicate retries the refused delivery; once Redis answers, it is handed on exactly once
-        HttpResponse<String> retried = scenarios.redeliverWhileRefused(0, during, Duration.ofSeconds(15));
+        HttpResponse<String> retried = redeliverWhileRefused(0, during, Duration.ofSeconds(15));
         assertThat(retried.statusCode()).isEqualTo(200);
         assertThat(retried.headers().firstValue("aigw-webhook")).isEmpty();
         assertThat(ClusterApp.HANDLED.get(during.id()).get()).isEqualTo(1);
@@ -147,10 +125,10 @@ class RedisClusterTest {
         assertThat(cluster.deliver(1, accepted).headers().firstValue("aigw-webhook")).hasValue("duplicate");
         assertThat(ClusterApp.HANDLED.get(accepted.id()).get()).isEqualTo(1);
         // creators written before and during the outage are found by another instance
-        scenarios.deliverAndExpectCreator(1, "msg_redis_after_1", created, "bob-before");
-        scenarios.deliverAndExpectCreator(0, "msg_redis_after_2", createdDuring, "carol-during");
+        deliverAndExpectCreator(1, "msg_redis_after_1", created, "bob-before");
+        deliverAndExpectCreator(0, "msg_redis_after_2", createdDuring, "carol-during");
         // and the limit holds again, cluster-wide
-        scenarios.limitHoldsClusterWide("redis-rl-after", LIMIT);
+        limitHoldsClusterWide("redis-rl-after", LIMIT);
     }
 
     @Test
@@ -176,7 +154,7 @@ class RedisClusterTest {
         assertThat(hookMillis).isLessThan(1500);
         sleeping.get();
         // the check that timed out may have set its mark after all: it is removed, so the retry is not "in flight"
-        HttpResponse<String> retried = scenarios.redeliverWhileRefused(1, slow, Duration.ofSeconds(15));
+        HttpResponse<String> retried = redeliverWhileRefused(1, slow, Duration.ofSeconds(15));
         assertThat(retried.statusCode()).isEqualTo(200);
         assertThat(ClusterApp.HANDLED.get(slow.id()).get()).isEqualTo(1);
     }

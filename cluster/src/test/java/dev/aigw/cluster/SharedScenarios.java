@@ -1,6 +1,11 @@
 package dev.aigw.cluster;
 
 import dev.aigw.ExchangeRecord;
+import org.junit.jupiter.api.MethodOrderer;
+import org.junit.jupiter.api.Order;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.TestInstance;
+import org.junit.jupiter.api.TestMethodOrder;
 
 import java.net.http.HttpResponse;
 import java.time.Duration;
@@ -14,9 +19,44 @@ import java.util.concurrent.Future;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-/** What must hold on any shared engine, with requests spread over the three instances. */
-final class SharedScenarios {
+/**
+ * What must hold on any shared engine, with requests spread over the three instances; each engine's test class
+ * starts {@link #cluster} and adds what is its own (failures).
+ */
+@TestInstance(TestInstance.Lifecycle.PER_CLASS)
+@TestMethodOrder(MethodOrderer.OrderAnnotation.class)
+abstract class SharedScenarios {
     Cluster cluster;
+
+    /** The rate limit every instance is configured with, per minute. */
+    abstract int limit();
+
+    /** A prefix for this engine's users and webhook ids (every test class shares the recorders). */
+    abstract String name();
+
+    @Test
+    @Order(1)
+    void aLimitOfNPerMinuteLetsNThroughClusterWide() throws Exception {
+        limitHoldsClusterWide(name() + "-rl-1", limit());
+    }
+
+    @Test
+    @Order(2)
+    void aWebhookReplayedToAnotherInstanceIsADuplicate() throws Exception {
+        replayToAnotherInstanceIsADuplicate("msg_" + name() + "_replay");
+    }
+
+    @Test
+    @Order(3)
+    void ofSimultaneousDeliveriesToThreeInstancesExactlyOneIsHandedOn() throws Exception {
+        firstSightIsAtomic("msg_" + name() + "_race");
+    }
+
+    @Test
+    @Order(4)
+    void aWebhookOnCIsRecordedWithTheUserWhoCreatedThePredictionOnA() throws Exception {
+        creatorFoundOnAnotherInstance("msg_" + name() + "_creator", name() + "-alice");
+    }
 
     /**
      * {@code 3 × limit} calls of one user, round robin: exactly {@code limit} pass, plus what refills while they run

@@ -89,11 +89,14 @@ final class RedisEngine extends StateEngine {
     protected <T> T bounded(java.util.concurrent.Callable<T> op, Duration bound) throws Exception {
         try {
             return op.call();
-        } catch (redis.clients.jedis.exceptions.JedisConnectionException e) {
-            if (owned != null) {
-                // after a restart of the server every idle connection is dead: drop them all at once, so that
-                // recovery takes one failed call, not one per idle connection
-                owned.getPool().clear();
+        } catch (RuntimeException e) {
+            for (Throwable t = e; t != null; t = t.getCause()) {
+                if (t instanceof redis.clients.jedis.exceptions.JedisConnectionException && owned != null) {
+                    // after a restart of the server every idle connection is dead: drop them all at once, so that
+                    // recovery takes one failed call, not one per idle connection
+                    owned.getPool().clear();
+                    break;
+                }
             }
             throw e;
         }

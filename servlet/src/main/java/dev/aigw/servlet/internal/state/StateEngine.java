@@ -39,6 +39,7 @@ public abstract class StateEngine implements AutoCloseable {
     private final Object pendingLock = new Object();
     private final ArrayDeque<Pending> pending = new ArrayDeque<>();
     private ScheduledThreadPoolExecutor retrier;
+    private java.util.concurrent.ScheduledFuture<?> retrying; // while writes wait: its thread ends when idle
     private long droppedWrites;
     private volatile boolean closed;
 
@@ -261,7 +262,9 @@ public abstract class StateEngine implements AutoCloseable {
                 retrier.setKeepAliveTime(10, TimeUnit.SECONDS);
                 retrier.allowCoreThreadTimeOut(true); // no thread while nothing waits for a retry
                 retrier.setRemoveOnCancelPolicy(true);
-                retrier.scheduleWithFixedDelay(this::retryPending, COOL_DOWN_MILLIS, COOL_DOWN_MILLIS,
+            }
+            if (retrying == null) {
+                retrying = retrier.scheduleWithFixedDelay(this::retryPending, COOL_DOWN_MILLIS, COOL_DOWN_MILLIS,
                         TimeUnit.MILLISECONDS);
             }
         }
@@ -280,6 +283,10 @@ public abstract class StateEngine implements AutoCloseable {
             synchronized (pendingLock) {
                 p = pending.peekFirst();
                 if (p == null) {
+                    if (retrying != null) {
+                        retrying.cancel(false); // nothing waits: let the thread time out
+                        retrying = null;
+                    }
                     return;
                 }
             }
