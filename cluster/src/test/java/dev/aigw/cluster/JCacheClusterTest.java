@@ -54,7 +54,7 @@ class JCacheClusterTest extends SharedScenarios {
         cluster = new Cluster();
         for (int i = 0; i < 3; i++) {
             SharedState state = SharedState.builder().jcache(hazelcast.managers.get(i), "aigw-test")
-                    .timeout(Duration.ofMillis(500)).build();
+                    .timeout(Duration.ofMillis(1500)).build(); // 3 × the default, for a saturated test machine
             PredictionCreators c = new PredictionCreators(state);
             states.add(state);
             creators.add(c);

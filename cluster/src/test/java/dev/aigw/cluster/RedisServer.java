@@ -16,7 +16,7 @@ import java.util.stream.Stream;
 
 /**
  * Debian's {@code redis-server}, started by the tests on a free loopback port with a password, an append-only file
- * (so that a stop and start keeps its data, as a production Redis with persistence would) and the DEBUG command
+ * (so that a graceful stop and start keeps its data, as a production Redis with persistence would) and the DEBUG command
  * allowed from loopback (to make it slow on purpose). Always stopped: by {@link #close()}, else by a shutdown hook.
  */
 final class RedisServer implements AutoCloseable {
@@ -62,7 +62,7 @@ final class RedisServer implements AutoCloseable {
             return;
         }
         process = new ProcessBuilder(List.of("redis-server", "--port", Integer.toString(port), "--bind", "127.0.0.1",
-                "--requirepass", PASSWORD, "--appendonly", "yes", "--appendfsync", "always", "--save", "",
+                "--requirepass", PASSWORD, "--appendonly", "yes", "--save", "",
                 "--dir", dir.toString(), "--daemonize", "no", "--enable-debug-command", "local",
                 "--logfile", dir.resolve("redis.log").toString()))
                 .redirectErrorStream(true).redirectOutput(dir.resolve("stdout.log").toFile()).start();

@@ -82,8 +82,14 @@ abstract class SharedScenarios {
         }
         double elapsedSeconds = (System.nanoTime() - t0) / 1e9;
         int tolerance = (int) Math.floor(elapsedSeconds * limit / 60.0);
-        assertThat(allowed).as("allowed of %d calls in %.1f s (tolerance %d)", 3 * limit, elapsedSeconds, tolerance)
-                .isBetween(limit, limit + tolerance);
+        // a check the engine did not answer in time lets its call through (on-failure=open) and says so in the
+        // record: such calls are not the limit's, and on a saturated machine one may happen
+        Thread.sleep(200); // the last records reach the listeners
+        long unchecked = ClusterRecords.ALL.stream().filter(r -> user.equals(r.metadata().get("user"))
+                && r.notes().stream().anyMatch(n -> n.startsWith("rate limit not checked"))).count();
+        assertThat(allowed - unchecked).as("allowed of %d calls in %.1f s (tolerance %d, %d unchecked)", 3 * limit,
+                elapsedSeconds, tolerance, unchecked).isBetween(limit - unchecked, limit + (long) tolerance);
+        assertThat(unchecked).as("checks the engine did not answer within the timeout").isLessThanOrEqualTo(1);
         assertThat(refusedOn).containsOnly(true);
     }
 

@@ -66,7 +66,6 @@ public final class AigwWebhookFilter implements Filter {
     /** Default body limit: 4 MiB. */
     public static final int DEFAULT_MAX_BODY = 4 * 1024 * 1024;
 
-    private static final System.Logger LOG = System.getLogger("dev.aigw.servlet");
     private static final Set<String> TERMINAL = Set.of("succeeded", "failed", "canceled", "aborted");
 
     private Builder config;
@@ -220,7 +219,6 @@ public final class AigwWebhookFilter implements Filter {
         }
         handOn(req, resp, chain, id, body);
     }
-
 
     private void handOn(HttpServletRequest req, HttpServletResponse resp, FilterChain chain, String id, byte[] body)
             throws IOException, ServletException {
