@@ -26,10 +26,14 @@ public final class GatewayHeaders {
     public static final String CUSTOM_COST = "cf-aig-custom-cost";
     public static final String BYOK_ALIAS = "cf-aig-byok-alias";
     public static final String NO_WHOLESALE = "cf-aig-no-wholesale";
+    public static final String ZDR = "cf-aig-zdr";
+    public static final String OTEL_TRACE_ID = "cf-aig-otel-trace-id";
+    public static final String OTEL_PARENT_SPAN_ID = "cf-aig-otel-parent-span-id";
 
     /** Response headers. */
     public static final String LOG_ID = "cf-aig-log-id";
     public static final String CACHE_STATUS = "cf-aig-cache-status";
+    public static final String REQUEST_ID = "cf-aig-request-id";
 
     /** The prefix of every gateway header; such headers are the gateway's, never the provider's. */
     public static final String PREFIX = "cf-aig-";
@@ -78,12 +82,25 @@ public final class GatewayHeaders {
         if (o.noWholesale() != null) {
             out.put(NO_WHOLESALE, o.noWholesale().toString());
         }
+        if (o.zeroDataRetention() != null) {
+            out.put(ZDR, o.zeroDataRetention().toString());
+        }
+        if (o.otelTraceId() != null) {
+            out.put(OTEL_TRACE_ID, o.otelTraceId());
+            if (o.otelParentSpanId() != null) {
+                out.put(OTEL_PARENT_SPAN_ID, o.otelParentSpanId());
+            }
+        }
         if (!o.metadata().isEmpty()) {
             out.put(METADATA, metadataJson(o.metadata()));
         }
     }
 
-    /** {@code {"user":"u1","tier":2}}, ASCII only. */
+    /**
+     * {@code {"user_id":"u1","tier":2}}, ASCII only, and flat: the gateway ignores the <em>whole</em> header when any
+     * value is an object or array, so a value that is not a string, number or boolean is written as a string (never
+     * reached: {@link CallOptions} accepts only those three).
+     */
     public static String metadataJson(Map<String, Object> metadata) {
         StringBuilder sb = new StringBuilder(16 + metadata.size() * 24).append('{');
         boolean first = true;
@@ -99,8 +116,10 @@ public final class GatewayHeaders {
                 Json.string(sb, (String) v);
             } else if (v instanceof BigDecimal) {
                 sb.append(((BigDecimal) v).toString());
-            } else {
+            } else if (v instanceof Boolean || v instanceof Number) {
                 sb.append(v); // Boolean, integers and finite doubles print as JSON literals
+            } else {
+                Json.string(sb, String.valueOf(v)); // never nested, whatever reaches here
             }
         }
         return sb.append('}').toString();

@@ -11,8 +11,9 @@ public final class RecordFormat {
     }
 
     /**
-     * {@code aigw replicate POST https://api.replicate.com/v1/predictions -> 201 via gateway in 412 ms
-     * (headers 400 ms) model=acme/echo id=abc status=starting cache=MISS log=01J… meta={"user":"u1"}}
+     * {@code aigw replicate POST https://api.replicate.com/v1/predictions -> 201 success via gateway in 412 ms
+     * (headers 400 ms) model=acme/echo id=abc status=starting cache=MISS log=019a… meta={"user_id":"u1"}}. The event id
+     * is shown only when it differs from the log id (on a single-step request the gateway makes them one value).
      */
     public static String summary(ExchangeRecord r) {
         StringBuilder sb = new StringBuilder(200).append("aigw ").append(r.provider()).append(' ')
@@ -33,7 +34,10 @@ public final class RecordFormat {
         kv(sb, "status", r.predictionStatus());
         kv(sb, "cache", r.cacheStatus());
         kv(sb, "log", r.gatewayLogId());
-        kv(sb, "event", r.eventId());
+        if (r.eventId() != null && !r.eventId().equals(r.gatewayLogId())) {
+            kv(sb, "event", r.eventId());
+        }
+        kv(sb, "trace", r.traceId());
         if (!r.metadata().isEmpty()) {
             sb.append(" meta=").append(GatewayHeaders.metadataJson(r.metadata()));
         }
@@ -41,6 +45,16 @@ public final class RecordFormat {
             sb.append(" meta-dropped=").append(r.metadataDropped());
         }
         sb.append(" sent=").append(r.bytesSent()).append("B received=").append(r.bytesReceived()).append('B');
+        if (r.gatewayError() != null) {
+            sb.append(" gateway-error=");
+            if (r.gatewayError().code() != null) {
+                sb.append(r.gatewayError().code());
+            }
+            if (r.gatewayError().message() != null) {
+                sb.append(r.gatewayError().code() != null ? " " : "");
+                Json.string(sb, r.gatewayError().message());
+            }
+        }
         if (r.error() != null) {
             sb.append(" error=\"").append(r.error()).append('"');
         }
@@ -67,6 +81,7 @@ public final class RecordFormat {
         f = Json.field(sb, f, "gateway_log_id", r.gatewayLogId());
         f = Json.field(sb, f, "cache_status", r.cacheStatus());
         f = Json.field(sb, f, "event_id", r.eventId());
+        f = Json.field(sb, f, "trace_id", r.traceId());
         if (!r.metadata().isEmpty()) {
             sb.append(",\"metadata\":").append(GatewayHeaders.metadataJson(r.metadata()));
         }
@@ -84,6 +99,12 @@ public final class RecordFormat {
             sb.append('}');
         }
         f = Json.field(sb, f, "outcome", r.outcome().name().toLowerCase(java.util.Locale.ROOT));
+        if (r.gatewayError() != null) {
+            sb.append(",\"gateway_error\":{");
+            boolean g = Json.field(sb, true, "code", r.gatewayError().code());
+            Json.field(sb, g, "message", r.gatewayError().message());
+            sb.append('}');
+        }
         Json.field(sb, f, "error", r.error());
         strings(sb, "notes", r.notes());
         return sb.append('}').toString();

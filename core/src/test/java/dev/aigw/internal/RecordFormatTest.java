@@ -21,8 +21,9 @@ class RecordFormatTest {
         meta.put("tier", 2);
         return new ExchangeRecord(Instant.parse("2026-11-24T10:00:00Z"), "POST", "https://api.replicate.com/v1/predictions",
                 "https://gw/v1/a/g/replicate/predictions", "replicate", ExchangeRecord.Via.GATEWAY, "acme/echo", "p1",
-                "starting", 201, "01JLOG", "MISS", null, meta, List.of("dropped"), 10, 20, Duration.ofMillis(12),
-                Duration.ofNanos(34_567_890), Map.of("predict_time", 1.5), ExchangeRecord.Outcome.SUCCESS, error);
+                "starting", 201, "01JLOG", "MISS", null, null, meta, List.of("dropped"), 10, 20, Duration.ofMillis(12),
+                Duration.ofNanos(34_567_890), Map.of("predict_time", 1.5), ExchangeRecord.Outcome.SUCCESS, error,
+                null);
     }
 
     @Test
@@ -63,9 +64,9 @@ class RecordFormatTest {
         ExchangeRecord base = record(null);
         ExchangeRecord r = new ExchangeRecord(base.startedAt(), base.method(), base.url(), base.routedUrl(),
                 base.provider(), base.via(), base.model(), base.predictionId(), base.predictionStatus(),
-                base.httpStatus(), base.gatewayLogId(), base.cacheStatus(), base.eventId(), base.metadata(),
-                base.metadataDropped(), base.bytesSent(), base.bytesReceived(), base.timeToHeaders(),
-                base.totalTime(), base.metrics(), base.outcome(), null,
+                base.httpStatus(), base.gatewayLogId(), base.cacheStatus(), base.eventId(), base.traceId(),
+                base.metadata(), base.metadataDropped(), base.bytesSent(), base.bytesReceived(), base.timeToHeaders(),
+                base.totalTime(), base.metrics(), base.outcome(), null, null,
                 List.of("rate limit not checked (redis: down)", "second"));
         assertThat(base.notes()).isEmpty();
         assertThat(RecordFormat.summary(base)).doesNotContain("notes=");

@@ -449,8 +449,22 @@ public final class AigwProxyFilter implements Filter {
         private final List<String> forwardHeaders = new ArrayList<>();
         private Duration timeout = DEFAULT_TIMEOUT;
         private Duration connectTimeout = Duration.ofSeconds(10);
+        private java.util.function.UnaryOperator<HttpClient> upstreamWrapper = java.util.function.UnaryOperator
+                .identity();
 
         private Builder() {
+        }
+
+        /**
+         * Wraps the upstream {@code HttpClient} the proxy builds, e.g. with OpenTelemetry's library instrumentation
+         * ({@code JavaHttpClientTelemetry.create(openTelemetry)::newHttpClient}) so that the transport's span nests
+         * under aigw's span of the call. Not needed with the OpenTelemetry Java agent, which instruments the client
+         * itself. The wrapper must pass cancellation on; on destroy the proxy lets go of it (and calls its
+         * {@code shutdownNow} on JDK 21+).
+         */
+        public Builder upstreamClient(java.util.function.UnaryOperator<HttpClient> wrapper) {
+            this.upstreamWrapper = Objects.requireNonNull(wrapper, "wrapper");
+            return this;
         }
 
         /** The gateway to forward through (required). */
@@ -577,8 +591,8 @@ public final class AigwProxyFilter implements Filter {
                         return t;
                     });
             executor.allowCoreThreadTimeOut(true); // an idle proxy holds no threads
-            HttpClient client = HttpClient.newBuilder().connectTimeout(connectTimeout).executor(executor)
-                    .followRedirects(HttpClient.Redirect.NEVER).build();
+            HttpClient client = upstreamWrapper.apply(HttpClient.newBuilder().connectTimeout(connectTimeout)
+                    .executor(executor).followRedirects(HttpClient.Redirect.NEVER).build());
             RateLimiter rateLimiter = rate == null ? null : RateLimiter.of(rate, 100_000, state.engineOrNull());
             return new ProxyConfig(gateway, path, replicateToken, access, accessDescription, allowlist, rateLimiter,
                     trustedProxies, publicUrl, new ProxyHeaders(forwardHeaders), timeout, client, executor);

@@ -207,11 +207,7 @@ public final class AigwWebhookFilter implements Filter {
                 return;
             }
             case UNAVAILABLE -> { // nothing is handed on unchecked; Replicate delivers it again
-                Unavailable.webhookRefused(1, resp);
-                if (gateway != null && gateway.enabled()) {
-                    WebhookRecords.emit(gateway, 503, body, WebhookRecords.sniff(body), CallOptions.NONE, req, List.of(
-                            "replay check unavailable (" + replays.problem() + "); answered 503, not handed on"));
-                }
+                Unavailable.webhookRefused(gateway, body, replays.problem(), req, resp);
                 return;
             }
             case ADMITTED -> {
@@ -240,6 +236,8 @@ public final class AigwWebhookFilter implements Filter {
                 : CallOptions.builder().metadata(creator).build();
         AtomicBoolean done = new AtomicBoolean();
         boolean async = false;
+        // the completion record's span is parented to this delivery's request, also when it ends on another thread
+        GatewayContext.Snapshot received = GatewayContext.capture();
         try (GatewayContext.Scope scope = GatewayContext.open(creatorOptions)) {
             BufferedBodyRequest wrapped = new BufferedBodyRequest(req, body);
             chain.doFilter(wrapped, resp);
@@ -248,17 +246,17 @@ public final class AigwWebhookFilter implements Filter {
                 req.getAsyncContext().addListener(new AsyncListener() {
                     @Override
                     public void onComplete(AsyncEvent event) {
-                        finished(done, id, resp.getStatus(), body, fields, creatorOptions, req, notes);
+                        finished(done, id, resp.getStatus(), body, fields, creatorOptions, received, req, notes);
                     }
 
                     @Override
                     public void onTimeout(AsyncEvent event) {
-                        finished(done, id, 500, body, fields, creatorOptions, req, notes);
+                        finished(done, id, 500, body, fields, creatorOptions, received, req, notes);
                     }
 
                     @Override
                     public void onError(AsyncEvent event) {
-                        finished(done, id, 500, body, fields, creatorOptions, req, notes);
+                        finished(done, id, 500, body, fields, creatorOptions, received, req, notes);
                     }
 
                     @Override
@@ -273,12 +271,13 @@ public final class AigwWebhookFilter implements Filter {
             throw e;
         }
         if (!async) {
-            finished(done, id, resp.getStatus(), body, fields, creatorOptions, req, notes);
+            finished(done, id, resp.getStatus(), body, fields, creatorOptions, received, req, notes);
         }
     }
 
     private void finished(AtomicBoolean done, String id, int status, byte[] body, Sniffed fields,
-                          CallOptions creatorOptions, HttpServletRequest req, List<String> notes) {
+                          CallOptions creatorOptions, GatewayContext.Snapshot received, HttpServletRequest req,
+                          List<String> notes) {
         if (!done.compareAndSet(false, true)) {
             return;
         }
@@ -289,7 +288,9 @@ public final class AigwWebhookFilter implements Filter {
         }
         boolean terminal = ok && fields.id() != null && fields.status() != null && TERMINAL.contains(fields.status());
         if (gateway != null && gateway.enabled() && (terminal || !notes.isEmpty())) {
-            WebhookRecords.emit(gateway, status, body, fields, creatorOptions, req, notes);
+            try (GatewayContext.Scope s = received.apply()) {
+                WebhookRecords.emit(gateway, status, body, fields, creatorOptions, req, notes);
+            }
         }
     }
 

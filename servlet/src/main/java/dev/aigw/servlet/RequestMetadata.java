@@ -28,19 +28,22 @@ import java.util.function.Function;
  *
  * <p>In settings ({@code aigw.context.metadata}) as a comma-separated list of {@code key=source}:
  * <pre>
- * user=principal, tenant=header:X-Tenant-Id, request=header:X-Request-Id, trace=traceparent, session=session, route=route
+ * user_id=principal, tenant=header:X-Tenant-Id, request=header:X-Request-Id, trace_id=traceparent, session=session, route=route
  * </pre>
  * Sources: {@code principal} (the container's authenticated user name), {@code header:<name>},
  * {@code traceparent} (the W3C trace id), {@code session} (a keyed hash of the session id, never the id; no session
  * is created), {@code route} (the servlet mapping pattern, e.g. {@code /api/*}), {@code attribute:<name>} (a request
- * attribute set by earlier filters). Default: {@code user=principal, trace=traceparent}; {@code none} for nothing.
+ * attribute set by earlier filters). Default: {@code user_id=principal, trace_id=traceparent}; {@code none} for
+ * nothing. The default key names are the ones the gateway's own features look for: User Insights groups calls by a
+ * per-user key named {@code user_id}, and Policies ({@code actor: user:{metadata.user_id}}) and spend limits split by
+ * a metadata key, so the same key serves all three; {@code trace_id} lets gateway logs be filtered by the trace.
  *
  * <p>Header values come from the client: only use headers your own edge sets or validates (a tenant header a client
  * can choose lets it tag its calls as another tenant's).
  */
 public final class RequestMetadata {
-    /** The default: {@code user=principal, trace=traceparent}. */
-    public static final String DEFAULT_SPEC = "user=principal, trace=traceparent";
+    /** The default: {@code user_id=principal, trace_id=traceparent}. */
+    public static final String DEFAULT_SPEC = "user_id=principal, trace_id=traceparent";
 
     private static final int MAX_VALUE = 1024;
 

@@ -25,7 +25,7 @@ public final class EmbeddedApp implements AutoCloseable {
      */
     public static final Map<String, String> WEB_XML_SETTINGS = Map.of(
             "aigw.proxy.path", "/replicate",
-            "aigw.context.metadata", "user=principal, route=route");
+            "aigw.context.metadata", "user_id=principal, route=route");
 
     private final Server server;
     private final ServletContextHandler context;

@@ -130,6 +130,7 @@ public final class ProxyCall {
             }
         }
         x.gatewayHeaders().forEach(b::setHeader);
+        b.setHeader("User-Agent", x.userAgent(req.getHeader("User-Agent")));
 
         long length = req.getContentLengthLong();
         boolean hasBody = length > 0 || (length < 0 && req.getHeader("Transfer-Encoding") != null);
@@ -180,7 +181,10 @@ public final class ProxyCall {
         }
         b.method(req.getMethod(), publisher);
 
-        CompletableFuture<HttpResponse<Void>> f = cfg.client().sendAsync(b.build(), this::head);
+        CompletableFuture<HttpResponse<Void>> f;
+        try (dev.aigw.ExchangeObserver.Scope s = x.activate()) { // the transport's own span nests under aigw's
+            f = cfg.client().sendAsync(b.build(), this::head);
+        }
         future = f;
         f.whenComplete((r, t) -> {
             if (t != null) {

@@ -93,6 +93,9 @@ final class GatewayLogsApi {
         if (q.containsKey("event_id")) {
             keep = keep.and(l -> q.get("event_id").equals(l.eventId()));
         }
+        if (q.containsKey("user_agent")) { // like the real filter with operator "contains"
+            keep = keep.and(l -> l.userAgent() != null && l.userAgent().contains(q.get("user_agent")));
+        }
         if (q.containsKey("cached")) {
             keep = keep.and(l -> String.valueOf(l.cached()).equals(q.get("cached")));
         }
@@ -158,6 +161,7 @@ final class GatewayLogsApi {
         m.put("response_size", l.responseSize());
         m.put("response_head", GatewayHandler.head(l.responseBody()));
         m.put("response_head_complete", l.responseBody() != null && l.responseBody().length <= 1024);
+        m.put("user_agent", l.userAgent());
         m.put("feedback", l.feedback());
         m.put("score", l.score());
         return m;

@@ -38,6 +38,8 @@ public final class GatewayOptions {
     public Duration retryDelay;
     public String backoff;
     public String eventId;
+    /** {@code cf-aig-custom-cost} {@code total_cost} in USD, or null (per-token costs need token counts). */
+    public Double totalCost;
 
     public GatewayOptions(Request request, Defaults d) {
         collectLog = d.collectLog();
@@ -103,6 +105,42 @@ public final class GatewayOptions {
             }
         }
         parseMetadata(header(request, "cf-aig-metadata", null));
+        bool(request, "cf-aig-zdr", false); // Unified Billing only: checked, otherwise no effect on a provider call
+        hexId(request, "cf-aig-otel-trace-id", 32);
+        hexId(request, "cf-aig-otel-parent-span-id", 16);
+        parseCustomCost(header(request, "cf-aig-custom-cost", null));
+    }
+
+    /** W3C ids as the gateway documents them: lowercase hex of a fixed length, not all zero. */
+    private void hexId(Request request, String name, int digits) {
+        String v = header(request, name, null);
+        if (v != null && !(v.matches("[0-9a-f]{" + digits + "}") && !v.matches("0+"))) {
+            warnings.add(name + " ignored: must be " + digits + " lowercase hex digits, not all zero, was " + v);
+        }
+    }
+
+    private static final Set<String> COST_KEYS = Set.of("per_token_in", "per_token_out", "per_cache_read_token",
+            "per_cache_write_token", "total_cost");
+
+    private void parseCustomCost(String raw) {
+        if (raw == null) {
+            return;
+        }
+        JsonNode node = Json.parseOrNull(raw.getBytes(java.nio.charset.StandardCharsets.UTF_8));
+        if (node == null || !node.isObject()) {
+            warnings.add("cf-aig-custom-cost ignored: not a JSON object");
+            return;
+        }
+        for (Map.Entry<String, JsonNode> e : node.properties()) {
+            if (!COST_KEYS.contains(e.getKey()) || !e.getValue().isNumber() || e.getValue().asDouble() < 0) {
+                warnings.add("cf-aig-custom-cost ignored: " + e.getKey() + " is not one of " + COST_KEYS
+                        + " with a number of at least 0");
+                return;
+            }
+        }
+        if (node.has("total_cost")) {
+            totalCost = node.path("total_cost").asDouble();
+        }
     }
 
     /**
@@ -117,6 +155,14 @@ public final class GatewayOptions {
         if (node == null || !node.isObject()) {
             warnings.add("cf-aig-metadata ignored: not a JSON object");
             return;
+        }
+        for (Map.Entry<String, JsonNode> e : node.properties()) {
+            if (e.getValue().isContainerNode()) {
+                // since 2026 the gateway ignores the whole header when any value is an object or array
+                warnings.add("cf-aig-metadata ignored entirely: entry '" + e.getKey() + "' is nested (an "
+                        + (e.getValue().isObject() ? "object" : "array") + ")");
+                return;
+            }
         }
         for (Map.Entry<String, JsonNode> e : node.properties()) {
             JsonNode v = e.getValue();

@@ -1,12 +1,16 @@
 package dev.aigw.servlet.internal.state;
 
+import dev.aigw.CallOptions;
 import dev.aigw.Exchange;
 import dev.aigw.Gateway;
 import dev.aigw.servlet.internal.Responses;
+import dev.aigw.servlet.internal.WebhookRecords;
+import jakarta.servlet.http.HttpServletRequest;
 import jakarta.servlet.http.HttpServletResponse;
 
 import java.io.IOException;
 import java.net.URI;
+import java.util.List;
 import java.util.Map;
 
 /**
@@ -39,11 +43,19 @@ public final class Unavailable {
         return "rate limit not checked (" + problem + "); let through: aigw.state.on-failure=open";
     }
 
-    /** A webhook whose replay status could not be checked: 503 so that the sender delivers it again. */
-    public static void webhookRefused(long retryAfterSeconds, HttpServletResponse resp) throws IOException {
-        resp.setHeader("Retry-After", Long.toString(retryAfterSeconds));
+    /**
+     * A webhook whose replay status could not be checked: 503 so that the sender delivers it again, and a record of
+     * the delivery when there is a gateway.
+     */
+    public static void webhookRefused(Gateway gateway, byte[] body, String problem, HttpServletRequest req,
+                                      HttpServletResponse resp) throws IOException {
+        resp.setHeader("Retry-After", "1");
         Responses.problem(resp, 503, "Service Unavailable", "this delivery cannot be checked against replays right "
                 + "now; it was not handed on, deliver it again later", "webhook_replay_check_unavailable",
-                Map.of("retry_after", retryAfterSeconds));
+                Map.of("retry_after", 1));
+        if (gateway != null && gateway.enabled()) {
+            WebhookRecords.emit(gateway, 503, body, WebhookRecords.sniff(body), CallOptions.NONE, req,
+                    List.of("replay check unavailable (" + problem + "); answered 503, not handed on"));
+        }
     }
 }
