@@ -12,7 +12,6 @@ import dev.aigw.testkit.FakeGateway;
 import jakarta.servlet.DispatcherType;
 import jakarta.servlet.FilterRegistration;
 import jakarta.servlet.ServletContext;
-import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Order;
 import org.junit.jupiter.api.Test;
@@ -86,18 +85,12 @@ class JCacheClusterTest extends SharedScenarios {
                 "/replicate/*");
     }
 
-    @AfterAll
-    void stop() throws Exception {
-        try {
-            if (cluster != null) {
-                cluster.close();
-            }
-        } finally {
-            states.forEach(SharedState::close);
-            gateways.forEach(Gateway::close);
-            if (hazelcast != null) {
-                hazelcast.close();
-            }
+    @Override
+    void stopEngine() {
+        states.forEach(SharedState::close);
+        gateways.forEach(Gateway::close);
+        if (hazelcast != null) {
+            hazelcast.close();
         }
     }
 

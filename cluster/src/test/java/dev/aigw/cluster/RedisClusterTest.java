@@ -1,7 +1,6 @@
 package dev.aigw.cluster;
 
 import dev.aigw.ExchangeRecord;
-import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Order;
 import org.junit.jupiter.api.Test;
@@ -60,16 +59,10 @@ class RedisClusterTest extends SharedScenarios {
         return m;
     }
 
-    @AfterAll
-    void stop() throws Exception {
-        try {
-            if (cluster != null) {
-                cluster.close();
-            }
-        } finally {
-            if (redis != null) {
-                redis.close();
-            }
+    @Override
+    void stopEngine() throws Exception {
+        if (redis != null) {
+            redis.close();
         }
     }
 

@@ -1,6 +1,7 @@
 package dev.aigw.cluster;
 
 import dev.aigw.ExchangeRecord;
+import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.MethodOrderer;
 import org.junit.jupiter.api.Order;
 import org.junit.jupiter.api.Test;
@@ -33,6 +34,20 @@ abstract class SharedScenarios {
 
     /** A prefix for this engine's users and webhook ids (every test class shares the recorders). */
     abstract String name();
+
+    /** Stops the engine (and what the instances' state used), after the instances. */
+    abstract void stopEngine() throws Exception;
+
+    @AfterAll
+    void stopClusterThenEngine() throws Exception {
+        try {
+            if (cluster != null) {
+                cluster.close();
+            }
+        } finally {
+            stopEngine();
+        }
+    }
 
     @Test
     @Order(1)
