@@ -137,7 +137,8 @@ public final class StateLatency {
                 }
             }
         }
-        System.out.println("| proxied GET (1 client, sequential) | p50 µs | p90 µs | p99 µs | p50 added vs memory |");
+        System.out.println("| proxied GET (1 client, sequential) | p50 µs | p90 µs | p99 µs "
+                + "| p50 added vs memory |");
         System.out.println("|---|---|---|---|---|");
         double memoryP50 = percentile(samples.get("memory"), 50);
         for (Map.Entry<String, long[]> e : samples.entrySet()) {

@@ -29,6 +29,8 @@ import java.util.regex.Pattern;
  */
 final class Cluster implements AutoCloseable {
     static final String CF_TOKEN = "cf-cluster-token";
+    /** The metadata key of the principal: the request-context filter's default ({@code aigw.context.metadata}). */
+    static final String USER_KEY = "user_id";
     static final String[] NAMES = {"A (jetty-12.1)", "B (tomcat-10.1)", "C (jetty-12.1)"};
 
     final FakeReplicate replicate;

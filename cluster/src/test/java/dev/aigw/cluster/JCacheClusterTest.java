@@ -74,7 +74,7 @@ class JCacheClusterTest extends SharedScenarios {
         hooks.setAsyncSupported(true);
         hooks.addMappingForUrlPatterns(EnumSet.of(DispatcherType.REQUEST), true, "/webhooks/replicate");
         FilterRegistration.Dynamic context = ctx.addFilter("aigw-context",
-                new AigwRequestContextFilter(RequestMetadata.parse("user=principal")));
+                new AigwRequestContextFilter(RequestMetadata.parse(Cluster.USER_KEY + "=principal")));
         context.setAsyncSupported(true);
         context.addMappingForUrlPatterns(EnumSet.allOf(DispatcherType.class), true, "/*");
         FilterRegistration.Dynamic proxy = ctx.addFilter("aigw-proxy", AigwProxyFilter.builder().gateway(gateway)
@@ -104,7 +104,7 @@ class JCacheClusterTest extends SharedScenarios {
         assertThat(ClusterApp.HANDLED).doesNotContainKey(d.id());
         HttpResponse<String> call = cluster.proxied(2, "GET", "/account", null, "jcache-member-gone");
         assertThat(call.statusCode()).isEqualTo(200);
-        ExchangeRecord r = ClusterRecords.await(x -> "jcache-member-gone".equals(x.metadata().get("user")),
+        ExchangeRecord r = ClusterRecords.await(x -> "jcache-member-gone".equals(x.metadata().get(Cluster.USER_KEY)),
                 Duration.ofSeconds(5));
         assertThat(r.notes()).singleElement().asString().startsWith("rate limit not checked (jcache: ");
         // the two other members still hold the state (backups), once they have taken over C's partitions: the

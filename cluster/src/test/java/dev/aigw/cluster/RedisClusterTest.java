@@ -80,18 +80,18 @@ class RedisClusterTest extends SharedScenarios {
             HttpResponse<String> r = cluster.proxied(instance, "GET", "/account", null, "redis-down-open");
             assertThat(r.statusCode()).as("let through while Redis is down").isEqualTo(200);
         }
-        assertThat(ClusterRecords.await(r -> "GET".equals(r.method()) && r.metadata().get("user") != null
-                && r.metadata().get("user").equals("redis-down-open") && !r.notes().isEmpty(), Duration.ofSeconds(5))
-                .notes().get(0)).startsWith("rate limit not checked (redis: ").endsWith("let through: "
-                + "aigw.state.on-failure=open");
+        assertThat(ClusterRecords.await(r -> "GET".equals(r.method())
+                && "redis-down-open".equals(r.metadata().get(Cluster.USER_KEY)) && !r.notes().isEmpty(),
+                Duration.ofSeconds(5)).notes().get(0)).startsWith("rate limit not checked (redis: ")
+                .endsWith("let through: aigw.state.on-failure=open");
         // on B (on-failure=closed): 503 with Retry-After, not sent, recorded
         HttpResponse<String> refused = cluster.proxied(1, "GET", "/account", null, "redis-down-closed");
         assertThat(refused.statusCode()).isEqualTo(503);
         assertThat(refused.headers().firstValue("Retry-After")).isPresent();
         assertThat(refused.body()).contains("\"code\":\"rate_limit_unavailable\"").doesNotContain("127.0.0.1")
                 .doesNotContain(RedisServer.PASSWORD);
-        ExchangeRecord notSent = ClusterRecords.await(r -> "redis-down-closed".equals(r.metadata().get("user")),
-                Duration.ofSeconds(5));
+        ExchangeRecord notSent = ClusterRecords.await(r -> "redis-down-closed".equals(
+                r.metadata().get(Cluster.USER_KEY)), Duration.ofSeconds(5));
         assertThat(notSent.outcome()).isEqualTo(ExchangeRecord.Outcome.FAILURE);
         assertThat(notSent.notes().get(0)).contains("refused with 503: aigw.state.on-failure=closed");
         // a webhook that cannot be checked for replay: 503, not handed on, recorded

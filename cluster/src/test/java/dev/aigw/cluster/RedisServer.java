@@ -15,9 +15,10 @@ import java.util.concurrent.TimeUnit;
 import java.util.stream.Stream;
 
 /**
- * Debian's {@code redis-server}, started by the tests on a free loopback port with a password, an append-only file
- * (so that a graceful stop and start keeps its data, as a production Redis with persistence would) and the DEBUG command
- * allowed from loopback (to make it slow on purpose). Always stopped: by {@link #close()}, else by a shutdown hook.
+ * Debian's {@code redis-server}, started by the tests on a free loopback port with a password, an append-only
+ * file (so that a graceful stop and start keeps its data, as a production Redis with persistence would) and the
+ * DEBUG command allowed from loopback (to make it slow on purpose). Always stopped: by {@link #close()}, else by a
+ * shutdown hook.
  */
 final class RedisServer implements AutoCloseable {
     static final String PASSWORD = "cluster-test-pw";

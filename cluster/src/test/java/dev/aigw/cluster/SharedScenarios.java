@@ -100,7 +100,7 @@ abstract class SharedScenarios {
         // a check the engine did not answer in time lets its call through (on-failure=open) and says so in the
         // record: such calls are not the limit's, and on a saturated machine one may happen
         Thread.sleep(200); // the last records reach the listeners
-        long unchecked = ClusterRecords.ALL.stream().filter(r -> user.equals(r.metadata().get("user"))
+        long unchecked = ClusterRecords.ALL.stream().filter(r -> user.equals(r.metadata().get(Cluster.USER_KEY))
                 && r.notes().stream().anyMatch(n -> n.startsWith("rate limit not checked"))).count();
         assertThat(allowed - unchecked).as("allowed of %d calls in %.1f s (tolerance %d, %d unchecked)", 3 * limit,
                 elapsedSeconds, tolerance, unchecked).isBetween(limit - unchecked, limit + (long) tolerance);
@@ -196,11 +196,11 @@ abstract class SharedScenarios {
         assertThat(r.statusCode()).isEqualTo(200);
         ExchangeRecord rec = ClusterRecords.await(x -> cluster.receivedBy(x, instance)
                 && predictionId.equals(x.predictionId()), Duration.ofSeconds(10));
-        assertThat(rec.metadata()).containsEntry("user", user);
+        assertThat(rec.metadata()).containsEntry(Cluster.USER_KEY, user);
         assertThat(rec.predictionStatus()).isEqualTo("succeeded");
         assertThat(rec.notes()).isEmpty();
         @SuppressWarnings("unchecked")
         Map<String, Object> seenByHandler = (Map<String, Object>) ClusterApp.CREATORS.get(webhookId);
-        assertThat(seenByHandler).containsEntry("user", user);
+        assertThat(seenByHandler).containsEntry(Cluster.USER_KEY, user);
     }
 }

@@ -27,8 +27,8 @@ import java.util.function.LongSupplier;
  * <p>The window must cover the signature's timestamp tolerance on both sides (2 × tolerance): a replay older than
  * that fails the timestamp check anyway. In memory (per process), at most {@code capacity} ids are kept; when full,
  * the oldest are evicted (counted in {@link #evictedEarly()}), which weakens protection for them rather than refusing
- * new deliveries. On a shared engine ({@link #shared}) every instance sees the same ids, and {@link Admission#UNAVAILABLE}
- * says that the engine could not be asked.
+ * new deliveries. On a shared engine ({@link #of}) every instance sees the same ids, and
+ * {@link Admission#UNAVAILABLE} says that the engine could not be asked.
  */
 public final class ReplayGuard {
     /** What to do with a verified delivery. */

@@ -14,9 +14,10 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 /**
- * This module has aigw-servlet as an application would without any engine: no Jedis, no JCache API (the engines are
- * optional dependencies; only Bucket4j's core comes along). Memory mode works — the whole container suite next to this
- * class runs in it — and asking for an engine says what to add, in one line, instead of failing with a missing class.
+ * This module has aigw-servlet as an application would without any engine: no Jedis, no JCache API (the engines
+ * are optional dependencies; only Bucket4j's core comes along). Memory mode works — the whole container suite next to
+ * this class runs in it — and asking for an engine says what to add, in one line, instead of failing with a missing
+ * class.
  */
 class WithoutEnginesTest {
     @Test
@@ -32,8 +33,9 @@ class WithoutEnginesTest {
         SharedState memory = SharedState.fromSettings(ServletSettings.of(Map.of()), getClass().getClassLoader());
         assertThat(memory).isSameAs(SharedState.memory());
         PredictionCreators creators = new PredictionCreators(memory);
-        try (Gateway g = Gateway.builder().baseUrl("http://127.0.0.1:9/v1").accountId("0123456789abcdef0123456789abcdef")
-                .gatewayId("gw").log(Gateway.Log.OFF).listener(creators).build()) {
+        try (Gateway g = Gateway.builder().baseUrl("http://127.0.0.1:9/v1")
+                .accountId("0123456789abcdef0123456789abcdef").gatewayId("gw").log(Gateway.Log.OFF)
+                .listener(creators).build()) {
             AigwProxyFilter proxy = AigwProxyFilter.builder().gateway(g).path("/replicate").rateLimit("5/min")
                     .state(memory).build();
             AigwWebhookFilter hooks = AigwWebhookFilter.builder().secret("whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw")

@@ -7,8 +7,8 @@ import java.nio.charset.StandardCharsets;
 import java.util.Locale;
 
 /**
- * {@code redis://[[user]:password@]host[:port][/database]} or {@code rediss://...} (TLS), as {@code aigw.state.redis-url}
- * takes it. {@link #toString()} never shows the password.
+ * {@code redis://[[user]:password@]host[:port][/database]} or {@code rediss://...} (TLS), as
+ * {@code aigw.state.redis-url} takes it. {@link #toString()} never shows the password.
  */
 public record RedisUrl(boolean tls, String host, int port, int database, String user, String password) {
     /** What {@link #parse} accepts, for error messages. */
