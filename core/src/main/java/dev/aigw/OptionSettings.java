@@ -14,7 +14,12 @@ import java.util.function.Function;
 
 /** Reads {@link CallOptions} from {@code aigw.*} string settings; one parser for every source. */
 final class OptionSettings {
-    private static final JsonFactory JSON = JsonFactory.builder().build();
+    /**
+     * Without Jackson's thread-local buffer recycling: settings are parsed rarely and small, and a recycler left in a
+     * container thread's {@code ThreadLocal} would keep a web application's class loader after it stopped.
+     */
+    private static final JsonFactory JSON = JsonFactory.builder()
+            .disable(JsonFactory.Feature.USE_THREAD_LOCAL_FOR_BUFFER_RECYCLING).build();
 
     private static final String[] NAMES = {"cache-ttl", "skip-cache", "cache-key", "collect-log",
         "collect-log-payload", "request-timeout", "max-attempts", "retry-delay", "backoff", "event-id",

@@ -11,13 +11,21 @@ public final class RecordFormat {
     }
 
     /**
-     * {@code aigw replicate POST https://api.replicate.com/v1/predictions -> 201 success via gateway in 412 ms
+     * Every value a client or an upstream controls (method, URL, model, ids, status, metadata, error text) is
+     * written plainly when it is visible ASCII without quotes or backslashes, else as a JSON string literal (quoted,
+     * escaped), so no CR, LF or other control character, and no space that would start a made-up {@code key=value},
+     * reaches the line: one record is always exactly one line that cannot be forged.
+     *
+     * <p>{@code aigw replicate POST https://api.replicate.com/v1/predictions -> 201 success via gateway in 412 ms
      * (headers 400 ms) model=acme/echo id=abc status=starting cache=MISS log=019a… meta={"user_id":"u1"}}. The event id
      * is shown only when it differs from the log id (on a single-step request the gateway makes them one value).
      */
     public static String summary(ExchangeRecord r) {
-        StringBuilder sb = new StringBuilder(200).append("aigw ").append(r.provider()).append(' ')
-                .append(r.method()).append(' ').append(r.url()).append(" -> ");
+        StringBuilder sb = new StringBuilder(200).append("aigw ");
+        value(sb, r.provider());
+        value(sb.append(' '), r.method());
+        value(sb.append(' '), r.url());
+        sb.append(" -> ");
         if (r.httpStatus() > 0) {
             sb.append(r.httpStatus());
         } else {
@@ -42,7 +50,11 @@ public final class RecordFormat {
             sb.append(" meta=").append(GatewayHeaders.metadataJson(r.metadata()));
         }
         if (!r.metadataDropped().isEmpty()) {
-            sb.append(" meta-dropped=").append(r.metadataDropped());
+            sb.append(" meta-dropped=[");
+            for (int i = 0; i < r.metadataDropped().size(); i++) {
+                Json.string(i > 0 ? sb.append(',') : sb, r.metadataDropped().get(i));
+            }
+            sb.append(']');
         }
         sb.append(" sent=").append(r.bytesSent()).append("B received=").append(r.bytesReceived()).append('B');
         if (r.gatewayError() != null) {
@@ -56,7 +68,7 @@ public final class RecordFormat {
             }
         }
         if (r.error() != null) {
-            sb.append(" error=\"").append(r.error()).append('"');
+            Json.string(sb.append(" error="), r.error());
         }
         if (!r.notes().isEmpty()) {
             sb.append(" notes=\"").append(String.join("; ", r.notes())).append('"');
@@ -131,7 +143,25 @@ public final class RecordFormat {
 
     private static void kv(StringBuilder sb, String k, String v) {
         if (v != null) {
-            sb.append(' ').append(k).append('=').append(v);
+            value(sb.append(' ').append(k).append('='), v);
+        }
+    }
+
+    /** Plain when visible ASCII without quote or backslash (and not empty), else a JSON string literal. */
+    private static void value(StringBuilder sb, String v) {
+        if (v == null) {
+            sb.append('-');
+            return;
+        }
+        boolean plain = !v.isEmpty();
+        for (int i = 0; i < v.length() && plain; i++) {
+            char c = v.charAt(i);
+            plain = c > 0x20 && c < 0x7f && c != '"' && c != '\\';
+        }
+        if (plain) {
+            sb.append(v);
+        } else {
+            Json.string(sb, v);
         }
     }
 }

@@ -31,7 +31,23 @@ class RecordFormatTest {
         String s = RecordFormat.summary(record(null));
         assertThat(s).isEqualTo("aigw replicate POST https://api.replicate.com/v1/predictions -> 201 success via gateway"
                 + " in 34.57 ms (headers 12.0 ms) model=acme/echo id=p1 status=starting cache=MISS log=01JLOG"
-                + " meta={\"user\":\"u\\\"1\\n\",\"tier\":2} meta-dropped=[dropped] sent=10B received=20B");
+                + " meta={\"user\":\"u\\\"1\\n\",\"tier\":2} meta-dropped=[\"dropped\"] sent=10B received=20B");
+    }
+
+    /** Nothing a client or an upstream controls can break the summary line or make up a field in it. */
+    @Test
+    void summaryCannotBeForged() {
+        String evil = "x\r\naigw replicate GET https://api.replicate.com/v1/account -> 200 success\u0085\u2028\u001b[31m";
+        Map<String, Object> meta = new LinkedHashMap<>();
+        meta.put("k\n", evil);
+        ExchangeRecord r = new ExchangeRecord(Instant.parse("2026-11-24T10:00:00Z"), "GET\n", "https://api.replicate.com"
+                + "/v1/x\r\ny", null, "replicate", ExchangeRecord.Via.GATEWAY, evil, "id status=succeeded", evil, 200,
+                evil, evil, evil, evil, meta, List.of(evil), 1, 2, null, Duration.ofMillis(1), Map.of(),
+                ExchangeRecord.Outcome.FAILURE, evil, new ExchangeRecord.GatewayError(2003, evil));
+        String s = RecordFormat.summary(r);
+        assertThat(s).matches("[\\x20-\\x7e]+");
+        assertThat(s).contains(" id=\"id status=succeeded\"").contains(" model=\"x\\r\\naigw replicate GET")
+                .contains(" error=\"x\\r\\n").doesNotContain(" status=succeeded ").startsWith("aigw replicate \"GET\\n\" ");
     }
 
     @Test

@@ -18,7 +18,7 @@ import java.util.concurrent.TimeUnit;
  * metrics. With this jar beside aigw's, every gateway uses it without code (it is a discovered
  * {@link ExchangeObserver}): it takes the MicroProfile Telemetry {@code OpenTelemetry} when the application runs in a
  * CDI container that has one, else {@code GlobalOpenTelemetry} once something set it (the Java agent, the
- * application); until then calls carry the caller's trace to the gateway but record nothing. Elsewhere, give it the
+ * application; noticed within 250 ms); until then calls carry the caller's trace to the gateway but record nothing. Elsewhere, give it the
  * instance:
  * <pre>{@code
  * Gateway gateway = Gateway.builder().settings(Settings.system()).observer(AigwTelemetry.create(openTelemetry)).build();
@@ -40,16 +40,18 @@ import java.util.concurrent.TimeUnit;
 public final class AigwTelemetry implements ExchangeObserver {
     /** The value of {@code OTEL_SEMCONV_STABILITY_OPT_IN} that selects the latest GenAI conventions. */
     public static final String GEN_AI_LATEST = "gen_ai_latest_experimental";
-    private static final long LOOKUP_INTERVAL_NANOS = TimeUnit.SECONDS.toNanos(1);
+    private static final long LOOKUP_INTERVAL_MILLIS = 250;
 
     private final OpenTelemetry fixed;
     private final boolean latestGenAi;
     private volatile Instruments instruments;
     private volatile long nextLookup;
+    private volatile boolean settled; // given, or found in CDI: never looked for again
+    private OpenTelemetry fromGlobal; // the global instance in use, when it came from there (under this)
 
     /**
      * Finds the application's {@code OpenTelemetry} by itself (MicroProfile Telemetry, else
-     * {@code GlobalOpenTelemetry} once set; looked for again on later calls until found). This is the instance
+     * {@code GlobalOpenTelemetry} once set; looked for again at most every 250 ms until found). This is the instance
      * aigw discovers on the class path; {@code OTEL_SEMCONV_STABILITY_OPT_IN} (or the system property
      * {@code otel.semconv-stability.opt-in}) chooses the conventions.
      */
@@ -62,6 +64,7 @@ public final class AigwTelemetry implements ExchangeObserver {
         this.latestGenAi = latestGenAi;
         if (fixed != null) {
             this.instruments = new Instruments(fixed, true, latestGenAi);
+            this.settled = true;
         }
     }
 
@@ -95,30 +98,34 @@ public final class AigwTelemetry implements ExchangeObserver {
     }
 
     /**
-     * The instruments of the instance in use. Until one is found: {@code GlobalOpenTelemetry.isSet()} is asked on every
-     * call (a field read), CDI at most once a second; meanwhile a no-op stand-in still passes the caller's trace on.
+     * The instruments of the instance in use. A given instance, or one found in CDI, is kept; otherwise the lookup is
+     * repeated at most every {@value #LOOKUP_INTERVAL_MILLIS} ms (so no call waits on {@code GlobalOpenTelemetry}'s
+     * lock or on reflection): until something sets the global, and to notice the global being replaced (only tests
+     * reset it). Meanwhile a no-op stand-in still passes the caller's trace on.
      */
     private Instruments instruments() {
         Instruments in = instruments;
-        if (in != null && in.found()) {
+        long now = System.nanoTime();
+        if (in != null && (settled || now - nextLookup < 0)) {
             return in;
         }
-        long now = System.nanoTime();
-        boolean cdiDue = in == null || now - nextLookup >= 0;
-        OpenTelemetry otel = Lookup.find(cdiDue);
         synchronized (this) {
             in = instruments;
-            if (in != null && in.found()) {
+            if (in != null && (settled || now - nextLookup < 0)) {
                 return in;
             }
-            if (otel != null) {
+            OpenTelemetry global = Lookup.global();
+            OpenTelemetry cdi = in != null && in.found() && global != null && global == fromGlobal ? null
+                    : Lookup.fromCdi();
+            OpenTelemetry otel = cdi != null ? cdi : global;
+            if (otel == null) {
+                in = in != null && !in.found() ? in : new Instruments(OpenTelemetry.noop(), false, latestGenAi);
+            } else if (in == null || in.openTelemetry() != otel) {
                 in = new Instruments(otel, true, latestGenAi);
-            } else if (in == null) {
-                in = new Instruments(OpenTelemetry.noop(), false, latestGenAi);
             }
-            if (cdiDue) {
-                nextLookup = now + LOOKUP_INTERVAL_NANOS;
-            }
+            settled = cdi != null;
+            fromGlobal = cdi == null ? otel : null;
+            nextLookup = now + TimeUnit.MILLISECONDS.toNanos(LOOKUP_INTERVAL_MILLIS);
             instruments = in;
             return in;
         }

@@ -59,6 +59,7 @@ class DiscoveryTest {
             assertThat(GlobalOpenTelemetry.isSet()).as("aigw never called get() before set()").isFalse();
 
             GlobalOpenTelemetry.set(global.sdk); // what the agent or the application does, possibly after start-up
+            Thread.sleep(300); // aigw looks again at most every 250 ms
             Kit.create(gateway);
             assertThat(global.awaitSpan(SpanKind.CLIENT, "generate_content acme/echo").getParentSpanContext()
                     .isValid()).isFalse();

@@ -1,22 +1,17 @@
 package dev.aigw.servlet;
 
-import dev.aigw.CallOptions;
 import dev.aigw.Gateway;
-import dev.aigw.GatewayContext;
-import dev.aigw.servlet.internal.ReplayGuard;
-import dev.aigw.internal.Sniffed;
-import dev.aigw.servlet.internal.WebhookVerifier;
-import dev.aigw.servlet.internal.BufferedBodyRequest;
 import dev.aigw.servlet.internal.GatewayHolder;
-import dev.aigw.servlet.internal.Responses;
+import dev.aigw.servlet.internal.ReplayGuard;
 import dev.aigw.servlet.internal.ServletSettings;
-import dev.aigw.servlet.internal.WebhookRecords;
-import dev.aigw.servlet.internal.state.Unavailable;
-import jakarta.servlet.AsyncEvent;
-import jakarta.servlet.AsyncListener;
+import dev.aigw.servlet.internal.webhook.WebhookConfig;
+import dev.aigw.servlet.internal.webhook.WebhookReception;
+import dev.aigw.servlet.internal.webhook.WebhookVerifier;
 import jakarta.servlet.Filter;
 import jakarta.servlet.FilterChain;
 import jakarta.servlet.FilterConfig;
+import jakarta.servlet.FilterRegistration;
+import jakarta.servlet.ServletContext;
 import jakarta.servlet.ServletException;
 import jakarta.servlet.ServletRequest;
 import jakarta.servlet.ServletResponse;
@@ -24,15 +19,9 @@ import jakarta.servlet.http.HttpServletRequest;
 import jakarta.servlet.http.HttpServletResponse;
 
 import java.io.IOException;
-import java.io.InputStream;
 import java.time.Clock;
 import java.time.Duration;
-import java.util.ArrayList;
-import java.util.List;
-import java.util.Map;
 import java.util.Objects;
-import java.util.Set;
-import java.util.concurrent.atomic.AtomicBoolean;
 
 /**
  * Verifies Replicate's webhooks before the application sees them (Replicate spec §6): the signature over
@@ -55,27 +44,36 @@ import java.util.concurrent.atomic.AtomicBoolean;
  * created it, when that call went through this application's gateway ({@link PredictionCreators}). The application's
  * handler runs in that creator's {@link GatewayContext}, so calls it makes are attributed to the same user.
  *
- * <p>Map it async-supported on the webhook path for the REQUEST dispatcher, ahead of the request-context filter.
+ * <p>Before a byte of the body is read, the path must be exactly the webhook path (a trailing slash, {@code ;}
+ * parameters or a sub-path are refused with 404, so a wider mapping of the application's handler cannot be reached
+ * around the filter) and the headers and timestamp must be valid. The body is then read with non-blocking servlet
+ * I/O within {@code aigw.webhook.read-timeout} and at no less than {@code aigw.webhook.min-rate} (408 otherwise),
+ * so a slow sender never holds a container thread, and the verified delivery reaches the application by an ASYNC
+ * dispatch of the request, carrying {@link #VERIFIED_ATTRIBUTE}. A handler should act only on requests with that
+ * attribute.
+ *
+ * <p>Map it async-supported on the webhook path and on {@code <path>/*}, for the REQUEST and ASYNC dispatchers, ahead
+ * of the request-context filter; the handler must be async-supported too (otherwise bodies are read blocking, with
+ * a warning).
  */
 public final class AigwWebhookFilter implements Filter {
+    /**
+     * Request attribute: {@code Boolean.TRUE} on a delivery this filter verified (signature, timestamp, not a
+     * replay). Clients cannot set request attributes: a handler that finds it knows the body is Replicate's.
+     */
+    public static final String VERIFIED_ATTRIBUTE = WebhookReception.VERIFIED_ATTRIBUTE;
     /** Request attribute: the verified {@code webhook-id}. */
-    public static final String WEBHOOK_ID_ATTRIBUTE = "dev.aigw.webhook.id";
+    public static final String WEBHOOK_ID_ATTRIBUTE = WebhookReception.WEBHOOK_ID_ATTRIBUTE;
     /** Request attribute: the creating call's metadata ({@code Map}), when known. */
-    public static final String CREATOR_ATTRIBUTE = "dev.aigw.webhook.creator";
+    public static final String CREATOR_ATTRIBUTE = WebhookReception.CREATOR_ATTRIBUTE;
 
     /** Default body limit: 4 MiB. */
     public static final int DEFAULT_MAX_BODY = 4 * 1024 * 1024;
 
-    private static final Set<String> TERMINAL = Set.of("succeeded", "failed", "canceled", "aborted");
-
     private Builder config;
-    private WebhookVerifier verifier;
-    private ReplayGuard replays;
-    private Gateway gateway;
-    private PredictionCreators creators;
-    private Clock clock;
-    private int maxBody;
-    private jakarta.servlet.ServletContext acquiredFrom;
+    private WebhookReception reception;
+    private String path;
+    private ServletContext acquiredFrom;
 
     /** Reads {@code aigw.webhook.*} and uses the web application's shared gateway, in {@link #init}. */
     public AigwWebhookFilter() {
@@ -83,42 +81,42 @@ public final class AigwWebhookFilter implements Filter {
 
     private AigwWebhookFilter(Builder b) {
         this.config = b;
-        apply(b);
+        this.reception = new WebhookReception(b.resolve());
+        this.path = b.path;
     }
 
     public static Builder builder() {
         return new Builder();
     }
 
-    private void apply(Builder b) {
-        this.verifier = b.verifier;
-        this.gateway = b.gateway;
-        this.creators = b.creators;
-        this.clock = b.clock;
-        this.maxBody = b.maxBody;
-        this.replays = ReplayGuard.of(b.verifier.tolerance().multipliedBy(2).plusMinutes(1), b.replayCapacity,
-                b.state.engineOrNull());
-    }
-
     @Override
     public void init(FilterConfig filterConfig) {
+        ServletContext ctx = filterConfig.getServletContext();
+        if (path == null) {
+            // the exact path of the filter's mapping, when none was configured
+            FilterRegistration r = ctx.getFilterRegistration(filterConfig.getFilterName());
+            path = r == null ? null : r.getUrlPatternMappings().stream().filter(m -> m.startsWith("/")
+                    && !m.contains("*")).findFirst().orElse(null);
+        }
         if (config != null) {
             return;
         }
         ServletSettings s = ServletSettings.of(filterConfig);
         Builder b = fromSettings(s);
-        GatewayHolder.Shared shared = GatewayHolder.acquire(filterConfig.getServletContext(), s);
-        acquiredFrom = filterConfig.getServletContext();
+        GatewayHolder.Shared shared = GatewayHolder.acquire(ctx, s);
+        acquiredFrom = ctx;
         b.gateway(shared.gateway());
         b.creators(shared.creators());
         b.state(shared.state());
         config = b;
-        apply(b);
+        reception = new WebhookReception(b.resolve());
+        path = b.path != null ? b.path : path;
     }
 
     /**
-     * The configuration {@code aigw.webhook.secret}, {@code aigw.webhook.tolerance} and
-     * {@code aigw.webhook.max-body-bytes} describe (no gateway yet).
+     * The configuration {@code aigw.webhook.secret}, {@code aigw.webhook.path}, {@code aigw.webhook.tolerance},
+     * {@code aigw.webhook.max-body-bytes}, {@code aigw.webhook.replay-capacity}, {@code aigw.webhook.read-timeout}
+     * and {@code aigw.webhook.min-rate} describe (no gateway yet).
      */
     public static Builder fromSettings(ServletSettings s) {
         Builder b = builder();
@@ -135,9 +133,29 @@ public final class AigwWebhookFilter implements Filter {
             throw s.invalid("aigw.webhook.secret", secret, "whsec_ followed by base64 (" + e.getMessage()
                     + "); several may be given, separated by spaces, for rotation");
         }
+        String path = s.get("aigw.webhook.path");
+        if (path != null) {
+            b.path = exactPath(path);
+            if (b.path == null) {
+                throw s.invalid("aigw.webhook.path", path, "an exact path such as /webhooks/replicate (letters, "
+                        + "digits, '.', '_', '~', '-')");
+            }
+        }
         b.maxBody = (int) s.integer("aigw.webhook.max-body-bytes", DEFAULT_MAX_BODY, 1024, 64L * 1024 * 1024);
         b.replayCapacity = (int) s.integer("aigw.webhook.replay-capacity", 100_000, 100, 10_000_000);
+        b.readTimeout = s.duration("aigw.webhook.read-timeout", WebhookConfig.DEFAULT_READ_TIMEOUT,
+                Duration.ofSeconds(1), Duration.ofMinutes(10));
+        b.minRate = (int) s.integer("aigw.webhook.min-rate", WebhookConfig.DEFAULT_MIN_RATE, 1, 1L << 30);
         return b;
+    }
+
+    /** {@code /webhooks/replicate} from {@code webhooks/replicate}; null when not an exact path. */
+    static String exactPath(String value) {
+        String p = value.strip();
+        if (!p.startsWith("/")) {
+            p = "/" + p;
+        }
+        return !p.matches("(/[A-Za-z0-9._~-]+)+") || p.matches(".*/\\.{1,2}(/.*)?") ? null : p;
     }
 
     @Override
@@ -151,169 +169,12 @@ public final class AigwWebhookFilter implements Filter {
     @Override
     public void doFilter(ServletRequest request, ServletResponse response, FilterChain chain)
             throws IOException, ServletException {
-        if (!(request instanceof HttpServletRequest req) || !(response instanceof HttpServletResponse resp)) {
+        if (!(request instanceof HttpServletRequest req) || !(response instanceof HttpServletResponse resp)
+                || path == null) {
             chain.doFilter(request, response);
             return;
         }
-        if (!"POST".equals(req.getMethod())) {
-            resp.setHeader("Allow", "POST");
-            Responses.problem(resp, 405, "Method Not Allowed", "Replicate delivers webhooks with POST",
-                    "method_not_allowed", null);
-            return;
-        }
-        long declared = req.getContentLengthLong();
-        if (declared > maxBody) {
-            tooLarge(req, resp);
-            return;
-        }
-        byte[] body;
-        InputStream in = req.getInputStream();
-        body = in.readNBytes(maxBody + 1);
-        if (body.length > maxBody) {
-            tooLarge(req, resp);
-            return;
-        }
-        String id = req.getHeader("webhook-id");
-        WebhookVerifier.Result result = verifier.verify(id, req.getHeader("webhook-timestamp"),
-                req.getHeader("webhook-signature"), body, body.length, clock.instant().getEpochSecond());
-        switch (result.status()) {
-            case VALID -> {
-            }
-            case MISSING_HEADERS, MALFORMED_HEADERS -> {
-                Responses.problem(resp, 400, "Bad Request", result.message(), "webhook_headers_invalid", null);
-                return;
-            }
-            case TIMESTAMP_OUT_OF_TOLERANCE -> {
-                Responses.problem(resp, 401, "Unauthorized", result.message(), "webhook_timestamp_out_of_tolerance",
-                        null);
-                return;
-            }
-            default -> {
-                Responses.problem(resp, 401, "Unauthorized", result.message(), "webhook_signature_mismatch", null);
-                return;
-            }
-        }
-        switch (replays.begin(id)) {
-            case DUPLICATE -> {
-                resp.setHeader("aigw-webhook", "duplicate");
-                Responses.json(resp, 200, "{\"status\":\"duplicate\",\"detail\":\"this webhook-id was already "
-                        + "delivered and accepted; it is not handed on again\"}");
-                return;
-            }
-            case IN_FLIGHT -> {
-                resp.setHeader("Retry-After", "5");
-                Responses.problem(resp, 409, "Conflict", "webhook-id " + id + " is being handled right now; retry "
-                        + "later", "webhook_in_flight", Map.of("retry_after", 5));
-                return;
-            }
-            case UNAVAILABLE -> { // nothing is handed on unchecked; Replicate delivers it again
-                Unavailable.webhookRefused(gateway, body, replays.problem(), req, resp);
-                return;
-            }
-            case ADMITTED -> {
-            }
-        }
-        handOn(req, resp, chain, id, body);
-    }
-
-    private void handOn(HttpServletRequest req, HttpServletResponse resp, FilterChain chain, String id, byte[] body)
-            throws IOException, ServletException {
-        Sniffed fields = WebhookRecords.sniff(body);
-        List<String> notes = new ArrayList<>(0);
-        Map<String, Object> creator = null;
-        if (creators != null) {
-            var found = creators.find(fields.id());
-            creator = found.metadata();
-            if (found.unavailable() != null) {
-                notes.add("creator not known (" + found.unavailable() + ")");
-            }
-        }
-        req.setAttribute(WEBHOOK_ID_ATTRIBUTE, id);
-        if (creator != null) {
-            req.setAttribute(CREATOR_ATTRIBUTE, creator);
-        }
-        CallOptions creatorOptions = creator == null || creator.isEmpty() ? CallOptions.NONE
-                : CallOptions.builder().metadata(creator).build();
-        AtomicBoolean done = new AtomicBoolean();
-        boolean async = false;
-        // the completion record's span is parented to this delivery's request, also when it ends on another thread
-        GatewayContext.Snapshot received = GatewayContext.capture();
-        try (GatewayContext.Scope scope = GatewayContext.open(creatorOptions)) {
-            BufferedBodyRequest wrapped = new BufferedBodyRequest(req, body);
-            chain.doFilter(wrapped, resp);
-            if (req.isAsyncStarted()) {
-                async = true;
-                req.getAsyncContext().addListener(new AsyncListener() {
-                    @Override
-                    public void onComplete(AsyncEvent event) {
-                        finished(done, id, resp.getStatus(), body, fields, creatorOptions, received, req, notes);
-                    }
-
-                    @Override
-                    public void onTimeout(AsyncEvent event) {
-                        finished(done, id, 500, body, fields, creatorOptions, received, req, notes);
-                    }
-
-                    @Override
-                    public void onError(AsyncEvent event) {
-                        finished(done, id, 500, body, fields, creatorOptions, received, req, notes);
-                    }
-
-                    @Override
-                    public void onStartAsync(AsyncEvent event) {
-                        event.getAsyncContext().addListener(this);
-                    }
-                });
-            }
-        } catch (IOException | ServletException | RuntimeException | Error e) {
-            replays.rejected(id); // a failure to tell the shared state is retried there
-            done.set(true);
-            throw e;
-        }
-        if (!async) {
-            finished(done, id, resp.getStatus(), body, fields, creatorOptions, received, req, notes);
-        }
-    }
-
-    private void finished(AtomicBoolean done, String id, int status, byte[] body, Sniffed fields,
-                          CallOptions creatorOptions, GatewayContext.Snapshot received, HttpServletRequest req,
-                          List<String> notes) {
-        if (!done.compareAndSet(false, true)) {
-            return;
-        }
-        boolean ok = status >= 200 && status < 300;
-        if (!(ok ? replays.accepted(id) : replays.rejected(id))) {
-            notes.add("replay memory not updated (" + replays.problem() + "); " + (ok ? "accepted" : "forgotten")
-                    + " when the shared state answers again");
-        }
-        boolean terminal = ok && fields.id() != null && fields.status() != null && TERMINAL.contains(fields.status());
-        if (gateway != null && gateway.enabled() && (terminal || !notes.isEmpty())) {
-            try (GatewayContext.Scope s = received.apply()) {
-                WebhookRecords.emit(gateway, status, body, fields, creatorOptions, req, notes);
-            }
-        }
-    }
-
-    /** Bytes of an oversized body read and dropped, so that the client gets to read the 413 before we close. */
-    private static final long DRAIN_LIMIT = 8L * 1024 * 1024;
-
-    private static void tooLarge(HttpServletRequest req, HttpServletResponse resp) throws IOException {
-        long declared = req.getContentLengthLong();
-        if (declared < 0 || declared <= DRAIN_LIMIT) {
-            InputStream in = req.getInputStream();
-            byte[] sink = new byte[8192];
-            long left = DRAIN_LIMIT;
-            for (int n; left > 0 && (n = in.read(sink, 0, (int) Math.min(sink.length, left))) > 0; ) {
-                left -= n;
-            }
-            if (left <= 0) {
-                resp.setHeader("Connection", "close");
-            }
-        } else {
-            resp.setHeader("Connection", "close");
-        }
-        Responses.problem(resp, 413, "Content Too Large", "the webhook body is larger than the limit "
-                + "(aigw.webhook.max-body-bytes)", "webhook_too_large", null);
+        reception.handle(req, resp, chain, path);
     }
 
     /** Programmatic configuration, for applications that register filters themselves. */
@@ -326,7 +187,10 @@ public final class AigwWebhookFilter implements Filter {
         private int replayCapacity = 100_000;
         private SharedState state = SharedState.memory();
         private Duration tolerance = WebhookVerifier.DEFAULT_TOLERANCE;
+        private Duration readTimeout = WebhookConfig.DEFAULT_READ_TIMEOUT;
+        private int minRate = WebhookConfig.DEFAULT_MIN_RATE;
         private String secret;
+        private String path;
 
         private Builder() {
         }
@@ -336,6 +200,23 @@ public final class AigwWebhookFilter implements Filter {
             this.secret = Objects.requireNonNull(secret, "secret");
             this.verifier = null;
             return this;
+        }
+
+        /**
+         * The exact path deliveries come to, e.g. {@code /webhooks/replicate}; default: the filter's exact mapping.
+         * Map the filter to it and to {@code <path>/*}: other spellings under it are refused.
+         */
+        public Builder path(String path) {
+            this.path = exactPath(Objects.requireNonNull(path, "path"));
+            if (this.path == null) {
+                throw new IllegalArgumentException("not an exact path: " + path);
+            }
+            return this;
+        }
+
+        /** The configured exact path, or null. */
+        public String path() {
+            return path;
         }
 
         /** How far {@code webhook-timestamp} may be from now; default 5 minutes. */
@@ -379,6 +260,16 @@ public final class AigwWebhookFilter implements Filter {
             return this;
         }
 
+        /** Longest time a delivery's body may take to arrive (default 30 s), and its slowest rate (4096 bytes/s). */
+        public Builder readLimits(Duration timeout, int minBytesPerSecond) {
+            if (timeout.isNegative() || timeout.isZero() || minBytesPerSecond < 1) {
+                throw new IllegalArgumentException("read limits must be positive");
+            }
+            this.readTimeout = timeout;
+            this.minRate = minBytesPerSecond;
+            return this;
+        }
+
         /** Where the replay memory lives; default {@link SharedState#memory()} (per instance). */
         public Builder state(SharedState state) {
             this.state = Objects.requireNonNull(state, "state");
@@ -386,13 +277,19 @@ public final class AigwWebhookFilter implements Filter {
         }
 
         public AigwWebhookFilter build() {
+            return new AigwWebhookFilter(this);
+        }
+
+        WebhookConfig resolve() {
             if (verifier == null) {
                 if (secret == null) {
                     throw new IllegalStateException("a webhook secret is required");
                 }
                 verifier = WebhookVerifier.of(secret, tolerance);
             }
-            return new AigwWebhookFilter(this);
+            return new WebhookConfig(verifier, ReplayGuard.of(verifier.tolerance().multipliedBy(2).plusMinutes(1),
+                    replayCapacity, state.engineOrNull()), gateway, creators == null ? null : creators::find, clock,
+                    maxBody, readTimeout, minRate, path);
         }
     }
 }

@@ -50,8 +50,8 @@ public final class FakeGateway implements AutoCloseable {
         GatewayOptions.Defaults defaults = new GatewayOptions.Defaults(b.cacheTtl, b.requestTimeout, b.maxAttempts,
                 b.retryDelay, b.backoff, b.collectLogs, b.collectPayloads);
         this.handler = new GatewayHandler(name, new GatewayHandler.Config(Map.copyOf(b.providers), b.token, b.account,
-                b.gateway, defaults, rateLimiter, b.bodyCap, b.legacyIds, new Policies(b.denies, b.spendLimit)),
-                faultPlan, requests, logs);
+                b.gateway, defaults, rateLimiter, b.bodyCap, b.legacyIds, new Policies(b.denies, b.spendLimit),
+                b.decodePaths), faultPlan, requests, logs);
         this.server = new JettyServer(name, handler);
     }
 
@@ -169,6 +169,7 @@ public final class FakeGateway implements AutoCloseable {
         private boolean legacyIds;
         private final List<Policies.Deny> denies = new java.util.ArrayList<>();
         private Policies.SpendLimit spendLimit;
+        private boolean decodePaths;
 
         private Builder() {
         }
@@ -196,6 +197,17 @@ public final class FakeGateway implements AutoCloseable {
         /** ULID log ids as before October 2026 instead of UUIDv7 (clients must treat ids as opaque). */
         public Builder legacyLogIds(boolean on) {
             this.legacyIds = on;
+            return this;
+        }
+
+        /**
+         * Acts on what a path means, as a normalising server does, instead of on its spelling: escapes decoded
+         * ({@code %2F} included), backslashes as slashes, {@code ;} parameters dropped, {@code //} merged, dot
+         * segments resolved, trailing slash removed, before routing and forwarding. Requests are recorded with the
+         * normalised {@link GatewayRequest#providerPath()}. For tests that a client's spelling cannot reach another route.
+         */
+        public Builder decodePaths() {
+            this.decodePaths = true;
             return this;
         }
 

@@ -26,6 +26,7 @@ public final class Instruments {
     private static final List<Double> DURATION_BUCKETS = List.of(0.01, 0.02, 0.04, 0.08, 0.16, 0.32, 0.64, 1.28, 2.56,
             5.12, 10.24, 20.48, 40.96, 81.92);
 
+    final OpenTelemetry openTelemetry;
     final boolean found;
     final boolean latestGenAi;
     final Tracer tracer;
@@ -41,6 +42,7 @@ public final class Instruments {
      * @param latestGenAi whether {@code gen_ai_latest_experimental} was opted into
      */
     public Instruments(OpenTelemetry otel, boolean found, boolean latestGenAi) {
+        this.openTelemetry = otel;
         this.found = found;
         this.latestGenAi = latestGenAi;
         this.tracer = otel.tracerBuilder(SCOPE).setInstrumentationVersion(Version.VERSION).build();
@@ -65,6 +67,11 @@ public final class Instruments {
 
     public boolean found() {
         return found;
+    }
+
+    /** The instance these instruments belong to. */
+    public OpenTelemetry openTelemetry() {
+        return openTelemetry;
     }
 
     /** Counts a record the listeners never got. */

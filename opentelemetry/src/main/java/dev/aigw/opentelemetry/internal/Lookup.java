@@ -16,16 +16,8 @@ public final class Lookup {
     private Lookup() {
     }
 
-    /**
-     * The instance found, or {@code null} when there is none yet.
-     *
-     * @param cdi whether to ask CDI too (a reflective lookup: callers space these out)
-     */
-    public static OpenTelemetry find(boolean cdi) {
-        OpenTelemetry fromCdi = cdi ? fromCdi() : null;
-        if (fromCdi != null) {
-            return fromCdi;
-        }
+    /** {@link GlobalOpenTelemetry} when something set it, else {@code null}; never sets it. */
+    public static OpenTelemetry global() {
         try {
             return GlobalOpenTelemetry.isSet() ? GlobalOpenTelemetry.get() : null;
         } catch (NoSuchMethodError olderApi) {
@@ -34,7 +26,7 @@ public final class Lookup {
     }
 
     /** {@code CDI.current().select(OpenTelemetry.class)}, when resolvable in the calling application. */
-    static OpenTelemetry fromCdi() {
+    public static OpenTelemetry fromCdi() {
         ClassLoader tccl = Thread.currentThread().getContextClassLoader();
         for (ClassLoader loader : new ClassLoader[] {tccl, Lookup.class.getClassLoader()}) {
             if (loader == null) {

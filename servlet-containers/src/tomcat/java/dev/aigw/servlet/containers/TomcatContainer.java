@@ -5,6 +5,7 @@ import jakarta.servlet.ServletContainerInitializer;
 import org.apache.catalina.Context;
 import org.apache.catalina.connector.Connector;
 import org.apache.catalina.startup.Tomcat;
+import org.apache.coyote.http2.Http2Protocol;
 import org.apache.tomcat.util.scan.StandardJarScanner;
 
 import java.io.IOException;
@@ -32,6 +33,7 @@ public final class TomcatContainer implements ServletContainer {
         Connector connector = new Connector();
         connector.setPort(0);
         connector.setProperty("address", "127.0.0.1");
+        connector.addUpgradeProtocol(new Http2Protocol()); // cleartext HTTP/2 (h2c) besides HTTP/1.1
         tomcat.getService().addConnector(connector);
         tomcat.setConnector(connector);
         return connector;

@@ -1,10 +1,18 @@
 package dev.aigw.servlet.internal;
 
+import dev.aigw.servlet.internal.proxy.CanonicalRequest;
+import dev.aigw.servlet.internal.proxy.JsonBodyGate;
+import dev.aigw.servlet.internal.proxy.ModelAllowlist;
+import dev.aigw.servlet.internal.proxy.ProxyConfig;
+import dev.aigw.servlet.internal.proxy.Refusal;
+import dev.aigw.servlet.internal.webhook.WebhookVerifier;
+
 import org.junit.jupiter.api.Test;
 
 import java.net.URI;
-import java.net.URISyntaxException;
 import java.nio.charset.StandardCharsets;
+import java.util.List;
+import java.util.Locale;
 import java.util.Random;
 
 import static org.assertj.core.api.Assertions.assertThat;
@@ -24,56 +32,188 @@ class ServletFuzzTest {
         System.out.printf("fuzz %s: %d executions in %d ms (%d/s), seed %d%n", target, executions, ms,
                 executions * 1000 / ms, SEED);
     }
-    private static final String[] PROXY_PIECES = {"/", "/", "/predictions", "/a", ".", "..", "%2e", "%2E", "%2f", "%2F",
-            "%5c", "%25", "%252e", "%32", "%65", "%", "%0", "%zz", "\\", ";", "=", "?", "#", "%3F", "%00", "%0d%0a",
-            "%c0%ae", "%ef%bc%8e", "\uff0e", "\u2025", "~", "-", "_", "'", "(", "*", "!", "$", "&", "+", ",", ":", "@",
-            "[", "]", "{", "\"", " ", "\t", "\u00e9", "x", "1"};
+    private static final String[] PROXY_PIECES = {"/", "/", "/predictions", "/webhooks", "/default", "/secret",
+            "/models", "/evil", "/acme", "/echo", "/deployments", "/versions", "/trainings", "/a", ".", "..", "%2e",
+            "%2E", "%2f", "%2F", "%5c", "%25", "%252e", "%32", "%65", "%77", "%57", "%70", "%50", "%73", "%", "%0",
+            "%zz", "\\", ";", "=", "?", "#", "%3F", "%3b", "%00", "%0d%0a", "%c0%ae", "%ef%bc%8e", "\uff0e", "\u2025",
+            "~", "-", "_", "'", "(", "*", "!", "$", "&", "+", ",", ":", "@", "[", "]", "{", "\"", " ", "\t", "\u00e9",
+            "x", "1", "W", "P", "E", "Webhooks", "PREDICTIONS", "Models", "\u017f", "\u212a"};
 
     /**
-     * The proxy's path and query checks: whatever is accepted is a valid URI appended to the API root, has no dot
-     * segment the URI would normalise away, and decoding its percent-escapes once or twice never yields a dot
-     * segment, a new slash or a backslash: an accepted path cannot leave {@code /v1} however upstream decodes it.
+     * The canonicaliser against a reference normaliser (every escape decoded, backslashes as slashes, parameters
+     * dropped, {@code java.net.URI} dot-segment normalisation, empty segments and a trailing slash removed):
+     * whatever spelling is accepted means to the reference exactly the canonical path aigw decides on and forwards,
+     * so whatever the reference reads as the webhooks endpoint or a run of a refused model, aigw refuses.
      */
     @Test
-    void proxyPathAcceptsOnlyPathsThatStayUnderTheApiRoot() {
+    void canonicaliserAgreesWithAReferenceNormaliser() {
         long start = System.nanoTime();
         Random rnd = new Random(SEED + 6);
         for (int i = 0; i < ITERATIONS; i++) {
             StringBuilder sb = new StringBuilder();
-            int n = rnd.nextInt(10);
+            int n = 1 + rnd.nextInt(10);
             for (int p = 0; p < n; p++) {
                 sb.append(PROXY_PIECES[rnd.nextInt(PROXY_PIECES.length)]);
             }
-            String rest = sb.length() > 0 && sb.charAt(0) != '/' && rnd.nextInt(4) != 0 ? "/" + sb : sb.toString();
+            String rest = sb.charAt(0) != '/' && rnd.nextInt(4) != 0 ? "/" + sb : sb.toString();
+            String method = rnd.nextInt(4) == 0 ? "GET" : "POST";
             String query = rnd.nextBoolean() ? null : sb.toString().replace("/", "=");
             try {
-                checkProxyPath(rest, query);
-            } catch (AssertionError | URISyntaxException e) {
+                checkCanonical(method, rest, query);
+            } catch (AssertionError | RuntimeException e) {
                 throw new AssertionError("seed " + SEED + " rest " + rest + " query " + query + ": " + e.getMessage(), e);
             }
         }
-        figures("proxy-path", ITERATIONS, start);
+        figures("canonicaliser", ITERATIONS, start);
     }
 
-    /** What the proxy accepts stays under the API root however it is decoded (see the test above). */
-    static void checkProxyPath(String rest, String query) throws URISyntaxException {
-        String api = "https://api.replicate.com/v1";
-        if (ProxyPath.checkPath(rest) == null) {
-            URI u = new URI(api + rest);
-            assertThat(u.getRawPath()).startsWith("/v1");
-            assertThat(u.normalize().getRawPath()).as("normalises to itself").isEqualTo(u.getRawPath());
-            String once = percentDecode(rest);
-            for (String decoded : new String[]{once, percentDecode(once)}) {
-                assertThat(decoded).doesNotContain("\\");
-                assertThat(decoded.chars().filter(c -> c == '/').count()).as("no new slash in %s", decoded)
-                        .isEqualTo(rest.chars().filter(c -> c == '/').count());
-                for (String seg : decoded.split("/", -1)) {
-                    assertThat(seg).isNotIn(".", "..");
+    /** See {@link #canonicaliserAgreesWithAReferenceNormaliser}. */
+    static void checkCanonical(String method, String rest, String query) {
+        CanonicalRequest c;
+        try {
+            c = CanonicalRequest.of(method, "/app/replicate" + rest, "/app/replicate", query);
+        } catch (Refusal.Refused refused) {
+            assertThat(refused.refusal().status()).isIn(400, 405);
+            assertThat(refused.getMessage()).matches("[\\x20-\\x7e]+");
+            return; // refused: nothing to forward
+        }
+        String meaning = reference(rest);
+        assertThat(c.path()).as("what the reference reads is what aigw decided on").isEqualTo(meaning);
+        assertThat(URI.create(ProxyConfig.API + c.pathAndQuery()).normalize().getRawPath()).as("stays under /v1")
+                .isEqualTo("/v1" + c.path());
+        String lower = meaning.toLowerCase(Locale.ROOT);
+        if (lower.equals("/webhooks") || lower.startsWith("/webhooks/")) {
+            assertThat(c.webhooks()).as("the webhooks endpoint in any case is aigw's webhooks endpoint").isTrue();
+        }
+        ModelAllowlist.Target mine = ModelAllowlist.classify(method, c.path());
+        ModelAllowlist.Target theirs = ModelAllowlist.classify(method, lower);
+        assertThat(mine).as("a run the reference sees is the run aigw checks").isEqualTo(theirs);
+        if (query != null && c.query() != null) {
+            assertThat(percentDecode(c.query())).isEqualTo(percentDecode(query));
+        }
+    }
+
+    /** What a normalising server behind the proxy makes of a raw path (the most generous reading). */
+    static String reference(String raw) {
+        String decoded = percentDecode(raw).replace('\\', '/');
+        StringBuilder encoded = new StringBuilder();
+        for (String seg : decoded.split("/", -1)) {
+            int semi = seg.indexOf(';');
+            String sg = semi >= 0 ? seg.substring(0, semi) : seg;
+            encoded.append('/').append(java.net.URLEncoder.encode(sg, java.nio.charset.StandardCharsets.UTF_8)
+                    .replace("+", "%20").replace("%2E", "."));
+        }
+        String normal = URI.create("http://h" + encoded.substring(1).replaceAll("/{2,}", "/")).normalize()
+                .getRawPath();
+        String path = percentDecode(normal.replaceAll("/{2,}", "/"));
+        while (path.endsWith("/") && path.length() > 1) {
+            path = path.substring(0, path.length() - 1);
+        }
+        return path;
+    }
+
+    private static final String[] KEYS = {"\"version\"", "\"\\u0076ersion\"", "\"VERSION\"", "\"ver\\u017fion\"",
+            "\"Version\"", "\"input\"", "\"stream\"", "\"versio\\u006e\"", "\"destination\""};
+    private static final String[] VALUES = {"\"acme/echo\"", "\"evil/model\"", "\"acme/echo:" + "a".repeat(64) + "\"",
+            "\"\\u0065vil/model\"", "1", "-0.5e3", "true", "null", "{}", "[]", "{\"version\":\"evil/model\"}",
+            "[\"evil/model\"]", "\"\"", "\"acme/echo\\u0000\"", "01", "NaN", "\"a\\ud800\""};
+
+    /**
+     * The JSON body gate against Jackson with duplicate detection, in random chunkings: a body the gate passes
+     * parses (strictly, one value, no duplicate) to a root object whose {@code version} is an allowed string and
+     * no other root key is {@code version} in another case; whatever Jackson (taking any of the duplicates, or
+     * matching keys case-insensitively as Go does) reads as a refused model, the gate refuses.
+     */
+    @Test
+    void bodyGateAgreesWithJackson() throws Exception {
+        long start = System.nanoTime();
+        Random rnd = new Random(SEED + 7);
+        for (int i = 0; i < ITERATIONS; i++) {
+            StringBuilder sb = new StringBuilder(rnd.nextInt(8) == 0 ? " " : "").append('{');
+            int n = rnd.nextInt(5);
+            for (int k = 0; k < n; k++) {
+                if (k > 0) {
+                    sb.append(rnd.nextInt(30) == 0 ? "" : ",");
                 }
+                sb.append(KEYS[rnd.nextInt(KEYS.length)]).append(rnd.nextInt(30) == 0 ? "" : ":")
+                        .append(VALUES[rnd.nextInt(VALUES.length)]);
+            }
+            sb.append(rnd.nextInt(20) == 0 ? "" : "}");
+            if (rnd.nextInt(20) == 0) {
+                sb.append(rnd.nextBoolean() ? "{\"version\":\"evil/model\"}" : "x");
+            }
+            byte[] body = sb.toString().getBytes(java.nio.charset.StandardCharsets.UTF_8);
+            try {
+                checkBodyGate(body, 1 + rnd.nextInt(8));
+            } catch (AssertionError | RuntimeException e) {
+                throw new AssertionError("seed " + SEED + " body " + sb + ": " + e.getMessage(), e);
             }
         }
-        if (query != null && ProxyPath.checkQuery(query) == null) {
-            assertThat(new URI(api + "/x?" + query).getRawQuery()).isEqualTo(query);
+        figures("body-gate", ITERATIONS, start);
+    }
+
+    private static final ModelAllowlist ALLOW = ModelAllowlist.parse("acme/*");
+
+    /** See {@link #bodyGateAgreesWithJackson}. */
+    static void checkBodyGate(byte[] body, int chunk) throws Exception {
+        JsonBodyGate gate = new JsonBodyGate("version", v -> ALLOW.allowsBodyField("version", v), "POST /predictions");
+        java.io.ByteArrayOutputStream passed = new java.io.ByteArrayOutputStream();
+        boolean accepted;
+        try {
+            for (int i = 0; i < body.length; i += chunk) {
+                for (java.nio.ByteBuffer b : gate.apply(java.nio.ByteBuffer.wrap(body, i, Math.min(chunk,
+                        body.length - i)))) {
+                    passed.write(b.array(), b.arrayOffset() + b.position(), b.remaining());
+                }
+            }
+            for (java.nio.ByteBuffer b : gate.finish()) {
+                passed.write(b.array(), b.arrayOffset() + b.position(), b.remaining());
+            }
+            accepted = true;
+        } catch (Refusal.Refused r) {
+            assertThat(r.refusal().status()).isIn(400, 403);
+            assertThat(passed.size()).as("a refused body never passes whole").isLessThan(Math.max(1, body.length));
+            accepted = false;
+        }
+        // the reference: every root member as Jackson reads it, duplicates and all
+        List<String[]> members = new java.util.ArrayList<>();
+        boolean strictOk = true;
+        com.fasterxml.jackson.core.JsonFactory f = com.fasterxml.jackson.core.JsonFactory.builder()
+                .enable(com.fasterxml.jackson.core.StreamReadFeature.STRICT_DUPLICATE_DETECTION).build();
+        try (com.fasterxml.jackson.core.JsonParser p = f.createParser(body)) {
+            if (p.nextToken() != com.fasterxml.jackson.core.JsonToken.START_OBJECT) {
+                strictOk = false;
+            } else {
+                while (p.nextToken() == com.fasterxml.jackson.core.JsonToken.FIELD_NAME) {
+                    String key = p.currentName();
+                    com.fasterxml.jackson.core.JsonToken t = p.nextToken();
+                    members.add(new String[]{key, t == com.fasterxml.jackson.core.JsonToken.VALUE_STRING ? p.getText()
+                            : null});
+                    p.skipChildren();
+                }
+                if (p.nextToken() != null) {
+                    strictOk = false; // trailing data
+                }
+            }
+        } catch (com.fasterxml.jackson.core.JsonProcessingException e) {
+            strictOk = strictOk && e.getMessage().startsWith("Duplicate field") && members.size() > 0;
+            if (!e.getMessage().startsWith("Duplicate field")) {
+                strictOk = false;
+            }
+        }
+        if (accepted) {
+            assertThat(strictOk).as("Jackson reads a body the gate passed").isTrue();
+            assertThat(passed.toByteArray()).isEqualTo(body);
+        }
+        for (String[] m : members) {
+            boolean namesVersion = m[0].equalsIgnoreCase("version") || m[0].toLowerCase(Locale.ROOT).replace(
+                    '\u017f', 's').equals("version");
+            if (namesVersion && (m[1] == null || !ALLOW.allowsBodyField("version", m[1]))) {
+                assertThat(accepted).as("a parser reads key " + m[0] + " as version = " + m[1]).isFalse();
+            }
+        }
+        if (accepted) {
+            assertThat(members.stream().filter(m -> m[0].equals("version")).count()).isEqualTo(1);
         }
     }
 

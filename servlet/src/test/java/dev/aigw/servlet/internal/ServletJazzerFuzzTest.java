@@ -1,5 +1,7 @@
 package dev.aigw.servlet.internal;
 
+import dev.aigw.servlet.internal.webhook.WebhookVerifier;
+
 import com.code_intelligence.jazzer.api.FuzzedDataProvider;
 import com.code_intelligence.jazzer.junit.FuzzTest;
 import org.junit.jupiter.api.AfterAll;
@@ -36,13 +38,22 @@ class ServletJazzerFuzzTest {
     private static final String SECRET = Base64.getEncoder().encodeToString(KEY);
     private static final WebhookVerifier VERIFIER = WebhookVerifier.of("whsec_" + SECRET, Duration.ofMinutes(5));
 
-    /** The proxy's path and query checks on any string. */
+    /** The canonicaliser on any path and query, against the reference normaliser. */
     @FuzzTest(maxDuration = "2m")
-    void proxyPath(FuzzedDataProvider data) throws Exception {
-        count("proxyPath");
+    void canonicaliser(FuzzedDataProvider data) {
+        count("canonicaliser");
+        String method = data.consumeBoolean() ? "POST" : "GET";
         String rest = data.consumeString(300);
-        String query = data.consumeBoolean() ? data.consumeRemainingAsString() : null;
-        ServletFuzzTest.checkProxyPath(rest.startsWith("/") || rest.isEmpty() ? rest : "/" + rest, query);
+        String query = data.consumeBoolean() ? data.consumeString(200) : null;
+        ServletFuzzTest.checkCanonical(method, rest.startsWith("/") ? rest : "/" + rest, query);
+    }
+
+    /** The JSON body gate on any bytes, in any chunking, against Jackson. */
+    @FuzzTest(maxDuration = "2m")
+    void bodyGate(FuzzedDataProvider data) throws Exception {
+        count("bodyGate");
+        int chunk = data.consumeInt(1, 64);
+        ServletFuzzTest.checkBodyGate(data.consumeRemainingAsBytes(), chunk);
     }
 
     /** The webhook verifier on any headers and body, against an independent HMAC. */

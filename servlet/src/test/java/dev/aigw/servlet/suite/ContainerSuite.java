@@ -65,15 +65,12 @@ public abstract class ContainerSuite {
 
     /** aigw's filters and the application's webhook handler, registered as an application would. */
     protected void configure(ServletContext ctx) {
-        FilterRegistration.Dynamic wh = ctx.addFilter("aigw-webhook", AigwWebhookFilter.builder()
-                .secret(replicate.webhookSecret()).gateway(aigw).creators(creators).maxBodyBytes(64 * 1024).build());
-        wh.setAsyncSupported(true);
-        wh.addMappingForUrlPatterns(EnumSet.of(DispatcherType.REQUEST), false, "/webhooks/replicate");
-        FilterRegistration.Dynamic vector = ctx.addFilter("aigw-webhook-vector", AigwWebhookFilter.builder()
-                .secret(VECTOR_SECRET).clock(Clock.fixed(Instant.ofEpochSecond(VECTOR_TIMESTAMP), ZoneOffset.UTC))
-                .build());
-        vector.setAsyncSupported(true);
-        vector.addMappingForUrlPatterns(EnumSet.of(DispatcherType.REQUEST), false, "/webhooks/vector");
+        webhook(ctx, "aigw-webhook", "/webhooks/replicate", AigwWebhookFilter.builder()
+                .secret(replicate.webhookSecret()).gateway(aigw).creators(creators).maxBodyBytes(64 * 1024));
+        webhook(ctx, "aigw-webhook-vector", "/webhooks/vector", AigwWebhookFilter.builder().secret(VECTOR_SECRET)
+                .clock(Clock.fixed(Instant.ofEpochSecond(VECTOR_TIMESTAMP), ZoneOffset.UTC)));
+        webhook(ctx, "aigw-webhook-slow", "/webhooks/slow", AigwWebhookFilter.builder()
+                .secret(replicate.webhookSecret()).readLimits(Duration.ofSeconds(2), 4096));
         proxy(ctx, "aigw-proxy", "/replicate", AigwProxyFilter.builder().gateway(aigw).path("/replicate")
                 .replicateToken(replicate.token()).models("acme/*, deployments/acme/prod").rateLimit("20/min"));
         proxy(ctx, "aigw-proxy-stream", "/stream-proxy", AigwProxyFilter.builder().gateway(streamAigw)
@@ -84,9 +81,28 @@ public abstract class ContainerSuite {
                 .replicateToken(replicate.token()).connectTimeout(Duration.ofSeconds(2)));
         proxy(ctx, "aigw-proxy-slow", "/slow-proxy", AigwProxyFilter.builder().gateway(aigw).path("/slow-proxy")
                 .replicateToken(replicate.token()).timeout(Duration.ofMillis(500)));
+        proxy(ctx, "aigw-proxy-guarded", "/guarded-proxy", AigwProxyFilter.builder().gateway(aigw)
+                .path("/guarded-proxy").replicateToken(replicate.token()).access(r -> true, "anyone")
+                .maxConcurrent(CAP_TOTAL, CAP_PER_USER));
+        proxy(ctx, "aigw-proxy-keyed", "/keyed-proxy", AigwProxyFilter.builder().gateway(aigw).path("/keyed-proxy")
+                .replicateToken(replicate.token()).access(r -> true, "anyone").trustedProxies("127.0.0.1, ::1")
+                .rateLimit("3/min"));
+        proxy(ctx, "aigw-proxy-guarded-stream", "/guarded-stream", AigwProxyFilter.builder().gateway(streamAigw)
+                .path("/guarded-stream").replicateToken(replicate.token()).idleTimeout(Duration.ofSeconds(1)));
         ServletRegistration.Dynamic receiver = ctx.addServlet("webhook-receiver", webhooks);
         receiver.setAsyncSupported(true);
-        receiver.addMapping("/webhooks/replicate", "/webhooks/vector");
+        // wider than the filters' paths, as applications map handlers: the filter must still guard every spelling
+        receiver.addMapping("/webhooks/*");
+    }
+
+    /** Caps of the {@code /guarded-proxy} instance (SecurityTests). */
+    protected static final int CAP_TOTAL = 6;
+    protected static final int CAP_PER_USER = 3;
+
+    private static void webhook(ServletContext ctx, String name, String path, AigwWebhookFilter.Builder b) {
+        FilterRegistration.Dynamic r = ctx.addFilter(name, b.path(path).build());
+        r.setAsyncSupported(true);
+        r.addMappingForUrlPatterns(EnumSet.of(DispatcherType.REQUEST, DispatcherType.ASYNC), false, path, path + "/*");
     }
 
     private static void proxy(ServletContext ctx, String name, String path, AigwProxyFilter.Builder b) {
@@ -104,7 +120,8 @@ public abstract class ContainerSuite {
     void startAll() throws Exception {
         replicate = FakeReplicate.builder().start();
         replicate.model("acme/echo").output("hello");
-        gateway = FakeGateway.builder().provider("replicate", replicate.baseUrl()).token(CF_TOKEN).start();
+        gateway = FakeGateway.builder().provider("replicate", replicate.baseUrl()).token(CF_TOKEN).decodePaths()
+                .start(); // acts on what a path means, as a normalising server: spelling tricks would work there
         aigw = Gateway.builder().baseUrl(gateway.baseUrl().toString()).accountId(FakeGateway.DEFAULT_ACCOUNT)
                 .gatewayId(FakeGateway.DEFAULT_GATEWAY).token(CF_TOKEN).log(Gateway.Log.OFF)
                 .listener(records::add).listener(creators).build();
@@ -165,6 +182,33 @@ public abstract class ContainerSuite {
 
     protected HttpResponse<String> get(String path, String... headers) throws Exception {
         return http.send(request(path, headers).GET().build(), HttpResponse.BodyHandlers.ofString());
+    }
+
+    /** Creates a prediction at the fake Replicate directly (not through aigw); returns its id. */
+    protected String createDirectly(String model) throws Exception {
+        HttpResponse<String> r = http.send(HttpRequest.newBuilder(URI.create(replicate.baseUrl() + "/predictions"))
+                .header("Authorization", "Bearer " + replicate.token()).header("Content-Type", "application/json")
+                .POST(HttpRequest.BodyPublishers.ofString("{\"version\":\"" + model + "\",\"input\":{}}")).build(),
+                HttpResponse.BodyHandlers.ofString());
+        if (r.statusCode() != 201) {
+            throw new AssertionError("create failed: " + r.statusCode() + " " + r.body());
+        }
+        java.util.regex.Matcher m = java.util.regex.Pattern.compile("\"id\"\\s*:\\s*\"([^\"]*)\"").matcher(r.body());
+        return m.find() ? m.group(1) : null;
+    }
+
+    /** The first record whose URL ends with {@code urlSuffix}, waiting for it. */
+    protected ExchangeRecord awaitRecord(String urlSuffix) throws InterruptedException {
+        long end = System.nanoTime() + WAIT.toNanos();
+        while (System.nanoTime() < end) {
+            for (ExchangeRecord r : records) {
+                if (r.url() != null && r.url().endsWith(urlSuffix)) {
+                    return r;
+                }
+            }
+            Thread.sleep(20);
+        }
+        throw new AssertionError("no record for " + urlSuffix + " in " + records);
     }
 
     /** Gateway requests whose metadata has {@code key = value}. */

@@ -4,6 +4,9 @@ import jakarta.servlet.ServletContainerInitializer;
 import org.eclipse.jetty.ee10.annotations.AnnotationConfiguration;
 import org.eclipse.jetty.ee10.servlet.ServletContextHandler;
 import org.eclipse.jetty.ee10.webapp.WebAppContext;
+import org.eclipse.jetty.http2.server.HTTP2CServerConnectionFactory;
+import org.eclipse.jetty.server.HttpConfiguration;
+import org.eclipse.jetty.server.HttpConnectionFactory;
 import org.eclipse.jetty.server.Server;
 import org.eclipse.jetty.server.ServerConnector;
 import org.eclipse.jetty.util.thread.QueuedThreadPool;
@@ -22,7 +25,10 @@ public final class JettyEe10Container implements ServletContainer {
         QueuedThreadPool pool = new QueuedThreadPool(64, 4);
         pool.setName("jetty-ee10");
         server = new Server(pool);
-        ServerConnector connector = new ServerConnector(server);
+        HttpConfiguration http = new HttpConfiguration();
+        // HTTP/1.1 and cleartext HTTP/2 (h2c, by upgrade or prior knowledge) on one port
+        ServerConnector connector = new ServerConnector(server, new HttpConnectionFactory(http),
+                new HTTP2CServerConnectionFactory(http));
         connector.setHost("127.0.0.1");
         connector.setPort(0);
         server.addConnector(connector);

@@ -153,7 +153,7 @@ public interface ProxyTests {
     default void eventStreamEventsArriveOneByOne() throws Exception {
         s().replicate.model("acme/story").tokens("Once", " upon", " a", " time", " there", " was")
                 .duration(java.time.Duration.ofSeconds(3));
-        String id = createDirectly("acme/story");
+        String id = s().createDirectly("acme/story");
         HttpResponse<InputStream> r = s().http.send(s().request("/stream-proxy/predictions/" + id, USER, "reader",
                 "Accept", "text/event-stream").GET().build(), HttpResponse.BodyHandlers.ofInputStream());
         assertThat(r.statusCode()).isEqualTo(200);
@@ -184,9 +184,9 @@ public interface ProxyTests {
     default void clientDisconnectCancelsTheUpstreamCall() throws Exception {
         s().replicate.model("acme/slow").tokens("a", "b", "c", "d", "e", "f", "g", "h", "i", "j")
                 .duration(java.time.Duration.ofSeconds(5));
-        String id = createDirectly("acme/slow");
+        String id = s().createDirectly("acme/slow");
         leaveAfterFirstEvent(id);
-        ExchangeRecord rec = awaitRecord("/predictions/" + id);
+        ExchangeRecord rec = s().awaitRecord("/predictions/" + id);
         assertThat(rec.outcome()).isEqualTo(ExchangeRecord.Outcome.CANCELLED);
         assertThat(rec.error()).contains("client disconnected");
     }
@@ -209,7 +209,7 @@ public interface ProxyTests {
                 .getBytes(StandardCharsets.US_ASCII), content, ("\r\n--" + boundary + "--\r\n")
                 .getBytes(StandardCharsets.US_ASCII)));
         for (int i = 0; i < 20; i++) {
-            leaveAfterFirstEvent(createDirectly("acme/slow"));
+            leaveAfterFirstEvent(s().createDirectly("acme/slow"));
             // sent without a length (chunked), the case that failed most often
             HttpResponse<String> up = s().http.send(s().request("/replicate/files", USER, "mover" + i)
                     .header("Content-Type", "multipart/form-data; boundary=" + boundary)
@@ -334,7 +334,7 @@ public interface ProxyTests {
         }
         // and a cut connection once the client has part of it (an event stream is committed at once)
         s().replicate.model("acme/broken").tokens("one", "two", "three", "four").duration(java.time.Duration.ofSeconds(2));
-        String id = createDirectly("acme/broken");
+        String id = s().createDirectly("acme/broken");
         s().replicate.faults().next(1).onPath("/stream/").closeAfterBytes(60);
         HttpResponse<InputStream> stream = s().http.send(s().request("/stream-proxy/predictions/" + id, USER, "fail",
                 "Accept", "text/event-stream").GET().build(), HttpResponse.BodyHandlers.ofInputStream());
@@ -386,15 +386,6 @@ public interface ProxyTests {
         } // closing the body drops the connection
     }
 
-    private String createDirectly(String model) throws Exception {
-        HttpResponse<String> r = s().http.send(HttpRequest.newBuilder(URI.create(s().replicate.baseUrl()
-                        + "/predictions")).header("Authorization", "Bearer " + s().replicate.token())
-                .header("Content-Type", "application/json").POST(HttpRequest.BodyPublishers.ofString(
-                        "{\"version\":\"" + model + "\",\"input\":{}}")).build(), HttpResponse.BodyHandlers.ofString());
-        assertThat(r.statusCode()).isEqualTo(201);
-        return field(r.body(), "id");
-    }
-
     private String directStatus(String id) throws Exception {
         HttpResponse<String> r = s().http.send(HttpRequest.newBuilder(URI.create(s().replicate.baseUrl()
                 + "/predictions/" + id)).header("Authorization", "Bearer " + s().replicate.token()).GET().build(),
@@ -402,16 +393,4 @@ public interface ProxyTests {
         return field(r.body(), "status");
     }
 
-    private ExchangeRecord awaitRecord(String urlSuffix) throws InterruptedException {
-        long end = System.nanoTime() + ContainerSuite.WAIT.toNanos();
-        while (System.nanoTime() < end) {
-            for (ExchangeRecord r : s().records) {
-                if (r.url() != null && r.url().endsWith(urlSuffix)) {
-                    return r;
-                }
-            }
-            Thread.sleep(20);
-        }
-        throw new AssertionError("no record for " + urlSuffix + " in " + s().records);
-    }
 }

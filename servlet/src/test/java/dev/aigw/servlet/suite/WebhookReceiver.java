@@ -2,6 +2,7 @@ package dev.aigw.servlet.suite;
 
 import dev.aigw.GatewayContext;
 import dev.aigw.internal.GatewayHeaders;
+import dev.aigw.servlet.AigwWebhookFilter;
 import jakarta.servlet.http.HttpServlet;
 import jakarta.servlet.http.HttpServletRequest;
 import jakarta.servlet.http.HttpServletResponse;
@@ -14,7 +15,7 @@ import java.util.concurrent.atomic.AtomicInteger;
 /** The test application's webhook handler: records what it got (after aigw's filter) and answers as told. */
 public final class WebhookReceiver extends HttpServlet {
     /** One delivery as the application saw it. */
-    public record Received(String path, String webhookId, byte[] body, String contextMetadata) {
+    public record Received(String path, String webhookId, byte[] body, String contextMetadata, boolean verified) {
     }
 
     public final List<Received> received = new CopyOnWriteArrayList<>();
@@ -25,7 +26,8 @@ public final class WebhookReceiver extends HttpServlet {
     protected void doPost(HttpServletRequest req, HttpServletResponse resp) throws IOException {
         byte[] body = req.getInputStream().readAllBytes();
         received.add(new Received(req.getServletPath(), req.getHeader("webhook-id"), body,
-                GatewayHeaders.metadataJson(GatewayContext.current().metadata())));
+                GatewayHeaders.metadataJson(GatewayContext.current().metadata()),
+                Boolean.TRUE.equals(req.getAttribute(AigwWebhookFilter.VERIFIED_ATTRIBUTE))));
         resp.setStatus(answer.get());
         resp.setContentLength(0);
     }

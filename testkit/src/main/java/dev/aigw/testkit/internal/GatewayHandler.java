@@ -52,7 +52,7 @@ public final class GatewayHandler extends Handler.Abstract {
 
     public record Config(Map<String, URI> providers, String token, String account, String gateway,
                          GatewayOptions.Defaults defaults, RateLimiter rateLimiter, int bodyCap, boolean legacyIds,
-                         Policies policies) {
+                         Policies policies, boolean decodePaths) {
     }
 
     private record CacheEntry(int status, List<HttpField> headers, byte[] body, long expiresAtNanos) {
@@ -108,6 +108,9 @@ public final class GatewayHandler extends Handler.Abstract {
     public boolean handle(Request request, Response response, Callback callback) {
         try {
             String path = request.getHttpURI().getPath();
+            if (config.decodePaths()) {
+                path = PathNormaliser.normalise(path);
+            }
             if (path.startsWith("/client/v4/")) {
                 new GatewayLogsApi(logs).handle(request, response, callback);
             } else if (path.startsWith("/v1/")) {
@@ -219,7 +222,8 @@ public final class GatewayHandler extends Handler.Abstract {
     private void forward(Request request, Response out, Callback callback, URI upstream, String rest, Http.Body body,
                          GatewayOptions opts, LogDraft draft, String cacheKey) throws InterruptedException {
         String query = request.getHttpURI().getQuery();
-        String target = stripSlash(upstream.toString()) + rest + (query == null ? "" : "?" + query);
+        String target = stripSlash(upstream.toString()) + (config.decodePaths() ? PathNormaliser.encode(rest) : rest)
+                + (query == null ? "" : "?" + query);
         boolean replayable = !body.truncated();
         int attempts = replayable ? Math.max(1, opts.maxAttempts) : 1;
         InputStreamResponseListener listener = null;

@@ -122,13 +122,22 @@ public final class GatewayOptions {
     private static final Set<String> COST_KEYS = Set.of("per_token_in", "per_token_out", "per_cache_read_token",
             "per_cache_write_token", "total_cost");
 
-    private void parseCustomCost(String raw) {
+    /** The header's JSON object; null when absent or, with a warning, not an object. */
+    private JsonNode jsonObject(String header, String raw) {
         if (raw == null) {
-            return;
+            return null;
         }
         JsonNode node = Json.parseOrNull(raw.getBytes(java.nio.charset.StandardCharsets.UTF_8));
         if (node == null || !node.isObject()) {
-            warnings.add("cf-aig-custom-cost ignored: not a JSON object");
+            warnings.add(header + " ignored: not a JSON object");
+            return null;
+        }
+        return node;
+    }
+
+    private void parseCustomCost(String raw) {
+        JsonNode node = jsonObject("cf-aig-custom-cost", raw);
+        if (node == null) {
             return;
         }
         for (Map.Entry<String, JsonNode> e : node.properties()) {
@@ -148,12 +157,8 @@ public final class GatewayOptions {
      * Everything else is dropped with a warning (the real gateway silently does not save them).
      */
     private void parseMetadata(String raw) {
-        if (raw == null) {
-            return;
-        }
-        JsonNode node = Json.parseOrNull(raw.getBytes(java.nio.charset.StandardCharsets.UTF_8));
-        if (node == null || !node.isObject()) {
-            warnings.add("cf-aig-metadata ignored: not a JSON object");
+        JsonNode node = jsonObject("cf-aig-metadata", raw);
+        if (node == null) {
             return;
         }
         for (Map.Entry<String, JsonNode> e : node.properties()) {

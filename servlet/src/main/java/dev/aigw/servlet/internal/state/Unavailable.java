@@ -3,8 +3,8 @@ package dev.aigw.servlet.internal.state;
 import dev.aigw.CallOptions;
 import dev.aigw.Exchange;
 import dev.aigw.Gateway;
-import dev.aigw.servlet.internal.Responses;
 import dev.aigw.servlet.internal.WebhookRecords;
+import dev.aigw.servlet.internal.proxy.Refusal;
 import jakarta.servlet.http.HttpServletRequest;
 import jakarta.servlet.http.HttpServletResponse;
 
@@ -14,28 +14,27 @@ import java.util.List;
 import java.util.Map;
 
 /**
- * The answers aigw gives when its shared engine cannot be asked. They name no engine detail (host, error): that goes
- * to the call's record, which says what happened.
+ * The answers aigw gives when its shared engine cannot be asked, and the records of those calls. The answers name no
+ * engine detail (host, error): that goes to the call's record, which says what happened.
  */
 public final class Unavailable {
     private Unavailable() {
     }
 
     /**
-     * {@code aigw.state.on-failure=closed} and the rate limit could not be checked: 503 with {@code Retry-After}, and a
-     * record of the call that was not sent.
+     * {@code aigw.state.on-failure=closed} and the rate limit could not be checked: a record of the call that is not
+     * sent, and the 503 with {@code Retry-After} to answer with.
      */
-    public static void rateLimitRefused(Gateway gateway, String method, URI upstream, String problem,
-                                        long retryAfterSeconds, HttpServletResponse resp) throws IOException {
+    public static Refusal rateLimitRefused(Gateway gateway, String method, URI upstream, String problem,
+                                           long retryAfterSeconds) {
         Exchange x = gateway.exchange(method, upstream, null);
         if (x != null) {
             x.note("rate limit not checked (" + problem + "); refused with 503: aigw.state.on-failure=closed");
             x.fail(new StateUnavailableException("not sent: the shared rate limit could not be checked"));
         }
-        resp.setHeader("Retry-After", Long.toString(retryAfterSeconds));
-        Responses.problem(resp, 503, "Service Unavailable", "the rate limit cannot be checked right now, and this "
-                + "proxy refuses calls it cannot check; retry in " + retryAfterSeconds + " s", "rate_limit_unavailable",
-                Map.of("retry_after", retryAfterSeconds));
+        return Refusal.of(503, "rate_limit_unavailable", "the rate limit cannot be checked right now, and this proxy "
+                + "refuses calls it cannot check; retry in " + retryAfterSeconds + " s")
+                .with("Retry-After", Long.toString(retryAfterSeconds)).extra(Map.of("retry_after", retryAfterSeconds));
     }
 
     /** The note on a call let through without a rate-limit check. */
@@ -49,10 +48,9 @@ public final class Unavailable {
      */
     public static void webhookRefused(Gateway gateway, byte[] body, String problem, HttpServletRequest req,
                                       HttpServletResponse resp) throws IOException {
-        resp.setHeader("Retry-After", "1");
-        Responses.problem(resp, 503, "Service Unavailable", "this delivery cannot be checked against replays right "
-                + "now; it was not handed on, deliver it again later", "webhook_replay_check_unavailable",
-                Map.of("retry_after", 1));
+        Refusal.of(503, "webhook_replay_check_unavailable", "this delivery cannot be checked against replays right "
+                + "now; it was not handed on, deliver it again later").with("Retry-After", "1")
+                .extra(Map.of("retry_after", 1)).send(resp);
         if (gateway != null && gateway.enabled()) {
             WebhookRecords.emit(gateway, 503, body, WebhookRecords.sniff(body), CallOptions.NONE, req,
                     List.of("replay check unavailable (" + problem + "); answered 503, not handed on"));

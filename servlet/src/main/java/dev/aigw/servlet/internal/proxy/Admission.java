@@ -1,0 +1,204 @@
+package dev.aigw.servlet.internal.proxy;
+
+import dev.aigw.Route;
+import dev.aigw.servlet.internal.RateLimiter;
+import dev.aigw.servlet.internal.state.Unavailable;
+import jakarta.servlet.http.HttpServletRequest;
+
+import java.net.URI;
+import java.util.Collections;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import java.util.Set;
+
+/**
+ * Whether a request may go through the proxy, decided on its {@link CanonicalRequest} in one place and in this
+ * order: the canonical form (400, 405), Replicate's {@code /webhooks} while the server's token is injected (403),
+ * the access check (401, 403), the cross-site stance (403, 415), the model allowlist for paths (403), the rate
+ * limit (429) and the caps on calls in flight (429, 503). Cheap refusals come first, so that refused requests spend
+ * no rate-limit budget; an admitted call holds its {@link ConcurrencyLimit.Permit} until its request ends.
+ *
+ * <p>Cross-site stance, for applications whose users sign in with cookies: a browser attaches them to requests
+ * other sites make, so state-changing methods (anything but GET, HEAD, OPTIONS) are refused when the browser says
+ * the request is not same-origin ({@code Sec-Fetch-Site} other than {@code same-origin} or {@code none}) or, from
+ * browsers that do not send that, when {@code Origin} is not the proxy's own origin; and bodies of POST, PUT and
+ * PATCH must be JSON (multipart for {@code POST /files}): the content types a cross-site form can send without a
+ * CORS preflight are refused otherwise. Clients that are not browsers send neither header and are not affected.
+ */
+public final class Admission {
+    private static final Set<String> SAFE = Set.of("GET", "HEAD", "OPTIONS");
+
+    /** What an admitted call forwards and holds. */
+    public record Admitted(CanonicalRequest request, Route route, ModelAllowlist.Target target, BodyTransform gate,
+                           String publicBase, ConcurrencyLimit.Permit permit, String note) {
+    }
+
+    private Admission() {
+    }
+
+    /** Admits the request, or throws the refusal to answer with. */
+    public static Admitted admit(ProxyConfig cfg, HttpServletRequest req) throws Refusal.Refused {
+        CanonicalRequest c = CanonicalRequest.of(req.getMethod(), req.getRequestURI(), req.getContextPath()
+                + cfg.path(), req.getQueryString());
+        String publicBase = publicBase(cfg, req);
+        if (cfg.replicateToken() != null && c.webhooks()) {
+            throw Refusal.of(403, "endpoint_not_proxied", "the proxy does not serve /webhooks: with the server's "
+                    + "token it would hand out the webhook signing secret").refused();
+        }
+        if (!cfg.access().test(req)) {
+            throw (req.getUserPrincipal() == null
+                    ? Refusal.of(401, "not_authenticated", "sign in to use the Replicate proxy ("
+                    + cfg.accessDescription() + ")")
+                    : Refusal.of(403, "not_permitted", "you may not use the Replicate proxy ("
+                    + cfg.accessDescription() + ")")).refused();
+        }
+        crossSite(req, c, publicBase);
+        ModelAllowlist.Target target = ModelAllowlist.classify(c.method(), c.path());
+        BodyTransform gate = null;
+        if (cfg.allowlist() != null) {
+            if ((target.kind() == ModelAllowlist.Kind.PATH_MODEL || target.kind() == ModelAllowlist.Kind.DEPLOYMENT)
+                    && !cfg.allowlist().allows(target)) {
+                throw Refusal.of(403, "model_not_allowed", (target.kind() == ModelAllowlist.Kind.DEPLOYMENT
+                        ? "deployment \"" : "model \"") + target.name() + "\" is not on this proxy's model allowlist")
+                        .refused();
+            }
+            if (target.bodyField() != null) {
+                gate = bodyGate(cfg.allowlist(), req, c, target.bodyField());
+            }
+        }
+        URI upstream = URI.create(ProxyConfig.API + c.pathAndQuery());
+        Route route = cfg.gateway().route(upstream);
+        String root = cfg.gateway().root() + "/replicate";
+        String routed = route == null ? "" : route.target().toString();
+        if (!routed.startsWith(root) || (routed.length() > root.length() && "/?".indexOf(routed.charAt(root.length()))
+                < 0)) {
+            throw Refusal.of(503, "gateway_not_configured", "the AI gateway is not configured for Replicate")
+                    .refused();
+        }
+        String key = clientKey(cfg, req);
+        RateLimiter limiter = cfg.rateLimiter();
+        String note = null;
+        if (limiter != null) {
+            RateLimiter.Decision d = limiter.acquire(key);
+            if (d.unchecked() != null) { // the shared state failed: aigw.state.on-failure decided
+                if (!d.allowed()) {
+                    throw Unavailable.rateLimitRefused(cfg.gateway(), c.method(), upstream, d.unchecked(),
+                            d.retryAfterSeconds()).refused();
+                }
+                note = Unavailable.rateLimitLetThrough(d.unchecked());
+            } else if (!d.allowed()) {
+                long s = d.retryAfterSeconds();
+                throw Refusal.of(429, "rate_limited", "the proxy allows " + limiter.permits() + " requests per "
+                        + human(limiter.period().toSeconds()) + " per user; retry in " + s + " s")
+                        .with("Retry-After", Long.toString(s)).extra(Map.of("retry_after", s)).refused();
+            }
+        }
+        Object permit = cfg.limit().acquire(key);
+        if (permit instanceof Refusal r) {
+            throw r.refused();
+        }
+        return new Admitted(c, route, target, gate, publicBase, (ConcurrencyLimit.Permit) permit, note);
+    }
+
+    /** The proxy's URL as the client sees it: the configured public URL, else from the request; null if unknown. */
+    static String publicBase(ProxyConfig cfg, HttpServletRequest req) {
+        if (cfg.publicUrl() != null) {
+            return cfg.publicUrl();
+        }
+        String host = req.getHeader("Host");
+        TrustedProxies.Origin o = cfg.trustedProxies().origin(req.getRemoteAddr(), req.getScheme(),
+                host != null ? host : req.getServerName() + ":" + req.getServerPort(), req.getContextPath()
+                        + cfg.path(), req.getHeader("Forwarded"), req.getHeader("X-Forwarded-Proto"),
+                req.getHeader("X-Forwarded-Host"), req.getHeader("X-Forwarded-Port"),
+                req.getHeader("X-Forwarded-Prefix"));
+        return o == null ? null : ProxyConfig.normalisePublicUrl(o.base());
+    }
+
+    /** Who a request counts against: its principal, else its canonical client address. */
+    static String clientKey(ProxyConfig cfg, HttpServletRequest req) {
+        if (req.getUserPrincipal() != null) {
+            return "user:" + req.getUserPrincipal().getName();
+        }
+        return "addr:" + cfg.trustedProxies().clientKey(req.getRemoteAddr(),
+                Collections.list(req.getHeaders("Forwarded")), Collections.list(req.getHeaders("X-Forwarded-For")));
+    }
+
+    private static void crossSite(HttpServletRequest req, CanonicalRequest c, String publicBase)
+            throws Refusal.Refused {
+        if (SAFE.contains(c.method())) {
+            return;
+        }
+        String site = req.getHeader("Sec-Fetch-Site");
+        String origin = req.getHeader("Origin");
+        boolean cross = site != null ? !(site.equalsIgnoreCase("same-origin") || site.equalsIgnoreCase("none"))
+                : origin != null && !origin.equalsIgnoreCase(origin(publicBase));
+        if (cross) {
+            throw Refusal.of(403, "cross_site_refused", "the proxy refuses " + c.method() + " requests that other "
+                    + "sites make in a browser (Sec-Fetch-Site: " + printable(site) + ", Origin: " + printable(origin)
+                    + "); call it from pages of this application's own origin").refused();
+        }
+        List<String> types = Collections.list(req.getHeaders("Content-Type"));
+        if (types.size() > 1) {
+            throw Refusal.of(400, "content_type_ambiguous", "the request has " + types.size() + " Content-Type "
+                    + "headers; send one").refused();
+        }
+        boolean body = req.getContentLengthLong() > 0 || req.getContentLengthLong() < 0 && (req.getHeader(
+                "Transfer-Encoding") != null || !req.getProtocol().startsWith("HTTP/1"));
+        if (body && Set.of("POST", "PUT", "PATCH").contains(c.method())) {
+            String type = types.isEmpty() ? "" : types.get(0).toLowerCase(Locale.ROOT).strip();
+            boolean multipartOk = c.method().equals("POST") && c.path().equals("/files");
+            if (!json(type) && !(multipartOk && type.startsWith("multipart/form-data"))) {
+                throw Refusal.of(415, "content_type_not_allowed", c.method() + " " + c.path() + " takes "
+                        + (multipartOk ? "multipart/form-data" : "application/json") + " bodies through this proxy, not "
+                        + printable(type.isEmpty() ? "(none)" : type)).refused();
+            }
+        }
+    }
+
+    private static BodyTransform bodyGate(ModelAllowlist allowlist, HttpServletRequest req, CanonicalRequest c,
+                                          String field) throws Refusal.Refused {
+        String encoding = req.getHeader("Content-Encoding");
+        if (encoding != null && !encoding.isBlank() && !encoding.equalsIgnoreCase("identity")) {
+            throw Refusal.of(415, "content_encoding_not_allowed", "a Content-Encoding'd body cannot be checked "
+                    + "against the model allowlist; send it unencoded").refused();
+        }
+        String type = req.getContentType() == null ? "" : req.getContentType().toLowerCase(Locale.ROOT);
+        if (!json(type) || type.contains("charset") && !type.matches(".*charset=\"?utf-8\"?.*")) {
+            throw Refusal.of(415, "content_type_not_allowed", c.method() + " " + c.path() + " needs a UTF-8 JSON "
+                    + "body (Content-Type: application/json) for the model allowlist to read \"" + field + "\"")
+                    .refused();
+        }
+        return new JsonBodyGate(field, v -> allowlist.allowsBodyField(field, v), c.method() + " " + c.path());
+    }
+
+    static boolean json(String contentType) {
+        String t = contentType == null ? "" : contentType.toLowerCase(Locale.ROOT);
+        int semi = t.indexOf(';');
+        String media = (semi < 0 ? t : t.substring(0, semi)).strip();
+        return media.equals("application/json") || media.startsWith("application/") && media.endsWith("+json");
+    }
+
+    /** {@code scheme://host[:port]} of a URL base. */
+    static String origin(String base) {
+        if (base == null) {
+            return "";
+        }
+        int slash = base.indexOf('/', base.indexOf("://") + 3);
+        return slash < 0 ? base : base.substring(0, slash);
+    }
+
+    private static String printable(String s) {
+        return s == null ? "(none)" : CanonicalRequest.printable(s);
+    }
+
+    private static String human(long s) {
+        return switch ((int) Math.min(s, Integer.MAX_VALUE)) {
+            case 1 -> "second";
+            case 60 -> "minute";
+            case 3600 -> "hour";
+            case 86400 -> "day";
+            default -> s + " s";
+        };
+    }
+}

@@ -1,0 +1,221 @@
+package dev.aigw.servlet.internal.proxy;
+
+import java.util.List;
+import java.util.Locale;
+import java.util.Set;
+
+/**
+ * The one form of a proxied request that the proxy decides on and forwards: method, path under the Replicate API
+ * root ({@code /predictions}) and query, reduced from whatever spelling the client used to the spelling Replicate
+ * and the gateway will see. Every check (the {@code /webhooks} refusal, the model allowlist, the creator and route
+ * classification, the record's endpoint) reads this form, and this form is what is sent, so no check can be
+ * passed by writing a request that a normalising server behind the proxy reads differently.
+ *
+ * <p>The rules (RFC 3986 §6.2.2 normalisation, refusing where normalising would still leave a choice):
+ * <ul>
+ *   <li>methods: exactly one of {@link #METHODS}, as written (HTTP methods are case-sensitive); others 405;</li>
+ *   <li>percent-encoded unreserved characters (letters, digits, {@code -._~}) are decoded; any other escape
+ *       (reserved characters such as {@code %2F}, {@code %3B}, {@code %25}, controls, non-ASCII) is refused, since
+ *       decoding it would change what the path means and keeping it leaves the choice to the upstream;</li>
+ *   <li>refused in the path: dot segments (also when encoded), empty segments, a trailing slash, backslashes,
+ *       {@code ;} parameters, characters outside unreserved and sub-delimiters, and case variants of Replicate's
+ *       own path words ({@code /Predictions}): Replicate spells them in lower case only;</li>
+ *   <li>the query keeps its form but escapes of unreserved characters are decoded and other escapes get upper-case
+ *       hex; raw characters outside printable ASCII, {@code #} and broken escapes are refused; an empty query is
+ *       none.</li>
+ * </ul>
+ */
+public record CanonicalRequest(String method, String path, String query) {
+    /** What Replicate's API uses (QUERY: models.search); everything else is answered 405. */
+    public static final List<String> METHODS = List.of("GET", "HEAD", "POST", "PUT", "PATCH", "DELETE", "OPTIONS",
+            "QUERY");
+    public static final String ALLOW = String.join(", ", METHODS);
+    /** Longest canonical path accepted. */
+    public static final int MAX_PATH = 2048;
+    /** Longest query accepted. */
+    public static final int MAX_QUERY = 8192;
+
+    /** The fixed words of Replicate's paths (spec §2); only their lower-case spelling is Replicate's. */
+    static final Set<String> WORDS = Set.of("account", "cancel", "collections", "default", "deployments", "download",
+            "examples", "files", "hardware", "models", "predictions", "readme", "search", "secret", "trainings",
+            "versions", "webhooks");
+
+    private static final String UNRESERVED_PUNCT = "-._~";
+    private static final String PATH_PUNCT = "-._~!$&'()*+,=:@";
+
+    /** The path and query as appended to the API root: {@code /predictions?cursor=x}. */
+    public String pathAndQuery() {
+        return query == null ? path : path + "?" + query;
+    }
+
+    /** Whether this is Replicate's webhook endpoint family ({@code /webhooks/...}), which hands out the secret. */
+    public boolean webhooks() {
+        return path.equals("/webhooks") || path.startsWith("/webhooks/");
+    }
+
+    /**
+     * Reduces a request to its canonical form.
+     *
+     * @param method     the request method as sent
+     * @param rawUri     the request URI as sent, without query ({@code getRequestURI()})
+     * @param base       where the proxy answers, as sent by the container ({@code getContextPath()} + path)
+     * @param rawQuery   the raw query, or null
+     */
+    public static CanonicalRequest of(String method, String rawUri, String base, String rawQuery) throws Refusal.Refused {
+        if (!METHODS.contains(method)) {
+            throw Refusal.of(405, "method_not_allowed", "the proxy forwards " + ALLOW + " (as written, in upper "
+                    + "case); not " + printable(method)).with("Allow", ALLOW).refused();
+        }
+        String uri = path(rawUri, false);
+        String prefix = path(base, true);
+        if (!uri.startsWith(prefix) || (uri.length() > prefix.length() && uri.charAt(prefix.length()) != '/')) {
+            throw invalid("the proxy path must be written as " + prefix + "/<Replicate API path>");
+        }
+        String rest = uri.substring(prefix.length());
+        if (rest.isEmpty() || rest.equals("/")) {
+            throw invalid("name a Replicate API path after " + prefix + ", e.g. " + prefix + "/predictions");
+        }
+        if (rest.length() > MAX_PATH) {
+            throw invalid("the path is longer than " + MAX_PATH + " characters");
+        }
+        return new CanonicalRequest(method, rest, query(rawQuery));
+    }
+
+    /** The canonical form of a raw absolute path; {@code prefix} allows the empty string and a trailing slash. */
+    public static String path(String raw, boolean prefix) throws Refusal.Refused {
+        if (raw == null || raw.isEmpty()) {
+            if (prefix) {
+                return "";
+            }
+            throw invalid("the path must start with '/'");
+        }
+        if (raw.charAt(0) != '/') {
+            throw invalid("the path must start with '/'");
+        }
+        if (raw.length() > 3 * (MAX_PATH + 1024)) {
+            throw invalid("the path is longer than " + MAX_PATH + " characters");
+        }
+        StringBuilder out = new StringBuilder(raw.length());
+        int segStart = 0;
+        for (int i = 0; i <= raw.length(); i++) {
+            char c = i < raw.length() ? raw.charAt(i) : '/';
+            if (c == '/') {
+                if (i > 0) {
+                    segment(out, segStart, i == raw.length(), prefix);
+                }
+                if (i < raw.length()) {
+                    out.append('/');
+                    segStart = out.length();
+                }
+                continue;
+            }
+            if (c == '%') {
+                int b = escape(raw, i);
+                if (b < 0) {
+                    throw invalid("a broken percent-escape in the path");
+                }
+                if (!unreserved((char) b)) {
+                    throw invalid("the path has " + raw.substring(i, i + 3) + ": only letters, digits and '-._~' may "
+                            + "be percent-encoded (they are decoded); an encoded '/', '%', ';', '\\', control or "
+                            + "non-ASCII byte could mean another path to a server behind the proxy");
+                }
+                out.append((char) b);
+                i += 2;
+            } else if (c == '\\') {
+                throw invalid("backslashes are not allowed in the path");
+            } else if (c == ';') {
+                throw invalid("path parameters (';') are not allowed");
+            } else if (c < 128 && (Character.isLetterOrDigit(c) || PATH_PUNCT.indexOf(c) >= 0)) {
+                out.append(c);
+            } else {
+                throw invalid("the character " + describe(c) + " is not allowed in a path (percent-encoding it is "
+                        + "not allowed either)");
+            }
+        }
+        return out.toString();
+    }
+
+    /** Checks the segment just written to {@code out} from {@code start}. */
+    private static void segment(StringBuilder out, int start, boolean last, boolean prefix) throws Refusal.Refused {
+        String seg = out.substring(start);
+        if (seg.isEmpty()) {
+            if (last && prefix) {
+                out.setLength(out.length() - 1); // "/app/" as a prefix is "/app"
+                return;
+            }
+            throw invalid(last ? "a trailing slash is not allowed: Replicate's paths have none"
+                    : "empty path segments ('//') are not allowed");
+        }
+        if (seg.equals(".") || seg.equals("..")) {
+            throw invalid("dot segments ('.' and '..', also percent-encoded) are not allowed");
+        }
+        String lower = seg.toLowerCase(Locale.ROOT);
+        if (!lower.equals(seg) && WORDS.contains(lower)) {
+            throw invalid("Replicate's path words are lower case: write '" + lower + "', not '" + seg + "'");
+        }
+    }
+
+    /** The canonical query, null for none or empty. */
+    static String query(String raw) throws Refusal.Refused {
+        if (raw == null || raw.isEmpty()) {
+            return null;
+        }
+        if (raw.length() > MAX_QUERY) {
+            throw invalid("the query is longer than " + MAX_QUERY + " characters");
+        }
+        StringBuilder out = new StringBuilder(raw.length());
+        for (int i = 0; i < raw.length(); i++) {
+            char c = raw.charAt(i);
+            if (c == '%') {
+                int b = escape(raw, i);
+                if (b < 0) {
+                    throw invalid("a broken percent-escape in the query");
+                }
+                if (unreserved((char) b)) {
+                    out.append((char) b);
+                } else {
+                    out.append('%').append(Character.toUpperCase(raw.charAt(i + 1)))
+                            .append(Character.toUpperCase(raw.charAt(i + 2)));
+                }
+                i += 2;
+            } else if (c <= 0x20 || c >= 0x7f || "#\"<>\\^`{|}".indexOf(c) >= 0) {
+                throw invalid("the character " + describe(c) + " is not allowed in a query (percent-encode it)");
+            } else {
+                out.append(c);
+            }
+        }
+        return out.toString();
+    }
+
+    static boolean unreserved(char c) {
+        return c < 128 && (Character.isLetterOrDigit(c) || UNRESERVED_PUNCT.indexOf(c) >= 0);
+    }
+
+    /** The byte of the escape at {@code i}, or -1 when it is broken. */
+    private static int escape(String s, int i) {
+        if (i + 2 >= s.length()) {
+            return -1;
+        }
+        int hi = Character.digit(s.charAt(i + 1), 16);
+        int lo = Character.digit(s.charAt(i + 2), 16);
+        return hi < 0 || lo < 0 || s.charAt(i + 1) > 'f' || s.charAt(i + 2) > 'f' ? -1 : hi << 4 | lo;
+    }
+
+    private static Refusal.Refused invalid(String detail) {
+        return Refusal.of(400, "path_not_allowed", detail + "; the proxy forwards paths under the Replicate API "
+                + "root only, in one spelling").refused();
+    }
+
+    private static String describe(char c) {
+        return c > 0x20 && c < 0x7f ? "'" + c + "'" : String.format("U+%04X", (int) c);
+    }
+
+    static String printable(String s) {
+        StringBuilder sb = new StringBuilder();
+        for (int i = 0; i < s.length() && i < 40; i++) {
+            char c = s.charAt(i);
+            sb.append(c > 0x20 && c < 0x7f ? c : '?');
+        }
+        return sb.toString();
+    }
+}

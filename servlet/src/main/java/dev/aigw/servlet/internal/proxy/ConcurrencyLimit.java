@@ -1,0 +1,91 @@
+package dev.aigw.servlet.internal.proxy;
+
+import java.util.Map;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.concurrent.atomic.AtomicInteger;
+
+/**
+ * Caps on proxied calls in flight: per client (principal, or canonical client address) and in all. A call holds a
+ * {@link Permit} from admission until its request ends, whatever the reason, so a client that opens calls and
+ * leaves them open, or a flood of them, cannot use up the container's connections, descriptors or the upstream
+ * pool. Counts live only while calls do: a key with nothing in flight takes no memory.
+ */
+public final class ConcurrencyLimit {
+    /** Defaults of {@code aigw.proxy.max-concurrent} and {@code aigw.proxy.max-concurrent-per-user}. */
+    public static final int DEFAULT_TOTAL = 256;
+    public static final int DEFAULT_PER_CLIENT = 16;
+
+    private final int total;
+    private final int perClient;
+    private final AtomicInteger inFlight = new AtomicInteger();
+    private final Map<String, Integer> perKey = new ConcurrentHashMap<>();
+
+    public ConcurrencyLimit(int total, int perClient) {
+        if (total < 1 || perClient < 1) {
+            throw new IllegalArgumentException("caps must be positive");
+        }
+        this.total = total;
+        this.perClient = perClient;
+    }
+
+    public int total() {
+        return total;
+    }
+
+    public int perClient() {
+        return perClient;
+    }
+
+    /** Calls in flight now (for tests and monitoring). */
+    public int inFlight() {
+        return inFlight.get();
+    }
+
+    /** A permit for one call of {@code key}, or the refusal (429 for the client's cap, 503 for the total). */
+    public Object acquire(String key) {
+        boolean[] over = new boolean[1];
+        perKey.compute(key, (k, n) -> {
+            int now = n == null ? 0 : n;
+            if (now >= perClient) {
+                over[0] = true;
+                return n;
+            }
+            return now + 1;
+        });
+        if (over[0]) {
+            return Refusal.of(429, "too_many_concurrent", "you have " + perClient + " proxied calls in flight, the "
+                    + "most this proxy allows per user (aigw.proxy.max-concurrent-per-user); retry when one ends")
+                    .with("Retry-After", "1").extra(Map.of("retry_after", 1));
+        }
+        if (inFlight.incrementAndGet() > total) {
+            inFlight.decrementAndGet();
+            release(key);
+            return Refusal.of(503, "proxy_busy", "the proxy has " + total + " calls in flight, its limit "
+                    + "(aigw.proxy.max-concurrent); retry shortly").with("Retry-After", "2")
+                    .extra(Map.of("retry_after", 2));
+        }
+        return new Permit(key);
+    }
+
+    private void release(String key) {
+        perKey.computeIfPresent(key, (k, n) -> n <= 1 ? null : n - 1);
+    }
+
+    /** One call's place; {@link #release} is idempotent. */
+    public final class Permit {
+        private final String key;
+        private final AtomicBoolean released = new AtomicBoolean();
+
+        private Permit(String key) {
+            this.key = key;
+        }
+
+        public void release() {
+            if (released.compareAndSet(false, true)) {
+                inFlight.decrementAndGet();
+                ConcurrencyLimit.this.release(key);
+            }
+        }
+    }
+}

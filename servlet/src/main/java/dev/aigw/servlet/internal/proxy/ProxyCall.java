@@ -1,0 +1,503 @@
+package dev.aigw.servlet.internal.proxy;
+
+import dev.aigw.Exchange;
+import dev.aigw.servlet.internal.ProblemJson;
+import jakarta.servlet.AsyncContext;
+import jakarta.servlet.AsyncEvent;
+import jakarta.servlet.AsyncListener;
+import jakarta.servlet.ServletOutputStream;
+import jakarta.servlet.WriteListener;
+import jakarta.servlet.http.HttpServletRequest;
+import jakarta.servlet.http.HttpServletResponse;
+
+import java.io.IOException;
+import java.net.ConnectException;
+import java.net.http.HttpClient;
+import java.net.http.HttpConnectTimeoutException;
+import java.net.http.HttpHeaders;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.net.http.HttpTimeoutException;
+import java.nio.ByteBuffer;
+import java.util.Collections;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import java.util.Set;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionException;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.Future;
+import java.util.concurrent.TimeUnit;
+
+/**
+ * One admitted request, carried to the gateway with the JDK HTTP client and back, all asynchronous: the body
+ * streams up through {@link RequestBodyPublisher} (and the body gate, if any), the answer streams down through
+ * {@link ResponseWriter}; neither is ever held whole. Every outcome ends the exchange once: complete, fail
+ * (upstream, idle timeout) or cancel (client gone, body refused).
+ *
+ * <p>One discipline for concurrency: the call's state (ended, completed, a pending answer of our own) changes only
+ * under this object's monitor; reads and writes on the client's streams go through {@link ClientIo}, always taken
+ * after the monitor, never before. Events arrive from container threads, HTTP client threads and the timer alike.
+ */
+public final class ProxyCall {
+    /** Request attribute set when the client's response must be aborted (see {@code AigwProxyFilter}). */
+    public static final String ABORT_ATTRIBUTE = "dev.aigw.proxy.abort";
+
+    private static final System.Logger LOG = System.getLogger("dev.aigw.servlet");
+    /** How long a failure found by our own I/O waits for the container's error event before completing anyway. */
+    private static final long CONTAINER_ERROR_GRACE_MS = 2000;
+    private static final Set<String> BODY_METHODS = Set.of("POST", "PUT", "PATCH", "QUERY", "DELETE");
+
+    private final ProxyConfig cfg;
+    private final HttpServletRequest req;
+    private final HttpServletResponse resp;
+    private final AsyncContext ac;
+    private final Exchange x;
+    private final Admission.Admitted a;
+    private final ClientIo clientIo = new ClientIo();
+    private final ServletOutputStream out;
+    // guarded by this
+    private boolean ended;
+    private boolean completed;
+    private byte[] problem; // an answer of our own waiting for the container to accept output
+    private Future<?> idleCheck;
+    // set once, read anywhere
+    private volatile CompletableFuture<HttpResponse<Void>> future;
+    private volatile RequestBodyPublisher body;
+    private volatile ResponseWriter writer;
+    private volatile Refusal refusal;
+
+    public ProxyCall(ProxyConfig cfg, HttpServletRequest req, HttpServletResponse resp, AsyncContext ac, Exchange x,
+                     Admission.Admitted a) throws IOException {
+        this.cfg = cfg;
+        this.req = req;
+        this.resp = resp;
+        this.ac = ac;
+        this.x = x;
+        this.a = a;
+        this.out = resp.getOutputStream();
+    }
+
+    /** Starts the upstream call; call on the container thread that started async processing. */
+    public void start() throws IOException {
+        ac.addListener(new AsyncListener() {
+            @Override
+            public void onComplete(AsyncEvent event) {
+                a.permit().release();
+            }
+
+            @Override
+            public void onTimeout(AsyncEvent event) {
+                clientGone(new IOException("async timeout"), true);
+            }
+
+            @Override
+            public void onError(AsyncEvent event) {
+                clientGone(event.getThrowable() == null ? new IOException("client error") : event.getThrowable(), true);
+            }
+
+            @Override
+            public void onStartAsync(AsyncEvent event) {
+            }
+        });
+        out.setWriteListener(new WriteListener() {
+            @Override
+            public void onWritePossible() {
+                ResponseWriter w = writer;
+                if (w != null) {
+                    w.writePossible();
+                }
+                writeProblemIfReady();
+            }
+
+            @Override
+            public void onError(Throwable t) {
+                clientGone(t, true);
+            }
+        });
+        HttpRequest.Builder b = HttpRequest.newBuilder(x.target()).timeout(cfg.timeout());
+        if ("http".equalsIgnoreCase(x.target().getScheme())) {
+            b.version(HttpClient.Version.HTTP_1_1); // no h2c upgrade dance on cleartext
+        }
+        Set<String> connection = ProxyHeaders.connectionTokens(Collections.list(req.getHeaders("Connection")));
+        for (String name : Collections.list(req.getHeaderNames())) {
+            if (cfg.headers().forwardRequest(name, connection)) {
+                for (String v : Collections.list(req.getHeaders(name))) {
+                    b.header(name, v);
+                }
+            }
+        }
+        String auth = cfg.replicateToken() != null ? "Bearer " + cfg.replicateToken() : req.getHeader("Authorization");
+        if (auth != null) {
+            b.header("Authorization", auth); // the server's token, or in pass-through mode the client's own
+        }
+        x.gatewayHeaders().forEach(b::setHeader);
+        b.setHeader("User-Agent", x.userAgent(req.getHeader("User-Agent")));
+        b.method(a.request().method(), publisher());
+        if (refusal != null) {
+            return;
+        }
+        CompletableFuture<HttpResponse<Void>> f;
+        try (dev.aigw.ExchangeObserver.Scope s = x.activate()) { // the transport's own span nests under aigw's
+            f = cfg.client().sendAsync(b.build(), this::head);
+        }
+        future = f;
+        f.whenComplete((r, t) -> {
+            if (t != null) {
+                failedBeforeBody(unwrap(t));
+            }
+        });
+    }
+
+    /**
+     * The request body: with a length, or unknown (chunked on HTTP/1.1, or HTTP/2 and later, where a body needs no
+     * {@code Content-Length}) for the methods that carry one. Passed through the body gate and the URL rewriting.
+     */
+    private HttpRequest.BodyPublisher publisher() throws IOException {
+        long length = req.getContentLengthLong();
+        boolean unknown = length < 0 && (req.getHeader("Transfer-Encoding") != null
+                || !req.getProtocol().startsWith("HTTP/1") && BODY_METHODS.contains(a.request().method()));
+        BodyTransform t = a.gate() == null ? BodyTransform.identity() : a.gate();
+        if (length <= 0 && !unknown) {
+            try {
+                t.finish(); // a gated endpoint without a body names no model
+            } catch (Refusal.Refused r) {
+                refuse(r.refusal());
+            }
+            return HttpRequest.BodyPublishers.noBody();
+        }
+        boolean changesLength = false;
+        String encoding = req.getHeader("Content-Encoding");
+        if (a.publicBase() != null && Admission.json(req.getContentType()) && (encoding == null || encoding.isBlank()
+                || encoding.equalsIgnoreCase("identity"))) {
+            // URLs this proxy handed out (file URLs as prediction inputs) go back to Replicate as Replicate's own
+            t = BodyTransform.chain(t, BodyTransform.rewrite(new UrlRewriter(a.publicBase(), ProxyConfig.API)));
+            changesLength = true;
+        }
+        RequestBodyPublisher p = new RequestBodyPublisher(req.getInputStream(), clientIo, t,
+                new RequestBodyPublisher.Events() {
+                    @Override
+                    public void sent(ByteBuffer chunk) {
+                        x.requestBody(chunk);
+                    }
+
+                    @Override
+                    public void refused(Refusal.Refused r) {
+                        refusal = r.refusal();
+                    }
+
+                    @Override
+                    public void clientFailed(Throwable e, boolean reportedByContainer) {
+                        clientGone(e, reportedByContainer);
+                    }
+                });
+        body = p;
+        p.listen();
+        return length > 0 && !changesLength ? HttpRequest.BodyPublishers.fromPublisher(p, length)
+                : HttpRequest.BodyPublishers.fromPublisher(p);
+    }
+
+    /** The upstream's head arrived: answer the client's head and stream the body. */
+    private synchronized HttpResponse.BodySubscriber<Void> head(HttpResponse.ResponseInfo info) {
+        if (ended) {
+            return HttpResponse.BodySubscribers.replacing(null); // the client is gone: touch nothing
+        }
+        HttpHeaders h = info.headers();
+        x.responseHead(info.statusCode(), name -> h.firstValue(name).orElse(null));
+        String type = h.firstValue("Content-Type").orElse(null);
+        String encoding = h.firstValue("Content-Encoding").orElse("");
+        boolean rewrite = a.publicBase() != null && Admission.json(type) && (encoding.isBlank()
+                || encoding.equalsIgnoreCase("identity"));
+        boolean sse = type != null && type.toLowerCase(Locale.ROOT).startsWith("text/event-stream");
+        resp.setStatus(info.statusCode());
+        Set<String> connection = ProxyHeaders.connectionTokens(h.allValues("Connection"));
+        UrlRewriter headerRewriter = a.publicBase() == null ? null : new UrlRewriter(ProxyConfig.API, a.publicBase());
+        for (Map.Entry<String, List<String>> e : h.map().entrySet()) {
+            String name = e.getKey();
+            if (name.startsWith(":") || !ProxyHeaders.copyResponse(name, connection)
+                    || name.equalsIgnoreCase("Content-Encoding") && rewrite) {
+                continue;
+            }
+            for (String v : e.getValue()) {
+                resp.addHeader(name, headerRewriter != null && ProxyHeaders.carriesUrl(name)
+                        ? headerRewriter.rewrite(v) : v);
+            }
+        }
+        if (cfg.publicUrl() == null) {
+            // URLs in this answer were written from the request's Host (and trusted forwarding headers): no shared
+            // cache may hand it to a request that came by another name
+            resp.setHeader("Cache-Control", h.firstValue("Cache-Control").filter(v -> v.contains("no-store"))
+                    .orElse("private"));
+            resp.addHeader("Vary", cfg.trustedProxies().isEmpty() ? "Host" : "Host, Forwarded, X-Forwarded-Host, "
+                    + "X-Forwarded-Proto, X-Forwarded-Port, X-Forwarded-Prefix");
+        }
+        if (!rewrite && !sse) {
+            h.firstValueAsLong("Content-Length").ifPresent(resp::setContentLengthLong);
+        }
+        if (sse) {
+            resp.setHeader("X-Accel-Buffering", "no"); // ask buffering reverse proxies in front to pass events on
+        }
+        BodyTransform t = rewrite ? BodyTransform.rewrite(new UrlRewriter(ProxyConfig.API, a.publicBase()))
+                : BodyTransform.identity();
+        try {
+            ResponseWriter w = new ResponseWriter(out, clientIo, t, sse, new ResponseWriter.Events() {
+                @Override
+                public void received(ByteBuffer chunk) {
+                    x.responseBody(chunk);
+                }
+
+                @Override
+                public void completed() {
+                    if (end()) {
+                        x.complete();
+                        complete();
+                    }
+                }
+
+                @Override
+                public void upstreamFailed(Throwable e) {
+                    if (end()) {
+                        x.fail(e);
+                        abort();
+                    }
+                }
+
+                @Override
+                public void clientFailed(Throwable e) {
+                    clientGone(e, false);
+                }
+            });
+            writer = w;
+            idleCheck = cfg.timer().schedule(this::idleCheck, cfg.idleTimeout().toNanos(), TimeUnit.NANOSECONDS);
+            return w;
+        } catch (RuntimeException e) {
+            clientGone(e, false);
+            return HttpResponse.BodySubscribers.replacing(null);
+        }
+    }
+
+    /** No byte moved either way for {@code aigw.proxy.idle-timeout}: the upstream stalled (or the client did). */
+    private void idleCheck() {
+        ResponseWriter w = writer;
+        long idle = System.nanoTime() - w.lastProgressNanos();
+        long limit = cfg.idleTimeout().toNanos();
+        synchronized (this) {
+            if (ended) {
+                return;
+            }
+            if (idle < limit) {
+                idleCheck = cfg.timer().schedule(this::idleCheck, limit - idle, TimeUnit.NANOSECONDS);
+                return;
+            }
+        }
+        if (end()) {
+            x.fail(new HttpTimeoutException("no data moved for " + cfg.idleTimeout().toSeconds()
+                    + " s (aigw.proxy.idle-timeout)"));
+            w.stop();
+            abort();
+        }
+    }
+
+    private void failedBeforeBody(Throwable t) {
+        Refusal r = refusal != null ? refusal : t instanceof Refusal.Refused rr ? rr.refusal() : null;
+        if (r != null) {
+            refuse(r);
+            return;
+        }
+        if (!end()) {
+            return;
+        }
+        x.fail(t);
+        if (writer != null || resp.isCommitted()) {
+            abort();
+            return;
+        }
+        Refusal p;
+        if (t instanceof HttpConnectTimeoutException || t instanceof ConnectException) {
+            p = Refusal.of(502, "gateway_unreachable", "the AI gateway could not be reached; the request was not "
+                    + "sent, so it is safe to retry");
+        } else if (t instanceof HttpTimeoutException) {
+            p = Refusal.of(504, "upstream_timeout", "the AI gateway did not answer within " + cfg.timeout()
+                    .toSeconds() + " s; the request may still have been carried out (check before retrying a create)");
+        } else {
+            p = Refusal.of(502, "upstream_failed", "the connection to the AI gateway failed before an answer "
+                    + "arrived; the request may have been carried out (check before retrying a create)");
+        }
+        LOG.log(System.Logger.Level.DEBUG, () -> "aigw proxy: " + p.code() + ": " + cfg.gateway().redact(
+                String.valueOf(t)));
+        sendProblem(p);
+    }
+
+    /** Answers with a problem of our own, through the non-blocking stream, then completes. */
+    private void sendProblem(Refusal p) {
+        if (resp.isCommitted()) {
+            abort();
+            return;
+        }
+        byte[] b = ProblemJson.bytes(p.status(), p.title(), p.detail(), p.code(), p.extra());
+        synchronized (this) {
+            try {
+                resp.resetBuffer();
+                resp.setStatus(p.status());
+                resp.setHeader("Content-Encoding", null);
+                resp.setHeader("Cache-Control", "no-store");
+                p.headers().forEach(resp::setHeader);
+                resp.setContentType(ProblemJson.CONTENT_TYPE);
+                resp.setContentLength(b.length);
+            } catch (RuntimeException e) {
+                b = null;
+            }
+            problem = b;
+        }
+        if (b == null) {
+            complete();
+            return;
+        }
+        writeProblemIfReady();
+    }
+
+    private void writeProblemIfReady() {
+        synchronized (this) {
+            byte[] b = problem;
+            if (b == null) {
+                return;
+            }
+            try {
+                Boolean wrote = clientIo.run(() -> {
+                    if (!out.isReady()) {
+                        return false; // onWritePossible follows
+                    }
+                    out.write(b);
+                    return true;
+                });
+                if (wrote != null && !wrote) {
+                    return;
+                }
+            } catch (IOException | RuntimeException e) {
+                // the client is gone; completing is all that is left
+            }
+            problem = null;
+        }
+        complete();
+    }
+
+    private void refuse(Refusal r) {
+        refusal = r;
+        if (!end()) {
+            return;
+        }
+        x.cancel("refused: " + r.detail());
+        CompletableFuture<?> f = future;
+        if (f != null) {
+            f.cancel(true); // the upstream never gets the body's end
+        }
+        sendProblem(r);
+    }
+
+    /**
+     * The client went away: stop the upstream call and end the exchange as cancelled, once. No read or write on the
+     * client's streams may be in progress or start after this ({@link ClientIo}). The async context is completed
+     * only from the container's own error event ({@code reportedByContainer}), inside it, as Tomcat expects. When
+     * our own read or write found the client gone, the container reports the same failure as an event shortly
+     * after (Tomcat and Jetty both do); completing earlier would race with that event, so this case only waits for
+     * it, with a fallback for a container that sends none.
+     */
+    void clientGone(Throwable t, boolean reportedByContainer) {
+        if (end()) {
+            x.cancel("client disconnected");
+            RequestBodyPublisher p = body;
+            if (p != null) {
+                p.fail(new IOException("client disconnected"));
+            }
+            CompletableFuture<?> f = future;
+            if (f != null) {
+                f.cancel(true);
+            }
+        }
+        ResponseWriter w = writer;
+        if (w != null) {
+            w.stop();
+        }
+        clientIo.close(); // waits for a read or write in progress on another thread: none may outlive the request
+        if (reportedByContainer) {
+            complete(); // inside the container's callback, as Tomcat expects; after it returns the container ends it
+        } else {
+            cfg.timer().schedule(this::complete, CONTAINER_ERROR_GRACE_MS, TimeUnit.MILLISECONDS);
+        }
+    }
+
+    /** Marks the exchange ended; true for the first caller only. */
+    private synchronized boolean end() {
+        if (ended) {
+            return false;
+        }
+        ended = true;
+        if (idleCheck != null) {
+            idleCheck.cancel(false);
+        }
+        return true;
+    }
+
+    private synchronized boolean markCompleted() {
+        if (completed) {
+            return false;
+        }
+        completed = true;
+        return true;
+    }
+
+    private void complete() {
+        if (!markCompleted()) {
+            return;
+        }
+        clientIo.close();
+        try {
+            ac.complete();
+        } catch (IllegalStateException e) {
+            // already completed or dispatched
+        } finally {
+            a.permit().release(); // also released by the container's onComplete; whichever comes first
+        }
+    }
+
+    /**
+     * The upstream failed after the response was committed: the client must not see a clean end. There is no
+     * portable "abort" in the Servlet API, so the request is dispatched back to the proxy filter, which throws; the
+     * containers then close the connection without ending the body.
+     */
+    private void abort() {
+        if (!resp.isCommitted()) {
+            // nothing reached the client yet: it can still get a clear answer
+            sendProblem(Refusal.of(502, "upstream_failed", "the connection to the AI gateway broke while the answer "
+                    + "was being read; the request may have been carried out"));
+            return;
+        }
+        if (!markCompleted()) {
+            return;
+        }
+        clientIo.close();
+        try {
+            req.setAttribute(ABORT_ATTRIBUTE, Boolean.TRUE); // the container ends the request after this dispatch
+            ac.dispatch();
+        } catch (IllegalStateException e) {
+            try {
+                ac.complete();
+            } catch (IllegalStateException alreadyEnded) {
+                // the container ended it
+            }
+        } finally {
+            a.permit().release();
+        }
+    }
+
+    private static Throwable unwrap(Throwable t) {
+        while ((t instanceof CompletionException || t instanceof ExecutionException) && t.getCause() != null) {
+            t = t.getCause();
+        }
+        if (t instanceof IOException && t.getCause() instanceof Refusal.Refused r) {
+            return r;
+        }
+        return t;
+    }
+}

@@ -1,0 +1,305 @@
+package dev.aigw.servlet.internal.proxy;
+
+import dev.aigw.Gateway;
+import dev.aigw.servlet.internal.OwnedThreads;
+import dev.aigw.servlet.internal.RateLimiter;
+import dev.aigw.servlet.internal.state.StateEngine;
+import dev.aigw.servlet.internal.ServletSettings;
+import jakarta.servlet.http.HttpServletRequest;
+
+import java.net.URI;
+import java.net.URISyntaxException;
+import java.net.http.HttpClient;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Locale;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.LinkedBlockingQueue;
+import java.util.concurrent.ScheduledThreadPoolExecutor;
+import java.util.concurrent.ThreadPoolExecutor;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicInteger;
+import java.util.concurrent.atomic.AtomicReference;
+import java.util.function.Predicate;
+import java.util.regex.Pattern;
+
+/** Everything one proxy filter needs, resolved and checked at start-up. */
+public record ProxyConfig(
+        Gateway gateway,
+        String path,
+        String replicateToken,
+        Predicate<HttpServletRequest> access,
+        String accessDescription,
+        ModelAllowlist allowlist,
+        RateLimiter rateLimiter,
+        ConcurrencyLimit limit,
+        TrustedProxies trustedProxies,
+        String publicUrl,
+        ProxyHeaders headers,
+        Duration timeout,
+        Duration idleTimeout,
+        AtomicReference<HttpClient> upstream,
+        ExecutorService executor,
+        ScheduledThreadPoolExecutor timer) {
+
+    /** The Replicate API root the proxy stands in for. */
+    public static final String API = "https://api.replicate.com/v1";
+    /** Default time to the upstream's response head: Replicate's {@code Prefer: wait} holds up to 60 s. */
+    public static final Duration DEFAULT_TIMEOUT = Duration.ofSeconds(120);
+    /** Default longest silence of a response body, event streams included (a model may boot for minutes). */
+    public static final Duration DEFAULT_IDLE_TIMEOUT = Duration.ofMinutes(5);
+
+    private static final Pattern PATH = Pattern.compile("(/[A-Za-z0-9._~-]+)+");
+
+    /** The upstream client; fails once the filter was destroyed. */
+    public HttpClient client() {
+        HttpClient c = upstream.get();
+        if (c == null) {
+            throw new IllegalStateException("the aigw proxy filter was destroyed");
+        }
+        return c;
+    }
+
+    /**
+     * Ends the upstream client and the timer with the filter. A JDK 17 HttpClient cannot be closed: it ends when it
+     * becomes unreachable. An idle pooled connection keeps its last exchange, and through the exchange's response
+     * handler this configuration, reachable from the client's selector thread; so the configuration must let go of
+     * the client, or the client, its thread and its idle sockets would live until the JDK's keep-alive (1200 s by
+     * default) expires the connections. On JDK 21+ it is also shut down at once ({@code shutdownNow}: {@code close}
+     * would wait for running streams, holding up undeployment).
+     */
+    public void release() {
+        executor.shutdownNow();
+        timer.shutdownNow();
+        HttpClient c = upstream.getAndSet(null);
+        if (c != null) {
+            try {
+                HttpClient.class.getMethod("shutdownNow").invoke(c);
+            } catch (ReflectiveOperationException | RuntimeException ignored) {
+                // JDK 17 has none; best effort either way: the client is unreachable from here on
+            }
+        }
+        OwnedThreads.awaitStopped(executor); // no aigw-proxy thread left when the container checks for leaks
+        OwnedThreads.awaitStopped(timer);
+    }
+
+    /** The settings of a proxy filter before it is resolved; what the public builder fills in. */
+    public static final class Draft {
+        public Gateway gateway;
+        public String path;
+        public String replicateToken;
+        public Predicate<HttpServletRequest> access = r -> r.getUserPrincipal() != null;
+        public String accessDescription = "authenticated users";
+        public ModelAllowlist allowlist;
+        public RateLimiter.Rate rate;
+        /** Where the rate limit's buckets live: null in memory, else the shared engine. */
+        public StateEngine state;
+        public TrustedProxies trustedProxies = TrustedProxies.none();
+        public String publicUrl;
+        public final List<String> forwardHeaders = new ArrayList<>();
+        public Duration timeout = DEFAULT_TIMEOUT;
+        public Duration idleTimeout = DEFAULT_IDLE_TIMEOUT;
+        public Duration connectTimeout = Duration.ofSeconds(10);
+        public int maxConcurrent = ConcurrencyLimit.DEFAULT_TOTAL;
+        public int maxConcurrentPerUser = ConcurrencyLimit.DEFAULT_PER_CLIENT;
+        /** Wraps the JDK client built here (e.g. OpenTelemetry's library instrumentation); identity by default. */
+        public java.util.function.UnaryOperator<HttpClient> upstreamWrapper = java.util.function.UnaryOperator.identity();
+
+        /** Reads the {@code aigw.proxy.*} settings; a bad value fails with the one-line message. */
+        public static Draft fromSettings(ServletSettings s) {
+            Draft d = new Draft();
+            String path = s.get("aigw.proxy.path");
+            if (path != null) {
+                d.path = normalisePath(path);
+                if (d.path == null) {
+                    throw s.invalid("aigw.proxy.path", path, "a path such as /replicate or /api/replicate (letters, "
+                            + "digits, '.', '_', '~', '-'; optionally ending in /*)");
+                }
+            }
+            d.replicateToken = s.get("aigw.proxy.replicate-token");
+            if (d.replicateToken != null && !d.replicateToken.matches("[\\x21-\\x7e]{1,4096}")) {
+                throw s.invalid("aigw.proxy.replicate-token", d.replicateToken,
+                        "the token alone (no 'Bearer ' prefix, no spaces)");
+            }
+            String access = s.get("aigw.proxy.access");
+            if (access != null) {
+                try {
+                    d.access = parseAccess(access);
+                    d.accessDescription = access;
+                } catch (IllegalArgumentException e) {
+                    throw s.invalid("aigw.proxy.access", access, "authenticated, anyone, or role:<name> (several "
+                            + "roles separated by commas: any of them)");
+                }
+            }
+            String models = s.get("aigw.proxy.models");
+            if (models != null) {
+                try {
+                    d.allowlist = ModelAllowlist.parse(models);
+                } catch (IllegalArgumentException e) {
+                    throw s.invalid("aigw.proxy.models", models, ModelAllowlist.ALLOWED + " (" + e.getMessage() + ")");
+                }
+            }
+            String rate = s.get("aigw.proxy.rate-limit");
+            if (rate != null) {
+                try {
+                    d.rate = RateLimiter.Rate.parse(rate);
+                } catch (IllegalArgumentException e) {
+                    throw s.invalid("aigw.proxy.rate-limit", rate, RateLimiter.ALLOWED + ", per principal");
+                }
+            }
+            String trusted = s.get("aigw.proxy.trusted-proxies");
+            if (trusted != null) {
+                try {
+                    d.trustedProxies = TrustedProxies.parse(trusted);
+                } catch (IllegalArgumentException e) {
+                    throw s.invalid("aigw.proxy.trusted-proxies", trusted, TrustedProxies.ALLOWED + " ("
+                            + e.getMessage() + ")");
+                }
+            }
+            String publicUrl = s.get("aigw.proxy.public-url");
+            if (publicUrl != null) {
+                d.publicUrl = normalisePublicUrl(publicUrl);
+                if (d.publicUrl == null) {
+                    throw s.invalid("aigw.proxy.public-url", publicUrl, "the absolute http(s) URL clients use for "
+                            + "the proxy, e.g. https://app.example.com/replicate (no query, quotes or spaces)");
+                }
+            }
+            String headers = s.get("aigw.proxy.forward-headers");
+            if (headers != null) {
+                for (String h : headers.split("[,\\s]+")) {
+                    if (!h.isEmpty() && (!h.matches("[A-Za-z0-9!#$%&'*+.^_`|~-]+") || ProxyHeaders.neverForwarded(h))) {
+                        throw s.invalid("aigw.proxy.forward-headers", headers, "header names to forward besides the "
+                                + "defaults; never credentials, cookies, hop-by-hop, Forwarded or cf-aig-* headers ('"
+                                + h + "' is not allowed)");
+                    }
+                    if (!h.isEmpty()) {
+                        d.forwardHeaders.add(h);
+                    }
+                }
+            }
+            d.timeout = s.duration("aigw.proxy.timeout", DEFAULT_TIMEOUT, Duration.ofSeconds(1), Duration.ofHours(1));
+            d.idleTimeout = s.duration("aigw.proxy.idle-timeout", DEFAULT_IDLE_TIMEOUT, Duration.ofSeconds(1),
+                    Duration.ofHours(24));
+            d.connectTimeout = s.duration("aigw.proxy.connect-timeout", Duration.ofSeconds(10),
+                    Duration.ofMillis(100), Duration.ofMinutes(5));
+            d.maxConcurrent = (int) s.integer("aigw.proxy.max-concurrent", ConcurrencyLimit.DEFAULT_TOTAL, 1, 100_000);
+            d.maxConcurrentPerUser = (int) s.integer("aigw.proxy.max-concurrent-per-user",
+                    ConcurrencyLimit.DEFAULT_PER_CLIENT, 1, 100_000);
+            return d;
+        }
+
+        /** The configuration, with the filter's own upstream client and threads; {@code s} for error messages. */
+        public ProxyConfig resolve(ServletSettings s) {
+            if (gateway == null) {
+                throw new IllegalStateException("a gateway is required");
+            }
+            if (path == null) {
+                throw new IllegalStateException("a proxy path is required");
+            }
+            if (!gateway.enabled() || gateway.route(URI.create(API + "/predictions")) == null) {
+                String msg = "a configured gateway that routes replicate, because the Replicate proxy is installed "
+                        + "at " + path + " (set aigw.account-id and aigw.gateway-id, or a custom-domain aigw.base-url)";
+                throw s != null ? s.invalid("aigw.proxy.path", path, msg) : new IllegalStateException("aigw: " + msg);
+            }
+            AtomicInteger n = new AtomicInteger();
+            // A few threads for any number of calls and open streams: the upstream client's tasks never block
+            // (bodies move with non-blocking servlet I/O on both sides). The unbounded pool this replaces grew a
+            // thread per concurrent call under load (150 threads at 64 clients, see docs/PERFORMANCE.md).
+            int threads = Math.max(4, 2 * Runtime.getRuntime().availableProcessors());
+            ThreadPoolExecutor executor = new ThreadPoolExecutor(threads, threads, 30, TimeUnit.SECONDS,
+                    new LinkedBlockingQueue<>(), r -> daemon(r, "aigw-proxy-" + n.incrementAndGet()));
+            executor.allowCoreThreadTimeOut(true); // an idle proxy holds no threads
+            // one thread for the idle timeouts of all calls, gone while none is open
+            ScheduledThreadPoolExecutor timer = new ScheduledThreadPoolExecutor(1, r -> daemon(r,
+                    "aigw-proxy-timer"));
+            timer.setKeepAliveTime(30, TimeUnit.SECONDS);
+            timer.allowCoreThreadTimeOut(true);
+            timer.setRemoveOnCancelPolicy(true);
+            // its selector thread may outlive the application on JDK 17: not with the application's loader
+            HttpClient client = upstreamWrapper.apply(OwnedThreads.withoutContextLoader(() -> HttpClient.newBuilder()
+                    .connectTimeout(connectTimeout).executor(executor).followRedirects(HttpClient.Redirect.NEVER)
+                    .build()));
+            RateLimiter rateLimiter = rate == null ? null : RateLimiter.of(rate, 100_000, state);
+            return new ProxyConfig(gateway, path, replicateToken, access, accessDescription, allowlist, rateLimiter,
+                    new ConcurrencyLimit(maxConcurrent, maxConcurrentPerUser), trustedProxies, publicUrl,
+                    new ProxyHeaders(forwardHeaders), timeout, idleTimeout, new AtomicReference<>(client), executor,
+                    timer);
+        }
+    }
+
+    private static Thread daemon(Runnable r, String name) {
+        Thread t = new Thread(r, name);
+        t.setDaemon(true);
+        return t;
+    }
+
+    /** {@code /replicate} from {@code replicate}, {@code /replicate/} or {@code /replicate/*}; null if not a path. */
+    public static String normalisePath(String path) {
+        String p = path.strip();
+        if (p.endsWith("/*")) {
+            p = p.substring(0, p.length() - 2);
+        }
+        while (p.endsWith("/")) {
+            p = p.substring(0, p.length() - 1);
+        }
+        if (!p.startsWith("/")) {
+            p = "/" + p;
+        }
+        if (!PATH.matcher(p).matches()) {
+            return null;
+        }
+        for (String seg : p.substring(1).split("/")) {
+            if (seg.equals(".") || seg.equals("..")) {
+                return null;
+            }
+        }
+        return p;
+    }
+
+    /** An absolute http(s) URL without query, user info, quotes or spaces, without trailing slash; else null. */
+    public static String normalisePublicUrl(String url) {
+        String u = url.strip();
+        while (u.endsWith("/")) {
+            u = u.substring(0, u.length() - 1);
+        }
+        try {
+            URI parsed = new URI(u);
+            String scheme = parsed.getScheme() == null ? "" : parsed.getScheme().toLowerCase(Locale.ROOT);
+            if (!(scheme.equals("http") || scheme.equals("https")) || parsed.getRawAuthority() == null
+                    || parsed.getRawQuery() != null || parsed.getRawFragment() != null
+                    || parsed.getRawUserInfo() != null) {
+                return null;
+            }
+            for (int i = 0; i < u.length(); i++) {
+                char c = u.charAt(i);
+                if (c <= 0x20 || c >= 0x7f || c == '"' || c == '\\') {
+                    return null;
+                }
+            }
+            return u;
+        } catch (URISyntaxException e) {
+            return null;
+        }
+    }
+
+    /** {@code authenticated}, {@code anyone}, {@code role:a[,role:b]}. */
+    public static Predicate<HttpServletRequest> parseAccess(String spec) {
+        String s = spec.strip().toLowerCase(Locale.ROOT);
+        if (s.equals("authenticated")) {
+            return r -> r.getUserPrincipal() != null;
+        }
+        if (s.equals("anyone")) {
+            return r -> true;
+        }
+        List<String> roles = new ArrayList<>();
+        for (String part : spec.strip().split(",")) {
+            String p = part.strip();
+            if (!p.regionMatches(true, 0, "role:", 0, 5) || p.length() == 5) {
+                throw new IllegalArgumentException(spec);
+            }
+            roles.add(p.substring(5).strip());
+        }
+        return r -> r.getUserPrincipal() != null && roles.stream().anyMatch(r::isUserInRole);
+    }
+}

@@ -1,0 +1,127 @@
+package dev.aigw.servlet.internal.proxy;
+
+
+import java.util.Collection;
+import java.util.Locale;
+import java.util.Set;
+import java.util.TreeSet;
+
+/**
+ * Which headers a Replicate proxy passes on, in each direction.
+ *
+ * <p>Requests: an allowlist. A proxy client talks to the application's origin, so its requests carry the
+ * application's cookies, CSRF tokens, session and API keys; none of that may travel to Replicate or the gateway.
+ * Forwarded are only the headers Replicate's API reads or that describe the body ({@code Content-Type},
+ * {@code Accept}, {@code Prefer}, {@code Cancel-After}, {@code Last-Event-ID}, conditionals, {@code User-Agent}),
+ * plus names configured by the application. {@code Authorization} is decided separately (replaced by the
+ * server-side token, or passed through when none is configured). Never forwarded whatever the configuration:
+ * hop-by-hop headers and those named in {@code Connection}, {@code Host}, {@code Content-Length},
+ * {@code Expect}, {@code Cookie}, {@code Proxy-Authorization}, {@code Forwarded}/{@code X-Forwarded-*}
+ * (describe hops to the application, not to Replicate) and {@code cf-aig-*} (gateway controls come from settings
+ * and context, never from a client: a client must not switch off logging or pick a cache key).
+ *
+ * <p>Responses: everything except hop-by-hop headers, {@code Content-Length} (the proxy decides), headers that
+ * would act on the application's own origin ({@code Set-Cookie}, {@code Strict-Transport-Security},
+ * {@code Alt-Svc}, {@code Access-Control-*}) and {@code Date}/{@code Server} (the container writes its own).
+ * {@code Content-Encoding} is copied only while the body passes unchanged.
+ */
+public final class ProxyHeaders {
+    private static final Set<String> HOP_BY_HOP = ci("connection", "keep-alive", "proxy-authenticate",
+            "proxy-authorization", "proxy-connection", "te", "trailer", "trailers", "transfer-encoding", "upgrade");
+
+    private static final Set<String> REQUEST_ALLOWED = ci("accept", "accept-language", "cache-control",
+            "cancel-after", "content-type", "if-match", "if-modified-since", "if-none-match", "if-range",
+            "if-unmodified-since", "last-event-id", "prefer", "range", "user-agent");
+
+    private static final Set<String> REQUEST_NEVER = ci("host", "content-length", "expect", "cookie", "cookie2",
+            "authorization", "forwarded", "x-real-ip", "via", "origin", "referer");
+
+    private static final Set<String> RESPONSE_NEVER = ci("content-length", "set-cookie", "set-cookie2",
+            "strict-transport-security", "alt-svc", "date", "server", "public-key-pins");
+
+    private final Set<String> extraRequest;
+
+    /** @param extraRequestHeaders further request header names to forward (never the ones listed as never) */
+    public ProxyHeaders(Collection<String> extraRequestHeaders) {
+        Set<String> s = new TreeSet<>(String.CASE_INSENSITIVE_ORDER);
+        for (String h : extraRequestHeaders) {
+            if (h != null && !h.isBlank()) {
+                s.add(h.strip());
+            }
+        }
+        this.extraRequest = s;
+    }
+
+    /** Names that can never be configured as forwarded request headers; for start-up checks. */
+    public static boolean neverForwarded(String name) {
+        String n = name.toLowerCase(Locale.ROOT);
+        return HOP_BY_HOP.contains(n) || REQUEST_NEVER.contains(n) || n.startsWith("x-forwarded-")
+                || n.startsWith("cf-");
+    }
+
+    /**
+     * Whether a client request header goes upstream. {@code connectionTokens} are the names listed in the
+     * request's {@code Connection} header (hop-by-hop by declaration).
+     */
+    public boolean forwardRequest(String name, Collection<String> connectionTokens) {
+        if (neverForwarded(name) || contains(connectionTokens, name)) {
+            return false;
+        }
+        return REQUEST_ALLOWED.contains(name) || extraRequest.contains(name);
+    }
+
+    /** Whether an upstream response header goes to the client (Content-Encoding is the caller's decision). */
+    public static boolean copyResponse(String name, Collection<String> connectionTokens) {
+        String n = name.toLowerCase(Locale.ROOT);
+        if (HOP_BY_HOP.contains(n) || RESPONSE_NEVER.contains(n) || n.startsWith("access-control-")) {
+            return false;
+        }
+        return !contains(connectionTokens, name);
+    }
+
+    /** Response headers whose value is a URL that the proxy rewrites to its own. */
+    public static boolean carriesUrl(String name) {
+        return name.equalsIgnoreCase("Location") || name.equalsIgnoreCase("Content-Location")
+                || name.equalsIgnoreCase("Link");
+    }
+
+    /** Splits {@code Connection} header values into the header names they declare hop-by-hop. */
+    public static Set<String> connectionTokens(Iterable<String> connectionValues) {
+        Set<String> out = new TreeSet<>(String.CASE_INSENSITIVE_ORDER);
+        if (connectionValues == null) {
+            return out;
+        }
+        for (String v : connectionValues) {
+            if (v == null) {
+                continue;
+            }
+            for (String t : v.split(",")) {
+                String s = t.strip();
+                if (!s.isEmpty()) {
+                    out.add(s);
+                }
+            }
+        }
+        return out;
+    }
+
+    private static boolean contains(Collection<String> names, String name) {
+        if (names == null || names.isEmpty()) {
+            return false;
+        }
+        for (String n : names) {
+            if (n.equalsIgnoreCase(name)) {
+                return true;
+            }
+        }
+        return false;
+    }
+
+    private static Set<String> ci(String... names) {
+        Set<String> s = new TreeSet<>(String.CASE_INSENSITIVE_ORDER);
+        for (String n : names) {
+            s.add(n);
+        }
+        return s;
+    }
+}

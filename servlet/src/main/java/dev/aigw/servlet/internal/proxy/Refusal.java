@@ -1,0 +1,74 @@
+package dev.aigw.servlet.internal.proxy;
+
+import dev.aigw.servlet.internal.Responses;
+import jakarta.servlet.http.HttpServletResponse;
+
+import java.io.IOException;
+import java.util.Map;
+
+/**
+ * Why the proxy will not forward a request: the status, a stable {@code code}, a detail that names what was wrong
+ * and what is allowed, and the headers that go with it ({@code Allow}, {@code Retry-After}). Every refusal of the
+ * proxy, before or after the upstream call started, is one of these.
+ */
+public record Refusal(int status, String title, String code, String detail, Map<String, String> headers,
+                      Map<String, ?> extra) {
+
+    /** A refusal on its way to the answer. */
+    public static final class Refused extends Exception {
+        private static final long serialVersionUID = 1L;
+        private final transient Refusal refusal;
+
+        public Refused(Refusal refusal) {
+            super(refusal.detail(), null, false, false);
+            this.refusal = refusal;
+        }
+
+        public Refusal refusal() {
+            return refusal;
+        }
+    }
+
+    public Refused refused() {
+        return new Refused(this);
+    }
+
+    public static Refusal of(int status, String code, String detail) {
+        return new Refusal(status, title(status), code, detail, Map.of(), null);
+    }
+
+    public Refusal with(String header, String value) {
+        Map<String, String> h = new java.util.LinkedHashMap<>(headers);
+        h.put(header, value);
+        return new Refusal(status, title, code, detail, Map.copyOf(h), extra);
+    }
+
+    public Refusal extra(Map<String, ?> members) {
+        return new Refusal(status, title, code, detail, headers, members);
+    }
+
+    /** Answers with this refusal on a response nothing was written to yet (blocking write of a small body). */
+    public void send(HttpServletResponse resp) throws IOException {
+        if (resp.isCommitted()) {
+            return;
+        }
+        headers.forEach(resp::setHeader);
+        Responses.problem(resp, status, title, detail, code, extra);
+    }
+
+    private static String title(int status) {
+        return switch (status) {
+            case 400 -> "Bad Request";
+            case 401 -> "Unauthorized";
+            case 403 -> "Forbidden";
+            case 405 -> "Method Not Allowed";
+            case 413 -> "Content Too Large";
+            case 415 -> "Unsupported Media Type";
+            case 429 -> "Too Many Requests";
+            case 502 -> "Bad Gateway";
+            case 503 -> "Service Unavailable";
+            case 504 -> "Gateway Timeout";
+            default -> "Error";
+        };
+    }
+}

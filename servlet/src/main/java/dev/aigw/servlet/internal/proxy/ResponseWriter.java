@@ -1,0 +1,240 @@
+package dev.aigw.servlet.internal.proxy;
+
+import jakarta.servlet.ServletOutputStream;
+
+import java.io.IOException;
+import java.net.http.HttpResponse;
+import java.nio.ByteBuffer;
+import java.util.ArrayDeque;
+import java.util.List;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionStage;
+import java.util.concurrent.Flow;
+
+/**
+ * Streams the upstream response body to the client with the servlet's non-blocking I/O: one upstream chunk is
+ * requested at a time, and the next only when the container has taken the previous one, so a slow client slows
+ * the upstream instead of filling memory. Event streams are flushed after every chunk. A client that goes away (a
+ * write fails) cancels the upstream; an error the container reports reaches the call, which {@link #stop}s the
+ * writer.
+ */
+public final class ResponseWriter implements HttpResponse.BodySubscriber<Void> {
+    /** What the call learns from the writer. */
+    public interface Events {
+        /** Upstream bytes as received (before any transformation). */
+        void received(ByteBuffer b);
+
+        /** Every byte was written to the client. */
+        void completed();
+
+        /** The upstream failed after the head: the client's response must be aborted. */
+        void upstreamFailed(Throwable t);
+
+        /**
+         * Writing to the client failed: it went away. The writer has stopped; the container reports the failure
+         * through its own error event as well.
+         */
+        void clientFailed(Throwable t);
+    }
+
+    private final ServletOutputStream out;
+    private final ClientIo io;
+    private final BodyTransform transform;
+    private final boolean flushEach;
+    private final Events events;
+    private final DrainLoop drain = new DrainLoop(this::step);
+    private final ArrayDeque<ByteBuffer> pending = new ArrayDeque<>();
+    private final CompletableFuture<Void> body = CompletableFuture.completedFuture(null);
+    private volatile Flow.Subscription subscription;
+    private volatile boolean upstreamDone;
+    private volatile Throwable upstreamError;
+    private boolean requested;
+    private volatile boolean needFlush;
+    private boolean finished;
+    private volatile long lastProgressNanos = System.nanoTime();
+
+    ResponseWriter(ServletOutputStream out, ClientIo io, BodyTransform transform, boolean flushEach, Events events) {
+        this.out = out;
+        this.io = io;
+        this.transform = transform;
+        this.flushEach = flushEach;
+        this.events = events;
+        this.needFlush = flushEach; // send the head of an event stream at once
+    }
+
+    @Override
+    public CompletionStage<Void> getBody() {
+        return body; // the body is streamed, not collected: the call's future completes with the head
+    }
+
+    @Override
+    public void onSubscribe(Flow.Subscription s) {
+        subscription = s;
+        drain.signal();
+    }
+
+    /** When a byte last moved, from the upstream or to the client (for the idle timeout). */
+    public long lastProgressNanos() {
+        return lastProgressNanos;
+    }
+
+    @Override
+    public void onNext(List<ByteBuffer> item) {
+        lastProgressNanos = System.nanoTime();
+        synchronized (pending) {
+            requested = false;
+            for (ByteBuffer b : item) {
+                events.received(b.asReadOnlyBuffer());
+                try {
+                    pending.addAll(transform.apply(b));
+                } catch (Refusal.Refused r) {
+                    upstreamError = r; // response transforms never refuse
+                }
+            }
+            if (flushEach) {
+                needFlush = true;
+            }
+        }
+        drain.signal();
+    }
+
+    @Override
+    public void onError(Throwable t) {
+        upstreamError = t;
+        drain.signal();
+    }
+
+    @Override
+    public void onComplete() {
+        upstreamDone = true;
+        drain.signal();
+    }
+
+    private volatile boolean stopped;
+    private boolean upstreamCancelled;
+
+    /**
+     * Stops everything (the call ended elsewhere): no I/O on the response after the one in progress, if any
+     * (containers recycle response objects), and the upstream body is cancelled.
+     */
+    public void stop() {
+        stopped = true;
+        drain.signal();
+    }
+
+    private void step() {
+        if (stopped) {
+            finished = true;
+            Flow.Subscription sub = subscription;
+            if (sub != null && !upstreamCancelled) {
+                upstreamCancelled = true;
+                sub.cancel();
+            }
+            return;
+        }
+        if (finished || subscription == null) {
+            return;
+        }
+        try {
+            while (true) {
+                while (true) {
+                    ByteBuffer b;
+                    synchronized (pending) {
+                        b = pending.peek();
+                    }
+                    if (b == null) {
+                        break;
+                    }
+                    if (stopped) {
+                        return; // the drain loop runs step again and stops
+                    }
+                    Boolean wrote = io.run(() -> {
+                        if (!out.isReady()) {
+                            return false; // onWritePossible follows
+                        }
+                        synchronized (pending) {
+                            pending.poll();
+                        }
+                        write(b);
+                        return true;
+                    });
+                    if (wrote == null || !wrote) {
+                        return;
+                    }
+                }
+                if (needFlush) {
+                    Boolean flushed = io.run(() -> {
+                        if (!out.isReady()) {
+                            return false;
+                        }
+                        needFlush = false;
+                        out.flush();
+                        return true;
+                    });
+                    if (flushed == null || !flushed) {
+                        return;
+                    }
+                }
+                Throwable e = upstreamError;
+                if (e != null) {
+                    finished = true;
+                    events.upstreamFailed(e);
+                    return;
+                }
+                if (upstreamDone) {
+                    if (!tailAdded) {
+                        tailAdded = true;
+                        List<ByteBuffer> rest;
+                        try {
+                            rest = transform.finish();
+                        } catch (Refusal.Refused r) {
+                            rest = List.of();
+                        }
+                        if (!rest.isEmpty()) {
+                            synchronized (pending) {
+                                pending.addAll(rest);
+                            }
+                            continue; // write the held tail first
+                        }
+                    }
+                    finished = true;
+                    events.completed();
+                    return;
+                }
+                boolean ask;
+                synchronized (pending) {
+                    ask = !requested && pending.isEmpty();
+                    if (ask) {
+                        requested = true;
+                    }
+                }
+                if (ask) {
+                    subscription.request(1);
+                }
+                return;
+            }
+        } catch (IOException | RuntimeException ex) {
+            finished = true;
+            subscription.cancel();
+            events.clientFailed(ex);
+        }
+    }
+
+    private boolean tailAdded;
+
+    private void write(ByteBuffer b) throws IOException {
+        lastProgressNanos = System.nanoTime();
+        if (b.hasArray() && !b.isReadOnly()) {
+            out.write(b.array(), b.arrayOffset() + b.position(), b.remaining());
+        } else {
+            byte[] a = new byte[b.remaining()];
+            b.duplicate().get(a);
+            out.write(a);
+        }
+    }
+
+    /** The container can take more output (forwarded by the call's write listener). */
+    public void writePossible() {
+        drain.signal();
+    }
+}

@@ -1,0 +1,50 @@
+package dev.aigw.servlet.internal.proxy;
+
+import org.junit.jupiter.api.Test;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+class ModelAllowlistTest {
+    private static final String HASH = "0123456789abcdef0123456789abcdef0123456789abcdef0123456789abcdef";
+    private final ModelAllowlist a = ModelAllowlist.parse("acme/echo, stability/*  " + HASH + ",deployments/acme/prod");
+
+    @Test
+    void pathModels() {
+        assertThat(a.allows(ModelAllowlist.classify("POST", "/models/acme/echo/predictions"))).isTrue();
+        assertThat(a.allows(ModelAllowlist.classify("POST", "/models/ACME/Echo/predictions/"))).isTrue();
+        assertThat(a.allows(ModelAllowlist.classify("POST", "/models/stability/sdxl/predictions"))).isTrue();
+        assertThat(a.allows(ModelAllowlist.classify("POST", "/models/acme/other/predictions"))).isFalse();
+        assertThat(a.allows(ModelAllowlist.classify("POST", "/models/acme/other/versions/" + HASH + "/trainings")))
+                .isTrue();
+        assertThat(a.allows(ModelAllowlist.classify("POST", "/models/acme/other/versions/abc/trainings"))).isFalse();
+        assertThat(a.allows(ModelAllowlist.classify("POST", "/deployments/acme/prod/predictions"))).isTrue();
+        assertThat(a.allows(ModelAllowlist.classify("POST", "/deployments/acme/echo/predictions"))).isFalse();
+    }
+
+    @Test
+    void onlyRunsAreChecked() {
+        assertThat(ModelAllowlist.classify("GET", "/models/acme/other/predictions").kind())
+                .isEqualTo(ModelAllowlist.Kind.NONE);
+        assertThat(ModelAllowlist.classify("POST", "/predictions/abc/cancel").kind()).isEqualTo(ModelAllowlist.Kind.NONE);
+        assertThat(ModelAllowlist.classify("POST", "/predictions").kind()).isEqualTo(ModelAllowlist.Kind.BODY_VERSION);
+    }
+
+    @Test
+    void versionField() {
+        assertThat(a.allowsVersionField("acme/echo")).isTrue();
+        assertThat(a.allowsVersionField("acme/echo:" + "f".repeat(64))).isTrue();
+        assertThat(a.allowsVersionField("other/model:" + HASH)).isTrue();
+        assertThat(a.allowsVersionField(HASH)).isTrue();
+        assertThat(a.allowsVersionField("f".repeat(64))).isFalse();
+        assertThat(a.allowsVersionField("other/model")).isFalse();
+        assertThat(a.allowsVersionField(null)).isFalse();
+    }
+
+    @Test
+    void badEntries() {
+        assertThatThrownBy(() -> ModelAllowlist.parse("acme")).hasMessageContaining("'acme'");
+        assertThatThrownBy(() -> ModelAllowlist.parse("a/b/c")).hasMessageContaining("'a/b/c'");
+        assertThatThrownBy(() -> ModelAllowlist.parse(" , ")).hasMessageContaining("empty");
+    }
+}

@@ -1,0 +1,359 @@
+package dev.aigw.servlet.suite;
+
+import dev.aigw.ExchangeRecord;
+import dev.aigw.servlet.suite.RawHttp.Raw;
+import dev.aigw.testkit.GatewayRequest;
+import dev.aigw.testkit.ReplicateWebhooks;
+import org.junit.jupiter.api.Test;
+
+import java.io.BufferedReader;
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.InputStreamReader;
+import java.io.OutputStream;
+import java.net.Socket;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.nio.charset.StandardCharsets;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.CompletableFuture;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+/**
+ * Issue 12 on every container: the proxy decides on the request Replicate will act on, and no client can stall
+ * or exhaust the application. The suite's gateway decodes paths as a normalising server does
+ * ({@code FakeGateway.decodePaths()}), so each refused spelling would have reached its target there; every test
+ * shows the refusal and that nothing reached the gateway or Replicate.
+ */
+public interface SecurityTests {
+    String USER = "X-Test-User";
+
+    private ContainerSuite s() {
+        return (ContainerSuite) this;
+    }
+
+    private Raw raw(String method, String path, String body, String... headers) throws IOException {
+        List<String> lines = new ArrayList<>(List.of(headers));
+        if (body != null) {
+            lines.add("Content-Type: application/json");
+            lines.add("Content-Length: " + body.getBytes(StandardCharsets.UTF_8).length);
+            lines.add("");
+            lines.add(body);
+        }
+        return RawHttp.send(s().app, method, path, lines.toArray(String[]::new));
+    }
+
+    private HttpResponse<String> post(String path, String contentType, String body, String... headers)
+            throws Exception {
+        HttpRequest.Builder b = s().request(path, headers).POST(HttpRequest.BodyPublishers.ofString(body));
+        if (contentType != null) {
+            b.header("Content-Type", contentType);
+        }
+        return s().http.send(b.build(), HttpResponse.BodyHandlers.ofString());
+    }
+
+    /** Spellings of the webhook-secret endpoint and of refused runs; each would route to its target upstream. */
+    @Test
+    default void spellingsOfRefusedRequestsNeverReachTheDecodingGateway() throws Exception {
+        String u = USER + ": speller-" + s().container.name();
+        String evil = "{\"version\":\"evil/model\",\"input\":{}}";
+        String input = "{\"input\":{}}";
+        String hex = "0".repeat(64);
+        String[][] attempts = {
+                {"GET", "/app/replicate/%77ebhooks/default/secret", null},
+                {"GET", "/app/replicate/webhooks/default/secre%74", null},
+                {"GET", "/app/replicate/Webhooks/default/secret", null},
+                {"GET", "/app/replicate/webhooks/default/secret/", null},
+                {"GET", "/app/replicate//webhooks/default/secret", null},
+                {"GET", "/app/replicate/predictions/%2e%2e/webhooks/default/secret", null},
+                {"GET", "/app/replicate/x/..%2fwebhooks/default/secret", null},
+                {"GET", "/app/replicate/webhooks;x=1/default/secret", null},
+                {"GET", "/app/replicate/webhooks%2fdefault%2fsecret", null},
+                {"POST", "/app/replicate/Models/evil/model/predictions", input},
+                {"POST", "/app/replicate/models/evil/model/predictions/", input},
+                {"POST", "/app/replicate/models/evil/model/Predictions", input},
+                {"POST", "/app/replicate/models/evil/model/%70redictions", input},
+                {"POST", "/app/replicate/models/evil//model/predictions", input},
+                {"POST", "/app/replicate/Deployments/evil/x/predictions", input},
+                {"POST", "/app/replicate/predictions/", evil},
+                {"POST", "/app/replicate/%70redictions", evil},
+                {"POST", "/app/replicate/PREDICTIONS", evil},
+                {"POST", "/app/replicate/predictions%3Fx=1", evil},
+                {"post", "/app/replicate/predictions", evil},
+                {"POST", "/app/replicate/models/acme/echo/versions/" + hex + "/Trainings", "{\"destination\":"
+                        + "\"evil/x\",\"input\":{}}"},
+                {"POST", "/app/replicate/models/acme/echo/versions/" + hex + "/trainings", "{\"destination\":"
+                        + "\"evil/x\",\"input\":{}}"}};
+        List<String> seen = new ArrayList<>();
+        for (String[] a : attempts) {
+            Raw r = raw(a[0], a[1], a[2], u);
+            seen.add(a[0] + " " + a[1] + " -> " + r.status());
+            // aigw's 400/403/405, or the container's own 400/404 before any filter runs
+            assertThat(r.status()).as(a[0] + " " + a[1]).isIn(400, 403, 404, 405);
+            if (r.isProblem()) {
+                assertThat(r.body()).as(a[1]).containsAnyOf("path_not_allowed", "endpoint_not_proxied",
+                        "model_not_allowed", "method_not_allowed");
+            }
+        }
+        assertThat(s().gateway.requests()).as("%s", seen).isEmpty();
+        assertThat(s().replicate.requests()).isEmpty();
+        // the gateway behind would have acted on the meaning: the first spelling, sent to it directly, is the secret
+        HttpResponse<String> direct = s().http.send(HttpRequest.newBuilder(java.net.URI.create(
+                        s().gateway.providerUrl("replicate") + "/%77ebhooks/default/secret"))
+                .header("cf-aig-authorization", "Bearer " + ContainerSuite.CF_TOKEN)
+                .header("Authorization", "Bearer " + s().replicate.token()).GET().build(),
+                HttpResponse.BodyHandlers.ofString());
+        assertThat(s().gateway.requests()).singleElement().satisfies(g -> assertThat(g.providerPath())
+                .isEqualTo("/webhooks/default/secret"));
+        assertThat(direct.statusCode()).isEqualTo(200);
+    }
+
+    /** JSON that parsers read differently is refused, and Replicate never gets the body to run. */
+    @Test
+    default void bodiesParsersReadDifferentlyAreRefusedBeforeReplicateRunsThem() throws Exception {
+        String pad = "x".repeat(150_000);
+        String[][] bodies = {
+                {"{\"version\":\"acme/echo\",\"input\":{\"p\":\"" + pad + "\"},\"version\":\"evil/model\"}", "400"},
+                {"{\"input\":{},\"\\u0076ersion\":\"evil/model\"}", "403"},
+                {"{\"version\":\"acme/echo\",\"VERSION\":\"evil/model\",\"input\":{}}", "400"},
+                {"{\"ver\\u017fion\":\"evil/model\",\"input\":{}}", "400"},
+                {"{\"version\":[\"acme/echo\"],\"input\":{}}", "400"},
+                {"{\"version\":\"acme/echo\",\"input\":{}}{\"version\":\"evil/model\"}", "400"},
+                {"{\"version\":\"acme/echo\",\"input\":{\"p\":\"" + pad + "\"}", "400"},
+                {"{\"input\":{}}", "403"}};
+        for (String[] b : bodies) {
+            HttpResponse<String> r = post("/replicate/predictions", "application/json", b[0], USER, "gate");
+            assertThat(r.statusCode()).as(b[0].substring(0, Math.min(80, b[0].length()))).isEqualTo(
+                    Integer.parseInt(b[1]));
+            assertThat(r.body()).containsAnyOf("body_not_decidable", "model_not_allowed");
+        }
+        HttpResponse<String> form = post("/replicate/predictions", "application/x-www-form-urlencoded",
+                "version=evil%2Fmodel", USER, "gate");
+        assertThat(form.statusCode()).isEqualTo(415);
+        HttpResponse<String> training = post("/replicate/models/acme/echo/versions/" + s().replicate.model("acme/echo")
+                .versionId() + "/trainings", "application/json", "{\"destination\":\"evil/x\",\"input\":{}}", USER,
+                "gate");
+        assertThat(training.statusCode()).isEqualTo(403);
+        assertThat(training.body()).contains("evil/x");
+        assertThat(s().replicate.requests()).as("Replicate ran nothing").isEmpty();
+        // whatever reached the gateway was cut short: never a complete request it could forward
+        for (GatewayRequest g : s().gateway.requests()) {
+            assertThat(s().replicate.requests()).isEmpty();
+            assertThat(g.request().bodySize()).isLessThan(pad.length());
+        }
+        assertThat(post("/replicate/predictions", "application/json", "{\"version\":\"acme/echo\",\"input\":{\"p\":\""
+                + pad + "\"}}", USER, "gate").statusCode()).isEqualTo(201);
+        assertThat(s().replicate.requests()).hasSize(1);
+    }
+
+    /** For cookie-authenticated users: other sites cannot make the browser change state through the proxy. */
+    @Test
+    default void crossSiteRequestsAndFormBodiesAreRefused() throws Exception {
+        String ok = "{\"version\":\"acme/echo\",\"input\":{}}";
+        String own = "http://127.0.0.1:" + s().app.getPort();
+        String[][] refused = {{"Sec-Fetch-Site", "cross-site"}, {"Sec-Fetch-Site", "same-site"},
+                {"Origin", "https://evil.example"}, {"Origin", "null"}};
+        for (String[] h : refused) {
+            HttpResponse<String> r = post("/replicate/predictions", "application/json", ok, USER, "site", h[0], h[1]);
+            assertThat(r.statusCode()).as(h[0] + ": " + h[1]).isEqualTo(403);
+            assertThat(r.body()).contains("cross_site_refused");
+        }
+        for (String type : new String[]{"text/plain", "application/x-www-form-urlencoded", "multipart/form-data; "
+                + "boundary=x"}) {
+            HttpResponse<String> r = post("/replicate/predictions", type, ok, USER, "site");
+            assertThat(r.statusCode()).as(type).isEqualTo(415);
+            assertThat(r.body()).contains("content_type_not_allowed");
+        }
+        assertThat(s().gateway.requests()).isEmpty();
+        assertThat(post("/replicate/predictions", "application/json", ok, USER, "site", "Sec-Fetch-Site",
+                "same-origin").statusCode()).isEqualTo(201);
+        assertThat(post("/replicate/predictions", "application/json", ok, USER, "site", "Origin", own).statusCode())
+                .isEqualTo(201);
+        assertThat(s().get("/replicate/account", USER, "site", "Sec-Fetch-Site", "cross-site").statusCode())
+                .as("reads change nothing").isEqualTo(200);
+        assertThat(s().gateway.requests()).hasSize(3);
+    }
+
+    /** What clients and upstreams control cannot break or forge the summary log line. */
+    @Test
+    default void logLinesCannotBeForged() throws Exception {
+        Raw r = RawHttp.send(s().app, "GET", "/app/replicate/account", "X-Test-User: u\tstatus=succeeded",
+                "X-Tenant: t\u00c3\u00a9\tlog=forged", "X-Request-Id: \u00e2\u0080\u00a8 cache=HIT");
+        assertThat(r.status()).isEqualTo(200);
+        ExchangeRecord rec = s().awaitRecord("/account");
+        String line = dev.aigw.internal.RecordFormat.summary(rec);
+        assertThat(line).matches("[\\x20-\\x7e]+");
+        // the values stay inside the metadata's JSON (escaped); outside it, no made-up key=value
+        String outside = line.replaceFirst(" meta=\\{.*\\} sent=", " sent=");
+        assertThat(outside).doesNotContain("status=succeeded").doesNotContain("log=forged")
+                .containsOnlyOnce(" cache=");
+        com.fasterxml.jackson.databind.JsonNode meta = new com.fasterxml.jackson.databind.ObjectMapper().readTree(
+                line.substring(line.indexOf(" meta=") + 6, line.indexOf(" sent=")));
+        assertThat(meta.path("user").asText()).isEqualTo("u\tstatus=succeeded");
+    }
+
+    /** Answers whose URLs come from the request's Host never land in a shared cache. */
+    @Test
+    default void hostDependentAnswersArePrivateAndVaryOnHost() throws Exception {
+        HttpResponse<String> r = s().get("/replicate/predictions", USER, "cache");
+        assertThat(r.statusCode()).isEqualTo(200);
+        assertThat(r.headers().firstValue("Cache-Control")).hasValueSatisfying(v -> assertThat(v)
+                .containsAnyOf("private", "no-store"));
+        assertThat(String.join(",", r.headers().allValues("Vary"))).contains("Host");
+    }
+
+    /** Per-user and total caps on calls in flight: 429 and 503 with Retry-After, released when calls end. */
+    @Test
+    default void capsOnCallsInFlightAnswer429And503() throws Exception {
+        s().gateway.faults().next(ContainerSuite.CAP_TOTAL).latency(Duration.ofMillis(2500));
+        List<CompletableFuture<HttpResponse<String>>> held = new ArrayList<>();
+        for (int i = 0; i < ContainerSuite.CAP_TOTAL; i++) {
+            held.add(s().http.sendAsync(s().request("/guarded-proxy/account", USER, i < ContainerSuite.CAP_PER_USER
+                    ? "capped-a" : "capped-b").GET().build(), HttpResponse.BodyHandlers.ofString()));
+        }
+        s().gateway.awaitRequests(ContainerSuite.CAP_TOTAL, ContainerSuite.WAIT);
+        HttpResponse<String> perUser = s().get("/guarded-proxy/account", USER, "capped-a");
+        assertThat(perUser.statusCode()).isEqualTo(429);
+        assertThat(perUser.body()).contains("too_many_concurrent").contains("aigw.proxy.max-concurrent-per-user");
+        assertThat(perUser.headers().firstValue("Retry-After")).isPresent();
+        HttpResponse<String> total = s().get("/guarded-proxy/account", USER, "capped-c");
+        assertThat(total.statusCode()).isEqualTo(503);
+        assertThat(total.body()).contains("proxy_busy");
+        assertThat(total.headers().firstValue("Retry-After")).isPresent();
+        assertThat(s().gateway.requests()).hasSize(ContainerSuite.CAP_TOTAL);
+        for (CompletableFuture<HttpResponse<String>> f : held) {
+            assertThat(f.get().statusCode()).isEqualTo(200);
+        }
+        long end = System.nanoTime() + ContainerSuite.WAIT.toNanos();
+        int status = 0;
+        while (System.nanoTime() < end && (status = s().get("/guarded-proxy/account", USER, "capped-a")
+                .statusCode()) != 200) {
+            Thread.sleep(50); // the permits return as the containers complete the requests
+        }
+        assertThat(status).as("the caps are released when calls end").isEqualTo(200);
+    }
+
+    /** A stalled event stream releases the connection and the record after aigw.proxy.idle-timeout. */
+    @Test
+    default void aStalledStreamIsEndedByTheIdleTimeout() throws Exception {
+        s().replicate.model("acme/stall").tokens("a").duration(Duration.ofMillis(100));
+        String id = s().createDirectly("acme/stall");
+        s().replicate.faults().next(1).onPath("/stream/").slowEvents(Duration.ofMillis(1500));
+        long t0 = System.nanoTime();
+        HttpResponse<InputStream> r = s().http.send(s().request("/guarded-stream/predictions/" + id, USER, "idle",
+                "Accept", "text/event-stream").GET().build(), HttpResponse.BodyHandlers.ofInputStream());
+        assertThat(r.statusCode()).isEqualTo(200);
+        assertThatThrownBy(() -> {
+            try (InputStream in = r.body()) {
+                in.readAllBytes();
+            }
+        }).as("cut, never a clean end").isInstanceOf(IOException.class);
+        long ms = (System.nanoTime() - t0) / 1_000_000;
+        assertThat(ms).as("ended by the 1 s idle timeout, not the stream's end").isLessThan(4000);
+        ExchangeRecord rec = s().awaitRecord("/predictions/" + id);
+        assertThat(rec.outcome()).isEqualTo(ExchangeRecord.Outcome.FAILURE);
+        assertThat(rec.error()).contains("aigw.proxy.idle-timeout");
+        // the fakes notice only at their next slow write that the stream was cut; let them finish
+        Thread.sleep(Math.max(0, 5000 - (System.nanoTime() - t0) / 1_000_000));
+    }
+
+    /** Behind trusted proxies, one client is one rate-limit key however its address is spelt; IPv6 per /64. */
+    @Test
+    default void theRateLimitKeyIsTheCanonicalClientAddress() throws Exception {
+        String[][] same = {{"X-Forwarded-For", "203.0.113.9"}, {"Forwarded", "for=\"203.0.113.9:4711\";proto=http"},
+                {"X-Forwarded-For", "[::ffff:203.0.113.9]"}};
+        for (String[] h : same) {
+            assertThat(s().get("/keyed-proxy/account", h).statusCode()).as(h[1]).isEqualTo(200);
+        }
+        HttpResponse<String> fourth = s().get("/keyed-proxy/account", "X-Forwarded-For", "1.1.1.1, 203.000.113.009");
+        assertThat(fourth.statusCode()).isEqualTo(429);
+        assertThat(fourth.headers().firstValue("Retry-After")).isPresent();
+        assertThat(s().get("/keyed-proxy/account", "X-Forwarded-For", "198.51.100.7").statusCode()).isEqualTo(200);
+        String[][] net = {{"Forwarded", "for=\"[2001:db8:1:2::1]\""}, {"X-Forwarded-For", "2001:db8:1:2::2"},
+                {"X-Forwarded-For", "2001:db8:1:2:ffff:ffff:ffff:3"}};
+        for (String[] h : net) {
+            assertThat(s().get("/keyed-proxy/account", h).statusCode()).as(h[1]).isEqualTo(200);
+        }
+        assertThat(s().get("/keyed-proxy/account", "X-Forwarded-For", "2001:db8:1:2::4").statusCode()).isEqualTo(429);
+        assertThat(s().get("/keyed-proxy/account", "X-Forwarded-For", "2001:db8:1:3::1").statusCode()).isEqualTo(200);
+    }
+
+    /** The webhook path is guarded however it is spelt: nothing unverified reaches the application's handler. */
+    @Test
+    default void theWebhookPathCannotBeSkipped() throws Exception {
+        long now = Instant.now().getEpochSecond();
+        byte[] body = "{\"id\":\"p-skip\",\"status\":\"processing\"}".getBytes(StandardCharsets.UTF_8);
+        String sig = ReplicateWebhooks.sign(s().replicate.webhookSecret(), "msg_skip", now, body);
+        for (String path : new String[]{"/app/webhooks/replicate/", "/app/webhooks/replicate/x",
+                "/app/webhooks/replicate;a=b", "/app/webhooks/replicate%2F", "/app/webhooks/replicate/..;/replicate",
+                "/app/webhooks/%72eplicate/"}) {
+            Raw r = RawHttp.send(s().app, "POST", path, "webhook-id: msg_skip", "webhook-timestamp: " + now,
+                    "webhook-signature: " + sig, "Content-Type: application/json", "Content-Length: " + body.length,
+                    "", new String(body, StandardCharsets.ISO_8859_1));
+            assertThat(r.status()).as(path).isIn(400, 404);
+        }
+        assertThat(s().webhooks.received).as("nothing reached the handler").isEmpty();
+        HttpResponse<String> ok = s().http.send(s().request("/webhooks/replicate").POST(HttpRequest.BodyPublishers
+                        .ofByteArray(body)).header("webhook-id", "msg_skip").header("webhook-timestamp", "" + now)
+                .header("webhook-signature", sig).build(), HttpResponse.BodyHandlers.ofString());
+        assertThat(ok.statusCode()).isEqualTo(200);
+        assertThat(s().webhooks.received).singleElement().satisfies(w -> {
+            assertThat(w.verified()).as("dev.aigw.webhook.verified").isTrue();
+            assertThat(w.body()).isEqualTo(body);
+        });
+    }
+
+    /** Headers and timestamp are judged before the body; the answer does not tell the server's clock. */
+    @Test
+    default void aStaleDeliveryIsRefusedBeforeItsBodyWithoutTellingTheClock() throws Exception {
+        long stale = Instant.now().getEpochSecond() - 600;
+        try (Socket socket = new Socket(s().app.getHost(), s().app.getPort())) {
+            socket.setSoTimeout(5000);
+            OutputStream out = socket.getOutputStream();
+            out.write(("POST /app/webhooks/replicate HTTP/1.1\r\nHost: x\r\nwebhook-id: msg_stale\r\n"
+                    + "webhook-timestamp: " + stale + "\r\nwebhook-signature: v1,AAAA\r\nContent-Type: application/json"
+                    + "\r\nContent-Length: 100000\r\n\r\n").getBytes(StandardCharsets.ISO_8859_1));
+            out.flush(); // and no body at all
+            BufferedReader in = new BufferedReader(new InputStreamReader(socket.getInputStream(),
+                    StandardCharsets.ISO_8859_1));
+            assertThat(in.readLine()).contains(" 401");
+            StringBuilder rest = new StringBuilder();
+            char[] buf = new char[4096];
+            try {
+                for (int n; (n = in.read(buf)) > 0 && rest.indexOf("}") < 0; ) {
+                    rest.append(buf, 0, n);
+                }
+            } catch (IOException closed) {
+                // the connection may be closed after the answer
+            }
+            String answer = rest.toString();
+            assertThat(answer).contains("webhook_timestamp_out_of_tolerance").doesNotContain("600 s")
+                    .doesNotContain(Long.toString(stale / 1000)).doesNotContain(" 599").doesNotContain(" 601");
+        }
+        assertThat(s().webhooks.received).isEmpty();
+    }
+
+    /** An HTTP/2 request body without Content-Length (h2c) is forwarded, not dropped. */
+    @Test
+    default void http2BodiesWithoutContentLengthAreForwarded() throws Exception {
+        HttpClient h2 = HttpClient.newBuilder().version(HttpClient.Version.HTTP_2).build();
+        HttpResponse<String> warm = h2.send(s().request("/replicate/account", USER, "h2").GET().build(),
+                HttpResponse.BodyHandlers.ofString());
+        assertThat(warm.statusCode()).isEqualTo(200);
+        byte[] json = "{\"version\":\"acme/echo\",\"input\":{\"prompt\":\"over h2\"}}".getBytes(StandardCharsets.UTF_8);
+        HttpResponse<String> r = h2.send(s().request("/replicate/predictions", USER, "h2")
+                .header("Content-Type", "application/json")
+                .POST(HttpRequest.BodyPublishers.ofInputStream(() -> new java.io.ByteArrayInputStream(json))).build(),
+                HttpResponse.BodyHandlers.ofString());
+        assertThat(r.version()).isEqualTo(HttpClient.Version.HTTP_2);
+        assertThat(r.statusCode()).isEqualTo(201);
+        assertThat(s().replicate.requests()).filteredOn(q -> q.method().equals("POST")).singleElement()
+                .satisfies(q -> assertThat(q.bodyAsString()).contains("over h2"));
+    }
+}
