@@ -21,9 +21,9 @@ import java.util.stream.Stream;
  */
 public class CheckStaging {
     static final String GROUP = "dev/aigw";
-    static final Set<String> PUBLISHED = Set.of("aigw-parent", "aigw-bom", "aigw-core", "aigw-jaxrs", "aigw-servlet",
-            "aigw-testkit");
-    static final Set<String> JARS = Set.of("aigw-core", "aigw-jaxrs", "aigw-servlet", "aigw-testkit");
+    static final Set<String> JARS = Set.of("aigw-core", "aigw-jaxrs", "aigw-httpclient", "aigw-servlet",
+            "aigw-opentelemetry", "aigw-testkit");
+    static final Set<String> PUBLISHED = union(JARS, Set.of("aigw-parent", "aigw-bom"));
     static final List<String> problems = new ArrayList<>();
 
     public static void main(String[] args) throws Exception {
@@ -91,6 +91,12 @@ public class CheckStaging {
             problems.forEach(p -> System.err.println("staging: " + p));
             System.exit(1);
         }
+    }
+
+    static Set<String> union(Set<String> a, Set<String> b) {
+        Set<String> u = new TreeSet<>(a);
+        u.addAll(b);
+        return Set.copyOf(u);
     }
 
     /** The artifact's only version directory. */

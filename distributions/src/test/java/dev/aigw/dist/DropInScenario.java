@@ -82,8 +82,8 @@ final class DropInScenario {
             assertThat(container.exitedCleanly()).as(container + " stopped on SIGTERM:\n" + log).isTrue();
             assertThat(count(log, "aigw: routing [replicate] through " + gateway.baseUrl()))
                     .as("one gateway, one 'aigw: routing' line per deployment:\n" + log).isEqualTo(2);
-            assertThat(count(log, "aigw: webhook verification at /webhooks/replicate, request context [user, client, "
-                    + "trace] on /*, Replicate proxy at /replicate/* in '/" + CONTEXT + "' (" + installedBy + ")"))
+            assertThat(count(log, "aigw: webhook verification at /webhooks/replicate, request context [user_id, "
+                    + "client, trace_id] on /*, Replicate proxy at /replicate/* in '/" + CONTEXT + "' (" + installedBy + ")"))
                     .as("filters installed once per deployment, by the " + installedBy + ":\n" + log).isEqualTo(2);
             List<String> warnings = log.lines().filter(l -> LEAK_WARNING.matcher(l).matches()).toList();
             assertThat(warnings).as("leak warnings in the container's log:\n" + log).isEmpty();

@@ -139,8 +139,8 @@ class LifecycleTest {
     void aStartThatFailsLeavesNothingBound() {
         Map<String, String> bad = Map.of("aigw.base-url", "https://ai.example.test",
                 "aigw.webhook.path", "/webhooks/replicate", "aigw.webhook.secret", "not-a-secret");
-        assertThatThrownBy(() -> start(bad, true, true, null)).hasRootCauseInstanceOf(
-                GatewayConfigurationException.class);
+        assertThatThrownBy(() -> start(bad, true, true, null)).isInstanceOf(GatewayConfigurationException.class)
+                .hasMessageContaining("aigw.webhook.secret");
         assertThat(GatewayScope.find(appLoader)).isSameAs(GatewayScope.process());
     }
 
