@@ -117,7 +117,7 @@ public final class AigwProxyFilter implements Filter {
     }
 
     /** The configuration the {@code aigw.proxy.*} settings describe (no gateway yet). */
-    public static Builder fromSettings(ServletSettings s) {
+    static Builder fromSettings(ServletSettings s) {
         Builder b = builder();
         String path = s.get("aigw.proxy.path");
         if (path != null) {

@@ -118,7 +118,7 @@ public final class AigwWebhookFilter implements Filter {
      * The configuration {@code aigw.webhook.secret}, {@code aigw.webhook.tolerance} and
      * {@code aigw.webhook.max-body-bytes} describe (no gateway yet).
      */
-    public static Builder fromSettings(ServletSettings s) {
+    static Builder fromSettings(ServletSettings s) {
         Builder b = builder();
         String secret = s.get("aigw.webhook.secret");
         if (secret == null) {
