@@ -46,7 +46,7 @@ public final class AigwFeature implements Feature {
     public static final int PRIORITY = 10_000;
 
     /** Request property holding a typed {@link CallOptions} for this call. */
-    public static final String CALL_OPTIONS = "aigw.call-options";
+    public static final String CALL_OPTIONS = AigwFilter.CALL_OPTIONS;
 
     /**
      * Client property holding a typed {@link Gateway} (built in code, owned by the caller) for a

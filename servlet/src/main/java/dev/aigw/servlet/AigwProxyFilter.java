@@ -87,7 +87,7 @@ public final class AigwProxyFilter implements Filter {
     }
 
     /** The configuration the {@code aigw.proxy.*} settings describe (no gateway yet). */
-    public static Builder fromSettings(ServletSettings s) {
+    static Builder fromSettings(ServletSettings s) {
         return new Builder(ProxyConfig.Draft.fromSettings(s));
     }
 

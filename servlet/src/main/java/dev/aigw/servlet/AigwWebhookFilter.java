@@ -129,7 +129,7 @@ public final class AigwWebhookFilter implements Filter {
      * {@code aigw.webhook.max-body-bytes}, {@code aigw.webhook.replay-capacity}, {@code aigw.webhook.read-timeout}
      * and {@code aigw.webhook.min-rate} describe (no gateway yet).
      */
-    public static Builder fromSettings(ServletSettings s) {
+    static Builder fromSettings(ServletSettings s) {
         Builder b = builder();
         String secret = s.get("aigw.webhook.secret");
         if (secret == null) {

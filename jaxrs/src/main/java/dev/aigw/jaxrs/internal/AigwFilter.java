@@ -6,7 +6,6 @@ import dev.aigw.ExchangeObserver;
 import dev.aigw.Gateway;
 import dev.aigw.GatewayContext;
 import dev.aigw.Route;
-import dev.aigw.jaxrs.AigwFeature;
 
 import jakarta.ws.rs.HttpMethod;
 import jakarta.ws.rs.client.ClientRequestContext;
@@ -163,7 +162,10 @@ public final class AigwFilter implements ClientRequestFilter, ClientResponseFilt
         return g;
     }
 
-    /** Request properties named as the settings, under the typed {@link AigwFeature#CALL_OPTIONS}. */
+    /** The request property of a typed {@link CallOptions}; published as {@code AigwFeature.CALL_OPTIONS}. */
+    public static final String CALL_OPTIONS = "aigw.call-options";
+
+    /** Request properties named as the settings, under the typed {@link #CALL_OPTIONS}. */
     static CallOptions perCallOptions(ClientRequestContext request) {
         if (!hasAigwProperty(request)) {
             return null; // the common case: one pass over the names instead of a lookup per settings key
@@ -172,12 +174,12 @@ public final class AigwFilter implements ClientRequestFilter, ClientResponseFilt
             Object v = request.getProperty(key);
             return v == null ? null : v.toString();
         });
-        Object typed = request.getProperty(AigwFeature.CALL_OPTIONS);
+        Object typed = request.getProperty(CALL_OPTIONS);
         if (typed == null) {
             return fromStrings;
         }
         if (!(typed instanceof CallOptions options)) {
-            throw new IllegalArgumentException("aigw: request property " + AigwFeature.CALL_OPTIONS
+            throw new IllegalArgumentException("aigw: request property " + CALL_OPTIONS
                     + " must be a dev.aigw.CallOptions, not " + typed.getClass().getName());
         }
         return options.over(fromStrings);
