@@ -5,7 +5,11 @@ import dev.aigw.ExchangeRecord;
 import java.time.Duration;
 import java.util.Map;
 
-/** The built-in renderings of a record: a readable summary line and a JSON object. */
+/**
+ * The built-in renderings of a record: a readable summary line and a JSON object.
+ *
+ * <p>Internal: not API, may change in any release.
+ */
 public final class RecordFormat {
     private RecordFormat() {
     }

@@ -16,6 +16,8 @@ import java.util.Map;
  * recently created evicted); on a shared engine ({@link #CreatorIndex(StateEngine, java.time.Duration)}) entries
  * expire after a time to live and any instance finds what another remembered. Nothing but the id and the metadata
  * already sent to the gateway is kept.
+ *
+ * <p>Internal: not API, may change in any release.
  */
 public final class CreatorIndex implements ExchangeListener {
     /** A lookup's answer: the metadata (null when unknown) and, when the shared engine failed, why. */

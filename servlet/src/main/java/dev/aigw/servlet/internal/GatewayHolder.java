@@ -26,6 +26,8 @@ import java.util.ServiceLoader;
  * <p>The {@link SharedState} of the {@code aigw.state.*} settings (where the rate limit, the replay memory and the
  * creators live) is built with the first gateway, also next to an application's own gateway, and closed with
  * everything else.
+ *
+ * <p>Internal: not API, may change in any release.
  */
 public final class GatewayHolder {
     public static final String ATTRIBUTE = "dev.aigw.Gateway";

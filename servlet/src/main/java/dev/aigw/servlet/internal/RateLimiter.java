@@ -29,6 +29,8 @@ import java.util.regex.Pattern;
  * with a full bucket). On a shared engine ({@link #of}) the buckets live there and hold for every instance; when the
  * engine cannot be asked the decision follows {@code aigw.state.on-failure} and says so ({@link Decision#unchecked}).
  * Thread-safe.
+ *
+ * <p>Internal: not API, may change in any release.
  */
 public final class RateLimiter {
     private static final Pattern SPEC = Pattern.compile(

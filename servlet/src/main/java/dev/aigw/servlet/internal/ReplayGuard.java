@@ -29,6 +29,8 @@ import java.util.function.LongSupplier;
  * the oldest are evicted (counted in {@link #evictedEarly()}), which weakens protection for them rather than refusing
  * new deliveries. On a shared engine ({@link #of}) every instance sees the same ids, and
  * {@link Admission#UNAVAILABLE} says that the engine could not be asked.
+ *
+ * <p>Internal: not API, may change in any release.
  */
 public final class ReplayGuard {
     /** What to do with a verified delivery. */

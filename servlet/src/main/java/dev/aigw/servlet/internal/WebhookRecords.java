@@ -12,7 +12,11 @@ import jakarta.servlet.http.HttpServletRequest;
 import java.net.URI;
 import java.util.List;
 
-/** The record of a webhook delivery: method {@code WEBHOOK}, the prediction's fields, the handler's status. */
+/**
+ * The record of a webhook delivery: method {@code WEBHOOK}, the prediction's fields, the handler's status.
+ *
+ * <p>Internal: not API, may change in any release.
+ */
 public final class WebhookRecords {
     private static final System.Logger LOG = System.getLogger("dev.aigw.servlet");
 

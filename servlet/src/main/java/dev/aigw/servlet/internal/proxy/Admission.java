@@ -25,6 +25,8 @@ import java.util.Set;
  * browsers that do not send that, when {@code Origin} is not the proxy's own origin; and bodies of POST, PUT and
  * PATCH must be JSON (multipart for {@code POST /files}): the content types a cross-site form can send without a
  * CORS preflight are refused otherwise. Clients that are not browsers send neither header and are not affected.
+ *
+ * <p>Internal: not API, may change in any release.
  */
 public final class Admission {
     private static final Set<String> SAFE = Set.of("GET", "HEAD", "OPTIONS");

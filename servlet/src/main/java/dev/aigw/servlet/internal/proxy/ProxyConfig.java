@@ -24,7 +24,11 @@ import java.util.concurrent.atomic.AtomicReference;
 import java.util.function.Predicate;
 import java.util.regex.Pattern;
 
-/** Everything one proxy filter needs, resolved and checked at start-up. */
+/**
+ * Everything one proxy filter needs, resolved and checked at start-up.
+ *
+ * <p>Internal: not API, may change in any release.
+ */
 public record ProxyConfig(
         Gateway gateway,
         String path,

@@ -25,6 +25,8 @@ import java.util.concurrent.atomic.AtomicInteger;
  * is busy with calls that hang, further calls fail at once. JCache has no per-entry time to live either: entries
  * carry their write time where it matters (webhook ids), and a cache aigw creates expires entries a day (or the
  * creators' time to live, when longer) after their last write.
+ *
+ * <p>Internal: not API, may change in any release.
  */
 final class JCacheEngine extends StateEngine {
     static final int THREADS = 8;

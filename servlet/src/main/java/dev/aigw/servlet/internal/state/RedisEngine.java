@@ -18,6 +18,8 @@ import java.time.Duration;
  * state timeout, and which it closes; handed the application's {@link UnifiedJedis}, it uses that client as
  * configured and never closes it. Bucket4j's compare-and-swap integration keeps the buckets (each expires once it
  * would be full again).
+ *
+ * <p>Internal: not API, may change in any release.
  */
 final class RedisEngine extends StateEngine {
     private static final String REMOVE_IF = "if redis.call('get', KEYS[1]) == ARGV[1] then "

@@ -9,6 +9,8 @@ import java.util.Locale;
 /**
  * {@code redis://[[user]:password@]host[:port][/database]} or {@code rediss://...} (TLS), as
  * {@code aigw.state.redis-url} takes it. {@link #toString()} never shows the password.
+ *
+ * <p>Internal: not API, may change in any release.
  */
 public record RedisUrl(boolean tls, String host, int port, int database, String user, String password) {
     /** What {@link #parse} accepts, for error messages. */

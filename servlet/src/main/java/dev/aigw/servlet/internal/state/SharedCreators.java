@@ -11,6 +11,8 @@ import java.util.Map;
  * Who created each prediction, on a shared engine: {@code aigw:creator:<id>} holds the metadata the creating call
  * sent to the gateway (as the {@code cf-aig-metadata} JSON), for {@code ttl}. The instance that created the
  * prediction writes it; whichever instance receives the webhook reads it. A write that fails is retried.
+ *
+ * <p>Internal: not API, may change in any release.
  */
 public final class SharedCreators {
     private static final String PREFIX = "aigw:creator:";

@@ -17,6 +17,8 @@ import java.util.concurrent.ConcurrentHashMap;
  * <p>Failures: when first sight cannot be decided the caller answers 503 (Replicate retries) and the mark this call
  * may have set is removed later; when "accepted" or "rejected" cannot be written they are retried by the engine
  * until they succeed or the window has passed.
+ *
+ * <p>Internal: not API, may change in any release.
  */
 public final class SharedReplays {
     private static final String PREFIX = "aigw:webhook:";

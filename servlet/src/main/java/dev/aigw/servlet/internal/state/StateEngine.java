@@ -20,6 +20,8 @@ import java.util.concurrent.atomic.AtomicInteger;
  * calls fail at once instead of each waiting for the timeout again; the first call after it tries the engine
  * again, so service comes back without a restart. Writes that must not be lost (an accepted webhook id, a creator)
  * are kept in a bounded queue when they fail and retried every second until they succeed or no longer matter.
+ *
+ * <p>Internal: not API, may change in any release.
  */
 public abstract class StateEngine implements AutoCloseable {
     /** How long calls fail fast after a failure before the engine is asked again. */

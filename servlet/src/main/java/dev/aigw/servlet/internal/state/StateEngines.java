@@ -8,6 +8,8 @@ import java.time.Duration;
  * only inside the methods that need them, and {@link #missing} tells beforehand whether they are there, so that an
  * application in memory mode needs none of them and one that asks for an engine without its library gets a clear
  * message instead of a {@link NoClassDefFoundError}.
+ *
+ * <p>Internal: not API, may change in any release.
  */
 public final class StateEngines {
     /** The classes each engine needs, with the artifacts that hold them. */

@@ -16,6 +16,8 @@ import java.util.Map;
 /**
  * The answers aigw gives when its shared engine cannot be asked, and the records of those calls. The answers name no
  * engine detail (host, error): that goes to the call's record, which says what happened.
+ *
+ * <p>Internal: not API, may change in any release.
  */
 public final class Unavailable {
     private Unavailable() {

@@ -15,6 +15,8 @@ import java.util.function.Function;
  * @param readTimeout the longest a delivery's body may take to arrive, in all
  * @param minRate     the slowest a body may arrive, in bytes per second, judged after the first second
  * @param creators    who created a prediction, by its id (and whether the shared state could say), or null
+ *
+ * <p>Internal: not API, may change in any release.
  */
 public record WebhookConfig(WebhookVerifier verifier, ReplayGuard replays, Gateway gateway,
                             Function<String, CreatorIndex.Lookup> creators, Clock clock, int maxBody,

@@ -34,6 +34,8 @@ import java.util.Set;
  * {@code aigw.webhook.min-rate}, so that a slow sender holds no container thread; then the signature, replays, and
  * the hand-on to the application (an ASYNC dispatch of the verified request), whose answer decides whether the id
  * counts as accepted and whether a completion is recorded.
+ *
+ * <p>Internal: not API, may change in any release.
  */
 public final class WebhookReception {
     /** Request attribute: {@code Boolean.TRUE} on a delivery whose signature, timestamp and id were verified. */
