@@ -222,7 +222,7 @@ public final class CallOptions {
         Map<String, String> h = headersMemo;
         if (h == null) {
             Map<String, String> m = new LinkedHashMap<>();
-            dev.aigw.internal.GatewayHeaders.write(this, m);
+            OptionHeaders.write(this, m);
             h = Collections.unmodifiableMap(m);
             headersMemo = h;
         }
@@ -298,7 +298,7 @@ public final class CallOptions {
     @Override
     public String toString() {
         StringBuilder sb = new StringBuilder("CallOptions{");
-        dev.aigw.internal.GatewayHeaders.describe(this, sb);
+        OptionHeaders.describe(this, sb);
         return sb.append('}').toString();
     }
 

@@ -55,6 +55,7 @@ public final class Exchange {
     private volatile String logId;
     private volatile String cacheStatus;
     private volatile String responseEventId;
+    private volatile java.util.List<String> notes; // rare: created by the first note
 
     Exchange(Gateway gateway, Route route, String method, CallOptions options, Map<String, String> headers) {
         this.gateway = gateway;
@@ -226,6 +227,21 @@ public final class Exchange {
         }
     }
 
+    /**
+     * Adds a note for the record: something an adapter noticed about this call that is not its outcome (for
+     * example, that a shared rate limit could not be checked and the call was let through). Redacted like errors.
+     */
+    public void note(String text) {
+        if (text == null || finished != 0) {
+            return;
+        }
+        synchronized (this) {
+            java.util.List<String> n = notes == null ? new java.util.ArrayList<>(2) : new java.util.ArrayList<>(notes);
+            n.add(text);
+            notes = n;
+        }
+    }
+
     /** The call ended normally: the response body was read to its end or closed, or there was none. */
     public void complete() {
         int s = status;
@@ -290,12 +306,24 @@ public final class Exchange {
                 response.metrics(),
                 outcome,
                 error == null ? null : gateway.redactor().text(error),
-                gatewayError(response));
+                gatewayError(response),
+                redacted(notes));
         ExchangeObserver.Observation[] o = observations;
         if (o != null) {
             Observers.finished(o, r);
         }
         gateway.emit(r);
+    }
+
+    private java.util.List<String> redacted(java.util.List<String> n) {
+        if (n == null) {
+            return java.util.List.of();
+        }
+        java.util.List<String> out = new java.util.ArrayList<>(n.size());
+        for (String s : n) {
+            out.add(gateway.redactor().text(s));
+        }
+        return out;
     }
 
     /**

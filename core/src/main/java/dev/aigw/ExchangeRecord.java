@@ -38,6 +38,8 @@ import java.util.Map;
  * @param gatewayError     the gateway's own refusal (rate limit, auth, policy, spend limit, guardrails...) read from
  *                         its error body, or {@code null} when the gateway did not refuse the call (a provider's error
  *                         passed through is not a gateway error)
+ * @param notes            what an adapter noticed about the call that is not the call's own outcome (redacted),
+ *                         e.g. that a shared rate limit could not be checked; empty when there is nothing to say
  */
 public record ExchangeRecord(
         Instant startedAt,
@@ -63,7 +65,24 @@ public record ExchangeRecord(
         Map<String, Double> metrics,
         Outcome outcome,
         String error,
-        GatewayError gatewayError) {
+        GatewayError gatewayError,
+        List<String> notes) {
+
+    public ExchangeRecord {
+        notes = notes == null ? List.of() : List.copyOf(notes);
+    }
+
+    /** A record without notes (the form before {@code notes} existed). */
+    public ExchangeRecord(Instant startedAt, String method, String url, String routedUrl, String provider, Via via,
+                          String model, String predictionId, String predictionStatus, int httpStatus,
+                          String gatewayLogId, String cacheStatus, String eventId, String traceId,
+                          Map<String, Object> metadata, List<String> metadataDropped, long bytesSent,
+                          long bytesReceived, Duration timeToHeaders, Duration totalTime, Map<String, Double> metrics,
+                          Outcome outcome, String error, GatewayError gatewayError) {
+        this(startedAt, method, url, routedUrl, provider, via, model, predictionId, predictionStatus, httpStatus,
+                gatewayLogId, cacheStatus, eventId, traceId, metadata, metadataDropped, bytesSent, bytesReceived,
+                timeToHeaders, totalTime, metrics, outcome, error, gatewayError, List.of());
+    }
 
     /**
      * An error the gateway answered itself. It comes in two envelopes, both read: {@code error} as an array, e.g.

@@ -77,7 +77,7 @@ public final class GatewayContext {
      * context). Shutting it down shuts down {@code executor}.
      */
     public static ExecutorService wrap(ExecutorService executor) {
-        return new dev.aigw.internal.ContextExecutorService(executor);
+        return new ContextExecutorService(executor);
     }
 
     private static Scope install(CallOptions options, CallOptions previous) {

@@ -24,6 +24,8 @@ import java.util.function.Supplier;
  * <p>Nothing here pins a class loader after the application stopped: bound scopes are removed when closed (the weak
  * keys only help an adapter that forgot to), and the process scope's shutdown hook is removed when the application
  * whose class loader holds these classes stops.
+ *
+ * <p>Internal: not API, may change in any release.
  */
 public final class GatewayScope implements AutoCloseable {
     private static final System.Logger LOG = System.getLogger("dev.aigw");

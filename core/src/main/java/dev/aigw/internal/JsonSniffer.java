@@ -38,6 +38,8 @@ import java.util.Objects;
  * <p>Not thread-safe; confine one instance to one body. Sequential calls from different threads are fine
  * as long as the caller provides the usual happens-before (e.g. the stream's own hand-off); there is no
  * thread-local state.
+ *
+ * <p>Internal: not API, may change in any release.
  */
 public final class JsonSniffer {
 

@@ -15,6 +15,8 @@ import java.util.ServiceLoader;
  * Calls {@link ExchangeObserver}s so that none can fail a call: each call is guarded, and a failure is logged (the
  * first time per observer class and every thousandth after) and skipped. Also finds the observers listed as
  * services on aigw's own class loader, once.
+ *
+ * <p>Internal: not API, may change in any release.
  */
 public final class Observers {
     private static final System.Logger LOG = System.getLogger("dev.aigw");

@@ -13,6 +13,8 @@ import java.util.concurrent.atomic.AtomicLong;
  * Hands records to listeners on one daemon thread, off the calls' threads, so that a slow or
  * failing listener can neither delay nor fail a call. The queue is bounded: when listeners fall
  * that far behind, records are dropped and counted rather than piling up in memory.
+ *
+ * <p>Internal: not API, may change in any release.
  */
 public final class RecordDispatcher implements AutoCloseable {
     private static final System.Logger LOG = System.getLogger("dev.aigw");

@@ -5,7 +5,11 @@ import dev.aigw.ExchangeRecord;
 import java.time.Duration;
 import java.util.Map;
 
-/** The built-in renderings of a record: a readable summary line and a JSON object. */
+/**
+ * The built-in renderings of a record: a readable summary line and a JSON object.
+ *
+ * <p>Internal: not API, may change in any release.
+ */
 public final class RecordFormat {
     private RecordFormat() {
     }
@@ -70,6 +74,9 @@ public final class RecordFormat {
         if (r.error() != null) {
             Json.string(sb.append(" error="), r.error());
         }
+        if (!r.notes().isEmpty()) {
+            sb.append(" notes=\"").append(String.join("; ", r.notes())).append('"');
+        }
         return sb.toString();
     }
 
@@ -94,16 +101,7 @@ public final class RecordFormat {
         if (!r.metadata().isEmpty()) {
             sb.append(",\"metadata\":").append(GatewayHeaders.metadataJson(r.metadata()));
         }
-        if (!r.metadataDropped().isEmpty()) {
-            sb.append(",\"metadata_dropped\":[");
-            for (int i = 0; i < r.metadataDropped().size(); i++) {
-                if (i > 0) {
-                    sb.append(',');
-                }
-                Json.string(sb, r.metadataDropped().get(i));
-            }
-            sb.append(']');
-        }
+        strings(sb, "metadata_dropped", r.metadataDropped());
         f = Json.field(sb, f, "bytes_sent", r.bytesSent());
         f = Json.field(sb, f, "bytes_received", r.bytesReceived());
         f = Json.field(sb, f, "time_to_headers_ms", r.timeToHeaders() == null ? null : ms(r.timeToHeaders()));
@@ -124,7 +122,23 @@ public final class RecordFormat {
             sb.append('}');
         }
         Json.field(sb, f, "error", r.error());
+        strings(sb, "notes", r.notes());
         return sb.append('}').toString();
+    }
+
+    /** A non-empty list of strings as {@code ,"name":[...]} (nothing when empty). */
+    private static void strings(StringBuilder sb, String name, java.util.List<String> values) {
+        if (values.isEmpty()) {
+            return;
+        }
+        sb.append(",\"").append(name).append("\":[");
+        for (int i = 0; i < values.size(); i++) {
+            if (i > 0) {
+                sb.append(',');
+            }
+            Json.string(sb, values.get(i));
+        }
+        sb.append(']');
     }
 
     private static double ms(Duration d) {

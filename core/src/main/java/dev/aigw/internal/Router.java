@@ -16,6 +16,8 @@ import java.util.List;
  * {@code /v10} and {@code /v1foo} are not {@code /v1}. A host in absolute form ({@code api.replicate.com.}) is the
  * same host and is routed, or calls spelt that way would bypass the gateway. User info is dropped: a credential
  * meant for one host is never sent to another.
+ *
+ * <p>Internal: not API, may change in any release.
  */
 public final class Router {
     private final Provider[] providers;

@@ -20,6 +20,8 @@ import java.util.Map;
  *                     envelopes), else {@code null}
  * @param errorCode    the integer {@code code} of the error object (for an array: of its first element), as written
  * @param errorMessage the string {@code message} of that object
+ *
+ * <p>Internal: not API, may change in any release.
  */
 public record Sniffed(String id, String status, String model, String version, String error,
                       Map<String, Double> metrics, ErrorShape errorShape, String errorCode, String errorMessage) {

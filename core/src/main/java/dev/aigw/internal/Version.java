@@ -4,7 +4,11 @@ import java.io.IOException;
 import java.io.InputStream;
 import java.util.Properties;
 
-/** aigw's version (written into {@code version.properties} by the build) and its {@code User-Agent} product token. */
+/**
+ * aigw's version (written into {@code version.properties} by the build) and its {@code User-Agent} product token.
+ *
+ * <p>Internal: not API, may change in any release.
+ */
 public final class Version {
     /** e.g. {@code 0.1.0}; {@code unknown} when the resource is missing (a repackaged jar). */
     public static final String VERSION = read();

@@ -114,7 +114,7 @@ class CoreFuzzTest {
                 return;
             }
             Map<String, String> h = new LinkedHashMap<>();
-            GatewayHeaders.write(o, h);
+            dev.aigw.OptionHeadersAccess.write(o, h);
             String header = h.get(GatewayHeaders.METADATA);
             assertThat(header).as("seed %s", SEED).matches("[\\x20-\\x7e]*");
             assertThat(parseFlat(header)).as("seed %s", SEED).isEqualTo(stringify(meta));
@@ -210,7 +210,7 @@ class CoreFuzzTest {
                 o = o.over(lower.build());
             }
             Map<String, String> h = new LinkedHashMap<>();
-            GatewayHeaders.write(o, h);
+            dev.aigw.OptionHeadersAccess.write(o, h);
             try {
                 for (Map.Entry<String, String> e : h.entrySet()) {
                     assertThat(e.getKey()).matches("cf-aig-[a-z-]+");

@@ -74,4 +74,21 @@ class RecordFormatTest {
                 .containsEntry("metadata", "<nested>").containsEntry("metrics", "<nested>")
                 .doesNotContainKey("event_id");
     }
+
+    @Test
+    void notesFollowTheErrorInBothForms() {
+        ExchangeRecord base = record(null);
+        ExchangeRecord r = new ExchangeRecord(base.startedAt(), base.method(), base.url(), base.routedUrl(),
+                base.provider(), base.via(), base.model(), base.predictionId(), base.predictionStatus(),
+                base.httpStatus(), base.gatewayLogId(), base.cacheStatus(), base.eventId(), base.traceId(),
+                base.metadata(), base.metadataDropped(), base.bytesSent(), base.bytesReceived(), base.timeToHeaders(),
+                base.totalTime(), base.metrics(), base.outcome(), null, null,
+                List.of("rate limit not checked (redis: down)", "second"));
+        assertThat(base.notes()).isEmpty();
+        assertThat(RecordFormat.summary(base)).doesNotContain("notes=");
+        assertThat(RecordFormat.summary(r)).endsWith(" notes=\"rate limit not checked (redis: down); second\"");
+        assertThat(RecordFormat.json(r)).endsWith(",\"outcome\":\"success\",\"notes\":[\"rate limit not checked "
+                + "(redis: down)\",\"second\"]}");
+        assertThat(RecordFormat.json(base)).doesNotContain("notes");
+    }
 }

@@ -43,17 +43,17 @@ public final class AigwFeature implements Feature {
      * Priority of aigw's filters and interceptors: {@value}, above {@code Priorities.USER} (5000),
      * so that every request filter of a standard priority runs before aigw routes the URI.
      */
-    public static final int PRIORITY = 10_000;
+    public static final int PRIORITY = AigwFilter.PRIORITY;
 
     /** Request property holding a typed {@link CallOptions} for this call. */
-    public static final String CALL_OPTIONS = "aigw.call-options";
+    public static final String CALL_OPTIONS = AigwFilter.CALL_OPTIONS;
 
     /**
      * Client property holding a typed {@link Gateway} (built in code, owned by the caller) for a
      * client that aigw configures by itself (Jersey, RESTEasy, CXF): it wins over the string
      * {@code aigw.*} settings, as {@link #CALL_OPTIONS} does for one call.
      */
-    public static final String GATEWAY = "aigw.gateway";
+    public static final String GATEWAY = AigwFilter.GATEWAY;
 
     private final Gateway gateway;
 

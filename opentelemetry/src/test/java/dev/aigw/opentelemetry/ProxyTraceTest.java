@@ -59,7 +59,7 @@ class ProxyTraceTest {
     static final class Deliveries extends HttpServlet {
         @Override
         protected void doPost(HttpServletRequest req, HttpServletResponse resp) {
-            if (req.getRequestURI().endsWith("/async")) {
+            if ("later".equals(req.getHeader("X-Test-Answer"))) {
                 AsyncContext ac = req.startAsync();
                 new Thread(() -> {
                     ((HttpServletResponse) ac.getResponse()).setStatus(204);
@@ -78,7 +78,8 @@ class ProxyTraceTest {
         AigwProxyFilter proxy = AigwProxyFilter.builder().gateway(gateway).path("/replicate")
                 .replicateToken(dev.aigw.testkit.FakeReplicate.DEFAULT_TOKEN).access(r -> true, "anyone")
                 .upstreamClient(JavaHttpClientTelemetry.create(otel.sdk)::newHttpClient).build();
-        AigwWebhookFilter webhooks = AigwWebhookFilter.builder().secret(WHSEC).gateway(gateway).build();
+        AigwWebhookFilter webhooks = AigwWebhookFilter.builder().secret(WHSEC).gateway(gateway)
+                .path("/webhooks/replicate").build();
         app = new WebServer().filter(new ServerSpans(otel.sdk), "/*").filter(proxy, "/replicate/*")
                 .filter(webhooks, "/webhooks/*").servlet(new Deliveries(), "/webhooks/*").start();
     }
@@ -109,20 +110,21 @@ class ProxyTraceTest {
 
     @Test
     void aWebhookCompletionIsAChildOfItsDeliveryAnsweredAtOnce() throws Exception {
-        completion("/webhooks/replicate", "p-sync");
+        completion("now", "p-sync");
     }
 
     @Test
     void aWebhookCompletionIsAChildOfItsDeliveryAnsweredFromAnotherThread() throws Exception {
-        completion("/webhooks/replicate/async", "p-async");
+        completion("later", "p-async");
     }
 
-    private void completion(String path, String id) throws Exception {
+    private void completion(String answer, String id) throws Exception {
+        String path = "/webhooks/replicate";
         String body = "{\"id\":\"" + id + "\",\"model\":\"acme/echo\",\"status\":\"succeeded\",\"output\":\"hello\","
                 + "\"metrics\":{\"predict_time\":0.5}}";
         long ts = System.currentTimeMillis() / 1000;
         HttpResponse<String> r = browser.send(HttpRequest.newBuilder(app.uri(path))
-                .header("webhook-id", "msg_" + id).header("webhook-timestamp", Long.toString(ts))
+                .header("X-Test-Answer", answer).header("webhook-id", "msg_" + id).header("webhook-timestamp", Long.toString(ts))
                 .header("webhook-signature", ReplicateWebhooks.sign(WHSEC, "msg_" + id, ts,
                         body.getBytes(StandardCharsets.UTF_8)))
                 .header("Content-Type", "application/json").POST(HttpRequest.BodyPublishers.ofString(body))

@@ -49,6 +49,10 @@ final class ServerSpans implements Filter {
             throws IOException, ServletException {
         HttpServletRequest req = (HttpServletRequest) request;
         HttpServletResponse resp = (HttpServletResponse) response;
+        if (req.getDispatcherType() != jakarta.servlet.DispatcherType.REQUEST) {
+            chain.doFilter(request, response); // as server instrumentation does: one span per request, not per dispatch
+            return;
+        }
         Context remote = otel.getPropagators().getTextMapPropagator().extract(Context.root(), req, HEADERS);
         Span span = otel.getTracer("test-server").spanBuilder(req.getMethod() + " " + req.getRequestURI())
                 .setSpanKind(SpanKind.SERVER).setParent(remote).startSpan();
@@ -74,6 +78,7 @@ final class ServerSpans implements Filter {
 
                     @Override
                     public void onStartAsync(AsyncEvent event) {
+                        event.getAsyncContext().addListener(this); // the request went async again: stay informed
                     }
                 });
             } else {

@@ -11,6 +11,8 @@ import java.util.concurrent.CompletionException;
  * then perhaps the provider directly), completes with the response as the answer to the caller's
  * request, and passes {@link #cancel} on to the attempt, as the JDK's own future does — so the
  * exchange is aborted and recorded as cancelled. Dependent stages are plain futures, as with the JDK.
+ *
+ * <p>Internal: not API, may change in any release.
  */
 final class CallFuture<T> extends CompletableFuture<HttpResponse<T>> {
     private final RoutedCall call;

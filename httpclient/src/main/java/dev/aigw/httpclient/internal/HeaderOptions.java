@@ -20,6 +20,8 @@ import java.util.TreeSet;
  *
  * @param options  the per-call layer, {@code null} without option headers
  * @param consumed the option header names read (lower case), to leave out of the forwarded request
+ *
+ * <p>Internal: not API, may change in any release.
  */
 record HeaderOptions(CallOptions options, Set<String> consumed) {
     private static final HeaderOptions NONE = new HeaderOptions(null, Set.of());

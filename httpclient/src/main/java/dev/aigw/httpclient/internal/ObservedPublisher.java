@@ -12,6 +12,8 @@ import java.util.concurrent.atomic.AtomicReference;
  * (counted, and sniffed for {@code model}/{@code version}) as the client takes it for the network,
  * without copying or holding it. The client may subscribe more than once (a redirect or an
  * authentication retry resends the body); only the first subscription that sends bytes is counted.
+ *
+ * <p>Internal: not API, may change in any release.
  */
 final class ObservedPublisher implements HttpRequest.BodyPublisher {
     private final HttpRequest.BodyPublisher delegate;

@@ -14,6 +14,8 @@ import java.util.concurrent.Flow;
  * by event and large bodies stay out of memory. The end of the body completes the exchange, an
  * error fails it, and a cancelled subscription (an input stream closed before its end, a line
  * stream abandoned) cancels it.
+ *
+ * <p>Internal: not API, may change in any release.
  */
 final class ObservedSubscriber<T> implements HttpResponse.BodySubscriber<T> {
     private final HttpResponse.BodySubscriber<T> delegate;

@@ -16,6 +16,8 @@ import java.util.Objects;
  * One routed call: its {@link Exchange}, the caller's request, and what the client needs to send
  * it — the request for the exchange's current target, the observed body handler, the fallback
  * decision — and to hand the response back as the answer to the caller's own request.
+ *
+ * <p>Internal: not API, may change in any release.
  */
 final class RoutedCall {
     private final Exchange exchange;

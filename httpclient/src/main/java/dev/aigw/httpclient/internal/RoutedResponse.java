@@ -12,6 +12,8 @@ import java.util.Optional;
  * A routed call's response, answering the caller's own request: {@link #request()} is the request
  * the caller built and {@link #uri()} its URI, so code that logs or compares them sees what it
  * wrote — and never the routed request, whose headers carry the gateway token.
+ *
+ * <p>Internal: not API, may change in any release.
  */
 final class RoutedResponse<T> implements HttpResponse<T> {
     private final HttpResponse<T> response;

@@ -26,6 +26,8 @@ import java.util.concurrent.Executor;
  * The {@link HttpClient} decorator: routed provider calls go to the gateway through
  * {@link RoutedCall}; everything else — other URLs, WebSockets, the client's configuration and (on
  * JDK 21+) its shutdown and close — is the wrapped client's, unchanged.
+ *
+ * <p>Internal: not API, may change in any release.
  */
 public final class RoutingHttpClient extends HttpClient {
     private final HttpClient delegate;

@@ -6,7 +6,6 @@ import dev.aigw.ExchangeObserver;
 import dev.aigw.Gateway;
 import dev.aigw.GatewayContext;
 import dev.aigw.Route;
-import dev.aigw.jaxrs.AigwFeature;
 
 import jakarta.ws.rs.HttpMethod;
 import jakarta.ws.rs.client.ClientRequestContext;
@@ -35,17 +34,19 @@ import java.util.Map;
  * <p>On Jersey, where the request filter, the connector and the response side provably run on one thread, the
  * exchange is {@linkplain Exchange#activate() activated} from the request filter until the response filter (or
  * Jersey's post-invocation hook), so that transport instrumentation nests under aigw's span.
+ *
+ * <p>Internal: not API, may change in any release.
  */
 public final class AigwFilter implements ClientRequestFilter, ClientResponseFilter, WriterInterceptor {
     /** Request property: the {@link Call} of a routed request. */
     public static final String CALL = "dev.aigw.jaxrs.call";
     /** Request property: the caller's {@link Captured} context, set on the calling thread (Jersey). */
     public static final String CAPTURED = "dev.aigw.jaxrs.context";
-    /** Configuration property set once {@link AigwFeature} is active in a client, so that nothing else routes it. */
+    /** Configuration property set once {@code AigwFeature} is active in a client, so that nothing else routes it. */
     public static final String ACTIVE = "dev.aigw.jaxrs.active";
 
     private final Gateway gateway;
-    /** Registered in the client by {@link AigwFeature} (false: made and driven by {@link DiscoveredFilter}). */
+    /** Registered in the client by {@code AigwFeature} (false: made and driven by {@link DiscoveredFilter}). */
     final boolean registered;
 
     public AigwFilter(Gateway gateway) {
@@ -144,7 +145,7 @@ public final class AigwFilter implements ClientRequestFilter, ClientResponseFilt
     }
 
     /**
-     * The gateway a client's configuration asks for: a typed {@link AigwFeature#GATEWAY} property,
+     * The gateway a client's configuration asks for: a typed {@code AigwFeature.GATEWAY} property,
      * else the {@code aigw.*} client properties over system properties and the environment
      * (those two alone where the client has no configuration).
      */
@@ -152,18 +153,27 @@ public final class AigwFilter implements ClientRequestFilter, ClientResponseFilt
         if (config == null) {
             return Gateways.forProperties(Map.of()); // a client without a Jakarta REST configuration (CXF's WebClient)
         }
-        Object typed = config.getProperty(AigwFeature.GATEWAY);
+        Object typed = config.getProperty(GATEWAY);
         if (typed == null) {
             return Gateways.forProperties(config.getProperties());
         }
         if (!(typed instanceof Gateway g)) {
-            throw new IllegalArgumentException("aigw: client property " + AigwFeature.GATEWAY
+            throw new IllegalArgumentException("aigw: client property " + GATEWAY
                     + " must be a dev.aigw.Gateway, not " + typed.getClass().getName());
         }
         return g;
     }
 
-    /** Request properties named as the settings, under the typed {@link AigwFeature#CALL_OPTIONS}. */
+    /** The client property of a typed {@code Gateway}; published as {@code AigwFeature.GATEWAY}. */
+    public static final String GATEWAY = "aigw.gateway";
+
+    /** aigw's filter priority, above {@code Priorities.USER}; published as {@code AigwFeature.PRIORITY}. */
+    public static final int PRIORITY = 10_000;
+
+    /** The request property of a typed {@link CallOptions}; published as {@code AigwFeature.CALL_OPTIONS}. */
+    public static final String CALL_OPTIONS = "aigw.call-options";
+
+    /** Request properties named as the settings, under the typed {@link #CALL_OPTIONS}. */
     static CallOptions perCallOptions(ClientRequestContext request) {
         if (!hasAigwProperty(request)) {
             return null; // the common case: one pass over the names instead of a lookup per settings key
@@ -172,12 +182,12 @@ public final class AigwFilter implements ClientRequestFilter, ClientResponseFilt
             Object v = request.getProperty(key);
             return v == null ? null : v.toString();
         });
-        Object typed = request.getProperty(AigwFeature.CALL_OPTIONS);
+        Object typed = request.getProperty(CALL_OPTIONS);
         if (typed == null) {
             return fromStrings;
         }
         if (!(typed instanceof CallOptions options)) {
-            throw new IllegalArgumentException("aigw: request property " + AigwFeature.CALL_OPTIONS
+            throw new IllegalArgumentException("aigw: request property " + CALL_OPTIONS
                     + " must be a dev.aigw.CallOptions, not " + typed.getClass().getName());
         }
         return options.over(fromStrings);

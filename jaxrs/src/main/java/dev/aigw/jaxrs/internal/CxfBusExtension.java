@@ -23,6 +23,8 @@ import java.util.List;
  * response) with its cause as the send fails: CXF unwinds the chain through
  * {@code handleFault}, while JAX-RS response filters never run.</li>
  * </ul>
+ *
+ * <p>Internal: not API, may change in any release.
  */
 public final class CxfBusExtension {
     /** The bus property CXF's provider factories read for providers of every endpoint and client. */

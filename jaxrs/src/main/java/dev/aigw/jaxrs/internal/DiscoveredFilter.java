@@ -1,7 +1,6 @@
 package dev.aigw.jaxrs.internal;
 
 import dev.aigw.Gateway;
-import dev.aigw.jaxrs.AigwFeature;
 
 import jakarta.annotation.Priority;
 import jakarta.ws.rs.ConstrainedTo;
@@ -25,17 +24,19 @@ import java.util.WeakHashMap;
  * aigw in a client that never registered it, where the implementation installs one provider
  * instance in every client: RESTEasy (its built-in providers, listed in
  * {@code META-INF/services/jakarta.ws.rs.ext.Providers}) and Apache CXF (bus-wide providers, set by
- * {@link CxfBusExtension}). Jersey gets {@link AigwFeature} per client from
+ * {@link CxfBusExtension}). Jersey gets {@code AigwFeature} per client from
  * {@link JerseyAutoDiscoverable} instead, so this class never acts there.
  *
  * <p>The shared instance holds no call state. At a client's first call it resolves that client's
  * gateway from its configuration ({@link AigwFilter#gatewayFor}) and keeps one {@link AigwFilter}
  * for it; a client whose aigw is off (unconfigured, {@code aigw.enabled=false}) is left alone, and
- * a client where {@link AigwFeature} is registered is routed by that registration only.
+ * a client where {@code AigwFeature} is registered is routed by that registration only.
+ *
+ * <p>Internal: not API, may change in any release.
  */
 @Provider
 @ConstrainedTo(RuntimeType.CLIENT)
-@Priority(AigwFeature.PRIORITY)
+@Priority(AigwFilter.PRIORITY)
 public final class DiscoveredFilter implements ClientRequestFilter, ClientResponseFilter, WriterInterceptor {
     /** Per client, its filter, or {@link #OFF}. Weak keys: a dropped client takes its entry with it. */
     private static final Map<Client, AigwFilter> FILTERS = Collections.synchronizedMap(new WeakHashMap<>());

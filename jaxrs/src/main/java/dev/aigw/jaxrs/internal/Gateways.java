@@ -14,6 +14,8 @@ import java.util.Map;
  * else the process scope (system properties and environment, flushed at JVM exit). Gateways built for distinct
  * {@code aigw.*} client properties are shared per configuration, since a gateway owns a record thread and Jakarta
  * REST has no portable "client closed" hook.
+ *
+ * <p>Internal: not API, may change in any release.
  */
 public final class Gateways {
     private Gateways() {

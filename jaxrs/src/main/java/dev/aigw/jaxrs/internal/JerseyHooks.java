@@ -31,6 +31,8 @@ import java.util.Set;
  * {@link dev.aigw.GatewayContext}; {@link PostInvocationInterceptor#onException} sees transport
  * failures (which skip response filters), so they are recorded, and a call that never reached
  * the gateway may be resent directly when {@code aigw.fallback} is on.
+ *
+ * <p>Internal: not API, may change in any release.
  */
 public final class JerseyHooks implements InvocationBuilderListener, PostInvocationInterceptor {
     /** Connectors whose asynchronous send answers on the calling thread (the request's own task). */

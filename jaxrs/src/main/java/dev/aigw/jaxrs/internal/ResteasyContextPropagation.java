@@ -13,6 +13,8 @@ import java.util.Deque;
  * contexts from {@code META-INF/services/org.jboss.resteasy.spi.concurrent.ThreadContext} and
  * captures them when a task is submitted to its contextual executors (the default client pool, and
  * a pool given to {@code ClientBuilder.executorService}).
+ *
+ * <p>Internal: not API, may change in any release.
  */
 public final class ResteasyContextPropagation implements ThreadContext<GatewayContext.Snapshot> {
     /** The scopes this propagation opened on the thread, innermost first (a task may run inline). */

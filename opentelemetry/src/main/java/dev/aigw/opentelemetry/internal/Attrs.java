@@ -8,6 +8,8 @@ import java.util.List;
  * The attribute names aigw writes: the GenAI semantic conventions where they have one, {@code cloudflare.ai_gateway.*}
  * for the gateway's facts and {@code aigw.*} for aigw's own. Defined here, not taken from the (alpha) semconv
  * artifacts, so the module needs nothing but the API; a test checks them against those artifacts.
+ *
+ * <p>Internal: not API, may change in any release.
  */
 public final class Attrs {
     public static final AttributeKey<String> OPERATION_NAME = AttributeKey.stringKey("gen_ai.operation.name");

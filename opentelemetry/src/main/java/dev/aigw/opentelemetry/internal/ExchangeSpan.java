@@ -22,6 +22,8 @@ import java.util.regex.Pattern;
  * One exchange's GenAI span, started on the caller's thread under the span current then, and its metrics at the end.
  * Without a real OpenTelemetry (the no-op stand-in) the "span" is the parent's context, so the gateway's span still
  * joins the caller's trace when the caller has one.
+ *
+ * <p>Internal: not API, may change in any release.
  */
 public final class ExchangeSpan implements ExchangeObserver.Observation {
     private static final Pattern JAVA_CLASS = Pattern.compile("[A-Za-z_$][\\w$]*(\\.[A-Za-z_$][\\w$]*)+");

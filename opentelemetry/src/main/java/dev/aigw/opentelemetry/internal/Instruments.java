@@ -9,7 +9,11 @@ import io.opentelemetry.api.trace.Tracer;
 
 import java.util.List;
 
-/** aigw's tracer and metric instruments of one {@code OpenTelemetry}. */
+/**
+ * aigw's tracer and metric instruments of one {@code OpenTelemetry}.
+ *
+ * <p>Internal: not API, may change in any release.
+ */
 public final class Instruments {
     /** The instrumentation scope of everything aigw records. */
     public static final String SCOPE = "dev.aigw.opentelemetry";

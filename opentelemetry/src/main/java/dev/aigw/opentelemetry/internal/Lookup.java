@@ -11,6 +11,8 @@ import java.lang.reflect.Method;
  * CDI container runs the application, else {@link GlobalOpenTelemetry} once something set it (the Java agent, the
  * application). Never calls {@link GlobalOpenTelemetry#get()} before it is set, which would fix the global to a no-op
  * and make the application's own {@code set} fail. CDI is reached by reflection: no compile-time dependency.
+ *
+ * <p>Internal: not API, may change in any release.
  */
 public final class Lookup {
     private Lookup() {

@@ -5,6 +5,8 @@ package dev.aigw.opentelemetry.internal;
  * is {@code generate_content}; OpenAI-style paths are {@code chat}, {@code text_completion}, {@code embeddings}),
  * otherwise a Replicate-specific name from a fixed set, so the span names and metric attributes stay low-cardinality
  * whatever path a caller sends.
+ *
+ * <p>Internal: not API, may change in any release.
  */
 public final class Operations {
     public static final String GENERATE_CONTENT = "generate_content";

@@ -38,7 +38,7 @@ class MainTest {
 
             HttpResponse<String> r = HttpClient.newHttpClient().send(HttpRequest.newBuilder(
                             URI.create("http://127.0.0.1:" + port + "/replicate/models/aigw-demo/haiku/predictions"))
-                    .header("X-Demo-User", "dora").header("Prefer", "wait")
+                    .header("X-Demo-User", "dora").header("Prefer", "wait").header("Content-Type", "application/json")
                     .POST(HttpRequest.BodyPublishers.ofString("{\"input\":{\"prompt\":\"hi\"}}")).build(),
                     HttpResponse.BodyHandlers.ofString());
             assertThat(r.statusCode()).isEqualTo(201);

@@ -5,6 +5,8 @@ import dev.aigw.Gateway;
 import dev.aigw.Settings;
 import dev.aigw.internal.GatewayScope;
 import dev.aigw.servlet.PredictionCreators;
+import dev.aigw.servlet.SharedState;
+import dev.aigw.servlet.internal.state.RedisUrl;
 import jakarta.servlet.ServletContext;
 
 import java.util.ServiceLoader;
@@ -20,14 +22,23 @@ import java.util.ServiceLoader;
  * "routing" line is logged once) and the application's scope is bound to its class loader, where aigw-jaxrs finds it.
  * {@link #stop} at the application's end closes everything built here and unbinds the scope. Without a start
  * (filters declared by hand, no listener), the last filter to be destroyed closes the gateway.
+ *
+ * <p>The {@link SharedState} of the {@code aigw.state.*} settings (where the rate limit, the replay memory and the
+ * creators live) is built with the first gateway, also next to an application's own gateway, and closed with
+ * everything else.
+ *
+ * <p>Internal: not API, may change in any release.
  */
 public final class GatewayHolder {
     public static final String ATTRIBUTE = "dev.aigw.Gateway";
     public static final String CREATORS_ATTRIBUTE = "dev.aigw.servlet.PredictionCreators";
     private static final String STATE_ATTRIBUTE = "dev.aigw.servlet.application";
 
-    /** The shared gateway and its creation tracker (null when the application's own gateway has none). */
-    public record Shared(Gateway gateway, PredictionCreators creators) {
+    /**
+     * The shared gateway, its creation tracker (null when the application's own gateway has none) and the state of the
+     * controls.
+     */
+    public record Shared(Gateway gateway, PredictionCreators creators, SharedState state) {
     }
 
     private GatewayHolder() {
@@ -52,7 +63,7 @@ public final class GatewayHolder {
                 st.scope = GatewayScope.bind(loader, settings.settings(), () -> sharedGateway(ctx),
                         s -> build(ctx, st, s));
             }
-            return shared != null ? shared : new Shared(null, st.creators);
+            return shared != null ? shared : new Shared(null, st.creators, st.state);
         }
     }
 
@@ -106,6 +117,7 @@ public final class GatewayHolder {
     }
 
     private static Shared shared(ServletContext ctx, State st, ServletSettings settings) {
+        controls(ctx, st, settings);
         Object existing = ctx.getAttribute(ATTRIBUTE);
         if (existing instanceof Gateway g && g != st.built) {
             // the application's own gateway, offered after ours was built: it wins, ours never carried a call
@@ -115,19 +127,29 @@ public final class GatewayHolder {
                 ctx.removeAttribute(CREATORS_ATTRIBUTE);
             }
             Object c = ctx.getAttribute(CREATORS_ATTRIBUTE);
-            return new Shared(g, c instanceof PredictionCreators pc ? pc : null);
+            return new Shared(g, c instanceof PredictionCreators pc ? pc : null, st.state);
         }
         if (st.built == null) {
             st.built = build(ctx, st, settings.settings());
             ctx.setAttribute(ATTRIBUTE, st.built);
             ctx.setAttribute(CREATORS_ATTRIBUTE, st.creators);
         }
-        return new Shared(st.built, st.creators);
+        return new Shared(st.built, st.creators, st.state);
+    }
+
+    /** The state of the controls and the creators that use it, built once per application from its settings. */
+    private static void controls(ServletContext ctx, State st, ServletSettings settings) {
+        if (st.state == null) {
+            st.state = SharedState.fromSettings(settings, ctx.getClassLoader());
+            st.creators = new PredictionCreators(st.state);
+        }
     }
 
     private static Gateway build(ServletContext ctx, State st, Settings settings) {
+        controls(ctx, st, ServletSettings.of(ctx));
         Gateway.Builder b = Gateway.builder().settings(settings).listener(st.creators)
-                .secret(settings.get("aigw.proxy.replicate-token")).secret(settings.get("aigw.webhook.secret"));
+                .secret(settings.get("aigw.proxy.replicate-token")).secret(settings.get("aigw.webhook.secret"))
+                .secret(redisPassword(settings.get("aigw.state.redis-url")));
         for (ExchangeListener l : ServiceLoader.load(ExchangeListener.class, ctx.getClassLoader())) {
             b.listener(l);
         }
@@ -149,7 +171,19 @@ public final class GatewayHolder {
             st.built.close(); // delivers the records still queued and ends the record thread
             st.built = null;
         }
+        if (st.state != null) {
+            st.state.close(); // after the gateway: the creators' writes of its last records are done or queued
+            st.state = null;
+        }
         ctx.removeAttribute(STATE_ATTRIBUTE);
+    }
+
+    private static String redisPassword(String url) {
+        try {
+            return url == null ? null : RedisUrl.parse(url).password();
+        } catch (IllegalArgumentException e) {
+            return null;
+        }
     }
 
     /**
@@ -166,7 +200,8 @@ public final class GatewayHolder {
     }
 
     private static final class State {
-        final PredictionCreators creators = new PredictionCreators();
+        PredictionCreators creators;
+        SharedState state;
         Gateway built;
         GatewayScope scope;
         int users;

@@ -8,6 +8,8 @@ import java.util.function.Supplier;
  * Threads aigw starts inside a web application. Containers look for threads that still carry the application's class
  * loader when it stops (Tomcat warns about each, and every such thread keeps the loader alive), so aigw's own threads
  * are stopped and awaited, and threads started by JDK code that aigw cannot stop are started without it.
+ *
+ * <p>Internal: not API, may change in any release.
  */
 public final class OwnedThreads {
     private static final long STOP_WAIT_MILLIS = 2000;

@@ -195,11 +195,10 @@ class ServletFuzzTest {
                     strictOk = false; // trailing data
                 }
             }
-        } catch (com.fasterxml.jackson.core.JsonProcessingException e) {
-            strictOk = strictOk && e.getMessage().startsWith("Duplicate field") && members.size() > 0;
-            if (!e.getMessage().startsWith("Duplicate field")) {
-                strictOk = false;
-            }
+        } catch (java.io.IOException e) {
+            // not one strict JSON object: a parse error, a duplicate field, or an encoding Jackson detects but
+            // cannot decode (it reads UTF-16 and UTF-32 bodies too; the gate takes UTF-8 only)
+            strictOk = false;
         }
         if (accepted) {
             assertThat(strictOk).as("Jackson reads a body the gate passed").isTrue();

@@ -43,6 +43,8 @@ import java.util.concurrent.TimeoutException;
 /**
  * The fake Cloudflare AI Gateway (spec §8): provider-native routing to configured upstreams with auth, rate
  * limiting, caching, retries, timeouts, logging, plus the logs REST API on the same server.
+ *
+ * <p>Internal: not API, may change in any release.
  */
 public final class GatewayHandler extends Handler.Abstract {
     /** Cacheable size limit and in-memory request buffer (spec §4: 25 MB). */

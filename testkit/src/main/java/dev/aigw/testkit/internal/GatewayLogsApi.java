@@ -17,6 +17,8 @@ import java.util.function.Predicate;
 /**
  * {@code /client/v4/accounts/{acct}/ai-gateway/gateways/{gw}/logs[/{id}[/request|/response]]} in the Cloudflare API
  * envelope (spec §5). No API token is checked (documented in the README).
+ *
+ * <p>Internal: not API, may change in any release.
  */
 final class GatewayLogsApi {
     private final RequestJournal<GatewayLog> logs;

@@ -14,6 +14,8 @@ import java.util.Set;
  * The per-request gateway options parsed from {@code cf-aig-*} headers over the gateway defaults (spec §2.1).
  * Values the real gateway would refuse are not fatal: they are ignored (or clamped) and explained in
  * {@link #warnings}, so tests can assert on them.
+ *
+ * <p>Internal: not API, may change in any release.
  */
 public final class GatewayOptions {
     public static final long MIN_TTL = 60;

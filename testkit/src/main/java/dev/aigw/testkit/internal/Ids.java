@@ -5,7 +5,11 @@ import java.util.Base64;
 import java.util.HexFormat;
 import java.util.UUID;
 
-/** Identifier shapes copied from real traffic (see the specs); randomness is per call, no shared counters. */
+/**
+ * Identifier shapes copied from real traffic (see the specs); randomness is per call, no shared counters.
+ *
+ * <p>Internal: not API, may change in any release.
+ */
 public final class Ids {
     private static final char[] BASE32_LOWER = "abcdefghijklmnopqrstuvwxyz234567".toCharArray();
     private static final char[] CROCKFORD = "0123456789ABCDEFGHJKMNPQRSTVWXYZ".toCharArray();

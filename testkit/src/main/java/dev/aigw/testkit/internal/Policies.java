@@ -12,6 +12,8 @@ import java.util.concurrent.ConcurrentHashMap;
  * its spend reached the limit (429 "Spending limit exceeded" with {@code bucket}, {@code spent}, {@code limit}). Spend
  * is the {@code total_cost} of {@code cf-aig-custom-cost} of successful requests (Replicate calls have no token
  * prices). Cached responses skip both, as on the real gateway.
+ *
+ * <p>Internal: not API, may change in any release.
  */
 public final class Policies {
     /** One deny rule: metadata {@code key} equal to {@code value}. */

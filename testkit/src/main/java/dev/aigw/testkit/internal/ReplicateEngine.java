@@ -17,6 +17,8 @@ import java.util.function.Supplier;
 /**
  * State and lifecycle of the fake Replicate: scripted models, deployments, predictions/trainings and files.
  * One single-threaded scheduler drives every lifecycle, so events of one prediction are strictly ordered.
+ *
+ * <p>Internal: not API, may change in any release.
  */
 public final class ReplicateEngine {
     public record StoredFile(String id, String name, String contentType, FileContent content, Object metadata,

@@ -28,7 +28,11 @@ import java.util.function.Predicate;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 
-/** HTTP surface of the fake Replicate (spec §2), routed by hand over Jetty's core API. */
+/**
+ * HTTP surface of the fake Replicate (spec §2), routed by hand over Jetty's core API.
+ *
+ * <p>Internal: not API, may change in any release.
+ */
 public final class ReplicateHandler extends Handler.Abstract {
     public record Config(Set<String> tokens, String webhookSecret, int pageSize, long maxFileSize,
                          Duration minCancelAfter, int bodyCap, boolean retryAfterHeader) {

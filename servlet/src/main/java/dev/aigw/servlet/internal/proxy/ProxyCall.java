@@ -39,6 +39,8 @@ import java.util.concurrent.TimeUnit;
  * <p>One discipline for concurrency: the call's state (ended, completed, a pending answer of our own) changes only
  * under this object's monitor; reads and writes on the client's streams go through {@link ClientIo}, always taken
  * after the monitor, never before. Events arrive from container threads, HTTP client threads and the timer alike.
+ *
+ * <p>Internal: not API, may change in any release.
  */
 public final class ProxyCall {
     /** Request attribute set when the client's response must be aborted (see {@code AigwProxyFilter}). */

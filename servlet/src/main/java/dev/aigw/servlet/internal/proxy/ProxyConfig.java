@@ -3,6 +3,7 @@ package dev.aigw.servlet.internal.proxy;
 import dev.aigw.Gateway;
 import dev.aigw.servlet.internal.OwnedThreads;
 import dev.aigw.servlet.internal.RateLimiter;
+import dev.aigw.servlet.internal.state.StateEngine;
 import dev.aigw.servlet.internal.ServletSettings;
 import jakarta.servlet.http.HttpServletRequest;
 
@@ -23,7 +24,11 @@ import java.util.concurrent.atomic.AtomicReference;
 import java.util.function.Predicate;
 import java.util.regex.Pattern;
 
-/** Everything one proxy filter needs, resolved and checked at start-up. */
+/**
+ * Everything one proxy filter needs, resolved and checked at start-up.
+ *
+ * <p>Internal: not API, may change in any release.
+ */
 public record ProxyConfig(
         Gateway gateway,
         String path,
@@ -91,7 +96,9 @@ public record ProxyConfig(
         public Predicate<HttpServletRequest> access = r -> r.getUserPrincipal() != null;
         public String accessDescription = "authenticated users";
         public ModelAllowlist allowlist;
-        public RateLimiter rateLimiter;
+        public RateLimiter.Rate rate;
+        /** Where the rate limit's buckets live: null in memory, else the shared engine. */
+        public StateEngine state;
         public TrustedProxies trustedProxies = TrustedProxies.none();
         public String publicUrl;
         public final List<String> forwardHeaders = new ArrayList<>();
@@ -140,7 +147,7 @@ public record ProxyConfig(
             String rate = s.get("aigw.proxy.rate-limit");
             if (rate != null) {
                 try {
-                    d.rateLimiter = rateLimiter(rate);
+                    d.rate = RateLimiter.Rate.parse(rate);
                 } catch (IllegalArgumentException e) {
                     throw s.invalid("aigw.proxy.rate-limit", rate, RateLimiter.ALLOWED + ", per principal");
                 }
@@ -217,6 +224,7 @@ public record ProxyConfig(
             HttpClient client = upstreamWrapper.apply(OwnedThreads.withoutContextLoader(() -> HttpClient.newBuilder()
                     .connectTimeout(connectTimeout).executor(executor).followRedirects(HttpClient.Redirect.NEVER)
                     .build()));
+            RateLimiter rateLimiter = rate == null ? null : RateLimiter.of(rate, 100_000, state);
             return new ProxyConfig(gateway, path, replicateToken, access, accessDescription, allowlist, rateLimiter,
                     new ConcurrencyLimit(maxConcurrent, maxConcurrentPerUser), trustedProxies, publicUrl,
                     new ProxyHeaders(forwardHeaders), timeout, idleTimeout, new AtomicReference<>(client), executor,
@@ -228,10 +236,6 @@ public record ProxyConfig(
         Thread t = new Thread(r, name);
         t.setDaemon(true);
         return t;
-    }
-
-    public static RateLimiter rateLimiter(String spec) {
-        return RateLimiter.parse(spec, 100_000, System::nanoTime);
     }
 
     /** {@code /replicate} from {@code replicate}, {@code /replicate/} or {@code /replicate/*}; null if not a path. */
