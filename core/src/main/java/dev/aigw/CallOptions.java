@@ -64,6 +64,9 @@ public final class CallOptions {
     final String customCost;
     final String byokAlias;
     final Boolean noWholesale;
+    final Boolean zeroDataRetention;
+    final String otelTraceId;
+    final String otelParentSpanId;
     final Map<String, Object> metadata;
     final List<String> metadataDropped;
 
@@ -88,6 +91,9 @@ public final class CallOptions {
         this.customCost = b.customCost;
         this.byokAlias = b.byokAlias;
         this.noWholesale = b.noWholesale;
+        this.zeroDataRetention = b.zeroDataRetention;
+        this.otelTraceId = b.otelTraceId;
+        this.otelParentSpanId = b.otelParentSpanId;
         this.metadata = Collections.unmodifiableMap(metadata);
         this.metadataDropped = List.copyOf(dropped);
     }
@@ -111,6 +117,9 @@ public final class CallOptions {
         b.customCost = customCost;
         b.byokAlias = byokAlias;
         b.noWholesale = noWholesale;
+        b.zeroDataRetention = zeroDataRetention;
+        b.otelTraceId = otelTraceId;
+        b.otelParentSpanId = otelParentSpanId;
         b.metadata.putAll(metadata);
         return b;
     }
@@ -165,6 +174,14 @@ public final class CallOptions {
         b.customCost = pick(customCost, lower.customCost);
         b.byokAlias = pick(byokAlias, lower.byokAlias);
         b.noWholesale = pick(noWholesale, lower.noWholesale);
+        b.zeroDataRetention = pick(zeroDataRetention, lower.zeroDataRetention);
+        if (otelTraceId != null) { // the trace and parent span ids are one fact: taken together from one layer
+            b.otelTraceId = otelTraceId;
+            b.otelParentSpanId = otelParentSpanId;
+        } else {
+            b.otelTraceId = lower.otelTraceId;
+            b.otelParentSpanId = lower.otelParentSpanId;
+        }
 
         Map<String, Object> merged = new LinkedHashMap<>(metadata);
         List<String> dropped = new ArrayList<>(metadataDropped);
@@ -205,7 +222,7 @@ public final class CallOptions {
         Map<String, String> h = headersMemo;
         if (h == null) {
             Map<String, String> m = new LinkedHashMap<>();
-            dev.aigw.internal.GatewayHeaders.write(this, m);
+            OptionHeaders.write(this, m);
             h = Collections.unmodifiableMap(m);
             headersMemo = h;
         }
@@ -220,7 +237,8 @@ public final class CallOptions {
         return cacheTtl == null && skipCache == null && cacheKey == null && collectLog == null
                 && collectLogPayload == null && requestTimeout == null && maxAttempts == null
                 && retryDelay == null && backoff == null && eventId == null && customCost == null
-                && byokAlias == null && noWholesale == null && metadata.isEmpty() && metadataDropped.isEmpty();
+                && byokAlias == null && noWholesale == null && zeroDataRetention == null && otelTraceId == null
+                && metadata.isEmpty() && metadataDropped.isEmpty();
     }
 
     public Duration cacheTtl() { return cacheTtl; }
@@ -237,6 +255,12 @@ public final class CallOptions {
     public String customCost() { return customCost; }
     public String byokAlias() { return byokAlias; }
     public Boolean noWholesale() { return noWholesale; }
+    /** {@code cf-aig-zdr}: zero data retention for this call (Unified Billing only; no effect on Replicate). */
+    public Boolean zeroDataRetention() { return zeroDataRetention; }
+    /** {@code cf-aig-otel-trace-id}: 32 lowercase hex, the trace the gateway's own span joins. */
+    public String otelTraceId() { return otelTraceId; }
+    /** {@code cf-aig-otel-parent-span-id}: 16 lowercase hex, the span the gateway's span is a child of, or null. */
+    public String otelParentSpanId() { return otelParentSpanId; }
     /** Metadata in priority order: string, number or boolean values. */
     public Map<String, Object> metadata() { return metadata; }
     /** Metadata keys that lost to higher-priority layers when more than five competed. */
@@ -258,6 +282,8 @@ public final class CallOptions {
                 && Objects.equals(retryDelay, c.retryDelay) && backoff == c.backoff
                 && Objects.equals(eventId, c.eventId) && Objects.equals(customCost, c.customCost)
                 && Objects.equals(byokAlias, c.byokAlias) && Objects.equals(noWholesale, c.noWholesale)
+                && Objects.equals(zeroDataRetention, c.zeroDataRetention) && Objects.equals(otelTraceId, c.otelTraceId)
+                && Objects.equals(otelParentSpanId, c.otelParentSpanId)
                 && metadata.equals(c.metadata) && List.copyOf(metadata.keySet()).equals(List.copyOf(c.metadata.keySet()))
                 && metadataDropped.equals(c.metadataDropped);
     }
@@ -265,13 +291,14 @@ public final class CallOptions {
     @Override
     public int hashCode() {
         return Objects.hash(cacheTtl, skipCache, cacheKey, collectLog, collectLogPayload, requestTimeout,
-                maxAttempts, retryDelay, backoff, eventId, customCost, byokAlias, noWholesale, metadata);
+                maxAttempts, retryDelay, backoff, eventId, customCost, byokAlias, noWholesale, zeroDataRetention,
+                otelTraceId, otelParentSpanId, metadata);
     }
 
     @Override
     public String toString() {
         StringBuilder sb = new StringBuilder("CallOptions{");
-        dev.aigw.internal.GatewayHeaders.describe(this, sb);
+        OptionHeaders.describe(this, sb);
         return sb.append('}').toString();
     }
 
@@ -290,6 +317,9 @@ public final class CallOptions {
         private String customCost;
         private String byokAlias;
         private Boolean noWholesale;
+        private Boolean zeroDataRetention;
+        private String otelTraceId;
+        private String otelParentSpanId;
         private final Map<String, Object> metadata = new LinkedHashMap<>();
 
         private Builder() {
@@ -389,10 +419,46 @@ public final class CallOptions {
             return this;
         }
 
+        /**
+         * {@code cf-aig-zdr}: zero data retention for this call. The gateway applies it to Unified Billing only, which
+         * does not cover Replicate: it changes nothing for Replicate calls.
+         */
+        public Builder zeroDataRetention(Boolean zdr) {
+            this.zeroDataRetention = zdr;
+            return this;
+        }
+
+        /**
+         * {@code cf-aig-otel-trace-id} and {@code cf-aig-otel-parent-span-id}: the OpenTelemetry trace the gateway's
+         * own span joins, and the span it becomes a child of (may be null). Hexadecimal of 32 and 16 digits, not all
+         * zero, any case (sent in lower case). aigw-opentelemetry sets them from the current span; set here they win.
+         * {@code null} trace id clears both.
+         */
+        public Builder otelParent(String traceId, String parentSpanId) {
+            if (traceId == null) {
+                this.otelTraceId = null;
+                this.otelParentSpanId = null;
+                return this;
+            }
+            this.otelTraceId = hexId("otel-trace-id", traceId, 32);
+            this.otelParentSpanId = parentSpanId == null ? null : hexId("otel-parent-span-id", parentSpanId, 16);
+            return this;
+        }
+
         /** {@code cf-aig-custom-cost} as USD per input and per output token. */
         public Builder customCost(double perTokenIn, double perTokenOut) {
-            this.customCost = "{\"per_token_in\":" + cost("per_token_in", perTokenIn)
-                    + ",\"per_token_out\":" + cost("per_token_out", perTokenOut) + "}";
+            this.customCost = costJson(perTokenIn, perTokenOut, null, null);
+            return this;
+        }
+
+        /**
+         * {@code cf-aig-custom-cost} as USD per input and output token and per cached input token read from and
+         * written to the provider's cache ({@code per_cache_read_token}, {@code per_cache_write_token}); either of the
+         * last two may be null.
+         */
+        public Builder customCost(double perTokenIn, double perTokenOut, Double perCacheReadToken,
+                                  Double perCacheWriteToken) {
+            this.customCost = costJson(perTokenIn, perTokenOut, perCacheReadToken, perCacheWriteToken);
             return this;
         }
 
@@ -516,6 +582,34 @@ public final class CallOptions {
             throw Problems.invalid(name, value, null, "no leading or trailing spaces (HTTP would strip them)");
         }
         return value;
+    }
+
+    private static String costJson(double in, double out, Double cacheRead, Double cacheWrite) {
+        StringBuilder sb = new StringBuilder(96).append("{\"per_token_in\":").append(cost("per_token_in", in))
+                .append(",\"per_token_out\":").append(cost("per_token_out", out));
+        if (cacheRead != null) {
+            sb.append(",\"per_cache_read_token\":").append(cost("per_cache_read_token", cacheRead));
+        }
+        if (cacheWrite != null) {
+            sb.append(",\"per_cache_write_token\":").append(cost("per_cache_write_token", cacheWrite));
+        }
+        return sb.append('}').toString();
+    }
+
+    /** A W3C trace or span id: {@code digits} hex digits, not all zero, returned in lower case (its canonical form). */
+    private static String hexId(String name, String id, int digits) {
+        boolean valid = id.length() == digits;
+        boolean nonZero = false;
+        for (int i = 0; valid && i < digits; i++) {
+            char c = id.charAt(i);
+            valid = c >= '0' && c <= '9' || c >= 'a' && c <= 'f' || c >= 'A' && c <= 'F';
+            nonZero |= c != '0';
+        }
+        if (!valid || !nonZero) {
+            throw Problems.invalid(name, id, null, digits + " hexadecimal digits, not all zero (a W3C "
+                    + (digits == 32 ? "trace" : "span") + " id)");
+        }
+        return id.toLowerCase(Locale.ROOT);
     }
 
     private static String cost(String name, double v) {

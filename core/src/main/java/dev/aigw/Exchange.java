@@ -2,7 +2,9 @@ package dev.aigw;
 
 import dev.aigw.internal.GatewayHeaders;
 import dev.aigw.internal.JsonSniffer;
+import dev.aigw.internal.Observers;
 import dev.aigw.internal.Sniffed;
+import dev.aigw.internal.Version;
 
 import java.net.URI;
 import java.nio.ByteBuffer;
@@ -10,6 +12,7 @@ import java.time.Duration;
 import java.time.Instant;
 import java.util.Collections;
 import java.util.LinkedHashMap;
+import java.util.List;
 import java.util.Map;
 import java.util.concurrent.atomic.AtomicIntegerFieldUpdater;
 import java.util.function.Function;
@@ -24,13 +27,17 @@ import java.util.function.Function;
  * <p>Bodies are never held: bytes are counted and fed to a streaming sniffer that keeps a few
  * root fields ({@code id}, {@code status}, {@code model}, ...) of JSON bodies and nothing else.
  * Report request bytes from one thread at a time and response bytes from one thread at a time.
+ *
+ * <p>{@link ExchangeObserver}s see the exchange start when the gateway creates it, may add gateway headers, and get
+ * its record when it ends; {@link #activate()} makes their state current around the transport's send.
  */
 public final class Exchange {
     private final Gateway gateway;
     private final Route route;
     private final String method;
     private final CallOptions options;
-    private final Map<String, String> headers;
+    private Map<String, String> headers; // set before the exchange is handed out (observers may add to it)
+    private ExchangeObserver.Observation[] observations;
     private final long startedAtMillis = System.currentTimeMillis();
     private final long startNanos = System.nanoTime();
     // a field updater rather than an AtomicBoolean: one object less per call
@@ -48,6 +55,7 @@ public final class Exchange {
     private volatile String logId;
     private volatile String cacheStatus;
     private volatile String responseEventId;
+    private volatile java.util.List<String> notes; // rare: created by the first note
 
     Exchange(Gateway gateway, Route route, String method, CallOptions options, Map<String, String> headers) {
         this.gateway = gateway;
@@ -55,6 +63,12 @@ public final class Exchange {
         this.method = method;
         this.options = options;
         this.headers = headers instanceof LinkedHashMap ? Collections.unmodifiableMap(headers) : headers;
+    }
+
+    /** Lets the observers see this exchange start, on the caller's thread, before it is handed to the adapter. */
+    void observe(List<ExchangeObserver> observers) {
+        observations = Observers.start(observers, this);
+        headers = Observers.headers(headers, observations);
     }
 
     /** Where the request goes: the gateway URI, or the original after {@link #fallBackToDirect()}. */
@@ -81,6 +95,24 @@ public final class Exchange {
      */
     public Map<String, String> gatewayHeaders() {
         return direct ? Map.of() : headers;
+    }
+
+    /**
+     * The {@code User-Agent} to send: the caller's own with aigw's product token ({@code aigw/<version>}) appended, so
+     * the gateway's logs can be filtered by it; the token alone when the caller sent none. Idempotent.
+     */
+    public String userAgent(String callersAgent) {
+        return Version.userAgent(callersAgent);
+    }
+
+    /**
+     * Makes the observers' state for this exchange (a tracing span) current on this thread until the scope is closed,
+     * so that instrumentation of the transport that sends it nests under it. Open it where the send can be bracketed
+     * on one thread and close it in {@code finally} on the same thread.
+     */
+    public ExchangeObserver.Scope activate() {
+        ExchangeObserver.Observation[] o = observations;
+        return o == null ? ExchangeObserver.Scope.NONE : Observers.activate(o);
     }
 
     /** Whether the call goes through the gateway (false after a fallback). */
@@ -195,6 +227,21 @@ public final class Exchange {
         }
     }
 
+    /**
+     * Adds a note for the record: something an adapter noticed about this call that is not its outcome (for
+     * example, that a shared rate limit could not be checked and the call was let through). Redacted like errors.
+     */
+    public void note(String text) {
+        if (text == null || finished != 0) {
+            return;
+        }
+        synchronized (this) {
+            java.util.List<String> n = notes == null ? new java.util.ArrayList<>(2) : new java.util.ArrayList<>(notes);
+            n.add(text);
+            notes = n;
+        }
+    }
+
     /** The call ended normally: the response body was read to its end or closed, or there was none. */
     public void complete() {
         int s = status;
@@ -249,6 +296,7 @@ public final class Exchange {
                 logId,
                 cacheStatus,
                 responseEventId != null ? responseEventId : options.eventId(),
+                headers.get(GatewayHeaders.OTEL_TRACE_ID),
                 direct ? Map.of() : options.metadata(),
                 direct ? java.util.List.of() : options.metadataDropped(),
                 bytesSent,
@@ -257,8 +305,59 @@ public final class Exchange {
                 Duration.ofNanos(end - startNanos),
                 response.metrics(),
                 outcome,
-                error == null ? null : gateway.redactor().text(error));
+                error == null ? null : gateway.redactor().text(error),
+                gatewayError(response),
+                redacted(notes));
+        ExchangeObserver.Observation[] o = observations;
+        if (o != null) {
+            Observers.finished(o, r);
+        }
         gateway.emit(r);
+    }
+
+    private java.util.List<String> redacted(java.util.List<String> n) {
+        if (n == null) {
+            return java.util.List.of();
+        }
+        java.util.List<String> out = new java.util.ArrayList<>(n.size());
+        for (String s : n) {
+            out.add(gateway.redactor().text(s));
+        }
+        return out;
+    }
+
+    /**
+     * The gateway's own refusal, read from either envelope it answers with: {@code error} as an array of
+     * {@code {code, message}} (rate limits, auth, guardrails) or as an object with a {@code message} (policies, spend
+     * limits). Only for error statuses: a provider's {@code error} is a string or null, never an array or object.
+     */
+    private ExchangeRecord.GatewayError gatewayError(Sniffed response) {
+        if (direct || status < 400 || response.errorShape() == null) {
+            return null;
+        }
+        Integer code = null;
+        String c = response.errorCode();
+        if (c != null && c.length() <= 9) {
+            code = Integer.valueOf(c);
+        }
+        String m = response.errorMessage();
+        return new ExchangeRecord.GatewayError(code, m == null ? null : gateway.redactor().text(m));
+    }
+
+    /**
+     * The model the request path names ({@code owner/name} of {@code /models/{owner}/{name}/...}), known when the call
+     * starts; {@code null} when the path names none (the record's {@link ExchangeRecord#model()} may still find one in
+     * the bodies).
+     */
+    public String modelFromPath() {
+        String rest = route.rest();
+        if (rest.startsWith("/models/")) {
+            String[] seg = rest.split("/", 5);
+            if (seg.length >= 4 && !seg[2].isEmpty() && !seg[3].isEmpty()) {
+                return seg[2] + "/" + seg[3];
+            }
+        }
+        return null;
     }
 
     /** The model: from the response, else the request path, else an {@code owner/name[:version]} request field. */
@@ -266,12 +365,9 @@ public final class Exchange {
         if (response.model() != null) {
             return response.model();
         }
-        String rest = route.rest();
-        if (rest.startsWith("/models/")) {
-            String[] seg = rest.split("/", 5);
-            if (seg.length >= 4 && !seg[2].isEmpty() && !seg[3].isEmpty()) {
-                return seg[2] + "/" + seg[3];
-            }
+        String fromPath = modelFromPath();
+        if (fromPath != null) {
+            return fromPath;
         }
         String v = request.version();
         if (v == null) {

@@ -19,9 +19,13 @@ import java.util.Map;
  * @param predictionId     id of the prediction, training or file in the response, when seen
  * @param predictionStatus its {@code status}, when seen
  * @param httpStatus       response status, 0 when no response arrived
- * @param gatewayLogId     {@code cf-aig-log-id} from the response
+ * @param gatewayLogId     {@code cf-aig-log-id} from the response (an opaque string: a lowercase UUIDv7 since
+ *                         October 2026, a ULID before; on a single-step request the same value as the request id and,
+ *                         unless the caller chose one, the event id)
  * @param cacheStatus      {@code cf-aig-cache-status} from the response ({@code HIT}/{@code MISS})
  * @param eventId          {@code cf-aig-event-id} sent or returned
+ * @param traceId          {@code cf-aig-otel-trace-id} carried by the call (the OpenTelemetry trace the gateway's own span
+ *                         joins; set by aigw-opentelemetry or the caller's options), or {@code null}
  * @param metadata         the metadata sent in {@code cf-aig-metadata}
  * @param metadataDropped  metadata keys dropped because more than five competed
  * @param bytesSent        request body bytes that passed
@@ -30,7 +34,12 @@ import java.util.Map;
  * @param totalTime        from start to completion or failure
  * @param metrics          numeric {@code metrics} of the prediction (e.g. {@code predict_time}, seconds)
  * @param outcome          how the call ended
- * @param error            what went wrong (redacted), or {@code null}
+ * @param error            what went wrong in transport (redacted), or {@code null}
+ * @param gatewayError     the gateway's own refusal (rate limit, auth, policy, spend limit, guardrails...) read from
+ *                         its error body, or {@code null} when the gateway did not refuse the call (a provider's error
+ *                         passed through is not a gateway error)
+ * @param notes            what an adapter noticed about the call that is not the call's own outcome (redacted),
+ *                         e.g. that a shared rate limit could not be checked; empty when there is nothing to say
  */
 public record ExchangeRecord(
         Instant startedAt,
@@ -46,6 +55,7 @@ public record ExchangeRecord(
         String gatewayLogId,
         String cacheStatus,
         String eventId,
+        String traceId,
         Map<String, Object> metadata,
         List<String> metadataDropped,
         long bytesSent,
@@ -54,7 +64,37 @@ public record ExchangeRecord(
         Duration totalTime,
         Map<String, Double> metrics,
         Outcome outcome,
-        String error) {
+        String error,
+        GatewayError gatewayError,
+        List<String> notes) {
+
+    public ExchangeRecord {
+        notes = notes == null ? List.of() : List.copyOf(notes);
+    }
+
+    /** A record without notes (the form before {@code notes} existed). */
+    public ExchangeRecord(Instant startedAt, String method, String url, String routedUrl, String provider, Via via,
+                          String model, String predictionId, String predictionStatus, int httpStatus,
+                          String gatewayLogId, String cacheStatus, String eventId, String traceId,
+                          Map<String, Object> metadata, List<String> metadataDropped, long bytesSent,
+                          long bytesReceived, Duration timeToHeaders, Duration totalTime, Map<String, Double> metrics,
+                          Outcome outcome, String error, GatewayError gatewayError) {
+        this(startedAt, method, url, routedUrl, provider, via, model, predictionId, predictionStatus, httpStatus,
+                gatewayLogId, cacheStatus, eventId, traceId, metadata, metadataDropped, bytesSent, bytesReceived,
+                timeToHeaders, totalTime, metrics, outcome, error, gatewayError, List.of());
+    }
+
+    /**
+     * An error the gateway answered itself. It comes in two envelopes, both read: {@code error} as an array, e.g.
+     * {@code {"success":false,"error":[{"code":2003,"message":"Rate limited"}]}}, and {@code error} as an object
+     * (Policies and spend limits), e.g. {@code {"success":false,"error":{"message":"Spending limit exceeded",...}}}.
+     *
+     * @param code    the gateway's error code ({@code 2003}, {@code 2009}, ...), or {@code null} when the envelope has
+     *                none (the object form usually has none)
+     * @param message its message (redacted, at most 256 characters), or {@code null}
+     */
+    public record GatewayError(Integer code, String message) {
+    }
 
     /** Who served the call. */
     public enum Via {

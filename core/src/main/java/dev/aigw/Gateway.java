@@ -2,6 +2,7 @@ package dev.aigw;
 
 import dev.aigw.internal.CachePolicy;
 import dev.aigw.internal.GatewayHeaders;
+import dev.aigw.internal.Observers;
 import dev.aigw.internal.Problems;
 import dev.aigw.internal.RecordDispatcher;
 import dev.aigw.internal.Redactor;
@@ -54,10 +55,12 @@ public final class Gateway implements AutoCloseable {
     private final Router router;
     private final Redactor redactor;
     private final RecordDispatcher dispatcher;
+    private final List<ExchangeObserver> observers;
     private volatile Object[] lastHeaders; // {effective options, their headers with the token}; see headers()
 
     private Gateway(Builder b, boolean enabled, String accountId, String gatewayId, String token, String baseUrl,
-                    List<Provider> providers, CallOptions defaults, boolean fallback, Log log) {
+                    List<Provider> providers, CallOptions defaults, boolean fallback, Log log,
+                    List<ExchangeObserver> observers) {
         this.enabled = enabled;
         this.accountId = accountId;
         this.gatewayId = gatewayId;
@@ -78,7 +81,9 @@ public final class Gateway implements AutoCloseable {
         } else if (enabled && log == Log.JSON) {
             listeners.add(ExchangeListener.jsonLog());
         }
-        this.dispatcher = new RecordDispatcher(listeners, b.queueCapacity);
+        this.observers = enabled ? List.copyOf(observers) : List.of();
+        this.dispatcher = new RecordDispatcher(listeners, b.queueCapacity,
+                this.observers.isEmpty() ? null : r -> Observers.dropped(this.observers, r));
     }
 
     public static Builder builder() {
@@ -147,7 +152,14 @@ public final class Gateway implements AutoCloseable {
                 && CachePolicy.mustSkipCache(route.provider(), method, route.rest())) {
             effective = effective.withSkipCache();
         }
-        return new Exchange(this, route, upper(method), effective, headers(effective));
+        Exchange x = new Exchange(this, route, upper(method), effective, headers(effective));
+        x.observe(observers);
+        return x;
+    }
+
+    /** The observers of this gateway's exchanges: those given to the builder, then the discovered ones. */
+    public List<ExchangeObserver> observers() {
+        return observers;
     }
 
     /**
@@ -237,6 +249,8 @@ public final class Gateway implements AutoCloseable {
         private Boolean fallback;
         private Log log;
         private final List<ExchangeListener> listeners = new ArrayList<>();
+        private final List<ExchangeObserver> observers = new ArrayList<>();
+        private Boolean discoverObservers;
         private final List<String> secrets = new ArrayList<>();
         private int queueCapacity = 8192;
 
@@ -312,6 +326,21 @@ public final class Gateway implements AutoCloseable {
             return this;
         }
 
+        /** Adds an observer of every exchange's start and end (tracing, metrics); see {@link ExchangeObserver}. */
+        public Builder observer(ExchangeObserver observer) {
+            observers.add(Objects.requireNonNull(observer, "observer"));
+            return this;
+        }
+
+        /**
+         * Whether the observers listed as services ({@code META-INF/services/dev.aigw.ExchangeObserver}) are added;
+         * default: setting {@code aigw.observers} ({@code auto} or {@code none}), else yes.
+         */
+        public Builder discoverObservers(boolean discover) {
+            this.discoverObservers = discover;
+            return this;
+        }
+
         /** Another secret to keep out of records and logs (e.g. the provider token). */
         public Builder secret(String secret) {
             if (secret != null) {
@@ -371,7 +400,17 @@ public final class Gateway implements AutoCloseable {
             boolean fb = Boolean.TRUE.equals(r.bool("aigw.fallback", fallback));
             Log lg = log != null ? log : r.log();
 
-            Gateway g = new Gateway(this, on, account, gateway, tok, baseUrlValue, provs, defs, fb, lg);
+            List<ExchangeObserver> obs = new ArrayList<>(observers);
+            if (discoverObservers != null ? discoverObservers : r.observers()) {
+                for (ExchangeObserver o : Observers.discovered()) {
+                    // one observer of a kind: one given in code replaces the discovered one of its class
+                    if (obs.stream().noneMatch(e -> e.getClass() == o.getClass())) {
+                        obs.add(o);
+                    }
+                }
+            }
+
+            Gateway g = new Gateway(this, on, account, gateway, tok, baseUrlValue, provs, defs, fb, lg, obs);
             if (on) {
                 LOG.log(System.Logger.Level.INFO, "aigw: routing " + provs.stream().map(Provider::slug).toList()
                         + " through " + g.root + (tok == null ? " (no aigw.token: authenticated gateways will answer 401/2009)" : ""));
@@ -460,6 +499,18 @@ public final class Gateway implements AutoCloseable {
                 throw Problems.invalid("aigw.providers", v.shown(), v.origin(), "at least one provider slug");
             }
             return out;
+        }
+
+        boolean observers() {
+            Settings.Value v = settings.lookup("aigw.observers");
+            if (v == null || v.value().equalsIgnoreCase("auto")) {
+                return true;
+            }
+            if (v.value().equalsIgnoreCase("none")) {
+                return false;
+            }
+            throw Problems.invalid("aigw.observers", v.shown(), v.origin(),
+                    "auto (every exchange observer on the class path, e.g. aigw-opentelemetry) or none");
         }
 
         Log log() {

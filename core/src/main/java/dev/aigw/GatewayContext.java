@@ -20,6 +20,10 @@ import java.util.concurrent.ExecutorService;
  * thread and {@link Snapshot#apply()} on the other, or the {@link #wrap(Executor)} wrappers.
  * Nothing stays on a thread after its scope closes, so a pooled thread never carries one task's
  * context into the next.
+ *
+ * <p>A snapshot also takes along the thread state of the discovered {@link ExchangeObserver}s (with
+ * aigw-opentelemetry: the current tracing context), so that calls made from the task are parented as if made where
+ * the task was submitted.
  */
 public final class GatewayContext {
     private static final ThreadLocal<CallOptions> CURRENT = new ThreadLocal<>();
@@ -48,7 +52,7 @@ public final class GatewayContext {
 
     /** The current context, to re-apply on another thread. */
     public static Snapshot capture() {
-        return new Snapshot(CURRENT.get());
+        return new Snapshot(CURRENT.get(), dev.aigw.internal.Observers.capture());
     }
 
     /** Runs {@code task} in the context current at this call. */
@@ -73,7 +77,7 @@ public final class GatewayContext {
      * context). Shutting it down shuts down {@code executor}.
      */
     public static ExecutorService wrap(ExecutorService executor) {
-        return new dev.aigw.internal.ContextExecutorService(executor);
+        return new ContextExecutorService(executor);
     }
 
     private static Scope install(CallOptions options, CallOptions previous) {
@@ -100,9 +104,11 @@ public final class GatewayContext {
     /** A captured context. */
     public static final class Snapshot {
         private final CallOptions options;
+        private final ExchangeObserver.Carried[] carried;
 
-        private Snapshot(CallOptions options) {
+        private Snapshot(CallOptions options, ExchangeObserver.Carried[] carried) {
             this.options = options;
+            this.carried = carried;
         }
 
         /** The captured options, {@link CallOptions#NONE} when none were current. */
@@ -110,8 +116,23 @@ public final class GatewayContext {
             return options == null ? CallOptions.NONE : options;
         }
 
-        /** Makes this the current context of the calling thread until the scope is closed. */
+        /**
+         * Makes this the current context of the calling thread (and the observers' captured state current) until the
+         * scope is closed.
+         */
         public Scope apply() {
+            if (carried == null) {
+                return applyOptions();
+            }
+            ExchangeObserver.Scope observed = dev.aigw.internal.Observers.attach(carried);
+            Scope options = applyOptions();
+            return () -> {
+                options.close();
+                observed.close();
+            };
+        }
+
+        private Scope applyOptions() {
             CallOptions previous = CURRENT.get();
             if (options == null) {
                 CURRENT.remove();

@@ -14,11 +14,16 @@ import java.util.function.Function;
 
 /** Reads {@link CallOptions} from {@code aigw.*} string settings; one parser for every source. */
 final class OptionSettings {
-    private static final JsonFactory JSON = JsonFactory.builder().build();
+    /**
+     * Without Jackson's thread-local buffer recycling: settings are parsed rarely and small, and a recycler left in a
+     * container thread's {@code ThreadLocal} would keep a web application's class loader after it stopped.
+     */
+    private static final JsonFactory JSON = JsonFactory.builder()
+            .disable(JsonFactory.Feature.USE_THREAD_LOCAL_FOR_BUFFER_RECYCLING).build();
 
     private static final String[] NAMES = {"cache-ttl", "skip-cache", "cache-key", "collect-log",
         "collect-log-payload", "request-timeout", "max-attempts", "retry-delay", "backoff", "event-id",
-        "custom-cost", "byok-alias", "no-wholesale", "metadata"};
+        "custom-cost", "byok-alias", "no-wholesale", "zdr", "metadata"};
     private static final String[] KEYS = new String[NAMES.length];
 
     static {
@@ -98,6 +103,9 @@ final class OptionSettings {
                 break;
             case "no-wholesale":
                 b.noWholesale(bool(name, v));
+                break;
+            case "zdr":
+                b.zeroDataRetention(bool(name, v));
                 break;
             case "metadata":
                 b.metadata(metadata(v));
@@ -187,7 +195,8 @@ final class OptionSettings {
     }
 
     private static void customCost(CallOptions.Builder b, String json) {
-        String allowed = "{\"per_token_in\":<USD>,\"per_token_out\":<USD>} or {\"total_cost\":<USD>}";
+        String allowed = "{\"per_token_in\":<USD>,\"per_token_out\":<USD>} with optional \"per_cache_read_token\" and "
+                + "\"per_cache_write_token\", or {\"total_cost\":<USD>}";
         Map<String, Double> fields = new LinkedHashMap<>();
         try (JsonParser p = JSON.createParser(json)) {
             if (p.nextToken() != JsonToken.START_OBJECT) {
@@ -199,7 +208,9 @@ final class OptionSettings {
                 if (vt != JsonToken.VALUE_NUMBER_INT && vt != JsonToken.VALUE_NUMBER_FLOAT) {
                     throw Problems.invalid("custom-cost", json, null, allowed);
                 }
-                fields.put(k, p.getDoubleValue());
+                if (fields.put(k, p.getDoubleValue()) != null) {
+                    throw Problems.invalid("custom-cost", json, null, allowed + "; \"" + k + "\" appears twice");
+                }
             }
             if (p.nextToken() != null) {
                 throw Problems.invalid("custom-cost", json, null, allowed);
@@ -207,10 +218,13 @@ final class OptionSettings {
         } catch (IOException e) {
             throw Problems.invalid("custom-cost", json, null, allowed + " (not valid JSON)");
         }
-        if (fields.keySet().equals(java.util.Set.of("per_token_in", "per_token_out"))) {
-            b.customCost(fields.get("per_token_in"), fields.get("per_token_out"));
-        } else if (fields.keySet().equals(java.util.Set.of("total_cost"))) {
+        java.util.Set<String> keys = fields.keySet();
+        if (keys.equals(java.util.Set.of("total_cost"))) {
             b.customTotalCost(fields.get("total_cost"));
+        } else if (keys.contains("per_token_in") && keys.contains("per_token_out") && java.util.Set.of("per_token_in",
+                "per_token_out", "per_cache_read_token", "per_cache_write_token").containsAll(keys)) {
+            b.customCost(fields.get("per_token_in"), fields.get("per_token_out"), fields.get("per_cache_read_token"),
+                    fields.get("per_cache_write_token"));
         } else {
             throw Problems.invalid("custom-cost", json, null, allowed);
         }

@@ -20,7 +20,7 @@ class CallOptionsTest {
 
     private static Map<String, String> headers(CallOptions o) {
         Map<String, String> h = new LinkedHashMap<>();
-        GatewayHeaders.write(o, h);
+        OptionHeaders.write(o, h);
         return h;
     }
 

@@ -197,4 +197,17 @@ class ExchangeTest {
         assertThat(gateway.exchange("GET", URI.create("https://example.com/v1/predictions"), null)).isNull();
         assertThat(gateway.exchange("GET", URI.create("https://stream.replicate.com/v1/files/x"), null)).isNull();
     }
+
+    @Test
+    void notesReachTheRecordRedactedAndOnlyBeforeItIsEmitted() throws Exception {
+        Exchange x = gateway.exchange("GET", URI.create("https://api.replicate.com/v1/account"), null);
+        x.note(null);
+        x.note("rate limit not checked (redis: NOAUTH for token cf-token-123456)");
+        x.responseHead(200, headers());
+        x.complete();
+        x.note("too late");
+        ExchangeRecord r = next();
+        assertThat(r.notes()).containsExactly("rate limit not checked (redis: NOAUTH for token ****)");
+        assertThat(r.outcome()).isEqualTo(ExchangeRecord.Outcome.SUCCESS);
+    }
 }

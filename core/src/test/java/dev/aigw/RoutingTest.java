@@ -30,6 +30,8 @@ class RoutingTest {
         upper-case host              | https://API.Replicate.COM/v1/predictions                     | GW/predictions
         upper-case scheme            | HTTPS://api.replicate.com/v1/predictions                     | GW/predictions
         explicit :443                | https://api.replicate.com:443/v1/predictions                 | GW/predictions
+        absolute host, trailing dot  | https://api.replicate.com./v1/predictions                    | GW/predictions
+        two trailing dots            | https://api.replicate.com../v1/predictions                   | -
         other port                   | https://api.replicate.com:8443/v1/predictions                | -
         /v10 is not /v1              | https://api.replicate.com/v10/predictions                    | -
         /v1foo is not /v1            | https://api.replicate.com/v1foo/predictions                  | -

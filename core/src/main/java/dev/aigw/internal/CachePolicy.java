@@ -8,6 +8,8 @@ import dev.aigw.Provider;
  * stale {@code starting} status until the TTL ran out, and a cached cancel would cancel nothing.
  *
  * <p>Runs on every call, so it walks the path in place instead of splitting it.
+ *
+ * <p>Internal: not API, may change in any release.
  */
 public final class CachePolicy {
     private CachePolicy() {

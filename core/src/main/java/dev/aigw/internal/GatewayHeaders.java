@@ -1,14 +1,16 @@
 package dev.aigw.internal;
 
-import dev.aigw.CallOptions;
 
 import java.math.BigDecimal;
 import java.util.Map;
 
 /**
- * Turns {@link CallOptions} into {@code cf-aig-*} request headers. Every value written here is
+ * The {@code cf-aig-*} header names and the metadata header's JSON (options become headers in
+ * {@code dev.aigw.OptionHeaders}). Every value written here is
  * printable ASCII: tokens were checked when set, and metadata is JSON with everything outside
  * printable ASCII escaped, so no CR, LF or other control character can reach a header.
+ *
+ * <p>Internal: not API, may change in any release.
  */
 public final class GatewayHeaders {
     public static final String AUTHORIZATION = "cf-aig-authorization";
@@ -26,10 +28,14 @@ public final class GatewayHeaders {
     public static final String CUSTOM_COST = "cf-aig-custom-cost";
     public static final String BYOK_ALIAS = "cf-aig-byok-alias";
     public static final String NO_WHOLESALE = "cf-aig-no-wholesale";
+    public static final String ZDR = "cf-aig-zdr";
+    public static final String OTEL_TRACE_ID = "cf-aig-otel-trace-id";
+    public static final String OTEL_PARENT_SPAN_ID = "cf-aig-otel-parent-span-id";
 
     /** Response headers. */
     public static final String LOG_ID = "cf-aig-log-id";
     public static final String CACHE_STATUS = "cf-aig-cache-status";
+    public static final String REQUEST_ID = "cf-aig-request-id";
 
     /** The prefix of every gateway header; such headers are the gateway's, never the provider's. */
     public static final String PREFIX = "cf-aig-";
@@ -37,53 +43,11 @@ public final class GatewayHeaders {
     private GatewayHeaders() {
     }
 
-    /** Adds the option headers to {@code out} (insertion order is the wire order). */
-    public static void write(CallOptions o, Map<String, String> out) {
-        if (o.cacheTtl() != null) {
-            out.put(CACHE_TTL, Long.toString(o.cacheTtl().getSeconds()));
-        }
-        if (o.skipCache() != null) {
-            out.put(SKIP_CACHE, o.skipCache().toString());
-        }
-        if (o.cacheKey() != null) {
-            out.put(CACHE_KEY, o.cacheKey());
-        }
-        if (o.collectLog() != null) {
-            out.put(COLLECT_LOG, o.collectLog().toString());
-        }
-        if (o.collectLogPayload() != null) {
-            out.put(COLLECT_LOG_PAYLOAD, o.collectLogPayload().toString());
-        }
-        if (o.requestTimeout() != null) {
-            out.put(REQUEST_TIMEOUT, Long.toString(o.requestTimeout().toMillis()));
-        }
-        if (o.maxAttempts() != null) {
-            out.put(MAX_ATTEMPTS, o.maxAttempts().toString());
-        }
-        if (o.retryDelay() != null) {
-            out.put(RETRY_DELAY, Long.toString(o.retryDelay().toMillis()));
-        }
-        if (o.backoff() != null) {
-            out.put(BACKOFF, o.backoff().headerValue());
-        }
-        if (o.eventId() != null) {
-            out.put(EVENT_ID, o.eventId());
-        }
-        if (o.customCost() != null) {
-            out.put(CUSTOM_COST, o.customCost());
-        }
-        if (o.byokAlias() != null) {
-            out.put(BYOK_ALIAS, o.byokAlias());
-        }
-        if (o.noWholesale() != null) {
-            out.put(NO_WHOLESALE, o.noWholesale().toString());
-        }
-        if (!o.metadata().isEmpty()) {
-            out.put(METADATA, metadataJson(o.metadata()));
-        }
-    }
-
-    /** {@code {"user":"u1","tier":2}}, ASCII only. */
+    /**
+     * {@code {"user_id":"u1","tier":2}}, ASCII only, and flat: the gateway ignores the <em>whole</em> header when any
+     * value is an object or array, so a value that is not a string, number or boolean is written as a string (never
+     * reached: {@code CallOptions} accepts only those three).
+     */
     public static String metadataJson(Map<String, Object> metadata) {
         StringBuilder sb = new StringBuilder(16 + metadata.size() * 24).append('{');
         boolean first = true;
@@ -99,27 +63,12 @@ public final class GatewayHeaders {
                 Json.string(sb, (String) v);
             } else if (v instanceof BigDecimal) {
                 sb.append(((BigDecimal) v).toString());
-            } else {
+            } else if (v instanceof Boolean || v instanceof Number) {
                 sb.append(v); // Boolean, integers and finite doubles print as JSON literals
+            } else {
+                Json.string(sb, String.valueOf(v)); // never nested, whatever reaches here
             }
         }
         return sb.append('}').toString();
-    }
-
-    /** A readable rendering for toString(): the header names and values, no secrets in options. */
-    public static void describe(CallOptions o, StringBuilder sb) {
-        Map<String, String> h = new java.util.LinkedHashMap<>();
-        write(o, h);
-        boolean first = true;
-        for (Map.Entry<String, String> e : h.entrySet()) {
-            if (!first) {
-                sb.append(", ");
-            }
-            first = false;
-            sb.append(e.getKey().substring(PREFIX.length())).append('=').append(e.getValue());
-        }
-        if (!o.metadataDropped().isEmpty()) {
-            sb.append(first ? "" : ", ").append("metadata-dropped=").append(o.metadataDropped());
-        }
     }
 }

@@ -1,6 +1,10 @@
 package dev.aigw.internal;
 
-/** The few JSON writing helpers core needs; output is always printable ASCII. */
+/**
+ * The few JSON writing helpers core needs; output is always printable ASCII.
+ *
+ * <p>Internal: not API, may change in any release.
+ */
 public final class Json {
     private static final char[] HEX = "0123456789abcdef".toCharArray();
 

@@ -17,7 +17,9 @@ import java.util.Objects;
  *   <li>{@code id}, {@code status}, {@code model}, {@code version}: string values; other value types are ignored
  *       (the field stays {@code null}).</li>
  *   <li>{@code error}: a string is taken as-is; {@code null}, objects and arrays yield {@code null}
- *       (they are skipped, not rendered).</li>
+ *       (they are not rendered). An object, or an array whose first element is an object, is the gateway's error
+ *       envelope: its shape is reported, with that object's integer {@code code} (as written, at most 18
+ *       characters) and string {@code message}.</li>
  *   <li>{@code metrics}: an object; its numeric (finite) members are collected, anything else in it is ignored.
  *       At most {@value #MAX_METRICS} metrics are kept.</li>
  * </ul>
@@ -36,6 +38,8 @@ import java.util.Objects;
  * <p>Not thread-safe; confine one instance to one body. Sequential calls from different threads are fine
  * as long as the caller provides the usual happens-before (e.g. the stream's own hand-off); there is no
  * thread-local state.
+ *
+ * <p>Internal: not API, may change in any release.
  */
 public final class JsonSniffer {
 
@@ -71,7 +75,8 @@ public final class JsonSniffer {
 
     // Role of the value (or key) being read.
     private static final int R_NONE = 0, R_ID = 1, R_STATUS = 2, R_MODEL = 3, R_VERSION = 4, R_ERROR = 5,
-            R_METRICS = 6, R_METRIC = 7;
+            R_METRICS = 6, R_METRIC = 7, R_ERR_CODE = 8, R_ERR_MESSAGE = 9;
+    private static final int MAX_CODE_CHARS = 18;
 
     private static final byte[] K_ID = ascii("id");
     private static final byte[] K_STATUS = ascii("status");
@@ -79,6 +84,8 @@ public final class JsonSniffer {
     private static final byte[] K_VERSION = ascii("version");
     private static final byte[] K_ERROR = ascii("error");
     private static final byte[] K_METRICS = ascii("metrics");
+    private static final byte[] K_CODE = ascii("code");
+    private static final byte[] K_MESSAGE = ascii("message");
     private static final byte[] LIT_TRUE = ascii("true");
     private static final byte[] LIT_FALSE = ascii("false");
     private static final byte[] LIT_NULL = ascii("null");
@@ -93,6 +100,10 @@ public final class JsonSniffer {
     private long[] arrayBits;
     private int depth;
     private int metricsDepth;        // depth of the open root "metrics" object, 0 if not inside it
+    private int errArrayDepth;       // depth of the open root "error" array, 0 if not inside it
+    private int errObjectDepth;      // depth of the open error object (root "error", or the array's first element)
+    private int errElements;         // elements begun in the error array
+    private int errSeen;             // bit per error-object key: first occurrence decides
 
     // Current string.
     private boolean strIsKey;
@@ -120,6 +131,8 @@ public final class JsonSniffer {
     // Results.
     private String id, status, model, version, error;
     private LinkedHashMap<String, Double> metrics;
+    private Sniffed.ErrorShape errorShape;
+    private String errorCode, errorMessage;
 
     private byte[] scratch;          // for direct ByteBuffers, allocated once
 
@@ -176,10 +189,10 @@ public final class JsonSniffer {
     /** What was found so far. */
     public Sniffed result() {
         if (id == null && status == null && model == null && version == null && error == null
-                && metrics == null) {
+                && metrics == null && errorShape == null) {
             return Sniffed.EMPTY;
         }
-        return new Sniffed(id, status, model, version, error, metrics);
+        return new Sniffed(id, status, model, version, error, metrics, errorShape, errorCode, errorMessage);
     }
 
     // ------------------------------------------------------------------------------------------
@@ -353,6 +366,12 @@ public final class JsonSniffer {
         if (depth == metricsDepth) {
             metricsDepth = 0;
         }
+        if (depth == errObjectDepth) {
+            errObjectDepth = 0;
+        }
+        if (depth == errArrayDepth) {
+            errArrayDepth = 0;
+        }
         depth--;
         valueDone();
     }
@@ -361,8 +380,9 @@ public final class JsonSniffer {
 
     private void startKey() {
         strIsKey = true;
-        // Keys matter only in the root object and in the root "metrics" object.
-        beginString(depth == 1 || (metricsDepth != 0 && depth == metricsDepth));
+        // Keys matter only in the root object, the root "metrics" object and the error object.
+        beginString(depth == 1 || (metricsDepth != 0 && depth == metricsDepth)
+                || (errObjectDepth != 0 && depth == errObjectDepth));
     }
 
     private void beginString(boolean capture) {
@@ -377,9 +397,11 @@ public final class JsonSniffer {
         valueRole = role;
         role = R_NONE;
         strIsKey = false;
+        // a direct element of the root "error" array: only the first one is read
+        boolean firstErrElement = errArrayDepth != 0 && depth == errArrayDepth && errElements++ == 0;
         switch (b) {
             case '"':
-                beginString(valueRole >= R_ID && valueRole <= R_ERROR);
+                beginString(valueRole >= R_ID && valueRole <= R_ERROR || valueRole == R_ERR_MESSAGE);
                 break;
             case '{':
                 push(false);
@@ -388,6 +410,12 @@ public final class JsonSniffer {
                 }
                 if (valueRole == R_METRICS) {
                     metricsDepth = depth;
+                } else if (valueRole == R_ERROR || firstErrElement) {
+                    if (valueRole == R_ERROR) {
+                        errorShape = Sniffed.ErrorShape.OBJECT;
+                    }
+                    errObjectDepth = depth;
+                    errSeen = 0;
                 }
                 state = S_OBJ_FIRST;
                 break;
@@ -395,6 +423,10 @@ public final class JsonSniffer {
                 push(true);
                 if (state != S_FAILED) {
                     state = S_ARR_FIRST;
+                    if (valueRole == R_ERROR) {
+                        errorShape = Sniffed.ErrorShape.ARRAY;
+                        errArrayDepth = depth;
+                    }
                 }
                 break;
             case 't':
@@ -426,8 +458,12 @@ public final class JsonSniffer {
 
     /** A complete value (any type) or a closed container: record it and move on. */
     private void valueDone() {
-        if (valueRole == R_METRIC && state == S_NUM) {
-            recordMetric();
+        if (state == S_NUM) {
+            if (valueRole == R_METRIC) {
+                recordMetric();
+            } else if (valueRole == R_ERR_CODE) {
+                recordCode();
+            }
         }
         valueRole = R_NONE;
         metricKey = null;
@@ -508,7 +544,7 @@ public final class JsonSniffer {
     }
 
     private void numChar(byte b) {
-        if (valueRole == R_METRIC) {
+        if (valueRole == R_METRIC || valueRole == R_ERR_CODE) {
             if (numLen < NUM_CHARS) {
                 if (num == null) {
                     num = new char[NUM_CHARS];
@@ -538,6 +574,20 @@ public final class JsonSniffer {
                 metrics.putIfAbsent(metricKey, v);
             }
         }
+    }
+
+    /** The error code: an integer as written ({@code 2003}, {@code -1}); fractions, exponents and long ones are not. */
+    private void recordCode() {
+        if (numLen > MAX_CODE_CHARS) {
+            return;
+        }
+        for (int i = 0; i < numLen; i++) {
+            char c = num[i];
+            if (!(c >= '0' && c <= '9' || c == '-' && i == 0)) {
+                return;
+            }
+        }
+        errorCode = new String(num, 0, numLen);
     }
 
     // ---- strings ----
@@ -678,6 +728,7 @@ public final class JsonSniffer {
                 case R_MODEL: model = s; break;
                 case R_VERSION: version = s; break;
                 case R_ERROR: error = s; break;
+                case R_ERR_MESSAGE: errorMessage = s; break;
                 default: break;
             }
         }
@@ -716,6 +767,17 @@ public final class JsonSniffer {
             }
             seen |= 1 << r;
             return r;
+        }
+        if (errObjectDepth != 0 && depth == errObjectDepth) {
+            int bit = 0;
+            if (!capOverflow && capLen <= 7) {
+                bit = keyIs(K_CODE) ? 1 : keyIs(K_MESSAGE) ? 2 : 0;
+            }
+            if (bit == 0 || (errSeen & bit) != 0) {
+                return R_NONE;
+            }
+            errSeen |= bit;
+            return bit == 1 ? R_ERR_CODE : R_ERR_MESSAGE;
         }
         // Inside root "metrics": the key names the metric. Truncated names are dropped.
         String k = captured();

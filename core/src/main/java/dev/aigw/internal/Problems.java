@@ -2,7 +2,11 @@ package dev.aigw.internal;
 
 import dev.aigw.GatewayConfigurationException;
 
-/** One format for every "this value is not allowed" message, so users learn to read one shape. */
+/**
+ * One format for every "this value is not allowed" message, so users learn to read one shape.
+ *
+ * <p>Internal: not API, may change in any release.
+ */
 public final class Problems {
     private Problems() {
     }

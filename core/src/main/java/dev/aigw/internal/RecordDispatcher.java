@@ -13,12 +13,15 @@ import java.util.concurrent.atomic.AtomicLong;
  * Hands records to listeners on one daemon thread, off the calls' threads, so that a slow or
  * failing listener can neither delay nor fail a call. The queue is bounded: when listeners fall
  * that far behind, records are dropped and counted rather than piling up in memory.
+ *
+ * <p>Internal: not API, may change in any release.
  */
 public final class RecordDispatcher implements AutoCloseable {
     private static final System.Logger LOG = System.getLogger("dev.aigw");
 
     private final List<ExchangeListener> listeners;
     private final BlockingQueue<Object> queue;
+    private final java.util.function.Consumer<ExchangeRecord> onDrop;
     private final AtomicLong dropped = new AtomicLong();
     private final AtomicLong delivered = new AtomicLong();
     private final Object lock = new Object();
@@ -27,8 +30,15 @@ public final class RecordDispatcher implements AutoCloseable {
     private volatile boolean closed;
 
     public RecordDispatcher(List<ExchangeListener> listeners, int capacity) {
+        this(listeners, capacity, null);
+    }
+
+    /** @param onDrop told of every record dropped because the queue was full (on the dropping thread), or null */
+    public RecordDispatcher(List<ExchangeListener> listeners, int capacity,
+                            java.util.function.Consumer<ExchangeRecord> onDrop) {
         this.listeners = List.copyOf(listeners);
         this.queue = new ArrayBlockingQueue<>(capacity);
+        this.onDrop = onDrop;
     }
 
     public boolean hasListeners() {
@@ -42,6 +52,9 @@ public final class RecordDispatcher implements AutoCloseable {
         ensureStarted();
         if (!queue.offer(record)) {
             long n = dropped.incrementAndGet();
+            if (onDrop != null) {
+                onDrop.accept(record);
+            }
             if (n == 1 || n % 1000 == 0) {
                 LOG.log(System.Logger.Level.WARNING, "aigw: exchange listeners are behind; " + n
                         + " record(s) dropped so far");

@@ -5,7 +5,11 @@ import dev.aigw.ExchangeRecord;
 import java.time.Duration;
 import java.util.Map;
 
-/** The built-in renderings of a record: a readable summary line and a JSON object. */
+/**
+ * The built-in renderings of a record: a readable summary line and a JSON object.
+ *
+ * <p>Internal: not API, may change in any release.
+ */
 public final class RecordFormat {
     private RecordFormat() {
     }
@@ -16,8 +20,9 @@ public final class RecordFormat {
      * escaped), so no CR, LF or other control character, and no space that would start a made-up {@code key=value},
      * reaches the line: one record is always exactly one line that cannot be forged.
      *
-     * <p>{@code aigw replicate POST https://api.replicate.com/v1/predictions -> 201 via gateway in 412 ms
-     * (headers 400 ms) model=acme/echo id=abc status=starting cache=MISS log=01J… meta={"user":"u1"}}
+     * <p>{@code aigw replicate POST https://api.replicate.com/v1/predictions -> 201 success via gateway in 412 ms
+     * (headers 400 ms) model=acme/echo id=abc status=starting cache=MISS log=019a… meta={"user_id":"u1"}}. The event id
+     * is shown only when it differs from the log id (on a single-step request the gateway makes them one value).
      */
     public static String summary(ExchangeRecord r) {
         StringBuilder sb = new StringBuilder(200).append("aigw ");
@@ -41,7 +46,10 @@ public final class RecordFormat {
         kv(sb, "status", r.predictionStatus());
         kv(sb, "cache", r.cacheStatus());
         kv(sb, "log", r.gatewayLogId());
-        kv(sb, "event", r.eventId());
+        if (r.eventId() != null && !r.eventId().equals(r.gatewayLogId())) {
+            kv(sb, "event", r.eventId());
+        }
+        kv(sb, "trace", r.traceId());
         if (!r.metadata().isEmpty()) {
             sb.append(" meta=").append(GatewayHeaders.metadataJson(r.metadata()));
         }
@@ -53,8 +61,21 @@ public final class RecordFormat {
             sb.append(']');
         }
         sb.append(" sent=").append(r.bytesSent()).append("B received=").append(r.bytesReceived()).append('B');
+        if (r.gatewayError() != null) {
+            sb.append(" gateway-error=");
+            if (r.gatewayError().code() != null) {
+                sb.append(r.gatewayError().code());
+            }
+            if (r.gatewayError().message() != null) {
+                sb.append(r.gatewayError().code() != null ? " " : "");
+                Json.string(sb, r.gatewayError().message());
+            }
+        }
         if (r.error() != null) {
             Json.string(sb.append(" error="), r.error());
+        }
+        if (!r.notes().isEmpty()) {
+            sb.append(" notes=\"").append(String.join("; ", r.notes())).append('"');
         }
         return sb.toString();
     }
@@ -76,19 +97,11 @@ public final class RecordFormat {
         f = Json.field(sb, f, "gateway_log_id", r.gatewayLogId());
         f = Json.field(sb, f, "cache_status", r.cacheStatus());
         f = Json.field(sb, f, "event_id", r.eventId());
+        f = Json.field(sb, f, "trace_id", r.traceId());
         if (!r.metadata().isEmpty()) {
             sb.append(",\"metadata\":").append(GatewayHeaders.metadataJson(r.metadata()));
         }
-        if (!r.metadataDropped().isEmpty()) {
-            sb.append(",\"metadata_dropped\":[");
-            for (int i = 0; i < r.metadataDropped().size(); i++) {
-                if (i > 0) {
-                    sb.append(',');
-                }
-                Json.string(sb, r.metadataDropped().get(i));
-            }
-            sb.append(']');
-        }
+        strings(sb, "metadata_dropped", r.metadataDropped());
         f = Json.field(sb, f, "bytes_sent", r.bytesSent());
         f = Json.field(sb, f, "bytes_received", r.bytesReceived());
         f = Json.field(sb, f, "time_to_headers_ms", r.timeToHeaders() == null ? null : ms(r.timeToHeaders()));
@@ -102,8 +115,30 @@ public final class RecordFormat {
             sb.append('}');
         }
         f = Json.field(sb, f, "outcome", r.outcome().name().toLowerCase(java.util.Locale.ROOT));
+        if (r.gatewayError() != null) {
+            sb.append(",\"gateway_error\":{");
+            boolean g = Json.field(sb, true, "code", r.gatewayError().code());
+            Json.field(sb, g, "message", r.gatewayError().message());
+            sb.append('}');
+        }
         Json.field(sb, f, "error", r.error());
+        strings(sb, "notes", r.notes());
         return sb.append('}').toString();
+    }
+
+    /** A non-empty list of strings as {@code ,"name":[...]} (nothing when empty). */
+    private static void strings(StringBuilder sb, String name, java.util.List<String> values) {
+        if (values.isEmpty()) {
+            return;
+        }
+        sb.append(",\"").append(name).append("\":[");
+        for (int i = 0; i < values.size(); i++) {
+            if (i > 0) {
+                sb.append(',');
+            }
+            Json.string(sb, values.get(i));
+        }
+        sb.append(']');
     }
 
     private static double ms(Duration d) {

@@ -14,6 +14,8 @@ import java.util.regex.Pattern;
  * the literal values aigw was configured with, Replicate tokens ({@code r8_…}), webhook secrets
  * ({@code whsec_…}), credentials after {@code Bearer}/{@code Token}/{@code Basic}, URL user info
  * and query parameters with secret-looking names.
+ *
+ * <p>Internal: not API, may change in any release.
  */
 public final class Redactor {
     public static final String MASK = "****";

@@ -13,8 +13,11 @@ import java.util.List;
  *
  * <p>Matching is on the parsed URI: scheme {@code https} (any case), host (any case), default
  * port (none or 443), and a path equal to the prefix path or continuing with {@code /} — so
- * {@code /v10} and {@code /v1foo} are not {@code /v1}. User info is dropped: a credential
+ * {@code /v10} and {@code /v1foo} are not {@code /v1}. A host in absolute form ({@code api.replicate.com.}) is the
+ * same host and is routed, or calls spelt that way would bypass the gateway. User info is dropped: a credential
  * meant for one host is never sent to another.
+ *
+ * <p>Internal: not API, may change in any release.
  */
 public final class Router {
     private final Provider[] providers;
@@ -47,6 +50,9 @@ public final class Router {
         String host = uri.getHost();
         if (host == null) {
             return null;
+        }
+        if (host.endsWith(".")) {
+            host = host.substring(0, host.length() - 1); // the absolute form names the same host: route it too
         }
         int port = uri.getPort();
         if (port != -1 && port != 443) {

@@ -16,12 +16,31 @@ import java.util.Map;
  * @param version root {@code version} (string values only)
  * @param error   root {@code error} if it is a string; {@code null} for JSON null, objects and arrays
  * @param metrics numeric members of the root {@code metrics} object
+ * @param errorShape   {@code ARRAY} or {@code OBJECT} when the root {@code error} is one (the gateway's two error
+ *                     envelopes), else {@code null}
+ * @param errorCode    the integer {@code code} of the error object (for an array: of its first element), as written
+ * @param errorMessage the string {@code message} of that object
+ *
+ * <p>Internal: not API, may change in any release.
  */
 public record Sniffed(String id, String status, String model, String version, String error,
-                      Map<String, Double> metrics) {
+                      Map<String, Double> metrics, ErrorShape errorShape, String errorCode, String errorMessage) {
 
     /** Nothing found. */
     public static final Sniffed EMPTY = new Sniffed(null, null, null, null, null, Map.of());
+
+    /** How the root {@code error} member is written when it is not a plain string. */
+    public enum ErrorShape {
+        /** {@code "error":[{"code":2003,"message":"Rate limited"}]}: the gateway's classic envelope. */
+        ARRAY,
+        /** {@code "error":{"message":"Access denied by policy"}}: Policies and spend limits. */
+        OBJECT
+    }
+
+    /** Fields of a body without an error envelope. */
+    public Sniffed(String id, String status, String model, String version, String error, Map<String, Double> metrics) {
+        this(id, status, model, version, error, metrics, null, null, null);
+    }
 
     public Sniffed {
         // Defensive, order-preserving, unmodifiable copy; null means "none".
@@ -33,6 +52,6 @@ public record Sniffed(String id, String status, String model, String version, St
     /** True if no field at all was found. */
     public boolean isEmpty() {
         return id == null && status == null && model == null && version == null && error == null
-                && metrics.isEmpty();
+                && metrics.isEmpty() && errorShape == null;
     }
 }

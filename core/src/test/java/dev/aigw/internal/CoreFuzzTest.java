@@ -114,7 +114,7 @@ class CoreFuzzTest {
                 return;
             }
             Map<String, String> h = new LinkedHashMap<>();
-            GatewayHeaders.write(o, h);
+            dev.aigw.OptionHeadersAccess.write(o, h);
             String header = h.get(GatewayHeaders.METADATA);
             assertThat(header).as("seed %s", SEED).matches("[\\x20-\\x7e]*");
             assertThat(parseFlat(header)).as("seed %s", SEED).isEqualTo(stringify(meta));
@@ -210,7 +210,7 @@ class CoreFuzzTest {
                 o = o.over(lower.build());
             }
             Map<String, String> h = new LinkedHashMap<>();
-            GatewayHeaders.write(o, h);
+            dev.aigw.OptionHeadersAccess.write(o, h);
             try {
                 for (Map.Entry<String, String> e : h.entrySet()) {
                     assertThat(e.getKey()).matches("cf-aig-[a-z-]+");
@@ -339,7 +339,7 @@ class CoreFuzzTest {
     }
 
     private static final String[] KEYS = {"id", "status", "model", "version", "error", "metrics", "input", "output",
-            "urls", "logs", "predict_time", "total_time", "x\u00e9", "i\\u0064"};
+            "urls", "logs", "predict_time", "total_time", "x\u00e9", "i\\u0064", "code", "message"};
 
     private static void randomObject(Random rnd, StringBuilder sb, int depth, boolean root) {
         sb.append('{');
@@ -411,7 +411,8 @@ class CoreFuzzTest {
 
     /** What a full parser says the root fields are (same rules: strings only, first wins, numeric metrics). */
     static Sniffed oracle(byte[] doc) throws Exception {
-        String id = null, status = null, model = null, version = null, error = null;
+        String id = null, status = null, model = null, version = null, error = null, code = null, message = null;
+        Sniffed.ErrorShape shape = null;
         Map<String, Double> metrics = new LinkedHashMap<>();
         java.util.Set<String> seen = new java.util.HashSet<>();
         try (JsonParser p = JSON.createParser(doc)) {
@@ -421,6 +422,33 @@ class CoreFuzzTest {
                 JsonToken t = p.nextToken();
                 if (!seen.add(k)) { // the first occurrence of a key decides, whatever its type
                     p.skipChildren();
+                    continue;
+                }
+                if (k.equals("error") && (t == JsonToken.START_OBJECT || t == JsonToken.START_ARRAY)) {
+                    shape = t == JsonToken.START_OBJECT ? Sniffed.ErrorShape.OBJECT : Sniffed.ErrorShape.ARRAY;
+                    JsonToken first = t == JsonToken.START_OBJECT ? t : p.nextToken();
+                    if (first == JsonToken.START_OBJECT) { // the root object, or the array's first element
+                        java.util.Set<String> errSeen = new java.util.HashSet<>();
+                        while (p.nextToken() == JsonToken.FIELD_NAME) {
+                            String ek = p.currentName();
+                            JsonToken et = p.nextToken();
+                            if (errSeen.add(ek)) {
+                                if (ek.equals("code") && et == JsonToken.VALUE_NUMBER_INT && p.getText().length() <= 18) {
+                                    code = p.getText();
+                                } else if (ek.equals("message") && et == JsonToken.VALUE_STRING) {
+                                    message = cut(p.getText());
+                                }
+                            }
+                            p.skipChildren();
+                        }
+                    } else {
+                        p.skipChildren(); // a first element that is not an object: nothing to read
+                    }
+                    if (t == JsonToken.START_ARRAY && first != JsonToken.END_ARRAY) {
+                        while (p.nextToken() != JsonToken.END_ARRAY) {
+                            p.skipChildren(); // the other elements
+                        }
+                    }
                     continue;
                 }
                 if (k.equals("metrics") && t == JsonToken.START_OBJECT) {
@@ -436,10 +464,7 @@ class CoreFuzzTest {
                     continue;
                 }
                 if (t == JsonToken.VALUE_STRING) {
-                    String v = p.getText();
-                    if (v.length() > 256) { // cut like the sniffer: never inside a surrogate pair
-                        v = v.substring(0, Character.isHighSurrogate(v.charAt(255)) ? 255 : 256);
-                    }
+                    String v = cut(p.getText());
                     switch (k) {
                         case "id": id = v; break;
                         case "status": status = v; break;
@@ -452,7 +477,12 @@ class CoreFuzzTest {
                 p.skipChildren();
             }
         }
-        return new Sniffed(id, status, model, version, error, metrics);
+        return new Sniffed(id, status, model, version, error, metrics, shape, code, message);
+    }
+
+    /** Cut like the sniffer: 256 chars, never inside a surrogate pair. */
+    private static String cut(String v) {
+        return v.length() <= 256 ? v : v.substring(0, Character.isHighSurrogate(v.charAt(255)) ? 255 : 256);
     }
 
     private static String randomString(Random rnd, int n) {

@@ -117,7 +117,7 @@ class CoreJazzerFuzzTest {
             return;
         }
         Map<String, String> h = new LinkedHashMap<>();
-        GatewayHeaders.write(o, h);
+        dev.aigw.OptionHeadersAccess.write(o, h);
         CoreFuzzTest.assertParsesBack(o, h);
         if (!h.isEmpty()) {
             assertThat(h.get(GatewayHeaders.METADATA)).matches("[\\x20-\\x7e]+");

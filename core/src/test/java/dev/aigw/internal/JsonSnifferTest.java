@@ -163,9 +163,60 @@ class JsonSnifferTest {
     @Test
     void errorObjectArrayAndNullYieldNull() {
         assertThat(sniff("{\"error\":{\"detail\":\"x\"},\"id\":\"a\"}"))
-                .isEqualTo(new Sniffed("a", null, null, null, null, null));
+                .isEqualTo(new Sniffed("a", null, null, null, null, Map.of(), Sniffed.ErrorShape.OBJECT, null, null));
         assertThat(sniff("{\"error\":[\"x\"],\"id\":\"a\"}").error()).isNull();
         assertThat(sniff("{\"error\":null,\"id\":\"a\"}").error()).isNull();
+        assertThat(sniff("{\"error\":null,\"id\":\"a\"}").errorShape()).isNull();
+        assertThat(sniff("{\"error\":\"boom\",\"id\":\"a\"}").errorShape()).isNull();
+    }
+
+    /** The gateway's classic envelope: {@code error} as an array of {@code {code, message}}; the first one is read. */
+    @Test
+    void gatewayErrorArrayEnvelope() {
+        Sniffed r = sniff("{\"success\":false,\"error\":[{\"code\":2003,\"message\":\"Rate limited\"},"
+                + "{\"code\":9,\"message\":\"second\"}],\"name\":\"AiGatewayError\",\"httpCode\":429,"
+                + "\"internalCode\":2003,\"message\":\"Rate limited\"}");
+        assertThat(r.errorShape()).isEqualTo(Sniffed.ErrorShape.ARRAY);
+        assertThat(r.errorCode()).isEqualTo("2003");
+        assertThat(r.errorMessage()).isEqualTo("Rate limited");
+        Sniffed older = sniff("{\"success\":false,\"result\":[],\"messages\":[],\"error\":[{\"message\":\"Unau\\u0074horized\","
+                + "\"code\":2009}]}");
+        assertThat(older.errorCode()).isEqualTo("2009");
+        assertThat(older.errorMessage()).isEqualTo("Unauthorized");
+    }
+
+    /** Policies and spend limits answer with {@code error} as an object. */
+    @Test
+    void gatewayErrorObjectEnvelope() {
+        Sniffed r = sniff("{\"success\":false,\"error\":{\"message\":\"Spending limit exceeded\",\"bucket\":{\"code\":1,"
+                + "\"message\":\"nested\"},\"spent\":12.5,\"limit\":10}}");
+        assertThat(r.errorShape()).isEqualTo(Sniffed.ErrorShape.OBJECT);
+        assertThat(r.errorCode()).isNull();
+        assertThat(r.errorMessage()).isEqualTo("Spending limit exceeded");
+    }
+
+    /** Only integer codes, first occurrence decides, nested and later elements are not read, any split. */
+    @Test
+    void gatewayErrorEdgeCases() {
+        assertThat(sniff("{\"error\":[{\"code\":2.5,\"message\":7}]}").errorCode()).isNull();
+        assertThat(sniff("{\"error\":[{\"code\":\"2003\",\"code\":2003}]}").errorCode()).isNull();
+        assertThat(sniff("{\"error\":[{\"code\":1234567890123456789}]}").errorCode()).isNull();
+        assertThat(sniff("{\"error\":[{\"code\":-1}]}").errorCode()).isEqualTo("-1");
+        assertThat(sniff("{\"error\":[\"x\",{\"code\":1}]}").errorCode()).isNull();
+        assertThat(sniff("{\"error\":[[{\"code\":1}]]}").errorCode()).isNull();
+        assertThat(sniff("{\"error\":[],\"id\":\"a\"}").errorShape()).isEqualTo(Sniffed.ErrorShape.ARRAY);
+        assertThat(sniff("{\"x\":{\"error\":{\"message\":\"deep\"}}}").errorShape()).isNull();
+        assertThat(sniff("{\"error\":\"first\",\"error\":{\"message\":\"late\"}}").errorShape()).isNull();
+        byte[] doc = "{\"error\":[{\"message\":\"Rate limited\",\"code\":2003}],\"id\":\"i\"}"
+                .getBytes(StandardCharsets.UTF_8);
+        for (int split = 1; split < doc.length; split++) {
+            JsonSniffer s = new JsonSniffer();
+            s.feed(doc, 0, split);
+            s.feed(doc, split, doc.length - split);
+            s.finish();
+            assertThat(s.result()).isEqualTo(new Sniffed("i", null, null, null, null, Map.of(),
+                    Sniffed.ErrorShape.ARRAY, "2003", "Rate limited"));
+        }
     }
 
     @Test

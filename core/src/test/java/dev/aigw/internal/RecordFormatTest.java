@@ -21,8 +21,9 @@ class RecordFormatTest {
         meta.put("tier", 2);
         return new ExchangeRecord(Instant.parse("2026-11-24T10:00:00Z"), "POST", "https://api.replicate.com/v1/predictions",
                 "https://gw/v1/a/g/replicate/predictions", "replicate", ExchangeRecord.Via.GATEWAY, "acme/echo", "p1",
-                "starting", 201, "01JLOG", "MISS", null, meta, List.of("dropped"), 10, 20, Duration.ofMillis(12),
-                Duration.ofNanos(34_567_890), Map.of("predict_time", 1.5), ExchangeRecord.Outcome.SUCCESS, error);
+                "starting", 201, "01JLOG", "MISS", null, null, meta, List.of("dropped"), 10, 20, Duration.ofMillis(12),
+                Duration.ofNanos(34_567_890), Map.of("predict_time", 1.5), ExchangeRecord.Outcome.SUCCESS, error,
+                null);
     }
 
     @Test
@@ -41,8 +42,8 @@ class RecordFormatTest {
         meta.put("k\n", evil);
         ExchangeRecord r = new ExchangeRecord(Instant.parse("2026-11-24T10:00:00Z"), "GET\n", "https://api.replicate.com"
                 + "/v1/x\r\ny", null, "replicate", ExchangeRecord.Via.GATEWAY, evil, "id status=succeeded", evil, 200,
-                evil, evil, evil, meta, List.of(evil), 1, 2, null, Duration.ofMillis(1), Map.of(),
-                ExchangeRecord.Outcome.FAILURE, evil);
+                evil, evil, evil, evil, meta, List.of(evil), 1, 2, null, Duration.ofMillis(1), Map.of(),
+                ExchangeRecord.Outcome.FAILURE, evil, new ExchangeRecord.GatewayError(2003, evil));
         String s = RecordFormat.summary(r);
         assertThat(s).matches("[\\x20-\\x7e]+");
         assertThat(s).contains(" id=\"id status=succeeded\"").contains(" model=\"x\\r\\naigw replicate GET")
@@ -72,5 +73,22 @@ class RecordFormatTest {
                 .containsEntry("total_time_ms", "34.57").containsEntry("error", "boom\r\nline")
                 .containsEntry("metadata", "<nested>").containsEntry("metrics", "<nested>")
                 .doesNotContainKey("event_id");
+    }
+
+    @Test
+    void notesFollowTheErrorInBothForms() {
+        ExchangeRecord base = record(null);
+        ExchangeRecord r = new ExchangeRecord(base.startedAt(), base.method(), base.url(), base.routedUrl(),
+                base.provider(), base.via(), base.model(), base.predictionId(), base.predictionStatus(),
+                base.httpStatus(), base.gatewayLogId(), base.cacheStatus(), base.eventId(), base.traceId(),
+                base.metadata(), base.metadataDropped(), base.bytesSent(), base.bytesReceived(), base.timeToHeaders(),
+                base.totalTime(), base.metrics(), base.outcome(), null, null,
+                List.of("rate limit not checked (redis: down)", "second"));
+        assertThat(base.notes()).isEmpty();
+        assertThat(RecordFormat.summary(base)).doesNotContain("notes=");
+        assertThat(RecordFormat.summary(r)).endsWith(" notes=\"rate limit not checked (redis: down); second\"");
+        assertThat(RecordFormat.json(r)).endsWith(",\"outcome\":\"success\",\"notes\":[\"rate limit not checked "
+                + "(redis: down)\",\"second\"]}");
+        assertThat(RecordFormat.json(base)).doesNotContain("notes");
     }
 }

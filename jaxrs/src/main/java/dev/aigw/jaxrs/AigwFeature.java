@@ -18,8 +18,8 @@ import java.util.Objects;
  * Client client = ClientBuilder.newClient().register(AigwFeature.class);          // settings from properties/env
  * Client client = ClientBuilder.newClient().register(new AigwFeature(gateway));   // a Gateway built in code
  * }</pre>
- * On Jersey it is registered in every client automatically when aigw is configured (see the
- * module README); registering it as well does no harm.
+ * On Jersey, RESTEasy and Apache CXF aigw is active in every client without it when aigw is
+ * configured (see the module README); registering it as well does no harm: the registration wins.
  *
  * <p>The no-argument form reads the settings ({@code aigw.account-id}, {@code aigw.gateway-id},
  * {@code aigw.token}, ...) from the client's configuration properties first, then system
@@ -43,13 +43,17 @@ public final class AigwFeature implements Feature {
      * Priority of aigw's filters and interceptors: {@value}, above {@code Priorities.USER} (5000),
      * so that every request filter of a standard priority runs before aigw routes the URI.
      */
-    public static final int PRIORITY = 10_000;
+    public static final int PRIORITY = AigwFilter.PRIORITY;
 
     /** Request property holding a typed {@link CallOptions} for this call. */
-    public static final String CALL_OPTIONS = "aigw.call-options";
+    public static final String CALL_OPTIONS = AigwFilter.CALL_OPTIONS;
 
-    /** Configuration property set once aigw is active in a client, so it is never registered twice. */
-    static final String ACTIVE = "dev.aigw.jaxrs.active";
+    /**
+     * Client property holding a typed {@link Gateway} (built in code, owned by the caller) for a
+     * client that aigw configures by itself (Jersey, RESTEasy, CXF): it wins over the string
+     * {@code aigw.*} settings, as {@link #CALL_OPTIONS} does for one call.
+     */
+    public static final String GATEWAY = AigwFilter.GATEWAY;
 
     private final Gateway gateway;
 
@@ -66,14 +70,14 @@ public final class AigwFeature implements Feature {
     @Override
     public boolean configure(FeatureContext context) {
         Configuration config = context.getConfiguration();
-        if (config.getProperty(ACTIVE) != null) {
+        if (config.getProperty(AigwFilter.ACTIVE) != null) {
             return true; // another registration (explicit or auto-discovered) is already active
         }
-        Gateway g = gateway != null ? gateway : Gateways.forProperties(config.getProperties());
+        Gateway g = gateway != null ? gateway : AigwFilter.gatewayFor(config);
         if (!g.enabled()) {
             return false;
         }
-        context.property(ACTIVE, Boolean.TRUE);
+        context.property(AigwFilter.ACTIVE, Boolean.TRUE);
         AigwFilter filter = new AigwFilter(g);
         context.register(filter, PRIORITY);
         Object jersey = Gateways.jerseyHooks(config);

@@ -20,31 +20,34 @@ import java.util.Locale;
  * @param routedTo    where aigw sent it (the gateway URL, without query), or null when served directly
  * @param source      which part of the app made it: the servlet mapping of the incoming request
  *                    ({@code route} metadata, e.g. {@code /replicate/*} for the proxy) or {@code webhook}
- * @param user        the {@code user} metadata sent to the gateway (the signed-in user), or null
+ * @param user        the {@code user_id} metadata sent to the gateway (the signed-in user), or null
  * @param predictionTime Replicate's {@code metrics.predict_time}, seconds, when the answer had it
+ * @param traceId     the OpenTelemetry trace the call belongs to (and the gateway's own span joined), when traced
  */
 public record Call(long seq, String at, String method, String endpoint, String routedTo, String source, String user,
                    String model, String predictionId, String predictionStatus, int status, String outcome,
                    String cache, String logId, Long headersMs, long totalMs, Double predictionTime, long bytesSent,
-                   long bytesReceived, String error) {
+                   long bytesReceived, String error, String traceId) {
 
     private static final String API_PATH = "/v1";
     private static final DateTimeFormatter CLOCK = DateTimeFormatter.ofPattern("HH:mm:ss", Locale.ROOT);
 
     static Call of(long seq, ExchangeRecord r) {
-        Object user = r.metadata().get("user");
+        Object user = r.metadata().get("user_id");
         Object route = r.metadata().get("route");
         String source = "WEBHOOK".equals(r.method()) ? "webhook" : route == null ? null : route.toString();
         return new Call(seq, r.startedAt().toString(), r.method(), endpoint(r.url()), withoutQuery(r.routedUrl()),
                 source, user == null ? null : user.toString(), r.model(), r.predictionId(), r.predictionStatus(),
                 r.httpStatus(), r.outcome().name(), r.cacheStatus(), r.gatewayLogId(), millis(r.timeToHeaders()),
-                r.totalTime().toMillis(), r.metrics().get("predict_time"), r.bytesSent(), r.bytesReceived(), r.error());
+                r.totalTime().toMillis(), r.metrics().get("predict_time"), r.bytesSent(), r.bytesReceived(), r.error(),
+                r.traceId());
     }
 
     /** The same call, attributed to {@code user}. */
     Call withUser(String user) {
         return new Call(seq, at, method, endpoint, routedTo, source, user, model, predictionId, predictionStatus,
-                status, outcome, cache, logId, headersMs, totalMs, predictionTime, bytesSent, bytesReceived, error);
+                status, outcome, cache, logId, headersMs, totalMs, predictionTime, bytesSent, bytesReceived, error,
+                traceId);
     }
 
     /** One console line: when, who, what, the gateway's answer, and how long it took. */
@@ -62,6 +65,9 @@ public record Call(long seq, String at, String method, String endpoint, String r
         }
         if (logId != null) {
             sb.append("  log=").append(logId);
+        }
+        if (traceId != null) {
+            sb.append("  trace=").append(traceId);
         }
         if (source != null) {
             sb.append("  from ").append(source);

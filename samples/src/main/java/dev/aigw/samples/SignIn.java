@@ -17,7 +17,7 @@ import java.util.regex.Pattern;
  * A stand-in for your application's real login, so that "who made the call" has an answer: the user named by the
  * {@value #COOKIE} cookie (the page's user picker sets it) or the {@value #HEADER} header (for curl) becomes the
  * request's principal. aigw's request-context filter, which runs after this one, then tags every gateway call the
- * request makes with {@code user=<name>}, and the proxy lets only signed-in users through.
+ * request makes with {@code user_id=<name>}, and the proxy lets only signed-in users through.
  *
  * <p>Anyone can claim any name here: never use this outside a demo on localhost.
  */

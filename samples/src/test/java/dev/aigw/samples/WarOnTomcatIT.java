@@ -125,7 +125,7 @@ class WarOnTomcatIT {
         assertThat(gateway.requests()).extracting(GatewayRequest::providerPath)
                 .contains("/models/acme/echo/predictions", "/predictions/" + id);
         assertThat(gateway.requests()).allSatisfy(g -> {
-            assertThat(g.metadata()).containsEntry("user", "tomcat-user");
+            assertThat(g.metadata()).containsEntry("user_id", "tomcat-user");
             assertThat(g.header("Authorization")).isEqualTo("Bearer " + FakeReplicate.DEFAULT_TOKEN);
         });
         String calls = awaitCalls(2);

@@ -25,11 +25,14 @@ import java.util.Set;
  * </ul>
  * All are async-supported and mapped after the filters of {@code web.xml} (so the application's own authentication
  * runs first). A bad setting stops the application's start with one line naming the key, the value (secrets
- * masked) and what is allowed. {@code aigw.servlet.auto=false} turns the initializer off (for manual registration);
- * so does switching off container scanning.
+ * masked) and what is allowed. {@code aigw.servlet.auto=false} leaves the filters to manual registration.
  *
- * <p>The shared {@link Gateway} is offered as the context attribute {@code dev.aigw.Gateway}, for the application's
- * own outgoing calls.
+ * <p>One {@link Gateway} serves the whole application: the filters, and the application's own JAX-RS clients (through
+ * aigw-jaxrs, which finds it by the application's class loader); it is also the context attribute
+ * {@code dev.aigw.Gateway}. The initializer registers {@link AigwListener}, which releases everything aigw started
+ * in the application when it stops. Where a container runs no initializers (Jetty without its
+ * {@code ee10-annotations}/{@code ee11-annotations} module), the same listener, declared in the jar's
+ * {@code web-fragment.xml}, installs the filters instead; whichever runs first does it, once.
  */
 public final class AigwInitializer implements ServletContainerInitializer {
     /** Context attribute holding the web application's shared {@link Gateway}. */
@@ -39,15 +42,34 @@ public final class AigwInitializer implements ServletContainerInitializer {
 
     @Override
     public void onStartup(Set<Class<?>> classes, ServletContext ctx) {
+        ctx.addListener(new AigwListener()); // the application's end releases what aigw started in it
+        install(ctx, "initializer");
+    }
+
+    /**
+     * Starts aigw in the application and installs the filters the settings ask for, once per application: by this
+     * initializer, or by {@link AigwListener} where the container runs no initializers.
+     */
+    static void install(ServletContext ctx, String by) {
         ServletSettings s = ServletSettings.of(ctx);
-        if (!s.bool("aigw.servlet.auto", true)) {
+        boolean auto = s.bool("aigw.servlet.auto", true);
+        GatewayHolder.Shared shared = GatewayHolder.start(ctx, s, auto); // builds the gateway: validates every setting
+        if (shared == null) {
+            return; // already installed (the initializer and the web-fragment listener both ran)
+        }
+        if (!auto) {
             LOG.log(System.Logger.Level.DEBUG, "aigw: aigw.servlet.auto=false; no filters installed");
             return;
         }
-        boolean gatewayOn;
-        try (Gateway probe = Gateway.fromSettings(s.settings())) { // validates every gateway setting now
-            gatewayOn = probe.enabled();
+        try {
+            installFilters(ctx, s, shared.gateway().enabled(), by);
+        } catch (RuntimeException | Error e) {
+            GatewayHolder.stop(ctx); // a failed start may never see contextDestroyed: release what start took
+            throw e;
         }
+    }
+
+    private static void installFilters(ServletContext ctx, ServletSettings s, boolean gatewayOn, String by) {
         String webhookPath = s.get("aigw.webhook.path");
         String proxyPath = s.get("aigw.proxy.path");
         List<String> installed = new ArrayList<>();
@@ -82,11 +104,11 @@ public final class AigwInitializer implements ServletContainerInitializer {
             installed.add("Replicate proxy at " + b.path() + "/*");
         }
         if (installed.isEmpty()) {
-            LOG.log(System.Logger.Level.DEBUG, "aigw: not configured in " + ctx.getContextPath()
-                    + "; no filters installed");
+            LOG.log(System.Logger.Level.DEBUG, "aigw: no filters configured in '" + ctx.getContextPath() + "' ("
+                    + by + ")");
         } else {
             LOG.log(System.Logger.Level.INFO, "aigw: " + String.join(", ", installed) + " in '"
-                    + ctx.getContextPath() + "'");
+                    + ctx.getContextPath() + "' (" + by + ")");
         }
     }
 }

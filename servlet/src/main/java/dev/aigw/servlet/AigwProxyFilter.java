@@ -1,7 +1,9 @@
 package dev.aigw.servlet;
 
+import dev.aigw.Exchange;
 import dev.aigw.Gateway;
 import dev.aigw.servlet.internal.GatewayHolder;
+import dev.aigw.servlet.internal.RateLimiter;
 import dev.aigw.servlet.internal.ServletSettings;
 import dev.aigw.servlet.internal.proxy.Admission;
 import dev.aigw.servlet.internal.proxy.ModelAllowlist;
@@ -77,13 +79,15 @@ public final class AigwProxyFilter implements Filter {
         if (d.path == null) {
             throw s.invalid("aigw.proxy.path", null, "a path such as /replicate (the filter is mapped to <path>/*)");
         }
-        d.gateway = GatewayHolder.acquire(ctx, s).gateway();
+        GatewayHolder.Shared shared = GatewayHolder.acquire(ctx, s);
+        d.gateway = shared.gateway();
+        d.state = shared.state().engineOrNull();
         acquiredFrom = ctx;
         cfg = d.resolve(s);
     }
 
     /** The configuration the {@code aigw.proxy.*} settings describe (no gateway yet). */
-    public static Builder fromSettings(ServletSettings s) {
+    static Builder fromSettings(ServletSettings s) {
         return new Builder(ProxyConfig.Draft.fromSettings(s));
     }
 
@@ -125,8 +129,9 @@ public final class AigwProxyFilter implements Filter {
         try {
             AsyncContext ac = req.startAsync(req, resp);
             ac.setTimeout(0); // streams and Prefer: wait outlive any container default; the proxy's timeouts apply
-            new ProxyCall(cfg, req, resp, ac, cfg.gateway().exchange(a.request().method(), a.route(), null), a)
-                    .start();
+            Exchange x = cfg.gateway().exchange(a.request().method(), a.route(), null);
+            x.note(a.note()); // a rate limit the shared state could not check, when it let the call through
+            new ProxyCall(cfg, req, resp, ac, x, a).start();
         } catch (IOException | RuntimeException e) {
             a.permit().release();
             throw e;
@@ -139,6 +144,18 @@ public final class AigwProxyFilter implements Filter {
 
         private Builder(ProxyConfig.Draft draft) {
             this.draft = draft;
+        }
+
+        /**
+         * Wraps the upstream {@code HttpClient} the proxy builds, e.g. with OpenTelemetry's library instrumentation
+         * ({@code JavaHttpClientTelemetry.create(openTelemetry)::newHttpClient}) so that the transport's span nests
+         * under aigw's span of the call. Not needed with the OpenTelemetry Java agent, which instruments the client
+         * itself. The wrapper must pass cancellation on; on destroy the proxy lets go of it (and calls its
+         * {@code shutdownNow} on JDK 21+).
+         */
+        public Builder upstreamClient(java.util.function.UnaryOperator<java.net.http.HttpClient> wrapper) {
+            draft.upstreamWrapper = Objects.requireNonNull(wrapper, "wrapper");
+            return this;
         }
 
         /** The gateway to forward through (required). */
@@ -182,7 +199,13 @@ public final class AigwProxyFilter implements Filter {
 
         /** Rate limit per principal (or client address), as {@code aigw.proxy.rate-limit}, e.g. {@code 60/min}. */
         public Builder rateLimit(String rate) {
-            draft.rateLimiter = rate == null ? null : ProxyConfig.rateLimiter(rate);
+            draft.rate = rate == null ? null : RateLimiter.Rate.parse(rate);
+            return this;
+        }
+
+        /** Where the rate limit's buckets live; default {@link SharedState#memory()} (per instance). */
+        public Builder state(SharedState state) {
+            draft.state = Objects.requireNonNull(state, "state").engineOrNull();
             return this;
         }
 

@@ -51,7 +51,7 @@ public final class AigwRequestContextFilter implements Filter {
     }
 
     /** The metadata configured by {@code aigw.context.metadata}, or the default. */
-    public static RequestMetadata fromSettings(ServletSettings s) {
+    static RequestMetadata fromSettings(ServletSettings s) {
         String spec = s.get("aigw.context.metadata");
         return spec == null ? RequestMetadata.defaults()
                 : RequestMetadata.parse(spec, (value, allowed) -> s.invalid("aigw.context.metadata", spec, allowed));

@@ -34,7 +34,9 @@ import java.util.Objects;
  * naming what was wrong. A delivery whose {@code webhook-id} the application already accepted (answered 2xx) within
  * the replay window is answered 200 with {@code aigw-webhook: duplicate} and not handed on again; one that is being
  * handled right now is answered 409 with {@code Retry-After}. When the application answers a delivery with anything
- * but 2xx (or throws), its id is forgotten, so Replicate's retry reaches the application again.
+ * but 2xx (or throws), its id is forgotten, so Replicate's retry reaches the application again. With a
+ * {@link SharedState} engine all instances share the ids; when the engine cannot be asked the delivery is answered 503
+ * (not handed on), so that Replicate delivers it again.
  *
  * <p>When the application accepted a delivery about a finished prediction (status {@code succeeded}, {@code failed},
  * {@code canceled} or {@code aborted}), one record goes to the gateway's listeners: method {@code WEBHOOK}, the
@@ -88,7 +90,7 @@ public final class AigwWebhookFilter implements Filter {
     }
 
     @Override
-    public void init(FilterConfig filterConfig) {
+    public void init(FilterConfig filterConfig) throws ServletException {
         ServletContext ctx = filterConfig.getServletContext();
         if (path == null) {
             // the exact path of the filter's mapping, when none was configured
@@ -97,6 +99,7 @@ public final class AigwWebhookFilter implements Filter {
                     && !m.contains("*")).findFirst().orElse(null);
         }
         if (config != null) {
+            requirePath();
             return;
         }
         ServletSettings s = ServletSettings.of(filterConfig);
@@ -105,9 +108,20 @@ public final class AigwWebhookFilter implements Filter {
         acquiredFrom = ctx;
         b.gateway(shared.gateway());
         b.creators(shared.creators());
+        b.state(shared.state());
         config = b;
         reception = new WebhookReception(b.resolve());
         path = b.path != null ? b.path : path;
+        requirePath();
+    }
+
+    /** Without an exact path the filter could protect nothing: it refuses to start rather than fail open. */
+    private void requirePath() throws ServletException {
+        if (path == null) {
+            throw new ServletException("aigw: the webhook filter has no exact path to protect: set aigw.webhook.path "
+                    + "(e.g. /webhooks/replicate) or Builder.path(...), or map the filter to the exact path; it does not "
+                    + "start rather than let unverified deliveries through");
+        }
     }
 
     /**
@@ -115,7 +129,7 @@ public final class AigwWebhookFilter implements Filter {
      * {@code aigw.webhook.max-body-bytes}, {@code aigw.webhook.replay-capacity}, {@code aigw.webhook.read-timeout}
      * and {@code aigw.webhook.min-rate} describe (no gateway yet).
      */
-    public static Builder fromSettings(ServletSettings s) {
+    static Builder fromSettings(ServletSettings s) {
         Builder b = builder();
         String secret = s.get("aigw.webhook.secret");
         if (secret == null) {
@@ -166,8 +180,7 @@ public final class AigwWebhookFilter implements Filter {
     @Override
     public void doFilter(ServletRequest request, ServletResponse response, FilterChain chain)
             throws IOException, ServletException {
-        if (!(request instanceof HttpServletRequest req) || !(response instanceof HttpServletResponse resp)
-                || path == null) {
+        if (!(request instanceof HttpServletRequest req) || !(response instanceof HttpServletResponse resp)) {
             chain.doFilter(request, response);
             return;
         }
@@ -182,6 +195,7 @@ public final class AigwWebhookFilter implements Filter {
         private Clock clock = Clock.systemUTC();
         private int maxBody = DEFAULT_MAX_BODY;
         private int replayCapacity = 100_000;
+        private SharedState state = SharedState.memory();
         private Duration tolerance = WebhookVerifier.DEFAULT_TOLERANCE;
         private Duration readTimeout = WebhookConfig.DEFAULT_READ_TIMEOUT;
         private int minRate = WebhookConfig.DEFAULT_MIN_RATE;
@@ -266,6 +280,12 @@ public final class AigwWebhookFilter implements Filter {
             return this;
         }
 
+        /** Where the replay memory lives; default {@link SharedState#memory()} (per instance). */
+        public Builder state(SharedState state) {
+            this.state = Objects.requireNonNull(state, "state");
+            return this;
+        }
+
         public AigwWebhookFilter build() {
             return new AigwWebhookFilter(this);
         }
@@ -277,8 +297,9 @@ public final class AigwWebhookFilter implements Filter {
                 }
                 verifier = WebhookVerifier.of(secret, tolerance);
             }
-            return new WebhookConfig(verifier, new ReplayGuard(verifier.tolerance().multipliedBy(2).plusMinutes(1),
-                    replayCapacity), gateway, creators, clock, maxBody, readTimeout, minRate, path);
+            return new WebhookConfig(verifier, ReplayGuard.of(verifier.tolerance().multipliedBy(2).plusMinutes(1),
+                    replayCapacity, state.engineOrNull()), gateway, creators == null ? null : creators::find, clock,
+                    maxBody, readTimeout, minRate, path);
         }
     }
 }

@@ -15,17 +15,27 @@ import java.util.Map;
  * Gateway gateway = Gateway.builder().settings(settings).listener(creators).build();
  * AigwWebhookFilter webhooks = AigwWebhookFilter.builder().gateway(gateway).creators(creators)...build();
  * }</pre>
- * The initializer does this for the gateway it builds. Keeps the latest 10,000 creations by default, in memory.
+ * The initializer does this for the gateway it builds. Keeps the latest 10,000 creations by default, in memory;
+ * on a {@link SharedState} engine, every creation for {@link SharedState#DEFAULT_CREATOR_TTL} (one day by default), so
+ * that a webhook that reaches another instance of the application still finds its creator.
  */
 public final class PredictionCreators implements ExchangeListener {
+    private static final int DEFAULT_CAPACITY = 10_000;
+
     private final CreatorIndex index;
 
     public PredictionCreators() {
-        this(10_000);
+        this(DEFAULT_CAPACITY);
     }
 
     public PredictionCreators(int capacity) {
         this.index = new CreatorIndex(capacity);
+    }
+
+    /** On the state's engine (shared by every instance), or in memory for {@link SharedState#memory()}. */
+    public PredictionCreators(SharedState state) {
+        this.index = state.engineOrNull() == null ? new CreatorIndex(DEFAULT_CAPACITY)
+                : new CreatorIndex(state.engineOrNull(), state.creatorTtl());
     }
 
     @Override
@@ -36,5 +46,10 @@ public final class PredictionCreators implements ExchangeListener {
     /** The creating call's metadata, or {@code null} when that call was not seen here. */
     public Map<String, Object> metadataOf(String predictionId) {
         return index.creatorMetadata(predictionId);
+    }
+
+    /** The creating call's metadata, and whether the shared engine could be asked (for the webhook filter). */
+    CreatorIndex.Lookup find(String predictionId) {
+        return index.find(predictionId);
     }
 }

@@ -28,19 +28,24 @@ import java.util.function.Function;
  *
  * <p>In settings ({@code aigw.context.metadata}) as a comma-separated list of {@code key=source}:
  * <pre>
- * user=principal, tenant=header:X-Tenant-Id, request=header:X-Request-Id, trace=traceparent, session=session, route=route
+ * user_id=principal, tenant=header:X-Tenant-Id, request=header:X-Request-Id, trace_id=traceparent, session=session, route=route
  * </pre>
- * Sources: {@code principal} (the container's authenticated user name), {@code header:<name>},
- * {@code traceparent} (the W3C trace id), {@code session} (a keyed hash of the session id, never the id; no session
- * is created), {@code route} (the servlet mapping pattern, e.g. {@code /api/*}), {@code attribute:<name>} (a request
- * attribute set by earlier filters). Default: {@code user=principal, trace=traceparent}; {@code none} for nothing.
+ * Sources: {@code principal} (the container's authenticated user name), {@code anonymous} (for a request without
+ * one, a keyed hash of the client's address), {@code header:<name>}, {@code traceparent} (the W3C trace id),
+ * {@code session} (a keyed hash of the session id, never the id; no session is created), {@code route} (the servlet
+ * mapping pattern, e.g. {@code /api/*}), {@code attribute:<name>} (a request attribute set by earlier filters).
+ * Default: {@code user_id=principal, client=anonymous, trace_id=traceparent}, so that every request's calls carry who
+ * made them, a signed-in user by name and anyone else by a pseudonym; {@code none} for nothing. The default key names
+ * are the ones the gateway's own features look for: User Insights groups calls by a per-user key named
+ * {@code user_id}, and Policies ({@code actor: user:{metadata.user_id}}) and spend limits split by a metadata key, so
+ * the same key serves all three; {@code trace_id} lets gateway logs be filtered by the trace.
  *
  * <p>Header values come from the client: only use headers your own edge sets or validates (a tenant header a client
  * can choose lets it tag its calls as another tenant's).
  */
 public final class RequestMetadata {
-    /** The default: {@code user=principal, trace=traceparent}. */
-    public static final String DEFAULT_SPEC = "user=principal, trace=traceparent";
+    /** The default: {@code user_id=principal, client=anonymous, trace_id=traceparent}. */
+    public static final String DEFAULT_SPEC = "user_id=principal, client=anonymous, trace_id=traceparent";
 
     private static final int MAX_VALUE = 1024;
 
@@ -95,26 +100,47 @@ public final class RequestMetadata {
      * session share it, the id itself never leaves the application, and no session is created.
      */
     public static Source sessionHash() {
-        byte[] key = new byte[32];
-        new SecureRandom().nextBytes(key);
+        byte[] key = randomKey();
         return r -> {
             HttpSession s = r.getSession(false);
-            if (s == null) {
-                return null;
-            }
-            try {
-                Mac mac = Mac.getInstance("HmacSHA256");
-                mac.init(new SecretKeySpec(key, "HmacSHA256"));
-                byte[] h = mac.doFinal(s.getId().getBytes(java.nio.charset.StandardCharsets.UTF_8));
-                StringBuilder sb = new StringBuilder(16);
-                for (int i = 0; i < 8; i++) {
-                    sb.append(String.format("%02x", h[i]));
-                }
-                return sb.toString();
-            } catch (GeneralSecurityException e) {
-                return null;
-            }
+            return s == null ? null : keyedHash(key, s.getId());
         };
+    }
+
+    /**
+     * For a request without an authenticated user (no {@link #principal()}), a keyed hash of the client's address
+     * (HMAC-SHA256 of {@code getRemoteAddr()} with a random per-process key, 16 hex characters): calls of one client
+     * correlate within one instance, and the address itself never leaves the application. Behind a load balancer,
+     * let the container resolve the forwarded client address (Tomcat's {@code RemoteIpValve}, Jetty's
+     * {@code http-forwarded} module); otherwise every anonymous client looks like the balancer.
+     */
+    public static Source anonymousClient() {
+        byte[] key = randomKey();
+        return r -> r.getUserPrincipal() != null ? null : keyedHash(key, r.getRemoteAddr());
+    }
+
+    private static byte[] randomKey() {
+        byte[] key = new byte[32];
+        new SecureRandom().nextBytes(key);
+        return key;
+    }
+
+    private static String keyedHash(byte[] key, String value) {
+        if (value == null) {
+            return null;
+        }
+        try {
+            Mac mac = Mac.getInstance("HmacSHA256");
+            mac.init(new SecretKeySpec(key, "HmacSHA256"));
+            byte[] h = mac.doFinal(value.getBytes(java.nio.charset.StandardCharsets.UTF_8));
+            StringBuilder sb = new StringBuilder(16);
+            for (int i = 0; i < 8; i++) {
+                sb.append(String.format("%02x", h[i]));
+            }
+            return sb.toString();
+        } catch (GeneralSecurityException e) {
+            return null;
+        }
     }
 
     /** The servlet mapping pattern the request matched ({@code /api/*}, {@code *.do}, {@code /}): low cardinality. */
@@ -150,8 +176,8 @@ public final class RequestMetadata {
         if (s.isEmpty() || s.equalsIgnoreCase("none") || s.equalsIgnoreCase("off")) {
             return none();
         }
-        String allowed = "a comma-separated list of key=source, source one of principal, header:<name>, traceparent, "
-                + "session, route, attribute:<name>; at most 5 entries (or none)";
+        String allowed = "a comma-separated list of key=source, source one of principal, anonymous, header:<name>, "
+                + "traceparent, session, route, attribute:<name>; at most 5 entries (or none)";
         Builder b = builder();
         for (String entry : s.split(",")) {
             String e = entry.strip();
@@ -165,6 +191,8 @@ public final class RequestMetadata {
             Source source;
             if (lower.equals("principal")) {
                 source = principal();
+            } else if (lower.equals("anonymous")) {
+                source = anonymousClient();
             } else if (lower.startsWith("header:") && src.length() > 7) {
                 source = header(src.substring(7).strip());
             } else if (lower.equals("traceparent")) {

@@ -96,7 +96,18 @@ class ServletSettingsCatalogueTest {
             new Row("aigw.context.metadata", "a=principal, b=route, c=route, d=route, e=route, f=route", "at most 5"),
             new Row("aigw.context.metadata", "cf.user=principal", "reserved by the gateway"),
             new Row("aigw.context.metadata", "=principal", "has no key="),
-            new Row("aigw.context.metadata", "k" .repeat(129) + "=principal", "keys of 1 to 128 characters"));
+            new Row("aigw.context.metadata", "k" .repeat(129) + "=principal", "keys of 1 to 128 characters"),
+            new Row("aigw.state", "mongo", "memory (each instance its own), redis (with aigw.state.redis-url) or jcache"),
+            new Row("aigw.state.redis-url", "http://cache.example:6379", "redis://[[user]:password@]host[:port]"),
+            new Row("aigw.state.redis-url", "redis://admin:hunter2@cache.example:99999/0", "port out of range"),
+            new Row("aigw.state.redis-url", "redis://:hunter2@cache.example/0?timeout=1", "no query"),
+            new Row("aigw.state.redis-url", "redis://cache.example:6379/0", "a value only with aigw.state=redis"),
+            new Row("aigw.state.cache", "aigw cache", "a cache name of 1 to 128 letters"),
+            new Row("aigw.state.cache", "aigw", "a value only with aigw.state=jcache"),
+            new Row("aigw.state.jcache-uri", "hazelcast config.xml", "a URI the JCache provider understands"),
+            new Row("aigw.state.on-failure", "maybe", "open (a rate limit that cannot be checked lets calls through)"),
+            new Row("aigw.state.timeout", "1h", "from 10ms to 10s"),
+            new Row("aigw.state.timeout", "5ms", "from 10ms to 10s"));
 
     static Stream<Row> rows() {
         return ROWS.stream();

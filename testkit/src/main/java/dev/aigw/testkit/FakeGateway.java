@@ -4,6 +4,7 @@ import dev.aigw.testkit.internal.FaultPlan;
 import dev.aigw.testkit.internal.GatewayHandler;
 import dev.aigw.testkit.internal.GatewayOptions;
 import dev.aigw.testkit.internal.JettyServer;
+import dev.aigw.testkit.internal.Policies;
 import dev.aigw.testkit.internal.RateLimiter;
 import dev.aigw.testkit.internal.RequestJournal;
 
@@ -49,7 +50,8 @@ public final class FakeGateway implements AutoCloseable {
         GatewayOptions.Defaults defaults = new GatewayOptions.Defaults(b.cacheTtl, b.requestTimeout, b.maxAttempts,
                 b.retryDelay, b.backoff, b.collectLogs, b.collectPayloads);
         this.handler = new GatewayHandler(name, new GatewayHandler.Config(Map.copyOf(b.providers), b.token, b.account,
-                b.gateway, defaults, rateLimiter, b.bodyCap, b.decodePaths), faultPlan, requests, logs);
+                b.gateway, defaults, rateLimiter, b.bodyCap, b.legacyIds, new Policies(b.denies, b.spendLimit),
+                b.decodePaths), faultPlan, requests, logs);
         this.server = new JettyServer(name, handler);
     }
 
@@ -123,11 +125,12 @@ public final class FakeGateway implements AutoCloseable {
         handler.clearCache();
     }
 
-    /** Clears requests, logs, cache, faults and the rate-limit window. */
+    /** Clears requests, logs, cache, faults, spend and the rate-limit window. */
     public void reset() {
         requests.clear();
         logs.clear();
         handler.clearCache();
+        handler.resetSpend();
         faultPlan.clear();
         if (rateLimiter != null) {
             rateLimiter.reset();
@@ -163,9 +166,38 @@ public final class FakeGateway implements AutoCloseable {
         private boolean collectLogs = true;
         private boolean collectPayloads = true;
         private int bodyCap = 1024 * 1024;
+        private boolean legacyIds;
+        private final List<Policies.Deny> denies = new java.util.ArrayList<>();
+        private Policies.SpendLimit spendLimit;
         private boolean decodePaths;
 
         private Builder() {
+        }
+
+        /**
+         * A Policy that denies requests whose metadata (as kept by the gateway) has {@code key} = {@code value}:
+         * 403 {@code {"success":false,"error":{"message":"Access denied by policy"}}} — the {@code error}-as-object
+         * envelope of spec §9. Cached responses skip it.
+         */
+        public Builder denyWhenMetadata(String key, Object value) {
+            denies.add(new Policies.Deny(Objects.requireNonNull(key), Objects.requireNonNull(value)));
+            return this;
+        }
+
+        /**
+         * A spend limit split by the metadata key {@code key}: once the {@code total_cost}s of
+         * {@code cf-aig-custom-cost} of a bucket's successful requests reach {@code limitUsd}, its requests get 429
+         * {@code {"success":false,"error":{"message":"Spending limit exceeded","bucket":"key:value","spent":…,"limit":…}}}.
+         */
+        public Builder spendLimit(String key, double limitUsd) {
+            this.spendLimit = new Policies.SpendLimit(Objects.requireNonNull(key), limitUsd);
+            return this;
+        }
+
+        /** ULID log ids as before October 2026 instead of UUIDv7 (clients must treat ids as opaque). */
+        public Builder legacyLogIds(boolean on) {
+            this.legacyIds = on;
+            return this;
         }
 
         /**

@@ -1,6 +1,7 @@
 package dev.aigw.testkit;
 
 import dev.aigw.testkit.internal.FaultPlan;
+import dev.aigw.testkit.internal.FileContent;
 import dev.aigw.testkit.internal.Ids;
 import dev.aigw.testkit.internal.JettyServer;
 import dev.aigw.testkit.internal.ReplicateEngine;
@@ -9,9 +10,11 @@ import dev.aigw.testkit.internal.RequestJournal;
 
 import java.net.URI;
 import java.time.Duration;
+import java.time.Instant;
 import java.util.Base64;
 import java.util.LinkedHashSet;
 import java.util.List;
+import java.util.Map;
 import java.util.Objects;
 import java.util.Set;
 import java.util.function.Supplier;
@@ -94,6 +97,23 @@ public final class FakeReplicate implements AutoCloseable {
     public ModelScript deployment(String ownerSlashName, String ownerSlashModel) {
         engine.deployment(ownerSlashName, ownerSlashModel);
         return model(ownerSlashModel);
+    }
+
+    /**
+     * Stores a file of {@code size} bytes as if it had been uploaded, and returns its id. Its bytes are generated
+     * while they are served — byte {@code i} is {@link #generatedByte(long) generatedByte(i)} — and never held, so a
+     * test can download hundreds of megabytes through {@code GET /v1/files/{id}/download?owner&expiry&signature}
+     * (listed and shown like any file; its checksums are computed on first show) without the fake's memory growing.
+     */
+    public String generatedFile(String name, String contentType, long size) {
+        return engine.putFile(new ReplicateEngine.StoredFile(Ids.fileId(), Objects.requireNonNull(name, "name"),
+                Objects.requireNonNull(contentType, "contentType"), FileContent.generated(size), Map.of(),
+                Instant.now())).id();
+    }
+
+    /** Byte {@code offset} of every {@link #generatedFile generated file}: {@code (byte) (offset % 251)}. */
+    public static byte generatedByte(long offset) {
+        return FileContent.generatedByte(offset);
     }
 
     /** The {@code whsec_...} key returned by {@code GET /webhooks/default/secret} and used to sign webhooks. */

@@ -21,4 +21,17 @@ public record GatewayRequest(RecordedRequest request, String account, String gat
     public String header(String name) {
         return request.header(name);
     }
+
+    /**
+     * {@code cf-aig-otel-trace-id} as sent (the trace the real gateway's own span joins), or null. A malformed value
+     * (not 32 lowercase hex digits, or all zero) is also listed in {@link #warnings()}: the gateway would ignore it.
+     */
+    public String otelTraceId() {
+        return request.header("cf-aig-otel-trace-id");
+    }
+
+    /** {@code cf-aig-otel-parent-span-id} as sent (the span the gateway's span becomes a child of), or null. */
+    public String otelParentSpanId() {
+        return request.header("cf-aig-otel-parent-span-id");
+    }
 }

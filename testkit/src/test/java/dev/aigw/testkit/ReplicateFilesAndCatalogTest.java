@@ -74,6 +74,34 @@ class ReplicateFilesAndCatalogTest {
         assertThat(http.get(base + "/files/" + id).statusCode()).isEqualTo(404);
     }
 
+    /** A generated file is shown like an upload and downloads byte for byte in its pattern, with matching checksums. */
+    @Test
+    void generatedFilesAreServedAsTheyAreMade() throws Exception {
+        long size = 3 * 64 * 1024 + 17; // several chunks and a partial one
+        String id = replicate.generatedFile("big.bin", "application/octet-stream", size);
+        JsonNode f = TestHttp.json(http.get(base + "/files/" + id));
+        assertThat(f.path("name").asText()).isEqualTo("big.bin");
+        assertThat(f.path("size").asLong()).isEqualTo(size);
+        assertThat(TestHttp.json(http.get(base + "/files")).path("results").findValuesAsText("id")).contains(id);
+
+        HttpResponse<byte[]> download = java.net.http.HttpClient.newHttpClient().send(HttpRequest.newBuilder(
+                        java.net.URI.create(base + "/files/" + id + "/download?owner=testkit&expiry=1&signature=x"))
+                .timeout(TestHttp.TIMEOUT).build(), HttpResponse.BodyHandlers.ofByteArray());
+        assertThat(download.statusCode()).isEqualTo(200);
+        assertThat(download.headers().firstValueAsLong("Content-Length")).hasValue(size);
+        byte[] body = download.body();
+        assertThat(body).hasSize((int) size);
+        for (int i = 0; i < body.length; i++) {
+            if (body[i] != FakeReplicate.generatedByte(i)) {
+                throw new AssertionError("byte " + i + " is " + body[i] + ", expected " + FakeReplicate.generatedByte(i));
+            }
+        }
+        assertThat(f.path("checksums").path("sha256").asText()).isEqualTo(java.util.HexFormat.of().formatHex(
+                java.security.MessageDigest.getInstance("SHA-256").digest(body)));
+        assertThat(f.path("etag").asText()).isEqualTo(java.util.HexFormat.of().formatHex(
+                java.security.MessageDigest.getInstance("MD5").digest(body)));
+    }
+
     @Test
     void oversizedUploadIs413() {
         HttpResponse<String> r = upload(new byte[4096], "Bearer " + FakeReplicate.DEFAULT_TOKEN);

@@ -21,8 +21,8 @@ import static org.assertj.core.api.Assumptions.assumeThat;
 
 /**
  * {@code async()} and {@code rx()} calls are routed and recorded. The context of the calling
- * thread tags them on Jersey (captured when {@code request()} builds the invocation); RESTEasy
- * runs them on its pool without a hook, so there the context must be carried by the executor.
+ * thread tags them on Jersey (captured when {@code request()} builds the invocation) and on RESTEasy
+ * (captured when the call is submitted to its pool); elsewhere the executor must carry it.
  */
 @SuppressWarnings("try") // scopes are opened for their effect on the calls inside
 class AsyncTest extends GatewayTestBase {
@@ -65,7 +65,8 @@ class AsyncTest extends GatewayTestBase {
 
     @Test
     void theCallingThreadsContextTagsAsyncAndRxCalls() throws Exception {
-        assumeThat(Stack.jersey()).as("caller-thread capture needs Jersey's InvocationBuilderListener").isTrue();
+        assumeThat(Stack.carriesCallerContextToAsyncCalls())
+                .as("needs a hook on the calling thread (Jersey's InvocationBuilderListener, RESTEasy's ThreadContext)").isTrue();
         Client c = client();
         try (GatewayContext.Scope scope = GatewayContext.open(CallOptions.builder().metadata("user", "async-1").build())) {
             api(c, "/account").async().get().get(10, TimeUnit.SECONDS).close();

@@ -17,7 +17,13 @@ import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.BeforeEach;
 
+import dev.aigw.testkit.GatewayRequest;
+
 import java.io.IOException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Paths;
+import java.time.Duration;
+import java.util.Map;
 import java.io.UncheckedIOException;
 import java.util.ArrayList;
 import java.util.List;
@@ -88,14 +94,31 @@ abstract class GatewayTestBase {
                 .listener(records::add);
     }
 
-    /** A client with aigw registered for {@link #gateway}. */
+    /** A client routed by {@link #gateway}: see {@link #clientFor(Gateway)}. */
     Client client() {
-        return track(ClientBuilder.newClient().register(new AigwFeature(gateway)));
+        return clientFor(gateway);
+    }
+
+    /**
+     * A client routed by {@code g}, given as the typed client property {@link AigwFeature#GATEWAY}:
+     * on stacks where aigw activates itself nothing is registered, so the whole suite runs on the
+     * discovered path; elsewhere the feature is registered.
+     */
+    Client clientFor(Gateway g) {
+        ClientBuilder b = ClientBuilder.newBuilder().property(AigwFeature.GATEWAY, g);
+        return track(Stack.activatesWithoutRegistration() ? b.build() : b.register(AigwFeature.class).build());
     }
 
     Client track(Client c) {
         clients.add(c);
         return c;
+    }
+
+    /** A loopback port where nobody listens (connection refused). */
+    static int closedPort() throws IOException {
+        try (java.net.ServerSocket s = new java.net.ServerSocket(0, 1, java.net.InetAddress.getLoopbackAddress())) {
+            return s.getLocalPort();
+        }
     }
 
     /** A request to {@code https://api.replicate.com/v1 + path} with the Replicate token, as an application writes it. */
@@ -133,6 +156,37 @@ abstract class GatewayTestBase {
         ExchangeRecord r = records.poll(10, TimeUnit.SECONDS);
         assertThat(r).as("an exchange record").isNotNull();
         return r;
+    }
+
+    /**
+     * Runs {@code main} (it creates a plain client and creates a prediction of acme/echo with the Replicate token
+     * given as its argument, printing {@code status=...}) in a child JVM on this class path whose environment holds
+     * only {@code AIGW_*} settings pointing at the fake gateway, and checks that the call went through the gateway.
+     */
+    void assertRoutedInAChildJvm(Class<?> main) throws Exception {
+        List<String> cmd = List.of(Paths.get(System.getProperty("java.home"), "bin", "java").toString(),
+                "-cp", System.getProperty("java.class.path"), main.getName(), replicate.token());
+        ProcessBuilder pb = new ProcessBuilder(cmd).redirectErrorStream(true);
+        Map<String, String> env = pb.environment();
+        env.keySet().removeIf(k -> k.startsWith("AIGW_") || k.startsWith("CF_AIG") || k.startsWith("CLOUDFLARE_"));
+        env.put("AIGW_ACCOUNT_ID", FakeGateway.DEFAULT_ACCOUNT);
+        env.put("AIGW_GATEWAY_ID", FakeGateway.DEFAULT_GATEWAY);
+        env.put("AIGW_TOKEN", CF_TOKEN);
+        env.put("AIGW_BASE_URL", fakeGateway.baseUrl().toString());
+        Process p = pb.start();
+        try {
+            String out = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
+            assertThat(p.waitFor(60, TimeUnit.SECONDS)).isTrue();
+            assertThat(p.exitValue()).as(out).isZero();
+            assertThat(out).contains("status=201");
+            assertThat(out).doesNotContain(CF_TOKEN); // the summary log line never shows the token
+        } finally {
+            p.destroyForcibly();
+        }
+        GatewayRequest seen = fakeGateway.awaitRequests(1, Duration.ofSeconds(5)).get(0);
+        assertThat(seen.providerPath()).isEqualTo("/models/acme/echo/predictions");
+        assertThat(seen.header("cf-aig-authorization")).isEqualTo("Bearer " + CF_TOKEN);
+        assertThat(seen.header("Authorization")).isEqualTo("Bearer " + replicate.token());
     }
 
     /** After the records expected so far were taken: none more arrives in a short while. */

@@ -3,15 +3,12 @@ package dev.aigw.jaxrs.it;
 import dev.aigw.ExchangeRecord;
 import dev.aigw.ExchangeRecord.Outcome;
 import dev.aigw.Gateway;
-import dev.aigw.jaxrs.AigwFeature;
 import jakarta.ws.rs.ProcessingException;
 import jakarta.ws.rs.client.Client;
-import jakarta.ws.rs.client.ClientBuilder;
 import jakarta.ws.rs.core.Response;
 import org.junit.jupiter.api.Test;
 
 import java.io.InputStream;
-import java.net.ServerSocket;
 
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
@@ -110,8 +107,13 @@ class RecordsTest extends GatewayTestBase {
     @Test
     void typedReadsThatThrowOnErrorsStillRecordOnce() throws Exception {
         Client c = client();
-        assertThatThrownBy(() -> api(c, "/predictions/doesnotexist").get(String.class))
-                .isInstanceOf(jakarta.ws.rs.NotFoundException.class);
+        Throwable notFound = org.assertj.core.api.Assertions.catchThrowable(
+                () -> api(c, "/predictions/doesnotexist").get(String.class));
+        assertThat(notFound).isInstanceOf(jakarta.ws.rs.NotFoundException.class);
+        if (Stack.leavesErrorResponsesOpen()) {
+            // the stack leaves the error response unread and open in the exception (documented limit): closing it records
+            ((jakarta.ws.rs.WebApplicationException) notFound).getResponse().close();
+        }
         assertThat(nextRecord().httpStatus()).isEqualTo(404);
         assertThat(api(c, "/account").get(String.class)).contains("username");
         assertThat(nextRecord().outcome()).isEqualTo(Outcome.SUCCESS);
@@ -130,18 +132,14 @@ class RecordsTest extends GatewayTestBase {
     }
 
     /**
-     * Connection refused: Jersey reports it to aigw's PostInvocationInterceptor. RESTEasy has no
-     * client hook for a failure before the response, so nothing is recorded there (see README).
+     * Connection refused: Jersey reports it to aigw's PostInvocationInterceptor, CXF to its fault
+     * chain. RESTEasy reports it to no client hook (see the test below and the README).
      */
     @Test
     void aTransportFailureIsRecorded() throws Exception {
-        assumeThat(Stack.jersey()).as("transport failures are observable on Jersey only").isTrue();
-        int closedPort;
-        try (ServerSocket s = new ServerSocket(0, 1, java.net.InetAddress.getLoopbackAddress())) {
-            closedPort = s.getLocalPort();
-        }
-        try (Gateway unreachable = gatewayBuilder().baseUrl("http://127.0.0.1:" + closedPort + "/v1").build()) {
-            Client c = track(ClientBuilder.newClient().register(new AigwFeature(unreachable)));
+        assumeThat(Stack.reportsTransportFailures()).as("the stack reports transport failures to a hook").isTrue();
+        try (Gateway unreachable = gatewayBuilder().baseUrl("http://127.0.0.1:" + closedPort() + "/v1").build()) {
+            Client c = clientFor(unreachable);
             assertThatThrownBy(() -> api(c, "/account").get()).isInstanceOf(ProcessingException.class);
             ExchangeRecord rec = nextRecord();
             assertThat(rec.outcome()).isEqualTo(Outcome.FAILURE);
@@ -178,13 +176,9 @@ class RecordsTest extends GatewayTestBase {
     /** RESTEasy reports transport failures to no client hook: aigw records them once the request is collected. */
     @Test
     void aTransportFailureIsRecordedLateWhereTheClientHasNoHook() throws Exception {
-        assumeThat(Stack.jersey()).as("Jersey records at once (aTransportFailureIsRecorded)").isFalse();
-        int closedPort;
-        try (ServerSocket s = new ServerSocket(0, 1, java.net.InetAddress.getLoopbackAddress())) {
-            closedPort = s.getLocalPort();
-        }
-        try (Gateway unreachable = gatewayBuilder().baseUrl("http://127.0.0.1:" + closedPort + "/v1").build()) {
-            Client c = track(ClientBuilder.newClient().register(new AigwFeature(unreachable)));
+        assumeThat(Stack.reportsTransportFailures()).as("recorded at once (aTransportFailureIsRecorded)").isFalse();
+        try (Gateway unreachable = gatewayBuilder().baseUrl("http://127.0.0.1:" + closedPort() + "/v1").build()) {
+            Client c = clientFor(unreachable);
             assertThatThrownBy(() -> api(c, "/account").get()).isInstanceOf(ProcessingException.class);
             ExchangeRecord rec = null;
             for (int i = 0; i < 100 && rec == null; i++) {

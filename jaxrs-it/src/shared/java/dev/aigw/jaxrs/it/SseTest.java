@@ -4,7 +4,6 @@ import com.fasterxml.jackson.databind.JsonNode;
 import dev.aigw.ExchangeRecord;
 import dev.aigw.Gateway;
 import dev.aigw.Provider;
-import dev.aigw.jaxrs.AigwFeature;
 import dev.aigw.testkit.FakeGateway;
 import jakarta.ws.rs.client.Client;
 import jakarta.ws.rs.client.ClientBuilder;
@@ -72,7 +71,7 @@ class SseTest extends GatewayTestBase {
                 .token(CF_TOKEN).start();
              Gateway g = gatewayBuilder().baseUrl(gw.baseUrl().toString())
                      .providers(Provider.REPLICATE, streams).build()) {
-            Client c = track(ClientBuilder.newClient().register(new AigwFeature(g)));
+            Client c = clientFor(g);
             String local = createStreaming(c);
             nextRecord();
             String id = local.substring(local.lastIndexOf('/') + 1);

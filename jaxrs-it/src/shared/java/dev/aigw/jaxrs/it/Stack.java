@@ -10,4 +10,35 @@ final class Stack {
     static boolean jersey() {
         return NAME.startsWith("jersey");
     }
+
+    static boolean resteasy() {
+        return NAME.equals("resteasy");
+    }
+
+    static boolean cxf() {
+        return NAME.equals("cxf");
+    }
+
+    /** aigw is active in a client that never registered it (Jersey auto-discovery, RESTEasy built-ins, CXF bus). */
+    static boolean activatesWithoutRegistration() {
+        return jersey() || resteasy() || cxf();
+    }
+
+    /** A transport failure reaches aigw as it happens, with its cause (Jersey's PostInvocationInterceptor, CXF's fault chain). */
+    static boolean reportsTransportFailures() {
+        return jersey() || cxf();
+    }
+
+    /**
+     * A typed read that fails with a {@code WebApplicationException} leaves the error response unread and open in
+     * the exception (CXF, Jersey's MicroProfile client): it is recorded when the caller closes it, or when collected.
+     */
+    static boolean leavesErrorResponsesOpen() {
+        return cxf() || NAME.equals("mp-jersey");
+    }
+
+    /** The calling thread's context reaches async and rx calls without a propagating executor. */
+    static boolean carriesCallerContextToAsyncCalls() {
+        return jersey() || resteasy();
+    }
 }

@@ -1,5 +1,6 @@
 package dev.aigw.jaxrs.it;
 
+import dev.aigw.jaxrs.AigwFeature;
 import dev.aigw.testkit.FakeGateway;
 import dev.aigw.testkit.GatewayRequest;
 import jakarta.ws.rs.client.Client;
@@ -10,51 +11,28 @@ import jakarta.ws.rs.core.Response;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 
-import java.nio.charset.StandardCharsets;
-import java.nio.file.Paths;
-import java.time.Duration;
-import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.CopyOnWriteArrayList;
-import java.util.concurrent.TimeUnit;
 
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assumptions.assumeThat;
 
-/** Jersey auto-discovery: with aigw configured, a client that never mentions aigw is routed. */
+/**
+ * aigw without registration (Jersey's auto-discovery, RESTEasy's built-in providers, CXF's bus
+ * providers): with aigw configured, a client that never mentions aigw is routed.
+ */
 @SuppressWarnings("try") // scopes are opened for their effect on the calls inside
 class ZeroCodeTest extends GatewayTestBase {
 
     @BeforeEach
-    void jerseyOnly() {
-        assumeThat(Stack.jersey()).as("auto-discovery is Jersey's").isTrue();
+    void discoveringStacksOnly() {
+        assumeThat(Stack.activatesWithoutRegistration()).as("aigw activates itself on this stack").isTrue();
     }
 
     @Test
     void aPlainClientInAJvmWithOnlyTheEnvironmentSetIsRouted() throws Exception {
-        List<String> cmd = new ArrayList<>(List.of(
-                Paths.get(System.getProperty("java.home"), "bin", "java").toString(),
-                "-cp", System.getProperty("java.class.path"),
-                PlainClientMain.class.getName(), replicate.token()));
-        ProcessBuilder pb = new ProcessBuilder(cmd).redirectErrorStream(true);
-        Map<String, String> env = pb.environment();
-        env.keySet().removeIf(k -> k.startsWith("AIGW_") || k.startsWith("CF_AIG") || k.startsWith("CLOUDFLARE_"));
-        env.put("AIGW_ACCOUNT_ID", FakeGateway.DEFAULT_ACCOUNT);
-        env.put("AIGW_GATEWAY_ID", FakeGateway.DEFAULT_GATEWAY);
-        env.put("AIGW_TOKEN", CF_TOKEN);
-        env.put("AIGW_BASE_URL", fakeGateway.baseUrl().toString());
-        Process p = pb.start();
-        String out = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
-        assertThat(p.waitFor(60, TimeUnit.SECONDS)).isTrue();
-        assertThat(p.exitValue()).as(out).isZero();
-        assertThat(out).contains("status=201");
-
-        GatewayRequest seen = fakeGateway.awaitRequests(1, Duration.ofSeconds(5)).get(0);
-        assertThat(seen.providerPath()).isEqualTo("/models/acme/echo/predictions");
-        assertThat(seen.header("cf-aig-authorization")).isEqualTo("Bearer " + CF_TOKEN);
-        assertThat(seen.header("Authorization")).isEqualTo("Bearer " + replicate.token());
-        assertThat(out).doesNotContain(CF_TOKEN); // the summary log line never shows the token
+        assertRoutedInAChildJvm(PlainClientMain.class);
     }
 
     private static ClientBuilder configuredByProperties() {
@@ -67,7 +45,7 @@ class ZeroCodeTest extends GatewayTestBase {
     }
 
     @Test
-    void clientPropertiesAloneActivateAigwInAPlainJerseyClient() {
+    void clientPropertiesAloneActivateAigwInAPlainClient() {
         Client c = track(configuredByProperties().build());
         Response r = api(c, "/account").get();
         assertThat(r.getStatus()).isEqualTo(200);
@@ -78,6 +56,7 @@ class ZeroCodeTest extends GatewayTestBase {
 
     @Test
     void jerseysAutoDiscoverySwitchTurnsItOff() {
+        assumeThat(Stack.jersey()).as("Jersey's own switch").isTrue();
         List<String> uris = new CopyOnWriteArrayList<>();
         ClientRequestFilter probe = (ClientRequestContext req) -> {
             uris.add(req.getUri().toString());
@@ -91,7 +70,20 @@ class ZeroCodeTest extends GatewayTestBase {
     }
 
     @Test
-    void withoutConfigurationJerseyClientsAreUntouched() {
+    void aigwEnabledFalseTurnsItOffInAConfiguredClient() {
+        List<String> uris = new CopyOnWriteArrayList<>();
+        ClientRequestFilter probe = (ClientRequestContext req) -> {
+            uris.add(req.getUri().toString());
+            req.abortWith(Response.noContent().build());
+        };
+        Client c = track(configuredByProperties().property("aigw.enabled", "false")
+                .register(probe, Integer.MAX_VALUE).build());
+        api(c, "/account").get().close();
+        assertThat(uris).containsExactly(API + "/account");
+    }
+
+    @Test
+    void withoutConfigurationClientsAreUntouched() {
         List<String> uris = new CopyOnWriteArrayList<>();
         ClientRequestFilter probe = (ClientRequestContext req) -> {
             uris.add(req.getUri() + " " + req.getHeaderString("cf-aig-authorization"));
@@ -115,7 +107,7 @@ class ZeroCodeTest extends GatewayTestBase {
         try (AutoCloseable p = systemProperties(Map.of(
                 "aigw.account-id", FakeGateway.DEFAULT_ACCOUNT, "aigw.gateway-id", "elsewhere",
                 "aigw.base-url", "http://127.0.0.1:9/v1", "aigw.log", "off"))) {
-            Response r = api(client(), "/account").get();
+            Response r = api(track(ClientBuilder.newClient().register(new AigwFeature(gateway))), "/account").get();
             assertThat(r.getStatus()).isEqualTo(200);
             r.close();
         }
@@ -130,7 +122,7 @@ class ZeroCodeTest extends GatewayTestBase {
         try (AutoCloseable p = systemProperties(Map.of(
                 "aigw.account-id", FakeGateway.DEFAULT_ACCOUNT, "aigw.gateway-id", FakeGateway.DEFAULT_GATEWAY,
                 "aigw.token", CF_TOKEN, "aigw.base-url", fakeGateway.baseUrl().toString(), "aigw.log", "off"))) {
-            Client c = track(ClientBuilder.newBuilder().register(dev.aigw.jaxrs.AigwFeature.class).build());
+            Client c = track(ClientBuilder.newBuilder().register(AigwFeature.class).build());
             Response r = api(c, "/account").get();
             assertThat(r.getStatus()).isEqualTo(200);
             r.close();

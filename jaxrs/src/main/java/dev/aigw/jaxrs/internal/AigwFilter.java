@@ -2,16 +2,17 @@ package dev.aigw.jaxrs.internal;
 
 import dev.aigw.CallOptions;
 import dev.aigw.Exchange;
+import dev.aigw.ExchangeObserver;
 import dev.aigw.Gateway;
 import dev.aigw.GatewayContext;
 import dev.aigw.Route;
-import dev.aigw.jaxrs.AigwFeature;
 
 import jakarta.ws.rs.HttpMethod;
 import jakarta.ws.rs.client.ClientRequestContext;
 import jakarta.ws.rs.client.ClientRequestFilter;
 import jakarta.ws.rs.client.ClientResponseContext;
 import jakarta.ws.rs.client.ClientResponseFilter;
+import jakarta.ws.rs.core.Configuration;
 import jakarta.ws.rs.core.HttpHeaders;
 import jakarta.ws.rs.ext.WriterInterceptor;
 import jakarta.ws.rs.ext.WriterInterceptorContext;
@@ -29,17 +30,32 @@ import java.util.Map;
  * close (at once when there is no entity).
  *
  * <p>Per-call state lives in request properties, never in this (shared) instance.
+ *
+ * <p>On Jersey, where the request filter, the connector and the response side provably run on one thread, the
+ * exchange is {@linkplain Exchange#activate() activated} from the request filter until the response filter (or
+ * Jersey's post-invocation hook), so that transport instrumentation nests under aigw's span.
+ *
+ * <p>Internal: not API, may change in any release.
  */
 public final class AigwFilter implements ClientRequestFilter, ClientResponseFilter, WriterInterceptor {
     /** Request property: the {@link Call} of a routed request. */
     public static final String CALL = "dev.aigw.jaxrs.call";
     /** Request property: the caller's {@link Captured} context, set on the calling thread (Jersey). */
     public static final String CAPTURED = "dev.aigw.jaxrs.context";
+    /** Configuration property set once {@code AigwFeature} is active in a client, so that nothing else routes it. */
+    public static final String ACTIVE = "dev.aigw.jaxrs.active";
 
     private final Gateway gateway;
+    /** Registered in the client by {@code AigwFeature} (false: made and driven by {@link DiscoveredFilter}). */
+    final boolean registered;
 
     public AigwFilter(Gateway gateway) {
+        this(gateway, true);
+    }
+
+    AigwFilter(Gateway gateway, boolean registered) {
         this.gateway = gateway;
+        this.registered = registered;
     }
 
     /** One routed call: its exchange, which filter owns it, whether the request body was already counted. */
@@ -48,6 +64,14 @@ public final class AigwFilter implements ClientRequestFilter, ClientResponseFilt
         final AigwFilter owner;
         volatile boolean bodyCounted;
         volatile boolean answered;
+        /**
+         * Resent directly after a fallback: the resend may run in another client runtime (Jersey
+         * configures one per target configuration, as its MicroProfile client does), whose
+         * aigw filter then observes it.
+         */
+        volatile boolean resent;
+        private ExchangeObserver.Scope active; // only touched on the thread that opened it
+        private Thread activeOn;
 
         Call(Exchange exchange, AigwFilter owner) {
             this.exchange = exchange;
@@ -56,6 +80,20 @@ public final class AigwFilter implements ClientRequestFilter, ClientResponseFilt
 
         public Exchange exchange() {
             return exchange;
+        }
+
+        void activate() {
+            active = exchange.activate();
+            activeOn = Thread.currentThread();
+        }
+
+        /** Ends the activation, on the thread that opened it; elsewhere, and a second time, does nothing. */
+        public void deactivate() {
+            if (activeOn == Thread.currentThread() && active != null) {
+                ExchangeObserver.Scope s = active;
+                active = null;
+                s.close();
+            }
         }
     }
 
@@ -99,9 +137,43 @@ public final class AigwFilter implements ClientRequestFilter, ClientResponseFilt
         for (Map.Entry<String, String> h : exchange.gatewayHeaders().entrySet()) {
             request.getHeaders().putSingle(h.getKey(), h.getValue());
         }
+        request.getHeaders().putSingle(HttpHeaders.USER_AGENT,
+                exchange.userAgent(request.getHeaderString(HttpHeaders.USER_AGENT)));
+        if (captured instanceof Captured && JerseyHooks.bracketed(request)) {
+            call.activate(); // closed by the response filter or Jersey's post-invocation hook, on this thread
+        }
     }
 
-    /** Request properties named as the settings, under the typed {@link AigwFeature#CALL_OPTIONS}. */
+    /**
+     * The gateway a client's configuration asks for: a typed {@code AigwFeature.GATEWAY} property,
+     * else the {@code aigw.*} client properties over system properties and the environment
+     * (those two alone where the client has no configuration).
+     */
+    public static Gateway gatewayFor(Configuration config) {
+        if (config == null) {
+            return Gateways.forProperties(Map.of()); // a client without a Jakarta REST configuration (CXF's WebClient)
+        }
+        Object typed = config.getProperty(GATEWAY);
+        if (typed == null) {
+            return Gateways.forProperties(config.getProperties());
+        }
+        if (!(typed instanceof Gateway g)) {
+            throw new IllegalArgumentException("aigw: client property " + GATEWAY
+                    + " must be a dev.aigw.Gateway, not " + typed.getClass().getName());
+        }
+        return g;
+    }
+
+    /** The client property of a typed {@code Gateway}; published as {@code AigwFeature.GATEWAY}. */
+    public static final String GATEWAY = "aigw.gateway";
+
+    /** aigw's filter priority, above {@code Priorities.USER}; published as {@code AigwFeature.PRIORITY}. */
+    public static final int PRIORITY = 10_000;
+
+    /** The request property of a typed {@link CallOptions}; published as {@code AigwFeature.CALL_OPTIONS}. */
+    public static final String CALL_OPTIONS = "aigw.call-options";
+
+    /** Request properties named as the settings, under the typed {@link #CALL_OPTIONS}. */
     static CallOptions perCallOptions(ClientRequestContext request) {
         if (!hasAigwProperty(request)) {
             return null; // the common case: one pass over the names instead of a lookup per settings key
@@ -110,12 +182,12 @@ public final class AigwFilter implements ClientRequestFilter, ClientResponseFilt
             Object v = request.getProperty(key);
             return v == null ? null : v.toString();
         });
-        Object typed = request.getProperty(AigwFeature.CALL_OPTIONS);
+        Object typed = request.getProperty(CALL_OPTIONS);
         if (typed == null) {
             return fromStrings;
         }
         if (!(typed instanceof CallOptions options)) {
-            throw new IllegalArgumentException("aigw: request property " + AigwFeature.CALL_OPTIONS
+            throw new IllegalArgumentException("aigw: request property " + CALL_OPTIONS
                     + " must be a dev.aigw.CallOptions, not " + typed.getClass().getName());
         }
         return options.over(fromStrings);
@@ -150,6 +222,9 @@ public final class AigwFilter implements ClientRequestFilter, ClientResponseFilt
     @Override
     public void filter(ClientRequestContext request, ClientResponseContext response) {
         Call call = ownCall(request.getProperty(CALL));
+        if (call != null) {
+            call.deactivate(); // the transport is done with the request: its spans have ended
+        }
         if (call == null || call.exchange.isFinished()) {
             return;
         }
@@ -178,6 +253,6 @@ public final class AigwFilter implements ClientRequestFilter, ClientResponseFilt
     }
 
     private Call ownCall(Object property) {
-        return property instanceof Call c && c.owner == this ? c : null;
+        return property instanceof Call c && (c.owner == this || c.resent) ? c : null;
     }
 }

@@ -1,62 +1,30 @@
 package dev.aigw.jaxrs.internal;
 
 import dev.aigw.Gateway;
-import dev.aigw.Settings;
+import dev.aigw.internal.GatewayScope;
 
 import jakarta.ws.rs.core.Configuration;
 
 import java.util.Map;
-import java.util.TreeMap;
-import java.util.concurrent.ConcurrentHashMap;
 
 /**
- * The gateways built from settings, shared by every client with the same {@code aigw.*} client
- * and system properties: a gateway owns a record thread, and a thread per client would leak
- * (Jakarta REST has no portable "client closed" hook to close it).
+ * Where a client configured from settings gets its gateway: from the application it runs in. Inside a web
+ * application with aigw-servlet, that is the application's own scope (its context params, its one shared gateway,
+ * closed when it stops), found through the calling thread's context class loader or this jar's own loader; anywhere
+ * else the process scope (system properties and environment, flushed at JVM exit). Gateways built for distinct
+ * {@code aigw.*} client properties are shared per configuration, since a gateway owns a record thread and Jakarta
+ * REST has no portable "client closed" hook.
+ *
+ * <p>Internal: not API, may change in any release.
  */
 public final class Gateways {
-    private static final int MAX_CACHED = 64;
-    private static final Map<Map<String, String>, Gateway> CACHE = new ConcurrentHashMap<>();
-
-    static {
-        // Shared gateways are never closed by a client; flush their queued records when the JVM exits.
-        Runtime.getRuntime().addShutdownHook(new Thread(() -> CACHE.values().forEach(Gateway::close), "aigw-jaxrs-flush"));
-    }
-
     private Gateways() {
     }
 
-    /** The gateway for these client configuration properties, over system properties and the environment. */
+    /** The gateway for these client configuration properties, in the scope of the calling application. */
     public static Gateway forProperties(Map<String, Object> clientProperties) {
-        Map<String, String> client = new TreeMap<>();
-        clientProperties.forEach((k, v) -> {
-            if (k.startsWith("aigw.") && v != null) {
-                client.put(k, v.toString());
-            }
-        });
-        Map<String, String> key = new TreeMap<>();
-        client.forEach((k, v) -> key.put("client:" + k, v));
-        System.getProperties().forEach((k, v) -> {
-            if (k instanceof String s && s.startsWith("aigw.") && v != null) {
-                key.put("system:" + s, v.toString());
-            }
-        });
-        Gateway cached = CACHE.get(key);
-        if (cached != null) {
-            return cached;
-        }
-        Settings settings = client.isEmpty() ? Settings.system()
-                : Settings.system().withSource("client property", client::get);
-        Gateway built = Gateway.fromSettings(settings);
-        if (CACHE.size() >= MAX_CACHED) {
-            return built; // unusual: many distinct configurations; don't grow without bound
-        }
-        Gateway raced = CACHE.putIfAbsent(key, built);
-        if (raced != null) {
-            built.close();
-            return raced;
-        }
-        return built;
+        return GatewayScope.find(Thread.currentThread().getContextClassLoader(), Gateways.class.getClassLoader())
+                .gateway(clientProperties);
     }
 
     /**

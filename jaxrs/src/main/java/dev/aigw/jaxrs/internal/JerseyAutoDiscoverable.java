@@ -13,6 +13,8 @@ import org.glassfish.jersey.internal.spi.AutoDiscoverable;
  * configured (client {@code aigw.*} properties, system properties or environment). Being a plain
  * (not forced) auto-discoverable, Jersey skips it when
  * {@code jersey.config.disableAutoDiscovery[.client]} is true.
+ *
+ * <p>Internal: not API, may change in any release.
  */
 @ConstrainedTo(RuntimeType.CLIENT)
 @Priority(AutoDiscoverable.DEFAULT_PRIORITY)

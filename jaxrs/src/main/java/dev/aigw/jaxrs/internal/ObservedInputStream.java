@@ -15,6 +15,8 @@ import java.lang.ref.Cleaner;
  *
  * <p>A response that is dropped without being read to the end or closed is recorded as cancelled
  * when the garbage collector finds the stream unreachable: late, but never lost.
+ *
+ * <p>Internal: not API, may change in any release.
  */
 final class ObservedInputStream extends FilterInputStream {
     /** One cleaner thread for aigw's last-resort records (dropped responses, unreported failures). */

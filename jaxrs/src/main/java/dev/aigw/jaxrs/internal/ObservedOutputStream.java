@@ -6,7 +6,11 @@ import java.io.FilterOutputStream;
 import java.io.IOException;
 import java.io.OutputStream;
 
-/** A request entity stream that reports each byte written to the exchange, unchanged and unbuffered. */
+/**
+ * A request entity stream that reports each byte written to the exchange, unchanged and unbuffered.
+ *
+ * <p>Internal: not API, may change in any release.
+ */
 final class ObservedOutputStream extends FilterOutputStream {
     private final Exchange exchange;
     private byte[] one; // made on the first single-byte write, then reused

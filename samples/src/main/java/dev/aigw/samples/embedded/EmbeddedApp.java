@@ -25,7 +25,7 @@ public final class EmbeddedApp implements AutoCloseable {
      */
     public static final Map<String, String> WEB_XML_SETTINGS = Map.of(
             "aigw.proxy.path", "/replicate",
-            "aigw.context.metadata", "user=principal, route=route");
+            "aigw.context.metadata", "user_id=principal, route=route");
 
     private final Server server;
     private final ServletContextHandler context;
@@ -65,8 +65,9 @@ public final class EmbeddedApp implements AutoCloseable {
         Map<String, String> params = new LinkedHashMap<>(WEB_XML_SETTINGS);
         params.putAll(settings.apply(uri));
         params.forEach(context::setInitParameter);
-        context.addServletContainerInitializer(new AigwInitializer());
+        // The app's initializer first: it offers its own gateway, which aigw then uses instead of building one.
         context.addServletContainerInitializer(new SampleInitializer());
+        context.addServletContainerInitializer(new AigwInitializer());
         server.setHandler(context);
         // No graceful wait on stop: the pages' event streams never end by themselves, and Ctrl-C should be quick.
         server.setStopTimeout(0);

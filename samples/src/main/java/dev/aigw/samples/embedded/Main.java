@@ -20,7 +20,8 @@ import java.util.logging.Logger;
  * <p>With no credentials it starts the testkit's fake Replicate and fake AI Gateway in-process and points aigw at
  * them, so it works offline. With a gateway configured ({@code AIGW_ACCOUNT_ID} + {@code AIGW_GATEWAY_ID}, or
  * {@code AIGW_BASE_URL}) and {@code REPLICATE_API_TOKEN} set, it uses the real services. It prints where to look and
- * one line per call; Ctrl-C stops it.
+ * one line per call; Ctrl-C stops it. Each call is traced with OpenTelemetry ({@link DemoTelemetry}): its trace id is
+ * on the page, and with {@code OTEL_EXPORTER_OTLP_ENDPOINT} set the spans and metrics go to that OTLP endpoint.
  */
 public final class Main {
     static final int DEFAULT_PORT = 8080;
@@ -56,6 +57,7 @@ public final class Main {
             System.exit(2);
             return;
         }
+        DemoTelemetry telemetry = DemoTelemetry.start(System::getenv);
         DemoServices fakes = gatewaySet ? null : DemoServices.start();
         EmbeddedApp app;
         try {
@@ -64,6 +66,7 @@ public final class Main {
             if (fakes != null) {
                 fakes.close();
             }
+            telemetry.close();
             GatewayConfigurationException bad = configurationProblem(e);
             if (bad != null) { // a bad aigw.* value: aigw's one line says which, where from, and what is allowed
                 System.err.println("aigw demo: " + bad.getMessage());
@@ -86,9 +89,10 @@ public final class Main {
             if (fakes != null) {
                 fakes.close();
             }
+            telemetry.close(); // exports what is still buffered
             out.println("aigw demo stopped.");
         }, "samples-shutdown"));
-        out.print(banner(app.uri(), fakes));
+        out.print(banner(app.uri(), fakes, telemetry.endpoint()));
         app.join();
     }
 
@@ -113,7 +117,7 @@ public final class Main {
         }
     }
 
-    static String banner(URI app, DemoServices fakes) {
+    static String banner(URI app, DemoServices fakes, String otlp) {
         StringBuilder sb = new StringBuilder();
         sb.append('\n');
         sb.append("  aigw demo").append(fakes == null ? " - real Replicate through your Cloudflare AI Gateway"
@@ -125,6 +129,8 @@ public final class Main {
             sb.append("  gateway  ").append(fakes.gateway().baseUrl()).append("   (fake)\n");
             sb.append("  replicate ").append(fakes.replicate().baseUrl()).append("  (fake)\n");
         }
+        sb.append("  traces   ").append(otlp != null ? "OpenTelemetry, exported to " + otlp
+                : "OpenTelemetry trace ids on the page (set OTEL_EXPORTER_OTLP_ENDPOINT to export them)").append('\n');
         sb.append('\n');
         sb.append("  Try it:  curl -H 'X-Demo-User: alice' -H 'Prefer: wait' -d '{\"input\":{\"prompt\":\"hi\"}}' \\\n");
         sb.append("             ").append(app).append("/replicate/models/")

@@ -149,9 +149,17 @@ function madeBy(call) {
   return ['app (JAX-RS)', 'app'];
 }
 
-/** Gateway log ids are 26 characters; the row shows their start, the tooltip all of it. */
+/**
+ * Gateway log ids are opaque: UUIDv7 since October 2026 (time first, so calls of one second share their start),
+ * ULIDs before. The row shows their end, the tooltip all of it.
+ */
 function shortLogId(id) {
-  return !id ? '–' : id.length > 12 ? id.slice(0, 12) + '…' : id;
+  return !id ? '–' : id.length > 12 ? '…' + id.slice(-12) : id;
+}
+
+/** OpenTelemetry trace ids: the row shows their start, as trace viewers do; the tooltip all of it. */
+function shortTraceId(id) {
+  return !id ? '–' : id.slice(0, 8) + '…';
 }
 
 function time(iso) {
@@ -176,6 +184,8 @@ function row(call) {
     el('td', { class: bad ? 'status-bad' : 'status-ok', title: call.error || '' }, status),
     el('td', {}, cache),
     el('td', { class: 'log', title: call.logId || '' }, shortLogId(call.logId)),
+    el('td', { class: 'log trace', title: call.traceId ? 'trace ' + call.traceId : 'no trace' },
+      shortTraceId(call.traceId)),
     el('td', { class: 'num', title: call.headersMs !== null ? `headers after ${call.headersMs} ms` : '' }, latency));
   return tr;
 }

@@ -104,7 +104,7 @@ class EmbeddedAppTest {
         // and the gateway was told who made each call, and from where
         List<GatewayRequest> atGateway = demo.fakes.gateway().requests().stream()
                 .filter(g -> g.providerPath().contains(id) || g.logId().equals(create.logId())).toList();
-        assertThat(atGateway).isNotEmpty().allSatisfy(g -> assertThat(g.metadata()).containsEntry("user", "alice"));
+        assertThat(atGateway).isNotEmpty().allSatisfy(g -> assertThat(g.metadata()).containsEntry("user_id", "alice"));
         assertThat(demo.get("/api/calls", null).body()).contains(create.logId());
         assertNoSecrets(demo.get("/api/calls", null).body());
     }

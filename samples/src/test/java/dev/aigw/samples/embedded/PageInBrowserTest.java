@@ -27,6 +27,7 @@ import java.util.Comparator;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
 import java.util.List;
+import java.util.Map;
 import java.util.stream.Stream;
 
 import static org.assertj.core.api.Assertions.assertThat;
@@ -48,6 +49,7 @@ class PageInBrowserTest {
     static final String INSTALL = "apt-get install chromium chromium-driver";
     static final String EXPLAINER_END = "the gateway answers from its cache.";
 
+    private DemoTelemetry telemetry;
     private RunningDemo demo;
     private WebDriver browser;
     private Path profile;
@@ -67,6 +69,7 @@ class PageInBrowserTest {
             console.println("[WARNING] " + why);
             assumeTrue(false, why);
         }
+        telemetry = DemoTelemetry.start(Map.<String, String>of()::get); // as ./demo: each call has a trace id
         demo = new RunningDemo();
         profile = Files.createTempDirectory("samples-chromium");
         browser = chromium(profile);
@@ -93,6 +96,10 @@ class PageInBrowserTest {
             }
             if (demo != null) {
                 demo.close();
+            }
+            if (telemetry != null) {
+                telemetry.close();
+                io.opentelemetry.api.GlobalOpenTelemetry.resetForTest();
             }
         } finally {
             if (profile != null) {
@@ -143,7 +150,8 @@ class PageInBrowserTest {
         });
         assertThat(rows).anySatisfy(r -> assertThat(r).contains("bob", "page → proxy",
                 "POST /models/" + DemoServices.EXPLAINER + "/predictions", "201 starting", "MISS")
-                .containsPattern("[0-9A-Z]{12}…")); // the gateway log id, shortened
+                .containsPattern("…[0-9a-f]{12}") // the gateway log id (a UUIDv7), shortened to its random end
+                .containsPattern("[0-9a-f]{8}…")); // the call's trace id, shortened as trace viewers do
         assertThat(rows).anySatisfy(r -> assertThat(r).contains("bob", "app (JAX-RS)", "GET /predictions/"));
         assertThat(rows).anySatisfy(r -> assertThat(r).contains("bob", "webhook", "succeeded", "predict"));
         assertThat(Integer.parseInt(text("stat-calls"))).isGreaterThanOrEqualTo(2);

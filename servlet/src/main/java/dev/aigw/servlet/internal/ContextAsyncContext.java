@@ -11,7 +11,11 @@ import jakarta.servlet.ServletResponse;
 
 import java.io.IOException;
 
-/** An {@link AsyncContext} that runs {@code start} tasks and listener callbacks in a captured gateway context. */
+/**
+ * An {@link AsyncContext} that runs {@code start} tasks and listener callbacks in a captured gateway context.
+ *
+ * <p>Internal: not API, may change in any release.
+ */
 final class ContextAsyncContext implements AsyncContext {
     private final AsyncContext delegate;
     private final GatewayContext.Snapshot snapshot;

@@ -11,6 +11,8 @@ import jakarta.servlet.http.HttpServletRequestWrapper;
  * The request as the application sees it behind the context filter: {@code startAsync} returns an
  * {@link AsyncContext} whose {@code start} tasks and listeners run in the gateway context current at
  * {@code startAsync}.
+ *
+ * <p>Internal: not API, may change in any release.
  */
 public final class ContextRequest extends HttpServletRequestWrapper {
     private static final String ASYNC_ATTRIBUTE = "dev.aigw.servlet.async";

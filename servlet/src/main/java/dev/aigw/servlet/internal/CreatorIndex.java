@@ -2,6 +2,9 @@ package dev.aigw.servlet.internal;
 
 import dev.aigw.ExchangeListener;
 import dev.aigw.ExchangeRecord;
+import dev.aigw.servlet.internal.state.SharedCreators;
+import dev.aigw.servlet.internal.state.StateEngine;
+import dev.aigw.servlet.internal.state.StateUnavailableException;
 
 import java.util.LinkedHashMap;
 import java.util.Map;
@@ -9,11 +12,20 @@ import java.util.Map;
 /**
  * Remembers, for predictions and trainings created through the gateway, the metadata the creating call carried,
  * so that a later webhook about the same id can be reported with it ("who caused this"). A listener on the gateway:
- * every successful {@code POST} whose response had an {@code id} is remembered. Bounded (least recently created
- * evicted); nothing but the id and the metadata already sent to the gateway is kept.
+ * every successful {@code POST} whose response had an {@code id} is remembered. In memory it is bounded (least
+ * recently created evicted); on a shared engine ({@link #CreatorIndex(StateEngine, java.time.Duration)}) entries
+ * expire after a time to live and any instance finds what another remembered. Nothing but the id and the metadata
+ * already sent to the gateway is kept.
+ *
+ * <p>Internal: not API, may change in any release.
  */
 public final class CreatorIndex implements ExchangeListener {
+    /** A lookup's answer: the metadata (null when unknown) and, when the shared engine failed, why. */
+    public record Lookup(Map<String, Object> metadata, String unavailable) {
+    }
+
     private final LinkedHashMap<String, Map<String, Object>> byId;
+    private final SharedCreators shared; // null: in memory
 
     public CreatorIndex(int capacity) {
         if (capacity < 1) {
@@ -25,6 +37,13 @@ public final class CreatorIndex implements ExchangeListener {
                 return size() > capacity;
             }
         };
+        this.shared = null;
+    }
+
+    /** On the shared engine, each entry kept for {@code ttl}. */
+    public CreatorIndex(StateEngine engine, java.time.Duration ttl) {
+        this.byId = new LinkedHashMap<>();
+        this.shared = new SharedCreators(engine, ttl);
     }
 
     @Override
@@ -37,6 +56,10 @@ public final class CreatorIndex implements ExchangeListener {
     }
 
     public void remember(String id, Map<String, Object> metadata) {
+        if (shared != null) {
+            shared.remember(id, metadata == null ? Map.of() : metadata);
+            return;
+        }
         synchronized (byId) {
             byId.put(id, metadata == null ? Map.of() : java.util.Collections.unmodifiableMap(new LinkedHashMap<>(metadata)));
         }
@@ -44,11 +67,23 @@ public final class CreatorIndex implements ExchangeListener {
 
     /** The creating call's metadata, or {@code null} when that call was not seen (or was forgotten). */
     public Map<String, Object> creatorMetadata(String id) {
+        return find(id).metadata();
+    }
+
+    /** The creating call's metadata, and whether the shared engine could be asked. */
+    public Lookup find(String id) {
         if (id == null) {
-            return null;
+            return new Lookup(null, null);
+        }
+        if (shared != null) {
+            try {
+                return new Lookup(shared.find(id), null);
+            } catch (StateUnavailableException e) {
+                return new Lookup(null, e.getMessage());
+            }
         }
         synchronized (byId) {
-            return byId.get(id);
+            return new Lookup(byId.get(id), null);
         }
     }
 

@@ -10,6 +10,8 @@ import java.util.Map;
  * errors ({@code title}, {@code detail}, {@code status}) so that Replicate clients read them, plus a stable
  * machine-readable {@code code} naming what aigw refused and, for rate limits, Replicate's {@code retry_after}.
  * Text is escaped to printable ASCII. Callers pass no secret; {@link #body} redacts anyway when given a redactor.
+ *
+ * <p>Internal: not API, may change in any release.
  */
 public final class ProblemJson {
     public static final String CONTENT_TYPE = "application/problem+json";

@@ -1,6 +1,18 @@
 package dev.aigw.servlet.internal;
 
+import dev.aigw.servlet.internal.state.StateEngine;
+import dev.aigw.servlet.internal.state.StateUnavailableException;
+import io.github.bucket4j.Bandwidth;
+import io.github.bucket4j.Bucket;
+import io.github.bucket4j.BucketConfiguration;
+import io.github.bucket4j.ConsumptionProbe;
+import io.github.bucket4j.TimeMeter;
+
+import java.nio.charset.StandardCharsets;
+import java.security.MessageDigest;
+import java.security.NoSuchAlgorithmException;
 import java.time.Duration;
+import java.util.HexFormat;
 import java.util.LinkedHashMap;
 import java.util.Locale;
 import java.util.Map;
@@ -10,18 +22,29 @@ import java.util.regex.Pattern;
 
 /**
  * A token bucket per key (a principal, or a client address): {@code permits} requests per {@code period}, with
- * bursts up to {@code permits}. A refused request learns how long until one more is allowed, for
- * {@code Retry-After}.
+ * bursts up to {@code permits}, refilled continuously (Bucket4j, greedy refill). A refused request learns how long
+ * until one more is allowed, for {@code Retry-After}.
  *
- * <p>At most {@code maxKeys} buckets are kept (least recently used evicted: an evicted key starts again with a
- * full bucket). Thread-safe.
+ * <p>In memory, at most {@code maxKeys} buckets are kept (least recently used evicted: an evicted key starts again
+ * with a full bucket). On a shared engine ({@link #of}) the buckets live there and hold for every instance; when the
+ * engine cannot be asked the decision follows {@code aigw.state.on-failure} and says so ({@link Decision#unchecked}).
+ * Thread-safe.
+ *
+ * <p>Internal: not API, may change in any release.
  */
 public final class RateLimiter {
     private static final Pattern SPEC = Pattern.compile(
             "\\s*(\\d{1,9})\\s*/\\s*(\\d{0,6})\\s*(s|sec|second|seconds|m|min|minute|minutes|h|hour|hours|d|day|days)\\s*");
 
-    /** What a request got. {@code retryAfter} is zero when allowed. */
-    public record Decision(boolean allowed, Duration retryAfter) {
+    /**
+     * What a request got. {@code retryAfter} is zero when allowed. {@code unchecked} is null when the limit was
+     * checked, else why it could not be (the shared engine failed) and {@code allowed} is the on-failure policy's.
+     */
+    public record Decision(boolean allowed, Duration retryAfter, String unchecked) {
+        public Decision(boolean allowed, Duration retryAfter) {
+            this(allowed, retryAfter, null);
+        }
+
         /** Whole seconds to wait, at least 1 when refused. */
         public long retryAfterSeconds() {
             if (allowed) {
@@ -32,24 +55,72 @@ public final class RateLimiter {
         }
     }
 
-    private static final class Bucket {
-        double tokens;
-        long atNanos;
+    /** {@code permits} per {@code period}. */
+    public record Rate(int permits, Duration period) {
+        /**
+         * Parses {@code "60/min"}, {@code "10/s"}, {@code "1000/h"}, {@code "5/10s"}, {@code "100/day"}.
+         *
+         * @throws IllegalArgumentException when the text is not of that form
+         */
+        public static Rate parse(String spec) {
+            Matcher m = SPEC.matcher(spec == null ? "" : spec.toLowerCase(Locale.ROOT));
+            if (!m.matches()) {
+                throw new IllegalArgumentException("not a rate");
+            }
+            int n = Integer.parseInt(m.group(1));
+            long mult = m.group(2).isEmpty() ? 1 : Long.parseLong(m.group(2));
+            Duration unit = switch (m.group(3).charAt(0)) {
+                case 's' -> Duration.ofSeconds(1);
+                case 'm' -> Duration.ofMinutes(1);
+                case 'h' -> Duration.ofHours(1);
+                default -> Duration.ofDays(1);
+            };
+            if (n < 1 || mult < 1) {
+                throw new IllegalArgumentException("not a rate");
+            }
+            return new Rate(n, unit.multipliedBy(mult));
+        }
     }
 
+    /** What {@link #parse} accepts, for error messages. */
+    public static final String ALLOWED = "a rate such as 60/min, 10/s, 1000/h, 5/10s or 100/day";
+
     private final int permits;
-    private final long periodNanos;
-    private final LongSupplier nanoClock;
-    private final LinkedHashMap<String, Bucket> buckets;
+    private final Duration period;
+    private final Bandwidth bandwidth;
+    private final BucketConfiguration config;
+    private final TimeMeter clock;
+    private final LinkedHashMap<String, Bucket> buckets; // in memory
+    private final StateEngine engine; // shared; null in memory
+    private final String keyPrefix;
 
     public RateLimiter(int permits, Duration period, int maxKeys, LongSupplier nanoClock) {
-        if (permits < 1 || period.isNegative() || period.isZero() || maxKeys < 1) {
+        this(new Rate(permits, period), maxKeys, nanoClock, null);
+    }
+
+    private RateLimiter(Rate rate, int maxKeys, LongSupplier nanoClock, StateEngine engine) {
+        if (rate.permits() < 1 || rate.period().isNegative() || rate.period().isZero() || maxKeys < 1) {
             throw new IllegalArgumentException("permits, period and maxKeys must be positive");
         }
-        this.permits = permits;
-        this.periodNanos = period.toNanos();
-        this.nanoClock = nanoClock;
-        this.buckets = new LinkedHashMap<>(64, 0.75f, true) {
+        this.permits = rate.permits();
+        this.period = rate.period();
+        this.bandwidth = Bandwidth.builder().capacity(permits).refillGreedy(permits, period).build();
+        this.config = BucketConfiguration.builder().addLimit(bandwidth).build();
+        this.clock = new TimeMeter() {
+            @Override
+            public long currentTimeNanos() {
+                return nanoClock.getAsLong();
+            }
+
+            @Override
+            public boolean isWallClockBased() {
+                return false;
+            }
+        };
+        this.engine = engine;
+        // the rate is part of the key: instances (or applications) with different limits never share a bucket
+        this.keyPrefix = "aigw:rate:" + permits + "/" + period.toMillis() + "ms:";
+        this.buckets = engine != null ? null : new LinkedHashMap<>(64, 0.75f, true) {
             @Override
             protected boolean removeEldestEntry(Map.Entry<String, Bucket> eldest) {
                 return size() > maxKeys;
@@ -57,69 +128,76 @@ public final class RateLimiter {
         };
     }
 
-    /**
-     * Parses {@code "60/min"}, {@code "10/s"}, {@code "1000/h"}, {@code "5/10s"}, {@code "100/day"}.
-     *
-     * @throws IllegalArgumentException when the text is not of that form
-     */
+    /** In memory (per instance), as the proxy had it. */
     public static RateLimiter parse(String spec, int maxKeys, LongSupplier nanoClock) {
-        Matcher m = SPEC.matcher(spec == null ? "" : spec.toLowerCase(Locale.ROOT));
-        if (!m.matches()) {
-            throw new IllegalArgumentException("not a rate");
-        }
-        int n = Integer.parseInt(m.group(1));
-        long mult = m.group(2).isEmpty() ? 1 : Long.parseLong(m.group(2));
-        Duration unit = switch (m.group(3).charAt(0)) {
-            case 's' -> Duration.ofSeconds(1);
-            case 'm' -> Duration.ofMinutes(1);
-            case 'h' -> Duration.ofHours(1);
-            default -> Duration.ofDays(1);
-        };
-        if (n < 1 || mult < 1) {
-            throw new IllegalArgumentException("not a rate");
-        }
-        return new RateLimiter(n, unit.multipliedBy(mult), maxKeys, nanoClock);
+        return new RateLimiter(Rate.parse(spec), maxKeys, nanoClock, null);
     }
 
-    /** What {@link #parse} accepts, for error messages. */
-    public static final String ALLOWED = "a rate such as 60/min, 10/s, 1000/h, 5/10s or 100/day";
+    /** In memory when {@code engine} is null (at most {@code maxKeys} keys), else on the shared engine. */
+    public static RateLimiter of(Rate rate, int maxKeys, StateEngine engine) {
+        return new RateLimiter(rate, maxKeys, System::nanoTime, engine);
+    }
 
     public int permits() {
         return permits;
     }
 
     public Duration period() {
-        return Duration.ofNanos(periodNanos);
+        return period;
     }
 
     /** Takes one permit for {@code key} if there is one. */
-    public synchronized Decision acquire(String key) {
-        long now = nanoClock.getAsLong();
-        Bucket b = buckets.get(key);
-        if (b == null) {
-            b = new Bucket();
-            b.tokens = permits;
-            b.atNanos = now;
-            buckets.put(key, b);
-        } else {
-            double refill = (double) (now - b.atNanos) * permits / periodNanos;
-            b.tokens = Math.min(permits, b.tokens + Math.max(0, refill));
-            b.atNanos = now;
+    public Decision acquire(String key) {
+        if (engine == null) {
+            Bucket b;
+            synchronized (buckets) {
+                b = buckets.get(key);
+                if (b == null) {
+                    b = Bucket.builder().addLimit(bandwidth).withCustomTimePrecision(clock).build();
+                    buckets.put(key, b);
+                }
+            }
+            return decision(b.tryConsumeAndReturnRemaining(1));
         }
-        if (b.tokens >= 1) {
-            b.tokens -= 1;
-            return new Decision(true, Duration.ZERO);
+        String shared = sharedKey(key);
+        try {
+            return decision(engine.call(() -> engine.bucket(shared, config).tryConsumeAndReturnRemaining(1)));
+        } catch (StateUnavailableException e) {
+            return new Decision(engine.failOpen(), engine.failOpen() ? Duration.ZERO
+                    : Duration.ofSeconds(engine.retryAfterSeconds()), e.getMessage());
         }
-        long wait = (long) Math.ceil((1 - b.tokens) * periodNanos / permits);
-        return new Decision(false, Duration.ofNanos(Math.max(1, wait)));
     }
 
-    public synchronized int keys() {
-        return buckets.size();
+    private static Decision decision(ConsumptionProbe p) {
+        return p.isConsumed() ? new Decision(true, Duration.ZERO)
+                : new Decision(false, Duration.ofNanos(Math.max(1, p.getNanosToWaitForRefill())));
+    }
+
+    /** Keys are principals' names or addresses; a long one is hashed, so that no engine key grows unbounded. */
+    private String sharedKey(String key) {
+        if (key.length() <= 200) {
+            return keyPrefix + key;
+        }
+        try {
+            byte[] h = MessageDigest.getInstance("SHA-256").digest(key.getBytes(StandardCharsets.UTF_8));
+            return keyPrefix + "sha256:" + HexFormat.of().formatHex(h);
+        } catch (NoSuchAlgorithmException e) {
+            throw new IllegalStateException(e);
+        }
+    }
+
+    /** Buckets held in memory (0 on a shared engine). */
+    public int keys() {
+        if (buckets == null) {
+            return 0;
+        }
+        synchronized (buckets) {
+            return buckets.size();
+        }
     }
 
     @Override
     public String toString() {
-        return permits + " per " + Duration.ofNanos(periodNanos);
+        return permits + " per " + period;
     }
 }

@@ -1,5 +1,8 @@
 package dev.aigw.servlet.internal;
 
+import dev.aigw.servlet.internal.state.SharedReplays;
+import dev.aigw.servlet.internal.state.StateEngine;
+
 import java.time.Duration;
 import java.util.Iterator;
 import java.util.LinkedHashMap;
@@ -22,14 +25,19 @@ import java.util.function.LongSupplier;
  * {@link #rejected} forgets the id, so Replicate's next retry reaches the application again.
  *
  * <p>The window must cover the signature's timestamp tolerance on both sides (2 × tolerance): a replay older than
- * that fails the timestamp check anyway. At most {@code capacity} ids are kept; when full, the oldest are evicted
- * (counted in {@link #evictedEarly()}), which weakens protection for them rather than refusing new deliveries.
- * Memory only, per process: instances behind a load balancer do not share it.
+ * that fails the timestamp check anyway. In memory (per process), at most {@code capacity} ids are kept; when full,
+ * the oldest are evicted (counted in {@link #evictedEarly()}), which weakens protection for them rather than refusing
+ * new deliveries. On a shared engine ({@link #of}) every instance sees the same ids, and
+ * {@link Admission#UNAVAILABLE} says that the engine could not be asked.
+ *
+ * <p>Internal: not API, may change in any release.
  */
 public final class ReplayGuard {
     /** What to do with a verified delivery. */
     public enum Admission {
-        ADMITTED, DUPLICATE, IN_FLIGHT
+        ADMITTED, DUPLICATE, IN_FLIGHT,
+        /** The shared engine could not be asked: do not hand it on, answer so that the sender retries (503). */
+        UNAVAILABLE
     }
 
     private static final int IN_FLIGHT = 0;
@@ -43,6 +51,7 @@ public final class ReplayGuard {
     private final LongSupplier nanoClock;
     private final LinkedHashMap<String, Entry> seen = new LinkedHashMap<>();
     private long evictedEarly;
+    private final SharedReplays shared; // null: in memory
 
     public ReplayGuard(Duration window, int capacity, LongSupplier nanoClock) {
         if (window.isNegative() || window.isZero() || capacity < 1) {
@@ -51,6 +60,20 @@ public final class ReplayGuard {
         this.windowNanos = window.toNanos();
         this.capacity = capacity;
         this.nanoClock = nanoClock;
+        this.shared = null;
+    }
+
+    private ReplayGuard(Duration window, SharedReplays shared) {
+        this.windowNanos = window.toNanos();
+        this.capacity = 1;
+        this.nanoClock = System::nanoTime;
+        this.shared = shared;
+    }
+
+    /** In memory when {@code engine} is null, else on the engine, shared by every instance. */
+    public static ReplayGuard of(Duration window, int capacity, StateEngine engine) {
+        return engine == null ? new ReplayGuard(window, capacity) : new ReplayGuard(window, new SharedReplays(engine,
+                window));
     }
 
     public ReplayGuard(Duration window, int capacity) {
@@ -58,7 +81,16 @@ public final class ReplayGuard {
     }
 
     /** Decides about a verified delivery with this id; when {@link Admission#ADMITTED}, it is now in flight. */
-    public synchronized Admission begin(String id) {
+    public Admission begin(String id) {
+        if (shared != null) {
+            return shared.begin(id);
+        }
+        synchronized (this) {
+            return beginInMemory(id);
+        }
+    }
+
+    private Admission beginInMemory(String id) {
         long now = nanoClock.getAsLong();
         expire(now);
         Entry e = seen.get(id);
@@ -69,19 +101,42 @@ public final class ReplayGuard {
         return Admission.ADMITTED;
     }
 
-    /** The application answered 2xx: later deliveries with this id within the window are duplicates. */
-    public synchronized void accepted(String id) {
-        long now = nanoClock.getAsLong();
-        seen.remove(id);
-        put(id, new Entry(ACCEPTED, now));
+    /**
+     * The application answered 2xx: later deliveries with this id within the window are duplicates. False when the
+     * shared engine could not be told now (a retry will; meanwhile the id stays in flight, so it is not handed on).
+     */
+    public boolean accepted(String id) {
+        if (shared != null) {
+            return shared.accepted(id);
+        }
+        synchronized (this) {
+            long now = nanoClock.getAsLong();
+            seen.remove(id);
+            put(id, new Entry(ACCEPTED, now));
+        }
+        return true;
     }
 
-    /** The application did not accept it (non-2xx or failure): the sender's retry must reach it again. */
-    public synchronized void rejected(String id) {
-        Entry e = seen.get(id);
-        if (e != null && e.state == IN_FLIGHT) {
-            seen.remove(id);
+    /**
+     * The application did not accept it (non-2xx or failure): the sender's retry must reach it again. False when
+     * the shared engine could not be told now (a retry will).
+     */
+    public boolean rejected(String id) {
+        if (shared != null) {
+            return shared.rejected(id);
         }
+        synchronized (this) {
+            Entry e = seen.get(id);
+            if (e != null && e.state == IN_FLIGHT) {
+                seen.remove(id);
+            }
+        }
+        return true;
+    }
+
+    /** Why the shared engine cannot be asked, or null (always null in memory). */
+    public String problem() {
+        return shared == null ? null : shared.problem();
     }
 
     public synchronized int size() {

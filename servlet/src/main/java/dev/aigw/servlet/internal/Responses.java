@@ -5,7 +5,11 @@ import jakarta.servlet.http.HttpServletResponse;
 import java.io.IOException;
 import java.util.Map;
 
-/** Writes aigw's own answers: problem+json, never echoing a credential. */
+/**
+ * Writes aigw's own answers: problem+json, never echoing a credential.
+ *
+ * <p>Internal: not API, may change in any release.
+ */
 public final class Responses {
     private Responses() {
     }

@@ -14,6 +14,8 @@ import java.util.regex.Pattern;
  * aigw's settings as a servlet application sees them: filter init-params, then context init-params, then system
  * properties, then the environment. Knows where a value came from, so that a bad one fails start-up with the
  * usual one-line message (secrets masked).
+ *
+ * <p>Internal: not API, may change in any release.
  */
 public final class ServletSettings {
     private static final Pattern DURATION = Pattern.compile("\\s*(\\d{1,9})\\s*(ms|s|m|min|h)?\\s*");

@@ -1,6 +1,10 @@
 package dev.aigw.servlet.internal;
 
-/** The trace id of a W3C {@code traceparent} header ({@code 00-<32 hex trace id>-<16 hex parent id>-<2 hex flags>}). */
+/**
+ * The trace id of a W3C {@code traceparent} header ({@code 00-<32 hex trace id>-<16 hex parent id>-<2 hex flags>}).
+ *
+ * <p>Internal: not API, may change in any release.
+ */
 public final class TraceParent {
     private TraceParent() {
     }

@@ -13,6 +13,8 @@ import java.util.List;
 /**
  * Scripted faults, consumed per request: the first rule whose scope matches a request is applied to it and its
  * remaining count decremented. Thread-safe.
+ *
+ * <p>Internal: not API, may change in any release.
  */
 public final class FaultPlan {
     /** Writes the fake's own error shape for an injected status (problem+json or AiGatewayError). */

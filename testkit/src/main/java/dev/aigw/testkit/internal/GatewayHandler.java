@@ -35,7 +35,6 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
-import java.util.UUID;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
@@ -44,6 +43,8 @@ import java.util.concurrent.TimeoutException;
 /**
  * The fake Cloudflare AI Gateway (spec §8): provider-native routing to configured upstreams with auth, rate
  * limiting, caching, retries, timeouts, logging, plus the logs REST API on the same server.
+ *
+ * <p>Internal: not API, may change in any release.
  */
 public final class GatewayHandler extends Handler.Abstract {
     /** Cacheable size limit and in-memory request buffer (spec §4: 25 MB). */
@@ -52,7 +53,8 @@ public final class GatewayHandler extends Handler.Abstract {
     private static final int HEAD = 1024;
 
     public record Config(Map<String, URI> providers, String token, String account, String gateway,
-                         GatewayOptions.Defaults defaults, RateLimiter rateLimiter, int bodyCap, boolean decodePaths) {
+                         GatewayOptions.Defaults defaults, RateLimiter rateLimiter, int bodyCap, boolean legacyIds,
+                         Policies policies, boolean decodePaths) {
     }
 
     private record CacheEntry(int status, List<HttpField> headers, byte[] body, long expiresAtNanos) {
@@ -97,6 +99,11 @@ public final class GatewayHandler extends Handler.Abstract {
 
     public void clearCache() {
         cache.clear();
+    }
+
+    /** Forgets spend counted against spend limits. */
+    public void resetSpend() {
+        config.policies().reset();
     }
 
     @Override
@@ -149,8 +156,9 @@ public final class GatewayHandler extends Handler.Abstract {
                     }
                 }, true);
         GatewayOptions opts = new GatewayOptions(request, config.defaults());
-        String logId = Ids.ulid();
-        String eventId = opts.eventId != null ? opts.eventId : UUID.randomUUID().toString();
+        // one value for request, log and (unless the client chose one) event id on a single-step request (spec §9)
+        String logId = config.legacyIds() ? Ids.ulid() : Ids.uuidV7();
+        String eventId = opts.eventId != null ? opts.eventId : logId;
         RecordedRequest recorded = Http.record(request, body.bytes(), body.truncated() ? -1 : body.bytes().length,
                 config.bodyCap());
         requests.add(new GatewayRequest(recorded, account, gatewayId, provider, rest, opts.metadata, opts.warnings,
@@ -201,6 +209,13 @@ public final class GatewayHandler extends Handler.Abstract {
                 out.write(true, ByteBuffer.wrap(hit.body()), callback);
                 return;
             }
+        }
+        Object[] refused = config.policies().refusal(opts.metadata); // after the cache: cached responses skip policies
+        if (refused != null) {
+            byte[] b = (byte[]) refused[1];
+            draft.finish(new Outcome((Integer) refused[0], "application/json", b.length, b), false);
+            Http.send(out, callback, (Integer) refused[0], "application/json", b);
+            return;
         }
         forward(request, out, callback, upstream, rest, body, opts, draft, key);
     }
@@ -310,6 +325,9 @@ public final class GatewayHandler extends Handler.Abstract {
                         System.nanoTime() + TimeUnit.SECONDS.toNanos(opts.cacheTtl)));
             }
             draft.finish(new Outcome(status, contentType, size, bytes), false);
+            if (status >= 200 && status < 300) {
+                config.policies().spend(opts.metadata, opts.totalCost);
+            }
             Http.writeBlocking(out, true, ByteBuffer.allocate(0));
         } catch (IOException e) {
             // The upstream (or our client) broke mid-body: break the client connection too, never fake an ending.
@@ -447,7 +465,8 @@ public final class GatewayHandler extends Handler.Abstract {
                     path.startsWith("/") ? path.substring(1) : path, duration, o.status(),
                     o.status() >= 200 && o.status() < 400, cached, opts.metadata, eventId, requestSize.getAsLong(), o.size(),
                     request.header("Content-Type"), o.contentType(), opts.collectPayload ? request.body() : null,
-                    opts.collectPayload && o.body() != null ? o.body() : null, null, null));
+                    opts.collectPayload && o.body() != null ? o.body() : null, null, null,
+                    request.header("User-Agent")));
         }
     }
 

@@ -17,6 +17,8 @@ import java.util.function.Predicate;
 /**
  * {@code /client/v4/accounts/{acct}/ai-gateway/gateways/{gw}/logs[/{id}[/request|/response]]} in the Cloudflare API
  * envelope (spec §5). No API token is checked (documented in the README).
+ *
+ * <p>Internal: not API, may change in any release.
  */
 final class GatewayLogsApi {
     private final RequestJournal<GatewayLog> logs;
@@ -93,6 +95,9 @@ final class GatewayLogsApi {
         if (q.containsKey("event_id")) {
             keep = keep.and(l -> q.get("event_id").equals(l.eventId()));
         }
+        if (q.containsKey("user_agent")) { // like the real filter with operator "contains"
+            keep = keep.and(l -> l.userAgent() != null && l.userAgent().contains(q.get("user_agent")));
+        }
         if (q.containsKey("cached")) {
             keep = keep.and(l -> String.valueOf(l.cached()).equals(q.get("cached")));
         }
@@ -158,6 +163,7 @@ final class GatewayLogsApi {
         m.put("response_size", l.responseSize());
         m.put("response_head", GatewayHandler.head(l.responseBody()));
         m.put("response_head_complete", l.responseBody() != null && l.responseBody().length <= 1024);
+        m.put("user_agent", l.userAgent());
         m.put("feedback", l.feedback());
         m.put("score", l.score());
         return m;

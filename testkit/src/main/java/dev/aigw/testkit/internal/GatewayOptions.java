@@ -14,6 +14,8 @@ import java.util.Set;
  * The per-request gateway options parsed from {@code cf-aig-*} headers over the gateway defaults (spec §2.1).
  * Values the real gateway would refuse are not fatal: they are ignored (or clamped) and explained in
  * {@link #warnings}, so tests can assert on them.
+ *
+ * <p>Internal: not API, may change in any release.
  */
 public final class GatewayOptions {
     public static final long MIN_TTL = 60;
@@ -38,6 +40,8 @@ public final class GatewayOptions {
     public Duration retryDelay;
     public String backoff;
     public String eventId;
+    /** {@code cf-aig-custom-cost} {@code total_cost} in USD, or null (per-token costs need token counts). */
+    public Double totalCost;
 
     public GatewayOptions(Request request, Defaults d) {
         collectLog = d.collectLog();
@@ -103,6 +107,51 @@ public final class GatewayOptions {
             }
         }
         parseMetadata(header(request, "cf-aig-metadata", null));
+        bool(request, "cf-aig-zdr", false); // Unified Billing only: checked, otherwise no effect on a provider call
+        hexId(request, "cf-aig-otel-trace-id", 32);
+        hexId(request, "cf-aig-otel-parent-span-id", 16);
+        parseCustomCost(header(request, "cf-aig-custom-cost", null));
+    }
+
+    /** W3C ids as the gateway documents them: lowercase hex of a fixed length, not all zero. */
+    private void hexId(Request request, String name, int digits) {
+        String v = header(request, name, null);
+        if (v != null && !(v.matches("[0-9a-f]{" + digits + "}") && !v.matches("0+"))) {
+            warnings.add(name + " ignored: must be " + digits + " lowercase hex digits, not all zero, was " + v);
+        }
+    }
+
+    private static final Set<String> COST_KEYS = Set.of("per_token_in", "per_token_out", "per_cache_read_token",
+            "per_cache_write_token", "total_cost");
+
+    /** The header's JSON object; null when absent or, with a warning, not an object. */
+    private JsonNode jsonObject(String header, String raw) {
+        if (raw == null) {
+            return null;
+        }
+        JsonNode node = Json.parseOrNull(raw.getBytes(java.nio.charset.StandardCharsets.UTF_8));
+        if (node == null || !node.isObject()) {
+            warnings.add(header + " ignored: not a JSON object");
+            return null;
+        }
+        return node;
+    }
+
+    private void parseCustomCost(String raw) {
+        JsonNode node = jsonObject("cf-aig-custom-cost", raw);
+        if (node == null) {
+            return;
+        }
+        for (Map.Entry<String, JsonNode> e : node.properties()) {
+            if (!COST_KEYS.contains(e.getKey()) || !e.getValue().isNumber() || e.getValue().asDouble() < 0) {
+                warnings.add("cf-aig-custom-cost ignored: " + e.getKey() + " is not one of " + COST_KEYS
+                        + " with a number of at least 0");
+                return;
+            }
+        }
+        if (node.has("total_cost")) {
+            totalCost = node.path("total_cost").asDouble();
+        }
     }
 
     /**
@@ -110,13 +159,17 @@ public final class GatewayOptions {
      * Everything else is dropped with a warning (the real gateway silently does not save them).
      */
     private void parseMetadata(String raw) {
-        if (raw == null) {
+        JsonNode node = jsonObject("cf-aig-metadata", raw);
+        if (node == null) {
             return;
         }
-        JsonNode node = Json.parseOrNull(raw.getBytes(java.nio.charset.StandardCharsets.UTF_8));
-        if (node == null || !node.isObject()) {
-            warnings.add("cf-aig-metadata ignored: not a JSON object");
-            return;
+        for (Map.Entry<String, JsonNode> e : node.properties()) {
+            if (e.getValue().isContainerNode()) {
+                // since 2026 the gateway ignores the whole header when any value is an object or array
+                warnings.add("cf-aig-metadata ignored entirely: entry '" + e.getKey() + "' is nested (an "
+                        + (e.getValue().isObject() ? "object" : "array") + ")");
+                return;
+            }
         }
         for (Map.Entry<String, JsonNode> e : node.properties()) {
             JsonNode v = e.getValue();

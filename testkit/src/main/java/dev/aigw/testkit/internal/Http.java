@@ -25,7 +25,11 @@ import java.util.Map;
 import java.util.Set;
 import java.util.concurrent.ExecutionException;
 
-/** Small blocking helpers over Jetty's core API; every fake handler runs on a blocking server thread. */
+/**
+ * Small blocking helpers over Jetty's core API; every fake handler runs on a blocking server thread.
+ *
+ * <p>Internal: not API, may change in any release.
+ */
 public final class Http {
     /** Hop-by-hop headers (RFC 9110 §7.6.1) plus those the HTTP stack recomputes itself. */
     public static final Set<String> HOP_BY_HOP = Set.of("connection", "keep-alive", "proxy-connection",

@@ -5,7 +5,11 @@ import java.util.Base64;
 import java.util.HexFormat;
 import java.util.UUID;
 
-/** Identifier shapes copied from real traffic (see the specs); randomness is per call, no shared counters. */
+/**
+ * Identifier shapes copied from real traffic (see the specs); randomness is per call, no shared counters.
+ *
+ * <p>Internal: not API, may change in any release.
+ */
 public final class Ids {
     private static final char[] BASE32_LOWER = "abcdefghijklmnopqrstuvwxyz234567".toCharArray();
     private static final char[] CROCKFORD = "0123456789ABCDEFGHJKMNPQRSTVWXYZ".toCharArray();
@@ -29,7 +33,25 @@ public final class Ids {
                 .replace('+', '-').replace('/', '_');
     }
 
-    /** ULID-like (time-ordered, 26 Crockford chars) as the gateway's cf-aig-log-id. */
+    /**
+     * A lowercase UUIDv7 (RFC 9562: 48-bit Unix milliseconds, version 7, variant 10, 74 random bits), the shape of the
+     * gateway's {@code cf-aig-log-id} since October 2026, e.g. {@code 019a6c1e-3f2b-7c41-9d1e-5b8f0a2c4d6e}.
+     */
+    public static String uuidV7() {
+        byte[] b = randomBytes(16);
+        long ms = System.currentTimeMillis();
+        for (int i = 5; i >= 0; i--) {
+            b[i] = (byte) ms;
+            ms >>>= 8;
+        }
+        b[6] = (byte) (0x70 | (b[6] & 0x0f));
+        b[8] = (byte) (0x80 | (b[8] & 0x3f));
+        String h = hex(b);
+        return h.substring(0, 8) + "-" + h.substring(8, 12) + "-" + h.substring(12, 16) + "-" + h.substring(16, 20)
+                + "-" + h.substring(20);
+    }
+
+    /** ULID-like (time-ordered, 26 Crockford chars): the gateway's cf-aig-log-id before October 2026. */
     public static String ulid() {
         long time = System.currentTimeMillis();
         char[] out = new char[26];

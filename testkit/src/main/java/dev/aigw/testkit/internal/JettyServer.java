@@ -15,6 +15,8 @@ import java.io.IOException;
 /**
  * Embedded Jetty bound to 127.0.0.1 on a random port. All threads carry {@code name} as prefix so a test can
  * prove they are gone after {@link #stop()}; they are daemon threads so a forgotten fake never blocks JVM exit.
+ *
+ * <p>Internal: not API, may change in any release.
  */
 public final class JettyServer {
     private final Server server;

@@ -8,7 +8,11 @@ import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.nio.charset.StandardCharsets;
 
-/** JSON helpers. The mapper is configured once and is thread-safe; it holds no test-visible state. */
+/**
+ * JSON helpers. The mapper is configured once and is thread-safe; it holds no test-visible state.
+ *
+ * <p>Internal: not API, may change in any release.
+ */
 public final class Json {
     public static final ObjectMapper MAPPER = new ObjectMapper();
 

@@ -10,7 +10,11 @@ import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Set;
 
-/** A scripted model (mutable, guarded by {@code this}); predictions take a {@link Snapshot} when created. */
+/**
+ * A scripted model (mutable, guarded by {@code this}); predictions take a {@link Snapshot} when created.
+ *
+ * <p>Internal: not API, may change in any release.
+ */
 public final class ModelDef {
     public record FileOut(String contentType, byte[] bytes) {
     }

@@ -8,7 +8,11 @@ import java.util.Locale;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 
-/** Minimal multipart/form-data parser over a buffered body (the fake caps uploads anyway). */
+/**
+ * Minimal multipart/form-data parser over a buffered body (the fake caps uploads anyway).
+ *
+ * <p>Internal: not API, may change in any release.
+ */
 public final class Multipart {
     public record Part(String name, String filename, String contentType, byte[] content) {
         public String text() {

@@ -11,6 +11,8 @@ import java.util.Deque;
  * empty segments merged, dot segments resolved (RFC 3986 §5.2.4) and a trailing slash removed. A fake upstream in
  * this mode acts on the meaning of a path, not its spelling, so that a test can show a spelling trick would have
  * worked had it got through.
+ *
+ * <p>Internal: not API, may change in any release.
  */
 public final class PathNormaliser {
     private PathNormaliser() {

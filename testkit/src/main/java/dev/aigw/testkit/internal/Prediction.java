@@ -5,7 +5,11 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Set;
 
-/** A prediction or training. Immutable fields describe the request; the rest is guarded by {@code this}. */
+/**
+ * A prediction or training. Immutable fields describe the request; the rest is guarded by {@code this}.
+ *
+ * <p>Internal: not API, may change in any release.
+ */
 public final class Prediction {
     public enum Kind { PREDICTION, TRAINING }
 

@@ -3,7 +3,11 @@ package dev.aigw.testkit.internal;
 import java.time.Duration;
 import java.util.ArrayDeque;
 
-/** Gateway-wide rate limit, fixed (clock-aligned buckets) or sliding (last interval), spec §3.3. */
+/**
+ * Gateway-wide rate limit, fixed (clock-aligned buckets) or sliding (last interval), spec §3.3.
+ *
+ * <p>Internal: not API, may change in any release.
+ */
 public final class RateLimiter {
     private final int limit;
     private final long intervalMs;

@@ -17,10 +17,12 @@ import java.util.function.Supplier;
 /**
  * State and lifecycle of the fake Replicate: scripted models, deployments, predictions/trainings and files.
  * One single-threaded scheduler drives every lifecycle, so events of one prediction are strictly ordered.
+ *
+ * <p>Internal: not API, may change in any release.
  */
 public final class ReplicateEngine {
-    public record StoredFile(String id, String name, String contentType, byte[] bytes, Object metadata,
-                             Instant createdAt, String sha256, String md5) {
+    public record StoredFile(String id, String name, String contentType, FileContent content, Object metadata,
+                             Instant createdAt) {
     }
 
     private final Map<String, ModelDef> models = new ConcurrentHashMap<>();
@@ -414,9 +416,9 @@ public final class ReplicateEngine {
         j.put("id", f.id());
         j.put("name", f.name());
         j.put("content_type", f.contentType());
-        j.put("size", f.bytes().length);
-        j.put("etag", f.md5());
-        j.put("checksums", Map.of("sha256", f.sha256(), "md5", f.md5()));
+        j.put("size", f.content().size());
+        j.put("etag", f.content().md5());
+        j.put("checksums", Map.of("sha256", f.content().sha256(), "md5", f.content().md5()));
         j.put("metadata", f.metadata());
         j.put("created_at", f.createdAt().toString());
         j.put("expires_at", f.createdAt().plus(Duration.ofHours(24)).toString());

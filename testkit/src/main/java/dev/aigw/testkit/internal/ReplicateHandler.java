@@ -12,8 +12,6 @@ import java.io.IOException;
 import java.net.URLEncoder;
 import java.nio.ByteBuffer;
 import java.nio.charset.StandardCharsets;
-import java.security.MessageDigest;
-import java.security.NoSuchAlgorithmException;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
@@ -30,7 +28,11 @@ import java.util.function.Predicate;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 
-/** HTTP surface of the fake Replicate (spec §2), routed by hand over Jetty's core API. */
+/**
+ * HTTP surface of the fake Replicate (spec §2), routed by hand over Jetty's core API.
+ *
+ * <p>Internal: not API, may change in any release.
+ */
 public final class ReplicateHandler extends Handler.Abstract {
     public record Config(Set<String> tokens, String webhookSecret, int pageSize, long maxFileSize,
                          Duration minCancelAfter, int bodyCap, boolean retryAfterHeader) {
@@ -538,7 +540,7 @@ public final class ReplicateHandler extends Handler.Abstract {
 
     // ---- files -----------------------------------------------------------------------------------------------
 
-    private void upload(Request req, Response resp, Callback cb, byte[] body) throws NoSuchAlgorithmException {
+    private void upload(Request req, Response resp, Callback cb, byte[] body) {
         List<Multipart.Part> parts = Multipart.parse(Http.header(req, "Content-Type"), body);
         Multipart.Part content = parts == null ? null
                 : parts.stream().filter(p -> "content".equals(p.name())).findFirst().orElse(null);
@@ -567,10 +569,8 @@ public final class ReplicateHandler extends Handler.Abstract {
                 metadata = Json.toPlain(meta);
             }
         }
-        byte[] bytes = content.content();
         ReplicateEngine.StoredFile f = engine.putFile(new ReplicateEngine.StoredFile(Ids.fileId(), filename, type,
-                bytes, metadata, Instant.now(), Ids.hex(MessageDigest.getInstance("SHA-256").digest(bytes)),
-                Ids.hex(MessageDigest.getInstance("MD5").digest(bytes))));
+                FileContent.of(content.content()), metadata, Instant.now()));
         Http.sendJson(resp, cb, 201, engine.fileJson(f));
     }
 
@@ -582,7 +582,7 @@ public final class ReplicateHandler extends Handler.Abstract {
             problem(resp, cb, 404, null, "File not found", null);
             return;
         }
-        Http.send(resp, cb, 200, "application/octet-stream", f.bytes());
+        f.content().send(resp, cb, "application/octet-stream");
     }
 
     // ---- helpers ---------------------------------------------------------------------------------------------

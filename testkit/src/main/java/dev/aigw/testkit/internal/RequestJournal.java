@@ -4,7 +4,11 @@ import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 
-/** Thread-safe append-only list with blocking await, shared by both fakes for requests and logs. */
+/**
+ * Thread-safe append-only list with blocking await, shared by both fakes for requests and logs.
+ *
+ * <p>Internal: not API, may change in any release.
+ */
 public final class RequestJournal<T> {
     private final List<T> items = new ArrayList<>();
 

@@ -17,6 +17,8 @@ import java.util.function.Consumer;
  * POSTs signed webhook messages. {@code webhook-id} stays the same across retries (spec §6) while timestamp and
  * signature are recomputed per attempt. Terminal ({@code completed}) messages are retried on network errors and
  * non-2xx answers (3 attempts, 250 ms doubling); intermediate ones are not (UNCONFIRMED schedule, see README).
+ *
+ * <p>Internal: not API, may change in any release.
  */
 public final class WebhookSender {
     /** One attempt, reported to the fake's delivery journal. status = -1 on a network error. */

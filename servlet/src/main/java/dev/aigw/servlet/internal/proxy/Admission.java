@@ -2,6 +2,7 @@ package dev.aigw.servlet.internal.proxy;
 
 import dev.aigw.Route;
 import dev.aigw.servlet.internal.RateLimiter;
+import dev.aigw.servlet.internal.state.Unavailable;
 import jakarta.servlet.http.HttpServletRequest;
 
 import java.net.URI;
@@ -24,13 +25,15 @@ import java.util.Set;
  * browsers that do not send that, when {@code Origin} is not the proxy's own origin; and bodies of POST, PUT and
  * PATCH must be JSON (multipart for {@code POST /files}): the content types a cross-site form can send without a
  * CORS preflight are refused otherwise. Clients that are not browsers send neither header and are not affected.
+ *
+ * <p>Internal: not API, may change in any release.
  */
 public final class Admission {
     private static final Set<String> SAFE = Set.of("GET", "HEAD", "OPTIONS");
 
     /** What an admitted call forwards and holds. */
     public record Admitted(CanonicalRequest request, Route route, ModelAllowlist.Target target, BodyTransform gate,
-                           String publicBase, ConcurrencyLimit.Permit permit) {
+                           String publicBase, ConcurrencyLimit.Permit permit, String note) {
     }
 
     private Admission() {
@@ -77,9 +80,16 @@ public final class Admission {
         }
         String key = clientKey(cfg, req);
         RateLimiter limiter = cfg.rateLimiter();
+        String note = null;
         if (limiter != null) {
             RateLimiter.Decision d = limiter.acquire(key);
-            if (!d.allowed()) {
+            if (d.unchecked() != null) { // the shared state failed: aigw.state.on-failure decided
+                if (!d.allowed()) {
+                    throw Unavailable.rateLimitRefused(cfg.gateway(), c.method(), upstream, d.unchecked(),
+                            d.retryAfterSeconds()).refused();
+                }
+                note = Unavailable.rateLimitLetThrough(d.unchecked());
+            } else if (!d.allowed()) {
                 long s = d.retryAfterSeconds();
                 throw Refusal.of(429, "rate_limited", "the proxy allows " + limiter.permits() + " requests per "
                         + human(limiter.period().toSeconds()) + " per user; retry in " + s + " s")
@@ -90,7 +100,7 @@ public final class Admission {
         if (permit instanceof Refusal r) {
             throw r.refused();
         }
-        return new Admitted(c, route, target, gate, publicBase, (ConcurrencyLimit.Permit) permit);
+        return new Admitted(c, route, target, gate, publicBase, (ConcurrencyLimit.Permit) permit, note);
     }
 
     /** The proxy's URL as the client sees it: the configured public URL, else from the request; null if unknown. */

@@ -4,7 +4,11 @@ import java.nio.ByteBuffer;
 import java.util.ArrayList;
 import java.util.List;
 
-/** A streaming transformation of one body: chunks in, chunks out, nothing held but bounded state. */
+/**
+ * A streaming transformation of one body: chunks in, chunks out, nothing held but bounded state.
+ *
+ * <p>Internal: not API, may change in any release.
+ */
 public interface BodyTransform {
     /** Consumes {@code in} and returns what may pass now (possibly nothing). */
     List<ByteBuffer> apply(ByteBuffer in) throws Refusal.Refused;

@@ -24,6 +24,8 @@ import java.util.Set;
  *       hex; raw characters outside printable ASCII, {@code #} and broken escapes are refused; an empty query is
  *       none.</li>
  * </ul>
+ *
+ * <p>Internal: not API, may change in any release.
  */
 public record CanonicalRequest(String method, String path, String query) {
     /** What Replicate's API uses (QUERY: models.search); everything else is answered 405. */

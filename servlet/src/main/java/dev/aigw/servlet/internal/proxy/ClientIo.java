@@ -11,6 +11,8 @@ import java.util.concurrent.locks.ReentrantLock;
  * error failed a moment later and left its error on the recycled processor, where it broke the next, unrelated
  * request on another connection. Ending the request therefore waits for the operation in progress (briefly: they are
  * non-blocking) and closes this guard first.
+ *
+ * <p>Internal: not API, may change in any release.
  */
 final class ClientIo {
     /** Upper bound on waiting for an operation in progress; it would only be reached if one blocked. */

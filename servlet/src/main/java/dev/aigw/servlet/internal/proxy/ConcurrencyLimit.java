@@ -10,6 +10,8 @@ import java.util.concurrent.atomic.AtomicInteger;
  * {@link Permit} from admission until its request ends, whatever the reason, so a client that opens calls and
  * leaves them open, or a flood of them, cannot use up the container's connections, descriptors or the upstream
  * pool. Counts live only while calls do: a key with nothing in flight takes no memory.
+ *
+ * <p>Internal: not API, may change in any release.
  */
 public final class ConcurrencyLimit {
     /** Defaults of {@code aigw.proxy.max-concurrent} and {@code aigw.proxy.max-concurrent-per-user}. */

@@ -22,6 +22,8 @@ import java.util.function.Predicate;
  *
  * <p>Nothing but bounded state is held, plus the latest chunk: it leaves only when the whole body was read and
  * found acceptable, so a refused body never reaches the upstream complete (its request is aborted).
+ *
+ * <p>Internal: not API, may change in any release.
  */
 public final class JsonBodyGate implements BodyTransform {
     /** Deepest nesting accepted (Jackson's default limit is 1000; Python's recursion limit is about that). */

@@ -20,6 +20,8 @@ import java.util.regex.Pattern;
  * path, {@code POST /deployments/{o}/{n}/predictions} names a deployment, and {@code POST /predictions} names it in
  * the body's {@code version} ({@code owner/name}, {@code owner/name:<version>} or a bare version id). Names compare
  * case-insensitively.
+ *
+ * <p>Internal: not API, may change in any release.
  */
 public final class ModelAllowlist {
     private static final Pattern NAME = Pattern.compile("[a-z0-9][a-z0-9._-]*");

@@ -39,6 +39,8 @@ import java.util.concurrent.TimeUnit;
  * <p>One discipline for concurrency: the call's state (ended, completed, a pending answer of our own) changes only
  * under this object's monitor; reads and writes on the client's streams go through {@link ClientIo}, always taken
  * after the monitor, never before. Events arrive from container threads, HTTP client threads and the timer alike.
+ *
+ * <p>Internal: not API, may change in any release.
  */
 public final class ProxyCall {
     /** Request attribute set when the client's response must be aborted (see {@code AigwProxyFilter}). */
@@ -133,11 +135,15 @@ public final class ProxyCall {
             b.header("Authorization", auth); // the server's token, or in pass-through mode the client's own
         }
         x.gatewayHeaders().forEach(b::setHeader);
+        b.setHeader("User-Agent", x.userAgent(req.getHeader("User-Agent")));
         b.method(a.request().method(), publisher());
         if (refusal != null) {
             return;
         }
-        CompletableFuture<HttpResponse<Void>> f = cfg.client().sendAsync(b.build(), this::head);
+        CompletableFuture<HttpResponse<Void>> f;
+        try (dev.aigw.ExchangeObserver.Scope s = x.activate()) { // the transport's own span nests under aigw's
+            f = cfg.client().sendAsync(b.build(), this::head);
+        }
         future = f;
         f.whenComplete((r, t) -> {
             if (t != null) {

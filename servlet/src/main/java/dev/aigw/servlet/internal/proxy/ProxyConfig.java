@@ -1,7 +1,9 @@
 package dev.aigw.servlet.internal.proxy;
 
 import dev.aigw.Gateway;
+import dev.aigw.servlet.internal.OwnedThreads;
 import dev.aigw.servlet.internal.RateLimiter;
+import dev.aigw.servlet.internal.state.StateEngine;
 import dev.aigw.servlet.internal.ServletSettings;
 import jakarta.servlet.http.HttpServletRequest;
 
@@ -22,7 +24,11 @@ import java.util.concurrent.atomic.AtomicReference;
 import java.util.function.Predicate;
 import java.util.regex.Pattern;
 
-/** Everything one proxy filter needs, resolved and checked at start-up. */
+/**
+ * Everything one proxy filter needs, resolved and checked at start-up.
+ *
+ * <p>Internal: not API, may change in any release.
+ */
 public record ProxyConfig(
         Gateway gateway,
         String path,
@@ -78,6 +84,8 @@ public record ProxyConfig(
                 // JDK 17 has none; best effort either way: the client is unreachable from here on
             }
         }
+        OwnedThreads.awaitStopped(executor); // no aigw-proxy thread left when the container checks for leaks
+        OwnedThreads.awaitStopped(timer);
     }
 
     /** The settings of a proxy filter before it is resolved; what the public builder fills in. */
@@ -88,7 +96,9 @@ public record ProxyConfig(
         public Predicate<HttpServletRequest> access = r -> r.getUserPrincipal() != null;
         public String accessDescription = "authenticated users";
         public ModelAllowlist allowlist;
-        public RateLimiter rateLimiter;
+        public RateLimiter.Rate rate;
+        /** Where the rate limit's buckets live: null in memory, else the shared engine. */
+        public StateEngine state;
         public TrustedProxies trustedProxies = TrustedProxies.none();
         public String publicUrl;
         public final List<String> forwardHeaders = new ArrayList<>();
@@ -97,6 +107,8 @@ public record ProxyConfig(
         public Duration connectTimeout = Duration.ofSeconds(10);
         public int maxConcurrent = ConcurrencyLimit.DEFAULT_TOTAL;
         public int maxConcurrentPerUser = ConcurrencyLimit.DEFAULT_PER_CLIENT;
+        /** Wraps the JDK client built here (e.g. OpenTelemetry's library instrumentation); identity by default. */
+        public java.util.function.UnaryOperator<HttpClient> upstreamWrapper = java.util.function.UnaryOperator.identity();
 
         /** Reads the {@code aigw.proxy.*} settings; a bad value fails with the one-line message. */
         public static Draft fromSettings(ServletSettings s) {
@@ -135,7 +147,7 @@ public record ProxyConfig(
             String rate = s.get("aigw.proxy.rate-limit");
             if (rate != null) {
                 try {
-                    d.rateLimiter = rateLimiter(rate);
+                    d.rate = RateLimiter.Rate.parse(rate);
                 } catch (IllegalArgumentException e) {
                     throw s.invalid("aigw.proxy.rate-limit", rate, RateLimiter.ALLOWED + ", per principal");
                 }
@@ -208,8 +220,11 @@ public record ProxyConfig(
             timer.setKeepAliveTime(30, TimeUnit.SECONDS);
             timer.allowCoreThreadTimeOut(true);
             timer.setRemoveOnCancelPolicy(true);
-            HttpClient client = HttpClient.newBuilder().connectTimeout(connectTimeout).executor(executor)
-                    .followRedirects(HttpClient.Redirect.NEVER).build();
+            // its selector thread may outlive the application on JDK 17: not with the application's loader
+            HttpClient client = upstreamWrapper.apply(OwnedThreads.withoutContextLoader(() -> HttpClient.newBuilder()
+                    .connectTimeout(connectTimeout).executor(executor).followRedirects(HttpClient.Redirect.NEVER)
+                    .build()));
+            RateLimiter rateLimiter = rate == null ? null : RateLimiter.of(rate, 100_000, state);
             return new ProxyConfig(gateway, path, replicateToken, access, accessDescription, allowlist, rateLimiter,
                     new ConcurrencyLimit(maxConcurrent, maxConcurrentPerUser), trustedProxies, publicUrl,
                     new ProxyHeaders(forwardHeaders), timeout, idleTimeout, new AtomicReference<>(client), executor,
@@ -221,10 +236,6 @@ public record ProxyConfig(
         Thread t = new Thread(r, name);
         t.setDaemon(true);
         return t;
-    }
-
-    public static RateLimiter rateLimiter(String spec) {
-        return RateLimiter.parse(spec, 100_000, System::nanoTime);
     }
 
     /** {@code /replicate} from {@code replicate}, {@code /replicate/} or {@code /replicate/*}; null if not a path. */

@@ -24,6 +24,8 @@ import java.util.TreeSet;
  * would act on the application's own origin ({@code Set-Cookie}, {@code Strict-Transport-Security},
  * {@code Alt-Svc}, {@code Access-Control-*}) and {@code Date}/{@code Server} (the container writes its own).
  * {@code Content-Encoding} is copied only while the body passes unchanged.
+ *
+ * <p>Internal: not API, may change in any release.
  */
 public final class ProxyHeaders {
     private static final Set<String> HOP_BY_HOP = ci("connection", "keep-alive", "proxy-authenticate",

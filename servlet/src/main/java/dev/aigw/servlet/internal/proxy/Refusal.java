@@ -10,6 +10,8 @@ import java.util.Map;
  * Why the proxy will not forward a request: the status, a stable {@code code}, a detail that names what was wrong
  * and what is allowed, and the headers that go with it ({@code Allow}, {@code Retry-After}). Every refusal of the
  * proxy, before or after the upstream call started, is one of these.
+ *
+ * <p>Internal: not API, may change in any release.
  */
 public record Refusal(int status, String title, String code, String detail, Map<String, String> headers,
                       Map<String, ?> extra) {

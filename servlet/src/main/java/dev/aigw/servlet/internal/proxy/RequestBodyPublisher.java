@@ -13,6 +13,8 @@ import java.util.concurrent.Flow;
  * The client's request body as a {@link Flow.Publisher} for the JDK HTTP client, read with the servlet's
  * non-blocking I/O: a chunk is read only when the upstream asked for one and the container says data is ready, so
  * at most one chunk (plus what the transform holds) is in memory. Chunks pass through a {@link BodyTransform}.
+ *
+ * <p>Internal: not API, may change in any release.
  */
 public final class RequestBodyPublisher implements Flow.Publisher<ByteBuffer> {
     private static final int CHUNK = 16 * 1024;

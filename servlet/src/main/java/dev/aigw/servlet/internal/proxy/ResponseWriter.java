@@ -17,6 +17,8 @@ import java.util.concurrent.Flow;
  * the upstream instead of filling memory. Event streams are flushed after every chunk. A client that goes away (a
  * write fails) cancels the upstream; an error the container reports reaches the call, which {@link #stop}s the
  * writer.
+ *
+ * <p>Internal: not API, may change in any release.
  */
 public final class ResponseWriter implements HttpResponse.BodySubscriber<Void> {
     /** What the call learns from the writer. */

@@ -11,6 +11,8 @@ import java.util.regex.Pattern;
  * The reverse proxies in front of the application whose {@code Forwarded} / {@code X-Forwarded-*} headers are
  * believed. Headers from any other peer are ignored: anyone can send them. Addresses are literal IPv4/IPv6
  * addresses or CIDR ranges; no name is ever resolved.
+ *
+ * <p>Internal: not API, may change in any release.
  */
 public final class TrustedProxies {
     private static final Pattern IPV4 = Pattern.compile("\\d{1,3}(\\.\\d{1,3}){3}");

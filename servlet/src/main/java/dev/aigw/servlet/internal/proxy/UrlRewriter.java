@@ -18,6 +18,8 @@ import java.util.Arrays;
  * <p>Each {@link Stream} holds at most {@link #maxHeld()} bytes across chunk boundaries (a possible match cut by
  * the chunk end), never the body; any body rewritten this way changes length, so its {@code Content-Length} must
  * be dropped. Bytes are treated as bytes: UTF-8 text passes unchanged outside matches.
+ *
+ * <p>Internal: not API, may change in any release.
  */
 public final class UrlRewriter {
     private final byte[][] from;

@@ -13,7 +13,11 @@ import java.io.UnsupportedEncodingException;
 import java.nio.charset.Charset;
 import java.nio.charset.StandardCharsets;
 
-/** The request with its body already read (and verified): the application reads the same bytes. */
+/**
+ * The request with its body already read (and verified): the application reads the same bytes.
+ *
+ * <p>Internal: not API, may change in any release.
+ */
 public final class BufferedBodyRequest extends HttpServletRequestWrapper {
     private volatile byte[] body;
     private boolean used;

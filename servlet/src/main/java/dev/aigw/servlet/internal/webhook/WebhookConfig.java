@@ -1,11 +1,12 @@
 package dev.aigw.servlet.internal.webhook;
 
 import dev.aigw.Gateway;
-import dev.aigw.servlet.PredictionCreators;
+import dev.aigw.servlet.internal.CreatorIndex;
 import dev.aigw.servlet.internal.ReplayGuard;
 
 import java.time.Clock;
 import java.time.Duration;
+import java.util.function.Function;
 
 /**
  * Everything one webhook filter needs, resolved at start-up.
@@ -13,9 +14,13 @@ import java.time.Duration;
  * @param path        the exact path deliveries come to (null: the filter's exact mapping)
  * @param readTimeout the longest a delivery's body may take to arrive, in all
  * @param minRate     the slowest a body may arrive, in bytes per second, judged after the first second
+ * @param creators    who created a prediction, by its id (and whether the shared state could say), or null
+ *
+ * <p>Internal: not API, may change in any release.
  */
-public record WebhookConfig(WebhookVerifier verifier, ReplayGuard replays, Gateway gateway, PredictionCreators creators,
-                            Clock clock, int maxBody, Duration readTimeout, int minRate, String path) {
+public record WebhookConfig(WebhookVerifier verifier, ReplayGuard replays, Gateway gateway,
+                            Function<String, CreatorIndex.Lookup> creators, Clock clock, int maxBody,
+                            Duration readTimeout, int minRate, String path) {
     /** Defaults of {@code aigw.webhook.read-timeout} and {@code aigw.webhook.min-rate}. */
     public static final Duration DEFAULT_READ_TIMEOUT = Duration.ofSeconds(30);
     public static final int DEFAULT_MIN_RATE = 4096;

@@ -1,13 +1,12 @@
 package dev.aigw.servlet.internal.webhook;
 
 import dev.aigw.CallOptions;
-import dev.aigw.Exchange;
 import dev.aigw.GatewayContext;
-import dev.aigw.Provider;
-import dev.aigw.Route;
-import dev.aigw.internal.JsonSniffer;
 import dev.aigw.internal.Sniffed;
+import dev.aigw.servlet.internal.CreatorIndex;
 import dev.aigw.servlet.internal.Responses;
+import dev.aigw.servlet.internal.WebhookRecords;
+import dev.aigw.servlet.internal.state.Unavailable;
 import dev.aigw.servlet.internal.proxy.CanonicalRequest;
 import dev.aigw.servlet.internal.proxy.Refusal;
 import jakarta.servlet.AsyncContext;
@@ -23,7 +22,8 @@ import jakarta.servlet.http.HttpServletResponse;
 
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
-import java.net.URI;
+import java.util.ArrayList;
+import java.util.List;
 import java.util.Map;
 import java.util.Set;
 
@@ -34,6 +34,8 @@ import java.util.Set;
  * {@code aigw.webhook.min-rate}, so that a slow sender holds no container thread; then the signature, replays, and
  * the hand-on to the application (an ASYNC dispatch of the verified request), whose answer decides whether the id
  * counts as accepted and whether a completion is recorded.
+ *
+ * <p>Internal: not API, may change in any release.
  */
 public final class WebhookReception {
     /** Request attribute: {@code Boolean.TRUE} on a delivery whose signature, timestamp and id were verified. */
@@ -156,6 +158,9 @@ public final class WebhookReception {
         private boolean finished;
         private Sniffed fields;
         private CallOptions creatorOptions = CallOptions.NONE;
+        private final List<String> notes = new ArrayList<>(0); // what the record says about the shared state
+        /** The context of the delivery's own request: the completion record's span is parented to it on any thread. */
+        private final GatewayContext.Snapshot received = GatewayContext.capture();
 
         Delivery(HttpServletRequest req, HttpServletResponse resp, String id, String ts, String sig) {
             this.req = req;
@@ -278,17 +283,23 @@ public final class WebhookReception {
                             + "later").with("Retry-After", "5").extra(Map.of("retry_after", 5)).send(resp);
                     return false;
                 }
+                case UNAVAILABLE -> { // nothing is handed on unchecked; Replicate delivers it again
+                    Unavailable.webhookRefused(cfg.gateway(), bytes, cfg.replays().problem(), req, resp);
+                    return false;
+                }
                 default -> {
                 }
             }
             wrapped.body(bytes);
-            JsonSniffer sniffer = new JsonSniffer();
-            sniffer.feed(bytes, 0, bytes.length);
-            sniffer.finish();
-            Map<String, Object> creator = cfg.creators() == null ? null : cfg.creators().metadataOf(
-                    sniffer.result().id());
+            Sniffed sniffed = WebhookRecords.sniff(bytes);
+            CreatorIndex.Lookup found = cfg.creators() == null ? new CreatorIndex.Lookup(null, null)
+                    : cfg.creators().apply(sniffed.id());
+            Map<String, Object> creator = found.metadata();
             synchronized (this) {
-                fields = sniffer.result();
+                if (found.unavailable() != null) {
+                    notes.add("creator not known (" + found.unavailable() + ")");
+                }
+                fields = sniffed;
                 creatorOptions = creator == null || creator.isEmpty() ? CallOptions.NONE
                         : CallOptions.builder().metadata(creator).build();
             }
@@ -358,41 +369,24 @@ public final class WebhookReception {
                 }
                 finished = true;
             }
-            if (status < 200 || status >= 300) {
-                cfg.replays().rejected(id);
-                return;
+            boolean ok = status >= 200 && status < 300;
+            List<String> said;
+            synchronized (this) {
+                // a failure to tell the shared state is retried there; meanwhile the id stays in flight
+                if (!(ok ? cfg.replays().accepted(id) : cfg.replays().rejected(id))) {
+                    notes.add("replay memory not updated (" + cfg.replays().problem() + "); " + (ok ? "accepted"
+                            : "forgotten") + " when the shared state answers again");
+                }
+                said = List.copyOf(notes);
             }
-            cfg.replays().accepted(id);
-            if (cfg.gateway() != null && cfg.gateway().enabled() && fields.id() != null && fields.status() != null
-                    && TERMINAL.contains(fields.status())) {
-                emit(status);
-            }
-        }
-
-        /** One record of the finished prediction, with its creator's metadata. */
-        private void emit(int status) {
-            try {
-                byte[] b = wrapped.body();
-                String pid = encodeId(fields.id());
-                Route route = new Route(Provider.REPLICATE, URI.create("https://api.replicate.com/v1/predictions/"
-                        + pid), URI.create(req.getRequestURL().toString()), "/predictions/" + pid);
-                Exchange x = cfg.gateway().exchange("WEBHOOK", route, creatorOptions);
-                x.responseHead(status, h -> h.equalsIgnoreCase("Content-Type") ? "application/json" : null);
-                x.responseBody(b, 0, b.length);
-                x.complete();
-            } catch (RuntimeException e) {
-                LOG.log(System.Logger.Level.WARNING, "aigw: could not record a webhook: " + cfg.gateway().redact(
-                        String.valueOf(e.getMessage())));
+            boolean terminal = ok && fields.id() != null && fields.status() != null
+                    && TERMINAL.contains(fields.status());
+            if (cfg.gateway() != null && cfg.gateway().enabled() && (terminal || !said.isEmpty())) {
+                try (GatewayContext.Scope s = received.apply()) {
+                    // one record of the delivery: the finished prediction with its creator's metadata
+                    WebhookRecords.emit(cfg.gateway(), status, wrapped.body(), fields, creatorOptions, req, said);
+                }
             }
         }
-    }
-
-    private static String encodeId(String id) {
-        StringBuilder sb = new StringBuilder(id.length());
-        for (int i = 0; i < id.length(); i++) {
-            char c = id.charAt(i);
-            sb.append(Character.isLetterOrDigit(c) && c < 128 || c == '-' || c == '_' ? c : '_');
-        }
-        return sb.toString();
     }
 }

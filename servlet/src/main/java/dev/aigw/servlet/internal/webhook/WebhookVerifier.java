@@ -18,6 +18,8 @@ import java.util.List;
  * tolerance of now in either direction. Several secrets may be configured, for key rotation.
  *
  * <p>Immutable and thread-safe. Secrets never appear in results or messages.
+ *
+ * <p>Internal: not API, may change in any release.
  */
 public final class WebhookVerifier {
     /** Standard Webhooks' recommendation; Replicate states none. */

@@ -141,7 +141,7 @@ class ProxySupportTest {
 
     private static ExchangeRecord record(String method, String url, int status, String id, Map<String, Object> md) {
         return new ExchangeRecord(Instant.now(), method, url, null, "replicate", ExchangeRecord.Via.GATEWAY, null, id,
-                "starting", status, null, null, null, md, List.of(), 0, 0, Duration.ZERO, Duration.ZERO, Map.of(),
-                ExchangeRecord.Outcome.SUCCESS, null);
+                "starting", status, null, null, null, null, md, List.of(), 0, 0, Duration.ZERO, Duration.ZERO, Map.of(),
+                ExchangeRecord.Outcome.SUCCESS, null, null);
     }
 }

@@ -1,6 +1,4 @@
-package dev.aigw.internal;
-
-import dev.aigw.GatewayContext;
+package dev.aigw;
 
 import java.util.List;
 import java.util.Objects;
@@ -13,10 +11,10 @@ import java.util.concurrent.TimeUnit;
  * submit async and rx invocations on the calling thread, so their filters then see the caller's
  * context on any implementation.
  */
-public final class ContextExecutorService extends AbstractExecutorService {
+final class ContextExecutorService extends AbstractExecutorService {
     private final ExecutorService delegate;
 
-    public ContextExecutorService(ExecutorService delegate) {
+    ContextExecutorService(ExecutorService delegate) {
         this.delegate = Objects.requireNonNull(delegate, "delegate");
     }
 

@@ -1,0 +1,31 @@
+package dev.aigw.jaxrs.it;
+
+import jakarta.ws.rs.client.ClientRequestContext;
+import jakarta.ws.rs.client.ClientRequestFilter;
+import jakarta.ws.rs.core.MediaType;
+import jakarta.ws.rs.core.Response;
+
+import java.util.List;
+import java.util.concurrent.CopyOnWriteArrayList;
+
+/**
+ * Stands in for Replicate in fallback tests (which reach only loopback): registered after aigw's
+ * filter, it answers what still goes to api.replicate.com with a created prediction, and keeps
+ * what it saw.
+ */
+final class ReplicateStandIn implements ClientRequestFilter {
+    /** The requests answered here. */
+    final List<ClientRequestContext> requests = new CopyOnWriteArrayList<>();
+    /** Per answered request: its {@code cf-aig-authorization} and {@code Authorization} headers. */
+    final List<String> auth = new CopyOnWriteArrayList<>();
+
+    @Override
+    public void filter(ClientRequestContext request) {
+        if ("api.replicate.com".equals(request.getUri().getHost())) {
+            requests.add(request);
+            auth.add(request.getHeaderString("cf-aig-authorization") + " " + request.getHeaderString("Authorization"));
+            request.abortWith(Response.status(201).type(MediaType.APPLICATION_JSON_TYPE)
+                    .entity("{\"id\":\"direct-1\",\"model\":\"acme/echo\",\"status\":\"starting\"}").build());
+        }
+    }
+}

@@ -1,0 +1,79 @@
+package dev.aigw.opentelemetry.internal;
+
+/**
+ * {@code gen_ai.operation.name} of a call: the semantic conventions' own values where one applies (a prediction create
+ * is {@code generate_content}; OpenAI-style paths are {@code chat}, {@code text_completion}, {@code embeddings}),
+ * otherwise a Replicate-specific name from a fixed set, so the span names and metric attributes stay low-cardinality
+ * whatever path a caller sends.
+ *
+ * <p>Internal: not API, may change in any release.
+ */
+public final class Operations {
+    public static final String GENERATE_CONTENT = "generate_content";
+    public static final String WEBHOOK = "prediction_completed";
+
+    private Operations() {
+    }
+
+    /** @param rest the raw path after the provider's API root, e.g. {@code /predictions/abc/cancel} */
+    public static String name(String provider, String method, String rest) {
+        if ("WEBHOOK".equals(method)) {
+            return WEBHOOK;
+        }
+        String path = rest == null ? "" : rest;
+        if (!"replicate".equals(provider)) {
+            return other(method, path);
+        }
+        String[] s = path.split("/", -1); // "", first, ...
+        String first = s.length > 1 ? s[1] : "";
+        boolean post = "POST".equals(method);
+        switch (first) {
+            case "predictions":
+                if (s.length == 2) {
+                    return post ? GENERATE_CONTENT : "list_predictions";
+                }
+                return s.length == 4 && "cancel".equals(s[3]) ? "cancel_prediction" : "get_prediction";
+            case "trainings":
+                if (s.length == 2) {
+                    return post ? "create_training" : "list_trainings";
+                }
+                return s.length == 4 && "cancel".equals(s[3]) ? "cancel_training" : "get_training";
+            case "models":
+            case "deployments":
+                if (post && s.length == 5 && "predictions".equals(s[4])) {
+                    return GENERATE_CONTENT; // /models/{owner}/{name}/predictions, /deployments/.../predictions
+                }
+                if (post && path.endsWith("/trainings")) {
+                    return "create_training";
+                }
+                return first;
+            case "files":
+            case "collections":
+            case "account":
+            case "hardware":
+            case "webhooks":
+                return first;
+            default:
+                return "other";
+        }
+    }
+
+    /** Whether the operation is an inference (the renamed duration metric covers those only). */
+    public static boolean inference(String operation) {
+        return GENERATE_CONTENT.equals(operation) || "chat".equals(operation) || "text_completion".equals(operation);
+    }
+
+    private static String other(String method, String path) {
+        String p = path.endsWith("/") ? path.substring(0, path.length() - 1) : path;
+        if (p.endsWith("/chat/completions") || p.endsWith("/messages") || p.endsWith("/responses")) {
+            return "chat";
+        }
+        if (p.endsWith("/embeddings")) {
+            return "embeddings";
+        }
+        if (p.endsWith("/completions")) {
+            return "text_completion";
+        }
+        return "POST".equals(method) ? GENERATE_CONTENT : "other";
+    }
+}

@@ -1,0 +1,157 @@
+package dev.aigw.servlet.internal.state;
+
+import io.github.bucket4j.distributed.proxy.ProxyManager;
+import io.github.bucket4j.grid.jcache.Bucket4jJCache;
+
+import javax.cache.Cache;
+import javax.cache.CacheManager;
+import javax.cache.configuration.MutableConfiguration;
+import javax.cache.expiry.ModifiedExpiryPolicy;
+import java.time.Duration;
+import java.util.concurrent.Callable;
+import java.util.concurrent.Future;
+import java.util.concurrent.RejectedExecutionException;
+import java.util.concurrent.ThreadPoolExecutor;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
+import java.util.concurrent.atomic.AtomicInteger;
+
+/**
+ * One cache of a JCache (JSR-107) provider: Hazelcast, Infinispan, Ehcache, Redisson... Webhook ids and creators
+ * are strings, buckets are Bucket4j's byte arrays updated with an entry processor on the entry's owner.
+ *
+ * <p>JCache has no per-call timeout, so every operation runs on a small pool of aigw's own ({@code aigw-state-*},
+ * at most {@value #THREADS} threads, none while idle) and the caller waits at most the state timeout; when the pool
+ * is busy with calls that hang, further calls fail at once. JCache has no per-entry time to live either: entries
+ * carry their write time where it matters (webhook ids), and a cache aigw creates expires entries a day (or the
+ * creators' time to live, when longer) after their last write.
+ *
+ * <p>Internal: not API, may change in any release.
+ */
+final class JCacheEngine extends StateEngine {
+    static final int THREADS = 8;
+    /** Least expiry of a cache that aigw creates: longer than the windows it keeps (rate periods, replay). */
+    static final Duration CREATED_CACHE_EXPIRY = Duration.ofDays(1);
+
+    private final Cache<String, Object> cache;
+    private final CacheManager ownedManager;
+    private final ProxyManager<String> buckets;
+    private final ThreadPoolExecutor pool;
+    private final ClassLoader appLoader;
+
+    /**
+     * @param ownedManager the manager to close with the engine (aigw looked it up from the provider), or null
+     * @param appLoader    the web application's class loader (whose provider is closed with the manager), or null
+     * @param keep         how long after its last write a created cache keeps an entry, at least a day
+     */
+    JCacheEngine(CacheManager manager, String cacheName, CacheManager ownedManager, ClassLoader appLoader,
+                 Duration keep, Duration timeout, boolean failOpen) {
+        super("jcache", timeout, failOpen);
+        this.appLoader = appLoader;
+        this.cache = cache(manager, cacheName, keep.compareTo(CREATED_CACHE_EXPIRY) > 0 ? keep : CREATED_CACHE_EXPIRY);
+        this.ownedManager = ownedManager;
+        AtomicInteger n = new AtomicInteger();
+        this.pool = new ThreadPoolExecutor(THREADS, THREADS, 10, TimeUnit.SECONDS,
+                new java.util.concurrent.ArrayBlockingQueue<>(256), r -> {
+                    Thread t = new Thread(r, "aigw-state-" + n.incrementAndGet());
+                    t.setDaemon(true);
+                    return t;
+                });
+        pool.allowCoreThreadTimeOut(true);
+        @SuppressWarnings({"unchecked", "rawtypes"})
+        Cache<String, byte[]> bucketView = (Cache) cache;
+        this.buckets = Bucket4jJCache.entryProcessorBasedBuilder(bucketView).build();
+    }
+
+    @SuppressWarnings("unchecked")
+    private static Cache<String, Object> cache(CacheManager manager, String name, Duration keep) {
+        Cache<String, Object> c = (Cache<String, Object>) (Cache<?, ?>) manager.getCache(name);
+        if (c != null) {
+            return c;
+        }
+        MutableConfiguration<String, Object> cfg = new MutableConfiguration<String, Object>()
+                .setStoreByValue(true)
+                .setExpiryPolicyFactory(ModifiedExpiryPolicy.factoryOf(
+                        new javax.cache.expiry.Duration(TimeUnit.SECONDS, keep.toSeconds())));
+        try {
+            return manager.createCache(name, cfg);
+        } catch (javax.cache.CacheException e) {
+            // another instance of the application created it in the meantime
+            Cache<String, Object> again = (Cache<String, Object>) (Cache<?, ?>) manager.getCache(name);
+            if (again == null) {
+                throw e;
+            }
+            return again;
+        }
+    }
+
+    @Override
+    protected <T> T bounded(Callable<T> op, Duration bound) throws Exception {
+        Future<T> f;
+        try {
+            f = pool.submit(op);
+        } catch (RejectedExecutionException e) {
+            throw new TimeoutException("every aigw-state thread is waiting for the cache");
+        }
+        try {
+            return f.get(bound.toNanos(), TimeUnit.NANOSECONDS);
+        } catch (TimeoutException e) {
+            f.cancel(true);
+            throw e;
+        } catch (java.util.concurrent.ExecutionException e) {
+            Throwable c = e.getCause();
+            throw c instanceof Exception ex ? ex : e;
+        }
+    }
+
+    @Override
+    protected boolean putIfAbsent(String key, String value, Duration ttl) {
+        return cache.putIfAbsent(key, value);
+    }
+
+    @Override
+    protected String get(String key) {
+        Object v = cache.get(key);
+        return v instanceof String s ? s : null;
+    }
+
+    @Override
+    protected void put(String key, String value, Duration ttl) {
+        cache.put(key, value);
+    }
+
+    @Override
+    protected boolean remove(String key, String expected) {
+        return cache.remove(key, expected);
+    }
+
+    @Override
+    protected boolean replace(String key, String expected, String value, Duration ttl) {
+        return cache.replace(key, expected, value);
+    }
+
+    @Override
+    protected ProxyManager<String> buckets() {
+        return buckets;
+    }
+
+    /**
+     * Closes the manager aigw looked up, and its provider when the provider belongs to the web application (loaded
+     * from {@code WEB-INF/lib}): what the provider started for the application (e.g. an embedded Hazelcast member)
+     * ends with it. A provider of the server's shared libraries is left alone.
+     */
+    @Override
+    protected void release() {
+        pool.shutdownNow();
+        if (ownedManager == null) {
+            return;
+        }
+        javax.cache.spi.CachingProvider provider = ownedManager.getCachingProvider();
+        if (!ownedManager.isClosed()) {
+            ownedManager.close();
+        }
+        if (provider != null && appLoader != null && provider.getClass().getClassLoader() == appLoader) {
+            provider.close();
+        }
+    }
+}

@@ -1,0 +1,157 @@
+package dev.aigw.servlet;
+
+import dev.aigw.Exchange;
+import dev.aigw.ExchangeRecord;
+import dev.aigw.Gateway;
+import dev.aigw.GatewayConfigurationException;
+import dev.aigw.internal.GatewayScope;
+import jakarta.servlet.ServletContainerInitializer;
+import jakarta.servlet.ServletContext;
+import org.eclipse.jetty.ee10.servlet.ServletContextHandler;
+import org.eclipse.jetty.server.Server;
+import org.eclipse.jetty.server.ServerConnector;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.Test;
+
+import java.net.URI;
+import java.net.URL;
+import java.net.URLClassLoader;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.util.HashSet;
+import java.util.Map;
+import java.util.Set;
+import java.util.concurrent.BlockingQueue;
+import java.util.concurrent.LinkedBlockingQueue;
+import java.util.concurrent.TimeUnit;
+import java.util.stream.Collectors;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+/**
+ * aigw's life in one web application (embedded Jetty ee10, with a class loader of the application's own, as a
+ * deployed WAR has): installed once whether the initializer, the web-fragment listener or both run; one gateway,
+ * shared with the application's JAX-RS clients through its class loader; everything released when it stops.
+ */
+class LifecycleTest {
+    private static final String WEBHOOK_SECRET = "whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw";
+    private static final URI CREATE = URI.create("https://api.replicate.com/v1/predictions");
+    private static final Map<String, String> SETTINGS = Map.of(
+            "aigw.base-url", "https://ai.example.test",
+            "aigw.webhook.path", "/webhooks/replicate",
+            "aigw.webhook.secret", WEBHOOK_SECRET);
+
+    private final ClassLoader appLoader = new URLClassLoader(new URL[0], getClass().getClassLoader());
+    private Server server;
+    private ServletContextHandler context;
+
+    private URI start(Map<String, String> settings, boolean initializer, boolean fragmentListener,
+                      ServletContainerInitializer before) throws Exception {
+        server = new Server();
+        ServerConnector connector = new ServerConnector(server);
+        connector.setHost("127.0.0.1");
+        server.addConnector(connector);
+        context = new ServletContextHandler();
+        context.setContextPath("/app");
+        context.setClassLoader(appLoader);
+        settings.forEach(context::setInitParameter);
+        if (before != null) {
+            context.addServletContainerInitializer(before);
+        }
+        if (initializer) {
+            context.addServletContainerInitializer(new AigwInitializer());
+        }
+        if (fragmentListener) {
+            context.addEventListener(new AigwListener()); // as declared in web-fragment.xml
+        }
+        server.setHandler(context);
+        server.start();
+        return URI.create("http://127.0.0.1:" + connector.getLocalPort() + "/app");
+    }
+
+    @AfterEach
+    void stop() throws Exception {
+        if (server != null) {
+            server.stop();
+        }
+    }
+
+    @Test
+    void initializerAndListenerInstallOnceAndTheApplicationsEndReleasesEverything() throws Exception {
+        start(SETTINGS, true, true, null);
+        ServletContext ctx = context.getServletContext();
+        assertThat(ctx.getFilterRegistrations()).containsOnlyKeys("aigw-webhook", "aigw-context");
+        Gateway shared = (Gateway) ctx.getAttribute(AigwInitializer.GATEWAY_ATTRIBUTE);
+        GatewayScope scope = GatewayScope.find(appLoader);
+        assertThat(scope.bound()).isTrue();
+        assertThat(scope.gateway(Map.of())).as("the application's JAX-RS clients get the filters' gateway")
+                .isSameAs(shared);
+        Gateway own = scope.gateway(Map.of("aigw.cache-ttl", "120"));
+        Set<Thread> before = recordThreads();
+        emit(shared);
+        emit(own);
+        Set<Thread> recordThreads = recordThreads();
+        recordThreads.removeAll(before);
+        assertThat(recordThreads).as("one record thread per gateway that recorded something").hasSize(2);
+
+        server.stop();
+        for (Thread t : recordThreads) {
+            t.join(5000);
+            assertThat(t.isAlive()).as("record thread ended with the application").isFalse();
+        }
+        assertThat(GatewayScope.find(appLoader)).as("unbound").isSameAs(GatewayScope.process());
+        assertThat(ctx.getAttribute(AigwInitializer.GATEWAY_ATTRIBUTE)).isNull();
+    }
+
+    @Test
+    void withoutAnInitializerTheWebFragmentListenerInstallsAndTheWebhookNeverFailsOpen() throws Exception {
+        URI app = start(SETTINGS, false, true, null);
+        assertThat(context.getServletContext().getFilterRegistrations()).containsKey("aigw-webhook");
+        HttpResponse<String> r = HttpClient.newHttpClient().send(HttpRequest.newBuilder(
+                        URI.create(app + "/webhooks/replicate")).header("webhook-id", "msg_1")
+                .header("webhook-timestamp", Long.toString(System.currentTimeMillis() / 1000))
+                .header("webhook-signature", "v1,AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA=")
+                .POST(HttpRequest.BodyPublishers.ofString("{\"id\":\"p\"}")).build(),
+                HttpResponse.BodyHandlers.ofString());
+        assertThat(r.statusCode()).isEqualTo(401);
+        assertThat(GatewayScope.find(appLoader).bound()).isTrue();
+    }
+
+    @Test
+    void anApplicationsOwnGatewayIsSharedAndLeftToTheApplication() throws Exception {
+        BlockingQueue<ExchangeRecord> records = new LinkedBlockingQueue<>();
+        Gateway appGateway = Gateway.builder().baseUrl("https://ai.example.test").listener(records::add).build();
+        try {
+            start(SETTINGS, true, true, (classes, ctx) -> ctx.setAttribute(AigwInitializer.GATEWAY_ATTRIBUTE,
+                    appGateway));
+            assertThat(GatewayScope.find(appLoader).gateway(Map.of())).isSameAs(appGateway);
+            server.stop();
+            emit(appGateway);
+            assertThat(records.poll(5, TimeUnit.SECONDS)).as("still open: the application closes it").isNotNull();
+        } finally {
+            appGateway.close();
+        }
+    }
+
+    @Test
+    void aStartThatFailsLeavesNothingBound() {
+        Map<String, String> bad = Map.of("aigw.base-url", "https://ai.example.test",
+                "aigw.webhook.path", "/webhooks/replicate", "aigw.webhook.secret", "not-a-secret");
+        assertThatThrownBy(() -> start(bad, true, true, null)).isInstanceOf(GatewayConfigurationException.class)
+                .hasMessageContaining("aigw.webhook.secret");
+        assertThat(GatewayScope.find(appLoader)).isSameAs(GatewayScope.process());
+    }
+
+    private static Set<Thread> recordThreads() {
+        return Thread.getAllStackTraces().keySet().stream().filter(t -> t.getName().equals("aigw-records"))
+                .collect(Collectors.toCollection(HashSet::new));
+    }
+
+    private static void emit(Gateway g) {
+        Exchange x = g.exchange("POST", CREATE, null);
+        assertThat(x).isNotNull();
+        x.complete();
+    }
+}
