@@ -1,7 +1,6 @@
 package dev.aigw.servlet.internal.proxy;
 
 import dev.aigw.Exchange;
-import dev.aigw.servlet.internal.ProblemJson;
 import jakarta.servlet.AsyncContext;
 import jakarta.servlet.AsyncEvent;
 import jakarta.servlet.AsyncListener;
@@ -11,18 +10,13 @@ import jakarta.servlet.http.HttpServletRequest;
 import jakarta.servlet.http.HttpServletResponse;
 
 import java.io.IOException;
-import java.net.ConnectException;
 import java.net.http.HttpClient;
-import java.net.http.HttpConnectTimeoutException;
 import java.net.http.HttpHeaders;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
 import java.net.http.HttpTimeoutException;
 import java.nio.ByteBuffer;
-import java.util.Collections;
-import java.util.List;
 import java.util.Locale;
-import java.util.Map;
 import java.util.Set;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionException;
@@ -36,13 +30,15 @@ import java.util.concurrent.TimeUnit;
  * {@link ResponseWriter}; neither is ever held whole. Every outcome ends the exchange once: complete, fail
  * (upstream, idle timeout) or cancel (client gone, body refused).
  *
- * <p>One discipline for concurrency: the call's state (ended, completed, a pending answer of our own) changes only
- * under this object's monitor; reads and writes on the client's streams go through {@link ClientIo}, always taken
- * after the monitor, never before. Events arrive from container threads, HTTP client threads and the timer alike.
+ * <p>One discipline for concurrency: the call's state (ended) changes only under this object's monitor, the client
+ * side's (completed, a pending answer of our own) under {@link ClientEnd}'s; reads and writes on the client's
+ * streams go through {@link ClientIo}; always taken in that order, never the other way round. Events arrive from
+ * container threads, HTTP client threads and the timer alike.
  *
  * <p>Internal: not API, may change in any release.
  */
-public final class ProxyCall {
+public final class ProxyCall implements AsyncListener, WriteListener, RequestBodyPublisher.Events,
+        ResponseWriter.Events {
     /** Request attribute set when the client's response must be aborted (see {@code AigwProxyFilter}). */
     public static final String ABORT_ATTRIBUTE = "dev.aigw.proxy.abort";
 
@@ -59,10 +55,9 @@ public final class ProxyCall {
     private final Admission.Admitted a;
     private final ClientIo clientIo = new ClientIo();
     private final ServletOutputStream out;
+    private final ClientEnd client;
     // guarded by this
     private boolean ended;
-    private boolean completed;
-    private byte[] problem; // an answer of our own waiting for the container to accept output
     private Future<?> idleCheck;
     // set once, read anywhere
     private volatile CompletableFuture<HttpResponse<Void>> future;
@@ -79,61 +74,18 @@ public final class ProxyCall {
         this.x = x;
         this.a = a;
         this.out = resp.getOutputStream();
+        this.client = new ClientEnd(req, resp, ac, out, clientIo, a.permit());
     }
 
     /** Starts the upstream call; call on the container thread that started async processing. */
     public void start() throws IOException {
-        ac.addListener(new AsyncListener() {
-            @Override
-            public void onComplete(AsyncEvent event) {
-                a.permit().release();
-            }
-
-            @Override
-            public void onTimeout(AsyncEvent event) {
-                clientGone(new IOException("async timeout"), true);
-            }
-
-            @Override
-            public void onError(AsyncEvent event) {
-                clientGone(event.getThrowable() == null ? new IOException("client error") : event.getThrowable(), true);
-            }
-
-            @Override
-            public void onStartAsync(AsyncEvent event) {
-            }
-        });
-        out.setWriteListener(new WriteListener() {
-            @Override
-            public void onWritePossible() {
-                ResponseWriter w = writer;
-                if (w != null) {
-                    w.writePossible();
-                }
-                writeProblemIfReady();
-            }
-
-            @Override
-            public void onError(Throwable t) {
-                clientGone(t, true);
-            }
-        });
+        ac.addListener(this); // both listeners on the container thread; their events are forwarded
+        out.setWriteListener(this);
         HttpRequest.Builder b = HttpRequest.newBuilder(x.target()).timeout(cfg.timeout());
         if ("http".equalsIgnoreCase(x.target().getScheme())) {
             b.version(HttpClient.Version.HTTP_1_1); // no h2c upgrade dance on cleartext
         }
-        Set<String> connection = ProxyHeaders.connectionTokens(Collections.list(req.getHeaders("Connection")));
-        for (String name : Collections.list(req.getHeaderNames())) {
-            if (cfg.headers().forwardRequest(name, connection)) {
-                for (String v : Collections.list(req.getHeaders(name))) {
-                    b.header(name, v);
-                }
-            }
-        }
-        String auth = cfg.replicateToken() != null ? "Bearer " + cfg.replicateToken() : req.getHeader("Authorization");
-        if (auth != null) {
-            b.header("Authorization", auth); // the server's token, or in pass-through mode the client's own
-        }
+        cfg.headers().toUpstream(req, cfg.replicateToken(), b);
         x.gatewayHeaders().forEach(b::setHeader);
         b.setHeader("User-Agent", x.userAgent(req.getHeader("User-Agent")));
         b.method(a.request().method(), publisher());
@@ -177,23 +129,7 @@ public final class ProxyCall {
             t = BodyTransform.chain(t, BodyTransform.rewrite(new UrlRewriter(a.publicBase(), ProxyConfig.API)));
             changesLength = true;
         }
-        RequestBodyPublisher p = new RequestBodyPublisher(req.getInputStream(), clientIo, t,
-                new RequestBodyPublisher.Events() {
-                    @Override
-                    public void sent(ByteBuffer chunk) {
-                        x.requestBody(chunk);
-                    }
-
-                    @Override
-                    public void refused(Refusal.Refused r) {
-                        refusal = r.refusal();
-                    }
-
-                    @Override
-                    public void clientFailed(Throwable e, boolean reportedByContainer) {
-                        clientGone(e, reportedByContainer);
-                    }
-                });
+        RequestBodyPublisher p = new RequestBodyPublisher(req.getInputStream(), clientIo, t, this);
         body = p;
         p.listen();
         return length > 0 && !changesLength ? HttpRequest.BodyPublishers.fromPublisher(p, length)
@@ -213,27 +149,8 @@ public final class ProxyCall {
                 || encoding.equalsIgnoreCase("identity"));
         boolean sse = type != null && type.toLowerCase(Locale.ROOT).startsWith("text/event-stream");
         resp.setStatus(info.statusCode());
-        Set<String> connection = ProxyHeaders.connectionTokens(h.allValues("Connection"));
-        UrlRewriter headerRewriter = a.publicBase() == null ? null : new UrlRewriter(ProxyConfig.API, a.publicBase());
-        for (Map.Entry<String, List<String>> e : h.map().entrySet()) {
-            String name = e.getKey();
-            if (name.startsWith(":") || !ProxyHeaders.copyResponse(name, connection)
-                    || name.equalsIgnoreCase("Content-Encoding") && rewrite) {
-                continue;
-            }
-            for (String v : e.getValue()) {
-                resp.addHeader(name, headerRewriter != null && ProxyHeaders.carriesUrl(name)
-                        ? headerRewriter.rewrite(v) : v);
-            }
-        }
-        if (cfg.publicUrl() == null) {
-            // URLs in this answer were written from the request's Host (and trusted forwarding headers): no shared
-            // cache may hand it to a request that came by another name
-            resp.setHeader("Cache-Control", h.firstValue("Cache-Control").filter(v -> v.contains("no-store"))
-                    .orElse("private"));
-            resp.addHeader("Vary", cfg.trustedProxies().isEmpty() ? "Host" : "Host, Forwarded, X-Forwarded-Host, "
-                    + "X-Forwarded-Proto, X-Forwarded-Port, X-Forwarded-Prefix");
-        }
+        ProxyHeaders.toClient(h, resp, a.publicBase() == null ? null : new UrlRewriter(ProxyConfig.API,
+                a.publicBase()), rewrite, cfg.publicUrl() == null, !cfg.trustedProxies().isEmpty());
         if (!rewrite && !sse) {
             h.firstValueAsLong("Content-Length").ifPresent(resp::setContentLengthLong);
         }
@@ -243,33 +160,7 @@ public final class ProxyCall {
         BodyTransform t = rewrite ? BodyTransform.rewrite(new UrlRewriter(ProxyConfig.API, a.publicBase()))
                 : BodyTransform.identity();
         try {
-            ResponseWriter w = new ResponseWriter(out, clientIo, t, sse, new ResponseWriter.Events() {
-                @Override
-                public void received(ByteBuffer chunk) {
-                    x.responseBody(chunk);
-                }
-
-                @Override
-                public void completed() {
-                    if (end()) {
-                        x.complete();
-                        complete();
-                    }
-                }
-
-                @Override
-                public void upstreamFailed(Throwable e) {
-                    if (end()) {
-                        x.fail(e);
-                        abort();
-                    }
-                }
-
-                @Override
-                public void clientFailed(Throwable e) {
-                    clientGone(e, false);
-                }
-            });
+            ResponseWriter w = new ResponseWriter(out, clientIo, t, sse, this);
             writer = w;
             idleCheck = cfg.timer().schedule(this::idleCheck, cfg.idleTimeout().toNanos(), TimeUnit.NANOSECONDS);
             return w;
@@ -297,7 +188,7 @@ public final class ProxyCall {
             x.fail(new HttpTimeoutException("no data moved for " + cfg.idleTimeout().toSeconds()
                     + " s (aigw.proxy.idle-timeout)"));
             w.stop();
-            abort();
+            client.abort();
         }
     }
 
@@ -312,77 +203,16 @@ public final class ProxyCall {
         }
         x.fail(t);
         if (writer != null || resp.isCommitted()) {
-            abort();
+            client.abort();
             return;
         }
-        Refusal p;
-        if (t instanceof HttpConnectTimeoutException || t instanceof ConnectException) {
-            p = Refusal.of(502, "gateway_unreachable", "the AI gateway could not be reached; the request was not "
-                    + "sent, so it is safe to retry");
-        } else if (t instanceof HttpTimeoutException) {
-            p = Refusal.of(504, "upstream_timeout", "the AI gateway did not answer within " + cfg.timeout()
-                    .toSeconds() + " s; the request may still have been carried out (check before retrying a create)");
-        } else {
-            p = Refusal.of(502, "upstream_failed", "the connection to the AI gateway failed before an answer "
-                    + "arrived; the request may have been carried out (check before retrying a create)");
-        }
+        Refusal p = Refusal.upstream(t, cfg.timeout());
         LOG.log(System.Logger.Level.DEBUG, () -> "aigw proxy: " + p.code() + ": " + cfg.gateway().redact(
                 String.valueOf(t)));
-        sendProblem(p);
+        client.problem(p);
     }
 
-    /** Answers with a problem of our own, through the non-blocking stream, then completes. */
-    private void sendProblem(Refusal p) {
-        if (resp.isCommitted()) {
-            abort();
-            return;
-        }
-        byte[] b = ProblemJson.bytes(p.status(), p.title(), p.detail(), p.code(), p.extra());
-        synchronized (this) {
-            try {
-                resp.resetBuffer();
-                resp.setStatus(p.status());
-                resp.setHeader("Content-Encoding", null);
-                resp.setHeader("Cache-Control", "no-store");
-                p.headers().forEach(resp::setHeader);
-                resp.setContentType(ProblemJson.CONTENT_TYPE);
-                resp.setContentLength(b.length);
-            } catch (RuntimeException e) {
-                b = null;
-            }
-            problem = b;
-        }
-        if (b == null) {
-            complete();
-            return;
-        }
-        writeProblemIfReady();
-    }
 
-    private void writeProblemIfReady() {
-        synchronized (this) {
-            byte[] b = problem;
-            if (b == null) {
-                return;
-            }
-            try {
-                Boolean wrote = clientIo.run(() -> {
-                    if (!out.isReady()) {
-                        return false; // onWritePossible follows
-                    }
-                    out.write(b);
-                    return true;
-                });
-                if (wrote != null && !wrote) {
-                    return;
-                }
-            } catch (IOException | RuntimeException e) {
-                // the client is gone; completing is all that is left
-            }
-            problem = null;
-        }
-        complete();
-    }
 
     private void refuse(Refusal r) {
         refusal = r;
@@ -394,7 +224,7 @@ public final class ProxyCall {
         if (f != null) {
             f.cancel(true); // the upstream never gets the body's end
         }
-        sendProblem(r);
+        client.problem(r);
     }
 
     /**
@@ -423,10 +253,86 @@ public final class ProxyCall {
         }
         clientIo.close(); // waits for a read or write in progress on another thread: none may outlive the request
         if (reportedByContainer) {
-            complete(); // inside the container's callback, as Tomcat expects; after it returns the container ends it
+            client.complete(); // inside the container's callback, as Tomcat expects; after it returns the container ends it
         } else {
-            cfg.timer().schedule(this::complete, CONTAINER_ERROR_GRACE_MS, TimeUnit.MILLISECONDS);
+            cfg.timer().schedule(client::complete, CONTAINER_ERROR_GRACE_MS, TimeUnit.MILLISECONDS);
         }
+    }
+
+    // --- events: the container's (AsyncListener, WriteListener), the body's and the answer's ---
+
+    @Override
+    public void onComplete(AsyncEvent event) {
+        a.permit().release();
+    }
+
+    @Override
+    public void onTimeout(AsyncEvent event) {
+        clientGone(new IOException("async timeout"), true);
+    }
+
+    @Override
+    public void onError(AsyncEvent event) {
+        clientGone(event.getThrowable() == null ? new IOException("client error") : event.getThrowable(), true);
+    }
+
+    @Override
+    public void onStartAsync(AsyncEvent event) {
+    }
+
+    @Override
+    public void onWritePossible() {
+        ResponseWriter w = writer;
+        if (w != null) {
+            w.writePossible();
+        }
+        client.writeProblemIfReady();
+    }
+
+    @Override
+    public void onError(Throwable t) {
+        clientGone(t, true);
+    }
+
+    @Override
+    public void sent(ByteBuffer chunk) {
+        x.requestBody(chunk);
+    }
+
+    @Override
+    public void refused(Refusal.Refused r) {
+        refusal = r.refusal();
+    }
+
+    @Override
+    public void clientFailed(Throwable e, boolean reportedByContainer) {
+        clientGone(e, reportedByContainer);
+    }
+
+    @Override
+    public void received(ByteBuffer chunk) {
+        x.responseBody(chunk);
+    }
+
+    @Override
+    public void completed() {
+        if (end()) {
+            x.complete();
+            client.complete();
+        }
+    }
+
+    @Override
+    public void upstreamFailed(Throwable e) {
+        if (end()) {
+            x.fail(e);
+            client.abort();
+        }
+    }
+
+    @Override
+    public void clientFailed(Throwable e) {
+        clientGone(e, false);
     }
 
     /** Marks the exchange ended; true for the first caller only. */
@@ -441,57 +347,8 @@ public final class ProxyCall {
         return true;
     }
 
-    private synchronized boolean markCompleted() {
-        if (completed) {
-            return false;
-        }
-        completed = true;
-        return true;
-    }
 
-    private void complete() {
-        if (!markCompleted()) {
-            return;
-        }
-        clientIo.close();
-        try {
-            ac.complete();
-        } catch (IllegalStateException e) {
-            // already completed or dispatched
-        } finally {
-            a.permit().release(); // also released by the container's onComplete; whichever comes first
-        }
-    }
 
-    /**
-     * The upstream failed after the response was committed: the client must not see a clean end. There is no
-     * portable "abort" in the Servlet API, so the request is dispatched back to the proxy filter, which throws; the
-     * containers then close the connection without ending the body.
-     */
-    private void abort() {
-        if (!resp.isCommitted()) {
-            // nothing reached the client yet: it can still get a clear answer
-            sendProblem(Refusal.of(502, "upstream_failed", "the connection to the AI gateway broke while the answer "
-                    + "was being read; the request may have been carried out"));
-            return;
-        }
-        if (!markCompleted()) {
-            return;
-        }
-        clientIo.close();
-        try {
-            req.setAttribute(ABORT_ATTRIBUTE, Boolean.TRUE); // the container ends the request after this dispatch
-            ac.dispatch();
-        } catch (IllegalStateException e) {
-            try {
-                ac.complete();
-            } catch (IllegalStateException alreadyEnded) {
-                // the container ended it
-            }
-        } finally {
-            a.permit().release();
-        }
-    }
 
     private static Throwable unwrap(Throwable t) {
         while ((t instanceof CompletionException || t instanceof ExecutionException) && t.getCause() != null) {

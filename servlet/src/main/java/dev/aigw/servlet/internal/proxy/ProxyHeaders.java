@@ -1,7 +1,15 @@
 package dev.aigw.servlet.internal.proxy;
 
 
+import jakarta.servlet.http.HttpServletRequest;
+import jakarta.servlet.http.HttpServletResponse;
+
+import java.net.http.HttpHeaders;
+import java.net.http.HttpRequest;
 import java.util.Collection;
+import java.util.Collections;
+import java.util.List;
+import java.util.Map;
 import java.util.Locale;
 import java.util.Set;
 import java.util.TreeSet;
@@ -79,6 +87,52 @@ public final class ProxyHeaders {
             return false;
         }
         return !contains(connectionTokens, name);
+    }
+
+    /**
+     * Copies the forwarded request headers to the upstream request, and {@code Authorization}: the server's token,
+     * or in pass-through mode ({@code serverToken} null) the client's own.
+     */
+    public void toUpstream(HttpServletRequest req, String serverToken, HttpRequest.Builder b) {
+        Set<String> connection = connectionTokens(Collections.list(req.getHeaders("Connection")));
+        for (String name : Collections.list(req.getHeaderNames())) {
+            if (forwardRequest(name, connection)) {
+                for (String v : Collections.list(req.getHeaders(name))) {
+                    b.header(name, v);
+                }
+            }
+        }
+        String auth = serverToken != null ? "Bearer " + serverToken : req.getHeader("Authorization");
+        if (auth != null) {
+            b.header("Authorization", auth);
+        }
+    }
+
+    /**
+     * Copies the upstream's response headers to the client's response: URL headers rewritten ({@code rewriter} may
+     * be null), {@code Content-Encoding} dropped when the body is rewritten; answers whose URLs came from the
+     * request's {@code Host} ({@code hostDependent}) get {@code Cache-Control: private} (or the upstream's
+     * {@code no-store}) and {@code Vary}, so that no shared cache hands them to a request that came by another name.
+     */
+    public static void toClient(HttpHeaders h, HttpServletResponse resp, UrlRewriter rewriter, boolean bodyRewritten,
+                                boolean hostDependent, boolean forwardingTrusted) {
+        Set<String> connection = connectionTokens(h.allValues("Connection"));
+        for (Map.Entry<String, List<String>> e : h.map().entrySet()) {
+            String name = e.getKey();
+            if (name.startsWith(":") || !copyResponse(name, connection)
+                    || name.equalsIgnoreCase("Content-Encoding") && bodyRewritten) {
+                continue;
+            }
+            for (String v : e.getValue()) {
+                resp.addHeader(name, rewriter != null && carriesUrl(name) ? rewriter.rewrite(v) : v);
+            }
+        }
+        if (hostDependent) {
+            resp.setHeader("Cache-Control", h.firstValue("Cache-Control").filter(v -> v.contains("no-store"))
+                    .orElse("private"));
+            resp.addHeader("Vary", forwardingTrusted ? "Host, Forwarded, X-Forwarded-Host, X-Forwarded-Proto, "
+                    + "X-Forwarded-Port, X-Forwarded-Prefix" : "Host");
+        }
     }
 
     /** Response headers whose value is a URL that the proxy rewrites to its own. */

@@ -49,6 +49,20 @@ public record Refusal(int status, String title, String code, String detail, Map<
         return new Refusal(status, title, code, detail, headers, members);
     }
 
+    /** What a client hears when the upstream call failed before an answer, naming whether a retry is safe. */
+    public static Refusal upstream(Throwable t, java.time.Duration timeout) {
+        if (t instanceof java.net.http.HttpConnectTimeoutException || t instanceof java.net.ConnectException) {
+            return of(502, "gateway_unreachable", "the AI gateway could not be reached; the request was not sent, so "
+                    + "it is safe to retry");
+        }
+        if (t instanceof java.net.http.HttpTimeoutException) {
+            return of(504, "upstream_timeout", "the AI gateway did not answer within " + timeout.toSeconds() + " s; "
+                    + "the request may still have been carried out (check before retrying a create)");
+        }
+        return of(502, "upstream_failed", "the connection to the AI gateway failed before an answer arrived; the "
+                + "request may have been carried out (check before retrying a create)");
+    }
+
     /** Answers with this refusal on a response nothing was written to yet (blocking write of a small body). */
     public void send(HttpServletResponse resp) throws IOException {
         if (resp.isCommitted()) {

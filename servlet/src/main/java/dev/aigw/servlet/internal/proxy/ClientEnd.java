@@ -1,0 +1,141 @@
+package dev.aigw.servlet.internal.proxy;
+
+import dev.aigw.servlet.internal.ProblemJson;
+import jakarta.servlet.AsyncContext;
+import jakarta.servlet.ServletOutputStream;
+import jakarta.servlet.http.HttpServletRequest;
+import jakarta.servlet.http.HttpServletResponse;
+
+import java.io.IOException;
+
+/**
+ * How a {@link ProxyCall} ends on the client's side, once: completed, answered with a problem of its own (written
+ * through the non-blocking stream), or aborted so that a truncated body is never taken for a complete one. Its state
+ * (completed, a pending problem) changes under this object's monitor, taken after the call's and before
+ * {@link ClientIo}'s lock, never the other way round.
+ *
+ * <p>Internal: not API, may change in any release.
+ */
+final class ClientEnd {
+    private final HttpServletRequest req;
+    private final HttpServletResponse resp;
+    private final AsyncContext ac;
+    private final ServletOutputStream out;
+    private final ClientIo clientIo;
+    private final ConcurrencyLimit.Permit permit;
+    // guarded by this
+    private boolean completed;
+    private byte[] problem; // an answer of our own waiting for the container to accept output
+
+    ClientEnd(HttpServletRequest req, HttpServletResponse resp, AsyncContext ac, ServletOutputStream out,
+              ClientIo clientIo, ConcurrencyLimit.Permit permit) {
+        this.req = req;
+        this.resp = resp;
+        this.ac = ac;
+        this.out = out;
+        this.clientIo = clientIo;
+        this.permit = permit;
+    }
+
+    /** Answers with a problem of our own, through the non-blocking stream, then completes. */
+    void problem(Refusal p) {
+        if (resp.isCommitted()) {
+            abort();
+            return;
+        }
+        byte[] b = ProblemJson.bytes(p.status(), p.title(), p.detail(), p.code(), p.extra());
+        synchronized (this) {
+            try {
+                resp.resetBuffer();
+                resp.setStatus(p.status());
+                resp.setHeader("Content-Encoding", null);
+                resp.setHeader("Cache-Control", "no-store");
+                p.headers().forEach(resp::setHeader);
+                resp.setContentType(ProblemJson.CONTENT_TYPE);
+                resp.setContentLength(b.length);
+            } catch (RuntimeException e) {
+                b = null;
+            }
+            problem = b;
+        }
+        if (b == null) {
+            complete();
+            return;
+        }
+        writeProblemIfReady();
+    }
+    void writeProblemIfReady() {
+        synchronized (this) {
+            byte[] b = problem;
+            if (b == null) {
+                return;
+            }
+            try {
+                Boolean wrote = clientIo.run(() -> {
+                    if (!out.isReady()) {
+                        return false; // onWritePossible follows
+                    }
+                    out.write(b);
+                    return true;
+                });
+                if (wrote != null && !wrote) {
+                    return;
+                }
+            } catch (IOException | RuntimeException e) {
+                // the client is gone; completing is all that is left
+            }
+            problem = null;
+        }
+        complete();
+    }
+    private synchronized boolean markCompleted() {
+        if (completed) {
+            return false;
+        }
+        completed = true;
+        return true;
+    }
+    void complete() {
+        if (!markCompleted()) {
+            return;
+        }
+        clientIo.close();
+        try {
+            ac.complete();
+        } catch (IllegalStateException e) {
+            // already completed or dispatched
+        } finally {
+            permit.release(); // also released by the container's onComplete; whichever comes first
+        }
+    }
+    /**
+     * The upstream failed after the response was committed: the client must not see a clean end. There is no
+     * portable "abort" in the Servlet API, so the request is dispatched back to the proxy filter, which throws; the
+     * containers then close the connection without ending the body.
+     */
+    void abort() {
+        if (!resp.isCommitted()) {
+            // nothing reached the client yet: it can still get a clear answer
+            problem(Refusal.of(502, "upstream_failed", "the connection to the AI gateway broke while the answer "
+                    + "was being read; the request may have been carried out"));
+            return;
+        }
+        if (!markCompleted()) {
+            return;
+        }
+        clientIo.close();
+        try {
+            // the container ends the request after this dispatch
+            req.setAttribute(ProxyCall.ABORT_ATTRIBUTE, Boolean.TRUE);
+            ac.dispatch();
+        } catch (IllegalStateException e) {
+            try {
+                ac.complete();
+            } catch (IllegalStateException alreadyEnded) {
+                // the container ended it
+            }
+        } finally {
+            permit.release();
+        }
+    }
+}
