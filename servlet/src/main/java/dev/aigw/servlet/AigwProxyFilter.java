@@ -151,10 +151,25 @@ public final class AigwProxyFilter implements Filter {
          * ({@code JavaHttpClientTelemetry.create(openTelemetry)::newHttpClient}) so that the transport's span nests
          * under aigw's span of the call. Not needed with the OpenTelemetry Java agent, which instruments the client
          * itself. The wrapper must pass cancellation on; on destroy the proxy lets go of it (and calls its
-         * {@code shutdownNow} on JDK 21+).
+         * {@code shutdownNow} on JDK 21+). A wrapper makes {@code auto} take the JDK client.
          */
         public Builder upstreamClient(java.util.function.UnaryOperator<java.net.http.HttpClient> wrapper) {
             draft.upstreamWrapper = Objects.requireNonNull(wrapper, "wrapper");
+            return this;
+        }
+
+        /**
+         * The HTTP client calls go to the gateway with, as {@code aigw.proxy.upstream}: {@code auto} (the default:
+         * Jetty's client when {@code org.eclipse.jetty:jetty-client} 12 is on the class path, else the JDK's),
+         * {@code jetty} or {@code jdk}.
+         */
+        public Builder upstream(String upstream) {
+            try {
+                dev.aigw.servlet.internal.proxy.Upstream.resolve(upstream, false);
+            } catch (IllegalArgumentException e) {
+                throw new IllegalArgumentException("aigw.proxy.upstream: " + e.getMessage(), e);
+            }
+            draft.upstream = upstream;
             return this;
         }
 

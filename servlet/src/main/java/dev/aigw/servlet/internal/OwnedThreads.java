@@ -33,6 +33,22 @@ public final class OwnedThreads {
         }
     }
 
+    /** A daemon thread of aigw's, named so that leak checks (and people reading thread dumps) see whose it is. */
+    public static Thread daemon(Runnable r, String name) {
+        Thread t = new Thread(r, name);
+        t.setDaemon(true);
+        return t;
+    }
+
+    /** Waits (briefly) for a thread that was told to end. */
+    public static void join(Thread t) {
+        try {
+            t.join(STOP_WAIT_MILLIS);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
+    }
+
     /** Waits (briefly) for an executor that was shut down to end its threads, before the container looks for them. */
     public static void awaitStopped(ExecutorService executor) {
         try {

@@ -56,6 +56,19 @@ public abstract class ContainerSuite {
     /** The container under test, not started. */
     protected abstract ServletContainer container();
 
+    /**
+     * The proxies' {@code aigw.proxy.upstream}: {@code auto} unless the subclass or {@code -Daigw.suite.upstream}
+     * says otherwise.
+     */
+    protected String upstream() {
+        return System.getProperty("aigw.suite.upstream", "auto");
+    }
+
+    /** The client {@link #upstream()} comes to on this class path: {@code jetty} or {@code jdk}. */
+    protected final String upstreamClient() {
+        return dev.aigw.servlet.internal.proxy.Upstream.resolve(upstream(), false);
+    }
+
     /** The webhook test vector of Replicate's spec §6. */
     protected static final String VECTOR_SECRET = "whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw";
     protected static final long VECTOR_TIMESTAMP = 1614265330L;
@@ -105,8 +118,8 @@ public abstract class ContainerSuite {
         r.addMappingForUrlPatterns(EnumSet.of(DispatcherType.REQUEST, DispatcherType.ASYNC), false, path, path + "/*");
     }
 
-    private static void proxy(ServletContext ctx, String name, String path, AigwProxyFilter.Builder b) {
-        FilterRegistration.Dynamic r = ctx.addFilter(name, b.build());
+    private void proxy(ServletContext ctx, String name, String path, AigwProxyFilter.Builder b) {
+        FilterRegistration.Dynamic r = ctx.addFilter(name, b.upstream(upstream()).build());
         r.setAsyncSupported(true);
         r.addMappingForUrlPatterns(EnumSet.of(DispatcherType.REQUEST, DispatcherType.ASYNC), true, path + "/*");
     }

@@ -48,6 +48,19 @@ public interface ProxyTests {
         return m.find() ? m.group(1) : null;
     }
 
+    /** The suite runs with each upstream client; the calls go through the one it names, on its own threads. */
+    @Test
+    default void theConfiguredUpstreamClientCarriesTheCalls() throws Exception {
+        assertThat(call("GET", "/replicate/account", null, USER, "upstream-client").statusCode()).isEqualTo(200);
+        List<String> jettyThreads = Thread.getAllStackTraces().keySet().stream().map(Thread::getName)
+                .filter(n -> n.startsWith("aigw-proxy-jetty")).toList();
+        if (s().upstreamClient().equals("jetty")) {
+            assertThat(jettyThreads).as("Jetty client threads, named for aigw").isNotEmpty();
+        } else {
+            assertThat(jettyThreads).isEmpty();
+        }
+    }
+
     @Test
     default void everyEndpointFamilyGoesThroughTheGateway() throws Exception {
         s().replicate.deployment("acme/prod", "acme/echo");
@@ -315,6 +328,7 @@ public interface ProxyTests {
         assertThat(reset.headers().firstValue("Content-Type")).hasValueSatisfying(
                 t -> assertThat(t).startsWith("application/problem+json"));
         assertThat(reset.body()).contains("\"code\":\"upstream_failed\"").doesNotContain(ContainerSuite.CF_TOKEN);
+        s().gateway.faults().clear(); // Jetty's client retries nothing: the second reset is left over
         HttpResponse<String> dead = call("GET", "/dead-proxy/account", null, USER, "fail");
         assertThat(dead.statusCode()).isEqualTo(502);
         assertThat(dead.body()).contains("gateway_unreachable").contains("safe to retry");

@@ -10,41 +10,34 @@ import jakarta.servlet.http.HttpServletRequest;
 import jakarta.servlet.http.HttpServletResponse;
 
 import java.io.IOException;
-import java.net.http.HttpClient;
-import java.net.http.HttpHeaders;
-import java.net.http.HttpRequest;
-import java.net.http.HttpResponse;
 import java.net.http.HttpTimeoutException;
 import java.nio.ByteBuffer;
-import java.util.Locale;
+import java.util.List;
 import java.util.Set;
-import java.util.concurrent.CompletableFuture;
-import java.util.concurrent.CompletionException;
-import java.util.concurrent.ExecutionException;
-import java.util.concurrent.Future;
-import java.util.concurrent.TimeUnit;
+import java.util.concurrent.Flow;
 
 /**
- * One admitted request, carried to the gateway with the JDK HTTP client and back, all asynchronous: the body
+ * One admitted request, carried to the gateway by the {@link Upstream} and back, all asynchronous: the body
  * streams up through {@link RequestBodyPublisher} (and the body gate, if any), the answer streams down through
  * {@link ResponseWriter}; neither is ever held whole. Every outcome ends the exchange once: complete, fail
- * (upstream, idle timeout) or cancel (client gone, body refused).
+ * (upstream, timeouts) or cancel (client gone, body refused). Its deadlines (time to the head, idle body, grace before
+ * completing) are expired by the proxy's {@link Sweeper}.
  *
  * <p>One discipline for concurrency: the call's state (ended) changes only under this object's monitor, the client
  * side's (completed, a pending answer of our own) under {@link ClientEnd}'s; reads and writes on the client's
  * streams go through {@link ClientIo}; always taken in that order, never the other way round. Events arrive from
- * container threads, HTTP client threads and the timer alike.
+ * container threads, HTTP client threads and the sweeper alike.
  *
  * <p>Internal: not API, may change in any release.
  */
 public final class ProxyCall implements AsyncListener, WriteListener, RequestBodyPublisher.Events,
-        ResponseWriter.Events {
+        ResponseWriter.Events, Upstream.Listener, Sweeper.Timed {
     /** Request attribute set when the client's response must be aborted (see {@code AigwProxyFilter}). */
     public static final String ABORT_ATTRIBUTE = "dev.aigw.proxy.abort";
 
     private static final System.Logger LOG = System.getLogger("dev.aigw.servlet");
     /** How long a failure found by our own I/O waits for the container's error event before completing anyway. */
-    private static final long CONTAINER_ERROR_GRACE_MS = 2000;
+    private static final long CONTAINER_ERROR_GRACE_NANOS = 2_000_000_000L;
     private static final Set<String> BODY_METHODS = Set.of("POST", "PUT", "PATCH", "QUERY", "DELETE");
 
     private final ProxyConfig cfg;
@@ -58,9 +51,11 @@ public final class ProxyCall implements AsyncListener, WriteListener, RequestBod
     private final ClientEnd client;
     // guarded by this
     private boolean ended;
-    private Future<?> idleCheck;
-    // set once, read anywhere
-    private volatile CompletableFuture<HttpResponse<Void>> future;
+    // set once (or moved forward), read anywhere
+    private volatile boolean over; // ended, for the sweeper's lock-free look
+    private volatile long headDeadline = Long.MAX_VALUE; // System.nanoTime(); MAX_VALUE once the head arrived
+    private volatile long graceDeadline = Long.MAX_VALUE;
+    private volatile Upstream.Call upstreamCall;
     private volatile RequestBodyPublisher body;
     private volatile ResponseWriter writer;
     private volatile Refusal refusal;
@@ -81,34 +76,29 @@ public final class ProxyCall implements AsyncListener, WriteListener, RequestBod
     public void start() throws IOException {
         ac.addListener(this); // both listeners on the container thread; their events are forwarded
         out.setWriteListener(this);
-        HttpRequest.Builder b = HttpRequest.newBuilder(x.target()).timeout(cfg.timeout());
-        if ("http".equalsIgnoreCase(x.target().getScheme())) {
-            b.version(HttpClient.Version.HTTP_1_1); // no h2c upgrade dance on cleartext
-        }
-        cfg.headers().toUpstream(req, cfg.replicateToken(), b);
-        x.gatewayHeaders().forEach(b::setHeader);
-        b.setHeader("User-Agent", x.userAgent(req.getHeader("User-Agent")));
-        b.method(a.request().method(), publisher());
+        Upstream.Request r = new Upstream.Request(a.request().method(), x.target());
+        cfg.headers().toUpstream(req, cfg.replicateToken(), r);
+        x.gatewayHeaders().forEach(r::header);
+        r.header("User-Agent", x.userAgent(req.getHeader("User-Agent")));
+        body(r);
         if (refusal != null) {
             return;
         }
-        CompletableFuture<HttpResponse<Void>> f;
+        headDeadline = System.nanoTime() + cfg.timeout().toNanos();
+        cfg.sweeper().add(this);
         try (dev.aigw.ExchangeObserver.Scope s = x.activate()) { // the transport's own span nests under aigw's
-            f = cfg.client().sendAsync(b.build(), this::head);
+            upstreamCall = cfg.upstream().send(r, this);
+        } catch (RuntimeException e) {
+            cfg.sweeper().remove(this);
+            throw e;
         }
-        future = f;
-        f.whenComplete((r, t) -> {
-            if (t != null) {
-                failedBeforeBody(unwrap(t));
-            }
-        });
     }
 
     /**
      * The request body: with a length, or unknown (chunked on HTTP/1.1, or HTTP/2 and later, where a body needs no
      * {@code Content-Length}) for the methods that carry one. Passed through the body gate and the URL rewriting.
      */
-    private HttpRequest.BodyPublisher publisher() throws IOException {
+    private void body(Upstream.Request r) throws IOException {
         long length = req.getContentLengthLong();
         boolean unknown = length < 0 && (req.getHeader("Transfer-Encoding") != null
                 || !req.getProtocol().startsWith("HTTP/1") && BODY_METHODS.contains(a.request().method()));
@@ -116,83 +106,104 @@ public final class ProxyCall implements AsyncListener, WriteListener, RequestBod
         if (length <= 0 && !unknown) {
             try {
                 t.finish(); // a gated endpoint without a body names no model
-            } catch (Refusal.Refused r) {
-                refuse(r.refusal());
+            } catch (Refusal.Refused refused) {
+                refuse(refused.refusal());
             }
-            return HttpRequest.BodyPublishers.noBody();
+            return;
         }
         boolean changesLength = false;
         String encoding = req.getHeader("Content-Encoding");
         if (a.publicBase() != null && Admission.json(req.getContentType()) && (encoding == null || encoding.isBlank()
                 || encoding.equalsIgnoreCase("identity"))) {
             // URLs this proxy handed out (file URLs as prediction inputs) go back to Replicate as Replicate's own
-            t = BodyTransform.chain(t, BodyTransform.rewrite(new UrlRewriter(a.publicBase(), ProxyConfig.API)));
+            t = BodyTransform.chain(t, BodyTransform.rewrite(cfg.rewriters().toReplicate(a.publicBase())));
             changesLength = true;
         }
-        RequestBodyPublisher p = new RequestBodyPublisher(req.getInputStream(), clientIo, t, this);
+        RequestBodyPublisher p = new RequestBodyPublisher(req.getInputStream(), length, clientIo, t, this);
         body = p;
         p.listen();
-        return length > 0 && !changesLength ? HttpRequest.BodyPublishers.fromPublisher(p, length)
-                : HttpRequest.BodyPublishers.fromPublisher(p);
+        r.body = p;
+        r.length = length > 0 && !changesLength ? length : -1;
     }
 
     /** The upstream's head arrived: answer the client's head and stream the body. */
-    private synchronized HttpResponse.BodySubscriber<Void> head(HttpResponse.ResponseInfo info) {
+    @Override
+    public synchronized Flow.Subscriber<List<ByteBuffer>> head(Upstream.Head h) {
         if (ended) {
-            return HttpResponse.BodySubscribers.replacing(null); // the client is gone: touch nothing
+            return null; // the client is gone: touch nothing
         }
-        HttpHeaders h = info.headers();
-        x.responseHead(info.statusCode(), name -> h.firstValue(name).orElse(null));
-        String type = h.firstValue("Content-Type").orElse(null);
-        String encoding = h.firstValue("Content-Encoding").orElse("");
-        boolean rewrite = a.publicBase() != null && Admission.json(type) && (encoding.isBlank()
-                || encoding.equalsIgnoreCase("identity"));
-        boolean sse = type != null && type.toLowerCase(Locale.ROOT).startsWith("text/event-stream");
-        resp.setStatus(info.statusCode());
-        ProxyHeaders.toClient(h, resp, a.publicBase() == null ? null : new UrlRewriter(ProxyConfig.API,
-                a.publicBase()), rewrite, cfg.publicUrl() == null, !cfg.trustedProxies().isEmpty());
-        if (!rewrite && !sse) {
-            h.firstValueAsLong("Content-Length").ifPresent(resp::setContentLengthLong);
+        headDeadline = Long.MAX_VALUE;
+        int status = h.status();
+        x.responseHead(status, h::first);
+        String type = h.first("Content-Type");
+        String encoding = h.first("Content-Encoding");
+        boolean identity = encoding == null || encoding.isBlank() || encoding.equalsIgnoreCase("identity");
+        boolean rewrite = a.publicBase() != null && Admission.json(type) && identity;
+        boolean sse = type != null && type.regionMatches(true, 0, "text/event-stream", 0, 17);
+        resp.setStatus(status);
+        UrlRewriter toClient = a.publicBase() == null ? null : cfg.rewriters().toClient(a.publicBase());
+        ProxyHeaders.toClient(h, resp, toClient, rewrite, cfg.publicUrl() == null, !cfg.trustedProxies().isEmpty());
+        String length = rewrite || sse ? null : h.first("Content-Length");
+        if (length != null) {
+            try {
+                resp.setContentLengthLong(Long.parseLong(length.strip()));
+            } catch (NumberFormatException e) {
+                // not a length: the container frames the body itself
+            }
         }
         if (sse) {
             resp.setHeader("X-Accel-Buffering", "no"); // ask buffering reverse proxies in front to pass events on
         }
-        BodyTransform t = rewrite ? BodyTransform.rewrite(new UrlRewriter(ProxyConfig.API, a.publicBase()))
-                : BodyTransform.identity();
+        BodyTransform t = rewrite ? BodyTransform.rewrite(toClient) : BodyTransform.identity();
         try {
             ResponseWriter w = new ResponseWriter(out, clientIo, t, sse, this);
             writer = w;
-            idleCheck = cfg.timer().schedule(this::idleCheck, cfg.idleTimeout().toNanos(), TimeUnit.NANOSECONDS);
             return w;
         } catch (RuntimeException e) {
             clientGone(e, false);
-            return HttpResponse.BodySubscribers.replacing(null);
+            return null;
         }
     }
 
-    /** No byte moved either way for {@code aigw.proxy.idle-timeout}: the upstream stalled (or the client did). */
-    private void idleCheck() {
-        ResponseWriter w = writer;
-        long idle = System.nanoTime() - w.lastProgressNanos();
-        long limit = cfg.idleTimeout().toNanos();
-        synchronized (this) {
-            if (ended) {
-                return;
-            }
-            if (idle < limit) {
-                idleCheck = cfg.timer().schedule(this::idleCheck, limit - idle, TimeUnit.NANOSECONDS);
-                return;
-            }
+    @Override
+    public long deadline() {
+        long g = graceDeadline;
+        if (g != Long.MAX_VALUE || over) {
+            return g;
         }
-        if (end()) {
+        ResponseWriter w = writer;
+        return w == null ? headDeadline : w.lastProgressNanos() + cfg.idleTimeout().toNanos();
+    }
+
+    @Override
+    public boolean expire(long now) {
+        long g = graceDeadline;
+        if (g != Long.MAX_VALUE && g - now <= 0) {
+            client.complete();
+            return true;
+        }
+        ResponseWriter w = writer;
+        long h = headDeadline;
+        if (w == null && h != Long.MAX_VALUE && h - now <= 0) {
+            // no answer in time: aigw.proxy.timeout
+            fail(new HttpTimeoutException("request timed out (aigw.proxy.timeout)"));
+        } else if (w != null && now - w.lastProgressNanos() >= cfg.idleTimeout().toNanos() && end()) {
+            // no byte moved either way for aigw.proxy.idle-timeout: the upstream stalled (or the client did)
             x.fail(new HttpTimeoutException("no data moved for " + cfg.idleTimeout().toSeconds()
                     + " s (aigw.proxy.idle-timeout)"));
             w.stop();
             client.abort();
         }
+        return over && graceDeadline == Long.MAX_VALUE;
     }
 
-    private void failedBeforeBody(Throwable t) {
+    /** The upstream call failed before the head (or timed out waiting for it). */
+    @Override
+    public void failed(Throwable t) {
+        fail(Refusal.cause(t));
+    }
+
+    private void fail(Throwable t) {
         Refusal r = refusal != null ? refusal : t instanceof Refusal.Refused rr ? rr.refusal() : null;
         if (r != null) {
             refuse(r);
@@ -200,6 +211,10 @@ public final class ProxyCall implements AsyncListener, WriteListener, RequestBod
         }
         if (!end()) {
             return;
+        }
+        Upstream.Call c = upstreamCall;
+        if (c != null) {
+            c.cancel(t); // a timeout: the upstream never gets the body's end
         }
         x.fail(t);
         if (writer != null || resp.isCommitted()) {
@@ -212,17 +227,15 @@ public final class ProxyCall implements AsyncListener, WriteListener, RequestBod
         client.problem(p);
     }
 
-
-
     private void refuse(Refusal r) {
         refusal = r;
         if (!end()) {
             return;
         }
         x.cancel("refused: " + r.detail());
-        CompletableFuture<?> f = future;
-        if (f != null) {
-            f.cancel(true); // the upstream never gets the body's end
+        Upstream.Call c = upstreamCall;
+        if (c != null) {
+            c.cancel(r.refused()); // the upstream never gets the body's end
         }
         client.problem(r);
     }
@@ -242,9 +255,9 @@ public final class ProxyCall implements AsyncListener, WriteListener, RequestBod
             if (p != null) {
                 p.fail(new IOException("client disconnected"));
             }
-            CompletableFuture<?> f = future;
-            if (f != null) {
-                f.cancel(true);
+            Upstream.Call c = upstreamCall;
+            if (c != null) {
+                c.cancel(t);
             }
         }
         ResponseWriter w = writer;
@@ -255,7 +268,8 @@ public final class ProxyCall implements AsyncListener, WriteListener, RequestBod
         if (reportedByContainer) {
             client.complete(); // inside the container's callback, as Tomcat expects; after it returns the container ends it
         } else {
-            cfg.timer().schedule(client::complete, CONTAINER_ERROR_GRACE_MS, TimeUnit.MILLISECONDS);
+            graceDeadline = System.nanoTime() + CONTAINER_ERROR_GRACE_NANOS;
+            cfg.sweeper().add(this);
         }
     }
 
@@ -264,6 +278,7 @@ public final class ProxyCall implements AsyncListener, WriteListener, RequestBod
     @Override
     public void onComplete(AsyncEvent event) {
         a.permit().release();
+        cfg.sweeper().remove(this);
     }
 
     @Override
@@ -317,8 +332,8 @@ public final class ProxyCall implements AsyncListener, WriteListener, RequestBod
     @Override
     public void completed() {
         if (end()) {
+            client.complete(); // the answer first: handing the record to the listeners' thread wakes that thread
             x.complete();
-            client.complete();
         }
     }
 
@@ -336,27 +351,15 @@ public final class ProxyCall implements AsyncListener, WriteListener, RequestBod
     }
 
     /** Marks the exchange ended; true for the first caller only. */
-    private synchronized boolean end() {
-        if (ended) {
-            return false;
+    private boolean end() {
+        synchronized (this) {
+            if (ended) {
+                return false;
+            }
+            ended = true;
+            over = true;
         }
-        ended = true;
-        if (idleCheck != null) {
-            idleCheck.cancel(false);
-        }
+        cfg.sweeper().remove(this);
         return true;
-    }
-
-
-
-
-    private static Throwable unwrap(Throwable t) {
-        while ((t instanceof CompletionException || t instanceof ExecutionException) && t.getCause() != null) {
-            t = t.getCause();
-        }
-        if (t instanceof IOException && t.getCause() instanceof Refusal.Refused r) {
-            return r;
-        }
-        return t;
     }
 }

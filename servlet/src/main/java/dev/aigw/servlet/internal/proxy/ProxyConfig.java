@@ -1,7 +1,6 @@
 package dev.aigw.servlet.internal.proxy;
 
 import dev.aigw.Gateway;
-import dev.aigw.servlet.internal.OwnedThreads;
 import dev.aigw.servlet.internal.RateLimiter;
 import dev.aigw.servlet.internal.state.StateEngine;
 import dev.aigw.servlet.internal.ServletSettings;
@@ -14,14 +13,8 @@ import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Locale;
-import java.util.concurrent.ExecutorService;
-import java.util.concurrent.LinkedBlockingQueue;
-import java.util.concurrent.ScheduledThreadPoolExecutor;
-import java.util.concurrent.ThreadPoolExecutor;
-import java.util.concurrent.TimeUnit;
-import java.util.concurrent.atomic.AtomicInteger;
-import java.util.concurrent.atomic.AtomicReference;
 import java.util.function.Predicate;
+import java.util.function.UnaryOperator;
 import java.util.regex.Pattern;
 
 /**
@@ -43,9 +36,9 @@ public record ProxyConfig(
         ProxyHeaders headers,
         Duration timeout,
         Duration idleTimeout,
-        AtomicReference<HttpClient> upstream,
-        ExecutorService executor,
-        ScheduledThreadPoolExecutor timer) {
+        Upstream upstream,
+        Sweeper sweeper,
+        UrlRewriters rewriters) {
 
     /** The Replicate API root the proxy stands in for. */
     public static final String API = "https://api.replicate.com/v1";
@@ -56,36 +49,10 @@ public record ProxyConfig(
 
     private static final Pattern PATH = Pattern.compile("(/[A-Za-z0-9._~-]+)+");
 
-    /** The upstream client; fails once the filter was destroyed. */
-    public HttpClient client() {
-        HttpClient c = upstream.get();
-        if (c == null) {
-            throw new IllegalStateException("the aigw proxy filter was destroyed");
-        }
-        return c;
-    }
-
-    /**
-     * Ends the upstream client and the timer with the filter. A JDK 17 HttpClient cannot be closed: it ends when it
-     * becomes unreachable. An idle pooled connection keeps its last exchange, and through the exchange's response
-     * handler this configuration, reachable from the client's selector thread; so the configuration must let go of
-     * the client, or the client, its thread and its idle sockets would live until the JDK's keep-alive (1200 s by
-     * default) expires the connections. On JDK 21+ it is also shut down at once ({@code shutdownNow}: {@code close}
-     * would wait for running streams, holding up undeployment).
-     */
+    /** Ends the upstream client's threads and connections and the sweeper's thread, with the filter. */
     public void release() {
-        executor.shutdownNow();
-        timer.shutdownNow();
-        HttpClient c = upstream.getAndSet(null);
-        if (c != null) {
-            try {
-                HttpClient.class.getMethod("shutdownNow").invoke(c);
-            } catch (ReflectiveOperationException | RuntimeException ignored) {
-                // JDK 17 has none; best effort either way: the client is unreachable from here on
-            }
-        }
-        OwnedThreads.awaitStopped(executor); // no aigw-proxy thread left when the container checks for leaks
-        OwnedThreads.awaitStopped(timer);
+        upstream.stop();
+        sweeper.stop();
     }
 
     /** The settings of a proxy filter before it is resolved; what the public builder fills in. */
@@ -107,8 +74,10 @@ public record ProxyConfig(
         public Duration connectTimeout = Duration.ofSeconds(10);
         public int maxConcurrent = ConcurrencyLimit.DEFAULT_TOTAL;
         public int maxConcurrentPerUser = ConcurrencyLimit.DEFAULT_PER_CLIENT;
-        /** Wraps the JDK client built here (e.g. OpenTelemetry's library instrumentation); identity by default. */
-        public java.util.function.UnaryOperator<HttpClient> upstreamWrapper = java.util.function.UnaryOperator.identity();
+        /** Wraps the JDK client (e.g. OpenTelemetry's library instrumentation); null for none. */
+        public UnaryOperator<HttpClient> upstreamWrapper;
+        /** {@code aigw.proxy.upstream}: auto, jetty or jdk. */
+        public String upstream = "auto";
 
         /** Reads the {@code aigw.proxy.*} settings; a bad value fails with the one-line message. */
         public static Draft fromSettings(ServletSettings s) {
@@ -190,6 +159,15 @@ public record ProxyConfig(
             d.maxConcurrent = (int) s.integer("aigw.proxy.max-concurrent", ConcurrencyLimit.DEFAULT_TOTAL, 1, 100_000);
             d.maxConcurrentPerUser = (int) s.integer("aigw.proxy.max-concurrent-per-user",
                     ConcurrencyLimit.DEFAULT_PER_CLIENT, 1, 100_000);
+            String upstream = s.get("aigw.proxy.upstream");
+            if (upstream != null) {
+                try {
+                    Upstream.resolve(upstream, false);
+                } catch (IllegalArgumentException e) {
+                    throw s.invalid("aigw.proxy.upstream", upstream, Upstream.ALLOWED + " (" + e.getMessage() + ")");
+                }
+                d.upstream = upstream;
+            }
             return d;
         }
 
@@ -206,36 +184,27 @@ public record ProxyConfig(
                         + "at " + path + " (set aigw.account-id and aigw.gateway-id, or a custom-domain aigw.base-url)";
                 throw s != null ? s.invalid("aigw.proxy.path", path, msg) : new IllegalStateException("aigw: " + msg);
             }
-            AtomicInteger n = new AtomicInteger();
-            // A few threads for any number of calls and open streams: the upstream client's tasks never block
-            // (bodies move with non-blocking servlet I/O on both sides). The unbounded pool this replaces grew a
-            // thread per concurrent call under load (150 threads at 64 clients, see docs/PERFORMANCE.md).
-            int threads = Math.max(4, 2 * Runtime.getRuntime().availableProcessors());
-            ThreadPoolExecutor executor = new ThreadPoolExecutor(threads, threads, 30, TimeUnit.SECONDS,
-                    new LinkedBlockingQueue<>(), r -> daemon(r, "aigw-proxy-" + n.incrementAndGet()));
-            executor.allowCoreThreadTimeOut(true); // an idle proxy holds no threads
-            // one thread for the idle timeouts of all calls, gone while none is open
-            ScheduledThreadPoolExecutor timer = new ScheduledThreadPoolExecutor(1, r -> daemon(r,
-                    "aigw-proxy-timer"));
-            timer.setKeepAliveTime(30, TimeUnit.SECONDS);
-            timer.allowCoreThreadTimeOut(true);
-            timer.setRemoveOnCancelPolicy(true);
-            // its selector thread may outlive the application on JDK 17: not with the application's loader
-            HttpClient client = upstreamWrapper.apply(OwnedThreads.withoutContextLoader(() -> HttpClient.newBuilder()
-                    .connectTimeout(connectTimeout).executor(executor).followRedirects(HttpClient.Redirect.NEVER)
-                    .build()));
+            String kind;
+            try {
+                kind = Upstream.resolve(upstream, upstreamWrapper != null);
+            } catch (IllegalArgumentException e) {
+                throw s != null ? s.invalid("aigw.proxy.upstream", upstream, Upstream.ALLOWED + " (" + e.getMessage()
+                        + ")") : new IllegalStateException("aigw: aigw.proxy.upstream: " + e.getMessage());
+            }
+            // created here, started by the first call: a filter that is built but never used starts no thread
+            Upstream client = kind.equals("jetty") ? jetty() : new JdkUpstream(connectTimeout,
+                    upstreamWrapper == null ? UnaryOperator.identity() : upstreamWrapper);
             RateLimiter rateLimiter = rate == null ? null : RateLimiter.of(rate, 100_000, state);
             return new ProxyConfig(gateway, path, replicateToken, access, accessDescription, allowlist, rateLimiter,
                     new ConcurrencyLimit(maxConcurrent, maxConcurrentPerUser), trustedProxies, publicUrl,
-                    new ProxyHeaders(forwardHeaders), timeout, idleTimeout, new AtomicReference<>(client), executor,
-                    timer);
+                    new ProxyHeaders(forwardHeaders), timeout, idleTimeout, client, new Sweeper(),
+                    new UrlRewriters());
         }
-    }
 
-    private static Thread daemon(Runnable r, String name) {
-        Thread t = new Thread(r, name);
-        t.setDaemon(true);
-        return t;
+        /** In a method of its own: no Jetty class is looked at unless Jetty's client was chosen. */
+        private Upstream jetty() {
+            return new JettyUpstream(connectTimeout, timeout, idleTimeout, maxConcurrent);
+        }
     }
 
     /** {@code /replicate} from {@code replicate}, {@code /replicate/} or {@code /replicate/*}; null if not a path. */

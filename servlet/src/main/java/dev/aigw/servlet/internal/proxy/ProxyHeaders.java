@@ -4,13 +4,10 @@ package dev.aigw.servlet.internal.proxy;
 import jakarta.servlet.http.HttpServletRequest;
 import jakarta.servlet.http.HttpServletResponse;
 
-import java.net.http.HttpHeaders;
-import java.net.http.HttpRequest;
 import java.util.Collection;
 import java.util.Collections;
+import java.util.Enumeration;
 import java.util.List;
-import java.util.Map;
-import java.util.Locale;
 import java.util.Set;
 import java.util.TreeSet;
 
@@ -64,9 +61,8 @@ public final class ProxyHeaders {
 
     /** Names that can never be configured as forwarded request headers; for start-up checks. */
     public static boolean neverForwarded(String name) {
-        String n = name.toLowerCase(Locale.ROOT);
-        return HOP_BY_HOP.contains(n) || REQUEST_NEVER.contains(n) || n.startsWith("x-forwarded-")
-                || n.startsWith("cf-");
+        return HOP_BY_HOP.contains(name) || REQUEST_NEVER.contains(name) || startsWith(name, "x-forwarded-")
+                || startsWith(name, "cf-");
     }
 
     /**
@@ -82,8 +78,7 @@ public final class ProxyHeaders {
 
     /** Whether an upstream response header goes to the client (Content-Encoding is the caller's decision). */
     public static boolean copyResponse(String name, Collection<String> connectionTokens) {
-        String n = name.toLowerCase(Locale.ROOT);
-        if (HOP_BY_HOP.contains(n) || RESPONSE_NEVER.contains(n) || n.startsWith("access-control-")) {
+        if (HOP_BY_HOP.contains(name) || RESPONSE_NEVER.contains(name) || startsWith(name, "access-control-")) {
             return false;
         }
         return !contains(connectionTokens, name);
@@ -91,20 +86,23 @@ public final class ProxyHeaders {
 
     /**
      * Copies the forwarded request headers to the upstream request, and {@code Authorization}: the server's token,
-     * or in pass-through mode ({@code serverToken} null) the client's own.
+     * or in pass-through mode ({@code serverToken} null) the client's own. {@code User-Agent} is the caller's to add
+     * (with aigw's product token).
      */
-    public void toUpstream(HttpServletRequest req, String serverToken, HttpRequest.Builder b) {
-        Set<String> connection = connectionTokens(Collections.list(req.getHeaders("Connection")));
-        for (String name : Collections.list(req.getHeaderNames())) {
-            if (forwardRequest(name, connection)) {
-                for (String v : Collections.list(req.getHeaders(name))) {
-                    b.header(name, v);
+    public void toUpstream(HttpServletRequest req, String serverToken, Upstream.Request r) {
+        Enumeration<String> c = req.getHeaders("Connection");
+        Set<String> connection = c == null || !c.hasMoreElements() ? Set.of() : connectionTokens(Collections.list(c));
+        for (Enumeration<String> names = req.getHeaderNames(); names.hasMoreElements(); ) {
+            String name = names.nextElement();
+            if (!name.equalsIgnoreCase("User-Agent") && forwardRequest(name, connection)) {
+                for (Enumeration<String> values = req.getHeaders(name); values.hasMoreElements(); ) {
+                    r.header(name, values.nextElement());
                 }
             }
         }
         String auth = serverToken != null ? "Bearer " + serverToken : req.getHeader("Authorization");
         if (auth != null) {
-            b.header("Authorization", auth);
+            r.header("Authorization", auth);
         }
     }
 
@@ -114,22 +112,27 @@ public final class ProxyHeaders {
      * request's {@code Host} ({@code hostDependent}) get {@code Cache-Control: private} (or the upstream's
      * {@code no-store}) and {@code Vary}, so that no shared cache hands them to a request that came by another name.
      */
-    public static void toClient(HttpHeaders h, HttpServletResponse resp, UrlRewriter rewriter, boolean bodyRewritten,
+    public static void toClient(Upstream.Head h, HttpServletResponse resp, UrlRewriter rewriter, boolean bodyRewritten,
                                 boolean hostDependent, boolean forwardingTrusted) {
-        Set<String> connection = connectionTokens(h.allValues("Connection"));
-        for (Map.Entry<String, List<String>> e : h.map().entrySet()) {
-            String name = e.getKey();
-            if (name.startsWith(":") || !copyResponse(name, connection)
-                    || name.equalsIgnoreCase("Content-Encoding") && bodyRewritten) {
-                continue;
+        String[] connection = new String[1];
+        String[] cacheControl = new String[1];
+        h.forEach((name, value) -> {
+            if (name.equalsIgnoreCase("Connection")) {
+                connection[0] = connection[0] == null ? value : connection[0] + "," + value;
+            } else if (name.equalsIgnoreCase("Cache-Control") && cacheControl[0] == null) {
+                cacheControl[0] = value;
             }
-            for (String v : e.getValue()) {
-                resp.addHeader(name, rewriter != null && carriesUrl(name) ? rewriter.rewrite(v) : v);
+        });
+        Set<String> tokens = connection[0] == null ? Set.of() : connectionTokens(List.of(connection[0]));
+        h.forEach((name, value) -> {
+            if (!copyResponse(name, tokens) || bodyRewritten && name.equalsIgnoreCase("Content-Encoding")) {
+                return;
             }
-        }
+            resp.addHeader(name, rewriter != null && carriesUrl(name) ? rewriter.rewrite(value) : value);
+        });
         if (hostDependent) {
-            resp.setHeader("Cache-Control", h.firstValue("Cache-Control").filter(v -> v.contains("no-store"))
-                    .orElse("private"));
+            String cc = cacheControl[0];
+            resp.setHeader("Cache-Control", cc != null && cc.contains("no-store") ? cc : "private");
             resp.addHeader("Vary", forwardingTrusted ? "Host, Forwarded, X-Forwarded-Host, X-Forwarded-Proto, "
                     + "X-Forwarded-Port, X-Forwarded-Prefix" : "Host");
         }
@@ -171,6 +174,10 @@ public final class ProxyHeaders {
             }
         }
         return false;
+    }
+
+    private static boolean startsWith(String name, String lowerPrefix) {
+        return name.regionMatches(true, 0, lowerPrefix, 0, lowerPrefix.length());
     }
 
     private static Set<String> ci(String... names) {

@@ -49,6 +49,23 @@ public record Refusal(int status, String title, String code, String detail, Map<
         return new Refusal(status, title, code, detail, headers, members);
     }
 
+    /**
+     * The failure an upstream client reports, without its wrappers ({@code CompletionException}, an
+     * {@code IOException} around the body's refusal): the refusal itself when the body was refused.
+     */
+    public static Throwable cause(Throwable t) {
+        for (Throwable c = t; c != null && c.getCause() != c; c = c.getCause()) {
+            if (c instanceof Refused) {
+                return c;
+            }
+        }
+        while ((t instanceof java.util.concurrent.CompletionException
+                || t instanceof java.util.concurrent.ExecutionException) && t.getCause() != null) {
+            t = t.getCause();
+        }
+        return t;
+    }
+
     /** What a client hears when the upstream call failed before an answer, naming whether a retry is safe. */
     public static Refusal upstream(Throwable t, java.time.Duration timeout) {
         if (t instanceof java.net.http.HttpConnectTimeoutException || t instanceof java.net.ConnectException) {

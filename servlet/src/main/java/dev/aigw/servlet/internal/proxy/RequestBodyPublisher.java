@@ -30,6 +30,7 @@ public final class RequestBodyPublisher implements Flow.Publisher<ByteBuffer> {
     private Flow.Subscriber<? super ByteBuffer> subscriber;
     private long demand;
     private byte[] spare; // a read buffer not yet filled (not-ready checks allocate nothing)
+    private long remaining; // of a body with a Content-Length: read buffers fit it; -1 unknown
     private boolean inputDone;
     private boolean terminated;
     private boolean listening;
@@ -51,8 +52,10 @@ public final class RequestBodyPublisher implements Flow.Publisher<ByteBuffer> {
         void clientFailed(Throwable t, boolean reportedByContainer);
     }
 
-    RequestBodyPublisher(ServletInputStream in, ClientIo io, BodyTransform transform, Events events) {
+    /** @param length the body's {@code Content-Length}, or -1 */
+    RequestBodyPublisher(ServletInputStream in, long length, ClientIo io, BodyTransform transform, Events events) {
         this.in = in;
+        this.remaining = length;
         this.io = io;
         this.transform = transform;
         this.events = events;
@@ -149,7 +152,8 @@ public final class RequestBodyPublisher implements Flow.Publisher<ByteBuffer> {
             }
             try {
                 if (spare == null) {
-                    spare = new byte[CHUNK];
+                    // a small body gets a buffer of its size, not a whole chunk's
+                    spare = new byte[remaining > 0 ? (int) Math.min(CHUNK, remaining) : remaining == 0 ? 256 : CHUNK];
                 }
                 byte[] buf = spare;
                 Integer n = io.run(() -> in.isFinished() ? -1 : in.isReady() ? in.read(buf) : NOT_READY);
@@ -162,6 +166,7 @@ public final class RequestBodyPublisher implements Flow.Publisher<ByteBuffer> {
                 }
                 if (n > 0) {
                     spare = null; // handed upstream with the chunk
+                    remaining = remaining < 0 ? -1 : Math.max(0, remaining - n);
                     ready.addAll(transform.apply(ByteBuffer.wrap(buf, 0, n)));
                 }
             } catch (Refusal.Refused r) {

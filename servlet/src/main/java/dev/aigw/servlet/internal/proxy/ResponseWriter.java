@@ -3,24 +3,22 @@ package dev.aigw.servlet.internal.proxy;
 import jakarta.servlet.ServletOutputStream;
 
 import java.io.IOException;
-import java.net.http.HttpResponse;
 import java.nio.ByteBuffer;
 import java.util.ArrayDeque;
 import java.util.List;
-import java.util.concurrent.CompletableFuture;
-import java.util.concurrent.CompletionStage;
 import java.util.concurrent.Flow;
 
 /**
  * Streams the upstream response body to the client with the servlet's non-blocking I/O: one upstream chunk is
  * requested at a time, and the next only when the container has taken the previous one, so a slow client slows
- * the upstream instead of filling memory. Event streams are flushed after every chunk. A client that goes away (a
+ * the upstream instead of filling memory; and only once the container reports it ready for more, so that the
+ * upstream may reuse the buffer of a chunk once the next one is asked for. Event streams are flushed after every chunk. A client that goes away (a
  * write fails) cancels the upstream; an error the container reports reaches the call, which {@link #stop}s the
  * writer.
  *
  * <p>Internal: not API, may change in any release.
  */
-public final class ResponseWriter implements HttpResponse.BodySubscriber<Void> {
+public final class ResponseWriter implements Flow.Subscriber<List<ByteBuffer>> {
     /** What the call learns from the writer. */
     public interface Events {
         /** Upstream bytes as received (before any transformation). */
@@ -46,7 +44,6 @@ public final class ResponseWriter implements HttpResponse.BodySubscriber<Void> {
     private final Events events;
     private final DrainLoop drain = new DrainLoop(this::step);
     private final ArrayDeque<ByteBuffer> pending = new ArrayDeque<>();
-    private final CompletableFuture<Void> body = CompletableFuture.completedFuture(null);
     private volatile Flow.Subscription subscription;
     private volatile boolean upstreamDone;
     private volatile Throwable upstreamError;
@@ -62,11 +59,6 @@ public final class ResponseWriter implements HttpResponse.BodySubscriber<Void> {
         this.flushEach = flushEach;
         this.events = events;
         this.needFlush = flushEach; // send the head of an event stream at once
-    }
-
-    @Override
-    public CompletionStage<Void> getBody() {
-        return body; // the body is streamed, not collected: the call's future completes with the head
     }
 
     @Override
@@ -206,11 +198,16 @@ public final class ResponseWriter implements HttpResponse.BodySubscriber<Void> {
                 boolean ask;
                 synchronized (pending) {
                     ask = !requested && pending.isEmpty();
-                    if (ask) {
-                        requested = true;
-                    }
                 }
                 if (ask) {
+                    // the writes before are done once the container is ready again (onWritePossible follows if not)
+                    Boolean ready = io.run(out::isReady);
+                    if (ready == null || !ready) {
+                        return;
+                    }
+                    synchronized (pending) {
+                        requested = true;
+                    }
                     subscription.request(1);
                 }
                 return;

@@ -22,6 +22,8 @@ import java.util.Arrays;
  * <p>Internal: not API, may change in any release.
  */
 public final class UrlRewriter {
+    private static final byte[] NONE = new byte[0];
+
     private final byte[][] from;
     private final byte[][] to;
     private final int maxFrom;
@@ -93,7 +95,7 @@ public final class UrlRewriter {
 
     /** The transformer of one body; not thread-safe (one body is written by one thread at a time). */
     public final class Stream {
-        private byte[] carry = new byte[0];
+        private byte[] carry = NONE;
         private int prev = -1; // last byte emitted (or consumed by a match), -1 at the start
         private boolean finished;
 
@@ -146,48 +148,63 @@ public final class UrlRewriter {
                 end = data.length;
             }
             in.position(in.limit());
-            carry = new byte[0];
+            carry = NONE;
 
-            Out out = new Out(end - base + 64);
+            // Runs without a match are copied in bulk, and a chunk with no match at all is passed on as it is
+            // (most bodies carry no URL of the other side): no copy, no allocation.
+            Out out = null;
+            int copied = base; // [copied, i) is still to be copied to out
+            int stop = end;    // where held bytes start
             int i = base;
             scan:
             while (i < end) {
-                byte b = data[i];
-                if (b == 'h' && canPrecede(prev)) {
-                    boolean hold = false;
-                    for (int p = 0; p < from.length; p++) {
-                        byte[] f = from[p];
-                        int avail = end - i;
-                        int n = Math.min(avail, f.length);
-                        if (!Arrays.equals(data, i, i + n, f, 0, n)) {
-                            continue;
-                        }
-                        if (avail < f.length) {
-                            if (!last) {
-                                hold = true; // a match may continue in the next chunk
-                            }
-                            continue;
-                        }
-                        if (avail == f.length && !last) {
-                            hold = true; // need the next byte to know the match ends on a boundary
-                            continue;
-                        }
-                        if (avail == f.length || canFollow(data[i + f.length])) {
-                            out.write(to[p], 0, to[p].length);
-                            prev = f[f.length - 1];
-                            i += f.length;
-                            continue scan;
-                        }
+                if (data[i] != 'h' || !canPrecede(i > base ? data[i - 1] : prev)) {
+                    i++;
+                    continue;
+                }
+                boolean hold = false;
+                for (int p = 0; p < from.length; p++) {
+                    byte[] f = from[p];
+                    int avail = end - i;
+                    int n = Math.min(avail, f.length);
+                    if (!Arrays.equals(data, i, i + n, f, 0, n)) {
+                        continue;
                     }
-                    if (hold) {
-                        carry = Arrays.copyOfRange(data, i, end);
-                        break;
+                    if (avail < f.length) {
+                        if (!last) {
+                            hold = true; // a match may continue in the next chunk
+                        }
+                        continue;
+                    }
+                    if (avail == f.length && !last) {
+                        hold = true; // need the next byte to know the match ends on a boundary
+                        continue;
+                    }
+                    if (avail == f.length || canFollow(data[i + f.length])) {
+                        if (out == null) {
+                            out = new Out(end - base + 64);
+                        }
+                        out.write(data, copied, i - copied);
+                        out.write(to[p], 0, to[p].length);
+                        i += f.length;
+                        copied = i;
+                        continue scan;
                     }
                 }
-                out.write(b);
-                prev = b;
+                if (hold) {
+                    carry = Arrays.copyOfRange(data, i, end);
+                    stop = i;
+                    break;
+                }
                 i++;
             }
+            if (stop > base) {
+                prev = data[stop - 1]; // the last byte passed on (or the last of a replaced match: the same byte)
+            }
+            if (out == null) {
+                return ByteBuffer.wrap(data, base, stop - base).slice();
+            }
+            out.write(data, copied, stop - copied);
             return out.buffer();
         }
     }
@@ -198,13 +215,6 @@ public final class UrlRewriter {
 
         Out(int capacity) {
             buf = new byte[Math.max(16, capacity)];
-        }
-
-        void write(byte b) {
-            if (len == buf.length) {
-                buf = Arrays.copyOf(buf, buf.length * 2);
-            }
-            buf[len++] = b;
         }
 
         void write(byte[] b, int off, int n) {

@@ -1,0 +1,323 @@
+package dev.aigw.servlet.internal.proxy;
+
+import org.eclipse.jetty.client.AsyncRequestContent;
+import org.eclipse.jetty.client.HttpClient;
+import org.eclipse.jetty.client.Response;
+import org.eclipse.jetty.client.Result;
+import org.eclipse.jetty.http.HttpCookieStore;
+import org.eclipse.jetty.http.HttpField;
+import org.eclipse.jetty.io.Content;
+import org.eclipse.jetty.util.Callback;
+import org.eclipse.jetty.util.thread.Invocable;
+import org.eclipse.jetty.util.thread.QueuedThreadPool;
+import org.eclipse.jetty.util.thread.ScheduledExecutorScheduler;
+
+import java.net.ConnectException;
+import java.nio.ByteBuffer;
+import java.time.Duration;
+import java.util.List;
+import java.util.concurrent.CancellationException;
+import java.util.concurrent.Flow;
+import java.util.concurrent.TimeUnit;
+import java.util.function.BiConsumer;
+
+/**
+ * The upstream on Jetty's {@code HttpClient} (jetty-client 12), as Jetty's {@code ProxyServlet} uses it: no cookie
+ * store (one user's cookies must never reach another's call), no content decoding (bytes pass as they came), no
+ * protocol handlers (no redirects followed, no authentication or {@code 100-continue} answered on the client's
+ * behalf), no default {@code Content-Type} or {@code User-Agent}. Its threads ({@code aigw-proxy-jetty-*}) start with
+ * the first call and end with the filter.
+ *
+ * <p>Bodies stream both ways one chunk at a time: a request chunk is read from the client only when the previous one
+ * went out, a response chunk is read only when the previous one was written to the client. Response chunks are
+ * written straight from the client's (heap) network buffer and given back when the container took them.
+ *
+ * <p>Internal: not API, may change in any release.
+ */
+final class JettyUpstream implements Upstream {
+    /** Jetty's own connection idle timeout stays out of the way of the proxy's timeouts, which say what happened. */
+    private static final long IDLE_MARGIN_MS = 30_000;
+    /** Pooled connections nobody uses are closed after this, as {@code ProxyServlet} does. */
+    private static final long POOLED_IDLE_MS = 30_000;
+
+    private final Duration connectTimeout;
+    private final long callIdleMs;
+    private final int maxConnections;
+    // guarded by this
+    private HttpClient client;
+    private boolean stopped;
+
+    JettyUpstream(Duration connectTimeout, Duration timeout, Duration idleTimeout, int maxConnections) {
+        this.connectTimeout = connectTimeout;
+        this.callIdleMs = Math.max(timeout.toMillis(), idleTimeout.toMillis()) + IDLE_MARGIN_MS;
+        this.maxConnections = maxConnections;
+    }
+
+    @Override
+    public String name() {
+        return "jetty";
+    }
+
+    private synchronized HttpClient client() {
+        if (stopped) {
+            throw new IllegalStateException("the aigw proxy filter was destroyed");
+        }
+        if (client == null) {
+            int cores = Runtime.getRuntime().availableProcessors();
+            // the client's tasks never block: a selector and a few threads carry any number of calls
+            QueuedThreadPool pool = new QueuedThreadPool(Math.max(8, 4 * cores), 2, 30_000);
+            pool.setName("aigw-proxy-jetty");
+            pool.setDaemon(true);
+            HttpClient c = new HttpClient();
+            c.setExecutor(pool);
+            c.setScheduler(new ScheduledExecutorScheduler("aigw-proxy-jetty-scheduler", true, null));
+            c.setName("aigw-proxy");
+            c.setConnectTimeout(connectTimeout.toMillis());
+            c.setIdleTimeout(POOLED_IDLE_MS);
+            c.setFollowRedirects(false);
+            c.setHttpCookieStore(new HttpCookieStore.Empty());
+            c.setUserAgentField(null);
+            c.setDefaultRequestContentType(null);
+            c.setMaxConnectionsPerDestination(maxConnections);
+            c.setMaxRequestsQueuedPerDestination(Math.max(1024, maxConnections));
+            c.setUseInputDirectByteBuffers(false); // response chunks are written to the servlet stream from arrays
+            try {
+                c.start();
+            } catch (Exception e) {
+                throw new IllegalStateException("aigw: the proxy's Jetty HTTP client did not start", e);
+            }
+            c.getContentDecoderFactories().clear();
+            c.getProtocolHandlers().clear();
+            client = c;
+        }
+        return client;
+    }
+
+    @Override
+    public Call send(Request r, Listener listener) {
+        org.eclipse.jetty.client.Request req = client().newRequest(r.target).method(r.method)
+                .idleTimeout(callIdleMs, TimeUnit.MILLISECONDS);
+        List<String> h = r.headers;
+        req.headers(fields -> {
+            for (int i = 0; i < h.size(); i += 2) {
+                fields.add(h.get(i), h.get(i + 1));
+            }
+        });
+        if (r.body != null) {
+            RequestBody body = new RequestBody(r.length);
+            r.body.subscribe(body);
+            req.body(body);
+        }
+        Exchange x = new Exchange(listener);
+        req.onRequestBegin(q -> x.begun = true);
+        req.onResponseContentSource(x);
+        req.send(x);
+        return why -> req.abort(why);
+    }
+
+    @Override
+    public void stop() {
+        HttpClient c;
+        synchronized (this) {
+            stopped = true;
+            c = client;
+            client = null;
+        }
+        if (c != null) {
+            try {
+                c.stop(); // stops its pool and scheduler, waiting for their threads; closes every connection
+            } catch (Exception e) {
+                // stopping is best effort; nothing is left to use it
+            }
+        }
+    }
+
+    /**
+     * One call's response: the head goes to the listener, the body to the subscriber it returns, read from Jetty's
+     * content source one chunk per {@link #request}. A chunk handed on is released at the next request, which the
+     * response writer makes only once the container accepted the previous write; on cancel it is left to the
+     * garbage collector, since a write of it may still be under way.
+     */
+    private static final class Exchange implements Response.ContentSourceListener, Response.CompleteListener,
+            Flow.Subscription {
+        private final Listener listener;
+        private final Runnable onAvailable = Invocable.from(Invocable.InvocationType.NON_BLOCKING, this::readNext);
+        volatile boolean begun;
+        private volatile Response response;
+        private volatile Content.Source source;
+        private volatile Flow.Subscriber<List<ByteBuffer>> subscriber;
+        private volatile Content.Chunk held; // handed on, not yet released
+        private volatile boolean last;
+        private volatile boolean terminated;
+
+        Exchange(Listener listener) {
+            this.listener = listener;
+        }
+
+        @Override
+        public void onContentSource(Response resp, Content.Source contentSource) {
+            response = resp;
+            source = contentSource;
+            Flow.Subscriber<List<ByteBuffer>> s = listener.head(new JettyHead(resp));
+            if (s == null) {
+                resp.abort(new CancellationException("the proxy call ended before the answer"));
+                return;
+            }
+            subscriber = s;
+            s.onSubscribe(this);
+        }
+
+        @Override
+        public void request(long n) {
+            Content.Chunk done = held;
+            held = null;
+            if (done != null) {
+                done.release();
+            }
+            if (last) {
+                terminate(null);
+                return;
+            }
+            readNext();
+        }
+
+        private void readNext() {
+            Content.Source src = source;
+            while (!terminated) {
+                Content.Chunk c = src.read();
+                if (c == null) {
+                    src.demand(onAvailable);
+                    return;
+                }
+                if (Content.Chunk.isFailure(c)) {
+                    terminate(c.getFailure());
+                    return;
+                }
+                if (c.hasRemaining()) {
+                    held = c;
+                    last = c.isLast();
+                    subscriber.onNext(List.of(c.getByteBuffer()));
+                    return; // the next request releases it
+                }
+                c.release();
+                if (c.isLast()) {
+                    terminate(null);
+                    return;
+                }
+            }
+        }
+
+        @Override
+        public void cancel() {
+            terminated = true;
+            Response r = response;
+            if (r != null) {
+                r.abort(new CancellationException("the proxy call ended"));
+            }
+        }
+
+        @Override
+        public void onComplete(Result result) {
+            if (!result.isFailed()) {
+                return; // the body's end was read from the content source
+            }
+            Throwable t = result.getFailure();
+            if (subscriber == null) {
+                listener.failed(begun ? t : notSent(t));
+            } else {
+                terminate(t);
+            }
+        }
+
+        /** Ends the body once: completed ({@code failure} null) or failed. */
+        private void terminate(Throwable failure) {
+            synchronized (this) {
+                if (terminated) {
+                    return;
+                }
+                terminated = true;
+            }
+            if (failure == null) {
+                subscriber.onComplete();
+            } else {
+                subscriber.onError(failure);
+            }
+        }
+
+        /** Failed before the request began: no byte of it was sent (connect failure or timeout). */
+        private static Throwable notSent(Throwable t) {
+            if (t instanceof ConnectException) {
+                return t;
+            }
+            ConnectException c = new ConnectException("the gateway could not be reached: " + t);
+            c.initCause(t);
+            return c;
+        }
+    }
+
+    private record JettyHead(Response response) implements Head {
+        @Override
+        public int status() {
+            return response.getStatus();
+        }
+
+        @Override
+        public String first(String name) {
+            return response.getHeaders().get(name);
+        }
+
+        @Override
+        public void forEach(BiConsumer<String, String> field) {
+            for (HttpField f : response.getHeaders()) {
+                field.accept(f.getName(), f.getValue());
+            }
+        }
+    }
+
+    /**
+     * The request body for Jetty's client, from the proxy's body publisher: one chunk at a time, the next asked for
+     * when Jetty consumed the previous. With a length, it is sent with {@code Content-Length}; without, chunked.
+     */
+    private static final class RequestBody extends AsyncRequestContent implements Flow.Subscriber<ByteBuffer> {
+        private final long length;
+        private volatile Flow.Subscription subscription;
+        private final Callback next = Callback.from(Invocable.InvocationType.NON_BLOCKING, () -> subscription
+                .request(1), x -> subscription.cancel());
+
+        RequestBody(long length) {
+            super((String) null);
+            this.length = length;
+        }
+
+        @Override
+        public long getLength() {
+            return length;
+        }
+
+        @Override
+        public String getContentType() {
+            return null; // only the client's own Content-Type is forwarded
+        }
+
+        @Override
+        public void onSubscribe(Flow.Subscription s) {
+            subscription = s;
+            s.request(1);
+        }
+
+        @Override
+        public void onNext(ByteBuffer b) {
+            write(b, next);
+        }
+
+        @Override
+        public void onError(Throwable t) {
+            fail(t);
+        }
+
+        @Override
+        public void onComplete() {
+            close();
+        }
+    }
+}
