@@ -24,7 +24,8 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 /**
  * The fault matrix of issue #8: every fault the testkit can inject, on both of aigw's paths (JAX-RS client with
- * {@code AigwFeature} on Jersey 3.1; {@code AigwProxyFilter} on Jetty 12 ee10). Each case checks
+ * {@code AigwFeature} on Jersey 3.1; {@code AigwProxyFilter} on Jetty 12 ee10 and Tomcat 10.1, each with Jetty's
+ * and with the JDK's HTTP client as its upstream). Each case checks
  * <ol>
  * <li>what the caller sees (exception, status and problem+json body, or the passed-through answer),</li>
  * <li>that no call takes longer than the configured timeout plus {@link #MARGIN} (a bound, not a benchmark),</li>
@@ -53,11 +54,17 @@ class FaultMatrixTest {
     static final int FD_TOLERANCE = 3;
     static final long QUIESCE_MS = 15_000;
 
+    /** The JAX-RS client; the proxy on Jetty and on Tomcat with each upstream client (Jetty's, the JDK's). */
     enum PathKind {
-        JAXRS, PROXY, PROXY_TOMCAT;
+        JAXRS, PROXY, PROXY_TOMCAT, PROXY_JDK, PROXY_TOMCAT_JDK;
 
         ProxyCaller.Container container() {
-            return this == PROXY_TOMCAT ? ProxyCaller.Container.TOMCAT_10 : ProxyCaller.Container.JETTY_EE10;
+            return this == PROXY_TOMCAT || this == PROXY_TOMCAT_JDK ? ProxyCaller.Container.TOMCAT_10
+                    : ProxyCaller.Container.JETTY_EE10;
+        }
+
+        String upstream() {
+            return this == PROXY_JDK || this == PROXY_TOMCAT_JDK ? "jdk" : "jetty";
         }
     }
 
@@ -106,13 +113,14 @@ class FaultMatrixTest {
     static Caller warmUpCaller(PathKind p, Gateway g) throws Exception {
         Duration t = Duration.ofSeconds(30);
         return p == PathKind.JAXRS ? new JaxrsCaller(g, fakes.replicate.token(), t, t)
-                : new ProxyCaller(p.container(), g, fakes.replicate.token(), t, t, t);
+                : new ProxyCaller(p.container(), p.upstream(), g, fakes.replicate.token(), t, t, t);
     }
 
     static Caller caller(PathKind p, Gateway g) throws Exception {
         return p == PathKind.JAXRS
                 ? new JaxrsCaller(g, fakes.replicate.token(), CONNECT, JAXRS_READ)
-                : new ProxyCaller(p.container(), g, fakes.replicate.token(), PROXY_HEAD, CONNECT, PROXY_CALLER_READ);
+                : new ProxyCaller(p.container(), p.upstream(), g, fakes.replicate.token(), PROXY_HEAD, CONNECT,
+                PROXY_CALLER_READ);
     }
 
     static Stream<Arguments> cases() {
@@ -261,7 +269,7 @@ class FaultMatrixTest {
                     assertThat(fakes.gateway.requests()).as(report).hasSize(2);
                 } else {
                     assertProblem(a, 502, "upstream_failed", report);
-                    assertThat(fakes.gateway.requests()).as(report).hasSize(1); // the JDK client resends no POST
+                    assertThat(fakes.gateway.requests()).as(report).hasSize(1); // neither client resends a POST
                 }
                 assertThat(r.outcome()).as(report).isEqualTo(Outcome.FAILURE);
                 assertThat(r.httpStatus()).isZero();

@@ -41,6 +41,7 @@ final class ProxyCaller implements Caller {
     enum Container { JETTY_EE10, TOMCAT_10 }
 
     private final Container container;
+    private final String upstream;
     private final AutoCloseable server;
     private final String root;
     private final Duration connectTimeout;
@@ -48,13 +49,20 @@ final class ProxyCaller implements Caller {
 
     ProxyCaller(Container container, Gateway gateway, String replicateToken, Duration proxyTimeout,
                 Duration connectTimeout, Duration readTimeout) throws Exception {
+        this(container, "auto", gateway, replicateToken, proxyTimeout, connectTimeout, readTimeout);
+    }
+
+    /** @param upstream {@code aigw.proxy.upstream}: the proxy's client towards the gateway */
+    ProxyCaller(Container container, String upstream, Gateway gateway, String replicateToken, Duration proxyTimeout,
+                Duration connectTimeout, Duration readTimeout) throws Exception {
         this.container = container;
+        this.upstream = upstream;
         this.connectTimeout = connectTimeout;
         this.readTimeout = readTimeout;
         ServletContainerInitializer app = (classes, ctx) -> {
             FilterRegistration.Dynamic proxy = ctx.addFilter("aigw-proxy", AigwProxyFilter.builder().gateway(gateway)
                     .path("/replicate").replicateToken(replicateToken).access(r -> true, "anyone")
-                    .timeout(proxyTimeout).connectTimeout(connectTimeout).build());
+                    .timeout(proxyTimeout).connectTimeout(connectTimeout).upstream(upstream).build());
             proxy.setAsyncSupported(true);
             proxy.addMappingForUrlPatterns(EnumSet.of(DispatcherType.REQUEST, DispatcherType.ASYNC), true,
                     "/replicate/*");
@@ -111,7 +119,7 @@ final class ProxyCaller implements Caller {
 
     @Override
     public String name() {
-        return "proxy on " + container;
+        return "proxy on " + container + " (" + upstream + " upstream)";
     }
 
     private HttpURLConnection open(String method, String apiPath, String accept) throws IOException {

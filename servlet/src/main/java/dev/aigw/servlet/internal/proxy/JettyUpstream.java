@@ -12,6 +12,8 @@ import org.eclipse.jetty.util.thread.Invocable;
 import org.eclipse.jetty.util.thread.QueuedThreadPool;
 import org.eclipse.jetty.util.thread.ScheduledExecutorScheduler;
 
+import java.io.EOFException;
+import java.io.IOException;
 import java.net.ConnectException;
 import java.nio.ByteBuffer;
 import java.time.Duration;
@@ -190,7 +192,7 @@ final class JettyUpstream implements Upstream {
                     return;
                 }
                 if (Content.Chunk.isFailure(c)) {
-                    terminate(c.getFailure());
+                    terminate(plain(c.getFailure()));
                     return;
                 }
                 if (c.hasRemaining()) {
@@ -221,7 +223,7 @@ final class JettyUpstream implements Upstream {
             if (!result.isFailed()) {
                 return; // the body's end was read from the content source
             }
-            Throwable t = result.getFailure();
+            Throwable t = plain(result.getFailure());
             if (subscriber == null) {
                 listener.failed(begun ? t : notSent(t));
             } else {
@@ -242,6 +244,23 @@ final class JettyUpstream implements Upstream {
             } else {
                 subscriber.onError(failure);
             }
+        }
+
+        /**
+         * A failure as records and logs should show it: Jetty's I/O exceptions describe its connection objects at
+         * length ({@code HttpConnectionOverHTTP@...::SocketChannelEndPoint@...}), cause included: what happened is
+         * said briefly instead.
+         */
+        private static Throwable plain(Throwable t) {
+            if (t instanceof EOFException) {
+                return new IOException("the gateway closed the connection before the answer ended (EOFException)");
+            }
+            String m = t.getMessage();
+            if (t instanceof IOException && !(t instanceof ConnectException) && m != null
+                    && (m.indexOf('@') >= 0 || m.length() > 160)) {
+                return new IOException("the connection to the gateway failed (" + t.getClass().getSimpleName() + ")");
+            }
+            return t;
         }
 
         /** Failed before the request began: no byte of it was sent (connect failure or timeout). */
