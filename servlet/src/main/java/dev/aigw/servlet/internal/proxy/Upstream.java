@@ -86,6 +86,11 @@ public interface Upstream {
      * whatever the setting when the application wrapped it ({@code wrapJdk}, e.g. for OpenTelemetry).
      */
     static String resolve(String setting, boolean wrapJdk) {
+        return resolve(setting, wrapJdk, Upstream.class.getClassLoader());
+    }
+
+    /** {@link #resolve(String, boolean)} with the class loader that must see Jetty's client. */
+    static String resolve(String setting, boolean wrapJdk, ClassLoader loader) {
         String s = setting == null ? "auto" : setting.strip().toLowerCase(Locale.ROOT);
         switch (s) {
             case "jdk":
@@ -94,22 +99,22 @@ public interface Upstream {
                 if (wrapJdk) {
                     throw new IllegalArgumentException("the upstream client wrapper applies to the JDK client only");
                 }
-                if (!jettyLoadable()) {
+                if (!jettyLoadable(loader)) {
                     throw new IllegalArgumentException("jetty needs org.eclipse.jetty:jetty-client 12 on the class "
                             + "path");
                 }
                 return "jetty";
             case "auto":
-                return !wrapJdk && jettyLoadable() ? "jetty" : "jdk";
+                return !wrapJdk && jettyLoadable(loader) ? "jetty" : "jdk";
             default:
                 throw new IllegalArgumentException("unknown upstream '" + setting + "'");
         }
     }
 
-    private static boolean jettyLoadable() {
+    private static boolean jettyLoadable(ClassLoader loader) {
         try {
-            Class.forName("org.eclipse.jetty.client.HttpClient", false, Upstream.class.getClassLoader());
-            Class.forName("org.eclipse.jetty.io.Content$Source", false, Upstream.class.getClassLoader());
+            Class.forName("org.eclipse.jetty.client.HttpClient", false, loader);
+            Class.forName("org.eclipse.jetty.io.Content$Source", false, loader); // jetty-client 12, not 9 to 11
             return true;
         } catch (ClassNotFoundException | LinkageError e) {
             return false;
