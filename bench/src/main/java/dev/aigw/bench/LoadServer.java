@@ -27,6 +27,7 @@ import java.lang.management.ManagementFactory;
 import java.lang.management.MemoryType;
 import java.lang.management.MemoryUsage;
 import java.lang.management.ThreadMXBean;
+import java.net.http.HttpClient;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -38,12 +39,15 @@ import java.util.Set;
  * One server of the proxy load harness, run in its own JVM by {@link ProxyLoad}: the upstream, or a proxy in front of
  * it. Prints {@code AIGW-BENCH READY <port>} and then answers commands on stdin, one per line:
  * {@code stats} prints {@code AIGW-BENCH STATS <live threads> <peak threads since last stats> <heap used> <heap
- * after last GC> <process CPU time, ns> <live aigw-proxy threads>} and resets the peak; {@code quit} exits.
+ * after last GC> <process CPU time, ns> <live aigw-proxy threads> <bytes allocated by all threads so far>} and resets
+ * the peak; {@code quit} exits.
  *
  * <p>Roles: {@code upstream}; {@code aigw-jetty}, {@code peer-jetty} (Jetty 12.1 ee10), {@code aigw-tomcat},
  * {@code peer-tomcat} (Tomcat 10.1). "aigw" is {@link AigwProxyFilter} through a gateway whose base URL is the
- * upstream; "peer" is Jetty's {@code ProxyServlet.Transparent} to the same upstream path, adding the same two
- * credentials headers. Both answer at {@code /replicate/*}. Same thread pool size (200) and accept queue on both
+ * upstream, with its default upstream client (Jetty's, which is on this class path); {@code aigw-jdk-<container>}
+ * takes the JDK's client ({@code aigw.proxy.upstream=jdk}), {@code aigw-jdkdirect-<container>} the JDK's client on a
+ * same-thread executor (through the public client wrapper). "peer" is Jetty's {@code ProxyServlet.Transparent} to the
+ * same upstream path, adding the same two credentials headers. Both answer at {@code /replicate/*}. Same thread pool size (200) and accept queue on both
  * containers; Tomcat keeps connections alive without a request limit, as Jetty does.
  */
 public final class LoadServer {
@@ -69,17 +73,17 @@ public final class LoadServer {
                 server = s::stop;
                 port = ((ServerConnector) s.getConnectors()[0]).getLocalPort();
             }
-            case "aigw-jetty", "peer-jetty" -> {
+            case "aigw-jetty", "aigw-jdk-jetty", "aigw-jdkdirect-jetty", "peer-jetty" -> {
                 Server s = jetty();
                 ServletContextHandler ctx = new ServletContextHandler();
                 ctx.setContextPath("/");
-                ctx.addServletContainerInitializer(new App(role.startsWith("aigw"), true, upstreamPort));
+                ctx.addServletContainerInitializer(new App(role, true, upstreamPort));
                 s.setHandler(ctx);
                 s.start();
                 server = s::stop;
                 port = ((ServerConnector) s.getConnectors()[0]).getLocalPort();
             }
-            case "aigw-tomcat", "peer-tomcat" -> {
+            case "aigw-tomcat", "aigw-jdk-tomcat", "aigw-jdkdirect-tomcat", "peer-tomcat" -> {
                 Path base = Files.createTempDirectory("aigw-bench-tomcat");
                 Tomcat t = new Tomcat();
                 t.setBaseDir(base.toString());
@@ -92,7 +96,7 @@ public final class LoadServer {
                 t.getService().addConnector(c);
                 t.setConnector(c);
                 Context ctx = t.addContext("", Files.createDirectories(base.resolve("docbase")).toString());
-                ctx.addServletContainerInitializer(new App(role.startsWith("aigw"), false, upstreamPort), null);
+                ctx.addServletContainerInitializer(new App(role, false, upstreamPort), null);
                 t.start();
                 server = () -> {
                     t.stop();
@@ -100,8 +104,8 @@ public final class LoadServer {
                 };
                 port = c.getLocalPort();
             }
-            default -> throw new IllegalArgumentException("unknown role " + role
-                    + " (upstream, aigw-jetty, peer-jetty, aigw-tomcat, peer-tomcat)");
+            default -> throw new IllegalArgumentException("unknown role " + role + " (upstream, aigw[-jdk|-jdkdirect]-"
+                    + "jetty, peer-jetty, aigw[-jdk|-jdkdirect]-tomcat, peer-tomcat)");
         }
         System.out.println(MARK + "READY " + port);
         System.out.flush();
@@ -113,7 +117,8 @@ public final class LoadServer {
                 int peak = threads.getPeakThreadCount();
                 threads.resetPeakThreadCount();
                 System.out.println(MARK + "STATS " + threads.getThreadCount() + " " + peak + " " + heapUsed() + " "
-                        + heapAfterLastGc() + " " + cpuNanos() + " " + threadsNamed("aigw-proxy-"));
+                        + heapAfterLastGc() + " " + cpuNanos() + " " + threadsNamed("aigw-proxy-") + " "
+                        + allocatedBytes());
                 System.out.flush();
             } else if (line.equals("quit")) {
                 break;
@@ -142,6 +147,24 @@ public final class LoadServer {
     static long cpuNanos() {
         return ((com.sun.management.OperatingSystemMXBean) ManagementFactory.getOperatingSystemMXBean())
                 .getProcessCpuTime();
+    }
+
+    /**
+     * Bytes allocated by every thread of this JVM so far: the JVM's own total where it keeps one (JDK 21+), else the
+     * sum over live threads (a thread that ended takes its count with it; the servers' pools keep theirs alive under
+     * load).
+     */
+    static long allocatedBytes() {
+        com.sun.management.ThreadMXBean mx = (com.sun.management.ThreadMXBean) ManagementFactory.getThreadMXBean();
+        try {
+            return (long) com.sun.management.ThreadMXBean.class.getMethod("getTotalThreadAllocatedBytes").invoke(mx);
+        } catch (ReflectiveOperationException | RuntimeException e) {
+            long sum = 0;
+            for (long b : mx.getThreadAllocatedBytes(mx.getAllThreadIds())) {
+                sum += Math.max(0, b);
+            }
+            return sum;
+        }
     }
 
     /** Live threads whose name starts with {@code prefix} (aigw's proxy names its upstream client's threads). */
@@ -190,12 +213,14 @@ public final class LoadServer {
 
     /** The proxy under test, registered through the portable Servlet API so that both containers get the same. */
     static final class App implements ServletContainerInitializer {
+        private final String role;
         private final boolean aigw;
         private final boolean jetty;
         private final int upstreamPort;
 
-        App(boolean aigw, boolean jetty, int upstreamPort) {
-            this.aigw = aigw;
+        App(String role, boolean jetty, int upstreamPort) {
+            this.role = role;
+            this.aigw = role.startsWith("aigw");
             this.jetty = jetty;
             this.upstreamPort = upstreamPort;
         }
@@ -205,8 +230,16 @@ public final class LoadServer {
             if (aigw) {
                 Gateway gateway = Gateway.builder().accountId(ACCOUNT).gatewayId("bench").token("cf-bench-token")
                         .baseUrl("http://127.0.0.1:" + upstreamPort + "/v1").log(Gateway.Log.SUMMARY).build();
-                FilterRegistration.Dynamic f = ctx.addFilter("aigw-proxy", AigwProxyFilter.builder().gateway(gateway)
-                        .path("/replicate").replicateToken("r8_benchtoken").access(r -> true, "anyone").build());
+                AigwProxyFilter.Builder b = AigwProxyFilter.builder().gateway(gateway).path("/replicate")
+                        .replicateToken("r8_benchtoken").access(r -> true, "anyone");
+                if (role.startsWith("aigw-jdk-")) {
+                    b.upstream("jdk");
+                } else if (role.startsWith("aigw-jdkdirect-")) {
+                    // the JDK client on the thread that completes each step, not handed to a pool
+                    b.upstreamClient(c -> HttpClient.newBuilder().executor(Runnable::run)
+                            .followRedirects(HttpClient.Redirect.NEVER).build());
+                }
+                FilterRegistration.Dynamic f = ctx.addFilter("aigw-proxy", b.build());
                 f.setAsyncSupported(true);
                 f.addMappingForUrlPatterns(EnumSet.of(DispatcherType.REQUEST, DispatcherType.ASYNC), false,
                         "/replicate/*");

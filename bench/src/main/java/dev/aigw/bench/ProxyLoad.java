@@ -47,7 +47,8 @@ import java.util.concurrent.atomic.AtomicLong;
  *     [--clients 1,16,64,256] [--row-warmup S] [--warmup S] [--measure S] [--streams 200] [--transfer-mib 1024]</pre>
  */
 public final class ProxyLoad {
-    static final List<String> ALL_ROWS = List.of("direct", "aigw-jetty", "peer-jetty", "aigw-tomcat", "peer-tomcat");
+    static final List<String> ALL_ROWS = List.of("direct", "aigw-jetty", "aigw-jdk-jetty", "peer-jetty", "aigw-tomcat",
+            "aigw-jdk-tomcat", "peer-tomcat");
 
     private final Map<String, String> opts;
     private final Path out;
@@ -97,7 +98,7 @@ public final class ProxyLoad {
     // load
 
     record Cell(String row, int clients, double rps, double p50ms, double p99ms, long requests, long errors,
-                int peakThreads, int idleThreads, double cpuUsPerRequest) {
+                int peakThreads, int idleThreads, double cpuUsPerRequest, double allocKbPerRequest) {
     }
 
     private void load(Child upstream, List<String> rows) throws Exception {
@@ -118,45 +119,51 @@ public final class ProxyLoad {
                 for (int n : clients) {
                     Cell c = cell(row, client, base, measured, n, warmup, measure, idle);
                     cells.add(c);
-                    System.err.printf(Locale.ROOT, "load %-12s %3d clients: %8.0f req/s  p50 %6.2f ms  p99 %6.2f ms  "
-                            + "threads %d (idle %d)  cpu %.0f us/req  errors %d%n", row, n, c.rps, c.p50ms, c.p99ms,
-                            c.peakThreads, c.idleThreads, c.cpuUsPerRequest, c.errors);
+                    System.err.printf(Locale.ROOT, "load %-15s %3d clients: %8.0f req/s  p50 %6.2f ms  p99 %6.2f ms  "
+                            + "threads %d (idle %d)  cpu %.0f us/req  alloc %.1f KB/req  errors %d%n", row, n, c.rps,
+                            c.p50ms, c.p99ms, c.peakThreads, c.idleThreads, c.cpuUsPerRequest, c.allocKbPerRequest,
+                            c.errors);
                 }
             }
         }
         try (PrintWriter w = new PrintWriter(Files.newBufferedWriter(out.resolve("proxy-load.csv")))) {
-            w.println("row,clients,rps,p50_ms,p99_ms,requests,errors,peak_threads,idle_threads,server_cpu_us_per_request");
+            w.println("row,clients,rps,p50_ms,p99_ms,requests,errors,peak_threads,idle_threads,server_cpu_us_per_request,"
+                    + "server_alloc_kb_per_request");
             for (Cell c : cells) {
-                w.printf(Locale.ROOT, "%s,%d,%.1f,%.3f,%.3f,%d,%d,%d,%d,%.1f%n", c.row, c.clients, c.rps, c.p50ms,
-                        c.p99ms, c.requests, c.errors, c.peakThreads, c.idleThreads, c.cpuUsPerRequest);
+                w.printf(Locale.ROOT, "%s,%d,%.1f,%.3f,%.3f,%d,%d,%d,%d,%.1f,%.2f%n", c.row, c.clients, c.rps, c.p50ms,
+                        c.p99ms, c.requests, c.errors, c.peakThreads, c.idleThreads, c.cpuUsPerRequest,
+                        c.allocKbPerRequest);
             }
         }
         md("### Proxy load (3 GET : 1 POST, closed loop; per server %s s warm-up at 16 clients, then per cell %s s "
                 + "warm-up + %s s measured)%n%n", fmt(rowWarmup), fmt(warmup), fmt(measure));
-        md("| clients | server | req/s | p50 ms | p99 ms | peak threads (idle) | server CPU µs/request | errors |%n"
-                + "|---|---|---|---|---|---|---|---|%n");
+        md("| clients | server | req/s | p50 ms | p99 ms | peak threads (idle) | server CPU µs/request "
+                + "| server allocation KB/request | errors |%n|---|---|---|---|---|---|---|---|---|%n");
         for (int n : clients) {
             for (Cell c : cells) {
                 if (c.clients == n) {
-                    md(Locale.ROOT, "| %d | %s | %.0f | %.2f | %.2f | %d (%d) | %.0f | %d |%n", n, c.row, c.rps, c.p50ms,
-                            c.p99ms, c.peakThreads, c.idleThreads, c.cpuUsPerRequest, c.errors);
+                    md(Locale.ROOT, "| %d | %s | %.0f | %.2f | %.2f | %d (%d) | %.0f | %.1f | %d |%n", n, c.row, c.rps,
+                            c.p50ms, c.p99ms, c.peakThreads, c.idleThreads, c.cpuUsPerRequest, c.allocKbPerRequest,
+                            c.errors);
                 }
             }
         }
-        md("%n| clients | container | aigw/peer req/s | aigw/peer p99 | aigw/peer CPU per request | aigw/direct req/s "
-                + "| peer/direct req/s |%n|---|---|---|---|---|---|---|%n");
+        md("%n| clients | server | /peer req/s | /peer p50 | /peer p99 | /peer CPU per request "
+                + "| /peer allocation per request | /direct req/s | peer/direct req/s |%n|---|---|---|---|---|---|---|---|---|%n");
         for (int n : clients) {
             Cell direct = find(cells, "direct", n);
             for (String container : List.of("jetty", "tomcat")) {
-                Cell a = find(cells, "aigw-" + container, n);
                 Cell p = find(cells, "peer-" + container, n);
-                if (a == null || p == null) {
-                    continue;
+                for (Cell a : cells) {
+                    if (p == null || a.clients != n || !a.row.startsWith("aigw-") || !a.row.endsWith("-" + container)) {
+                        continue;
+                    }
+                    md(Locale.ROOT, "| %d | %s | %.2f | %.2f | %.2f | %.2f | %.2f | %s | %s |%n", n, a.row,
+                            a.rps / p.rps, a.p50ms / p.p50ms, a.p99ms / p.p99ms, a.cpuUsPerRequest / p.cpuUsPerRequest,
+                            a.allocKbPerRequest / p.allocKbPerRequest,
+                            direct == null ? "—" : String.format(Locale.ROOT, "%.2f", a.rps / direct.rps),
+                            direct == null ? "—" : String.format(Locale.ROOT, "%.2f", p.rps / direct.rps));
                 }
-                md(Locale.ROOT, "| %d | %s | %.2f | %.2f | %.2f | %s | %s |%n", n, container, a.rps / p.rps,
-                        a.p99ms / p.p99ms, a.cpuUsPerRequest / p.cpuUsPerRequest,
-                        direct == null ? "—" : String.format(Locale.ROOT, "%.2f", a.rps / direct.rps),
-                        direct == null ? "—" : String.format(Locale.ROOT, "%.2f", p.rps / direct.rps));
             }
         }
         md("%n");
@@ -228,6 +235,7 @@ public final class ProxyLoad {
         }
         Thread.sleep((long) (warmupS * 1000));
         long cpu0 = measured.cpuNanos(); // also resets the peak: the measured window starts now
+        long alloc0 = measured.allocatedBytes();
         long errorsBefore = errors.get();
         long start = System.nanoTime();
         synchronized (lock) {
@@ -241,6 +249,7 @@ public final class ProxyLoad {
         int n = Math.min(recorded.get(), latencies.length);
         int[] stats = measured.stats();
         long cpu = measured.cpuNanos() - cpu0;
+        long alloc = measured.allocatedBytes() - alloc0;
         long errs = errors.get() - errorsBefore;
         synchronized (lock) {
             phase[1] = true;
@@ -252,7 +261,7 @@ public final class ProxyLoad {
         long[] sorted = Arrays.copyOf(latencies, Math.min(recorded.get(), latencies.length));
         Arrays.sort(sorted);
         return new Cell(row, clients, n / (elapsed / 1e9), pct(sorted, 50) / 1e6, pct(sorted, 99) / 1e6, n, errs,
-                stats[1], idle, n == 0 ? 0 : cpu / 1000.0 / n);
+                stats[1], idle, n == 0 ? 0 : cpu / 1000.0 / n, n == 0 ? 0 : alloc / 1024.0 / n);
     }
 
     static long pct(long[] sorted, double p) {
@@ -648,6 +657,11 @@ public final class ProxyLoad {
             stdin.write((c + "\n").getBytes(StandardCharsets.UTF_8));
             stdin.flush();
             return reply(30).split(" ");
+        }
+
+        /** Bytes allocated by all the server's threads so far. */
+        long allocatedBytes() throws Exception {
+            return Long.parseLong(command("stats")[7]);
         }
 
         /** {live threads, peak threads since the last call, live aigw-proxy threads}. */

@@ -113,7 +113,7 @@ final class JettyUpstream implements Upstream {
         Exchange x = new Exchange(listener);
         req.onRequestBegin(q -> x.begun = true);
         req.onResponseContentSource(x);
-        req.send(x);
+        req.send(x::completed); // not x itself: send registers every listener interface its argument implements
         return why -> req.abort(why);
     }
 
@@ -140,8 +140,7 @@ final class JettyUpstream implements Upstream {
      * response writer makes only once the container accepted the previous write; on cancel it is left to the
      * garbage collector, since a write of it may still be under way.
      */
-    private static final class Exchange implements Response.ContentSourceListener, Response.CompleteListener,
-            Flow.Subscription {
+    private static final class Exchange implements Response.ContentSourceListener, Flow.Subscription {
         private final Listener listener;
         private final Runnable onAvailable = Invocable.from(Invocable.InvocationType.NON_BLOCKING, this::readNext);
         volatile boolean begun;
@@ -218,8 +217,8 @@ final class JettyUpstream implements Upstream {
             }
         }
 
-        @Override
-        public void onComplete(Result result) {
+        /** The exchange ended (the request and the response). */
+        void completed(Result result) {
             if (!result.isFailed()) {
                 return; // the body's end was read from the content source
             }
