@@ -247,8 +247,9 @@ class SecretHygieneTest {
                 .isEqualTo(200);
         assertThat(proxied(s, "GET", "/replicate/webhooks/default/secret", null).statusCode()).isGreaterThanOrEqualTo(400);
         assertThat(proxied(s, "GET", "/wrong-token/account", null).statusCode()).isEqualTo(401);
-        gateway.faults().next(2).resetBeforeFirstByte();
+        gateway.faults().next(2).resetBeforeFirstByte(); // two: the JDK client retries an idempotent GET once
         assertThat(proxied(s, "GET", "/replicate/account", null).statusCode()).isEqualTo(502);
+        gateway.faults().clear(); // Jetty's client retries nothing: the second reset is left over
         gateway.faults().next(1).latency(Duration.ofSeconds(4));
         assertThat(proxied(s, "GET", "/replicate/account", null).statusCode()).isEqualTo(504);
         assertThat(proxied(s, "GET", "/dead/account", null).statusCode()).isEqualTo(502);
