@@ -17,14 +17,11 @@ public final class ClientAllocation {
 
     public static void main(String[] args) throws Exception {
         int calls = args.length > 0 ? Integer.parseInt(args[0]) : 20_000;
-        ClientOverheadBenchmark b = new ClientOverheadBenchmark();
         ClientOverheadBenchmark.Setup3 s = new ClientOverheadBenchmark.Setup3();
         s.start();
         try {
-            String[] names = {"noAigw", "gatewayRequestByHand", "aigw", "aigwNoListener", "loggingFeature"};
-            @SuppressWarnings("unchecked")
-            Supplier<String>[] variants = new Supplier[]{() -> b.noAigw(s), () -> b.gatewayRequestByHand(s),
-                    () -> b.aigw(s), () -> b.aigwNoListener(s), () -> b.loggingFeature(s)};
+            String[] names = ClientOverheadBenchmark.VARIANTS;
+            Supplier<String>[] variants = ClientOverheadBenchmark.variants(s);
             for (Supplier<String> v : variants) { // warm up every path before measuring any
                 for (int i = 0; i < calls / 4; i++) {
                     v.get();

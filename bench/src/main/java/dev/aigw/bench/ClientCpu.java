@@ -25,14 +25,11 @@ public final class ClientCpu {
     public static void main(String[] args) throws Exception {
         int rounds = args.length > 0 ? Integer.parseInt(args[0]) : 40;
         int calls = args.length > 1 ? Integer.parseInt(args[1]) : 400;
-        ClientOverheadBenchmark b = new ClientOverheadBenchmark();
         ClientOverheadBenchmark.Setup3 s = new ClientOverheadBenchmark.Setup3();
         s.start();
         try {
-            String[] names = {"noAigw", "gatewayRequestByHand", "aigwNoListener", "aigw", "loggingFeature"};
-            @SuppressWarnings("unchecked")
-            Supplier<String>[] variants = new Supplier[]{() -> b.noAigw(s), () -> b.gatewayRequestByHand(s),
-                    () -> b.aigwNoListener(s), () -> b.aigw(s), () -> b.loggingFeature(s)};
+            String[] names = ClientOverheadBenchmark.VARIANTS;
+            Supplier<String>[] variants = ClientOverheadBenchmark.variants(s);
             for (int w = 0; w < 5; w++) { // JIT warm-up of every path before any measurement
                 for (Supplier<String> v : variants) {
                     for (int i = 0; i < calls; i++) {

@@ -165,6 +165,17 @@ public class ClientOverheadBenchmark {
         }
     }
 
+    /** The variants, by name, as the probes outside JMH run them ({@link ClientAllocation}, {@link ClientCpu}). */
+    static final String[] VARIANTS = {"noAigw", "gatewayRequestByHand", "aigwNoListener", "aigw", "loggingFeature"};
+
+    /** One call of each of {@link #VARIANTS}, in that order, on a started setup. */
+    @SuppressWarnings("unchecked")
+    static java.util.function.Supplier<String>[] variants(Setup3 s) {
+        ClientOverheadBenchmark b = new ClientOverheadBenchmark();
+        return new java.util.function.Supplier[]{() -> b.noAigw(s), () -> b.gatewayRequestByHand(s),
+                () -> b.aigwNoListener(s), () -> b.aigw(s), () -> b.loggingFeature(s)};
+    }
+
     private static String call(Client client, String url) {
         try (Response r = client.target(url).request()
                 .header("Authorization", "Bearer r8_benchmarktoken")
