@@ -70,6 +70,11 @@ public final class AigwFilter implements ClientRequestFilter, ClientResponseFilt
          * aigw filter then observes it.
          */
         volatile boolean resent;
+        /**
+         * A direct resend is under way whose response reaches the caller as the original request's aborted response
+         * (RESTEasy): that response, not the resend's own, is the one aigw observes.
+         */
+        volatile boolean resending;
         private ExchangeObserver.Scope active; // only touched on the thread that opened it
         private Thread activeOn;
 
@@ -225,8 +230,8 @@ public final class AigwFilter implements ClientRequestFilter, ClientResponseFilt
         if (call != null) {
             call.deactivate(); // the transport is done with the request: its spans have ended
         }
-        if (call == null || call.exchange.isFinished()) {
-            return;
+        if (call == null || call.resending || call.answered || call.exchange.isFinished()) {
+            return; // answered: a direct resend's response, reported by the resend's own filters
         }
         call.answered = true;
         Exchange exchange = call.exchange;

@@ -4,25 +4,13 @@ import dev.aigw.Exchange;
 
 import jakarta.ws.rs.client.ClientRequestContext;
 import jakarta.ws.rs.client.ClientResponseContext;
-import jakarta.ws.rs.client.Entity;
-import jakarta.ws.rs.client.Invocation;
-import jakarta.ws.rs.core.GenericEntity;
 import jakarta.ws.rs.core.Configuration;
-import jakarta.ws.rs.core.Response;
 import org.glassfish.jersey.client.ClientConfig;
 import org.glassfish.jersey.client.ClientRequest;
 import org.glassfish.jersey.client.spi.ConnectorProvider;
 import org.glassfish.jersey.client.spi.InvocationBuilderListener;
 import org.glassfish.jersey.client.spi.PostInvocationInterceptor;
 
-import java.io.InputStream;
-import java.io.Reader;
-import java.net.ConnectException;
-import java.net.NoRouteToHostException;
-import java.net.UnknownHostException;
-import java.util.List;
-import java.util.Locale;
-import java.util.Map;
 import java.util.Set;
 
 /**
@@ -89,12 +77,9 @@ public final class JerseyHooks implements InvocationBuilderListener, PostInvocat
             return;
         }
         Throwable error = context.getThrowables().peekFirst();
-        if (context.getResponseContext().isEmpty() && neverReachedGateway(context.getThrowables())
-                && resendable(request) && exchange.fallBackToDirect()) {
+        if (context.getResponseContext().isEmpty() && DirectFallback.applies(call, request, context.getThrowables())) {
             try {
-                // Same client, same properties (the Call among them): the resend is observed as this exchange.
-                call.resent = true;
-                context.resolve(resend(request, exchange));
+                context.resolve(DirectFallback.resend(call, request));
                 return;
             } catch (RuntimeException direct) {
                 error.addSuppressed(direct); // the resend's own onException recorded the failure
@@ -103,50 +88,4 @@ public final class JerseyHooks implements InvocationBuilderListener, PostInvocat
         }
         exchange.fail(error);
     }
-
-    /** Connection refused, no route, unknown host: the request provably never left for the gateway. */
-    private static boolean neverReachedGateway(Iterable<Throwable> throwables) {
-        for (Throwable t : throwables) {
-            for (Throwable c = t; c != null; c = c.getCause() == c ? null : c.getCause()) {
-                if (c instanceof ConnectException || c instanceof UnknownHostException
-                        || c instanceof NoRouteToHostException) {
-                    return true;
-                }
-            }
-        }
-        return false;
-    }
-
-    /** A stream entity was consumed by the first attempt and cannot be sent again. */
-    private static boolean resendable(ClientRequestContext request) {
-        Object entity = request.getEntity();
-        return !(entity instanceof InputStream || entity instanceof Reader);
-    }
-
-    private static Response resend(ClientRequestContext request, Exchange exchange) {
-        Invocation.Builder b = request.getClient().target(exchange.target()).request();
-        for (String name : request.getPropertyNames()) {
-            b.property(name, request.getProperty(name));
-        }
-        for (Map.Entry<String, List<Object>> h : request.getHeaders().entrySet()) {
-            String name = h.getKey().toLowerCase(Locale.ROOT);
-            if (name.startsWith("cf-aig-") || name.equals("host") || name.equals("content-type")
-                    || name.equals("content-length")) {
-                continue; // gateway headers stay off a direct call; the entity carries its own type
-            }
-            for (Object v : h.getValue()) {
-                b.header(h.getKey(), v);
-            }
-        }
-        if (!request.hasEntity()) {
-            return b.method(request.getMethod());
-        }
-        Object entity = request.getEntity();
-        if (!(entity instanceof GenericEntity) && request.getEntityType() != null
-                && request.getEntityType() != entity.getClass()) {
-            entity = new GenericEntity<>(entity, request.getEntityType());
-        }
-        return b.method(request.getMethod(), Entity.entity(entity, request.getMediaType(), request.getEntityAnnotations()));
-    }
-
 }
