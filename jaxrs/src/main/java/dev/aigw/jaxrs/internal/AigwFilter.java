@@ -42,6 +42,8 @@ public final class AigwFilter implements ClientRequestFilter, ClientResponseFilt
     public static final String CALL = "dev.aigw.jaxrs.call";
     /** Request property: the caller's {@link Captured} context, set on the calling thread (Jersey). */
     public static final String CAPTURED = "dev.aigw.jaxrs.context";
+    /** Request property: a token that lives as long as the request's properties, watched for a call never answered. */
+    static final String WATCHED = "dev.aigw.jaxrs.watched";
     /** Configuration property set once {@code AigwFeature} is active in a client, so that nothing else routes it. */
     public static final String ACTIVE = "dev.aigw.jaxrs.active";
 
@@ -133,9 +135,12 @@ public final class AigwFilter implements ClientRequestFilter, ClientResponseFilt
         }
         Call call = new Call(exchange, this);
         request.setProperty(CALL, call);
-        // Where no hook reports a transport failure (RESTEasy), the request context becoming
-        // unreachable without a response is the only sign: record the failure then.
-        ObservedInputStream.CLEANER.register(request, new Unanswered(call));
+        // Where no hook reports a transport failure (RESTEasy's async engines), the call's properties
+        // becoming unreachable without a response is the only sign: record the failure then. Watched
+        // through a property, not the request context: CXF makes a context per filter run.
+        Object watched = new Object();
+        request.setProperty(WATCHED, watched);
+        ObservedInputStream.CLEANER.register(watched, new Unanswered(call));
         request.setUri(exchange.target());
         // The connector derives Host from the new URI; a Host copied from the caller would name Replicate.
         request.getHeaders().remove(HttpHeaders.HOST);
@@ -144,8 +149,11 @@ public final class AigwFilter implements ClientRequestFilter, ClientResponseFilt
         }
         request.getHeaders().putSingle(HttpHeaders.USER_AGENT,
                 exchange.userAgent(request.getHeaderString(HttpHeaders.USER_AGENT)));
-        if (captured instanceof Captured && JerseyHooks.bracketed(request)) {
-            call.activate(); // closed by the response filter or Jersey's post-invocation hook, on this thread
+        if (captured instanceof Captured) { // captured by JerseyHooks: this is Jersey
+            JerseyHooks.followNoRedirects(request, call);
+            if (JerseyHooks.bracketed(request)) {
+                call.activate(); // closed by the response filter or Jersey's post-invocation hook, on this thread
+            }
         }
     }
 
@@ -246,7 +254,7 @@ public final class AigwFilter implements ClientRequestFilter, ClientResponseFilt
         response.setEntityStream(new ObservedInputStream(entity, exchange));
     }
 
-    /** Holds the call only, never the request context. */
+    /** Holds the call only, never the watched token. */
     private record Unanswered(Call call) implements Runnable {
         @Override
         public void run() {

@@ -6,6 +6,7 @@ import jakarta.ws.rs.client.ClientRequestContext;
 import jakarta.ws.rs.client.ClientResponseContext;
 import jakarta.ws.rs.core.Configuration;
 import org.glassfish.jersey.client.ClientConfig;
+import org.glassfish.jersey.client.ClientProperties;
 import org.glassfish.jersey.client.ClientRequest;
 import org.glassfish.jersey.client.spi.ConnectorProvider;
 import org.glassfish.jersey.client.spi.InvocationBuilderListener;
@@ -29,6 +30,11 @@ public final class JerseyHooks implements InvocationBuilderListener, PostInvocat
             "org.glassfish.jersey.apache5.connector.Apache5ConnectorProvider",
             "org.glassfish.jersey.apache.connector.ApacheConnectorProvider");
 
+    /** Connectors that take {@code FOLLOW_REDIRECTS} from the client's configuration only (on unless set off). */
+    private static final Set<String> CLIENT_WIDE_REDIRECTS = Set.of(
+            "org.glassfish.jersey.jdk.connector.JdkConnectorProvider",
+            "org.glassfish.jersey.jnh.connector.JavaNetHttpConnectorProvider");
+
     @Override
     public void onNewBuilder(InvocationBuilderContext context) {
         context.property(AigwFilter.CAPTURED, AigwFilter.Captured.now());
@@ -49,6 +55,23 @@ public final class JerseyHooks implements InvocationBuilderListener, PostInvocat
         Configuration c = r.getConfiguration();
         ConnectorProvider p = c instanceof ClientConfig cc ? cc.getConnectorProvider() : null;
         return p != null && SAME_THREAD_CONNECTORS.contains(p.getClass().getName());
+    }
+
+    /**
+     * Jersey follows redirects by default ({@link Redirects}): turned off for this routed request, which every
+     * connector but two reads per request; with those two, a client that does not turn it off is refused.
+     */
+    static void followNoRedirects(ClientRequestContext request, AigwFilter.Call call) {
+        request.setProperty(ClientProperties.FOLLOW_REDIRECTS, Boolean.FALSE);
+        Configuration c = request.getConfiguration();
+        ConnectorProvider p = c instanceof ClientConfig cc ? cc.getConnectorProvider() : null;
+        if (p != null && CLIENT_WIDE_REDIRECTS.contains(p.getClass().getName())
+                && ClientProperties.getValue(c.getProperties(), ClientProperties.FOLLOW_REDIRECTS, Boolean.TRUE,
+                Boolean.class)) {
+            Redirects.refuse(call, "this Jersey client's connector (" + p.getClass().getSimpleName()
+                    + ") follows redirects", "Set " + ClientProperties.FOLLOW_REDIRECTS
+                    + " = false on clients that call Replicate");
+        }
     }
 
     @Override

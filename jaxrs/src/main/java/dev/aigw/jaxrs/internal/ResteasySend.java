@@ -1,9 +1,11 @@
 package dev.aigw.jaxrs.internal;
 
+import jakarta.ws.rs.HttpMethod;
 import jakarta.ws.rs.client.ClientRequestContext;
 import jakarta.ws.rs.core.Response;
 import org.jboss.resteasy.client.jaxrs.ClientHttpEngine;
 import org.jboss.resteasy.client.jaxrs.engines.AsyncClientHttpEngine;
+import org.jboss.resteasy.client.jaxrs.engines.URLConnectionEngine;
 import org.jboss.resteasy.client.jaxrs.internal.ClientInvocation;
 import org.jboss.resteasy.client.jaxrs.internal.ClientRequestContextImpl;
 
@@ -35,7 +37,19 @@ final class ResteasySend {
         }
         ClientInvocation invocation = context.getInvocation();
         ClientHttpEngine engine = invocation.getClient().httpEngine();
-        if (engine == null || engine instanceof AsyncClientHttpEngine) {
+        if (engine == null) {
+            return;
+        }
+        if (engine.isFollowRedirects()) {
+            Redirects.refuse(call, "this RESTEasy client's engine follows redirects", "Turn following off "
+                    + "(ResteasyClientBuilder.setFollowRedirects(false), dev.resteasy.client.follow.redirects, "
+                    + "MicroProfile's followRedirects) on clients that call Replicate");
+        }
+        if (engine instanceof URLConnectionEngine && HttpMethod.GET.equalsIgnoreCase(request.getMethod())) {
+            Redirects.refuse(call, "RESTEasy's URLConnectionEngine follows the redirects of every GET",
+                    "Use another engine (the default Apache one does not follow) for clients that call Replicate");
+        }
+        if (engine instanceof AsyncClientHttpEngine) {
             return;
         }
         Response answer;
