@@ -4,7 +4,11 @@ import dev.aigw.Exchange;
 
 import jakarta.ws.rs.client.ClientRequestContext;
 import jakarta.ws.rs.client.ClientResponseContext;
+import jakarta.ws.rs.client.Entity;
+import jakarta.ws.rs.client.Invocation;
 import jakarta.ws.rs.core.Configuration;
+import jakarta.ws.rs.core.GenericEntity;
+import jakarta.ws.rs.core.Response;
 import org.glassfish.jersey.client.ClientConfig;
 import org.glassfish.jersey.client.ClientProperties;
 import org.glassfish.jersey.client.ClientRequest;
@@ -12,6 +16,9 @@ import org.glassfish.jersey.client.spi.ConnectorProvider;
 import org.glassfish.jersey.client.spi.InvocationBuilderListener;
 import org.glassfish.jersey.client.spi.PostInvocationInterceptor;
 
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
 import java.util.Set;
 
 /**
@@ -102,7 +109,7 @@ public final class JerseyHooks implements InvocationBuilderListener, PostInvocat
         Throwable error = context.getThrowables().peekFirst();
         if (context.getResponseContext().isEmpty() && DirectFallback.applies(call, request, context.getThrowables())) {
             try {
-                context.resolve(DirectFallback.resend(call, request));
+                context.resolve(resend(call, request));
                 return;
             } catch (RuntimeException direct) {
                 error.addSuppressed(direct); // the resend's own onException recorded the failure
@@ -110,5 +117,37 @@ public final class JerseyHooks implements InvocationBuilderListener, PostInvocat
             }
         }
         exchange.fail(error);
+    }
+
+    /**
+     * Sends {@code request} again to {@code exchange.target()} (now the provider) as a new request of its client: same
+     * properties (the {@link AigwFilter.Call} among them, so the resend is observed as this exchange and routed by
+     * nobody), same headers but the gateway's and those the client derives, same entity.
+     */
+    private static Response resend(AigwFilter.Call call, ClientRequestContext request) {
+        call.resent = true;
+        Invocation.Builder b = request.getClient().target(call.exchange().target()).request();
+        for (String name : request.getPropertyNames()) {
+            b.property(name, request.getProperty(name));
+        }
+        for (Map.Entry<String, List<Object>> h : request.getHeaders().entrySet()) {
+            String name = h.getKey().toLowerCase(Locale.ROOT);
+            if (DirectFallback.gatewayHeader(name) || name.equals("host") || name.equals("content-type")
+                    || name.equals("content-length")) {
+                continue; // gateway headers stay off a direct call; the entity carries its own type
+            }
+            for (Object v : h.getValue()) {
+                b.header(h.getKey(), v);
+            }
+        }
+        if (!request.hasEntity()) {
+            return b.method(request.getMethod());
+        }
+        Object entity = request.getEntity();
+        if (!(entity instanceof GenericEntity) && request.getEntityType() != null
+                && request.getEntityType() != entity.getClass()) {
+            entity = new GenericEntity<>(entity, request.getEntityType());
+        }
+        return b.method(request.getMethod(), Entity.entity(entity, request.getMediaType(), request.getEntityAnnotations()));
     }
 }

@@ -57,7 +57,7 @@ final class ResteasySend {
         try {
             answer = engine.invoke(invocation);
         } catch (RuntimeException e) {
-            answer = failed(call, request, e);
+            answer = failed(call, request, invocation, e);
         } finally {
             call.deactivate();
         }
@@ -65,11 +65,12 @@ final class ResteasySend {
     }
 
     /** The direct resend's response, or {@code error} rethrown once recorded. */
-    private static Response failed(AigwFilter.Call call, ClientRequestContext request, RuntimeException error) {
+    private static Response failed(AigwFilter.Call call, ClientRequestContext request, ClientInvocation invocation,
+                                   RuntimeException error) {
         if (DirectFallback.applies(call, request, List.of(error))) {
             call.resending = true;
             try {
-                return DirectFallback.resend(call, request);
+                return resend(call, request, invocation);
             } catch (RuntimeException direct) {
                 call.exchange.fail(direct); // the direct attempt's failure is the call's outcome
                 error.addSuppressed(direct);
@@ -80,5 +81,18 @@ final class ResteasySend {
         }
         call.exchange.fail(error);
         throw error;
+    }
+
+    /**
+     * The same invocation again, to {@code exchange.target()} (now the provider) without the gateway headers, through
+     * RESTEasy's whole chain: the application's filters see it as they saw the first attempt, and MicroProfile's
+     * filters find the invocation's interface method (a new request of the client would have none). aigw's filters
+     * let it pass: it carries the call already, no longer via the gateway.
+     */
+    private static Response resend(AigwFilter.Call call, ClientRequestContext request, ClientInvocation invocation) {
+        call.resent = true;
+        request.setUri(call.exchange.target());
+        request.getHeaders().keySet().removeIf(DirectFallback::gatewayHeader);
+        return invocation.invoke();
     }
 }
