@@ -75,7 +75,7 @@ public final class JerseyHooks implements InvocationBuilderListener, PostInvocat
         if (p != null && CLIENT_WIDE_REDIRECTS.contains(p.getClass().getName())
                 && ClientProperties.getValue(c.getProperties(), ClientProperties.FOLLOW_REDIRECTS, Boolean.TRUE,
                 Boolean.class)) {
-            Redirects.refuse(call, "this Jersey client's connector (" + p.getClass().getSimpleName()
+            throw Redirects.refusal(call, "this Jersey client's connector (" + p.getClass().getSimpleName()
                     + ") follows redirects", "Set " + ClientProperties.FOLLOW_REDIRECTS
                     + " = false on clients that call Replicate");
         }

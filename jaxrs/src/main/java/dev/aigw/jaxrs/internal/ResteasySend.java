@@ -19,9 +19,13 @@ import java.util.List;
  * {@code aigw.fallback} is on. The send is bracketed on this thread, so the exchange is
  * {@linkplain dev.aigw.Exchange#activate() active} around it.
  *
- * <p>Engines with a send of their own for async calls ({@link AsyncClientHttpEngine}: Vert.x, Jetty, Reactor Netty,
- * {@code useAsyncHttpEngine()}) keep it: an async call must not block a thread here. Their failures are recorded
- * when the unanswered request is collected.
+ * <p>A routed call follows no redirect ({@link Redirects}). Following is a setting of the engine, not of one
+ * request, so an engine that follows redirects or does not say is refused (the asynchronous Apache engine of
+ * {@code useAsyncHttpEngine()} and Jetty's do not say, and follow by default; Vert.x's does not say), as is the
+ * {@link URLConnectionEngine} for GETs.
+ *
+ * <p>An asynchronous engine that says it does not follow keeps its own send for async calls: an async call must not
+ * block a thread here. Its failures are recorded when the unanswered call is collected.
  *
  * <p>Loaded only from {@link ResteasyTransport}, that is in a RESTEasy client.
  *
@@ -40,13 +44,20 @@ final class ResteasySend {
         if (engine == null) {
             return;
         }
-        if (engine.isFollowRedirects()) {
-            Redirects.refuse(call, "this RESTEasy client's engine follows redirects", "Turn following off "
+        Boolean follows = follows(engine);
+        if (follows == null) {
+            throw Redirects.refusal(call, "this RESTEasy client's engine (" + engine.getClass().getName()
+                    + ") does not say whether it follows redirects (ClientHttpEngine.isFollowRedirects)", "Use "
+                    + "RESTEasy's default engine, or one whose isFollowRedirects() says false, for clients that call "
+                    + "Replicate");
+        }
+        if (follows) {
+            throw Redirects.refusal(call, "this RESTEasy client's engine follows redirects", "Turn following off "
                     + "(ResteasyClientBuilder.setFollowRedirects(false), dev.resteasy.client.follow.redirects, "
                     + "MicroProfile's followRedirects) on clients that call Replicate");
         }
         if (engine instanceof URLConnectionEngine && HttpMethod.GET.equalsIgnoreCase(request.getMethod())) {
-            Redirects.refuse(call, "RESTEasy's URLConnectionEngine follows the redirects of every GET",
+            throw Redirects.refusal(call, "RESTEasy's URLConnectionEngine follows the redirects of every GET",
                     "Use another engine (the default Apache one does not follow) for clients that call Replicate");
         }
         if (engine instanceof AsyncClientHttpEngine) {
@@ -62,6 +73,18 @@ final class ResteasySend {
             call.deactivate();
         }
         request.abortWith(answer);
+    }
+
+    /**
+     * Whether the engine follows redirects; null when it does not say (the interface's default throws). Engines that
+     * do not say include the asynchronous Apache engine, which follows them.
+     */
+    private static Boolean follows(ClientHttpEngine engine) {
+        try {
+            return engine.isFollowRedirects();
+        } catch (UnsupportedOperationException e) {
+            return null;
+        }
     }
 
     /** The direct resend's response, or {@code error} rethrown once recorded. */
