@@ -44,6 +44,7 @@ class ResteasyClassLoaderTest {
 
     @Test
     void anApplicationsClassLoaderIsReleasedWhenItStops() throws Exception {
+        jakarta.ws.rs.ext.RuntimeDelegate.getInstance(); // the server's: made before any application runs
         Application app = new Application();
         GatewayScope scope = GatewayScope.bind(app, Settings.system(), () -> null, Gateway::fromSettings);
         WeakReference<ClassLoader> ref = new WeakReference<>(app);
