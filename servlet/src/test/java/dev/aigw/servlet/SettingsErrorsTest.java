@@ -2,6 +2,7 @@ package dev.aigw.servlet;
 
 import dev.aigw.GatewayConfigurationException;
 import dev.aigw.servlet.internal.ServletSettings;
+import dev.aigw.servlet.internal.proxy.ProxyConfig;
 import org.junit.jupiter.api.Test;
 
 import java.util.Map;
@@ -19,25 +20,29 @@ class SettingsErrorsTest {
         return ServletSettings.of(m);
     }
 
+    private static ProxyConfig.Draft proxy(ServletSettings s) {
+        return ProxyConfig.Draft.fromSettings(s, "/mapped/*");
+    }
+
     @Test
     void proxySettings() {
-        assertThatThrownBy(() -> AigwProxyFilter.fromSettings(s("aigw.proxy.rate-limit", "lots")))
+        assertThatThrownBy(() -> proxy(s("aigw.proxy.rate-limit", "lots")))
                 .isInstanceOf(GatewayConfigurationException.class)
                 .hasMessage("aigw: aigw.proxy.rate-limit = \"lots\" (settings) is not allowed: a rate such as 60/min, "
                         + "10/s, 1000/h, 5/10s or 100/day, per principal");
-        assertThatThrownBy(() -> AigwProxyFilter.fromSettings(s("aigw.proxy.path", "/a/../b")))
+        assertThatThrownBy(() -> proxy(s("aigw.proxy.path", "/a/../b")))
                 .hasMessageContaining("aigw.proxy.path").hasMessageContaining("/replicate");
-        assertThatThrownBy(() -> AigwProxyFilter.fromSettings(s("aigw.proxy.models", "acme")))
+        assertThatThrownBy(() -> proxy(s("aigw.proxy.models", "acme")))
                 .hasMessageContaining("'acme' is not an allowlist entry");
-        assertThatThrownBy(() -> AigwProxyFilter.fromSettings(s("aigw.proxy.access", "admins")))
+        assertThatThrownBy(() -> proxy(s("aigw.proxy.access", "admins")))
                 .hasMessageContaining("role:<name>");
-        assertThatThrownBy(() -> AigwProxyFilter.fromSettings(s("aigw.proxy.forward-headers", "X-Ok, Cookie")))
+        assertThatThrownBy(() -> proxy(s("aigw.proxy.forward-headers", "X-Ok, Cookie")))
                 .hasMessageContaining("'Cookie' is not allowed");
-        assertThatThrownBy(() -> AigwProxyFilter.fromSettings(s("aigw.proxy.timeout", "forever")))
+        assertThatThrownBy(() -> proxy(s("aigw.proxy.timeout", "forever")))
                 .hasMessageContaining("500ms, 30s, 5m or 1h");
-        assertThatThrownBy(() -> AigwProxyFilter.fromSettings(s("aigw.proxy.replicate-token", "Bearer r8_abcdefgh")))
+        assertThatThrownBy(() -> proxy(s("aigw.proxy.replicate-token", "Bearer r8_abcdefgh")))
                 .hasMessageContaining("****(18 chars)").hasMessageNotContaining("r8_abcdefgh");
-        assertThat(AigwProxyFilter.fromSettings(s("aigw.proxy.path", "replicate/*")).path()).isEqualTo("/replicate");
+        assertThat(proxy(s("aigw.proxy.path", "replicate/*")).path).isEqualTo("/replicate");
     }
 
     @Test
