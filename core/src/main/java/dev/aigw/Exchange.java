@@ -67,7 +67,7 @@ public final class Exchange {
 
     /** Lets the observers see this exchange start, on the caller's thread, before it is handed to the adapter. */
     void observe(List<ExchangeObserver> observers) {
-        observations = Observers.start(observers, this);
+        observations = Observers.start(observers, o -> o.start(this));
         headers = Observers.headers(headers, observations);
     }
 
