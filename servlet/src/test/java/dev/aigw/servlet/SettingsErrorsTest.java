@@ -20,6 +20,10 @@ class SettingsErrorsTest {
         return ServletSettings.of(m);
     }
 
+    private static dev.aigw.Settings settings(String... kv) {
+        return s(kv).settings();
+    }
+
     private static ProxyConfig.Draft proxy(ServletSettings s) {
         return ProxyConfig.Draft.fromSettings(s, "/mapped/*");
     }
@@ -58,27 +62,27 @@ class SettingsErrorsTest {
 
     @Test
     void stateSettings() {
-        assertThatThrownBy(() -> SharedState.check(s("aigw.state", "redis")))
+        assertThatThrownBy(() -> SharedState.check(settings("aigw.state", "redis")))
                 .hasMessage("aigw: aigw.state.redis-url = (unset) is not allowed: a Redis URL such as "
                         + "redis://host:6379/0, because aigw.state=redis");
-        assertThatThrownBy(() -> SharedState.check(s("aigw.state", "redis", "aigw.state.redis-url",
+        assertThatThrownBy(() -> SharedState.check(settings("aigw.state", "redis", "aigw.state.redis-url",
                 "redis://default:s3cret-pw@cache.example:6379/x")))
                 .hasMessageStartingWith("aigw: aigw.state.redis-url = \"redis://****@cache.example:6379/x\" "
                         + "(settings) is not allowed: redis://").hasMessageContaining("database number")
                 .hasMessageNotContaining("s3cret");
-        assertThatThrownBy(() -> SharedState.check(s("aigw.state", "jcache", "aigw.state.redis-url",
+        assertThatThrownBy(() -> SharedState.check(settings("aigw.state", "jcache", "aigw.state.redis-url",
                 "redis://cache.example")))
                 .hasMessageContaining("a value only with aigw.state=redis (aigw.state is jcache)");
-        assertThatThrownBy(() -> SharedState.check(s("aigw.state", "redis", "aigw.state.redis-url",
+        assertThatThrownBy(() -> SharedState.check(settings("aigw.state", "redis", "aigw.state.redis-url",
                 "redis://cache.example", "aigw.state.cache", "c")))
                 .hasMessageContaining("aigw.state.cache = \"c\" (settings) is not allowed: a value only with "
                         + "aigw.state=jcache");
-        assertThatThrownBy(() -> SharedState.check(s("aigw.state", "REDIS", "aigw.state.redis-url",
+        assertThatThrownBy(() -> SharedState.check(settings("aigw.state", "REDIS", "aigw.state.redis-url",
                 "rediss://cache.example", "aigw.state.on-failure", "sometimes")))
                 .hasMessageContaining("open (a rate limit that cannot be checked lets calls through) or closed");
-        assertThat(SharedState.check(s("aigw.state", "Redis", "aigw.state.redis-url", "rediss://u:p@h:6380/2",
+        assertThat(SharedState.check(settings("aigw.state", "Redis", "aigw.state.redis-url", "rediss://u:p@h:6380/2",
                 "aigw.state.on-failure", "CLOSED", "aigw.state.timeout", "250ms"))).isNotNull();
-        assertThat(SharedState.check(s()).build()).isSameAs(SharedState.memory());
+        assertThat(SharedState.check(settings()).build()).isSameAs(SharedState.memory());
         assertThat(SharedState.memory().engine()).isEqualTo("memory");
     }
 

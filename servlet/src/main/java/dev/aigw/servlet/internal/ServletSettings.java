@@ -45,6 +45,11 @@ public final class ServletSettings {
         }));
     }
 
+    /** Core's settings, read as a servlet application does (durations, whole numbers, the builders' checks). */
+    public static ServletSettings of(Settings settings) {
+        return new ServletSettings(settings);
+    }
+
     /** Only the given values: no system properties, no environment (tests, or an application's own map). */
     public static ServletSettings of(Map<String, String> values) {
         return new ServletSettings(Settings.of(values));
