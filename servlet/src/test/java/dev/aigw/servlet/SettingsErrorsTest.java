@@ -49,6 +49,74 @@ class SettingsErrorsTest {
         assertThat(proxy(s("aigw.proxy.path", "replicate/*")).path).isEqualTo("/replicate");
     }
 
+    /** The one shape of every bad-value message: key, value or (unset), origin, what is allowed; one line. */
+    static final java.util.regex.Pattern SHAPE = java.util.regex.Pattern.compile(
+            "aigw: [a-zA-Z.-]+ = (\"[^\"]*\"|\\(unset\\)) \\([^)]+\\) is not allowed: [^\\n]+");
+
+    private static String message(org.assertj.core.api.ThrowableAssert.ThrowingCallable call) {
+        Throwable t = org.assertj.core.api.Assertions.catchThrowable(call);
+        assertThat(t).isInstanceOf(GatewayConfigurationException.class);
+        assertThat(t.getMessage()).matches(SHAPE);
+        return t.getMessage();
+    }
+
+    /** A builder and a setting given the same bad value fail alike: same type, same message but for the origin. */
+    @Test
+    void buildersAndSettingsRefuseTheSameValueWithTheSameMessage() {
+        String[][] cases = {
+                {"aigw.proxy.path", "/a/../b"}, {"aigw.proxy.models", "acme"}, {"aigw.proxy.rate-limit", "lots"},
+                {"aigw.proxy.trusted-proxies", "10.0.0.0/99"}, {"aigw.proxy.public-url", "ftp://x"},
+                {"aigw.proxy.forward-headers", "Cookie"}, {"aigw.proxy.replicate-token", "Bearer r8_abcdefgh"},
+                {"aigw.webhook.path", "/hooks/../x"}, {"aigw.webhook.secret", "whsec_not*base64"},
+                {"aigw.state.redis-url", "redis://default:s3cret@cache.example:6379/x"},
+        };
+        for (String[] c : cases) {
+            String key = c[0];
+            String value = c[1];
+            String fromSettings = message(() -> fromSettings(key, value));
+            String fromBuilder = message(() -> fromBuilder(key, value));
+            assertThat(fromBuilder).as(key).isEqualTo(fromSettings.replace(" (settings) ", " (code) "))
+                    .doesNotContain("s3cret", "r8_abcdefgh", "not*base64");
+        }
+        // values with a range in settings and "positive" in code: the same shape, naming the same setting
+        assertThat(message(() -> AigwProxyFilter.builder().timeout(java.time.Duration.ZERO)))
+                .startsWith("aigw: aigw.proxy.timeout = \"0s\" (code) is not allowed: ");
+        assertThat(message(() -> proxy(s("aigw.proxy.timeout", "0s"))))
+                .startsWith("aigw: aigw.proxy.timeout = \"0s\" (settings) is not allowed: ");
+        assertThat(message(() -> AigwWebhookFilter.builder().maxBodyBytes(0)))
+                .startsWith("aigw: aigw.webhook.max-body-bytes = \"0\" (code) is not allowed: ");
+        assertThat(message(() -> SharedState.builder().timeout(java.time.Duration.ofMillis(-1))))
+                .startsWith("aigw: aigw.state.timeout = \"-1ms\" (code) is not allowed: ");
+        assertThat(message(() -> RequestMetadata.parse("user"))).startsWith("aigw: aigw.context.metadata = \"user\" (code)");
+    }
+
+    private static void fromSettings(String key, String value) {
+        if (key.startsWith("aigw.proxy.")) {
+            proxy(s(key, value));
+        } else if (key.startsWith("aigw.webhook.")) {
+            AigwWebhookFilter.fromSettings(s("aigw.webhook.secret", "whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw", key, value));
+        } else {
+            SharedState.check(settings("aigw.state", "redis", key, value));
+        }
+    }
+
+    private static void fromBuilder(String key, String value) {
+        AigwProxyFilter.Builder p = AigwProxyFilter.builder();
+        switch (key) {
+            case "aigw.proxy.path" -> p.path(value);
+            case "aigw.proxy.models" -> p.models(value);
+            case "aigw.proxy.rate-limit" -> p.rateLimit(value);
+            case "aigw.proxy.trusted-proxies" -> p.trustedProxies(value);
+            case "aigw.proxy.public-url" -> p.publicUrl(value);
+            case "aigw.proxy.forward-headers" -> p.forwardHeaders(value);
+            case "aigw.proxy.replicate-token" -> p.replicateToken(value);
+            case "aigw.webhook.path" -> AigwWebhookFilter.builder().path(value);
+            case "aigw.webhook.secret" -> AigwWebhookFilter.builder().secret(value);
+            case "aigw.state.redis-url" -> SharedState.builder().redis(value);
+            default -> throw new AssertionError(key);
+        }
+    }
+
     @Test
     void webhookSettings() {
         assertThatThrownBy(() -> AigwWebhookFilter.fromSettings(s()))
