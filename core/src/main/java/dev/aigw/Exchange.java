@@ -52,6 +52,7 @@ public final class Exchange {
     private volatile long bytesSent;
     private volatile long bytesReceived;
     private volatile int status;
+    private volatile long responseLength = -1; // the response's Content-Length, when it says one that counts
     private volatile long headersNanos = -1;
     private volatile String logId;
     private volatile String cacheStatus;
@@ -194,7 +195,21 @@ public final class Exchange {
         if (containsJson(type)) {
             responseSniffer = new JsonSniffer(); // event streams and binaries are never parsed
         }
+        this.responseLength = length(header.apply("Content-Length"), header.apply("Content-Encoding"));
         this.headersNanos = System.nanoTime();
+    }
+
+    /** A Content-Length the caller's bytes can be counted against: none when a client may decode the body. */
+    private static long length(String contentLength, String encoding) {
+        if (contentLength == null || encoding != null && !encoding.isBlank() && !encoding.strip().equalsIgnoreCase(
+                "identity")) {
+            return -1;
+        }
+        try {
+            return Long.parseLong(contentLength.strip());
+        } catch (NumberFormatException e) {
+            return -1;
+        }
     }
 
     /** Whether a content type names JSON ({@code application/json}, {@code +json}, ...), without a lower-case copy. */
@@ -250,7 +265,7 @@ public final class Exchange {
         }
     }
 
-    /** The call ended normally: the response body was read to its end or closed, or there was none. */
+    /** The call ended normally: the response body was read to its end, or there was none. */
     public void complete() {
         int s = status;
         finish(s == 0 ? ExchangeRecord.Outcome.FAILURE : s >= 400 ? ExchangeRecord.Outcome.HTTP_ERROR
@@ -265,6 +280,22 @@ public final class Exchange {
     /** The caller went away or cancelled before the call finished. */
     public void cancel(String reason) {
         finish(ExchangeRecord.Outcome.CANCELLED, reason);
+    }
+
+    /**
+     * The caller stopped taking the response before its end was reported: closed its body, cancelled its
+     * subscription, went away. One meaning on every path: when the whole body had already passed to the caller (its
+     * {@code Content-Length}, or a whole JSON document) the call is complete; otherwise it is cancelled ({@code reason}),
+     * with the bytes so far — whatever the status, which the record keeps.
+     */
+    public void responseClosed(String reason) {
+        long length = responseLength;
+        JsonSniffer s = responseSniffer;
+        if (status != 0 && (length >= 0 && bytesReceived >= length || s != null && s.rootClosed())) {
+            complete();
+        } else {
+            cancel(reason);
+        }
     }
 
     /** Whether a record was already emitted. */
