@@ -36,6 +36,7 @@ public final class Exchange {
     private final Route route;
     private final String method;
     private final CallOptions options;
+    private final boolean webhook; // a delivery received (Gateway.webhook), not a call: never sent
     private Map<String, String> headers; // set before the exchange is handed out (observers may add to it)
     private ExchangeObserver.Observation[] observations;
     private final long startedAtMillis = System.currentTimeMillis();
@@ -57,8 +58,10 @@ public final class Exchange {
     private volatile String responseEventId;
     private volatile java.util.List<String> notes; // rare: created by the first note
 
-    Exchange(Gateway gateway, Route route, String method, CallOptions options, Map<String, String> headers) {
+    Exchange(Gateway gateway, Route route, String method, CallOptions options, Map<String, String> headers,
+             boolean webhook) {
         this.gateway = gateway;
+        this.webhook = webhook;
         this.route = route;
         this.method = method;
         this.options = options;
@@ -67,7 +70,7 @@ public final class Exchange {
 
     /** Lets the observers see this exchange start, on the caller's thread, before it is handed to the adapter. */
     void observe(List<ExchangeObserver> observers) {
-        observations = Observers.start(observers, this);
+        observations = Observers.start(observers, o -> o.start(this));
         headers = Observers.headers(headers, observations);
     }
 
@@ -94,7 +97,7 @@ public final class Exchange {
      * options. Empty after {@link #fallBackToDirect()}. Contains a secret: never log it.
      */
     public Map<String, String> gatewayHeaders() {
-        return direct ? Map.of() : headers;
+        return direct || webhook ? Map.of() : headers;
     }
 
     /**
@@ -115,9 +118,14 @@ public final class Exchange {
         return o == null ? ExchangeObserver.Scope.NONE : Observers.activate(o);
     }
 
-    /** Whether the call goes through the gateway (false after a fallback). */
+    /** Whether the call goes through the gateway (false after a fallback, and for a webhook delivery). */
     public boolean viaGateway() {
-        return !direct;
+        return !direct && !webhook;
+    }
+
+    /** Who serves it: the gateway, the provider directly after a fallback, or nobody (a webhook delivery). */
+    public ExchangeRecord.Via via() {
+        return webhook ? ExchangeRecord.Via.WEBHOOK : direct ? ExchangeRecord.Via.DIRECT : ExchangeRecord.Via.GATEWAY;
     }
 
     /**
@@ -128,7 +136,7 @@ public final class Exchange {
      * @return true when the caller should retry directly; false when fallback is off or already used
      */
     public boolean fallBackToDirect() {
-        if (!gateway.fallback() || direct || finished != 0) {
+        if (!gateway.fallback() || direct || webhook || finished != 0) {
             return false;
         }
         direct = true;
@@ -288,7 +296,7 @@ public final class Exchange {
                 gateway.redactor().url(route.original()),
                 direct ? null : gateway.redactor().url(route.target()),
                 route.provider().slug(),
-                direct ? ExchangeRecord.Via.DIRECT : ExchangeRecord.Via.GATEWAY,
+                via(),
                 model(response, request),
                 gateway.redactor().text(response.id()),
                 response.status(),

@@ -101,7 +101,13 @@ public record ExchangeRecord(
         /** Through Cloudflare AI Gateway. */
         GATEWAY,
         /** Straight to the provider, after the gateway could not be reached ({@code aigw.fallback}). */
-        DIRECT
+        DIRECT,
+        /**
+         * Not a call: a completion the provider delivered to the application's webhook, verified there (method
+         * {@code WEBHOOK}, {@code url} the provider's resource, {@code routedUrl} where it arrived, the application's
+         * answer as status). See {@link Gateway#webhook}.
+         */
+        WEBHOOK
     }
 
     /** How a call ended. */

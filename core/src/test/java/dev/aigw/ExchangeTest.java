@@ -58,6 +58,27 @@ class ExchangeTest {
     }
 
     @Test
+    void aWebhookDeliveryIsRecordedAsOneNotSentAnywhere() throws Exception {
+        CallOptions creator = CallOptions.builder().metadata("user", "dana").build();
+        Exchange x = gateway.webhook(Provider.REPLICATE, "/predictions/p1", URI.create("https://app.example/hooks"),
+                creator);
+        assertThat(x.via()).isEqualTo(ExchangeRecord.Via.WEBHOOK);
+        assertThat(x.viaGateway()).isFalse();
+        assertThat(x.gatewayHeaders()).as("never sent: no token").isEmpty();
+        assertThat(x.fallBackToDirect()).isFalse();
+        x.responseHead(200, headers("Content-Type", "application/json"));
+        feedInChunks(x, "{\"id\":\"p1\",\"status\":\"succeeded\",\"model\":\"acme/echo\"}", true);
+        x.complete();
+        ExchangeRecord r = next();
+        assertThat(r.method()).isEqualTo("WEBHOOK");
+        assertThat(r.via()).isEqualTo(ExchangeRecord.Via.WEBHOOK);
+        assertThat(r.url()).isEqualTo("https://api.replicate.com/v1/predictions/p1");
+        assertThat(r.routedUrl()).isEqualTo("https://app.example/hooks");
+        assertThat(r.predictionStatus()).isEqualTo("succeeded");
+        assertThat(r.metadata()).containsEntry("user", "dana");
+    }
+
+    @Test
     void recordsACreateWithFieldsSniffedFromBothBodies() throws Exception {
         Exchange x = gateway.exchange("post", URI.create("https://api.replicate.com/v1/predictions"),
                 CallOptions.builder().eventId("evt-1").metadata("user", "u1").build());

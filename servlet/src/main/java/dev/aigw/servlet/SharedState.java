@@ -1,5 +1,6 @@
 package dev.aigw.servlet;
 
+import dev.aigw.Settings;
 import dev.aigw.servlet.internal.ServletSettings;
 import dev.aigw.servlet.internal.state.RedisUrl;
 import dev.aigw.servlet.internal.state.StateEngine;
@@ -104,9 +105,10 @@ public final class SharedState implements AutoCloseable {
      *
      * @param webAppLoader the web application's class loader (where its JCache provider is found)
      */
-    public static SharedState fromSettings(ServletSettings s, ClassLoader webAppLoader) {
+    public static SharedState fromSettings(Settings settings, ClassLoader webAppLoader) {
         ClassLoader loader = webAppLoader != null ? webAppLoader : Thread.currentThread().getContextClassLoader();
-        Builder b = check(s);
+        ServletSettings s = ServletSettings.of(settings);
+        Builder b = check(settings);
         if (b.fromProvider) {
             try {
                 b.cacheManager = StateEngines.cacheManager(b.providerUri, loader);
@@ -126,7 +128,8 @@ public final class SharedState implements AutoCloseable {
      * Checks the {@code aigw.state.*} settings without connecting to anything (at start-up); a bad value fails with
      * the one-line settings error.
      */
-    public static Builder check(ServletSettings s) {
+    public static Builder check(Settings settings) {
+        ServletSettings s = ServletSettings.of(settings);
         String kind = s.get("aigw.state");
         String mode = kind == null ? "memory" : kind.strip().toLowerCase(Locale.ROOT);
         if (!mode.equals("memory") && !mode.equals("redis") && !mode.equals("jcache")) {

@@ -2,6 +2,7 @@ package dev.aigw.servlet;
 
 import dev.aigw.GatewayConfigurationException;
 import dev.aigw.servlet.internal.ServletSettings;
+import dev.aigw.servlet.internal.proxy.ProxyConfig;
 import org.junit.jupiter.api.Test;
 
 import java.util.Map;
@@ -19,25 +20,33 @@ class SettingsErrorsTest {
         return ServletSettings.of(m);
     }
 
+    private static dev.aigw.Settings settings(String... kv) {
+        return s(kv).settings();
+    }
+
+    private static ProxyConfig.Draft proxy(ServletSettings s) {
+        return ProxyConfig.Draft.fromSettings(s, "/mapped/*");
+    }
+
     @Test
     void proxySettings() {
-        assertThatThrownBy(() -> AigwProxyFilter.fromSettings(s("aigw.proxy.rate-limit", "lots")))
+        assertThatThrownBy(() -> proxy(s("aigw.proxy.rate-limit", "lots")))
                 .isInstanceOf(GatewayConfigurationException.class)
                 .hasMessage("aigw: aigw.proxy.rate-limit = \"lots\" (settings) is not allowed: a rate such as 60/min, "
                         + "10/s, 1000/h, 5/10s or 100/day, per principal");
-        assertThatThrownBy(() -> AigwProxyFilter.fromSettings(s("aigw.proxy.path", "/a/../b")))
+        assertThatThrownBy(() -> proxy(s("aigw.proxy.path", "/a/../b")))
                 .hasMessageContaining("aigw.proxy.path").hasMessageContaining("/replicate");
-        assertThatThrownBy(() -> AigwProxyFilter.fromSettings(s("aigw.proxy.models", "acme")))
+        assertThatThrownBy(() -> proxy(s("aigw.proxy.models", "acme")))
                 .hasMessageContaining("'acme' is not an allowlist entry");
-        assertThatThrownBy(() -> AigwProxyFilter.fromSettings(s("aigw.proxy.access", "admins")))
+        assertThatThrownBy(() -> proxy(s("aigw.proxy.access", "admins")))
                 .hasMessageContaining("role:<name>");
-        assertThatThrownBy(() -> AigwProxyFilter.fromSettings(s("aigw.proxy.forward-headers", "X-Ok, Cookie")))
+        assertThatThrownBy(() -> proxy(s("aigw.proxy.forward-headers", "X-Ok, Cookie")))
                 .hasMessageContaining("'Cookie' is not allowed");
-        assertThatThrownBy(() -> AigwProxyFilter.fromSettings(s("aigw.proxy.timeout", "forever")))
+        assertThatThrownBy(() -> proxy(s("aigw.proxy.timeout", "forever")))
                 .hasMessageContaining("500ms, 30s, 5m or 1h");
-        assertThatThrownBy(() -> AigwProxyFilter.fromSettings(s("aigw.proxy.replicate-token", "Bearer r8_abcdefgh")))
+        assertThatThrownBy(() -> proxy(s("aigw.proxy.replicate-token", "Bearer r8_abcdefgh")))
                 .hasMessageContaining("****(18 chars)").hasMessageNotContaining("r8_abcdefgh");
-        assertThat(AigwProxyFilter.fromSettings(s("aigw.proxy.path", "replicate/*")).path()).isEqualTo("/replicate");
+        assertThat(proxy(s("aigw.proxy.path", "replicate/*")).path).isEqualTo("/replicate");
     }
 
     @Test
@@ -53,27 +62,27 @@ class SettingsErrorsTest {
 
     @Test
     void stateSettings() {
-        assertThatThrownBy(() -> SharedState.check(s("aigw.state", "redis")))
+        assertThatThrownBy(() -> SharedState.check(settings("aigw.state", "redis")))
                 .hasMessage("aigw: aigw.state.redis-url = (unset) is not allowed: a Redis URL such as "
                         + "redis://host:6379/0, because aigw.state=redis");
-        assertThatThrownBy(() -> SharedState.check(s("aigw.state", "redis", "aigw.state.redis-url",
+        assertThatThrownBy(() -> SharedState.check(settings("aigw.state", "redis", "aigw.state.redis-url",
                 "redis://default:s3cret-pw@cache.example:6379/x")))
                 .hasMessageStartingWith("aigw: aigw.state.redis-url = \"redis://****@cache.example:6379/x\" "
                         + "(settings) is not allowed: redis://").hasMessageContaining("database number")
                 .hasMessageNotContaining("s3cret");
-        assertThatThrownBy(() -> SharedState.check(s("aigw.state", "jcache", "aigw.state.redis-url",
+        assertThatThrownBy(() -> SharedState.check(settings("aigw.state", "jcache", "aigw.state.redis-url",
                 "redis://cache.example")))
                 .hasMessageContaining("a value only with aigw.state=redis (aigw.state is jcache)");
-        assertThatThrownBy(() -> SharedState.check(s("aigw.state", "redis", "aigw.state.redis-url",
+        assertThatThrownBy(() -> SharedState.check(settings("aigw.state", "redis", "aigw.state.redis-url",
                 "redis://cache.example", "aigw.state.cache", "c")))
                 .hasMessageContaining("aigw.state.cache = \"c\" (settings) is not allowed: a value only with "
                         + "aigw.state=jcache");
-        assertThatThrownBy(() -> SharedState.check(s("aigw.state", "REDIS", "aigw.state.redis-url",
+        assertThatThrownBy(() -> SharedState.check(settings("aigw.state", "REDIS", "aigw.state.redis-url",
                 "rediss://cache.example", "aigw.state.on-failure", "sometimes")))
                 .hasMessageContaining("open (a rate limit that cannot be checked lets calls through) or closed");
-        assertThat(SharedState.check(s("aigw.state", "Redis", "aigw.state.redis-url", "rediss://u:p@h:6380/2",
+        assertThat(SharedState.check(settings("aigw.state", "Redis", "aigw.state.redis-url", "rediss://u:p@h:6380/2",
                 "aigw.state.on-failure", "CLOSED", "aigw.state.timeout", "250ms"))).isNotNull();
-        assertThat(SharedState.check(s()).build()).isSameAs(SharedState.memory());
+        assertThat(SharedState.check(settings()).build()).isSameAs(SharedState.memory());
         assertThat(SharedState.memory().engine()).isEqualTo("memory");
     }
 
