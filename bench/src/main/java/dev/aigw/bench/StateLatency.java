@@ -10,6 +10,7 @@ import dev.aigw.servlet.AigwProxyFilter;
 import dev.aigw.servlet.SharedState;
 import dev.aigw.servlet.internal.RateLimiter;
 import dev.aigw.servlet.internal.ReplayGuard;
+import dev.aigw.servlet.internal.ReplayVerdict;
 import dev.aigw.servlet.internal.state.RedisUrl;
 import dev.aigw.servlet.internal.state.StateEngine;
 import dev.aigw.servlet.internal.state.StateEngines;
@@ -172,7 +173,7 @@ public final class StateLatency {
                     throw new IllegalStateException(e.getKey() + ": refused");
                 }
                 long t1 = System.nanoTime();
-                if (guard.begin(id) != ReplayGuard.Admission.ADMITTED || !guard.accepted(id)) {
+                if (guard.begin(id) != ReplayVerdict.ADMITTED || !guard.accepted(id)) {
                     throw new IllegalStateException(e.getKey() + ": replay memory failed");
                 }
                 long t2 = System.nanoTime();
