@@ -27,8 +27,13 @@ final class Cells {
     }
 
     private record Cell(String name, Op op, long[] nanos, double[] roundP50, long[] cpu, long[] otherTicks,
-                        long[] counted) {
+                        long[] counted, Map<String, Long> byThreads) {
     }
+
+    /** Thread name prefixes and the group they count for, first match wins; the rest is "other". */
+    private static final String[][] THREAD_GROUPS = {{"hz.", "Hazelcast"}, {"aigw-state", "aigw-state"},
+            {"aigw-proxy", "aigw-proxy (upstream)"}, {"qtp", "Jetty"}, {"HttpClient", "JDK HttpClient"},
+            {"main", "client (main)"}, {"C1 ", "JIT"}, {"C2 ", "JIT"}};
 
     private final Map<String, Cell> cells = new LinkedHashMap<>();
     private final int rounds;
@@ -47,7 +52,7 @@ final class Cells {
 
     Cells add(String name, Op op) {
         cells.put(name, new Cell(name, op, new long[rounds * perRound], new double[rounds], new long[1],
-                new long[1], new long[counters.get().length]));
+                new long[1], new long[counters.get().length], new LinkedHashMap<>()));
         return this;
     }
 
@@ -65,6 +70,7 @@ final class Cells {
             for (int k = 0; k < order.size(); k++) {
                 Cell c = order.get((r + k) % order.size());
                 long[] counted0 = counters.get();
+                Map<Long, Long> threads0 = threadCpu();
                 long cpu0 = os.getProcessCpuTime();
                 long ticks0 = ticks(otherPid);
                 long[] round = new long[perRound];
@@ -75,6 +81,8 @@ final class Cells {
                 }
                 c.cpu[0] += os.getProcessCpuTime() - cpu0;
                 c.otherTicks[0] += ticks(otherPid) - ticks0;
+                Map<Long, Long> threads1 = threadCpu();
+                threads1.forEach((id, t) -> c.byThreads.merge(group(id), t - threads0.getOrDefault(id, 0L), Long::sum));
                 long[] counted1 = counters.get();
                 for (int j = 0; j < counted1.length; j++) {
                     c.counted[j] += counted1[j] - counted0[j];
@@ -104,6 +112,40 @@ final class Cells {
     /** The external process's CPU time per call, µs (clock ticks of 10 ms: coarse, summed over all rounds). */
     double otherCpuPerCall(String cell) {
         return cells.get(cell).otherTicks[0] * 10_000.0 / (rounds * (double) perRound);
+    }
+
+    /** CPU time per call by thread group (Hazelcast, Jetty, ...), µs; GC and the VM's own threads are not in it. */
+    Map<String, Double> cpuPerCallByThreads(String cell) {
+        Map<String, Double> out = new LinkedHashMap<>();
+        cells.get(cell).byThreads.forEach((g, t) -> out.put(g, t / 1000.0 / (rounds * (double) perRound)));
+        return out;
+    }
+
+    private final Map<Long, String> threadGroup = new java.util.HashMap<>();
+
+    private String group(long id) {
+        return threadGroup.computeIfAbsent(id, k -> {
+            var info = ManagementFactory.getThreadMXBean().getThreadInfo(k);
+            String name = info == null ? "" : info.getThreadName();
+            for (String[] g : THREAD_GROUPS) {
+                if (name.startsWith(g[0])) {
+                    return g[1];
+                }
+            }
+            return "other";
+        });
+    }
+
+    private static Map<Long, Long> threadCpu() {
+        var mx = ManagementFactory.getThreadMXBean();
+        Map<Long, Long> out = new java.util.HashMap<>();
+        for (long id : mx.getAllThreadIds()) {
+            long t = mx.getThreadCpuTime(id);
+            if (t >= 0) {
+                out.put(id, t);
+            }
+        }
+        return out;
     }
 
     /** Counter {@code j}'s increase per call of the cell. */

@@ -157,6 +157,23 @@ public final class StateLatency {
         }
 
         System.out.println();
+        System.out.println("JVM CPU µs per proxied call by thread group (GC and VM threads not included):");
+        System.out.println();
+        List<String> groups = new ArrayList<>();
+        for (String name : cells.names()) {
+            cells.cpuPerCallByThreads(name).keySet().stream().filter(g -> !groups.contains(g)).forEach(groups::add);
+        }
+        System.out.println("| cell | " + String.join(" | ", groups) + " |");
+        System.out.println("|---|" + "---|".repeat(groups.size()));
+        for (String name : cells.names()) {
+            Map<String, Double> by = cells.cpuPerCallByThreads(name);
+            StringBuilder row = new StringBuilder("| " + name + " |");
+            for (String g : groups) {
+                row.append(String.format(" %.0f |", by.getOrDefault(g, 0.0)));
+            }
+            System.out.println(row);
+        }
+        System.out.println();
         StateOps.run(redisUrl, jcache, rounds, Math.max(100, perRound));
         System.out.printf("%nload average (1 min) at the end: %.1f (%.1f before the engine operations)%n",
                 Cells.load(), l0);
