@@ -3,6 +3,7 @@ package dev.aigw.bench;
 import dev.aigw.servlet.SharedState;
 import dev.aigw.servlet.internal.RateLimiter;
 import dev.aigw.servlet.internal.ReplayGuard;
+import dev.aigw.servlet.internal.ReplayVerdict;
 import dev.aigw.servlet.internal.state.RedisUrl;
 import dev.aigw.servlet.internal.state.StateEngine;
 import dev.aigw.servlet.internal.state.StateEngines;
@@ -91,7 +92,7 @@ final class StateOps {
         ReplayGuard guard = ReplayGuard.of(Duration.ofMinutes(11), 100_000, engine);
         return i -> {
             String id = "msg_" + UUID.randomUUID();
-            if (guard.begin(id) != ReplayGuard.Admission.ADMITTED || !guard.accepted(id)) {
+            if (guard.begin(id) != ReplayVerdict.ADMITTED || !guard.accepted(id)) {
                 throw new IllegalStateException("replay memory failed");
             }
         };
