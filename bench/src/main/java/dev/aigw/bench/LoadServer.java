@@ -16,6 +16,7 @@ import org.apache.catalina.startup.Tomcat;
 import org.eclipse.jetty.client.Request;
 import org.eclipse.jetty.ee10.proxy.ProxyServlet;
 import org.eclipse.jetty.ee10.servlet.ServletContextHandler;
+import org.eclipse.jetty.server.Handler;
 import org.eclipse.jetty.server.Server;
 import org.eclipse.jetty.server.ServerConnector;
 import org.eclipse.jetty.util.thread.QueuedThreadPool;
@@ -55,6 +56,10 @@ public final class LoadServer {
     static final String ACCOUNT = ClientOverheadBenchmark.ACCOUNT;
     static final String GATEWAY_PATH = "/v1/" + ACCOUNT + "/bench/replicate";
     static final int THREADS = 200;
+    @SuppressWarnings("unused")
+    private static java.util.logging.Logger quietLog;
+    /** Told the time a request entered the container's filter chain, before the proxy ({@link Timeline}); or null. */
+    static volatile java.util.function.LongConsumer entryStamp;
 
     private LoadServer() {
     }
@@ -62,13 +67,51 @@ public final class LoadServer {
     public static void main(String[] args) throws Exception {
         String role = args[0];
         int upstreamPort = args.length > 1 ? Integer.parseInt(args[1]) : 0;
-        ClientOverheadBenchmark.quietLogger("dev.aigw.exchange"); // the records are formatted, then dropped
+        // the records are formatted, then dropped; held here, since JUL holds loggers weakly and a collected one
+        // would fall back to the console handler (every line written to the server's log file)
+        quietLog = ClientOverheadBenchmark.quietLogger("dev.aigw.exchange");
+        Started started = start(role, upstreamPort, null);
+        AutoCloseable server = started.server();
+        int port = started.port();
+        System.out.println(MARK + "READY " + port);
+        System.out.flush();
+        ThreadMXBean threads = ManagementFactory.getThreadMXBean();
+        threads.resetPeakThreadCount();
+        BufferedReader in = new BufferedReader(new InputStreamReader(System.in, StandardCharsets.UTF_8));
+        for (String line; (line = in.readLine()) != null; ) {
+            if (line.equals("stats")) {
+                int peak = threads.getPeakThreadCount();
+                threads.resetPeakThreadCount();
+                System.out.println(MARK + "STATS " + threads.getThreadCount() + " " + peak + " " + heapUsed() + " "
+                        + heapAfterLastGc() + " " + cpuNanos() + " " + threadsNamed("aigw-proxy-") + " "
+                        + allocatedBytes());
+                System.out.flush();
+            } else if (line.equals("quit")) {
+                break;
+            }
+        }
+        try {
+            server.close();
+        } finally {
+            System.exit(0);
+        }
+    }
+
+    /** A started server: its port, and how to stop it. */
+    record Started(int port, AutoCloseable server) {
+    }
+
+    /**
+     * Starts one role's server in this JVM; {@code upstreamHandler} replaces the upstream's handler (null: the
+     * {@link UpstreamHandler}). Proxies get the {@link #entryStamp} filter in front when it is set.
+     */
+    static Started start(String role, int upstreamPort, Handler upstreamHandler) throws Exception {
         AutoCloseable server;
         int port;
         switch (role) {
             case "upstream" -> {
                 Server s = jetty();
-                s.setHandler(new UpstreamHandler());
+                s.setHandler(upstreamHandler == null ? new UpstreamHandler() : upstreamHandler);
                 s.start();
                 server = s::stop;
                 port = ((ServerConnector) s.getConnectors()[0]).getLocalPort();
@@ -107,28 +150,7 @@ public final class LoadServer {
             default -> throw new IllegalArgumentException("unknown role " + role + " (upstream, aigw[-jdk|-jdkdirect]-"
                     + "jetty, peer-jetty, aigw[-jdk|-jdkdirect]-tomcat, peer-tomcat)");
         }
-        System.out.println(MARK + "READY " + port);
-        System.out.flush();
-        ThreadMXBean threads = ManagementFactory.getThreadMXBean();
-        threads.resetPeakThreadCount();
-        BufferedReader in = new BufferedReader(new InputStreamReader(System.in, StandardCharsets.UTF_8));
-        for (String line; (line = in.readLine()) != null; ) {
-            if (line.equals("stats")) {
-                int peak = threads.getPeakThreadCount();
-                threads.resetPeakThreadCount();
-                System.out.println(MARK + "STATS " + threads.getThreadCount() + " " + peak + " " + heapUsed() + " "
-                        + heapAfterLastGc() + " " + cpuNanos() + " " + threadsNamed("aigw-proxy-") + " "
-                        + allocatedBytes());
-                System.out.flush();
-            } else if (line.equals("quit")) {
-                break;
-            }
-        }
-        try {
-            server.close();
-        } finally {
-            System.exit(0);
-        }
+        return new Started(port, server);
     }
 
     private static Server jetty() {
@@ -227,11 +249,22 @@ public final class LoadServer {
 
         @Override
         public void onStartup(Set<Class<?>> classes, ServletContext ctx) {
+            java.util.function.LongConsumer stamp = entryStamp;
+            if (stamp != null) {
+                FilterRegistration.Dynamic t = ctx.addFilter("timeline-entry", (jakarta.servlet.Filter) (q, r, c) -> {
+                    stamp.accept(System.nanoTime());
+                    c.doFilter(q, r);
+                });
+                t.setAsyncSupported(true);
+                t.addMappingForUrlPatterns(EnumSet.of(DispatcherType.REQUEST), false, "/replicate/*");
+            }
             if (aigw) {
                 Gateway gateway = Gateway.builder().accountId(ACCOUNT).gatewayId("bench").token("cf-bench-token")
-                        .baseUrl("http://127.0.0.1:" + upstreamPort + "/v1").log(Gateway.Log.SUMMARY).build();
+                        .baseUrl("http://127.0.0.1:" + upstreamPort + "/v1").log(Boolean.getBoolean("bench.aigw.log-off")
+                        ? Gateway.Log.OFF : Gateway.Log.SUMMARY).build(); // -Dbench.aigw.log-off=true: no summary line
                 AigwProxyFilter.Builder b = AigwProxyFilter.builder().gateway(gateway).path("/replicate")
-                        .replicateToken("r8_benchtoken").access(r -> true, "anyone");
+                        .replicateToken("r8_benchtoken").access(r -> true, "anyone")
+                        .maxConcurrent(4096, 4096); // every client of the harness is one address: no cap may refuse it
                 if (role.startsWith("aigw-jdk-")) {
                     b.upstream("jdk");
                 } else if (role.startsWith("aigw-jdkdirect-")) {

@@ -108,10 +108,19 @@ public final class Admission {
         if (cfg.publicUrl() != null) {
             return cfg.publicUrl();
         }
-        String host = req.getHeader("Host");
-        TrustedProxies.Origin o = cfg.trustedProxies().origin(req.getRemoteAddr(), req.getScheme(),
-                host != null ? host : req.getServerName() + ":" + req.getServerPort(), req.getContextPath()
-                        + cfg.path(), req.getHeader("Forwarded"), req.getHeader("X-Forwarded-Proto"),
+        String header = req.getHeader("Host");
+        String host = header != null ? header : req.getServerName() + ":" + req.getServerPort();
+        if (!cfg.trustedProxies().trusts(req.getRemoteAddr())) {
+            // from the request alone: the same for every request that names the proxy the same way
+            return cfg.publicUrls().base(req.getScheme() + "://" + host + " " + req.getContextPath(),
+                    () -> publicBase(cfg, req, host));
+        }
+        return publicBase(cfg, req, host);
+    }
+
+    private static String publicBase(ProxyConfig cfg, HttpServletRequest req, String host) {
+        TrustedProxies.Origin o = cfg.trustedProxies().origin(req.getRemoteAddr(), req.getScheme(), host,
+                req.getContextPath() + cfg.path(), req.getHeader("Forwarded"), req.getHeader("X-Forwarded-Proto"),
                 req.getHeader("X-Forwarded-Host"), req.getHeader("X-Forwarded-Port"),
                 req.getHeader("X-Forwarded-Prefix"));
         return o == null ? null : ProxyConfig.normalisePublicUrl(o.base());

@@ -101,6 +101,8 @@ final class JettyUpstream implements Upstream {
                 .idleTimeout(callIdleMs, TimeUnit.MILLISECONDS);
         List<String> h = r.headers;
         req.headers(fields -> {
+            int port = r.target.getPort(); // Host set here, or Jetty rebuilds and parses the URI for it
+            fields.put("Host", port < 0 ? r.target.getHost() : r.target.getHost() + ":" + port);
             for (int i = 0; i < h.size(); i += 2) {
                 fields.add(h.get(i), h.get(i + 1));
             }

@@ -146,7 +146,7 @@ public final class ProxyCall implements AsyncListener, WriteListener, RequestBod
         if (a.publicBase() != null && Admission.json(req.getContentType()) && (encoding == null || encoding.isBlank()
                 || encoding.equalsIgnoreCase("identity"))) {
             // URLs this proxy handed out (file URLs as prediction inputs) go back to Replicate as Replicate's own
-            t = BodyTransform.chain(t, BodyTransform.rewrite(cfg.rewriters().toReplicate(a.publicBase())));
+            t = BodyTransform.chain(t, BodyTransform.rewrite(cfg.publicUrls().toReplicate(a.publicBase())));
             changesLength = true;
         }
         RequestBodyPublisher p = new RequestBodyPublisher(req.getInputStream(), length, clientIo, t, this);
@@ -171,7 +171,7 @@ public final class ProxyCall implements AsyncListener, WriteListener, RequestBod
         boolean rewrite = a.publicBase() != null && Admission.json(type) && identity;
         boolean sse = type != null && type.regionMatches(true, 0, "text/event-stream", 0, 17);
         resp.setStatus(status);
-        UrlRewriter toClient = a.publicBase() == null ? null : cfg.rewriters().toClient(a.publicBase());
+        UrlRewriter toClient = a.publicBase() == null ? null : cfg.publicUrls().toClient(a.publicBase());
         ProxyHeaders.toClient(h, resp, toClient, rewrite, cfg.publicUrl() == null, !cfg.trustedProxies().isEmpty());
         String length = rewrite || sse ? null : h.first("Content-Length");
         if (length != null) {

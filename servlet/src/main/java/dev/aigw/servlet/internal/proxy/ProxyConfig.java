@@ -41,7 +41,7 @@ public record ProxyConfig(
         Duration idleTimeout,
         Upstream upstream,
         Sweeper sweeper,
-        UrlRewriters rewriters) {
+        PublicUrls publicUrls) {
 
     /** The Replicate API root the proxy stands in for. */
     public static final String API = "https://api.replicate.com/v1";
@@ -265,7 +265,7 @@ public record ProxyConfig(
             return new ProxyConfig(gateway, path, replicateToken, access, accessDescription, allowlist, rateLimiter,
                     new ConcurrencyLimit(maxConcurrent, maxConcurrentPerUser), trustedProxies, publicUrl,
                     new ProxyHeaders(forwardHeaders), timeout, idleTimeout, client, new Sweeper(),
-                    new UrlRewriters());
+                    new PublicUrls());
         }
 
         /** In a method of its own: no Jetty class is looked at unless Jetty's client was chosen. */

@@ -15,6 +15,7 @@ import java.util.regex.Pattern;
  * <p>Internal: not API, may change in any release.
  */
 public final class TrustedProxies {
+    private static final Pattern PORT = Pattern.compile("\\d{1,5}");
     private static final Pattern IPV4 = Pattern.compile("\\d{1,3}(\\.\\d{1,3}){3}");
     private static final Pattern HOST = Pattern.compile("([A-Za-z0-9]([A-Za-z0-9-]*[A-Za-z0-9])?)(\\.[A-Za-z0-9]([A-Za-z0-9-]*[A-Za-z0-9])?)*\\.?|\\[[0-9A-Fa-f:.]+\\]");
     private static final Pattern PREFIX = Pattern.compile("(/[A-Za-z0-9._~!$&'()*+,=:@-]+)*/?");
@@ -235,7 +236,7 @@ public final class TrustedProxies {
             if (host != null && validHostPort(host)) {
                 h = host;
                 String port = lastValue(xfPort);
-                if (fHost == null && port != null && port.matches("\\d{1,5}") && !hasPort(host)) {
+                if (fHost == null && port != null && PORT.matcher(port).matches() && !hasPort(host)) {
                     h = host + ":" + port;
                 }
             }
@@ -263,7 +264,7 @@ public final class TrustedProxies {
         int colon = hostPort.lastIndexOf(':');
         if (colon > 0 && hostPort.indexOf(']') < colon) {
             String port = hostPort.substring(colon + 1);
-            if (!port.matches("\\d{1,5}")) {
+            if (!PORT.matcher(port).matches()) {
                 return false;
             }
             host = hostPort.substring(0, colon);
