@@ -533,8 +533,10 @@ public final class ProxyLoad {
                         return n;
                     }
                 }), bytes);
-        HttpResponse<String> r = client.send(HttpRequest.newBuilder(URI.create(base + "/upload"))
-                .header("Authorization", "Bearer r8_clienttoken").header("Content-Type", "application/octet-stream")
+        // POST /files as multipart: the proxy takes JSON or (for /files) multipart bodies only; it does not parse them
+        HttpResponse<String> r = client.send(HttpRequest.newBuilder(URI.create(base + "/files"))
+                .header("Authorization", "Bearer r8_clienttoken")
+                .header("Content-Type", "multipart/form-data; boundary=aigw-bench")
                 .POST(zeros).build(), HttpResponse.BodyHandlers.ofString());
         if (r.statusCode() != 200) {
             throw new IllegalStateException("upload answered " + r.statusCode() + ": " + r.body());

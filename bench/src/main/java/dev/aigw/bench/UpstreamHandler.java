@@ -24,7 +24,7 @@ import java.util.concurrent.TimeUnit;
  *   <li>{@code GET /stream?events=N&interval=MS}: an event stream whose events carry their send time in epoch
  *       microseconds ({@code data: <micros>}), for the per-event delay;
  *   <li>{@code GET /download?bytes=N}: N bytes of {@code application/octet-stream}, written as the client takes them;
- *   <li>{@code POST /upload}: reads and counts the body, answers {@code {"bytes":N}}.
+ *   <li>{@code POST /upload} and {@code POST /files}: reads and counts the body, answers {@code {"bytes":N}}.
  * </ul>
  */
 final class UpstreamHandler extends Handler.Abstract.NonBlocking {
@@ -73,7 +73,7 @@ final class UpstreamHandler extends Handler.Abstract.NonBlocking {
             events(response, (int) param(request, "events", 100), param(request, "interval", 20), callback);
         } else if (method.equals("GET") && rest.equals("/download")) {
             download(response, param(request, "bytes", 1 << 20), callback);
-        } else if (method.equals("POST") && rest.equals("/upload")) {
+        } else if (method.equals("POST") && (rest.equals("/upload") || rest.equals("/files"))) {
             new Upload(request, response, callback).run();
         } else {
             return false;
