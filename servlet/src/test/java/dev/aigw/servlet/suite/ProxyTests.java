@@ -55,6 +55,7 @@ public interface ProxyTests {
         List<String> jettyThreads = Thread.getAllStackTraces().keySet().stream().map(Thread::getName)
                 .filter(n -> n.startsWith("aigw-proxy-jetty")).toList();
         if (s().upstreamClient().equals("jetty")) {
+            // its scheduler always; its pool too unless it shares the container's (on Jetty)
             assertThat(jettyThreads).as("Jetty client threads, named for aigw").isNotEmpty();
         } else {
             assertThat(jettyThreads).isEmpty();

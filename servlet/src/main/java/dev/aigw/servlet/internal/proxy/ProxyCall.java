@@ -39,6 +39,8 @@ public final class ProxyCall implements AsyncListener, WriteListener, RequestBod
     private static final System.Logger LOG = System.getLogger("dev.aigw.servlet");
     /** How long a failure found by our own I/O waits for the container's error event before completing anyway. */
     private static final long CONTAINER_ERROR_GRACE_NANOS = 2_000_000_000L;
+    /** Where Jetty offers its server's thread pool to a web application (as to its ProxyServlet). */
+    private static final String JETTY_EXECUTOR = "org.eclipse.jetty.server.Executor";
     private static final Set<String> BODY_METHODS = Set.of("POST", "PUT", "PATCH", "QUERY", "DELETE");
 
     private final ProxyConfig cfg;
@@ -110,6 +112,9 @@ public final class ProxyCall implements AsyncListener, WriteListener, RequestBod
         cfg.headers().toUpstream(req, cfg.replicateToken(), r);
         x.gatewayHeaders().forEach(r::header);
         r.header("User-Agent", x.userAgent(req.getHeader("User-Agent")));
+        if (req.getServletContext().getAttribute(JETTY_EXECUTOR) instanceof java.util.concurrent.Executor e) {
+            r.containerExecutor = e;
+        }
         body(r);
         if (refusal != null) {
             return;
