@@ -17,8 +17,8 @@ import java.util.Objects;
  * created each prediction: in each instance's memory (the default), or on an engine every instance of the
  * application shares, so that the controls hold across a cluster:
  * <ul>
- *   <li><b>Redis</b>, through Jedis ({@code redis.clients:jedis} and {@code com.bucket4j:bucket4j_jdk17-jedis} on the
- *       class path): a URL, or the application's own client;</li>
+ *   <li><b>Redis</b>, through Jedis ({@code redis.clients:jedis} on the class path): a URL, or the application's own
+ *       client;</li>
  *   <li><b>JCache</b> (JSR-107: Hazelcast, Infinispan, Ehcache, Redisson...; {@code javax.cache:cache-api} and
  *       {@code com.bucket4j:bucket4j_jdk17-jcache}): one cache of the application's {@code CacheManager}.</li>
  * </ul>

@@ -24,9 +24,17 @@ final class Stack {
         return jersey() || resteasy() || cxf();
     }
 
-    /** A transport failure reaches aigw as it happens, with its cause (Jersey's PostInvocationInterceptor, CXF's fault chain). */
+    /**
+     * A transport failure reaches aigw as it happens, with its cause (Jersey's PostInvocationInterceptor, RESTEasy's
+     * engine called from aigw's last request filter, CXF's fault chain).
+     */
     static boolean reportsTransportFailures() {
-        return jersey() || cxf();
+        return jersey() || resteasy() || cxf();
+    }
+
+    /** A call that never reached the gateway can be resent directly, through the same client (Jersey, RESTEasy). */
+    static boolean fallsBackDirectly() {
+        return jersey() || resteasy();
     }
 
     /**
