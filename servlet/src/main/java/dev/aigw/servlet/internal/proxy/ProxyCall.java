@@ -59,6 +59,7 @@ public final class ProxyCall implements AsyncListener, WriteListener, RequestBod
     // guarded by this
     private boolean ended;
     private Future<?> idleCheck;
+    private ClientWatch.Watched watch; // HTTP/1.1 until the answer's head (see ClientWatch)
     // set once, read anywhere
     private volatile CompletableFuture<HttpResponse<Void>> future;
     private volatile RequestBodyPublisher body;
@@ -97,6 +98,15 @@ public final class ProxyCall implements AsyncListener, WriteListener, RequestBod
             f = cfg.client().sendAsync(b.build(), this::head);
         }
         future = f;
+        // HTTP/1.1: the container would not tell us of a client that leaves before the answer's head
+        ClientWatch.Watched w = cfg.clientWatch().watch(req, () -> clientGone(new IOException(
+                "the client closed the connection"), false));
+        synchronized (this) {
+            watch = w;
+            if (ended) {
+                unwatch(); // it ended already
+            }
+        }
         f.whenComplete((r, t) -> {
             if (t != null) {
                 failedBeforeBody(unwrap(t));
@@ -141,6 +151,7 @@ public final class ProxyCall implements AsyncListener, WriteListener, RequestBod
         if (ended) {
             return HttpResponse.BodySubscribers.replacing(null); // the client is gone: touch nothing
         }
+        unwatch(); // from the head on, our writes find a client that left; and the container may now close on its own
         HttpHeaders h = info.headers();
         x.responseHead(info.statusCode(), name -> h.firstValue(name).orElse(null));
         String type = h.firstValue("Content-Type").orElse(null);
@@ -344,7 +355,15 @@ public final class ProxyCall implements AsyncListener, WriteListener, RequestBod
         if (idleCheck != null) {
             idleCheck.cancel(false);
         }
+        unwatch();
         return true;
+    }
+
+    private synchronized void unwatch() {
+        if (watch != null) {
+            watch.stop();
+            watch = null;
+        }
     }
 
 
