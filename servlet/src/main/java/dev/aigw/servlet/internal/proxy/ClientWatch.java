@@ -42,8 +42,12 @@ import java.util.regex.Pattern;
 final class ClientWatch {
     static final List<Path> TABLES = List.of(Path.of("/proc/net/tcp"), Path.of("/proc/net/tcp6"));
     private static final long MIN_INTERVAL_NANOS = TimeUnit.SECONDS.toNanos(1);
-    /** A scan may use at most a fiftieth of the time: with very many connections the interval grows. */
+    /**
+     * Reading the tables may take a fiftieth of the time: with very many connections (tens of thousands) the interval
+     * grows, up to {@link #MAX_INTERVAL_NANOS}.
+     */
     private static final int COST_RATIO = 50;
+    private static final long MAX_INTERVAL_NANOS = TimeUnit.SECONDS.toNanos(5);
     private static final String ESTABLISHED = "01";
     private static final char[] HEX = "0123456789abcdef".toCharArray();
     private static final Pattern IP_LITERAL = Pattern.compile("[0-9A-Fa-f:.]*[:.][0-9A-Fa-f:.]*");
@@ -110,6 +114,7 @@ final class ClientWatch {
     private void scan() {
         long started = System.nanoTime();
         Map<String, String> states = states(tables, localPorts());
+        long read = System.nanoTime() - started;
         for (Watched w : watched.values()) {
             if (w.since - started > 0) {
                 continue; // registered during this scan: judged by the next one
@@ -122,8 +127,8 @@ final class ClientWatch {
             }
         }
         synchronized (this) {
-            scheduled = !watched.isEmpty() && schedule(Math.max(MIN_INTERVAL_NANOS,
-                    COST_RATIO * (System.nanoTime() - started)));
+            scheduled = !watched.isEmpty() && schedule(Math.min(MAX_INTERVAL_NANOS, Math.max(MIN_INTERVAL_NANOS,
+                    COST_RATIO * read)));
         }
     }
 

@@ -236,7 +236,17 @@ public final class WebhookReception {
         @Override
         public void onError(Throwable t) {
             synchronized (this) {
+                if (!reading) {
+                    return;
+                }
                 reading = false;
+            }
+            // the sender left mid-body: end the request now, inside the container's callback; Jetty would keep the
+            // connection until the read timeout otherwise
+            try {
+                ac.complete();
+            } catch (IllegalStateException alreadyEnded) {
+                // the container ended it
             }
         }
 
