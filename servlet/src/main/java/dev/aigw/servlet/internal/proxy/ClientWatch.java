@@ -49,6 +49,11 @@ final class ClientWatch {
     private static final int COST_RATIO = 50;
     private static final long MAX_INTERVAL_NANOS = TimeUnit.SECONDS.toNanos(5);
     private static final String ESTABLISHED = "01";
+    /**
+     * Looks in a row that must miss a connection before it counts as gone (reset) or unwatchable: the kernel prints
+     * the table a page at a time, so a read while connections come and go can skip a line.
+     */
+    private static final int MISSES = 2;
     private static final char[] HEX = "0123456789abcdef".toCharArray();
     private static final Pattern IP_LITERAL = Pattern.compile("[0-9A-Fa-f:.]*[:.][0-9A-Fa-f:.]*");
 
@@ -68,7 +73,8 @@ final class ClientWatch {
         private final String key;
         private final Runnable gone;
         private final long since = System.nanoTime();
-        private boolean seen; // confined to the timer
+        private boolean seen; // confined to the timer, as misses
+        private int misses;
 
         private Watched(String key, Runnable gone) {
             this.key = key;
@@ -122,6 +128,9 @@ final class ClientWatch {
             String state = states.get(w.key);
             if (ESTABLISHED.equals(state)) {
                 w.seen = true;
+                w.misses = 0;
+            } else if (state == null && ++w.misses < MISSES) {
+                continue; // a table read while it changes may skip a line: look again before believing it
             } else if (watched.remove(w.key, w) && (state != null || w.seen)) {
                 w.gone.run(); // closed by the client (or reset); a connection never seen is simply not watched
             }
