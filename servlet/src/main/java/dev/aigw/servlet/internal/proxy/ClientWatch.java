@@ -29,10 +29,10 @@ import java.util.regex.Pattern;
  * stream arrives as an error event). The kernel knows: once the client has closed, the server's side of the
  * connection is no longer ESTABLISHED (CLOSE_WAIT after a FIN; gone from the table after a reset). On Linux,
  * {@code /proc/net/tcp} and {@code tcp6} list the connections of the process's network namespace with their state;
- * while calls are watched, the watch reads them about once a second, on the proxy's timer, and tells each call whose
- * connection is no longer established. A connection it cannot find on its first look (the request's addresses were
- * rewritten from a front proxy's headers, or there is no {@code /proc}) is not watched: the caps and
- * {@code aigw.proxy.timeout} bound it, as before.
+ * while calls are watched, the watch reads them about once a second (less often on hosts with very many
+ * connections), on the proxy's timer, and tells each call whose connection is no longer established. A connection
+ * it cannot find (the request's addresses were rewritten from a front proxy's headers, or there is no {@code /proc})
+ * is not watched: the caps and {@code aigw.proxy.timeout} bound it, as before.
  *
  * <p>A client that half-closes (shuts its sending side, then reads) counts as gone, as in nginx's default
  * ({@code proxy_ignore_client_abort off}); the two cannot be told apart from the connection's state.
