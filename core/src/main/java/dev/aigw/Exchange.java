@@ -36,6 +36,7 @@ public final class Exchange {
     private final Route route;
     private final String method;
     private final CallOptions options;
+    private final boolean webhook; // a delivery received (Gateway.webhook), not a call: never sent
     private Map<String, String> headers; // set before the exchange is handed out (observers may add to it)
     private ExchangeObserver.Observation[] observations;
     private final long startedAtMillis = System.currentTimeMillis();
@@ -51,14 +52,17 @@ public final class Exchange {
     private volatile long bytesSent;
     private volatile long bytesReceived;
     private volatile int status;
+    private volatile long responseLength = -1; // the response's Content-Length, when it says one that counts
     private volatile long headersNanos = -1;
     private volatile String logId;
     private volatile String cacheStatus;
     private volatile String responseEventId;
     private volatile java.util.List<String> notes; // rare: created by the first note
 
-    Exchange(Gateway gateway, Route route, String method, CallOptions options, Map<String, String> headers) {
+    Exchange(Gateway gateway, Route route, String method, CallOptions options, Map<String, String> headers,
+             boolean webhook) {
         this.gateway = gateway;
+        this.webhook = webhook;
         this.route = route;
         this.method = method;
         this.options = options;
@@ -67,7 +71,7 @@ public final class Exchange {
 
     /** Lets the observers see this exchange start, on the caller's thread, before it is handed to the adapter. */
     void observe(List<ExchangeObserver> observers) {
-        observations = Observers.start(observers, this);
+        observations = Observers.start(observers, o -> o.start(this));
         headers = Observers.headers(headers, observations);
     }
 
@@ -94,7 +98,7 @@ public final class Exchange {
      * options. Empty after {@link #fallBackToDirect()}. Contains a secret: never log it.
      */
     public Map<String, String> gatewayHeaders() {
-        return direct ? Map.of() : headers;
+        return direct || webhook ? Map.of() : headers;
     }
 
     /**
@@ -115,9 +119,14 @@ public final class Exchange {
         return o == null ? ExchangeObserver.Scope.NONE : Observers.activate(o);
     }
 
-    /** Whether the call goes through the gateway (false after a fallback). */
+    /** Whether the call goes through the gateway (false after a fallback, and for a webhook delivery). */
     public boolean viaGateway() {
-        return !direct;
+        return !direct && !webhook;
+    }
+
+    /** Who serves it: the gateway, the provider directly after a fallback, or nobody (a webhook delivery). */
+    public ExchangeRecord.Via via() {
+        return webhook ? ExchangeRecord.Via.WEBHOOK : direct ? ExchangeRecord.Via.DIRECT : ExchangeRecord.Via.GATEWAY;
     }
 
     /**
@@ -128,7 +137,7 @@ public final class Exchange {
      * @return true when the caller should retry directly; false when fallback is off or already used
      */
     public boolean fallBackToDirect() {
-        if (!gateway.fallback() || direct || finished != 0) {
+        if (!gateway.fallback() || direct || webhook || finished != 0) {
             return false;
         }
         direct = true;
@@ -186,7 +195,21 @@ public final class Exchange {
         if (containsJson(type)) {
             responseSniffer = new JsonSniffer(); // event streams and binaries are never parsed
         }
+        this.responseLength = length(header.apply("Content-Length"), header.apply("Content-Encoding"));
         this.headersNanos = System.nanoTime();
+    }
+
+    /** A Content-Length the caller's bytes can be counted against: none when a client may decode the body. */
+    private static long length(String contentLength, String encoding) {
+        if (contentLength == null || encoding != null && !encoding.isBlank() && !encoding.strip().equalsIgnoreCase(
+                "identity")) {
+            return -1;
+        }
+        try {
+            return Long.parseLong(contentLength.strip());
+        } catch (NumberFormatException e) {
+            return -1;
+        }
     }
 
     /** Whether a content type names JSON ({@code application/json}, {@code +json}, ...), without a lower-case copy. */
@@ -242,7 +265,7 @@ public final class Exchange {
         }
     }
 
-    /** The call ended normally: the response body was read to its end or closed, or there was none. */
+    /** The call ended normally: the response body was read to its end, or there was none. */
     public void complete() {
         int s = status;
         finish(s == 0 ? ExchangeRecord.Outcome.FAILURE : s >= 400 ? ExchangeRecord.Outcome.HTTP_ERROR
@@ -257,6 +280,22 @@ public final class Exchange {
     /** The caller went away or cancelled before the call finished. */
     public void cancel(String reason) {
         finish(ExchangeRecord.Outcome.CANCELLED, reason);
+    }
+
+    /**
+     * The caller stopped taking the response before its end was reported: closed its body, cancelled its
+     * subscription, went away. One meaning on every path: when the whole body had already passed to the caller (its
+     * {@code Content-Length}, or a whole JSON document) the call is complete; otherwise it is cancelled ({@code reason}),
+     * with the bytes so far — whatever the status, which the record keeps.
+     */
+    public void responseClosed(String reason) {
+        long length = responseLength;
+        JsonSniffer s = responseSniffer;
+        if (status != 0 && (length >= 0 && bytesReceived >= length || s != null && s.rootClosed())) {
+            complete();
+        } else {
+            cancel(reason);
+        }
     }
 
     /** Whether a record was already emitted. */
@@ -288,7 +327,7 @@ public final class Exchange {
                 gateway.redactor().url(route.original()),
                 direct ? null : gateway.redactor().url(route.target()),
                 route.provider().slug(),
-                direct ? ExchangeRecord.Via.DIRECT : ExchangeRecord.Via.GATEWAY,
+                via(),
                 model(response, request),
                 gateway.redactor().text(response.id()),
                 response.status(),

@@ -101,18 +101,27 @@ public record ExchangeRecord(
         /** Through Cloudflare AI Gateway. */
         GATEWAY,
         /** Straight to the provider, after the gateway could not be reached ({@code aigw.fallback}). */
-        DIRECT
+        DIRECT,
+        /**
+         * Not a call: a completion the provider delivered to the application's webhook, verified there (method
+         * {@code WEBHOOK}, {@code url} the provider's resource, {@code routedUrl} where it arrived, the application's
+         * answer as status). See {@link Gateway#webhook}.
+         */
+        WEBHOOK
     }
 
     /** How a call ended. */
     public enum Outcome {
-        /** A response with status below 400 whose body (if any) was read to the end or closed. */
+        /** A response with status below 400 whose body (if any) passed whole to the caller. */
         SUCCESS,
-        /** A response with status 400 or above. */
+        /** A response with status 400 or above whose body (if any) passed whole to the caller. */
         HTTP_ERROR,
         /** No usable response: connection, timeout or protocol failure. */
         FAILURE,
-        /** The caller gave up (disconnect, cancel) before the call finished. */
+        /**
+         * The caller gave up (disconnect, cancel, a body closed before its end) before the call finished, whatever
+         * the status; the record has the bytes so far.
+         */
         CANCELLED
     }
 }

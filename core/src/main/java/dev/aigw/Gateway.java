@@ -146,13 +146,34 @@ public final class Gateway implements AutoCloseable {
     /** As {@link #exchange(String, URI, CallOptions)} for an already computed route. */
     public Exchange exchange(String method, Route route, CallOptions perCall) {
         Objects.requireNonNull(method, "method");
-        CallOptions callerLayer = perCall == null ? GatewayContext.current() : perCall.over(GatewayContext.current());
+        CallOptions callerLayer = callerLayer(perCall);
         CallOptions effective = callerLayer.over(defaults);
         if (callerLayer.skipCache() == null && callerLayer.cacheKey() == null
                 && CachePolicy.mustSkipCache(route.provider(), method, route.rest())) {
             effective = effective.withSkipCache();
         }
-        Exchange x = new Exchange(this, route, upper(method), effective, headers(effective));
+        return start(route, upper(method), effective, false);
+    }
+
+    /**
+     * Starts the record of a webhook delivery the application received and verified, with the options of the call
+     * that created the resource ({@code creatorOptions}, may be null): method {@code WEBHOOK}, via
+     * {@link ExchangeRecord.Via#WEBHOOK}, URL the provider's resource ({@code rest} under its prefix, e.g.
+     * {@code /predictions/abc}), routed URL {@code receivedAt}. The adapter reports the application's answer as the
+     * response head and the delivered body as the response body, then completes it. It is never sent anywhere: it
+     * has no gateway headers.
+     */
+    public Exchange webhook(Provider provider, String rest, URI receivedAt, CallOptions creatorOptions) {
+        Route route = new Route(provider, URI.create(provider.upstreamPrefix() + rest), receivedAt, rest);
+        return start(route, "WEBHOOK", callerLayer(creatorOptions).over(defaults), true);
+    }
+
+    private static CallOptions callerLayer(CallOptions perCall) {
+        return perCall == null ? GatewayContext.current() : perCall.over(GatewayContext.current());
+    }
+
+    private Exchange start(Route route, String method, CallOptions effective, boolean webhook) {
+        Exchange x = new Exchange(this, route, method, effective, headers(effective), webhook);
         x.observe(observers);
         return x;
     }

@@ -57,6 +57,69 @@ class ExchangeTest {
         }
     }
 
+    /** One meaning of a response the caller closed before its end was reported, for every adapter. */
+    @Test
+    void aResponseClosedBeforeItsWholeBodyPassedIsCancelledWithTheBytesSoFar() throws Exception {
+        String json = "{\"id\":\"p1\",\"status\":\"starting\"}";
+        URI uri = URI.create("https://api.replicate.com/v1/predictions/p1");
+
+        Exchange half = gateway.exchange("GET", uri, null); // chunked JSON, half read
+        half.responseHead(200, headers("Content-Type", "application/json"));
+        half.responseBody(json.getBytes(StandardCharsets.UTF_8), 0, 10);
+        half.responseClosed("closed early");
+        ExchangeRecord r = next();
+        assertThat(r.outcome()).isEqualTo(ExchangeRecord.Outcome.CANCELLED);
+        assertThat(r.error()).isEqualTo("closed early");
+        assertThat(r.bytesReceived()).isEqualTo(10);
+
+        Exchange document = gateway.exchange("GET", uri, null); // chunked JSON, whole document read
+        document.responseHead(200, headers("Content-Type", "application/json"));
+        feedInChunks(document, json, true);
+        document.responseClosed("closed early");
+        assertThat(next().outcome()).isEqualTo(ExchangeRecord.Outcome.SUCCESS);
+
+        byte[] bytes = new byte[100];
+        Exchange counted = gateway.exchange("GET", uri, null); // a length, reached
+        counted.responseHead(200, headers("Content-Type", "application/octet-stream", "Content-Length", "100"));
+        counted.responseBody(bytes, 0, 100);
+        counted.responseClosed("closed early");
+        assertThat(next().outcome()).isEqualTo(ExchangeRecord.Outcome.SUCCESS);
+
+        Exchange encoded = gateway.exchange("GET", uri, null); // a length of the encoded body counts for nothing
+        encoded.responseHead(200, headers("Content-Length", "100", "Content-Encoding", "gzip"));
+        encoded.responseBody(bytes, 0, 100);
+        encoded.responseClosed("closed early");
+        assertThat(next().outcome()).isEqualTo(ExchangeRecord.Outcome.CANCELLED);
+
+        Exchange refused = gateway.exchange("GET", uri, null); // an error answer left unread: cancelled, status kept
+        refused.responseHead(404, headers("Content-Type", "application/json", "Content-Length", "40"));
+        refused.responseClosed("closed early");
+        ExchangeRecord e = next();
+        assertThat(e.outcome()).isEqualTo(ExchangeRecord.Outcome.CANCELLED);
+        assertThat(e.httpStatus()).isEqualTo(404);
+    }
+
+    @Test
+    void aWebhookDeliveryIsRecordedAsOneNotSentAnywhere() throws Exception {
+        CallOptions creator = CallOptions.builder().metadata("user", "dana").build();
+        Exchange x = gateway.webhook(Provider.REPLICATE, "/predictions/p1", URI.create("https://app.example/hooks"),
+                creator);
+        assertThat(x.via()).isEqualTo(ExchangeRecord.Via.WEBHOOK);
+        assertThat(x.viaGateway()).isFalse();
+        assertThat(x.gatewayHeaders()).as("never sent: no token").isEmpty();
+        assertThat(x.fallBackToDirect()).isFalse();
+        x.responseHead(200, headers("Content-Type", "application/json"));
+        feedInChunks(x, "{\"id\":\"p1\",\"status\":\"succeeded\",\"model\":\"acme/echo\"}", true);
+        x.complete();
+        ExchangeRecord r = next();
+        assertThat(r.method()).isEqualTo("WEBHOOK");
+        assertThat(r.via()).isEqualTo(ExchangeRecord.Via.WEBHOOK);
+        assertThat(r.url()).isEqualTo("https://api.replicate.com/v1/predictions/p1");
+        assertThat(r.routedUrl()).isEqualTo("https://app.example/hooks");
+        assertThat(r.predictionStatus()).isEqualTo("succeeded");
+        assertThat(r.metadata()).containsEntry("user", "dana");
+    }
+
     @Test
     void recordsACreateWithFieldsSniffedFromBothBodies() throws Exception {
         Exchange x = gateway.exchange("post", URI.create("https://api.replicate.com/v1/predictions"),

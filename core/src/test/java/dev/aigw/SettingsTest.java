@@ -140,6 +140,20 @@ class SettingsTest {
         assertThatThrownBy(() -> Gateway.fromSettings(s)).hasMessageContaining("(init-param)");
     }
 
+    /** A value given in code and the same value from settings: one exception type, one message shape. */
+    @Test
+    void builderAndSettingRefuseTheSameValueAlike() {
+        Throwable fromSettings = org.assertj.core.api.Assertions.catchThrowable(() -> Gateway.fromSettings(
+                Settings.of(Map.of("aigw.account-id", ACCT, "aigw.gateway-id", "g", "aigw.max-attempts", "9"))));
+        Throwable fromCode = org.assertj.core.api.Assertions.catchThrowable(() -> CallOptions.builder().maxAttempts(9));
+        assertThat(fromSettings).isInstanceOf(GatewayConfigurationException.class)
+                .hasMessage("aigw: aigw.max-attempts = \"9\" (settings) is not allowed: a whole number from 1 to 5");
+        assertThat(fromCode).isInstanceOf(GatewayConfigurationException.class)
+                .hasMessage("aigw: max-attempts = \"9\" (code) is not allowed: a whole number from 1 to 5");
+        assertThat(((GatewayConfigurationException) fromCode).allowed())
+                .isEqualTo(((GatewayConfigurationException) fromSettings).allowed());
+    }
+
     @Test
     void secretsAreMaskedInErrors() {
         String token = "cf-very-secret-value with space";

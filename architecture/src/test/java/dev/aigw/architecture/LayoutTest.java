@@ -33,31 +33,6 @@ import static org.assertj.core.api.Assertions.assertThat;
  * module's class path and over their sources. A rule that fails names each offending class or file.
  */
 class LayoutTest {
-    /*
-     * Known violations, open in issue #16 (each entry must still be a violation: a fixed one fails the test until it
-     * is removed here, and nothing new may join): the rules hold for everything else.
-     */
-    private static final Set<String> KNOWN_LOOPS = Set.of(
-            "[dev.aigw.Exchange, dev.aigw.internal.Observers]",
-            "[dev.aigw.servlet.internal.ReplayGuard, dev.aigw.servlet.internal.state.SharedReplays]");
-    private static final Set<String> KNOWN_API_LEAKS = Set.of(
-            "dev.aigw.servlet.SharedState.fromSettings(dev.aigw.servlet.internal.ServletSettings, java.lang.ClassLoader)"
-                    + " uses dev.aigw.servlet.internal.ServletSettings",
-            "dev.aigw.servlet.SharedState.check(dev.aigw.servlet.internal.ServletSettings) uses "
-                    + "dev.aigw.servlet.internal.ServletSettings");
-    /** File and the most lines it may keep until it is split. */
-    private static final Map<String, Long> KNOWN_LONG_FILES = Map.of();
-
-    /** Nothing beyond the known violations, and every known one still there (so the list only shrinks). */
-    private static void onlyKnown(java.util.Collection<String> found, Set<String> known, String what) {
-        Set<String> fresh = new TreeSet<>(found);
-        fresh.removeAll(known);
-        Set<String> gone = new TreeSet<>(known);
-        gone.removeAll(found);
-        assertThat(fresh).as("new %s", what).isEmpty();
-        assertThat(gone).as("%s fixed: remove them from the known list", what).isEmpty();
-    }
-
     /** Adapter source files stay translation-sized. */
     static final int MAX_ADAPTER_LINES = 400;
 
@@ -143,7 +118,8 @@ class LayoutTest {
                 loops.add(new TreeSet<>(scc).toString());
             }
         }
-        onlyKnown(loops, KNOWN_LOOPS, "classes in different packages that import each other, directly or round a loop");
+        assertThat(loops).as("classes in different packages that import each other, directly or round a loop")
+                .isEmpty();
     }
 
     /**
@@ -202,7 +178,7 @@ class LayoutTest {
                 }
             }
         }
-        onlyKnown(offenders, KNOWN_API_LEAKS, "public API members with internal types");
+        assertThat(offenders).as("public API members with internal types").isEmpty();
     }
 
     private static boolean visibleOuter(JavaClass c) {
@@ -223,6 +199,9 @@ class LayoutTest {
                     + "(?:public\\s+|final\\s+|abstract\\s+|sealed\\s+|non-sealed\\s+)*"
                     + "(?:class|interface|enum|record|@interface)\\s+(\\w+)", Pattern.DOTALL);
 
+    /** What the javadoc of every type in an internal package says. */
+    static final String INTERNAL = "Internal: not API";
+
     /** Every type in an internal package says so in its javadoc, so nobody mistakes it for API. */
     @Test
     void everyInternalTypeSaysSo() throws IOException {
@@ -230,11 +209,11 @@ class LayoutTest {
         for (Path file : mainSources(p -> p.toString().contains("/internal/"))) {
             String text = Files.readString(file);
             Matcher m = TYPE_DECLARATION.matcher(text.substring(firstTypeStart(text)));
-            if (!m.find() || m.group(1) == null || !m.group(1).contains("Internal:")) {
+            if (!m.find() || m.group(1) == null || !m.group(1).replaceAll("\\s*\\*\\s*", " ").contains(INTERNAL)) {
                 offenders.add(ROOT.relativize(file).toString());
             }
         }
-        assertThat(offenders).as("internal types whose javadoc lacks \"Internal:\"").isEmpty();
+        assertThat(offenders).as("internal types whose javadoc lacks \"%s\"", INTERNAL).isEmpty();
     }
 
     /** Where the top-level declaration (with its javadoc) begins: after the package and import lines. */
@@ -257,16 +236,11 @@ class LayoutTest {
             try (Stream<String> s = Files.lines(file)) {
                 lines = s.count();
             }
-            String name = ROOT.relativize(file).toString().replace('\\', '/');
-            if (lines > KNOWN_LONG_FILES.getOrDefault(name, (long) MAX_ADAPTER_LINES)) {
-                offenders.put(name, lines);
-            }
-            if (KNOWN_LONG_FILES.containsKey(name) && lines <= MAX_ADAPTER_LINES) {
-                offenders.put(name + " (now short enough: remove it from the known list)", lines);
+            if (lines > MAX_ADAPTER_LINES) {
+                offenders.put(ROOT.relativize(file).toString().replace('\\', '/'), lines);
             }
         }
-        assertThat(offenders).as("adapter source files over %d lines (or over their known size)", MAX_ADAPTER_LINES)
-                .isEmpty();
+        assertThat(offenders).as("adapter source files over %d lines", MAX_ADAPTER_LINES).isEmpty();
     }
 
     /** {@code dev.aigw.CallOptions.Backoff} is in the file of {@code dev.aigw.CallOptions}; a package: null. */

@@ -1,6 +1,7 @@
 package dev.aigw.bench;
 
 import com.hazelcast.cache.impl.HazelcastServerCachingProvider;
+import com.hazelcast.config.CacheConfig;
 import com.hazelcast.config.Config;
 import com.hazelcast.config.JoinConfig;
 import com.hazelcast.core.Hazelcast;
@@ -8,24 +9,24 @@ import com.hazelcast.core.HazelcastInstance;
 import dev.aigw.Gateway;
 import dev.aigw.servlet.AigwProxyFilter;
 import dev.aigw.servlet.SharedState;
-import dev.aigw.servlet.internal.RateLimiter;
-import dev.aigw.servlet.internal.ReplayGuard;
-import dev.aigw.servlet.internal.state.RedisUrl;
-import dev.aigw.servlet.internal.state.StateEngine;
-import dev.aigw.servlet.internal.state.StateEngines;
 import jakarta.servlet.DispatcherType;
+import jakarta.servlet.Filter;
 import jakarta.servlet.FilterRegistration;
 import jakarta.servlet.ServletRegistration;
 import jakarta.servlet.http.HttpServlet;
 import jakarta.servlet.http.HttpServletRequest;
+import jakarta.servlet.http.HttpServletRequestWrapper;
 import jakarta.servlet.http.HttpServletResponse;
 import org.eclipse.jetty.ee10.servlet.ServletContextHandler;
 import org.eclipse.jetty.server.Handler;
 import org.eclipse.jetty.server.Server;
 import org.eclipse.jetty.server.ServerConnector;
 import org.eclipse.jetty.util.thread.QueuedThreadPool;
+import redis.clients.jedis.DefaultJedisClientConfig;
+import redis.clients.jedis.Jedis;
 
 import javax.cache.CacheManager;
+import javax.cache.expiry.ModifiedExpiryPolicy;
 import java.net.InetAddress;
 import java.net.ServerSocket;
 import java.net.URI;
@@ -34,40 +35,57 @@ import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.time.Duration;
+import java.security.Principal;
 import java.util.ArrayList;
-import java.util.Arrays;
 import java.util.EnumSet;
+import java.util.HashMap;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.UUID;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.TimeUnit;
 
 /**
- * What a shared state engine adds to a proxied call, side by side in one run: one Jetty server with three copies of
- * aigw's proxy (per-client rate limit on) whose state is in memory, on Redis (Debian's {@code redis-server}, started
- * here on loopback, with AUTH) and on JCache (an embedded Hazelcast cluster of two members in this JVM; the proxy
- * uses one of them, so about half of the keys live on the other). Sequential GETs through each copy, in interleaved
- * rounds so that the machine's noise falls on all three alike; then the engine operations alone (the rate limit's
- * take-a-token; a webhook's first sight and acceptance), which is the added cost without the HTTP call around it.
+ * What a shared state engine adds to a proxied call, side by side in one run: one Jetty server with copies of aigw's
+ * proxy (per-user rate limit on) whose state is in memory, on Redis (Debian's {@code redis-server}, started here on
+ * loopback, with AUTH) and on JCache (an embedded Hazelcast cluster of two members in this JVM; the proxy uses one of
+ * them, so about half of the users' buckets live on the other). Cells:
+ * <ul>
+ *   <li>{@code memory}, {@code redis}, {@code jcache} (the cache aigw creates, on Hazelcast's defaults: one
+ *       synchronous backup);</li>
+ *   <li>{@code redis, 2 instances}: each user's calls alternate between two proxies with engines of their own on the
+ *       same Redis, as behind a round-robin balancer (the bucket changed elsewhere since this instance saw it);</li>
+ *   <li>{@code jcache, async backup}: a cache configured with one asynchronous backup instead.</li>
+ * </ul>
+ * One client sends sequential GETs, each as one of 64 users per cell (so that buckets spread over the data grid's
+ * partitions as real users' would), in interleaved rounds whose order rotates (see {@link Cells}). For each cell:
+ * p50/p90/p99, the p50 added to memory with its 95 % interval, CPU time per call (this JVM, and redis-server) and the
+ * Redis commands per call. Then the engine operations alone ({@link StateOps}).
  *
  * <p>{@code bench/run-state} ({@code java ... dev.aigw.bench.StateLatency [rounds] [callsPerRound]})
  */
 public final class StateLatency {
+    static final int USERS = 64;
+    static final String PASSWORD = "bench-pw";
+    /** The cache with one asynchronous backup (and no synchronous one). */
+    static final String ASYNC_CACHE = "aigw-async-backup";
+
     private StateLatency() {
     }
 
     public static void main(String[] args) throws Exception {
-        int rounds = args.length > 0 ? Integer.parseInt(args[0]) : 10;
-        int perRound = args.length > 1 ? Integer.parseInt(args[1]) : 500;
+        int rounds = args.length > 0 ? Integer.parseInt(args[0]) : 30;
+        int perRound = args.length > 1 ? Integer.parseInt(args[1]) : 200;
         Path redisDir = Files.createTempDirectory("aigw-bench-redis");
         int redisPort = freePort();
         Process redis = new ProcessBuilder("redis-server", "--port", Integer.toString(redisPort), "--bind",
-                "127.0.0.1", "--requirepass", "bench-pw", "--save", "", "--appendonly", "no", "--dir",
+                "127.0.0.1", "--requirepass", PASSWORD, "--save", "", "--appendonly", "no", "--dir",
                 redisDir.toString()).redirectErrorStream(true).redirectOutput(redisDir.resolve("log").toFile()).start();
         Runtime.getRuntime().addShutdownHook(new Thread(redis::destroyForcibly));
         List<HazelcastInstance> members = hazelcast(2);
         CacheManager jcache = new HazelcastServerCachingProvider(members.get(0)).getCacheManager();
+        jcache.createCache(ASYNC_CACHE, asyncBackupCache());
         Server upstream = new Server();
         ServerConnector uc = new ServerConnector(upstream);
         uc.setHost("127.0.0.1");
@@ -76,11 +94,13 @@ public final class StateLatency {
         upstream.start();
         waitForRedis(redisPort);
 
-        String redisUrl = "redis://:bench-pw@127.0.0.1:" + redisPort + "/0";
+        String redisUrl = "redis://:" + PASSWORD + "@127.0.0.1:" + redisPort + "/0";
         Map<String, SharedState> states = new LinkedHashMap<>();
         states.put("memory", SharedState.memory());
         states.put("redis", SharedState.builder().redis(redisUrl).build());
+        states.put("redis-b", SharedState.builder().redis(redisUrl).build());
         states.put("jcache", SharedState.builder().jcache(jcache).build());
+        states.put("jcache-async", SharedState.builder().jcache(jcache, ASYNC_CACHE).build());
 
         QueuedThreadPool pool = new QueuedThreadPool(64, 8);
         Server server = new Server(pool);
@@ -93,121 +113,152 @@ public final class StateLatency {
             Gateway g = Gateway.builder().accountId(LoadServer.ACCOUNT).gatewayId("bench").token("cf-bench-token")
                     .baseUrl("http://127.0.0.1:" + uc.getLocalPort() + "/v1").log(Gateway.Log.OFF).build();
             gateways.add(g);
-            ServletContextHandler ctx = new ServletContextHandler();
-            ctx.setContextPath("/" + e.getKey());
-            FilterRegistration.Dynamic f = ctx.getServletContext().addFilter("aigw-proxy", AigwProxyFilter.builder()
-                    .gateway(g).path("/replicate").replicateToken("r8_benchtoken").access(r -> true, "anyone")
-                    .rateLimit("100000000/min").state(e.getValue()).build());
-            f.setAsyncSupported(true);
-            f.addMappingForUrlPatterns(EnumSet.of(DispatcherType.REQUEST, DispatcherType.ASYNC), false,
-                    "/replicate/*");
-            ServletRegistration.Dynamic s = ctx.getServletContext().addServlet("unreached", new HttpServlet() {
-                @Override
-                protected void service(HttpServletRequest req, HttpServletResponse resp) {
-                    resp.setStatus(500);
-                }
-            });
-            s.setAsyncSupported(true);
-            s.addMapping("/replicate/*");
-            contexts.add(ctx);
+            contexts.add(context(e.getKey(), AigwProxyFilter.builder().gateway(g).path("/replicate")
+                    .replicateToken("r8_benchtoken").access(r -> true, "anyone").rateLimit("100000000/min")
+                    .state(e.getValue()).build()));
         }
         server.setHandler(new Handler.Sequence(contexts.toArray(Handler[]::new)));
         server.start();
 
+        String base = "http://127.0.0.1:" + c.getLocalPort() + "/";
         HttpClient http = HttpClient.newBuilder().version(HttpClient.Version.HTTP_1_1).build();
-        Map<String, long[]> samples = new LinkedHashMap<>();
-        for (String mode : states.keySet()) {
-            samples.put(mode, new long[rounds * perRound]);
-        }
-        // round 0 warms up (JIT, connections); it is not counted
-        for (int round = -1; round < rounds; round++) {
-            for (String mode : states.keySet()) {
-                HttpRequest get = HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + c.getLocalPort() + "/"
-                        + mode + "/replicate/predictions/x")).build();
-                for (int i = 0; i < perRound; i++) {
-                    long t0 = System.nanoTime();
-                    HttpResponse<Void> r = http.send(get, HttpResponse.BodyHandlers.discarding());
-                    long t = System.nanoTime() - t0;
-                    if (r.statusCode() != 200) {
-                        throw new IllegalStateException(mode + ": HTTP " + r.statusCode());
-                    }
-                    if (round >= 0) {
-                        samples.get(mode)[round * perRound + i] = t;
-                    }
-                }
-            }
-        }
-        System.out.println("| proxied GET (1 client, sequential) | p50 µs | p90 µs | p99 µs "
-                + "| p50 added vs memory |");
-        System.out.println("|---|---|---|---|---|");
-        double memoryP50 = percentile(samples.get("memory"), 50);
-        for (Map.Entry<String, long[]> e : samples.entrySet()) {
-            double p50 = percentile(e.getValue(), 50);
-            System.out.printf("| %s | %.0f | %.0f | %.0f | %s |%n", e.getKey(), p50, percentile(e.getValue(), 90),
-                    percentile(e.getValue(), 99), e.getKey().equals("memory") ? "—"
-                            : String.format("%+.0f µs", p50 - memoryP50));
+        Map<String, HttpRequest[]> requests = new HashMap<>();
+        Jedis admin = new Jedis("127.0.0.1", redisPort, DefaultJedisClientConfig.builder().password(PASSWORD).build());
+        Cells cells = new Cells(rounds, perRound, redis.pid(), () -> {
+            Map<String, Long> calls = commandCalls(admin);
+            return new long[]{calls.getOrDefault("eval", 0L), calls.getOrDefault("get", 0L)};
+        });
+        cells.add("memory", i -> send(http, requests, base, "memory", "memory", i));
+        cells.add("redis", i -> send(http, requests, base, "redis", "redis", i));
+        cells.add("redis, 2 instances", i -> send(http, requests, base, (i / USERS) % 2 == 0 ? "redis" : "redis-b",
+                "alternating", i));
+        cells.add("jcache", i -> send(http, requests, base, "jcache", "jcache", i));
+        cells.add("jcache, async backup", i -> send(http, requests, base, "jcache-async", "jcache-async", i));
+        cells.run();
+        admin.close();
+
+        double l0 = Cells.load();
+        System.out.printf("%d rounds × %d sequential proxied GETs per cell, %d users per cell; load average (1 min) "
+                + "over the rounds %s%n%n", rounds, perRound, USERS, cells.loadRange());
+        System.out.println("| proxied GET | p50 µs | p90 µs | p99 µs | p50 added vs memory, µs (95 % interval) "
+                + "| JVM CPU µs/call | redis-server CPU µs/call | Redis round trips/call |");
+        System.out.println("|---|---|---|---|---|---|---|---|");
+        for (String name : cells.names()) {
+            double[] added = cells.addedP50(name, "memory");
+            boolean r = name.startsWith("redis");
+            // each EVAL's script makes one GET inside it; the other GETs were sent on their own
+            double evals = cells.countedPerCall(name, 0);
+            double gets = cells.countedPerCall(name, 1) - evals;
+            System.out.printf("| %s | %.0f | %.0f | %.0f | %s | %.0f | %s | %s |%n", name, cells.percentile(name, 50),
+                    cells.percentile(name, 90), cells.percentile(name, 99), name.equals("memory") ? "—"
+                            : String.format("%+.0f (%+.0f … %+.0f)", added[0], added[1], added[2]),
+                    cells.cpuPerCall(name), r ? String.format("%.0f", cells.otherCpuPerCall(name)) : "—",
+                    r ? String.format("%.2f (%.2f EVAL + %.2f GET)", evals + gets, evals, gets) : "—");
         }
 
-        // the engine operations alone, on engines of their own (same servers)
-        Map<String, StateEngine> engines = new LinkedHashMap<>();
-        engines.put("memory", null);
-        engines.put("redis", StateEngines.redis(RedisUrl.parse(redisUrl), SharedState.DEFAULT_TIMEOUT, true));
-        engines.put("jcache", StateEngines.jcache(jcache, "aigw-ops", null,
-                SharedState.DEFAULT_CREATOR_TTL, SharedState.DEFAULT_TIMEOUT, true));
-        int ops = rounds * perRound;
         System.out.println();
-        System.out.println("| engine operation | memory p50 / p90 µs | redis p50 / p90 µs | jcache p50 / p90 µs |");
-        System.out.println("|---|---|---|---|");
-        StringBuilder limit = new StringBuilder("| rate limit: take a token (per proxied call) |");
-        StringBuilder replay = new StringBuilder("| webhook: first sight + accepted (per delivery) |");
-        for (Map.Entry<String, StateEngine> e : engines.entrySet()) {
-            RateLimiter limiter = RateLimiter.of(RateLimiter.Rate.parse("100000000/min"), 100_000, e.getValue());
-            ReplayGuard guard = ReplayGuard.of(Duration.ofMinutes(11), 100_000, e.getValue());
-            long[] l = new long[ops];
-            long[] w = new long[ops];
-            for (int i = -ops / 5; i < ops; i++) { // the first fifth warms up
-                String id = "msg_" + UUID.randomUUID();
-                long t0 = System.nanoTime();
-                if (!limiter.acquire("addr:127.0.0.1").allowed()) {
-                    throw new IllegalStateException(e.getKey() + ": refused");
-                }
-                long t1 = System.nanoTime();
-                if (guard.begin(id) != ReplayGuard.Admission.ADMITTED || !guard.accepted(id)) {
-                    throw new IllegalStateException(e.getKey() + ": replay memory failed");
-                }
-                long t2 = System.nanoTime();
-                if (i >= 0) {
-                    l[i] = t1 - t0;
-                    w[i] = t2 - t1;
-                }
-            }
-            limit.append(String.format(" %.1f / %.1f |", percentile(l, 50), percentile(l, 90)));
-            replay.append(String.format(" %.1f / %.1f |", percentile(w, 50), percentile(w, 90)));
+        System.out.println("JVM CPU µs per proxied call by thread group (GC and VM threads not included):");
+        System.out.println();
+        List<String> groups = new ArrayList<>();
+        for (String name : cells.names()) {
+            cells.cpuPerCallByThreads(name).keySet().stream().filter(g -> !groups.contains(g)).forEach(groups::add);
         }
-        System.out.println(limit);
-        System.out.println(replay);
+        System.out.println("| cell | " + String.join(" | ", groups) + " |");
+        System.out.println("|---|" + "---|".repeat(groups.size()));
+        for (String name : cells.names()) {
+            Map<String, Double> by = cells.cpuPerCallByThreads(name);
+            StringBuilder row = new StringBuilder("| " + name + " |");
+            for (String g : groups) {
+                row.append(String.format(" %.0f |", by.getOrDefault(g, 0.0)));
+            }
+            System.out.println(row);
+        }
+        System.out.println();
+        StateOps.run(redisUrl, jcache, rounds, Math.max(100, perRound));
+        System.out.printf("%nload average (1 min) at the end: %.1f (%.1f before the engine operations)%n",
+                Cells.load(), l0);
 
         server.stop();
         for (Gateway g : gateways) {
             g.close();
         }
         states.values().forEach(SharedState::close);
-        engines.values().stream().filter(e -> e != null).forEach(StateEngine::close);
         upstream.stop();
         jcache.close();
         members.forEach(m -> m.getLifecycleService().terminate());
         redis.destroy();
-        redis.waitFor();
+        redis.waitFor(10, TimeUnit.SECONDS);
         System.exit(0);
     }
 
-    private static double percentile(long[] nanos, int p) {
-        long[] s = nanos.clone();
-        Arrays.sort(s);
-        return s[Math.min(s.length - 1, (int) ((long) s.length * p / 100))] / 1000.0;
+    /** A context {@code /name} with the proxy at {@code /replicate}, after a filter naming the caller (header). */
+    private static ServletContextHandler context(String name, Filter proxy) {
+        ServletContextHandler ctx = new ServletContextHandler();
+        ctx.setContextPath("/" + name);
+        FilterRegistration.Dynamic user = ctx.getServletContext().addFilter("bench-user", (req, resp, chain) -> {
+            String who = ((HttpServletRequest) req).getHeader("X-Bench-User");
+            chain.doFilter(new HttpServletRequestWrapper((HttpServletRequest) req) {
+                @Override
+                public Principal getUserPrincipal() {
+                    return who == null ? null : () -> who;
+                }
+            }, resp);
+        });
+        user.setAsyncSupported(true);
+        user.addMappingForUrlPatterns(EnumSet.of(DispatcherType.REQUEST), true, "/replicate/*");
+        FilterRegistration.Dynamic f = ctx.getServletContext().addFilter("aigw-proxy", proxy);
+        f.setAsyncSupported(true);
+        f.addMappingForUrlPatterns(EnumSet.of(DispatcherType.REQUEST, DispatcherType.ASYNC), true, "/replicate/*");
+        ServletRegistration.Dynamic s = ctx.getServletContext().addServlet("unreached", new HttpServlet() {
+            @Override
+            protected void service(HttpServletRequest req, HttpServletResponse resp) {
+                resp.setStatus(500);
+            }
+        });
+        s.setAsyncSupported(true);
+        s.addMapping("/replicate/*");
+        return ctx;
     }
 
-    private static int freePort() throws Exception {
+    /** Call {@code i} of a cell: a GET through {@code /context} as user {@code users-(i mod 64)}. */
+    private static void send(HttpClient http, Map<String, HttpRequest[]> requests, String base, String context,
+                             String users, int i) throws Exception {
+        HttpRequest[] rs = requests.computeIfAbsent(context + "|" + users, k -> {
+            HttpRequest[] a = new HttpRequest[USERS];
+            for (int u = 0; u < USERS; u++) {
+                a[u] = HttpRequest.newBuilder(URI.create(base + context + "/replicate/predictions/x"))
+                        .header("X-Bench-User", users + "-" + u).build();
+            }
+            return a;
+        });
+        HttpResponse<Void> r = http.send(rs[i % USERS], HttpResponse.BodyHandlers.discarding());
+        if (r.statusCode() != 200) {
+            throw new IllegalStateException(context + ": HTTP " + r.statusCode());
+        }
+    }
+
+    /** Untyped, expiring a day after the last write (as the cache aigw creates), one asynchronous backup. */
+    private static CacheConfig<Object, Object> asyncBackupCache() {
+        CacheConfig<Object, Object> cfg = new CacheConfig<>();
+        cfg.setBackupCount(0);
+        cfg.setAsyncBackupCount(1);
+        cfg.setExpiryPolicyFactory(ModifiedExpiryPolicy.factoryOf(javax.cache.expiry.Duration.ONE_DAY));
+        return cfg;
+    }
+
+    /** {@code cmdstat_<name>:calls=N,...} lines of INFO commandstats, by command. */
+    static Map<String, Long> commandCalls(Jedis admin) {
+        Map<String, Long> calls = new HashMap<>();
+        for (String line : admin.info("commandstats").split("\r?\n")) {
+            if (line.startsWith("cmdstat_")) {
+                calls.put(line.substring(8, line.indexOf(':')), Long.parseLong(line.substring(
+                        line.indexOf("calls=") + 6, line.indexOf(','))));
+            }
+        }
+        return calls;
+    }
+
+    static int freePort() throws Exception {
         try (ServerSocket s = new ServerSocket(0, 1, InetAddress.getLoopbackAddress())) {
             return s.getLocalPort();
         }
@@ -230,7 +281,7 @@ public final class StateLatency {
             ports[i] = freePort();
         }
         String name = "aigw-bench-" + UUID.randomUUID();
-        List<java.util.concurrent.CompletableFuture<HazelcastInstance>> starting = new ArrayList<>();
+        List<CompletableFuture<HazelcastInstance>> starting = new ArrayList<>();
         for (int i = 0; i < n; i++) {
             Config cfg = new Config().setClusterName(name).setInstanceName(name + "-" + i);
             cfg.setProperty("hazelcast.phone.home.enabled", "false");
@@ -245,7 +296,7 @@ public final class StateLatency {
             for (int p : ports) {
                 join.getTcpIpConfig().addMember("127.0.0.1:" + p);
             }
-            starting.add(java.util.concurrent.CompletableFuture.supplyAsync(() -> Hazelcast.newHazelcastInstance(cfg)));
+            starting.add(CompletableFuture.supplyAsync(() -> Hazelcast.newHazelcastInstance(cfg)));
         }
         List<HazelcastInstance> out = new ArrayList<>();
         for (var f : starting) {

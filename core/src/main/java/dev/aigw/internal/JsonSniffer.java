@@ -99,6 +99,7 @@ public final class JsonSniffer {
     private long arrayBits0;
     private long[] arrayBits;
     private int depth;
+    private boolean rootClosed;      // the root object's closing brace was read
     private int metricsDepth;        // depth of the open root "metrics" object, 0 if not inside it
     private int errArrayDepth;       // depth of the open root "error" array, 0 if not inside it
     private int errObjectDepth;      // depth of the open error object (root "error", or the array's first element)
@@ -184,6 +185,11 @@ public final class JsonSniffer {
     /** True once feeding more bytes cannot change the result. */
     public boolean done() {
         return finished || state == S_DONE || state == S_FAILED;
+    }
+
+    /** True once the root object was closed: the body so far is a whole JSON document (but for trailing space). */
+    public boolean rootClosed() {
+        return rootClosed;
     }
 
     /** What was found so far. */
@@ -467,7 +473,12 @@ public final class JsonSniffer {
         }
         valueRole = R_NONE;
         metricKey = null;
-        state = depth == 0 ? S_DONE : S_AFTER;
+        if (depth == 0) {
+            state = S_DONE;
+            rootClosed = true;
+        } else {
+            state = S_AFTER;
+        }
     }
 
     // ---- numbers ----

@@ -1,6 +1,5 @@
 package dev.aigw.internal;
 
-import dev.aigw.Exchange;
 import dev.aigw.ExchangeObserver;
 import dev.aigw.ExchangeRecord;
 
@@ -10,6 +9,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.ServiceConfigurationError;
 import java.util.ServiceLoader;
+import java.util.function.Function;
 
 /**
  * Calls {@link ExchangeObserver}s so that none can fail a call: each call is guarded, and a failure is logged (the
@@ -61,8 +61,12 @@ public final class Observers {
         return List.copyOf(out);
     }
 
-    /** Starts each observer's observation of {@code x}; the result has no nulls. */
-    public static ExchangeObserver.Observation[] start(List<ExchangeObserver> observers, Exchange x) {
+    /**
+     * Starts each observer's observation ({@code start}: {@code o -> o.start(exchange)}, so that this class needs
+     * nothing of {@code Exchange}, which uses it); the result has no nulls.
+     */
+    public static ExchangeObserver.Observation[] start(List<ExchangeObserver> observers,
+                                                       Function<ExchangeObserver, ExchangeObserver.Observation> start) {
         if (observers.isEmpty()) {
             return NONE;
         }
@@ -70,7 +74,7 @@ public final class Observers {
         int n = 0;
         for (ExchangeObserver o : observers) {
             try {
-                ExchangeObserver.Observation obs = o.start(x);
+                ExchangeObserver.Observation obs = start.apply(o);
                 if (obs != null) {
                     out[n++] = obs;
                 }

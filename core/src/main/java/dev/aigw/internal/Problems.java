@@ -13,7 +13,9 @@ public final class Problems {
 
     /**
      * {@code aigw.cache-ttl = "30" (system property) is not allowed: must be ...}. {@code shown}
-     * must already be masked when the value is a secret.
+     * must already be masked when the value is a secret. {@code key} names what was set: a setting, an option or
+     * header of that name, a builder's value by the setting it stands for. A value without an {@code origin} was
+     * given in code (a builder, a method argument) and says so; a missing one ({@code shown} null) is "(unset)".
      */
     public static GatewayConfigurationException invalid(String key, String shown, String origin, String allowed) {
         StringBuilder sb = new StringBuilder(96).append("aigw: ").append(key).append(" = ");
@@ -24,8 +26,8 @@ public final class Problems {
             appendPrintable(sb, shown, 200);
             sb.append('"');
         }
-        if (origin != null) {
-            sb.append(" (").append(origin).append(')');
+        if (origin != null || shown != null) {
+            sb.append(" (").append(origin != null ? origin : "code").append(')');
         }
         // what is allowed may quote user input too (e.g. the metadata keys already set): kept on one line as well
         StringBuilder a = new StringBuilder(allowed.length());

@@ -18,6 +18,10 @@ import java.util.List;
 import java.util.Map;
 import java.util.Random;
 
+import static dev.aigw.fuzzing.Fuzzing.ITERATIONS;
+import static dev.aigw.fuzzing.Fuzzing.SEED;
+import static dev.aigw.fuzzing.Fuzzing.figures;
+import static dev.aigw.fuzzing.Fuzzing.randomString;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.fail;
 
@@ -27,8 +31,6 @@ import static org.assertj.core.api.Assertions.fail;
  * {@code -Daigw.fuzz.seed=S} replays a failure (the seed is in every failure message).
  */
 class CoreFuzzTest {
-    private static final int ITERATIONS = Integer.getInteger("aigw.fuzz.iterations", 3000);
-    private static final long SEED = Long.getLong("aigw.fuzz.seed", System.nanoTime());
     private static final JsonFactory JSON = new JsonFactory();
     private static final String ROOT = "https://gw.example/v1/acct/gw";
 
@@ -37,12 +39,6 @@ class CoreFuzzTest {
     private static final String[] PATH_PIECES = {"/v1", "/v10", "/v1foo", "/V1", "/", "/predictions", "/%2F", "/%2e%2e",
             "/..", "/a%20b", "/%25", "/files", "/;x", "//", "/\u00e9", "/cancel", ""};
 
-    /** One line per target for core/fuzz to collect: executions, time, rate and the seed. */
-    private static void figures(String target, long executions, long startNanos) {
-        long ms = Math.max(1, (System.nanoTime() - startNanos) / 1_000_000);
-        System.out.printf("fuzz %s: %d executions in %d ms (%d/s), seed %d%n", target, executions, ms,
-                executions * 1000 / ms, SEED);
-    }
 
     @Test
     void routerKeepsEveryRawByteAfterThePrefix() {
@@ -485,24 +481,6 @@ class CoreFuzzTest {
         return v.length() <= 256 ? v : v.substring(0, Character.isHighSurrogate(v.charAt(255)) ? 255 : 256);
     }
 
-    private static String randomString(Random rnd, int n) {
-        StringBuilder sb = new StringBuilder();
-        for (int i = 0; i < n; i++) {
-            int kind = rnd.nextInt(6);
-            if (kind == 0) {
-                sb.append((char) rnd.nextInt(0x20)); // control
-            } else if (kind == 1) {
-                sb.append((char) (0x80 + rnd.nextInt(0x700))); // Latin etc.
-            } else if (kind == 2) {
-                sb.appendCodePoint(0x1F600 + rnd.nextInt(50)); // surrogate pairs
-            } else if (kind == 3) {
-                sb.append("\"\\\u2028\u007f".charAt(rnd.nextInt(4)));
-            } else {
-                sb.append((char) (0x20 + rnd.nextInt(0x5f)));
-            }
-        }
-        return sb.toString();
-    }
 
     private static Object randomValue(Random rnd) {
         switch (rnd.nextInt(4)) {

@@ -1,5 +1,7 @@
 package dev.aigw.internal;
 
+import dev.aigw.fuzzing.Fuzzing;
+
 import com.code_intelligence.jazzer.api.FuzzedDataProvider;
 import com.code_intelligence.jazzer.junit.FuzzTest;
 import dev.aigw.CallOptions;
@@ -11,8 +13,6 @@ import java.time.Duration;
 import java.util.Base64;
 import java.util.LinkedHashMap;
 import java.util.Map;
-import java.util.concurrent.ConcurrentHashMap;
-import java.util.concurrent.atomic.AtomicLong;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
@@ -24,19 +24,12 @@ import static org.assertj.core.api.Assertions.assertThat;
  * growing corpus stays in core/.cifuzz-corpus (not committed).
  */
 class CoreJazzerFuzzTest {
-    private static final long START = System.nanoTime();
-    private static final Map<String, AtomicLong> EXECUTIONS = new ConcurrentHashMap<>();
-
-    private static void count(String target) {
-        EXECUTIONS.computeIfAbsent(target, t -> new AtomicLong()).incrementAndGet();
-    }
+    private static final Fuzzing.JazzerCounts COUNTS = new Fuzzing.JazzerCounts();
 
     /** The same figures line as {@link CoreFuzzTest}, for core/fuzz to collect. */
     @AfterAll
     static void figures() {
-        long ms = Math.max(1, (System.nanoTime() - START) / 1_000_000);
-        EXECUTIONS.forEach((t, n) -> System.out.printf("fuzz jazzer-%s: %d executions in %d ms (%d/s)%n", t, n.get(),
-                ms, n.get() * 1000 / ms));
+        COUNTS.print();
     }
 
     /**
@@ -45,7 +38,7 @@ class CoreJazzerFuzzTest {
      */
     @FuzzTest(maxDuration = "2m")
     void sniffer(byte[] doc) throws Exception {
-        count("sniffer");
+        COUNTS.count("sniffer");
         JsonSniffer whole = new JsonSniffer();
         whole.feed(doc, 0, doc.length);
         whole.finish();
@@ -98,7 +91,7 @@ class CoreJazzerFuzzTest {
     /** Metadata of any keys and string values: refused on one line, or a header that stays ASCII and parses back. */
     @FuzzTest(maxDuration = "2m")
     void metadataHeader(FuzzedDataProvider data) throws Exception {
-        count("metadataHeader");
+        COUNTS.count("metadataHeader");
         Map<String, Object> meta = new LinkedHashMap<>();
         int n = data.consumeInt(0, 7);
         for (int i = 0; i < n; i++) {

@@ -1,6 +1,7 @@
 package dev.aigw.httpclient;
 
 import dev.aigw.Gateway;
+import dev.aigw.internal.Problems;
 import dev.aigw.httpclient.internal.RoutingHttpClient;
 
 import java.net.http.HttpClient;
@@ -71,7 +72,7 @@ public final class AigwHttpClient {
         if (routed.gateway() == gateway) {
             return true;
         }
-        throw new IllegalArgumentException("aigw: this HttpClient already routes through an aigw gateway ("
-                + routed.gateway() + "); wrap the original client once, with the gateway you want");
+        throw Problems.invalid("client", "an HttpClient that already routes through an aigw gateway ("
+                + routed.gateway() + ")", null, "the original client, wrapped once, with the gateway you want");
     }
 }

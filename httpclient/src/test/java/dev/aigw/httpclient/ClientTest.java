@@ -78,7 +78,7 @@ class ClientTest extends GatewayTestBase {
         try (Gateway other = gatewayBuilder().build()) {
             assertThatThrownBy(() -> AigwHttpClient.wrap(c, other)).isInstanceOf(IllegalArgumentException.class)
                     .hasMessageContaining("already routes through an aigw gateway")
-                    .hasMessageContaining("wrap the original client once")
+                    .hasMessageContaining("the original client, wrapped once")
                     .satisfies(e -> assertThat(e.getMessage()).doesNotContain(CF_TOKEN));
         }
         assertThatThrownBy(() -> AigwHttpClient.wrap(null, gateway)).isInstanceOf(NullPointerException.class)
@@ -103,7 +103,7 @@ class ClientTest extends GatewayTestBase {
             HttpClient following = HttpClient.newBuilder().followRedirects(policy).build();
             assertThatThrownBy(() -> AigwHttpClient.wrap(following, gateway))
                     .isInstanceOf(IllegalArgumentException.class)
-                    .hasMessageContaining("follows redirects (followRedirects = " + policy + ")")
+                    .hasMessageContaining("followRedirects = \"" + policy + "\" (the HttpClient to wrap) is not allowed")
                     .hasMessageContaining("cf-aig-authorization")
                     .hasMessageContaining("Redirect.NEVER");
             configure(fakeGatewaySettings());

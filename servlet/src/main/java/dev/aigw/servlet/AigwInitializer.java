@@ -3,6 +3,7 @@ package dev.aigw.servlet;
 import dev.aigw.Gateway;
 import dev.aigw.servlet.internal.GatewayHolder;
 import dev.aigw.servlet.internal.ServletSettings;
+import dev.aigw.servlet.internal.proxy.ProxyConfig;
 import jakarta.servlet.DispatcherType;
 import jakarta.servlet.FilterRegistration;
 import jakarta.servlet.ServletContainerInitializer;
@@ -96,12 +97,11 @@ public final class AigwInitializer implements ServletContainerInitializer {
                 throw s.invalid("aigw.proxy.path", proxyPath, "a path only when the gateway is configured: the proxy "
                         + "forwards through it (set aigw.account-id and aigw.gateway-id, or aigw.base-url)");
             }
-            AigwProxyFilter.Builder b = AigwProxyFilter.fromSettings(s); // fail now, not at the first request
+            String p = ProxyConfig.Draft.fromSettings(s, null).path; // fail now, not at the first request
             FilterRegistration.Dynamic r = ctx.addFilter("aigw-proxy", new AigwProxyFilter());
             r.setAsyncSupported(true);
-            r.addMappingForUrlPatterns(EnumSet.of(DispatcherType.REQUEST, DispatcherType.ASYNC), true,
-                    b.path() + "/*");
-            installed.add("Replicate proxy at " + b.path() + "/*");
+            r.addMappingForUrlPatterns(EnumSet.of(DispatcherType.REQUEST, DispatcherType.ASYNC), true, p + "/*");
+            installed.add("Replicate proxy at " + p + "/*");
         }
         if (installed.isEmpty()) {
             LOG.log(System.Logger.Level.DEBUG, "aigw: no filters configured in '" + ctx.getContextPath() + "' ("

@@ -1,23 +1,16 @@
 package dev.aigw.servlet;
 
-import dev.aigw.Exchange;
 import dev.aigw.Gateway;
 import dev.aigw.servlet.internal.GatewayHolder;
-import dev.aigw.servlet.internal.RateLimiter;
 import dev.aigw.servlet.internal.ServletSettings;
 import dev.aigw.servlet.internal.proxy.Admission;
-import dev.aigw.servlet.internal.proxy.ModelAllowlist;
 import dev.aigw.servlet.internal.proxy.ProxyCall;
 import dev.aigw.servlet.internal.proxy.ProxyConfig;
-import dev.aigw.servlet.internal.proxy.ProxyHeaders;
 import dev.aigw.servlet.internal.proxy.Refusal;
-import dev.aigw.servlet.internal.proxy.TrustedProxies;
-import jakarta.servlet.AsyncContext;
 import jakarta.servlet.DispatcherType;
 import jakarta.servlet.Filter;
 import jakarta.servlet.FilterChain;
 import jakarta.servlet.FilterConfig;
-import jakarta.servlet.FilterRegistration;
 import jakarta.servlet.ServletContext;
 import jakarta.servlet.ServletException;
 import jakarta.servlet.ServletRequest;
@@ -26,10 +19,12 @@ import jakarta.servlet.http.HttpServletRequest;
 import jakarta.servlet.http.HttpServletResponse;
 
 import java.io.IOException;
+import java.net.http.HttpClient;
 import java.time.Duration;
-import java.util.Arrays;
+import java.util.EnumSet;
 import java.util.Objects;
 import java.util.function.Predicate;
+import java.util.function.UnaryOperator;
 
 /**
  * A streaming Replicate API proxy on the application's own origin, through Cloudflare AI Gateway: a request to
@@ -41,12 +36,14 @@ import java.util.function.Predicate;
  * streams both ways with async servlet I/O. Details, answers and settings: {@code servlet/README.md}.
  *
  * <p>Map it async-supported at {@code <path>/*} for the REQUEST and ASYNC dispatcher types, after the
- * request-context filter.
+ * request-context filter. A bad value, from settings or this builder, fails with a
+ * {@link dev.aigw.GatewayConfigurationException} naming the setting it stands for.
  */
 public final class AigwProxyFilter implements Filter {
     /** Default time to the upstream's response head: Replicate's {@code Prefer: wait} holds up to 60 s. */
     public static final Duration DEFAULT_TIMEOUT = ProxyConfig.DEFAULT_TIMEOUT;
 
+    // the configuration in ProxyConfig, admission in Admission, the upstream call in ProxyCall: this class translates
     private ProxyConfig cfg;
     private ServletContext acquiredFrom;
 
@@ -59,36 +56,20 @@ public final class AigwProxyFilter implements Filter {
     }
 
     public static Builder builder() {
-        return new Builder(new ProxyConfig.Draft());
+        return new Builder();
     }
 
     @Override
     public void init(FilterConfig filterConfig) {
-        if (cfg != null) {
-            return;
+        if (cfg == null) {
+            ServletSettings s = ServletSettings.of(filterConfig);
+            ProxyConfig.Draft d = ProxyConfig.Draft.fromSettings(s, ProxyConfig.mappedPath(filterConfig));
+            GatewayHolder.Shared shared = GatewayHolder.acquire(filterConfig.getServletContext(), s);
+            acquiredFrom = filterConfig.getServletContext(); // released in destroy
+            d.gateway(shared.gateway());
+            d.state(shared.state().engineOrNull());
+            cfg = d.resolve(s);
         }
-        ServletSettings s = ServletSettings.of(filterConfig);
-        ProxyConfig.Draft d = ProxyConfig.Draft.fromSettings(s);
-        ServletContext ctx = filterConfig.getServletContext();
-        FilterRegistration registration = ctx.getFilterRegistration(filterConfig.getFilterName());
-        if (d.path == null && registration != null) {
-            // registered by hand without aigw.proxy.path: take the path from the mapping
-            d.path = registration.getUrlPatternMappings().stream().filter(m -> m.endsWith("/*")).findFirst()
-                    .map(ProxyConfig::normalisePath).orElse(null);
-        }
-        if (d.path == null) {
-            throw s.invalid("aigw.proxy.path", null, "a path such as /replicate (the filter is mapped to <path>/*)");
-        }
-        GatewayHolder.Shared shared = GatewayHolder.acquire(ctx, s);
-        d.gateway = shared.gateway();
-        d.state = shared.state().engineOrNull();
-        acquiredFrom = ctx;
-        cfg = d.resolve(s);
-    }
-
-    /** The configuration the {@code aigw.proxy.*} settings describe (no gateway yet). */
-    static Builder fromSettings(ServletSettings s) {
-        return new Builder(ProxyConfig.Draft.fromSettings(s));
     }
 
     @Override
@@ -105,72 +86,42 @@ public final class AigwProxyFilter implements Filter {
     @Override
     public void doFilter(ServletRequest request, ServletResponse response, FilterChain chain)
             throws IOException, ServletException {
-        if (!(request instanceof HttpServletRequest req) || !(response instanceof HttpServletResponse resp)) {
+        if (!(request instanceof HttpServletRequest req) || !(response instanceof HttpServletResponse resp)
+                || !EnumSet.of(DispatcherType.REQUEST, DispatcherType.ASYNC).contains(req.getDispatcherType())) {
             chain.doFilter(request, response);
             return;
         }
-        if (req.getDispatcherType() == DispatcherType.ASYNC && req.getAttribute(ProxyCall.ABORT_ATTRIBUTE) != null) {
-            req.removeAttribute(ProxyCall.ABORT_ATTRIBUTE);
-            // the upstream failed after the answer started: make the container cut the connection, so that the
-            // client does not take a truncated body for a complete one
-            throw new IOException("aigw proxy: the upstream failed after the response was committed");
-        }
-        if (req.getDispatcherType() != DispatcherType.REQUEST && req.getDispatcherType() != DispatcherType.ASYNC) {
-            chain.doFilter(request, response);
-            return;
-        }
-        Admission.Admitted a;
+        ProxyCall.cutIfAborted(req);
         try {
-            a = Admission.admit(cfg, req);
+            ProxyCall.forward(cfg, req, resp, Admission.admit(cfg, req));
         } catch (Refusal.Refused r) {
             r.refusal().send(resp);
-            return;
-        }
-        try {
-            AsyncContext ac = req.startAsync(req, resp);
-            ac.setTimeout(0); // streams and Prefer: wait outlive any container default; the proxy's timeouts apply
-            Exchange x = cfg.gateway().exchange(a.request().method(), a.route(), null);
-            x.note(a.note()); // a rate limit the shared state could not check, when it let the call through
-            new ProxyCall(cfg, req, resp, ac, x, a).start();
-        } catch (IOException | RuntimeException e) {
-            a.permit().release();
-            throw e;
         }
     }
 
-    /** Programmatic configuration, for applications that register filters themselves. */
+    /** Programmatic configuration, for applications that register filters themselves; checks as the settings. */
     public static final class Builder {
-        private final ProxyConfig.Draft draft;
+        private final ProxyConfig.Draft draft = new ProxyConfig.Draft();
 
-        private Builder(ProxyConfig.Draft draft) {
-            this.draft = draft;
+        private Builder() {
         }
 
         /**
-         * Wraps the upstream {@code HttpClient} the proxy builds, e.g. with OpenTelemetry's library instrumentation
-         * ({@code JavaHttpClientTelemetry.create(openTelemetry)::newHttpClient}) so that the transport's span nests
-         * under aigw's span of the call. Not needed with the OpenTelemetry Java agent, which instruments the client
-         * itself. The wrapper must pass cancellation on; on destroy the proxy lets go of it (and calls its
-         * {@code shutdownNow} on JDK 21+).
+         * Wraps the upstream {@code HttpClient}, e.g. {@code JavaHttpClientTelemetry.create(otel)::newHttpClient} (the
+         * transport's span nests under aigw's). It must pass cancellation on; destroy calls its JDK 21+ shutdownNow.
          */
-        public Builder upstreamClient(java.util.function.UnaryOperator<java.net.http.HttpClient> wrapper) {
-            draft.upstreamWrapper = Objects.requireNonNull(wrapper, "wrapper");
-            return this;
+        public Builder upstreamClient(UnaryOperator<HttpClient> wrapper) {
+            return set(() -> draft.upstreamClient(wrapper));
         }
 
         /** The gateway to forward through (required). */
         public Builder gateway(Gateway gateway) {
-            draft.gateway = Objects.requireNonNull(gateway, "gateway");
-            return this;
+            return set(() -> draft.gateway(gateway));
         }
 
-        /** Where the proxy answers, e.g. {@code /replicate}; map the filter to {@code <path>/*}. */
+        /** Where the proxy answers, as {@code aigw.proxy.path}, e.g. {@code /replicate}; map to {@code <path>/*}. */
         public Builder path(String path) {
-            draft.path = ProxyConfig.normalisePath(Objects.requireNonNull(path, "path"));
-            if (draft.path == null) {
-                throw new IllegalArgumentException("not a proxy path: " + path);
-            }
-            return this;
+            return set(() -> draft.path(path));
         }
 
         /** The configured path, e.g. {@code /replicate}, or null. */
@@ -180,91 +131,70 @@ public final class AigwProxyFilter implements Filter {
 
         /** The Replicate token the proxy sends; clients' own {@code Authorization} is then never forwarded. */
         public Builder replicateToken(String token) {
-            draft.replicateToken = token;
-            return this;
+            return set(() -> draft.replicateToken(token));
         }
 
-        /** Who may call the proxy; default: any authenticated user. */
+        /** Who may call the proxy; default: any authenticated user ({@code aigw.proxy.access} in settings). */
         public Builder access(Predicate<HttpServletRequest> check, String description) {
-            draft.access = Objects.requireNonNull(check, "check");
-            draft.accessDescription = Objects.requireNonNull(description, "description");
-            return this;
+            return set(() -> draft.access(check, description));
         }
 
         /** Model allowlist, as {@code aigw.proxy.models}. */
         public Builder models(String allowlist) {
-            draft.allowlist = allowlist == null ? null : ModelAllowlist.parse(allowlist);
-            return this;
+            return set(() -> draft.models(allowlist));
         }
 
         /** Rate limit per principal (or client address), as {@code aigw.proxy.rate-limit}, e.g. {@code 60/min}. */
         public Builder rateLimit(String rate) {
-            draft.rate = rate == null ? null : RateLimiter.Rate.parse(rate);
-            return this;
+            return set(() -> draft.rateLimit(rate));
         }
 
         /** Where the rate limit's buckets live; default {@link SharedState#memory()} (per instance). */
         public Builder state(SharedState state) {
-            draft.state = Objects.requireNonNull(state, "state").engineOrNull();
-            return this;
+            return set(() -> draft.state(Objects.requireNonNull(state, "state").engineOrNull()));
         }
 
         /** Caps on calls in flight, in all and per principal (or client address); defaults 256 and 16. */
         public Builder maxConcurrent(int total, int perUser) {
-            if (total < 1 || perUser < 1) {
-                throw new IllegalArgumentException("caps must be positive");
-            }
-            draft.maxConcurrent = total;
-            draft.maxConcurrentPerUser = perUser;
-            return this;
+            return set(() -> draft.maxConcurrent(total, perUser));
         }
 
-        /** Proxies whose {@code Forwarded}/{@code X-Forwarded-*} headers are believed. */
+        /** Proxies whose {@code Forwarded}/{@code X-Forwarded-*} headers are believed, as the setting. */
         public Builder trustedProxies(String addresses) {
-            draft.trustedProxies = addresses == null ? TrustedProxies.none() : TrustedProxies.parse(addresses);
-            return this;
+            return set(() -> draft.trustedProxies(addresses));
         }
 
         /** The URL clients use for the proxy, e.g. {@code https://app.example.com/replicate}. */
         public Builder publicUrl(String url) {
-            String u = url == null ? null : ProxyConfig.normalisePublicUrl(url);
-            if (url != null && u == null) {
-                throw new IllegalArgumentException("not an absolute http(s) URL: " + url);
-            }
-            draft.publicUrl = u;
-            return this;
+            return set(() -> draft.publicUrl(url));
         }
 
         /** More request headers to forward (never credentials, cookies, hop-by-hop or {@code cf-aig-*}). */
         public Builder forwardHeaders(String... names) {
-            for (String n : names) {
-                if (ProxyHeaders.neverForwarded(n)) {
-                    throw new IllegalArgumentException(n + " is never forwarded");
-                }
-            }
-            draft.forwardHeaders.addAll(Arrays.asList(names));
-            return this;
+            return set(() -> draft.forwardHeaders(names));
         }
 
         /** Time to the upstream's response head; default 120 s. */
         public Builder timeout(Duration timeout) {
-            draft.timeout = Objects.requireNonNull(timeout, "timeout");
-            return this;
+            return set(() -> draft.timeout(timeout));
         }
 
         /** Longest time no byte of an answer moves (a stalled event stream); default 5 min. */
         public Builder idleTimeout(Duration timeout) {
-            draft.idleTimeout = Objects.requireNonNull(timeout, "timeout");
-            return this;
+            return set(() -> draft.idleTimeout(timeout));
         }
 
         public Builder connectTimeout(Duration timeout) {
-            draft.connectTimeout = Objects.requireNonNull(timeout, "timeout");
-            return this;
+            return set(() -> draft.connectTimeout(timeout));
         }
 
         public AigwProxyFilter build() {
             return new AigwProxyFilter(this);
+        }
+
+        private Builder set(Runnable change) {
+            change.run(); // the draft checks each value as the setting of the same name
+            return this;
         }
     }
 }

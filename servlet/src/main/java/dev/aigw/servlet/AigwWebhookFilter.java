@@ -116,11 +116,11 @@ public final class AigwWebhookFilter implements Filter {
     }
 
     /** Without an exact path the filter could protect nothing: it refuses to start rather than fail open. */
-    private void requirePath() throws ServletException {
+    private void requirePath() {
         if (path == null) {
-            throw new ServletException("aigw: the webhook filter has no exact path to protect: set aigw.webhook.path "
-                    + "(e.g. /webhooks/replicate) or Builder.path(...), or map the filter to the exact path; it does not "
-                    + "start rather than let unverified deliveries through");
+            throw ServletSettings.CODE.invalid("aigw.webhook.path", null, "an exact path for the webhook filter to "
+                    + "protect (e.g. /webhooks/replicate; or Builder.path(...), or map the filter to the exact path): it "
+                    + "does not start rather than let unverified deliveries through");
         }
     }
 
@@ -131,27 +131,14 @@ public final class AigwWebhookFilter implements Filter {
      */
     static Builder fromSettings(ServletSettings s) {
         Builder b = builder();
-        String secret = s.get("aigw.webhook.secret");
-        if (secret == null) {
+        if (s.get("aigw.webhook.secret") == null) {
             throw s.invalid("aigw.webhook.secret", null, "the webhook signing secret (whsec_...), because the webhook "
                     + "filter is installed (GET /v1/webhooks/default/secret returns it)");
         }
-        Duration tolerance = s.duration("aigw.webhook.tolerance", WebhookVerifier.DEFAULT_TOLERANCE,
+        b.tolerance = s.duration("aigw.webhook.tolerance", WebhookVerifier.DEFAULT_TOLERANCE,
                 Duration.ofSeconds(30), Duration.ofHours(1));
-        try {
-            b.verifier = WebhookVerifier.of(secret, tolerance);
-        } catch (IllegalArgumentException e) {
-            throw s.invalid("aigw.webhook.secret", secret, "whsec_ followed by base64 (" + e.getMessage()
-                    + "); several may be given, separated by spaces, for rotation");
-        }
-        String path = s.get("aigw.webhook.path");
-        if (path != null) {
-            b.path = exactPath(path);
-            if (b.path == null) {
-                throw s.invalid("aigw.webhook.path", path, "an exact path such as /webhooks/replicate (letters, "
-                        + "digits, '.', '_', '~', '-')");
-            }
-        }
+        s.apply("aigw.webhook.secret", b::secret);
+        s.apply("aigw.webhook.path", b::path);
         b.maxBody = (int) s.integer("aigw.webhook.max-body-bytes", DEFAULT_MAX_BODY, 1024, 64L * 1024 * 1024);
         b.replayCapacity = (int) s.integer("aigw.webhook.replay-capacity", 100_000, 100, 10_000_000);
         b.readTimeout = s.duration("aigw.webhook.read-timeout", WebhookConfig.DEFAULT_READ_TIMEOUT,
@@ -187,9 +174,11 @@ public final class AigwWebhookFilter implements Filter {
         reception.handle(req, resp, chain, path);
     }
 
-    /** Programmatic configuration, for applications that register filters themselves. */
+    /**
+     * Programmatic configuration, for applications that register filters themselves. A bad value fails with a
+     * {@link dev.aigw.GatewayConfigurationException} naming the setting it stands for, as the settings do.
+     */
     public static final class Builder {
-        private WebhookVerifier verifier;
         private Gateway gateway;
         private PredictionCreators creators;
         private Clock clock = Clock.systemUTC();
@@ -207,8 +196,13 @@ public final class AigwWebhookFilter implements Filter {
 
         /** The {@code whsec_...} secret (several, space-separated, during a rotation). Required. */
         public Builder secret(String secret) {
-            this.secret = Objects.requireNonNull(secret, "secret");
-            this.verifier = null;
+            try {
+                WebhookVerifier.of(Objects.requireNonNull(secret, "secret"), tolerance);
+            } catch (IllegalArgumentException e) {
+                throw ServletSettings.CODE.invalid("aigw.webhook.secret", secret, "whsec_ followed by base64 ("
+                        + e.getMessage() + "); several may be given, separated by spaces, for rotation");
+            }
+            this.secret = secret;
             return this;
         }
 
@@ -219,7 +213,8 @@ public final class AigwWebhookFilter implements Filter {
         public Builder path(String path) {
             this.path = exactPath(Objects.requireNonNull(path, "path"));
             if (this.path == null) {
-                throw new IllegalArgumentException("not an exact path: " + path);
+                throw ServletSettings.CODE.invalid("aigw.webhook.path", path, "an exact path such as "
+                        + "/webhooks/replicate (letters, digits, '.', '_', '~', '-')");
             }
             return this;
         }
@@ -231,8 +226,7 @@ public final class AigwWebhookFilter implements Filter {
 
         /** How far {@code webhook-timestamp} may be from now; default 5 minutes. */
         public Builder tolerance(Duration tolerance) {
-            this.tolerance = Objects.requireNonNull(tolerance, "tolerance");
-            this.verifier = null;
+            this.tolerance = ServletSettings.positive("aigw.webhook.tolerance", tolerance);
             return this;
         }
 
@@ -255,28 +249,19 @@ public final class AigwWebhookFilter implements Filter {
         }
 
         public Builder maxBodyBytes(int bytes) {
-            if (bytes < 1) {
-                throw new IllegalArgumentException("maxBodyBytes must be positive");
-            }
-            this.maxBody = bytes;
+            this.maxBody = ServletSettings.positive("aigw.webhook.max-body-bytes", bytes);
             return this;
         }
 
         public Builder replayCapacity(int ids) {
-            if (ids < 1) {
-                throw new IllegalArgumentException("replayCapacity must be positive");
-            }
-            this.replayCapacity = ids;
+            this.replayCapacity = ServletSettings.positive("aigw.webhook.replay-capacity", ids);
             return this;
         }
 
         /** Longest time a delivery's body may take to arrive (default 30 s), and its slowest rate (4096 bytes/s). */
         public Builder readLimits(Duration timeout, int minBytesPerSecond) {
-            if (timeout.isNegative() || timeout.isZero() || minBytesPerSecond < 1) {
-                throw new IllegalArgumentException("read limits must be positive");
-            }
-            this.readTimeout = timeout;
-            this.minRate = minBytesPerSecond;
+            this.readTimeout = ServletSettings.positive("aigw.webhook.read-timeout", timeout);
+            this.minRate = ServletSettings.positive("aigw.webhook.min-rate", minBytesPerSecond);
             return this;
         }
 
@@ -291,12 +276,10 @@ public final class AigwWebhookFilter implements Filter {
         }
 
         WebhookConfig resolve() {
-            if (verifier == null) {
-                if (secret == null) {
-                    throw new IllegalStateException("a webhook secret is required");
-                }
-                verifier = WebhookVerifier.of(secret, tolerance);
+            if (secret == null) {
+                throw new IllegalStateException("a webhook secret is required");
             }
+            WebhookVerifier verifier = WebhookVerifier.of(secret, tolerance);
             return new WebhookConfig(verifier, ReplayGuard.of(verifier.tolerance().multipliedBy(2).plusMinutes(1),
                     replayCapacity, state.engineOrNull()), gateway, creators == null ? null : creators::find, clock,
                     maxBody, readTimeout, minRate, path);

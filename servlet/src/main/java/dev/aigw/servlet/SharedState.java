@@ -1,5 +1,6 @@
 package dev.aigw.servlet;
 
+import dev.aigw.Settings;
 import dev.aigw.servlet.internal.ServletSettings;
 import dev.aigw.servlet.internal.state.RedisUrl;
 import dev.aigw.servlet.internal.state.StateEngine;
@@ -16,8 +17,8 @@ import java.util.Objects;
  * created each prediction: in each instance's memory (the default), or on an engine every instance of the
  * application shares, so that the controls hold across a cluster:
  * <ul>
- *   <li><b>Redis</b>, through Jedis ({@code redis.clients:jedis} and {@code com.bucket4j:bucket4j_jdk17-jedis} on the
- *       class path): a URL, or the application's own client;</li>
+ *   <li><b>Redis</b>, through Jedis ({@code redis.clients:jedis} on the class path): a URL, or the application's own
+ *       client;</li>
  *   <li><b>JCache</b> (JSR-107: Hazelcast, Infinispan, Ehcache, Redisson...; {@code javax.cache:cache-api} and
  *       {@code com.bucket4j:bucket4j_jdk17-jcache}): one cache of the application's {@code CacheManager}.</li>
  * </ul>
@@ -104,9 +105,10 @@ public final class SharedState implements AutoCloseable {
      *
      * @param webAppLoader the web application's class loader (where its JCache provider is found)
      */
-    public static SharedState fromSettings(ServletSettings s, ClassLoader webAppLoader) {
+    public static SharedState fromSettings(Settings settings, ClassLoader webAppLoader) {
         ClassLoader loader = webAppLoader != null ? webAppLoader : Thread.currentThread().getContextClassLoader();
-        Builder b = check(s);
+        ServletSettings s = ServletSettings.of(settings);
+        Builder b = check(settings);
         if (b.fromProvider) {
             try {
                 b.cacheManager = StateEngines.cacheManager(b.providerUri, loader);
@@ -126,7 +128,8 @@ public final class SharedState implements AutoCloseable {
      * Checks the {@code aigw.state.*} settings without connecting to anything (at start-up); a bad value fails with
      * the one-line settings error.
      */
-    public static Builder check(ServletSettings s) {
+    public static Builder check(Settings settings) {
+        ServletSettings s = ServletSettings.of(settings);
         String kind = s.get("aigw.state");
         String mode = kind == null ? "memory" : kind.strip().toLowerCase(Locale.ROOT);
         if (!mode.equals("memory") && !mode.equals("redis") && !mode.equals("jcache")) {
@@ -146,21 +149,13 @@ public final class SharedState implements AutoCloseable {
         b.timeout(s.duration("aigw.state.timeout", DEFAULT_TIMEOUT, Duration.ofMillis(10), Duration.ofSeconds(10)));
         String url = s.get("aigw.state.redis-url");
         if (url != null) {
-            try {
-                b.redisUrl = RedisUrl.parse(url);
-            } catch (IllegalArgumentException e) {
-                throw s.invalid("aigw.state.redis-url", url, RedisUrl.ALLOWED + " (" + e.getMessage() + ")");
-            }
+            s.apply("aigw.state.redis-url", b::redis);
             only(s, "aigw.state.redis-url", url, "redis", mode);
         }
         String cache = s.get("aigw.state.cache");
         if (cache != null) {
-            if (!cache.matches("[A-Za-z0-9._:-]{1,128}")) {
-                throw s.invalid("aigw.state.cache", cache, "a cache name of 1 to 128 letters, digits, '.', '_', ':' "
-                        + "or '-'");
-            }
+            s.apply("aigw.state.cache", v -> b.cacheName = cacheName(v));
             only(s, "aigw.state.cache", cache, "jcache", mode);
-            b.cacheName = cache;
         }
         String uri = s.get("aigw.state.jcache-uri");
         if (uri != null) {
@@ -185,6 +180,14 @@ public final class SharedState implements AutoCloseable {
         return b;
     }
 
+    private static String cacheName(String name) {
+        if (!Objects.requireNonNull(name, "cacheName").matches("[A-Za-z0-9._:-]{1,128}")) {
+            throw ServletSettings.CODE.invalid("aigw.state.cache", name, "a cache name of 1 to 128 letters, digits, "
+                    + "'.', '_', ':' or '-'");
+        }
+        return name;
+    }
+
     private static void only(ServletSettings s, String key, String value, String engine, String mode) {
         if (!mode.equals(engine)) {
             throw s.invalid(key, value, "a value only with aigw.state=" + engine + " (aigw.state is " + mode + ")");
@@ -199,7 +202,10 @@ public final class SharedState implements AutoCloseable {
         }
     }
 
-    /** Programmatic configuration. */
+    /**
+     * Programmatic configuration. A bad value fails with a {@link dev.aigw.GatewayConfigurationException} naming the
+     * setting it stands for, as the settings do.
+     */
     public static final class Builder {
         private RedisUrl redisUrl;
         private Object redisClient;
@@ -217,7 +223,12 @@ public final class SharedState implements AutoCloseable {
 
         /** Redis at {@code redis://[[user]:password@]host[:port][/db]} or {@code rediss://...}: aigw's own client. */
         public Builder redis(String url) {
-            this.redisUrl = RedisUrl.parse(Objects.requireNonNull(url, "url"));
+            try {
+                this.redisUrl = RedisUrl.parse(Objects.requireNonNull(url, "url"));
+            } catch (IllegalArgumentException e) {
+                throw ServletSettings.CODE.invalid("aigw.state.redis-url", url, RedisUrl.ALLOWED + " ("
+                        + e.getMessage() + ")");
+            }
             this.redisClient = null;
             this.cacheManager = null;
             return this;
@@ -242,7 +253,7 @@ public final class SharedState implements AutoCloseable {
         /** The cache {@code cacheName} of the application's JCache manager, created when missing. */
         public Builder jcache(javax.cache.CacheManager manager, String cacheName) {
             this.cacheManager = Objects.requireNonNull(manager, "manager");
-            this.cacheName = Objects.requireNonNull(cacheName, "cacheName");
+            this.cacheName = cacheName(cacheName);
             this.ownerLoader = null;
             this.redisUrl = null;
             this.redisClient = null;
@@ -257,19 +268,13 @@ public final class SharedState implements AutoCloseable {
 
         /** Bound of each engine call; default 500 ms. */
         public Builder timeout(Duration timeout) {
-            if (timeout.isNegative() || timeout.isZero()) {
-                throw new IllegalArgumentException("the timeout must be positive");
-            }
-            this.timeout = timeout;
+            this.timeout = ServletSettings.positive("aigw.state.timeout", timeout);
             return this;
         }
 
         /** How long the creator of a prediction is remembered; default one day. */
         public Builder creatorTtl(Duration ttl) {
-            if (ttl.isNegative() || ttl.isZero()) {
-                throw new IllegalArgumentException("the time to live must be positive");
-            }
-            this.creatorTtl = ttl;
+            this.creatorTtl = ServletSettings.positive("creatorTtl", ttl); // no setting: named by the method
             return this;
         }
 

@@ -2,6 +2,7 @@ package dev.aigw.servlet;
 
 import dev.aigw.GatewayConfigurationException;
 import dev.aigw.servlet.internal.ServletSettings;
+import dev.aigw.servlet.internal.proxy.ProxyConfig;
 import org.junit.jupiter.api.Test;
 
 import java.util.Map;
@@ -19,25 +20,101 @@ class SettingsErrorsTest {
         return ServletSettings.of(m);
     }
 
+    private static dev.aigw.Settings settings(String... kv) {
+        return s(kv).settings();
+    }
+
+    private static ProxyConfig.Draft proxy(ServletSettings s) {
+        return ProxyConfig.Draft.fromSettings(s, "/mapped/*");
+    }
+
     @Test
     void proxySettings() {
-        assertThatThrownBy(() -> AigwProxyFilter.fromSettings(s("aigw.proxy.rate-limit", "lots")))
+        assertThatThrownBy(() -> proxy(s("aigw.proxy.rate-limit", "lots")))
                 .isInstanceOf(GatewayConfigurationException.class)
                 .hasMessage("aigw: aigw.proxy.rate-limit = \"lots\" (settings) is not allowed: a rate such as 60/min, "
                         + "10/s, 1000/h, 5/10s or 100/day, per principal");
-        assertThatThrownBy(() -> AigwProxyFilter.fromSettings(s("aigw.proxy.path", "/a/../b")))
+        assertThatThrownBy(() -> proxy(s("aigw.proxy.path", "/a/../b")))
                 .hasMessageContaining("aigw.proxy.path").hasMessageContaining("/replicate");
-        assertThatThrownBy(() -> AigwProxyFilter.fromSettings(s("aigw.proxy.models", "acme")))
+        assertThatThrownBy(() -> proxy(s("aigw.proxy.models", "acme")))
                 .hasMessageContaining("'acme' is not an allowlist entry");
-        assertThatThrownBy(() -> AigwProxyFilter.fromSettings(s("aigw.proxy.access", "admins")))
+        assertThatThrownBy(() -> proxy(s("aigw.proxy.access", "admins")))
                 .hasMessageContaining("role:<name>");
-        assertThatThrownBy(() -> AigwProxyFilter.fromSettings(s("aigw.proxy.forward-headers", "X-Ok, Cookie")))
+        assertThatThrownBy(() -> proxy(s("aigw.proxy.forward-headers", "X-Ok, Cookie")))
                 .hasMessageContaining("'Cookie' is not allowed");
-        assertThatThrownBy(() -> AigwProxyFilter.fromSettings(s("aigw.proxy.timeout", "forever")))
+        assertThatThrownBy(() -> proxy(s("aigw.proxy.timeout", "forever")))
                 .hasMessageContaining("500ms, 30s, 5m or 1h");
-        assertThatThrownBy(() -> AigwProxyFilter.fromSettings(s("aigw.proxy.replicate-token", "Bearer r8_abcdefgh")))
+        assertThatThrownBy(() -> proxy(s("aigw.proxy.replicate-token", "Bearer r8_abcdefgh")))
                 .hasMessageContaining("****(18 chars)").hasMessageNotContaining("r8_abcdefgh");
-        assertThat(AigwProxyFilter.fromSettings(s("aigw.proxy.path", "replicate/*")).path()).isEqualTo("/replicate");
+        assertThat(proxy(s("aigw.proxy.path", "replicate/*")).path).isEqualTo("/replicate");
+    }
+
+    /** The one shape of every bad-value message: key, value or (unset), origin, what is allowed; one line. */
+    static final java.util.regex.Pattern SHAPE = java.util.regex.Pattern.compile(
+            "aigw: [a-zA-Z.-]+ = (\"[^\"]*\"|\\(unset\\)) \\([^)]+\\) is not allowed: [^\\n]+");
+
+    private static String message(org.assertj.core.api.ThrowableAssert.ThrowingCallable call) {
+        Throwable t = org.assertj.core.api.Assertions.catchThrowable(call);
+        assertThat(t).isInstanceOf(GatewayConfigurationException.class);
+        assertThat(t.getMessage()).matches(SHAPE);
+        return t.getMessage();
+    }
+
+    /** A builder and a setting given the same bad value fail alike: same type, same message but for the origin. */
+    @Test
+    void buildersAndSettingsRefuseTheSameValueWithTheSameMessage() {
+        String[][] cases = {
+                {"aigw.proxy.path", "/a/../b"}, {"aigw.proxy.models", "acme"}, {"aigw.proxy.rate-limit", "lots"},
+                {"aigw.proxy.trusted-proxies", "10.0.0.0/99"}, {"aigw.proxy.public-url", "ftp://x"},
+                {"aigw.proxy.forward-headers", "Cookie"}, {"aigw.proxy.replicate-token", "Bearer r8_abcdefgh"},
+                {"aigw.webhook.path", "/hooks/../x"}, {"aigw.webhook.secret", "whsec_not*base64"},
+                {"aigw.state.redis-url", "redis://default:s3cret@cache.example:6379/x"},
+        };
+        for (String[] c : cases) {
+            String key = c[0];
+            String value = c[1];
+            String fromSettings = message(() -> fromSettings(key, value));
+            String fromBuilder = message(() -> fromBuilder(key, value));
+            assertThat(fromBuilder).as(key).isEqualTo(fromSettings.replace(" (settings) ", " (code) "))
+                    .doesNotContain("s3cret", "r8_abcdefgh", "not*base64");
+        }
+        // values with a range in settings and "positive" in code: the same shape, naming the same setting
+        assertThat(message(() -> AigwProxyFilter.builder().timeout(java.time.Duration.ZERO)))
+                .startsWith("aigw: aigw.proxy.timeout = \"0s\" (code) is not allowed: ");
+        assertThat(message(() -> proxy(s("aigw.proxy.timeout", "0s"))))
+                .startsWith("aigw: aigw.proxy.timeout = \"0s\" (settings) is not allowed: ");
+        assertThat(message(() -> AigwWebhookFilter.builder().maxBodyBytes(0)))
+                .startsWith("aigw: aigw.webhook.max-body-bytes = \"0\" (code) is not allowed: ");
+        assertThat(message(() -> SharedState.builder().timeout(java.time.Duration.ofMillis(-1))))
+                .startsWith("aigw: aigw.state.timeout = \"-1ms\" (code) is not allowed: ");
+        assertThat(message(() -> RequestMetadata.parse("user"))).startsWith("aigw: aigw.context.metadata = \"user\" (code)");
+    }
+
+    private static void fromSettings(String key, String value) {
+        if (key.startsWith("aigw.proxy.")) {
+            proxy(s(key, value));
+        } else if (key.startsWith("aigw.webhook.")) {
+            AigwWebhookFilter.fromSettings(s("aigw.webhook.secret", "whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw", key, value));
+        } else {
+            SharedState.check(settings("aigw.state", "redis", key, value));
+        }
+    }
+
+    private static void fromBuilder(String key, String value) {
+        AigwProxyFilter.Builder p = AigwProxyFilter.builder();
+        switch (key) {
+            case "aigw.proxy.path" -> p.path(value);
+            case "aigw.proxy.models" -> p.models(value);
+            case "aigw.proxy.rate-limit" -> p.rateLimit(value);
+            case "aigw.proxy.trusted-proxies" -> p.trustedProxies(value);
+            case "aigw.proxy.public-url" -> p.publicUrl(value);
+            case "aigw.proxy.forward-headers" -> p.forwardHeaders(value);
+            case "aigw.proxy.replicate-token" -> p.replicateToken(value);
+            case "aigw.webhook.path" -> AigwWebhookFilter.builder().path(value);
+            case "aigw.webhook.secret" -> AigwWebhookFilter.builder().secret(value);
+            case "aigw.state.redis-url" -> SharedState.builder().redis(value);
+            default -> throw new AssertionError(key);
+        }
     }
 
     @Test
@@ -53,27 +130,27 @@ class SettingsErrorsTest {
 
     @Test
     void stateSettings() {
-        assertThatThrownBy(() -> SharedState.check(s("aigw.state", "redis")))
+        assertThatThrownBy(() -> SharedState.check(settings("aigw.state", "redis")))
                 .hasMessage("aigw: aigw.state.redis-url = (unset) is not allowed: a Redis URL such as "
                         + "redis://host:6379/0, because aigw.state=redis");
-        assertThatThrownBy(() -> SharedState.check(s("aigw.state", "redis", "aigw.state.redis-url",
+        assertThatThrownBy(() -> SharedState.check(settings("aigw.state", "redis", "aigw.state.redis-url",
                 "redis://default:s3cret-pw@cache.example:6379/x")))
                 .hasMessageStartingWith("aigw: aigw.state.redis-url = \"redis://****@cache.example:6379/x\" "
                         + "(settings) is not allowed: redis://").hasMessageContaining("database number")
                 .hasMessageNotContaining("s3cret");
-        assertThatThrownBy(() -> SharedState.check(s("aigw.state", "jcache", "aigw.state.redis-url",
+        assertThatThrownBy(() -> SharedState.check(settings("aigw.state", "jcache", "aigw.state.redis-url",
                 "redis://cache.example")))
                 .hasMessageContaining("a value only with aigw.state=redis (aigw.state is jcache)");
-        assertThatThrownBy(() -> SharedState.check(s("aigw.state", "redis", "aigw.state.redis-url",
+        assertThatThrownBy(() -> SharedState.check(settings("aigw.state", "redis", "aigw.state.redis-url",
                 "redis://cache.example", "aigw.state.cache", "c")))
                 .hasMessageContaining("aigw.state.cache = \"c\" (settings) is not allowed: a value only with "
                         + "aigw.state=jcache");
-        assertThatThrownBy(() -> SharedState.check(s("aigw.state", "REDIS", "aigw.state.redis-url",
+        assertThatThrownBy(() -> SharedState.check(settings("aigw.state", "REDIS", "aigw.state.redis-url",
                 "rediss://cache.example", "aigw.state.on-failure", "sometimes")))
                 .hasMessageContaining("open (a rate limit that cannot be checked lets calls through) or closed");
-        assertThat(SharedState.check(s("aigw.state", "Redis", "aigw.state.redis-url", "rediss://u:p@h:6380/2",
+        assertThat(SharedState.check(settings("aigw.state", "Redis", "aigw.state.redis-url", "rediss://u:p@h:6380/2",
                 "aigw.state.on-failure", "CLOSED", "aigw.state.timeout", "250ms"))).isNotNull();
-        assertThat(SharedState.check(s()).build()).isSameAs(SharedState.memory());
+        assertThat(SharedState.check(settings()).build()).isSameAs(SharedState.memory());
         assertThat(SharedState.memory().engine()).isEqualTo("memory");
     }
 

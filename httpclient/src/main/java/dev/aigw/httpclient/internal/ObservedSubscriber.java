@@ -38,7 +38,7 @@ final class ObservedSubscriber<T> implements HttpResponse.BodySubscriber<T> {
 
             @Override
             public void cancel() {
-                exchange.cancel("the response body was cancelled before its end");
+                exchange.responseClosed("the response body was cancelled before its end");
                 upstream.cancel();
             }
         });

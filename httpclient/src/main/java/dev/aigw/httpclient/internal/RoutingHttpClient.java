@@ -1,6 +1,7 @@
 package dev.aigw.httpclient.internal;
 
 import dev.aigw.Gateway;
+import dev.aigw.internal.Problems;
 
 import javax.net.ssl.SSLContext;
 import javax.net.ssl.SSLParameters;
@@ -40,10 +41,9 @@ public final class RoutingHttpClient extends HttpClient {
      */
     public RoutingHttpClient(HttpClient delegate, Gateway gateway, boolean ownsGateway) {
         if (delegate.followRedirects() != Redirect.NEVER) {
-            throw new IllegalArgumentException("aigw: this HttpClient follows redirects (followRedirects = "
-                    + delegate.followRedirects() + "); the JDK would resend the gateway headers, cf-aig-authorization "
-                    + "among them, to wherever a redirect points. Build the client aigw wraps with Redirect.NEVER "
-                    + "(the default; Replicate's API does not redirect)");
+            throw Problems.invalid("followRedirects", delegate.followRedirects().toString(), "the HttpClient to wrap",
+                    "Redirect.NEVER (the default; Replicate's API does not redirect): with redirects the JDK would "
+                    + "resend the gateway headers, cf-aig-authorization among them, to wherever a redirect points");
         }
         this.delegate = delegate;
         this.gateway = gateway;

@@ -107,8 +107,8 @@ class BadInputTest extends GatewayTestBase {
     @Test
     void aTypedOptionsPropertyOfTheWrongTypeNamesTheExpectedType() {
         assertThatThrownBy(() -> api(client(), "/account").property(AigwFeature.CALL_OPTIONS, "{\"user\":\"u\"}").get())
-                .satisfies(e -> assertThat(rootMessage(e)).contains(AigwFeature.CALL_OPTIONS)
-                        .contains("must be a dev.aigw.CallOptions").contains("java.lang.String"));
+                .satisfies(e -> assertThat(rootMessage(e)).contains("aigw: " + AigwFeature.CALL_OPTIONS
+                        + " = \"a java.lang.String\" (request property) is not allowed: a dev.aigw.CallOptions"));
         assertThat(fakeGateway.requests()).isEmpty();
     }
 

@@ -95,6 +95,44 @@ class SseTest extends GatewayTestBase {
         }
     }
 
+    /** The caller leaves an event stream after its first event: cancelled, with the bytes it took (as the proxy). */
+    @Test
+    void anEventStreamLeftEarlyIsCancelledWithTheBytesSoFar() throws Exception {
+        replicate.model("acme/slow-chat").tokens("a", "b", "c", "d", "e", "f", "g", "h").streaming(true)
+                .duration(java.time.Duration.ofSeconds(5));
+        Provider streams = Provider.of("stream", "https://stream.replicate.com/v1");
+        try (FakeGateway gw = FakeGateway.builder()
+                .provider("replicate", replicate.baseUrl())
+                .provider("stream", URI.create("http://127.0.0.1:" + replicate.port() + "/stream/v1"))
+                .token(CF_TOKEN).start();
+             Gateway g = gatewayBuilder().baseUrl(gw.baseUrl().toString())
+                     .providers(Provider.REPLICATE, streams).build()) {
+            Client c = clientFor(g);
+            Response created = api(c, "/models/acme/slow-chat/predictions").post(json("{\"input\":{},\"stream\":true}"));
+            String local = parse(created.readEntity(String.class)).at("/urls/stream").asText();
+            nextRecord();
+            String id = local.substring(local.lastIndexOf('/') + 1);
+
+            Response r = c.target("https://stream.replicate.com/v1/predictions/" + id).request("text/event-stream").get();
+            assertThat(r.getStatus()).isEqualTo(200);
+            long taken = 0;
+            try (InputStream in = r.readEntity(InputStream.class)) {
+                StringBuilder seen = new StringBuilder();
+                while (!seen.toString().contains("data:")) { // up to the first event's data, then leave
+                    int b = in.read();
+                    assertThat(b).as("a first event").isNotNegative();
+                    seen.append((char) b);
+                    taken++;
+                }
+            }
+            ExchangeRecord rec = nextRecord();
+            assertThat(rec.outcome()).isEqualTo(ExchangeRecord.Outcome.CANCELLED);
+            assertThat(rec.bytesReceived()).isEqualTo(taken);
+            assertThat(rec.httpStatus()).isEqualTo(200);
+            assertNoMoreRecords();
+        }
+    }
+
     static String drain(InputStream in) throws java.io.IOException {
         ByteArrayOutputStream out = new ByteArrayOutputStream();
         in.transferTo(out);

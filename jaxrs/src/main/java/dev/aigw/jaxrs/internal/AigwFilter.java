@@ -6,6 +6,7 @@ import dev.aigw.ExchangeObserver;
 import dev.aigw.Gateway;
 import dev.aigw.GatewayContext;
 import dev.aigw.Route;
+import dev.aigw.internal.Problems;
 
 import jakarta.ws.rs.HttpMethod;
 import jakarta.ws.rs.client.ClientRequestContext;
@@ -158,8 +159,8 @@ public final class AigwFilter implements ClientRequestFilter, ClientResponseFilt
             return Gateways.forProperties(config.getProperties());
         }
         if (!(typed instanceof Gateway g)) {
-            throw new IllegalArgumentException("aigw: client property " + GATEWAY
-                    + " must be a dev.aigw.Gateway, not " + typed.getClass().getName());
+            throw Problems.invalid(GATEWAY, "a " + typed.getClass().getName(), "client property",
+                    "a dev.aigw.Gateway");
         }
         return g;
     }
@@ -187,8 +188,8 @@ public final class AigwFilter implements ClientRequestFilter, ClientResponseFilt
             return fromStrings;
         }
         if (!(typed instanceof CallOptions options)) {
-            throw new IllegalArgumentException("aigw: request property " + CALL_OPTIONS
-                    + " must be a dev.aigw.CallOptions, not " + typed.getClass().getName());
+            throw Problems.invalid(CALL_OPTIONS, "a " + typed.getClass().getName(), "request property",
+                    "a dev.aigw.CallOptions");
         }
         return options.over(fromStrings);
     }

@@ -9,8 +9,8 @@ import java.lang.ref.Cleaner;
 
 /**
  * A response entity stream that passes every byte through untouched and reports it to the
- * exchange as the caller reads it. The record is emitted at end of stream or on close; a read
- * error fails it. Nothing is buffered, and event streams are only counted (the exchange parses
+ * exchange as the caller reads it. The record is emitted at end of stream or on close (cancelled when
+ * closed before the whole body passed, as on every path); a read error fails it. Nothing is buffered, and event streams are only counted (the exchange parses
  * JSON bodies alone).
  *
  * <p>A response that is dropped without being read to the end or closed is recorded as cancelled
@@ -115,7 +115,9 @@ final class ObservedInputStream extends FilterInputStream {
         try {
             super.close();
         } finally {
-            ended(); // closed by the caller, read or not: the call is over
+            // the call is over; complete only if the whole body had passed (else cancelled: one meaning, in core)
+            exchange.responseClosed("the caller closed the response before its end");
+            cleanable.clean();
         }
     }
 

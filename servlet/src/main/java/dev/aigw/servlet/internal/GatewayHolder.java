@@ -140,7 +140,7 @@ public final class GatewayHolder {
     /** The state of the controls and the creators that use it, built once per application from its settings. */
     private static void controls(ServletContext ctx, State st, ServletSettings settings) {
         if (st.state == null) {
-            st.state = SharedState.fromSettings(settings, ctx.getClassLoader());
+            st.state = SharedState.fromSettings(settings.settings(), ctx.getClassLoader());
             st.creators = new PredictionCreators(st.state);
         }
     }

@@ -15,11 +15,11 @@ import java.util.function.LongSupplier;
  * <p>Replicate retries a delivery with the same {@code webhook-id} when it got no 2xx answer, so an id is only
  * remembered as <em>accepted</em> once the application answered it with 2xx:
  * <ul>
- *   <li>{@link Admission#ADMITTED}: first sight (or a retry of a delivery the application did not accept): hand it
+ *   <li>{@link ReplayVerdict#ADMITTED}: first sight (or a retry of a delivery the application did not accept): hand it
  *       on, then report {@link #accepted} or {@link #rejected}.</li>
- *   <li>{@link Admission#DUPLICATE}: the application already accepted this id within the window; do not hand it on
+ *   <li>{@link ReplayVerdict#DUPLICATE}: the application already accepted this id within the window; do not hand it on
  *       again (answer 2xx, so that a sender whose first 2xx got lost stops retrying).</li>
- *   <li>{@link Admission#IN_FLIGHT}: the same id is being handled right now; answer "try again later" (not 2xx:
+ *   <li>{@link ReplayVerdict#IN_FLIGHT}: the same id is being handled right now; answer "try again later" (not 2xx:
  *       the first attempt may still fail, and then the retry must reach the application).</li>
  * </ul>
  * {@link #rejected} forgets the id, so Replicate's next retry reaches the application again.
@@ -28,18 +28,11 @@ import java.util.function.LongSupplier;
  * that fails the timestamp check anyway. In memory (per process), at most {@code capacity} ids are kept; when full,
  * the oldest are evicted (counted in {@link #evictedEarly()}), which weakens protection for them rather than refusing
  * new deliveries. On a shared engine ({@link #of}) every instance sees the same ids, and
- * {@link Admission#UNAVAILABLE} says that the engine could not be asked.
+ * {@link ReplayVerdict#UNAVAILABLE} says that the engine could not be asked.
  *
  * <p>Internal: not API, may change in any release.
  */
 public final class ReplayGuard {
-    /** What to do with a verified delivery. */
-    public enum Admission {
-        ADMITTED, DUPLICATE, IN_FLIGHT,
-        /** The shared engine could not be asked: do not hand it on, answer so that the sender retries (503). */
-        UNAVAILABLE
-    }
-
     private static final int IN_FLIGHT = 0;
     private static final int ACCEPTED = 1;
 
@@ -80,8 +73,8 @@ public final class ReplayGuard {
         this(window, capacity, System::nanoTime);
     }
 
-    /** Decides about a verified delivery with this id; when {@link Admission#ADMITTED}, it is now in flight. */
-    public Admission begin(String id) {
+    /** Decides about a verified delivery with this id; when {@link ReplayVerdict#ADMITTED}, it is now in flight. */
+    public ReplayVerdict begin(String id) {
         if (shared != null) {
             return shared.begin(id);
         }
@@ -90,15 +83,15 @@ public final class ReplayGuard {
         }
     }
 
-    private Admission beginInMemory(String id) {
+    private ReplayVerdict beginInMemory(String id) {
         long now = nanoClock.getAsLong();
         expire(now);
         Entry e = seen.get(id);
         if (e != null) {
-            return e.state == ACCEPTED ? Admission.DUPLICATE : Admission.IN_FLIGHT;
+            return e.state == ACCEPTED ? ReplayVerdict.DUPLICATE : ReplayVerdict.IN_FLIGHT;
         }
         put(id, new Entry(IN_FLIGHT, now));
-        return Admission.ADMITTED;
+        return ReplayVerdict.ADMITTED;
     }
 
     /**

@@ -7,6 +7,7 @@ import jakarta.servlet.ServletContext;
 
 import java.time.Duration;
 import java.util.Map;
+import java.util.function.Consumer;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 
@@ -18,6 +19,12 @@ import java.util.regex.Pattern;
  * <p>Internal: not API, may change in any release.
  */
 public final class ServletSettings {
+    /**
+     * Values set in code, through a filter's or {@code SharedState}'s builder: a bad one is reported in the settings'
+     * format, named by the setting it stands for, with origin {@code code}.
+     */
+    public static final ServletSettings CODE = of(Map.of());
+
     private static final Pattern DURATION = Pattern.compile("\\s*(\\d{1,9})\\s*(ms|s|m|min|h)?\\s*");
 
     private final Settings settings;
@@ -38,6 +45,11 @@ public final class ServletSettings {
         }));
     }
 
+    /** Core's settings, read as a servlet application does (durations, whole numbers, the builders' checks). */
+    public static ServletSettings of(Settings settings) {
+        return new ServletSettings(settings);
+    }
+
     /** Only the given values: no system properties, no environment (tests, or an application's own map). */
     public static ServletSettings of(Map<String, String> values) {
         return new ServletSettings(Settings.of(values));
@@ -56,6 +68,38 @@ public final class ServletSettings {
     /** The one-line start-up error for a bad value of {@code key} (core's format, secrets masked). */
     public GatewayConfigurationException invalid(String key, String value, String allowed) {
         return settings.invalid(key, value, allowed);
+    }
+
+    /**
+     * Hands the value of {@code key}, when set, to {@code setter} (a builder's check of the same value); a value it
+     * refuses is reported with this value's origin and the setter's "what is allowed".
+     */
+    public void apply(String key, Consumer<String> setter) {
+        String v = get(key);
+        if (v == null) {
+            return;
+        }
+        try {
+            setter.accept(v);
+        } catch (GatewayConfigurationException e) {
+            throw invalid(key, v, e.allowed());
+        }
+    }
+
+    /** A positive duration given in code for {@code key}; else the settings' error. */
+    public static Duration positive(String key, Duration d) {
+        if (d == null || d.isNegative() || d.isZero()) {
+            throw CODE.invalid(key, d == null ? "null" : human(d), "a positive duration");
+        }
+        return d;
+    }
+
+    /** A whole number of at least 1 given in code for {@code key}; else the settings' error. */
+    public static int positive(String key, int n) {
+        if (n < 1) {
+            throw CODE.invalid(key, Integer.toString(n), "a whole number of at least 1");
+        }
+        return n;
     }
 
     public boolean bool(String key, boolean dflt) {
@@ -113,6 +157,9 @@ public final class ServletSettings {
 
     private static String human(Duration d) {
         long ms = d.toMillis();
+        if (ms == 0) {
+            return "0s";
+        }
         if (ms % 1000 != 0) {
             return ms + "ms";
         }

@@ -4,7 +4,6 @@ import dev.aigw.CallOptions;
 import dev.aigw.Exchange;
 import dev.aigw.Gateway;
 import dev.aigw.Provider;
-import dev.aigw.Route;
 import dev.aigw.internal.JsonSniffer;
 import dev.aigw.internal.Sniffed;
 import jakarta.servlet.http.HttpServletRequest;
@@ -13,7 +12,8 @@ import java.net.URI;
 import java.util.List;
 
 /**
- * The record of a webhook delivery: method {@code WEBHOOK}, the prediction's fields, the handler's status.
+ * The record of a webhook delivery ({@code Gateway.webhook}: method {@code WEBHOOK}, via {@code WEBHOOK}), the
+ * prediction's fields, the handler's status.
  *
  * <p>Internal: not API, may change in any release.
  */
@@ -36,10 +36,8 @@ public final class WebhookRecords {
                             HttpServletRequest req, List<String> notes) {
         try {
             String path = fields.id() == null ? "/predictions" : "/predictions/" + encodeId(fields.id());
-            URI prediction = URI.create("https://api.replicate.com/v1" + path);
-            URI receiver = URI.create(req.getRequestURL().toString());
-            Route route = new Route(Provider.REPLICATE, prediction, receiver, path);
-            Exchange x = gateway.exchange("WEBHOOK", route, creatorOptions);
+            Exchange x = gateway.webhook(Provider.REPLICATE, path, URI.create(req.getRequestURL().toString()),
+                    creatorOptions);
             notes.forEach(x::note);
             x.responseHead(status, h -> h.equalsIgnoreCase("Content-Type") ? "application/json" : null);
             x.responseBody(body, 0, body.length);

@@ -5,9 +5,9 @@ import org.junit.jupiter.api.Test;
 import java.time.Duration;
 import java.util.concurrent.atomic.AtomicLong;
 
-import static dev.aigw.servlet.internal.ReplayGuard.Admission.ADMITTED;
-import static dev.aigw.servlet.internal.ReplayGuard.Admission.DUPLICATE;
-import static dev.aigw.servlet.internal.ReplayGuard.Admission.IN_FLIGHT;
+import static dev.aigw.servlet.internal.ReplayVerdict.ADMITTED;
+import static dev.aigw.servlet.internal.ReplayVerdict.DUPLICATE;
+import static dev.aigw.servlet.internal.ReplayVerdict.IN_FLIGHT;
 import static org.assertj.core.api.Assertions.assertThat;
 
 class ReplayGuardTest {

@@ -15,6 +15,10 @@ import java.util.List;
 import java.util.Locale;
 import java.util.Random;
 
+import static dev.aigw.fuzzing.Fuzzing.ITERATIONS;
+import static dev.aigw.fuzzing.Fuzzing.SEED;
+import static dev.aigw.fuzzing.Fuzzing.figures;
+import static dev.aigw.fuzzing.Fuzzing.randomString;
 import static org.assertj.core.api.Assertions.assertThat;
 
 /**
@@ -23,15 +27,7 @@ import static org.assertj.core.api.Assertions.assertThat;
  * (the seed is in every failure message). {@code servlet/fuzz} runs it long.
  */
 class ServletFuzzTest {
-    private static final int ITERATIONS = Integer.getInteger("aigw.fuzz.iterations", 3000);
-    private static final long SEED = Long.getLong("aigw.fuzz.seed", System.nanoTime());
 
-    /** One line per target for the fuzz scripts to collect: executions, time, rate and the seed. */
-    private static void figures(String target, long executions, long startNanos) {
-        long ms = Math.max(1, (System.nanoTime() - startNanos) / 1_000_000);
-        System.out.printf("fuzz %s: %d executions in %d ms (%d/s), seed %d%n", target, executions, ms,
-                executions * 1000 / ms, SEED);
-    }
     private static final String[] PROXY_PIECES = {"/", "/", "/predictions", "/webhooks", "/default", "/secret",
             "/models", "/evil", "/acme", "/echo", "/deployments", "/versions", "/trainings", "/a", ".", "..", "%2e",
             "%2E", "%2f", "%2F", "%5c", "%25", "%252e", "%32", "%65", "%77", "%57", "%70", "%50", "%73", "%", "%0",
@@ -383,22 +379,4 @@ class ServletFuzzTest {
         return mac.doFinal(signed.toByteArray());
     }
 
-    private static String randomString(Random rnd, int n) {
-        StringBuilder sb = new StringBuilder();
-        for (int i = 0; i < n; i++) {
-            int kind = rnd.nextInt(6);
-            if (kind == 0) {
-                sb.append((char) rnd.nextInt(0x20)); // control
-            } else if (kind == 1) {
-                sb.append((char) (0x80 + rnd.nextInt(0x700))); // Latin etc.
-            } else if (kind == 2) {
-                sb.appendCodePoint(0x1F600 + rnd.nextInt(50)); // surrogate pairs
-            } else if (kind == 3) {
-                sb.append("\"\\\u2028\u007f".charAt(rnd.nextInt(4)));
-            } else {
-                sb.append((char) (0x20 + rnd.nextInt(0x5f)));
-            }
-        }
-        return sb.toString();
-    }
 }

@@ -2,6 +2,8 @@ package dev.aigw.servlet.internal;
 
 import dev.aigw.servlet.internal.webhook.WebhookVerifier;
 
+import dev.aigw.fuzzing.Fuzzing;
+
 import com.code_intelligence.jazzer.api.FuzzedDataProvider;
 import com.code_intelligence.jazzer.junit.FuzzTest;
 import org.junit.jupiter.api.AfterAll;
@@ -9,9 +11,6 @@ import org.junit.jupiter.api.AfterAll;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.Base64;
-import java.util.Map;
-import java.util.concurrent.ConcurrentHashMap;
-import java.util.concurrent.atomic.AtomicLong;
 
 /**
  * Coverage-guided fuzz targets (Jazzer) with the same properties as {@link ServletFuzzTest}. In the test command
@@ -19,19 +18,12 @@ import java.util.concurrent.atomic.AtomicLong;
  * and every crash found so far). {@code servlet/fuzz jazzer <target>} fuzzes one target for real.
  */
 class ServletJazzerFuzzTest {
-    private static final long START = System.nanoTime();
-    private static final Map<String, AtomicLong> EXECUTIONS = new ConcurrentHashMap<>();
-
-    private static void count(String target) {
-        EXECUTIONS.computeIfAbsent(target, t -> new AtomicLong()).incrementAndGet();
-    }
+    private static final Fuzzing.JazzerCounts COUNTS = new Fuzzing.JazzerCounts();
 
     /** The same figures line as {@link ServletFuzzTest}, for the fuzz scripts to collect. */
     @AfterAll
     static void figures() {
-        long ms = Math.max(1, (System.nanoTime() - START) / 1_000_000);
-        EXECUTIONS.forEach((t, n) -> System.out.printf("fuzz jazzer-%s: %d executions in %d ms (%d/s)%n", t, n.get(),
-                ms, n.get() * 1000 / ms));
+        COUNTS.print();
     }
 
     private static final byte[] KEY = "aigw-jazzer-webhook-key-32-bytes".getBytes(StandardCharsets.US_ASCII);
@@ -41,7 +33,7 @@ class ServletJazzerFuzzTest {
     /** The canonicaliser on any path and query, against the reference normaliser. */
     @FuzzTest(maxDuration = "2m")
     void canonicaliser(FuzzedDataProvider data) {
-        count("canonicaliser");
+        COUNTS.count("canonicaliser");
         String method = data.consumeBoolean() ? "POST" : "GET";
         String rest = data.consumeString(300);
         String query = data.consumeBoolean() ? data.consumeString(200) : null;
@@ -51,7 +43,7 @@ class ServletJazzerFuzzTest {
     /** The JSON body gate on any bytes, in any chunking, against Jackson. */
     @FuzzTest(maxDuration = "2m")
     void bodyGate(FuzzedDataProvider data) throws Exception {
-        count("bodyGate");
+        COUNTS.count("bodyGate");
         int chunk = data.consumeInt(1, 64);
         ServletFuzzTest.checkBodyGate(data.consumeRemainingAsBytes(), chunk);
     }
@@ -59,7 +51,7 @@ class ServletJazzerFuzzTest {
     /** The webhook verifier on any headers and body, against an independent HMAC. */
     @FuzzTest(maxDuration = "2m")
     void webhookVerifier(FuzzedDataProvider data) throws Exception {
-        count("webhookVerifier");
+        COUNTS.count("webhookVerifier");
         long now = 1_700_000_000L;
         String id = data.consumeBoolean() ? null : data.consumeString(300);
         String ts = switch (data.consumeInt(0, 3)) {

@@ -123,6 +123,7 @@ public interface WebhookTests {
         List<WebhookDelivery> d = s().replicate.awaitWebhookDeliveries(1, ContainerSuite.WAIT);
         assertThat(d.get(0).status()).isEqualTo(200);
         ExchangeRecord rec = awaitRecord("WEBHOOK");
+        assertThat(rec.via()).isEqualTo(ExchangeRecord.Via.WEBHOOK);
         assertThat(rec.predictionStatus()).isEqualTo("succeeded");
         assertThat(rec.model()).isEqualTo("acme/echo");
         assertThat(rec.metrics()).containsKeys("predict_time", "total_time");

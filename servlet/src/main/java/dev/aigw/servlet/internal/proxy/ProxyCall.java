@@ -4,6 +4,7 @@ import dev.aigw.Exchange;
 import jakarta.servlet.AsyncContext;
 import jakarta.servlet.AsyncEvent;
 import jakarta.servlet.AsyncListener;
+import jakarta.servlet.DispatcherType;
 import jakarta.servlet.ServletOutputStream;
 import jakarta.servlet.WriteListener;
 import jakarta.servlet.http.HttpServletRequest;
@@ -39,8 +40,8 @@ import java.util.concurrent.TimeUnit;
  */
 public final class ProxyCall implements AsyncListener, WriteListener, RequestBodyPublisher.Events,
         ResponseWriter.Events {
-    /** Request attribute set when the client's response must be aborted (see {@code AigwProxyFilter}). */
-    public static final String ABORT_ATTRIBUTE = "dev.aigw.proxy.abort";
+    /** Request attribute set when the client's response must be aborted (see {@link #cutIfAborted}). */
+    static final String ABORT_ATTRIBUTE = "dev.aigw.proxy.abort";
 
     private static final System.Logger LOG = System.getLogger("dev.aigw.servlet");
     /** How long a failure found by our own I/O waits for the container's error event before completing anyway. */
@@ -66,7 +67,36 @@ public final class ProxyCall implements AsyncListener, WriteListener, RequestBod
     private volatile ResponseWriter writer;
     private volatile Refusal refusal;
 
-    public ProxyCall(ProxyConfig cfg, HttpServletRequest req, HttpServletResponse resp, AsyncContext ac, Exchange x,
+    /**
+     * On the ASYNC dispatch {@link ClientEnd#abort()} makes after the upstream failed mid-answer: throws, so that
+     * the container cuts the connection and the client does not take a truncated body for a complete one.
+     */
+    public static void cutIfAborted(HttpServletRequest req) throws IOException {
+        if (req.getDispatcherType() == DispatcherType.ASYNC && req.getAttribute(ABORT_ATTRIBUTE) != null) {
+            req.removeAttribute(ABORT_ATTRIBUTE);
+            throw new IOException("aigw proxy: the upstream failed after the response was committed");
+        }
+    }
+
+    /**
+     * Forwards an admitted request: async processing started (without the container's timeout: the proxy's own
+     * apply), the exchange begun, the upstream call sent. When that fails, the admission's permit is given back.
+     */
+    public static void forward(ProxyConfig cfg, HttpServletRequest req, HttpServletResponse resp, Admission.Admitted a)
+            throws IOException {
+        try {
+            AsyncContext ac = req.startAsync(req, resp);
+            ac.setTimeout(0); // streams and Prefer: wait outlive any container default
+            Exchange x = cfg.gateway().exchange(a.request().method(), a.route(), null);
+            x.note(a.note()); // a rate limit the shared state could not check, when it let the call through
+            new ProxyCall(cfg, req, resp, ac, x, a).start();
+        } catch (IOException | RuntimeException e) {
+            a.permit().release();
+            throw e;
+        }
+    }
+
+    private ProxyCall(ProxyConfig cfg, HttpServletRequest req, HttpServletResponse resp, AsyncContext ac, Exchange x,
                      Admission.Admitted a) throws IOException {
         this.cfg = cfg;
         this.req = req;
@@ -79,7 +109,7 @@ public final class ProxyCall implements AsyncListener, WriteListener, RequestBod
     }
 
     /** Starts the upstream call; call on the container thread that started async processing. */
-    public void start() throws IOException {
+    private void start() throws IOException {
         ac.addListener(this); // both listeners on the container thread; their events are forwarded
         out.setWriteListener(this);
         HttpRequest.Builder b = HttpRequest.newBuilder(x.target()).timeout(cfg.timeout());

@@ -5,6 +5,8 @@ import dev.aigw.servlet.internal.OwnedThreads;
 import dev.aigw.servlet.internal.RateLimiter;
 import dev.aigw.servlet.internal.state.StateEngine;
 import dev.aigw.servlet.internal.ServletSettings;
+import jakarta.servlet.FilterConfig;
+import jakarta.servlet.FilterRegistration;
 import jakarta.servlet.http.HttpServletRequest;
 
 import java.net.URI;
@@ -14,6 +16,7 @@ import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Locale;
+import java.util.Objects;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.LinkedBlockingQueue;
 import java.util.concurrent.ScheduledThreadPoolExecutor;
@@ -22,6 +25,7 @@ import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicReference;
 import java.util.function.Predicate;
+import java.util.function.UnaryOperator;
 import java.util.regex.Pattern;
 
 /**
@@ -109,80 +113,30 @@ public record ProxyConfig(
         public int maxConcurrent = ConcurrencyLimit.DEFAULT_TOTAL;
         public int maxConcurrentPerUser = ConcurrencyLimit.DEFAULT_PER_CLIENT;
         /** Wraps the JDK client built here (e.g. OpenTelemetry's library instrumentation); identity by default. */
-        public java.util.function.UnaryOperator<HttpClient> upstreamWrapper = java.util.function.UnaryOperator.identity();
+        public UnaryOperator<HttpClient> upstreamWrapper = UnaryOperator.identity();
 
-        /** Reads the {@code aigw.proxy.*} settings; a bad value fails with the one-line message. */
-        public static Draft fromSettings(ServletSettings s) {
+        /**
+         * Reads the {@code aigw.proxy.*} settings through the same checks as the public builder; a bad value fails
+         * with the one-line message. Without {@code aigw.proxy.path}, {@code mappedPath} (the filter's
+         * {@code <path>/*} mapping, or null) is the path.
+         */
+        public static Draft fromSettings(ServletSettings s, String mappedPath) {
             Draft d = new Draft();
-            String path = s.get("aigw.proxy.path");
-            if (path != null) {
-                d.path = normalisePath(path);
-                if (d.path == null) {
-                    throw s.invalid("aigw.proxy.path", path, "a path such as /replicate or /api/replicate (letters, "
-                            + "digits, '.', '_', '~', '-'; optionally ending in /*)");
-                }
+            s.apply("aigw.proxy.path", d::path);
+            if (d.path == null && mappedPath != null) {
+                d.path = normalisePath(mappedPath);
             }
-            d.replicateToken = s.get("aigw.proxy.replicate-token");
-            if (d.replicateToken != null && !d.replicateToken.matches("[\\x21-\\x7e]{1,4096}")) {
-                throw s.invalid("aigw.proxy.replicate-token", d.replicateToken,
-                        "the token alone (no 'Bearer ' prefix, no spaces)");
+            if (d.path == null) {
+                throw s.invalid("aigw.proxy.path", null, "a path such as /replicate (the filter is mapped to "
+                        + "<path>/*)");
             }
-            String access = s.get("aigw.proxy.access");
-            if (access != null) {
-                try {
-                    d.access = parseAccess(access);
-                    d.accessDescription = access;
-                } catch (IllegalArgumentException e) {
-                    throw s.invalid("aigw.proxy.access", access, "authenticated, anyone, or role:<name> (several "
-                            + "roles separated by commas: any of them)");
-                }
-            }
-            String models = s.get("aigw.proxy.models");
-            if (models != null) {
-                try {
-                    d.allowlist = ModelAllowlist.parse(models);
-                } catch (IllegalArgumentException e) {
-                    throw s.invalid("aigw.proxy.models", models, ModelAllowlist.ALLOWED + " (" + e.getMessage() + ")");
-                }
-            }
-            String rate = s.get("aigw.proxy.rate-limit");
-            if (rate != null) {
-                try {
-                    d.rate = RateLimiter.Rate.parse(rate);
-                } catch (IllegalArgumentException e) {
-                    throw s.invalid("aigw.proxy.rate-limit", rate, RateLimiter.ALLOWED + ", per principal");
-                }
-            }
-            String trusted = s.get("aigw.proxy.trusted-proxies");
-            if (trusted != null) {
-                try {
-                    d.trustedProxies = TrustedProxies.parse(trusted);
-                } catch (IllegalArgumentException e) {
-                    throw s.invalid("aigw.proxy.trusted-proxies", trusted, TrustedProxies.ALLOWED + " ("
-                            + e.getMessage() + ")");
-                }
-            }
-            String publicUrl = s.get("aigw.proxy.public-url");
-            if (publicUrl != null) {
-                d.publicUrl = normalisePublicUrl(publicUrl);
-                if (d.publicUrl == null) {
-                    throw s.invalid("aigw.proxy.public-url", publicUrl, "the absolute http(s) URL clients use for "
-                            + "the proxy, e.g. https://app.example.com/replicate (no query, quotes or spaces)");
-                }
-            }
-            String headers = s.get("aigw.proxy.forward-headers");
-            if (headers != null) {
-                for (String h : headers.split("[,\\s]+")) {
-                    if (!h.isEmpty() && (!h.matches("[A-Za-z0-9!#$%&'*+.^_`|~-]+") || ProxyHeaders.neverForwarded(h))) {
-                        throw s.invalid("aigw.proxy.forward-headers", headers, "header names to forward besides the "
-                                + "defaults; never credentials, cookies, hop-by-hop, Forwarded or cf-aig-* headers ('"
-                                + h + "' is not allowed)");
-                    }
-                    if (!h.isEmpty()) {
-                        d.forwardHeaders.add(h);
-                    }
-                }
-            }
+            s.apply("aigw.proxy.replicate-token", d::replicateToken);
+            s.apply("aigw.proxy.access", d::access);
+            s.apply("aigw.proxy.models", d::models);
+            s.apply("aigw.proxy.rate-limit", d::rateLimit);
+            s.apply("aigw.proxy.trusted-proxies", d::trustedProxies);
+            s.apply("aigw.proxy.public-url", d::publicUrl);
+            s.apply("aigw.proxy.forward-headers", v -> d.forwardHeaders(v.split("[,\\s]+")));
             d.timeout = s.duration("aigw.proxy.timeout", DEFAULT_TIMEOUT, Duration.ofSeconds(1), Duration.ofHours(1));
             d.idleTimeout = s.duration("aigw.proxy.idle-timeout", DEFAULT_IDLE_TIMEOUT, Duration.ofSeconds(1),
                     Duration.ofHours(24));
@@ -192,6 +146,118 @@ public record ProxyConfig(
             d.maxConcurrentPerUser = (int) s.integer("aigw.proxy.max-concurrent-per-user",
                     ConcurrencyLimit.DEFAULT_PER_CLIENT, 1, 100_000);
             return d;
+        }
+
+        // One check per value, shared by the settings (above) and the public builder; a refusal names the setting.
+
+        public void gateway(Gateway g) {
+            gateway = Objects.requireNonNull(g, "gateway");
+        }
+
+        public void state(StateEngine engine) {
+            state = engine;
+        }
+
+        public void upstreamClient(UnaryOperator<HttpClient> wrapper) {
+            upstreamWrapper = Objects.requireNonNull(wrapper, "wrapper");
+        }
+
+        public void access(Predicate<HttpServletRequest> check, String description) {
+            access = Objects.requireNonNull(check, "check");
+            accessDescription = Objects.requireNonNull(description, "description");
+        }
+
+        public void maxConcurrent(int total, int perUser) {
+            maxConcurrent = ServletSettings.positive("aigw.proxy.max-concurrent", total);
+            maxConcurrentPerUser = ServletSettings.positive("aigw.proxy.max-concurrent-per-user", perUser);
+        }
+
+        public void timeout(Duration d) {
+            timeout = ServletSettings.positive("aigw.proxy.timeout", d);
+        }
+
+        public void idleTimeout(Duration d) {
+            idleTimeout = ServletSettings.positive("aigw.proxy.idle-timeout", d);
+        }
+
+        public void connectTimeout(Duration d) {
+            connectTimeout = ServletSettings.positive("aigw.proxy.connect-timeout", d);
+        }
+
+        public void path(String value) {
+            path = normalisePath(Objects.requireNonNull(value, "path"));
+            if (path == null) {
+                throw ServletSettings.CODE.invalid("aigw.proxy.path", value, "a path such as /replicate or "
+                        + "/api/replicate (letters, digits, '.', '_', '~', '-'; optionally ending in /*)");
+            }
+        }
+
+        public void replicateToken(String token) {
+            if (token != null && !token.matches("[\\x21-\\x7e]{1,4096}")) {
+                throw ServletSettings.CODE.invalid("aigw.proxy.replicate-token", token,
+                        "the token alone (no 'Bearer ' prefix, no spaces)");
+            }
+            replicateToken = token;
+        }
+
+        public void access(String spec) {
+            try {
+                access = parseAccess(spec);
+                accessDescription = spec;
+            } catch (IllegalArgumentException e) {
+                throw ServletSettings.CODE.invalid("aigw.proxy.access", spec, "authenticated, anyone, or role:<name> "
+                        + "(several roles separated by commas: any of them)");
+            }
+        }
+
+        public void models(String value) {
+            try {
+                allowlist = value == null ? null : ModelAllowlist.parse(value);
+            } catch (IllegalArgumentException e) {
+                throw ServletSettings.CODE.invalid("aigw.proxy.models", value, ModelAllowlist.ALLOWED + " ("
+                        + e.getMessage() + ")");
+            }
+        }
+
+        public void rateLimit(String value) {
+            try {
+                rate = value == null ? null : RateLimiter.Rate.parse(value);
+            } catch (IllegalArgumentException e) {
+                throw ServletSettings.CODE.invalid("aigw.proxy.rate-limit", value, RateLimiter.ALLOWED
+                        + ", per principal");
+            }
+        }
+
+        public void trustedProxies(String value) {
+            try {
+                trustedProxies = value == null ? TrustedProxies.none() : TrustedProxies.parse(value);
+            } catch (IllegalArgumentException e) {
+                throw ServletSettings.CODE.invalid("aigw.proxy.trusted-proxies", value, TrustedProxies.ALLOWED + " ("
+                        + e.getMessage() + ")");
+            }
+        }
+
+        public void publicUrl(String value) {
+            publicUrl = value == null ? null : normalisePublicUrl(value);
+            if (value != null && publicUrl == null) {
+                throw ServletSettings.CODE.invalid("aigw.proxy.public-url", value, "the absolute http(s) URL clients "
+                        + "use for the proxy, e.g. https://app.example.com/replicate (no query, quotes or spaces)");
+            }
+        }
+
+        public void forwardHeaders(String... names) {
+            for (String h : names) {
+                if (!h.isEmpty() && (!h.matches("[A-Za-z0-9!#$%&'*+.^_`|~-]+") || ProxyHeaders.neverForwarded(h))) {
+                    throw ServletSettings.CODE.invalid("aigw.proxy.forward-headers", String.join(", ", names),
+                            "header names to forward besides the defaults; never credentials, cookies, hop-by-hop, "
+                                    + "Forwarded or cf-aig-* headers ('" + h + "' is not allowed)");
+                }
+            }
+            for (String h : names) {
+                if (!h.isEmpty()) {
+                    forwardHeaders.add(h);
+                }
+            }
         }
 
         /** The configuration, with the filter's own upstream client and threads; {@code s} for error messages. */
@@ -237,6 +303,13 @@ public record ProxyConfig(
         Thread t = new Thread(r, name);
         t.setDaemon(true);
         return t;
+    }
+
+    /** The path of the filter's {@code <path>/*} mapping (registered by hand, without aigw.proxy.path), or null. */
+    public static String mappedPath(FilterConfig filterConfig) {
+        FilterRegistration r = filterConfig.getServletContext().getFilterRegistration(filterConfig.getFilterName());
+        return r == null ? null : r.getUrlPatternMappings().stream().filter(m -> m.endsWith("/*")).findFirst()
+                .orElse(null);
     }
 
     /** {@code /replicate} from {@code replicate}, {@code /replicate/} or {@code /replicate/*}; null if not a path. */

@@ -1,10 +1,6 @@
 package dev.aigw.servlet.internal.state;
 
-import io.github.bucket4j.distributed.ExpirationAfterWriteStrategy;
 import io.github.bucket4j.distributed.proxy.ProxyManager;
-import io.github.bucket4j.distributed.serialization.Mapper;
-import io.github.bucket4j.redis.jedis.Bucket4jJedis;
-import io.github.bucket4j.redis.jedis.RedisApi;
 import redis.clients.jedis.ConnectionPoolConfig;
 import redis.clients.jedis.DefaultJedisClientConfig;
 import redis.clients.jedis.RedisClient;
@@ -16,8 +12,8 @@ import java.time.Duration;
 /**
  * Redis through Jedis. Built from a URL, it owns a pooled client whose connect, read and pool-wait timeouts are the
  * state timeout, and which it closes; handed the application's {@link UnifiedJedis}, it uses that client as
- * configured and never closes it. Bucket4j's compare-and-swap integration keeps the buckets (each expires once it
- * would be full again).
+ * configured and never closes it. The buckets are Bucket4j's, stored by {@link RedisBuckets} (one round trip per
+ * call; each expires once it would be full again).
  *
  * <p>Internal: not API, may change in any release.
  */
@@ -52,7 +48,7 @@ final class RedisEngine extends StateEngine {
         this.owned = RedisClient.builder().hostAndPort(url.host(), url.port()).clientConfig(cfg.build())
                 .poolConfig(pool).build();
         this.redis = owned;
-        this.buckets = buckets(redis, timeout);
+        this.buckets = new RedisBuckets(redis, timeout);
     }
 
     /** The application's client; its own timeouts apply to each command. */
@@ -60,31 +56,7 @@ final class RedisEngine extends StateEngine {
         super("redis", timeout, failOpen);
         this.redis = client;
         this.owned = null;
-        this.buckets = buckets(redis, timeout);
-    }
-
-    private static ProxyManager<String> buckets(UnifiedJedis redis, Duration timeout) {
-        RedisApi api = new RedisApi() {
-            @Override
-            public Object eval(byte[] script, int keyCount, byte[]... params) {
-                return redis.eval(script, keyCount, params);
-            }
-
-            @Override
-            public byte[] get(byte[] key) {
-                return redis.get(key);
-            }
-
-            @Override
-            public void delete(byte[] key) {
-                redis.del(key);
-            }
-        };
-        return new Bucket4jJedis.JedisBasedProxyManagerBuilder<>(Mapper.BYTES, api).keyMapper(Mapper.STRING)
-                .expirationAfterWrite(ExpirationAfterWriteStrategy.basedOnTimeForRefillingBucketUpToMax(
-                        Duration.ofSeconds(10)))
-                .requestTimeout(timeout) // bounds Bucket4j's compare-and-swap retries under contention too
-                .build();
+        this.buckets = new RedisBuckets(redis, timeout);
     }
 
     @Override

@@ -1,6 +1,6 @@
 package dev.aigw.servlet.internal.state;
 
-import dev.aigw.servlet.internal.ReplayGuard.Admission;
+import dev.aigw.servlet.internal.ReplayVerdict;
 
 import java.security.SecureRandom;
 import java.time.Duration;
@@ -34,7 +34,7 @@ public final class SharedReplays {
         this.window = window;
     }
 
-    public Admission begin(String id) {
+    public ReplayVerdict begin(String id) {
         String key = PREFIX + id;
         byte[] nonce = new byte[9];
         RANDOM.nextBytes(nonce);
@@ -43,7 +43,7 @@ public final class SharedReplays {
             for (int attempt = 0; attempt < 4; attempt++) {
                 if (engine.tryPutIfAbsent(key, mark, window)) {
                     mine.put(id, mark);
-                    return Admission.ADMITTED;
+                    return ReplayVerdict.ADMITTED;
                 }
                 String seen = engine.tryGet(key);
                 if (seen == null) {
@@ -52,18 +52,18 @@ public final class SharedReplays {
                 if (stale(seen)) {
                     if (engine.tryReplace(key, seen, mark, window)) {
                         mine.put(id, mark);
-                        return Admission.ADMITTED;
+                        return ReplayVerdict.ADMITTED;
                     }
                     continue;
                 }
-                return seen.startsWith("A|") ? Admission.DUPLICATE : Admission.IN_FLIGHT;
+                return seen.startsWith("A|") ? ReplayVerdict.DUPLICATE : ReplayVerdict.IN_FLIGHT;
             }
-            return Admission.IN_FLIGHT; // others keep changing it: it is being handled
+            return ReplayVerdict.IN_FLIGHT; // others keep changing it: it is being handled
         } catch (StateUnavailableException e) {
             // the set may have reached the engine before the failure: our answer is 503, so the sender's retry must
             // not find this mark
             engine.removeOrRetry("forget webhook-id " + id + " after an unanswered check", key, mark, window);
-            return Admission.UNAVAILABLE;
+            return ReplayVerdict.UNAVAILABLE;
         }
     }
 

@@ -14,8 +14,7 @@ import java.time.Duration;
 public final class StateEngines {
     /** The classes each engine needs, with the artifacts that hold them. */
     private static final String[][] REDIS = {
-            {"redis.clients.jedis.RedisClient", "redis.clients:jedis (7.x)"},
-            {"io.github.bucket4j.redis.jedis.Bucket4jJedis", "com.bucket4j:bucket4j_jdk17-jedis"}};
+            {"redis.clients.jedis.RedisClient", "redis.clients:jedis (7.x)"}};
     private static final String[][] JCACHE = {
             {"javax.cache.Caching", "javax.cache:cache-api"},
             {"io.github.bucket4j.grid.jcache.Bucket4jJCache", "com.bucket4j:bucket4j_jdk17-jcache"}};
