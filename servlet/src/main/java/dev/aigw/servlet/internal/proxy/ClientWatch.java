@@ -69,36 +69,42 @@ final class ClientWatch {
     }
 
     /** One watched connection; {@link #stop()} when the call no longer needs it. */
-    final class Watched {
+    static final class Watched {
+        /** Not watched. */
+        static final Watched NONE = new Watched(null, null, null);
+        private final Map<String, Watched> in;
         private final String key;
         private final Runnable gone;
         private final long since = System.nanoTime();
         private boolean seen; // confined to the timer, as misses
         private int misses;
 
-        private Watched(String key, Runnable gone) {
+        private Watched(Map<String, Watched> in, String key, Runnable gone) {
+            this.in = in;
             this.key = key;
             this.gone = gone;
         }
 
         void stop() {
-            watched.remove(key, this);
+            if (in != null) {
+                in.remove(key, this);
+            }
         }
     }
 
     /**
      * Watches the connection of an HTTP/1.x request until {@link Watched#stop()}; {@code gone} runs (on the timer)
-     * if it is closed first. Null when this request's connection cannot be watched.
+     * if it is closed first. {@link Watched#NONE} when this request's connection cannot be watched.
      */
     Watched watch(HttpServletRequest req, Runnable gone) {
         if (tables.isEmpty() || req.getProtocol() == null || !req.getProtocol().startsWith("HTTP/1")) {
-            return null;
+            return Watched.NONE;
         }
         String key = key(req.getLocalAddr(), req.getLocalPort(), req.getRemoteAddr(), req.getRemotePort());
         if (key == null) {
-            return null;
+            return Watched.NONE;
         }
-        Watched w = new Watched(key, gone);
+        Watched w = new Watched(watched, key, gone);
         watched.put(key, w); // one request at a time per HTTP/1.x connection
         synchronized (this) {
             if (!scheduled) {

@@ -60,7 +60,7 @@ public final class ProxyCall implements AsyncListener, WriteListener, RequestBod
     // guarded by this
     private boolean ended;
     private Future<?> idleCheck;
-    private ClientWatch.Watched watch; // HTTP/1.1 until the answer's head (see ClientWatch)
+    private ClientWatch.Watched watch = ClientWatch.Watched.NONE; // HTTP/1.1, until the answer's head
     // set once, read anywhere
     private volatile CompletableFuture<HttpResponse<Void>> future;
     private volatile RequestBodyPublisher body;
@@ -134,7 +134,7 @@ public final class ProxyCall implements AsyncListener, WriteListener, RequestBod
         synchronized (this) {
             watch = w;
             if (ended) {
-                unwatch(); // it ended already
+                w.stop(); // it ended already
             }
         }
         f.whenComplete((r, t) -> {
@@ -181,7 +181,7 @@ public final class ProxyCall implements AsyncListener, WriteListener, RequestBod
         if (ended) {
             return HttpResponse.BodySubscribers.replacing(null); // the client is gone: touch nothing
         }
-        unwatch(); // from the head on, our writes find a client that left; and the container may now close on its own
+        watch.stop(); // from the head on, our writes find a client that left; the container may close it itself
         HttpHeaders h = info.headers();
         x.responseHead(info.statusCode(), name -> h.firstValue(name).orElse(null));
         String type = h.firstValue("Content-Type").orElse(null);
@@ -252,8 +252,6 @@ public final class ProxyCall implements AsyncListener, WriteListener, RequestBod
                 String.valueOf(t)));
         client.problem(p);
     }
-
-
 
     private void refuse(Refusal r) {
         refusal = r;
@@ -385,19 +383,9 @@ public final class ProxyCall implements AsyncListener, WriteListener, RequestBod
         if (idleCheck != null) {
             idleCheck.cancel(false);
         }
-        unwatch();
+        watch.stop();
         return true;
     }
-
-    private synchronized void unwatch() {
-        if (watch != null) {
-            watch.stop();
-            watch = null;
-        }
-    }
-
-
-
 
     private static Throwable unwrap(Throwable t) {
         while ((t instanceof CompletionException || t instanceof ExecutionException) && t.getCause() != null) {

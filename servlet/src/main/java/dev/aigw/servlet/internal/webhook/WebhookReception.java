@@ -241,9 +241,7 @@ public final class WebhookReception {
                 }
                 reading = false;
             }
-            // the sender left mid-body: end the request now, inside the container's callback; Jetty would keep the
-            // connection until the read timeout otherwise
-            try {
+            try { // the sender left mid-body: end it now (Jetty keeps the connection until the read timeout)
                 ac.complete();
             } catch (IllegalStateException alreadyEnded) {
                 // the container ended it
