@@ -59,14 +59,9 @@ public interface ExhaustionTests {
     default void parkedWebhookSendersHoldNoThreadNorDescriptor() throws Exception {
         Probe p = new Probe(s());
         Baseline base = p.baseline();
-        long now = Instant.now().getEpochSecond();
         List<Socket> clients = new ArrayList<>();
         try {
-            for (int i = 0; i < CLIENTS; i++) {
-                clients.add(p.send("POST /app/webhooks/parked HTTP/1.1\r\nHost: x\r\nwebhook-id: msg_parked" + i
-                        + "\r\nwebhook-timestamp: " + now + "\r\nwebhook-signature: v1,AAAA\r\nContent-Type: "
-                        + "application/json\r\nContent-Length: 100000\r\n\r\n{"));
-            } // and then nothing: each waits for the rest of its body, inside aigw's filter
+            p.webhookSenders("/app/webhooks/parked", clients); // and then nothing: each waits for the rest of its body
             await(() -> "every sender inside aigw's filter and its thread back out (" + s().gauge + ")",
                     () -> s().gauge.returned.get() == CLIENTS);
             Baseline parked = p.whileParked(base, "/bare", 200);
@@ -86,15 +81,10 @@ public interface ExhaustionTests {
     default void slowWebhookSendersAreCutOff() throws Exception {
         Probe p = new Probe(s());
         Baseline base = p.baseline();
-        long now = Instant.now().getEpochSecond();
         List<Socket> clients = new ArrayList<>();
         List<String> answers = new ArrayList<>();
         try {
-            for (int i = 0; i < CLIENTS; i++) {
-                clients.add(p.send("POST /app/webhooks/slow HTTP/1.1\r\nHost: x\r\nwebhook-id: msg_slow" + i
-                        + "\r\nwebhook-timestamp: " + now + "\r\nwebhook-signature: v1,AAAA\r\nContent-Type: "
-                        + "application/json\r\nContent-Length: 100000\r\n\r\n{"));
-            }
+            p.webhookSenders("/app/webhooks/slow", clients);
             // one byte per sender every 250 ms (4 bytes/s, under the 4096 bytes/s minimum; read timeout 2 s)
             List<Socket> sending = new ArrayList<>(clients);
             long end = System.nanoTime() + LONG.toNanos();
@@ -281,6 +271,19 @@ public interface ExhaustionTests {
             clientPorts.add(c.getLocalPort());
             c.getOutputStream().write(head.getBytes(StandardCharsets.US_ASCII));
             return c;
+        }
+
+        /**
+         * {@link #CLIENTS} senders of valid-looking webhook headers that announce 100,000 bytes of body and send
+         * one (into {@code clients}, so that the caller closes them whatever happens).
+         */
+        void webhookSenders(String path, List<Socket> clients) throws IOException {
+            long now = Instant.now().getEpochSecond();
+            for (int i = 0; i < CLIENTS; i++) {
+                clients.add(send("POST " + path + " HTTP/1.1\r\nHost: x\r\nwebhook-id: msg_sender" + i
+                        + "\r\nwebhook-timestamp: " + now + "\r\nwebhook-signature: v1,AAAA\r\nContent-Type: "
+                        + "application/json\r\nContent-Length: 100000\r\n\r\n{"));
+            }
         }
 
         Baseline baseline() throws IOException {
