@@ -1,6 +1,12 @@
 package dev.aigw.servlet.internal.proxy;
 
 import dev.aigw.servlet.internal.Responses;
+import jakarta.servlet.AsyncContext;
+import jakarta.servlet.AsyncEvent;
+import jakarta.servlet.AsyncListener;
+import jakarta.servlet.ReadListener;
+import jakarta.servlet.ServletInputStream;
+import jakarta.servlet.http.HttpServletRequest;
 import jakarta.servlet.http.HttpServletResponse;
 
 import java.io.IOException;
@@ -70,6 +76,116 @@ public record Refusal(int status, String title, String code, String detail, Map<
         }
         headers.forEach(resp::setHeader);
         Responses.problem(resp, status, title, detail, code, extra);
+    }
+
+    /** Largest unread body read and dropped before a refusal is answered; past it the connection is closed. */
+    static final long DRAIN_LIMIT = 1 << 20;
+    private static final long DRAIN_TIMEOUT_MS = 10_000;
+
+    /**
+     * Answers a request whose body was not read. If the body is still arriving when the container closes the
+     * connection after the answer (it may not skip an unread HTTP/1.1 body; Jetty 12.1 does not), the client's TCP
+     * stack discards the answer on the reset that follows (several in a hundred refused 20 KB bodies on Jetty). So a
+     * body up to {@link #DRAIN_LIMIT} is read and dropped first, without a thread and within 10 s; a larger one, one
+     * that waits for {@code 100-continue}, or a request that cannot go async is answered at once with
+     * {@code Connection: close}.
+     */
+    public void sendUnread(HttpServletRequest req, HttpServletResponse resp) throws IOException {
+        long length = req.getContentLengthLong();
+        if (!(length > 0 || req.getHeader("Transfer-Encoding") != null) || !"HTTP/1.1".equals(req.getProtocol())) {
+            send(resp); // no body, or HTTP/2 and later, where a stream ends without touching the connection
+        } else if (length > DRAIN_LIMIT || req.getHeader("Expect") != null || !req.isAsyncSupported()) {
+            with("Connection", "close").send(resp);
+        } else {
+            new Drain(this, req.startAsync(req, resp), req.getInputStream(), resp).start();
+        }
+    }
+
+    /** Reads and drops a refused request's body, then answers. */
+    private static final class Drain implements ReadListener, AsyncListener {
+        private final Refusal refusal;
+        private final AsyncContext ac;
+        private final ServletInputStream in;
+        private final HttpServletResponse resp;
+        private final byte[] buf = new byte[8192];
+        private long dropped; // guarded by this, as answered
+        private boolean answered;
+
+        Drain(Refusal refusal, AsyncContext ac, ServletInputStream in, HttpServletResponse resp) {
+            this.refusal = refusal;
+            this.ac = ac;
+            this.in = in;
+            this.resp = resp;
+        }
+
+        void start() {
+            ac.setTimeout(DRAIN_TIMEOUT_MS);
+            ac.addListener(this);
+            in.setReadListener(this);
+        }
+
+        @Override
+        public synchronized void onDataAvailable() throws IOException {
+            while (!answered && !in.isFinished() && in.isReady()) {
+                int n = in.read(buf);
+                if (n < 0) {
+                    break;
+                }
+                dropped += n;
+                if (dropped > DRAIN_LIMIT) { // more than it announced (chunked): stop reading
+                    answer(true);
+                }
+            }
+        }
+
+        @Override
+        public void onAllDataRead() throws IOException {
+            answer(false);
+        }
+
+        @Override
+        public void onTimeout(AsyncEvent event) throws IOException {
+            answer(true);
+        }
+
+        @Override
+        public synchronized void onError(Throwable t) {
+            answered = true; // the client left: nothing to answer
+            complete();
+        }
+
+        @Override
+        public void onError(AsyncEvent event) {
+            onError(event.getThrowable());
+        }
+
+        @Override
+        public void onComplete(AsyncEvent event) {
+        }
+
+        @Override
+        public void onStartAsync(AsyncEvent event) {
+        }
+
+        private synchronized void answer(boolean close) throws IOException {
+            if (answered) {
+                return;
+            }
+            answered = true;
+            try {
+                (close ? refusal.with("Connection", "close") : refusal).send(resp);
+            } finally {
+                complete();
+            }
+        }
+
+        private void complete() {
+            try {
+                ac.complete();
+            } catch (IllegalStateException alreadyEnded) {
+                // the container ended it
+            }
+        }
     }
 
     private static String title(int status) {
