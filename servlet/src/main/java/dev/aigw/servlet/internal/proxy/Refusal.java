@@ -78,44 +78,41 @@ public record Refusal(int status, String title, String code, String detail, Map<
         Responses.problem(resp, status, title, detail, code, extra);
     }
 
-    /** Largest unread body read and dropped before a refusal is answered; past it the connection is closed. */
+    /** Largest unread body read and dropped after a refusal; past it the connection is closed. */
     static final long DRAIN_LIMIT = 1 << 20;
     private static final long DRAIN_TIMEOUT_MS = 10_000;
 
     /**
-     * Answers a request whose body was not read. If the body is still arriving when the container closes the
-     * connection after the answer (it may not skip an unread HTTP/1.1 body; Jetty 12.1 does not), the client's TCP
-     * stack discards the answer on the reset that follows (several in a hundred refused 20 KB bodies on Jetty). So a
-     * body up to {@link #DRAIN_LIMIT} is read and dropped first, without a thread and within 10 s; a larger one, one
-     * that waits for {@code 100-continue}, or a request that cannot go async is answered at once with
-     * {@code Connection: close}.
+     * Answers a request whose body was not read. When the container closes the connection on an unread HTTP/1.1 body
+     * (Jetty 12.1 does) while the body is still arriving, the client's TCP stack drops the answer on the reset that
+     * follows (several in a hundred refused 20 KB bodies on Jetty). So the answer is sent at once, with
+     * {@code Connection: close}, and then the body, up to {@link #DRAIN_LIMIT}, is read and dropped without a thread
+     * for at most 10 s before the request ends; a larger body, one that waits for {@code 100-continue}, or a request
+     * that cannot go async is only answered.
      */
     public void sendUnread(HttpServletRequest req, HttpServletResponse resp) throws IOException {
         long length = req.getContentLengthLong();
         if (!(length > 0 || req.getHeader("Transfer-Encoding") != null) || !"HTTP/1.1".equals(req.getProtocol())) {
             send(resp); // no body, or HTTP/2 and later, where a stream ends without touching the connection
-        } else if (length > DRAIN_LIMIT || req.getHeader("Expect") != null || !req.isAsyncSupported()) {
-            with("Connection", "close").send(resp);
-        } else {
-            new Drain(this, req.startAsync(req, resp), req.getInputStream(), resp).start();
+            return;
+        }
+        with("Connection", "close").send(resp);
+        if (length <= DRAIN_LIMIT && req.getHeader("Expect") == null && req.isAsyncSupported()) {
+            resp.flushBuffer(); // the answer leaves now; the body is read while it travels
+            new Drain(req.startAsync(req, resp), req.getInputStream()).start();
         }
     }
 
-    /** Reads and drops a refused request's body, then answers. */
+    /** Reads and drops a refused request's body, then ends the request. */
     private static final class Drain implements ReadListener, AsyncListener {
-        private final Refusal refusal;
         private final AsyncContext ac;
         private final ServletInputStream in;
-        private final HttpServletResponse resp;
         private final byte[] buf = new byte[8192];
-        private long dropped; // guarded by this, as answered
-        private boolean answered;
+        private long dropped; // guarded by this
 
-        Drain(Refusal refusal, AsyncContext ac, ServletInputStream in, HttpServletResponse resp) {
-            this.refusal = refusal;
+        Drain(AsyncContext ac, ServletInputStream in) {
             this.ac = ac;
             this.in = in;
-            this.resp = resp;
         }
 
         void start() {
@@ -126,37 +123,37 @@ public record Refusal(int status, String title, String code, String detail, Map<
 
         @Override
         public synchronized void onDataAvailable() throws IOException {
-            while (!answered && !in.isFinished() && in.isReady()) {
+            while (!in.isFinished() && in.isReady()) {
                 int n = in.read(buf);
                 if (n < 0) {
                     break;
                 }
                 dropped += n;
                 if (dropped > DRAIN_LIMIT) { // more than it announced (chunked): stop reading
-                    answer(true);
+                    complete();
+                    return;
                 }
             }
         }
 
         @Override
-        public void onAllDataRead() throws IOException {
-            answer(false);
+        public void onAllDataRead() {
+            complete();
         }
 
         @Override
-        public void onTimeout(AsyncEvent event) throws IOException {
-            answer(true);
+        public void onError(Throwable t) {
+            complete();
         }
 
         @Override
-        public synchronized void onError(Throwable t) {
-            answered = true; // the client left: nothing to answer
+        public void onTimeout(AsyncEvent event) {
             complete();
         }
 
         @Override
         public void onError(AsyncEvent event) {
-            onError(event.getThrowable());
+            complete();
         }
 
         @Override
@@ -167,23 +164,11 @@ public record Refusal(int status, String title, String code, String detail, Map<
         public void onStartAsync(AsyncEvent event) {
         }
 
-        private synchronized void answer(boolean close) throws IOException {
-            if (answered) {
-                return;
-            }
-            answered = true;
-            try {
-                (close ? refusal.with("Connection", "close") : refusal).send(resp);
-            } finally {
-                complete();
-            }
-        }
-
         private void complete() {
             try {
                 ac.complete();
             } catch (IllegalStateException alreadyEnded) {
-                // the container ended it
+                // ended by the container or by an earlier event
             }
         }
     }
