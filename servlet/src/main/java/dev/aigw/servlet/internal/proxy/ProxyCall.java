@@ -60,6 +60,7 @@ public final class ProxyCall implements AsyncListener, WriteListener, RequestBod
     // guarded by this
     private boolean ended;
     private Future<?> idleCheck;
+    private ClientWatch.Watched watch = ClientWatch.Watched.NONE; // HTTP/1.1, until the answer's head
     // set once, read anywhere
     private volatile CompletableFuture<HttpResponse<Void>> future;
     private volatile RequestBodyPublisher body;
@@ -127,6 +128,15 @@ public final class ProxyCall implements AsyncListener, WriteListener, RequestBod
             f = cfg.client().sendAsync(b.build(), this::head);
         }
         future = f;
+        // HTTP/1.1: the container would not tell us of a client that leaves before the answer's head
+        ClientWatch.Watched w = cfg.clientWatch().watch(req, () -> clientGone(new IOException(
+                "the client closed the connection"), false));
+        synchronized (this) {
+            watch = w;
+            if (ended) {
+                w.stop(); // it ended already
+            }
+        }
         f.whenComplete((r, t) -> {
             if (t != null) {
                 failedBeforeBody(unwrap(t));
@@ -171,6 +181,7 @@ public final class ProxyCall implements AsyncListener, WriteListener, RequestBod
         if (ended) {
             return HttpResponse.BodySubscribers.replacing(null); // the client is gone: touch nothing
         }
+        watch.stop(); // from the head on, our writes find a client that left; the container may close it itself
         HttpHeaders h = info.headers();
         x.responseHead(info.statusCode(), name -> h.firstValue(name).orElse(null));
         String type = h.firstValue("Content-Type").orElse(null);
@@ -241,8 +252,6 @@ public final class ProxyCall implements AsyncListener, WriteListener, RequestBod
                 String.valueOf(t)));
         client.problem(p);
     }
-
-
 
     private void refuse(Refusal r) {
         refusal = r;
@@ -374,11 +383,9 @@ public final class ProxyCall implements AsyncListener, WriteListener, RequestBod
         if (idleCheck != null) {
             idleCheck.cancel(false);
         }
+        watch.stop();
         return true;
     }
-
-
-
 
     private static Throwable unwrap(Throwable t) {
         while ((t instanceof CompletionException || t instanceof ExecutionException) && t.getCause() != null) {
