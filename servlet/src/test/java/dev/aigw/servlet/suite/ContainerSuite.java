@@ -15,6 +15,7 @@ import dev.aigw.testkit.GatewayRequest;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Nested;
 import org.junit.jupiter.api.TestInstance;
 
 import java.net.URI;
@@ -33,7 +34,8 @@ import java.util.concurrent.CopyOnWriteArrayList;
 /**
  * The shared container suite: one set of tests, run on every container by one small subclass per container
  * ({@link #container()}). Everything is real: the container on loopback, the JDK HTTP client, the testkit's fake
- * Replicate and fake gateway. The test classes extending this hold the tests, grouped by filter.
+ * Replicate and fake gateway. This class owns them (started once per container) and the helpers; the tests live in
+ * groups ({@link SuiteGroup}, one file each), which it runs as the {@code @Nested} classes at its end.
  */
 @TestInstance(TestInstance.Lifecycle.PER_CLASS)
 public abstract class ContainerSuite {
@@ -224,5 +226,55 @@ public abstract class ContainerSuite {
     /** Gateway requests whose metadata has {@code key = value}. */
     protected List<GatewayRequest> gatewayRequestsWith(String key, Object value) {
         return gateway.requests().stream().filter(r -> value.equals(r.metadata().get(key))).toList();
+    }
+
+
+    @Nested
+    class Context extends ContextTests {
+        Context() {
+            super(ContainerSuite.this);
+        }
+    }
+
+    @Nested
+    class Webhooks extends WebhookTests {
+        Webhooks() {
+            super(ContainerSuite.this);
+        }
+    }
+
+    @Nested
+    class Proxy extends ProxyTests {
+        Proxy() {
+            super(ContainerSuite.this);
+        }
+    }
+
+    @Nested
+    class WarDropIn extends WarDropInTests {
+        WarDropIn() {
+            super(ContainerSuite.this);
+        }
+    }
+
+    @Nested
+    class BadInput extends BadInputTests {
+        BadInput() {
+            super(ContainerSuite.this);
+        }
+    }
+
+    @Nested
+    class Security extends SecurityTests {
+        Security() {
+            super(ContainerSuite.this);
+        }
+    }
+
+    @Nested
+    class Exhaustion extends ExhaustionTests {
+        Exhaustion() {
+            super(ContainerSuite.this);
+        }
     }
 }

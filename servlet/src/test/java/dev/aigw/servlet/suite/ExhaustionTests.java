@@ -36,34 +36,34 @@ import static org.junit.jupiter.api.Assumptions.assumeTrue;
  * beyond its normal time ({@link #LONG}); a container whose workers aigw held would miss it by the whole deadline.
  * Each test prints one {@code exhaustion ...} line with its figures (docs/RELIABILITY.md). Linux only ({@code /proc}).
  */
-public interface ExhaustionTests {
-    int CLIENTS = 200;
+public abstract class ExhaustionTests extends SuiteGroup {
+    static final int CLIENTS = 200;
     /** How long a condition may take; it normally takes a second or a few. */
-    Duration LONG = Duration.ofSeconds(60);
+    static final Duration LONG = Duration.ofSeconds(60);
     /** How long the upstream holds calls: beyond every deadline here, so only aigw can end them earlier. */
-    Duration HELD = Duration.ofMinutes(3);
+    static final Duration HELD = Duration.ofMinutes(3);
     /**
      * Descriptors the process may open besides the clients' connections: the JDK opens some lazily (a class loaded
      * for the first time reads its jar; an HTTP client's selector and its connection are three or four). One
      * descriptor per client would be 200.
      */
-    int SLACK_FDS = 32;
+    static final int SLACK_FDS = 32;
     /** Busy workers over the baseline still counted as back: a request's last steps; a held pool would be 16. */
-    int SLACK_WORKERS = 2;
+    static final int SLACK_WORKERS = 2;
 
-    private ContainerSuite s() {
-        return (ContainerSuite) this;
+    protected ExhaustionTests(ContainerSuite suite) {
+        super(suite);
     }
 
     @Test
-    default void parkedWebhookSendersHoldNoThreadNorDescriptor() throws Exception {
-        Probe p = new Probe(s());
+    void parkedWebhookSendersHoldNoThreadNorDescriptor() throws Exception {
+        Probe p = new Probe(suite);
         Baseline base = p.baseline();
         List<Socket> clients = new ArrayList<>();
         try {
             p.webhookSenders("/app/webhooks/parked", clients); // and then nothing: each waits for the rest of its body
-            await(() -> "every sender inside aigw's filter and its thread back out (" + s().gauge + ")",
-                    () -> s().gauge.returned.get() == CLIENTS);
+            await(() -> "every sender inside aigw's filter and its thread back out (" + suite.gauge + ")",
+                    () -> suite.gauge.returned.get() == CLIENTS);
             Baseline parked = p.whileParked(base, "/bare", 200);
             await(() -> "the senders still connected (" + Probe.io(() -> p.clientConnections(true)) + ")",
                     () -> Probe.io(() -> p.clientConnections(true)) == CLIENTS);
@@ -74,12 +74,12 @@ public interface ExhaustionTests {
             close(clients);
         }
         p.awaitBack(base);
-        assertThat(s().webhooks.received).isEmpty();
+        assertThat(suite.webhooks.received).isEmpty();
     }
 
     @Test
-    default void slowWebhookSendersAreCutOff() throws Exception {
-        Probe p = new Probe(s());
+    void slowWebhookSendersAreCutOff() throws Exception {
+        Probe p = new Probe(suite);
         Baseline base = p.baseline();
         List<Socket> clients = new ArrayList<>();
         List<String> answers = new ArrayList<>();
@@ -109,27 +109,27 @@ public interface ExhaustionTests {
             assertThat(answers).as("what the cut senders got").allSatisfy(a ->
                     assertThat(a).matches("HTTP/1\\.1 408.*|reset"));
             System.out.printf(Locale.ROOT, "exhaustion %s slow webhook senders: %d cut off (%d read a 408)%n",
-                    s().container.name(), answers.size(), answers.stream().filter(a -> a.contains("408")).count());
+                    suite.container.name(), answers.size(), answers.stream().filter(a -> a.contains("408")).count());
         } finally {
             close(clients);
         }
         p.awaitBack(base);
-        assertThat(s().webhooks.received).isEmpty();
+        assertThat(suite.webhooks.received).isEmpty();
     }
 
     @Test
-    default void clientsThatLeaveHoldNothingOnceGone() throws Exception {
-        Probe p = new Probe(s());
+    void clientsThatLeaveHoldNothingOnceGone() throws Exception {
+        Probe p = new Probe(suite);
         Baseline base = p.baseline();
-        s().gateway.faults().next(CLIENTS).hold(HELD);
+        suite.gateway.faults().next(CLIENTS).hold(HELD);
         List<Socket> clients = new ArrayList<>();
         try {
             for (int i = 0; i < CLIENTS; i++) {
                 clients.add(p.send("GET /app/roomy-proxy/account HTTP/1.1\r\nHost: x\r\n\r\n"));
             }
-            await(() -> "every call at the stalled upstream (" + s().gateway.requests().size() + ") and every "
-                    + "thread back (" + s().gauge + ")", () -> s().gateway.requests().size() == CLIENTS
-                    && s().gauge.returned.get() == CLIENTS);
+            await(() -> "every call at the stalled upstream (" + suite.gateway.requests().size() + ") and every "
+                    + "thread back (" + suite.gauge + ")", () -> suite.gateway.requests().size() == CLIENTS
+                    && suite.gauge.returned.get() == CLIENTS);
             // an ordinary call is still served, by the same proxy code, with 200 calls stalled
             Baseline parked = p.whileParked(base, "/roomy-proxy/hardware", 200);
             assertThat(parked.fds).as("descriptors: the client's connection and the upstream one per call")
@@ -139,7 +139,7 @@ public interface ExhaustionTests {
             close(clients); // they leave before any answer: on HTTP/1.1 the container does not tell aigw
         }
         long left = System.nanoTime();
-        await("every call cancelled", () -> s().records.stream().filter(r -> r.outcome()
+        await("every call cancelled", () -> suite.records.stream().filter(r -> r.outcome()
                 == ExchangeRecord.Outcome.CANCELLED).count() == CLIENTS);
         long noticed = System.nanoTime();
         // the ordinary call above may have left one connection open for reuse
@@ -147,7 +147,7 @@ public interface ExhaustionTests {
                 + ")", () -> p.upstreamConnections() <= base.upstream + 1);
         p.awaitBack(base);
         System.out.printf(Locale.ROOT, "exhaustion %s proxy clients leaving: all %d calls cancelled %d ms after "
-                        + "they left (the upstream would answer after %d s)%n", s().container.name(), CLIENTS,
+                        + "they left (the upstream would answer after %d s)%n", suite.container.name(), CLIENTS,
                 (noticed - left) / 1_000_000, HELD.toSeconds());
     }
 
@@ -156,52 +156,52 @@ public interface ExhaustionTests {
      * answer: over HTTP/1.1, where the container says nothing, and over HTTP/2, where it reports the reset stream.
      */
     @Test
-    default void aClientThatLeavesBeforeTheAnswerFreesItsPlace() throws Exception {
-        Probe p = new Probe(s());
+    void aClientThatLeavesBeforeTheAnswerFreesItsPlace() throws Exception {
+        Probe p = new Probe(suite);
         int perUser = ContainerSuite.CAP_PER_USER;
         // HTTP/1.1
-        s().gateway.faults().next(perUser).hold(HELD);
+        suite.gateway.faults().next(perUser).hold(HELD);
         List<Socket> clients = new ArrayList<>();
         for (int i = 0; i < perUser; i++) {
             clients.add(p.send("GET /app/guarded-proxy/account HTTP/1.1\r\nHost: x\r\n\r\n"));
         }
-        s().gateway.awaitRequests(perUser, LONG);
-        assertThat(s().get("/guarded-proxy/hardware").statusCode()).as("the client's places are taken").isEqualTo(429);
+        suite.gateway.awaitRequests(perUser, LONG);
+        assertThat(suite.get("/guarded-proxy/hardware").statusCode()).as("the client's places are taken").isEqualTo(429);
         long t0 = System.nanoTime();
         close(clients);
         await("an HTTP/1.1 client's place free again", () -> status("/guarded-proxy/hardware") == 200);
         long h1 = (System.nanoTime() - t0) / 1_000_000;
-        await("the calls cancelled", () -> s().records.stream().filter(r -> r.outcome()
+        await("the calls cancelled", () -> suite.records.stream().filter(r -> r.outcome()
                 == ExchangeRecord.Outcome.CANCELLED).count() == perUser);
 
         // HTTP/2 (h2c): a client that leaves resets its stream
         HttpClient h2 = HttpClient.newBuilder().version(HttpClient.Version.HTTP_2).build();
-        HttpResponse<String> first = h2.send(s().request("/guarded-proxy/hardware").GET().build(),
+        HttpResponse<String> first = h2.send(suite.request("/guarded-proxy/hardware").GET().build(),
                 HttpResponse.BodyHandlers.ofString()); // the upgrade to h2c: the calls below are HTTP/2 streams
         assertThat(first.version()).isEqualTo(HttpClient.Version.HTTP_2);
-        s().records.clear();
-        s().gateway.reset();
-        s().gateway.faults().next(perUser).hold(HELD);
+        suite.records.clear();
+        suite.gateway.reset();
+        suite.gateway.faults().next(perUser).hold(HELD);
         List<CompletableFuture<HttpResponse<String>>> calls = new ArrayList<>();
         for (int i = 0; i < perUser; i++) {
-            calls.add(h2.sendAsync(s().request("/guarded-proxy/account").GET().build(),
+            calls.add(h2.sendAsync(suite.request("/guarded-proxy/account").GET().build(),
                     HttpResponse.BodyHandlers.ofString()));
         }
-        s().gateway.awaitRequests(perUser, LONG);
+        suite.gateway.awaitRequests(perUser, LONG);
         long t1 = System.nanoTime();
         calls.forEach(c -> c.cancel(true));
         await("an HTTP/2 client's place free again", () -> status("/guarded-proxy/hardware") == 200);
         long h2ms = (System.nanoTime() - t1) / 1_000_000;
-        await("the calls cancelled", () -> s().records.stream().filter(r -> r.outcome()
+        await("the calls cancelled", () -> suite.records.stream().filter(r -> r.outcome()
                 == ExchangeRecord.Outcome.CANCELLED).count() == perUser);
         System.out.printf(Locale.ROOT, "exhaustion %s clients leaving before the head: places free %d ms after an "
                 + "HTTP/1.1 client left, %d ms after an HTTP/2 one (the upstream would answer after %d s)%n",
-                s().container.name(), h1, h2ms, HELD.toSeconds());
+                suite.container.name(), h1, h2ms, HELD.toSeconds());
     }
 
     private int status(String path) {
         try {
-            return s().get(path).statusCode();
+            return suite.get(path).statusCode();
         } catch (Exception e) {
             throw new AssertionError(path, e);
         }
@@ -251,7 +251,7 @@ public interface ExhaustionTests {
      * The kernel prints its TCP table a page at a time, so a read while connections come and go may skip or repeat
      * a line: conditions on it are polled, never read once.
      */
-    final class Probe {
+    static final class Probe {
         private final ContainerSuite s;
         private final int app;
         private final Set<Integer> fakes;
