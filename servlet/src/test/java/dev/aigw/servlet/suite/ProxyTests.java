@@ -254,11 +254,15 @@ public abstract class ProxyTests extends SuiteGroup {
     }
 
     @Test
-    void accessAllowlistAndRateLimit() throws Exception {
+    void aCallerWithoutAccessIsRefusedWithAProblem() throws Exception {
         HttpResponse<String> anon = call("GET", "/replicate/account", null);
         assertThat(anon.statusCode()).isEqualTo(401);
         assertThat(anon.headers().firstValue("Content-Type")).hasValueSatisfying(
                 t -> assertThat(t).startsWith("application/problem+json"));
+    }
+
+    @Test
+    void predictionsOfModelsOutsideTheAllowlistNeverReachReplicate() throws Exception {
         assertThat(call("POST", "/replicate/models/other/model/predictions", "{\"input\":{}}", USER, "allow")
                 .statusCode()).isEqualTo(403);
         HttpResponse<String> denied = call("POST", "/replicate/predictions",
@@ -272,8 +276,15 @@ public abstract class ProxyTests extends SuiteGroup {
         assertThat(call("POST", "/replicate/predictions",
                 "{\"input\":{\"pad\":\"" + "x".repeat(200_000) + "\"},\"version\":\"acme/echo\"}", USER, "allow")
                 .statusCode()).isEqualTo(201);
-        assertThat(call("GET", "/replicate/webhooks/default/secret", null, USER, "allow").statusCode()).isEqualTo(403);
+    }
 
+    @Test
+    void theWebhookSigningSecretIsNotProxied() throws Exception {
+        assertThat(call("GET", "/replicate/webhooks/default/secret", null, USER, "allow").statusCode()).isEqualTo(403);
+    }
+
+    @Test
+    void aUserOverTheRateLimitGets429WithRetryAfterAndOthersGoOn() throws Exception {
         int ok = 0;
         HttpResponse<String> limited = null;
         for (int i = 0; i < 25 && limited == null; i++) {
@@ -309,21 +320,33 @@ public abstract class ProxyTests extends SuiteGroup {
     }
 
     @Test
-    void upstreamFailuresAreProblemsAClientCanActOn() throws Exception {
+    void aResetGatewayConnectionIsA502Problem() throws Exception {
         suite.gateway.faults().next(2).resetBeforeFirstByte(); // the JDK client retries an idempotent GET once
         HttpResponse<String> reset = call("GET", "/replicate/account", null, USER, "fail");
         assertThat(reset.statusCode()).isEqualTo(502);
         assertThat(reset.headers().firstValue("Content-Type")).hasValueSatisfying(
                 t -> assertThat(t).startsWith("application/problem+json"));
         assertThat(reset.body()).contains("\"code\":\"upstream_failed\"").doesNotContain(ContainerSuite.CF_TOKEN);
+    }
+
+    @Test
+    void anUnreachableGatewayIsA502SafeToRetry() throws Exception {
         HttpResponse<String> dead = call("GET", "/dead-proxy/account", null, USER, "fail");
         assertThat(dead.statusCode()).isEqualTo(502);
         assertThat(dead.body()).contains("gateway_unreachable").contains("safe to retry");
+    }
+
+    @Test
+    void aGatewaySlowerThanTheTimeoutIsA504() throws Exception {
         suite.gateway.faults().next(1).latency(java.time.Duration.ofSeconds(3));
         HttpResponse<String> slow = call("GET", "/slow-proxy/account", null, USER, "fail");
         assertThat(slow.statusCode()).isEqualTo(504);
         assertThat(slow.body()).contains("upstream_timeout");
-        // a failure while the answer is read is never passed off as a complete body: a 502 while nothing was sent,
+    }
+
+    /** A failure while the answer is read is never passed off as a complete body: a 502 while nothing was sent. */
+    @Test
+    void anAnswerBrokenBeforeTheClientHasAnyOfItIsA502() throws Exception {
         suite.replicate.faults().next(1).onPath("/v1/predictions").closeAfterBytes(20);
         try {
             HttpResponse<String> broken = suite.http.send(suite.request("/replicate/predictions", USER, "fail").GET()
@@ -333,19 +356,27 @@ public abstract class ProxyTests extends SuiteGroup {
         } catch (IOException acceptable) {
             // or a cut connection
         }
-        // and a cut connection once the client has part of it (an event stream is committed at once)
-        suite.replicate.model("acme/broken").tokens("one", "two", "three", "four").duration(java.time.Duration.ofSeconds(2));
+    }
+
+    /** Nor is it once the client has part of it: the connection is cut (an event stream is committed at once). */
+    @Test
+    void anAnswerBrokenAfterTheClientHasPartOfItIsACutConnection() throws Exception {
+        suite.replicate.model("acme/broken").tokens("one", "two", "three", "four")
+                .duration(java.time.Duration.ofSeconds(2));
         String id = suite.createDirectly("acme/broken");
         suite.replicate.faults().next(1).onPath("/stream/").closeAfterBytes(60);
-        HttpResponse<InputStream> stream = suite.http.send(suite.request("/stream-proxy/predictions/" + id, USER, "fail",
-                "Accept", "text/event-stream").GET().build(), HttpResponse.BodyHandlers.ofInputStream());
+        HttpResponse<InputStream> stream = suite.http.send(suite.request("/stream-proxy/predictions/" + id, USER,
+                "fail", "Accept", "text/event-stream").GET().build(), HttpResponse.BodyHandlers.ofInputStream());
         assertThat(stream.statusCode()).isEqualTo(200);
         assertThatThrownBy(() -> {
             try (InputStream in = stream.body()) {
                 in.readAllBytes();
             }
         }).isInstanceOf(IOException.class);
-        // the gateway's own answers pass through unchanged
+    }
+
+    @Test
+    void theGatewaysOwnErrorAnswersPassThroughUnchanged() throws Exception {
         suite.gateway.faults().next(1).status(429);
         assertThat(call("GET", "/replicate/account", null, USER, "fail").statusCode()).isEqualTo(429);
     }

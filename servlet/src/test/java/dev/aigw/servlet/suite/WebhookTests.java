@@ -98,7 +98,7 @@ public abstract class WebhookTests extends SuiteGroup {
     }
 
     @Test
-    void missingHeadersTooLargeAndWrongMethod() throws Exception {
+    void missingOrMalformedHeadersAre400sNamingWhatIsWrong() throws Exception {
         byte[] body = "{}".getBytes(StandardCharsets.UTF_8);
         HttpResponse<String> r = deliver("/webhooks/replicate", null, null, null, body);
         assertThat(r.statusCode()).isEqualTo(400);
@@ -106,8 +106,18 @@ public abstract class WebhookTests extends SuiteGroup {
         r = deliver("/webhooks/replicate", "msg_x", "yesterday", "v1,AAAA", body);
         assertThat(r.statusCode()).isEqualTo(400);
         assertThat(r.body()).contains("Unix seconds");
+        assertThat(suite.webhooks.received).isEmpty();
+    }
+
+    @Test
+    void aBodyOverTheLimitIs413() throws Exception {
         byte[] big = ("{\"pad\":\"" + "x".repeat(70 * 1024) + "\"}").getBytes(StandardCharsets.UTF_8);
         assertThat(deliverSigned("msg_big", Instant.now().getEpochSecond(), big).statusCode()).isEqualTo(413);
+        assertThat(suite.webhooks.received).isEmpty();
+    }
+
+    @Test
+    void aGetIsRefusedWith405() throws Exception {
         assertThat(suite.get("/webhooks/replicate").statusCode()).isEqualTo(405);
         assertThat(suite.webhooks.received).isEmpty();
     }
