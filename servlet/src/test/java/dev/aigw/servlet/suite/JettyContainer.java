@@ -2,11 +2,11 @@ package dev.aigw.servlet.suite;
 
 import jakarta.servlet.ServletContainerInitializer;
 import org.eclipse.jetty.http2.server.HTTP2CServerConnectionFactory;
-import org.eclipse.jetty.server.Handler;
 import org.eclipse.jetty.server.HttpConfiguration;
 import org.eclipse.jetty.server.HttpConnectionFactory;
 import org.eclipse.jetty.server.Server;
 import org.eclipse.jetty.server.ServerConnector;
+import org.eclipse.jetty.server.handler.ContextHandler;
 import org.eclipse.jetty.util.thread.QueuedThreadPool;
 
 import java.net.URI;
@@ -27,12 +27,11 @@ public abstract class JettyContainer implements ServletContainer {
         this.environment = environment;
     }
 
-    /** A servlet context at {@code contextPath} with these init-params, set up by {@code app}. */
-    protected abstract Handler servletContext(String contextPath, Map<String, String> initParams,
-            ServletContainerInitializer app);
+    /** A servlet context with these init-params, set up by {@code app}. */
+    protected abstract ContextHandler servletContext(Map<String, String> initParams, ServletContainerInitializer app);
 
-    /** The exploded WAR at {@code contextPath}, its {@code ServletContainerInitializer}s discovered by scanning. */
-    protected abstract Handler webApp(String contextPath, Path explodedWar);
+    /** The exploded WAR, its {@code ServletContainerInitializer}s discovered by scanning. */
+    protected abstract ContextHandler webApp(Path explodedWar);
 
     @Override
     public URI start(String contextPath, Map<String, String> initParams, ServletContainerInitializer app)
@@ -44,20 +43,21 @@ public abstract class JettyContainer implements ServletContainer {
         HttpConfiguration http = new HttpConfiguration();
         // HTTP/1.1 and cleartext HTTP/2 (h2c, by upgrade or prior knowledge) on one port
         return serve(new ServerConnector(server, new HttpConnectionFactory(http),
-                new HTTP2CServerConnectionFactory(http)), servletContext(contextPath, initParams, app), contextPath);
+                new HTTP2CServerConnectionFactory(http)), servletContext(initParams, app), contextPath);
     }
 
     @Override
     public URI deployWar(String contextPath, Path explodedWar) throws Exception {
         server = new Server(new QueuedThreadPool(32, 2));
-        return serve(new ServerConnector(server), webApp(contextPath, explodedWar), contextPath);
+        return serve(new ServerConnector(server), webApp(explodedWar), contextPath);
     }
 
-    private URI serve(ServerConnector connector, Handler handler, String contextPath) throws Exception {
+    private URI serve(ServerConnector connector, ContextHandler context, String contextPath) throws Exception {
         connector.setHost("127.0.0.1");
         connector.setPort(0);
         server.addConnector(connector);
-        server.setHandler(handler);
+        context.setContextPath(contextPath);
+        server.setHandler(context);
         server.start();
         return URI.create("http://127.0.0.1:" + connector.getLocalPort() + contextPath);
     }

@@ -6,7 +6,7 @@ import jakarta.servlet.ServletContainerInitializer;
 import org.eclipse.jetty.ee11.annotations.AnnotationConfiguration;
 import org.eclipse.jetty.ee11.servlet.ServletContextHandler;
 import org.eclipse.jetty.ee11.webapp.WebAppContext;
-import org.eclipse.jetty.server.Handler;
+import org.eclipse.jetty.server.handler.ContextHandler;
 
 import java.nio.file.Path;
 import java.util.Map;
@@ -18,20 +18,16 @@ public final class JettyEe11Container extends JettyContainer {
     }
 
     @Override
-    protected Handler servletContext(String contextPath, Map<String, String> initParams,
-            ServletContainerInitializer app) {
-        ServletContextHandler ctx = new ServletContextHandler(ServletContextHandler.SESSIONS);
-        ctx.setContextPath(contextPath);
-        initParams.forEach(ctx::setInitParameter);
-        ctx.addServletContainerInitializer(app);
-        return ctx;
+    protected ContextHandler servletContext(Map<String, String> initParams, ServletContainerInitializer app) {
+        ServletContextHandler context = new ServletContextHandler(ServletContextHandler.SESSIONS);
+        initParams.forEach(context::setInitParameter);
+        context.addServletContainerInitializer(app);
+        return context;
     }
 
     @Override
-    protected Handler webApp(String contextPath, Path explodedWar) {
-        WebAppContext webapp = new WebAppContext();
-        webapp.setContextPath(contextPath);
-        webapp.setWar(explodedWar.toString());
+    protected ContextHandler webApp(Path explodedWar) {
+        WebAppContext webapp = new WebAppContext(explodedWar.toString(), null);
         webapp.addConfiguration(new AnnotationConfiguration()); // discovers ServletContainerInitializers
         webapp.setThrowUnavailableOnStartupException(true);
         return webapp;
