@@ -228,6 +228,7 @@ public abstract class ContainerSuite {
         return gateway.requests().stream().filter(r -> value.equals(r.metadata().get(key))).toList();
     }
 
+    // The groups. JUnit finds inherited @Nested classes, so each container's subclass runs them all.
 
     @Nested
     class Context extends ContextTests {
