@@ -20,9 +20,10 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assumptions.assumeThat;
 
 /**
- * {@code async()} and {@code rx()} calls are routed and recorded. The context of the calling
- * thread tags them on Jersey (captured when {@code request()} builds the invocation) and on RESTEasy
- * (captured when the call is submitted to its pool); elsewhere the executor must carry it.
+ * {@code async()} and {@code rx()} calls are routed and recorded. The context of the calling thread tags
+ * {@code async()} calls on every stack: Jersey captures it when {@code request()} builds the invocation, RESTEasy when
+ * the call is submitted to its pool, and CXF runs an async call's request side on the calling thread. It tags
+ * {@code rx()} calls on Jersey and RESTEasy; on CXF the executor must carry it.
  */
 @SuppressWarnings("try") // scopes are opened for their effect on the calls inside
 class AsyncTest extends GatewayTestBase {
@@ -64,19 +65,47 @@ class AsyncTest extends GatewayTestBase {
     }
 
     @Test
-    void theCallingThreadsContextTagsAsyncAndRxCalls() throws Exception {
-        assumeThat(Stack.carriesCallerContextToAsyncCalls())
-                .as("needs a hook on the calling thread (Jersey's InvocationBuilderListener, RESTEasy's ThreadContext)").isTrue();
+    void theCallingThreadsContextTagsAsyncCalls() throws Exception {
         Client c = client();
         try (GatewayContext.Scope scope = GatewayContext.open(CallOptions.builder().metadata("user", "async-1").build())) {
             api(c, "/account").async().get().get(10, TimeUnit.SECONDS).close();
-            api(c, "/account").rx().get(String.class).toCompletableFuture().get(10, TimeUnit.SECONDS);
+            CompletableFuture<Response> viaCallback = new CompletableFuture<>();
+            api(c, "/account").async().get(new InvocationCallback<Response>() {
+                @Override
+                public void completed(Response r) {
+                    viaCallback.complete(r);
+                }
+
+                @Override
+                public void failed(Throwable t) {
+                    viaCallback.completeExceptionally(t);
+                }
+            });
+            viaCallback.get(10, TimeUnit.SECONDS).close();
         }
+        assertTaggedWith("async-1", 2);
+    }
+
+    @Test
+    void theCallingThreadsContextTagsRxCalls() throws Exception {
+        assumeThat(Stack.carriesCallerContextToRxCalls())
+                .as("needs a hook on the calling thread (Jersey's InvocationBuilderListener, RESTEasy's ThreadContext)").isTrue();
+        Client c = client();
+        try (GatewayContext.Scope scope = GatewayContext.open(CallOptions.builder().metadata("user", "rx-1").build())) {
+            api(c, "/account").rx().get(String.class).toCompletableFuture().get(10, TimeUnit.SECONDS);
+            api(c, "/account").rx().get().toCompletableFuture().get(10, TimeUnit.SECONDS).close();
+        }
+        assertTaggedWith("rx-1", 2);
+    }
+
+    private void assertTaggedWith(String user, int calls) throws InterruptedException {
         List<GatewayRequest> seen = fakeGateway.requests();
-        assertThat(seen).hasSize(2).allSatisfy(r ->
-                assertThat(parse(r.header("cf-aig-metadata"))).isEqualTo(parse("{\"user\":\"async-1\"}")));
-        assertThat(nextRecord().metadata()).isEqualTo(Map.of("user", "async-1"));
-        assertThat(nextRecord().metadata()).isEqualTo(Map.of("user", "async-1"));
+        assertThat(seen).hasSize(calls).allSatisfy(r ->
+                assertThat(parse(r.header("cf-aig-metadata"))).isEqualTo(parse("{\"user\":\"" + user + "\"}")));
+        for (int i = 0; i < calls; i++) {
+            assertThat(nextRecord().metadata()).isEqualTo(Map.of("user", user));
+        }
+        assertNoMoreRecords();
     }
 
     @Test
