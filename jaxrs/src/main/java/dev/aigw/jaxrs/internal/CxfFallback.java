@@ -70,11 +70,13 @@ final class CxfFallback {
             }
             return direct != null;
         }
-        // What CXF's synchronous caller reads once the out chain returns: the result, the status, the response side done.
+        // The failure is withdrawn (no fault chain runs for it), and CXF's synchronous caller finds what it reads once
+        // the out chain returns: the result, the status, the response side done.
+        message.setContent(Exception.class, null);
+        message.getInterceptorChain().setFaultObserver(null);
         exchange.put(List.class, result);
         exchange.put(Message.RESPONSE_CODE, status(again));
         exchange.put(IN_CHAIN_COMPLETE, Boolean.TRUE);
-        message.setContent(Exception.class, null);
         return true;
     }
 
