@@ -37,18 +37,8 @@ class AsyncTest extends GatewayTestBase {
         r.readEntity(String.class);
         assertThat(nextRecord().outcome()).isEqualTo(ExchangeRecord.Outcome.SUCCESS);
 
-        CompletableFuture<String> viaCallback = new CompletableFuture<>();
-        api(c, "/models/acme/echo").async().get(new InvocationCallback<String>() {
-            @Override
-            public void completed(String s) {
-                viaCallback.complete(s);
-            }
-
-            @Override
-            public void failed(Throwable t) {
-                viaCallback.completeExceptionally(t);
-            }
-        });
+        StringCallback viaCallback = new StringCallback();
+        api(c, "/models/acme/echo").async().get(viaCallback);
         assertThat(viaCallback.get(10, TimeUnit.SECONDS)).contains("acme");
         assertThat(nextRecord().model()).isEqualTo("acme/echo");
         assertThat(fakeGateway.requests()).hasSize(2);
@@ -69,19 +59,9 @@ class AsyncTest extends GatewayTestBase {
         Client c = client();
         try (GatewayContext.Scope scope = GatewayContext.open(CallOptions.builder().metadata("user", "async-1").build())) {
             api(c, "/account").async().get().get(10, TimeUnit.SECONDS).close();
-            CompletableFuture<Response> viaCallback = new CompletableFuture<>();
-            api(c, "/account").async().get(new InvocationCallback<Response>() {
-                @Override
-                public void completed(Response r) {
-                    viaCallback.complete(r);
-                }
-
-                @Override
-                public void failed(Throwable t) {
-                    viaCallback.completeExceptionally(t);
-                }
-            });
-            viaCallback.get(10, TimeUnit.SECONDS).close();
+            StringCallback viaCallback = new StringCallback();
+            api(c, "/account").async().get(viaCallback);
+            viaCallback.get(10, TimeUnit.SECONDS);
         }
         assertTaggedWith("async-1", 2);
     }
@@ -136,6 +116,19 @@ class AsyncTest extends GatewayTestBase {
                     assertThat(parse(r.header("cf-aig-metadata"))).isEqualTo(parse("{\"user\":\"pooled\"}")));
         } finally {
             pool.shutdownNow();
+        }
+    }
+
+    /** Completes with the entity as a String (a named class: implementations read the entity type from it). */
+    static final class StringCallback extends CompletableFuture<String> implements InvocationCallback<String> {
+        @Override
+        public void completed(String entity) {
+            complete(entity);
+        }
+
+        @Override
+        public void failed(Throwable t) {
+            completeExceptionally(t);
         }
     }
 }
