@@ -84,7 +84,7 @@ class FallbackTest extends GatewayTestBase {
         try (Gateway g = gatewayBuilder().fallback(true).build()) {
             Response r = api(clientWith(g), "/account").get();
             assertThat(r.getStatus()).isEqualTo(502);
-            r.readEntity(String.class); // read to its end: the gateway's error, not a call cut short
+            r.close(); // the status checked, the body left unread: still the gateway's error
             ExchangeRecord rec = nextRecord();
             assertThat(rec.via()).isEqualTo(ExchangeRecord.Via.GATEWAY);
             assertThat(rec.outcome()).isEqualTo(ExchangeRecord.Outcome.HTTP_ERROR);

@@ -62,15 +62,22 @@ public abstract class ContainerSuite {
 
     protected final PredictionCreators creators = new PredictionCreators();
     protected final WebhookReceiver webhooks = new WebhookReceiver();
+    /** In front of aigw's filters on the paths ExhaustionTests parks clients at. */
+    protected final ChainGauge gauge = new ChainGauge();
 
     /** aigw's filters and the application's webhook handler, registered as an application would. */
     protected void configure(ServletContext ctx) {
+        FilterRegistration.Dynamic g = ctx.addFilter("chain-gauge", gauge); // first: before aigw's filters
+        g.setAsyncSupported(true);
+        g.addMappingForUrlPatterns(EnumSet.of(DispatcherType.REQUEST), false, "/webhooks/parked", "/roomy-proxy/*");
         webhook(ctx, "aigw-webhook", "/webhooks/replicate", AigwWebhookFilter.builder()
                 .secret(replicate.webhookSecret()).gateway(aigw).creators(creators).maxBodyBytes(64 * 1024));
         webhook(ctx, "aigw-webhook-vector", "/webhooks/vector", AigwWebhookFilter.builder().secret(VECTOR_SECRET)
                 .clock(Clock.fixed(Instant.ofEpochSecond(VECTOR_TIMESTAMP), ZoneOffset.UTC)));
         webhook(ctx, "aigw-webhook-slow", "/webhooks/slow", AigwWebhookFilter.builder()
                 .secret(replicate.webhookSecret()).readLimits(Duration.ofSeconds(2), 4096));
+        webhook(ctx, "aigw-webhook-parked", "/webhooks/parked", AigwWebhookFilter.builder()
+                .secret(replicate.webhookSecret()).readLimits(Duration.ofSeconds(90), 1)); // senders may stop a while
         proxy(ctx, "aigw-proxy", "/replicate", AigwProxyFilter.builder().gateway(aigw).path("/replicate")
                 .replicateToken(replicate.token()).models("acme/*, deployments/acme/prod").rateLimit("20/min"));
         proxy(ctx, "aigw-proxy-stream", "/stream-proxy", AigwProxyFilter.builder().gateway(streamAigw)
@@ -84,6 +91,8 @@ public abstract class ContainerSuite {
         proxy(ctx, "aigw-proxy-guarded", "/guarded-proxy", AigwProxyFilter.builder().gateway(aigw)
                 .path("/guarded-proxy").replicateToken(replicate.token()).access(r -> true, "anyone")
                 .maxConcurrent(CAP_TOTAL, CAP_PER_USER));
+        proxy(ctx, "aigw-proxy-roomy", "/roomy-proxy", AigwProxyFilter.builder().gateway(aigw).path("/roomy-proxy")
+                .replicateToken(replicate.token()).access(r -> true, "anyone").maxConcurrent(256, 256));
         proxy(ctx, "aigw-proxy-keyed", "/keyed-proxy", AigwProxyFilter.builder().gateway(aigw).path("/keyed-proxy")
                 .replicateToken(replicate.token()).access(r -> true, "anyone").trustedProxies("127.0.0.1, ::1")
                 .rateLimit("3/min"));
@@ -170,6 +179,7 @@ public abstract class ContainerSuite {
         records.clear();
         webhooks.received.clear();
         webhooks.answer.set(200);
+        gauge.reset();
     }
 
     protected HttpRequest.Builder request(String path, String... headers) {

@@ -18,11 +18,13 @@ import java.util.Map;
 /** Jetty 12.1, EE 10 environment (Servlet 6.0). */
 public final class JettyEe10Container implements ServletContainer {
     private Server server;
+    private QueuedThreadPool pool;
 
     @Override
     public URI start(String contextPath, Map<String, String> initParams, ServletContainerInitializer app)
             throws Exception {
-        QueuedThreadPool pool = new QueuedThreadPool(64, 4);
+        // the connector's acceptor and selector run on the pool too: WORKERS are left for requests
+        pool = new QueuedThreadPool(WORKERS + 2, 4);
         pool.setName("jetty-ee10");
         server = new Server(pool);
         HttpConfiguration http = new HttpConfiguration();
@@ -56,6 +58,11 @@ public final class JettyEe10Container implements ServletContainer {
         server.setHandler(webapp);
         server.start();
         return URI.create("http://127.0.0.1:" + connector.getLocalPort() + contextPath);
+    }
+
+    @Override
+    public int busyWorkers() {
+        return pool == null ? -1 : pool.getUtilizedThreads(); // busy, less the connector's own threads
     }
 
     @Override

@@ -20,11 +20,13 @@ import java.util.Map;
 /** Jetty 12.1, EE 11 environment (Servlet 6.1). */
 public final class JettyEe11Container implements ServletContainer {
     private Server server;
+    private QueuedThreadPool pool;
 
     @Override
     public URI start(String contextPath, Map<String, String> initParams, ServletContainerInitializer app)
             throws Exception {
-        QueuedThreadPool pool = new QueuedThreadPool(64, 4);
+        // the connector's acceptor and selector run on the pool too: WORKERS are left for requests
+        pool = new QueuedThreadPool(WORKERS + 2, 4);
         pool.setName("jetty-ee11");
         server = new Server(pool);
         HttpConfiguration http = new HttpConfiguration();
@@ -58,6 +60,11 @@ public final class JettyEe11Container implements ServletContainer {
         server.setHandler(webapp);
         server.start();
         return URI.create("http://127.0.0.1:" + connector.getLocalPort() + contextPath);
+    }
+
+    @Override
+    public int busyWorkers() {
+        return pool == null ? -1 : pool.getUtilizedThreads(); // busy, less the connector's own threads
     }
 
     @Override

@@ -60,6 +60,7 @@ public final class ProxyCall implements AsyncListener, WriteListener, RequestBod
     // guarded by this
     private boolean ended;
     private Future<?> idleCheck;
+    private ClientWatch.Watched watch = ClientWatch.Watched.NONE; // HTTP/1.1, until the answer's head
     // set once, read anywhere
     private volatile CompletableFuture<HttpResponse<Void>> future;
     private volatile RequestBodyPublisher body;
@@ -127,6 +128,15 @@ public final class ProxyCall implements AsyncListener, WriteListener, RequestBod
             f = cfg.client().sendAsync(b.build(), this::head);
         }
         future = f;
+        // HTTP/1.1: the container would not tell us of a client that leaves before the answer's head
+        ClientWatch.Watched w = cfg.clientWatch().watch(req, () -> clientGone(new IOException(
+                "the client closed the connection"), false));
+        synchronized (this) {
+            watch = w;
+            if (ended) {
+                w.stop(); // it ended already
+            }
+        }
         f.whenComplete((r, t) -> {
             if (t != null) {
                 failedBeforeBody(unwrap(t));
@@ -171,6 +181,7 @@ public final class ProxyCall implements AsyncListener, WriteListener, RequestBod
         if (ended) {
             return HttpResponse.BodySubscribers.replacing(null); // the client is gone: touch nothing
         }
+        watch.stop(); // from the head on, our writes find a client that left; the container may close it itself
         HttpHeaders h = info.headers();
         x.responseHead(info.statusCode(), name -> h.firstValue(name).orElse(null));
         String type = h.firstValue("Content-Type").orElse(null);
@@ -242,8 +253,6 @@ public final class ProxyCall implements AsyncListener, WriteListener, RequestBod
         client.problem(p);
     }
 
-
-
     private void refuse(Refusal r) {
         refusal = r;
         if (!end()) {
@@ -258,16 +267,16 @@ public final class ProxyCall implements AsyncListener, WriteListener, RequestBod
     }
 
     /**
-     * The client went away: stop the upstream call and end the exchange as cancelled, once. No read or write on the
-     * client's streams may be in progress or start after this ({@link ClientIo}). The async context is completed
-     * only from the container's own error event ({@code reportedByContainer}), inside it, as Tomcat expects. When
-     * our own read or write found the client gone, the container reports the same failure as an event shortly
-     * after (Tomcat and Jetty both do); completing earlier would race with that event, so this case only waits for
-     * it, with a fallback for a container that sends none.
+     * The client went away: stop the upstream call and end the exchange once (cancelled, or the error it answered).
+     * No read or write on the client's streams may be in progress or start after this ({@link ClientIo}). The async
+     * context is completed only from the container's own error event ({@code reportedByContainer}), inside it, as
+     * Tomcat expects. When our own read or write found the client gone, the container reports the same failure as
+     * an event shortly after (Tomcat and Jetty both do); completing earlier would race with that event, so this case
+     * only waits for it, with a fallback for a container that sends none.
      */
     void clientGone(Throwable t, boolean reportedByContainer) {
         if (end()) {
-            x.cancel("client disconnected");
+            x.responseClosed("client disconnected"); // the one meaning of an answer left early, in core
             RequestBodyPublisher p = body;
             if (p != null) {
                 p.fail(new IOException("client disconnected"));
@@ -374,11 +383,9 @@ public final class ProxyCall implements AsyncListener, WriteListener, RequestBod
         if (idleCheck != null) {
             idleCheck.cancel(false);
         }
+        watch.stop();
         return true;
     }
-
-
-
 
     private static Throwable unwrap(Throwable t) {
         while ((t instanceof CompletionException || t instanceof ExecutionException) && t.getCause() != null) {

@@ -49,7 +49,8 @@ public record ProxyConfig(
         Duration idleTimeout,
         AtomicReference<HttpClient> upstream,
         ExecutorService executor,
-        ScheduledThreadPoolExecutor timer) {
+        ScheduledThreadPoolExecutor timer,
+        ClientWatch clientWatch) {
 
     /** The Replicate API root the proxy stands in for. */
     public static final String API = "https://api.replicate.com/v1";
@@ -280,7 +281,7 @@ public record ProxyConfig(
             ThreadPoolExecutor executor = new ThreadPoolExecutor(threads, threads, 30, TimeUnit.SECONDS,
                     new LinkedBlockingQueue<>(), r -> daemon(r, "aigw-proxy-" + n.incrementAndGet()));
             executor.allowCoreThreadTimeOut(true); // an idle proxy holds no threads
-            // one thread for the idle timeouts of all calls, gone while none is open
+            // one thread for the idle timeouts and the client watch of all calls, gone while none is open
             ScheduledThreadPoolExecutor timer = new ScheduledThreadPoolExecutor(1, r -> daemon(r,
                     "aigw-proxy-timer"));
             timer.setKeepAliveTime(30, TimeUnit.SECONDS);
@@ -294,7 +295,7 @@ public record ProxyConfig(
             return new ProxyConfig(gateway, path, replicateToken, access, accessDescription, allowlist, rateLimiter,
                     new ConcurrencyLimit(maxConcurrent, maxConcurrentPerUser), trustedProxies, publicUrl,
                     new ProxyHeaders(forwardHeaders), timeout, idleTimeout, new AtomicReference<>(client), executor,
-                    timer);
+                    timer, new ClientWatch(timer, ClientWatch.TABLES));
         }
     }
 
