@@ -62,13 +62,14 @@ final class CxfFallback {
             again.put(Exception.class, e);
         }
         Exception direct = again.get(Exception.class);
+        if (direct != null) {
+            call.exchange.fail(direct); // the direct attempt's failure is the call's outcome
+            (error instanceof Fault && error.getCause() != null ? error.getCause() : error).addSuppressed(direct);
+            return true;
+        }
         List<?> result = again.get(List.class);
-        if (direct != null || result == null) {
-            if (direct != null) {
-                call.exchange.fail(direct); // the direct attempt's failure is the call's outcome
-                (error instanceof Fault && error.getCause() != null ? error.getCause() : error).addSuppressed(direct);
-            }
-            return direct != null;
+        if (result == null) {
+            return false; // nothing to answer with: the first failure stands
         }
         // The failure is withdrawn (no fault chain runs for it), and CXF's synchronous caller finds what it reads once
         // the out chain returns: the result, the status, the response side done.
