@@ -47,7 +47,7 @@ class FallbackTest extends GatewayTestBase {
     @Test
     void theDirectResendGoesOverTheNetworkAndATypedReadGetsItsAnswer() throws Exception {
         try (Gateway g = gatewayBuilder().baseUrl("http://127.0.0.1:" + closedPort() + "/v1").fallback(true).build()) {
-            Client c = clientFor(g).register(new ToFakeReplicate(), AigwFeature.PRIORITY + 1);
+            Client c = clientFor(g).register(new ReplicateAt(replicate.baseUrl()), AigwFeature.PRIORITY + 1);
             String created = api(c, "/models/acme/echo/predictions").post(json("{\"input\":{\"prompt\":\"hi\"}}"),
                     String.class);
             String id = parse(created).get("id").asText();
@@ -63,6 +63,21 @@ class FallbackTest extends GatewayTestBase {
             assertThat(parse(seen.bodyAsString())).isEqualTo(parse("{\"input\":{\"prompt\":\"hi\"}}"));
             assertThat(fakeGateway.requests()).isEmpty();
             assertNoMoreRecords();
+        }
+    }
+
+    @Test
+    void aResendThatFailsToo() throws Exception {
+        try (Gateway g = gatewayBuilder().baseUrl("http://127.0.0.1:" + closedPort() + "/v1").fallback(true).build()) {
+            Client c = clientFor(g).register(new ReplicateAt(URI.create("http://127.0.0.1:" + closedPort() + "/v1")),
+                    AigwFeature.PRIORITY + 1);
+            org.assertj.core.api.Assertions.assertThatThrownBy(() -> api(c, "/account").get())
+                    .isInstanceOf(jakarta.ws.rs.ProcessingException.class);
+            ExchangeRecord rec = nextRecord();
+            assertThat(rec.via()).isEqualTo(ExchangeRecord.Via.DIRECT);
+            assertThat(rec.outcome()).isEqualTo(ExchangeRecord.Outcome.FAILURE);
+            assertThat(rec.error()).contains("ConnectException");
+            assertNoMoreRecords(); // one record, and no third attempt
         }
     }
 
@@ -112,16 +127,22 @@ class FallbackTest extends GatewayTestBase {
     }
 
     /**
-     * After aigw's filter: sends what still goes to api.replicate.com to the fake Replicate on loopback, so that a
-     * direct resend travels the client's transport as it would to Replicate.
+     * After aigw's filter: sends what still goes to api.replicate.com to another API root on loopback (the fake
+     * Replicate, or a closed port), so that a direct resend travels the client's transport as it would to Replicate.
      */
     @Priority(AigwFeature.PRIORITY + 1)
-    static final class ToFakeReplicate implements ClientRequestFilter {
+    static final class ReplicateAt implements ClientRequestFilter {
+        private final URI root;
+
+        ReplicateAt(URI root) {
+            this.root = root;
+        }
+
         @Override
         public void filter(ClientRequestContext request) {
             URI u = request.getUri();
             if ("api.replicate.com".equals(u.getHost())) {
-                request.setUri(URI.create(replicate.baseUrl() + u.getRawPath().substring("/v1".length())
+                request.setUri(URI.create(root + u.getRawPath().substring("/v1".length())
                         + (u.getRawQuery() == null ? "" : "?" + u.getRawQuery())));
             }
         }

@@ -72,7 +72,7 @@ class CxfWebClientTest extends GatewayTestBase {
     @Test
     void aWebClientFallsBackDirectlyAndKeepsItsBaseAddress() throws Exception {
         settings(true);
-        WebClient client = WebClient.create(API, List.of(new FallbackTest.ToFakeReplicate())).path("account")
+        WebClient client = WebClient.create(API, List.of(new FallbackTest.ReplicateAt(replicate.baseUrl()))).path("account")
                 .header("Authorization", "Bearer " + replicate.token());
         try (Response r = client.get()) {
             assertThat(r.getStatus()).isEqualTo(200);
@@ -88,7 +88,7 @@ class CxfWebClientTest extends GatewayTestBase {
     @Test
     void aProxyFallsBackDirectlyAndKeepsWorking() throws Exception {
         settings(true);
-        Account account = JAXRSClientFactory.create(API, Account.class, List.of(new FallbackTest.ToFakeReplicate()));
+        Account account = JAXRSClientFactory.create(API, Account.class, List.of(new FallbackTest.ReplicateAt(replicate.baseUrl())));
         WebClient.client(account).header("Authorization", "Bearer " + replicate.token());
         try {
             assertThat(account.get()).contains("username");
