@@ -5,6 +5,7 @@ import dev.aigw.Settings;
 
 import java.util.ArrayList;
 import java.util.HashMap;
+import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Objects;
@@ -43,6 +44,7 @@ public final class GatewayScope implements AutoCloseable {
     private boolean closed; // guarded by this
     private boolean warnedFull; // guarded by this
     private Gateway lastShared; // guarded by this
+    private final Map<Object, Runnable> onClose = new LinkedHashMap<>(); // guarded by this
 
     private GatewayScope(Settings settings, Supplier<Gateway> shared, Function<Settings, Gateway> factory) {
         this.settings = settings;
@@ -161,6 +163,32 @@ public final class GatewayScope implements AutoCloseable {
         }
     }
 
+    /**
+     * Runs {@code release} when this application's scope closes (the application stopped), once per {@code key}: an
+     * adapter lets go there of what a library shared by the server keeps for the application. Nothing in the process
+     * scope, which lasts as long as the JVM; at once when the scope is already closed.
+     */
+    public void onClose(Object key, Runnable release) {
+        if (!bound()) {
+            return;
+        }
+        synchronized (this) {
+            if (!closed) {
+                onClose.putIfAbsent(key, release);
+                return;
+            }
+        }
+        released(release);
+    }
+
+    private static void released(Runnable release) {
+        try {
+            release.run();
+        } catch (RuntimeException | LinkageError e) {
+            LOG.log(System.Logger.Level.WARNING, "aigw: releasing a resource of the stopped application failed", e);
+        }
+    }
+
     /** The application's gateway; once the scope is closed, only the one already handed out (null if none was). */
     private Gateway sharedGateway() {
         synchronized (this) {
@@ -187,11 +215,14 @@ public final class GatewayScope implements AutoCloseable {
             }
         }
         List<Gateway> toClose;
+        List<Runnable> releases;
         Thread hook;
         synchronized (this) {
             closed = true;
             toClose = new ArrayList<>(owned.values());
             owned.clear();
+            releases = new ArrayList<>(onClose.values());
+            onClose.clear();
             hook = flushOnExit;
             flushOnExit = null;
         }
@@ -203,6 +234,7 @@ public final class GatewayScope implements AutoCloseable {
             }
         }
         toClose.forEach(Gateway::close);
+        releases.forEach(GatewayScope::released);
         if (loader != null && holdsThisLibrary(loader)) {
             // aigw's classes live in the stopping application's class loader, and so does the process scope: a
             // client that ran there outside the application's threads must not leave a hook that pins the loader

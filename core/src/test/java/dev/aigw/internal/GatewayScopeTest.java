@@ -121,6 +121,28 @@ class GatewayScopeTest {
     }
 
     @Test
+    void releasesRunOncePerKeyWhenTheApplicationStopsAndAtOnceAfter() {
+        GatewayScope s = bind();
+        List<String> ran = new ArrayList<>();
+        s.onClose("cache", () -> ran.add("cache"));
+        s.onClose("cache", () -> ran.add("cache again")); // the same key: kept once
+        s.onClose("broken", () -> {
+            throw new IllegalStateException("a release that fails");
+        });
+        s.onClose("other", () -> ran.add("other"));
+        assertThat(ran).isEmpty();
+        s.close();
+        assertThat(ran).as("a failing release stops none of the others").containsExactly("cache", "other");
+        s.close();
+        assertThat(ran).as("once").hasSize(2);
+        s.onClose("late", () -> ran.add("late"));
+        assertThat(ran).as("after the application stopped: at once").endsWith("late");
+
+        GatewayScope.process().onClose("process", () -> ran.add("process"));
+        assertThat(ran).as("the process scope keeps nothing: it lasts as long as the JVM").doesNotContain("process");
+    }
+
+    @Test
     void theProcessScopeKeysGatewaysBySystemPropertiesToo() {
         GatewayScope p = GatewayScope.process();
         Gateway a = p.gateway(Map.of("aigw.base-url", "https://ai.example.test", "aigw.log", "off"));

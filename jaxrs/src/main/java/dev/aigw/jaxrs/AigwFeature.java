@@ -4,6 +4,7 @@ import dev.aigw.CallOptions;
 import dev.aigw.Gateway;
 import dev.aigw.jaxrs.internal.AigwFilter;
 import dev.aigw.jaxrs.internal.Gateways;
+import dev.aigw.jaxrs.internal.ResteasyTransport;
 
 import jakarta.ws.rs.core.Configuration;
 import jakarta.ws.rs.core.Feature;
@@ -83,6 +84,9 @@ public final class AigwFeature implements Feature {
         Object jersey = Gateways.jerseyHooks(config);
         if (jersey != null) {
             context.register(jersey, PRIORITY);
+        }
+        if (Gateways.resteasy(config) && !config.isRegistered(ResteasyTransport.class)) {
+            context.register(ResteasyTransport.class); // a client without RESTEasy's built-in providers
         }
         return true;
     }

@@ -11,6 +11,7 @@ import java.util.Objects;
  * replicate.faults().next(3).status(503);                       // 5xx burst
  * replicate.faults().next(1).onPath("/v1/predictions").latency(Duration.ofSeconds(2));
  * gateway.faults().next(1).resetBeforeFirstByte();
+ * gateway.faults().next(1).redirect(302, "http://127.0.0.1:9999/elsewhere");
  * replicate.faults().always().onPath("/stream/").slowEvents(Duration.ofMillis(200));
  * </pre>
  */
@@ -100,8 +101,18 @@ public final class Faults {
             return add(FaultPlan.Kind.SLOW_WRITES, 0, delay, 0);
         }
 
+        /** Answers with a redirect ({@code status}, 3xx) to {@code location}, as a misbehaving or hijacked host might. */
+        public Faults redirect(int status, String location) {
+            if (status < 300 || status > 399) {
+                throw new IllegalArgumentException("a redirect status is 3xx, not " + status);
+            }
+            plan.add(new FaultPlan.Rule(pathPrefix, method, count, FaultPlan.Kind.REDIRECT, status, null, 0,
+                    Objects.requireNonNull(location, "location")));
+            return Faults.this;
+        }
+
         private Faults add(FaultPlan.Kind kind, int status, Duration delay, long bytes) {
-            plan.add(new FaultPlan.Rule(pathPrefix, method, count, kind, status, delay, bytes));
+            plan.add(new FaultPlan.Rule(pathPrefix, method, count, kind, status, delay, bytes, null));
             return Faults.this;
         }
     }

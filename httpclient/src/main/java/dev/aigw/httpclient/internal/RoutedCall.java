@@ -3,13 +3,10 @@ package dev.aigw.httpclient.internal;
 import dev.aigw.Exchange;
 import dev.aigw.Gateway;
 import dev.aigw.Route;
+import dev.aigw.internal.ConnectFailure;
 
-import java.net.ConnectException;
-import java.net.NoRouteToHostException;
-import java.net.UnknownHostException;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
-import java.nio.channels.UnresolvedAddressException;
 import java.util.Objects;
 
 /**
@@ -110,18 +107,8 @@ final class RoutedCall {
      * unresolvable, unroutable, timed out) before the body was ever asked for.
      */
     boolean fallBack(Throwable error) {
-        return neverConnected(error) && (body == null || !body.subscribed()) && exchange.fallBackToDirect();
-    }
-
-    private static boolean neverConnected(Throwable t) {
-        for (Throwable c = t; c != null; c = c.getCause() == c ? null : c.getCause()) {
-            // The JDK client reports every failure while connecting as a ConnectException (timeouts: as its cause).
-            if (c instanceof ConnectException || c instanceof UnknownHostException
-                    || c instanceof UnresolvedAddressException || c instanceof NoRouteToHostException) {
-                return true;
-            }
-        }
-        return false;
+        return ConnectFailure.neverConnected(error) && (body == null || !body.subscribed())
+                && exchange.fallBackToDirect();
     }
 
     void failed(Throwable error) {

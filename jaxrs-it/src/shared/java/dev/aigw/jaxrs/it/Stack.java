@@ -24,9 +24,12 @@ final class Stack {
         return jersey() || resteasy() || cxf();
     }
 
-    /** A transport failure reaches aigw as it happens, with its cause (Jersey's PostInvocationInterceptor, CXF's fault chain). */
+    /**
+     * A transport failure reaches aigw as it happens, with its cause (Jersey's PostInvocationInterceptor, RESTEasy's
+     * engine called from aigw's last request filter, CXF's fault chain).
+     */
     static boolean reportsTransportFailures() {
-        return jersey() || cxf();
+        return jersey() || resteasy() || cxf();
     }
 
     /**
@@ -37,8 +40,12 @@ final class Stack {
         return cxf() || NAME.equals("mp-jersey");
     }
 
-    /** The calling thread's context reaches async and rx calls without a propagating executor. */
-    static boolean carriesCallerContextToAsyncCalls() {
+    /**
+     * The calling thread's context reaches rx calls without a propagating executor. CXF's {@code rx()} hands the whole
+     * invocation to an executor before any provider, interceptor or bus extension runs (its async() calls run the
+     * request side on the calling thread, and are tagged on every stack).
+     */
+    static boolean carriesCallerContextToRxCalls() {
         return jersey() || resteasy();
     }
 }

@@ -35,7 +35,7 @@ class ZeroCodeTest extends GatewayTestBase {
         assertRoutedInAChildJvm(PlainClientMain.class);
     }
 
-    private static ClientBuilder configuredByProperties() {
+    static ClientBuilder configuredByProperties() {
         return ClientBuilder.newBuilder()
                 .property("aigw.account-id", FakeGateway.DEFAULT_ACCOUNT)
                 .property("aigw.gateway-id", FakeGateway.DEFAULT_GATEWAY)
@@ -52,21 +52,6 @@ class ZeroCodeTest extends GatewayTestBase {
         r.close();
         assertThat(fakeGateway.requests()).singleElement()
                 .satisfies(g -> assertThat(g.header("cf-aig-authorization")).isEqualTo("Bearer " + CF_TOKEN));
-    }
-
-    @Test
-    void jerseysAutoDiscoverySwitchTurnsItOff() {
-        assumeThat(Stack.jersey()).as("Jersey's own switch").isTrue();
-        List<String> uris = new CopyOnWriteArrayList<>();
-        ClientRequestFilter probe = (ClientRequestContext req) -> {
-            uris.add(req.getUri().toString());
-            req.abortWith(Response.noContent().build()); // never leave loopback
-        };
-        Client c = track(configuredByProperties().property("jersey.config.client.disableAutoDiscovery", true)
-                .register(probe, Integer.MAX_VALUE).build());
-        api(c, "/account").get().close();
-        assertThat(uris).containsExactly(API + "/account");
-        assertThat(fakeGateway.requests()).isEmpty();
     }
 
     @Test

@@ -43,6 +43,8 @@ public final class AigwFilter implements ClientRequestFilter, ClientResponseFilt
     public static final String CALL = "dev.aigw.jaxrs.call";
     /** Request property: the caller's {@link Captured} context, set on the calling thread (Jersey). */
     public static final String CAPTURED = "dev.aigw.jaxrs.context";
+    /** Request property: a token that lives as long as the request's properties, watched for a call never answered. */
+    static final String WATCHED = "dev.aigw.jaxrs.watched";
     /** Configuration property set once {@code AigwFeature} is active in a client, so that nothing else routes it. */
     public static final String ACTIVE = "dev.aigw.jaxrs.active";
 
@@ -71,6 +73,11 @@ public final class AigwFilter implements ClientRequestFilter, ClientResponseFilt
          * aigw filter then observes it.
          */
         volatile boolean resent;
+        /**
+         * A direct resend is under way whose response reaches the caller as the original request's aborted response
+         * (RESTEasy): that response, not the resend's own, is the one aigw observes.
+         */
+        volatile boolean resending;
         private ExchangeObserver.Scope active; // only touched on the thread that opened it
         private Thread activeOn;
 
@@ -129,9 +136,12 @@ public final class AigwFilter implements ClientRequestFilter, ClientResponseFilt
         }
         Call call = new Call(exchange, this);
         request.setProperty(CALL, call);
-        // Where no hook reports a transport failure (RESTEasy), the request context becoming
-        // unreachable without a response is the only sign: record the failure then.
-        ObservedInputStream.CLEANER.register(request, new Unanswered(call));
+        // Where no hook reports a transport failure (RESTEasy's async engines), the call's properties
+        // becoming unreachable without a response is the only sign: record the failure then. Watched
+        // through a property, not the request context: CXF makes a context per filter run.
+        Object watched = new Object();
+        request.setProperty(WATCHED, watched);
+        ObservedInputStream.CLEANER.register(watched, new Unanswered(call));
         request.setUri(exchange.target());
         // The connector derives Host from the new URI; a Host copied from the caller would name Replicate.
         request.getHeaders().remove(HttpHeaders.HOST);
@@ -140,8 +150,11 @@ public final class AigwFilter implements ClientRequestFilter, ClientResponseFilt
         }
         request.getHeaders().putSingle(HttpHeaders.USER_AGENT,
                 exchange.userAgent(request.getHeaderString(HttpHeaders.USER_AGENT)));
-        if (captured instanceof Captured && JerseyHooks.bracketed(request)) {
-            call.activate(); // closed by the response filter or Jersey's post-invocation hook, on this thread
+        if (captured instanceof Captured) { // captured by JerseyHooks: this is Jersey
+            JerseyHooks.followNoRedirects(request, call);
+            if (JerseyHooks.bracketed(request)) {
+                call.activate(); // closed by the response filter or Jersey's post-invocation hook, on this thread
+            }
         }
     }
 
@@ -226,8 +239,8 @@ public final class AigwFilter implements ClientRequestFilter, ClientResponseFilt
         if (call != null) {
             call.deactivate(); // the transport is done with the request: its spans have ended
         }
-        if (call == null || call.exchange.isFinished()) {
-            return;
+        if (call == null || call.resending || call.answered || call.exchange.isFinished()) {
+            return; // answered: a direct resend's response, reported by the resend's own filters
         }
         call.answered = true;
         Exchange exchange = call.exchange;
@@ -242,7 +255,7 @@ public final class AigwFilter implements ClientRequestFilter, ClientResponseFilt
         response.setEntityStream(new ObservedInputStream(entity, exchange));
     }
 
-    /** Holds the call only, never the request context. */
+    /** Holds the call only, never the watched token. */
     private record Unanswered(Call call) implements Runnable {
         @Override
         public void run() {

@@ -27,6 +27,11 @@ public final class Gateways {
                 .gateway(clientProperties);
     }
 
+    /** Whether {@code config} is a RESTEasy client's, whose routed calls {@link ResteasyTransport} sends. */
+    public static boolean resteasy(Configuration config) {
+        return config.getClass().getName().startsWith("org.jboss.resteasy.");
+    }
+
     /**
      * Jersey's caller-thread and failure hooks, or {@code null} on another implementation. Loaded
      * by name so that this jar runs where Jersey is absent.

@@ -6,20 +6,16 @@ import jakarta.ws.rs.client.ClientRequestContext;
 import jakarta.ws.rs.client.ClientResponseContext;
 import jakarta.ws.rs.client.Entity;
 import jakarta.ws.rs.client.Invocation;
-import jakarta.ws.rs.core.GenericEntity;
 import jakarta.ws.rs.core.Configuration;
+import jakarta.ws.rs.core.GenericEntity;
 import jakarta.ws.rs.core.Response;
 import org.glassfish.jersey.client.ClientConfig;
+import org.glassfish.jersey.client.ClientProperties;
 import org.glassfish.jersey.client.ClientRequest;
 import org.glassfish.jersey.client.spi.ConnectorProvider;
 import org.glassfish.jersey.client.spi.InvocationBuilderListener;
 import org.glassfish.jersey.client.spi.PostInvocationInterceptor;
 
-import java.io.InputStream;
-import java.io.Reader;
-import java.net.ConnectException;
-import java.net.NoRouteToHostException;
-import java.net.UnknownHostException;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
@@ -41,6 +37,11 @@ public final class JerseyHooks implements InvocationBuilderListener, PostInvocat
             "org.glassfish.jersey.apache5.connector.Apache5ConnectorProvider",
             "org.glassfish.jersey.apache.connector.ApacheConnectorProvider");
 
+    /** Connectors that take {@code FOLLOW_REDIRECTS} from the client's configuration only (on unless set off). */
+    private static final Set<String> CLIENT_WIDE_REDIRECTS = Set.of(
+            "org.glassfish.jersey.jdk.connector.JdkConnectorProvider",
+            "org.glassfish.jersey.jnh.connector.JavaNetHttpConnectorProvider");
+
     @Override
     public void onNewBuilder(InvocationBuilderContext context) {
         context.property(AigwFilter.CAPTURED, AigwFilter.Captured.now());
@@ -61,6 +62,23 @@ public final class JerseyHooks implements InvocationBuilderListener, PostInvocat
         Configuration c = r.getConfiguration();
         ConnectorProvider p = c instanceof ClientConfig cc ? cc.getConnectorProvider() : null;
         return p != null && SAME_THREAD_CONNECTORS.contains(p.getClass().getName());
+    }
+
+    /**
+     * Jersey follows redirects by default ({@link Redirects}): turned off for this routed request, which every
+     * connector but two reads per request; with those two, a client that does not turn it off is refused.
+     */
+    static void followNoRedirects(ClientRequestContext request, AigwFilter.Call call) {
+        request.setProperty(ClientProperties.FOLLOW_REDIRECTS, Boolean.FALSE);
+        Configuration c = request.getConfiguration();
+        ConnectorProvider p = c instanceof ClientConfig cc ? cc.getConnectorProvider() : null;
+        if (p != null && CLIENT_WIDE_REDIRECTS.contains(p.getClass().getName())
+                && ClientProperties.getValue(c.getProperties(), ClientProperties.FOLLOW_REDIRECTS, Boolean.TRUE,
+                Boolean.class)) {
+            throw Redirects.refusal(call, "this Jersey client's connector (" + p.getClass().getSimpleName()
+                    + ") follows redirects", "Set " + ClientProperties.FOLLOW_REDIRECTS
+                    + " = false on clients that call Replicate");
+        }
     }
 
     @Override
@@ -89,12 +107,9 @@ public final class JerseyHooks implements InvocationBuilderListener, PostInvocat
             return;
         }
         Throwable error = context.getThrowables().peekFirst();
-        if (context.getResponseContext().isEmpty() && neverReachedGateway(context.getThrowables())
-                && resendable(request) && exchange.fallBackToDirect()) {
+        if (context.getResponseContext().isEmpty() && DirectFallback.applies(call, request.getEntity(), context.getThrowables())) {
             try {
-                // Same client, same properties (the Call among them): the resend is observed as this exchange.
-                call.resent = true;
-                context.resolve(resend(request, exchange));
+                context.resolve(resend(call, request));
                 return;
             } catch (RuntimeException direct) {
                 error.addSuppressed(direct); // the resend's own onException recorded the failure
@@ -104,33 +119,20 @@ public final class JerseyHooks implements InvocationBuilderListener, PostInvocat
         exchange.fail(error);
     }
 
-    /** Connection refused, no route, unknown host: the request provably never left for the gateway. */
-    private static boolean neverReachedGateway(Iterable<Throwable> throwables) {
-        for (Throwable t : throwables) {
-            for (Throwable c = t; c != null; c = c.getCause() == c ? null : c.getCause()) {
-                if (c instanceof ConnectException || c instanceof UnknownHostException
-                        || c instanceof NoRouteToHostException) {
-                    return true;
-                }
-            }
-        }
-        return false;
-    }
-
-    /** A stream entity was consumed by the first attempt and cannot be sent again. */
-    private static boolean resendable(ClientRequestContext request) {
-        Object entity = request.getEntity();
-        return !(entity instanceof InputStream || entity instanceof Reader);
-    }
-
-    private static Response resend(ClientRequestContext request, Exchange exchange) {
-        Invocation.Builder b = request.getClient().target(exchange.target()).request();
+    /**
+     * Sends {@code request} again to {@code exchange.target()} (now the provider) as a new request of its client: same
+     * properties (the {@link AigwFilter.Call} among them, so the resend is observed as this exchange and routed by
+     * nobody), same headers but the gateway's and those the client derives, same entity.
+     */
+    private static Response resend(AigwFilter.Call call, ClientRequestContext request) {
+        call.resent = true;
+        Invocation.Builder b = request.getClient().target(call.exchange().target()).request();
         for (String name : request.getPropertyNames()) {
             b.property(name, request.getProperty(name));
         }
         for (Map.Entry<String, List<Object>> h : request.getHeaders().entrySet()) {
             String name = h.getKey().toLowerCase(Locale.ROOT);
-            if (name.startsWith("cf-aig-") || name.equals("host") || name.equals("content-type")
+            if (DirectFallback.gatewayHeader(name) || name.equals("host") || name.equals("content-type")
                     || name.equals("content-length")) {
                 continue; // gateway headers stay off a direct call; the entity carries its own type
             }
@@ -148,5 +150,4 @@ public final class JerseyHooks implements InvocationBuilderListener, PostInvocat
         }
         return b.method(request.getMethod(), Entity.entity(entity, request.getMediaType(), request.getEntityAnnotations()));
     }
-
 }

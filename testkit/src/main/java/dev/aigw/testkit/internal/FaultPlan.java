@@ -1,5 +1,6 @@
 package dev.aigw.testkit.internal;
 
+import org.eclipse.jetty.http.HttpHeader;
 import org.eclipse.jetty.server.Request;
 import org.eclipse.jetty.server.Response;
 import org.eclipse.jetty.util.Callback;
@@ -22,9 +23,10 @@ public final class FaultPlan {
         void write(Response response, Callback callback, int status);
     }
 
-    public enum Kind { STATUS, LATENCY, HOLD, RESET, CLOSE_AFTER_BYTES, SLOW_WRITES }
+    public enum Kind { STATUS, LATENCY, HOLD, RESET, CLOSE_AFTER_BYTES, SLOW_WRITES, REDIRECT }
 
-    public record Rule(String pathPrefix, String method, int count, Kind kind, int status, Duration delay, long bytes) {
+    public record Rule(String pathPrefix, String method, int count, Kind kind, int status, Duration delay, long bytes,
+                       String location) {
     }
 
     private static final class Live {
@@ -91,6 +93,10 @@ public final class FaultPlan {
             case LATENCY:
                 Thread.sleep(rule.delay().toMillis());
                 return response;
+            case REDIRECT:
+                response.getHeaders().put(HttpHeader.LOCATION, rule.location());
+                Http.send(response, callback, rule.status(), null, new byte[0]);
+                return null;
             case HOLD:
                 hold(request, response, callback, errors, rule.delay());
                 return null;

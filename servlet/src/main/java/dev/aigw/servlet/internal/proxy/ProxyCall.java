@@ -267,16 +267,16 @@ public final class ProxyCall implements AsyncListener, WriteListener, RequestBod
     }
 
     /**
-     * The client went away: stop the upstream call and end the exchange as cancelled, once. No read or write on the
-     * client's streams may be in progress or start after this ({@link ClientIo}). The async context is completed
-     * only from the container's own error event ({@code reportedByContainer}), inside it, as Tomcat expects. When
-     * our own read or write found the client gone, the container reports the same failure as an event shortly
-     * after (Tomcat and Jetty both do); completing earlier would race with that event, so this case only waits for
-     * it, with a fallback for a container that sends none.
+     * The client went away: stop the upstream call and end the exchange once (cancelled, or the error it answered).
+     * No read or write on the client's streams may be in progress or start after this ({@link ClientIo}). The async
+     * context is completed only from the container's own error event ({@code reportedByContainer}), inside it, as
+     * Tomcat expects. When our own read or write found the client gone, the container reports the same failure as
+     * an event shortly after (Tomcat and Jetty both do); completing earlier would race with that event, so this case
+     * only waits for it, with a fallback for a container that sends none.
      */
     void clientGone(Throwable t, boolean reportedByContainer) {
         if (end()) {
-            x.cancel("client disconnected");
+            x.responseClosed("client disconnected"); // the one meaning of an answer left early, in core
             RequestBodyPublisher p = body;
             if (p != null) {
                 p.fail(new IOException("client disconnected"));
