@@ -321,7 +321,8 @@ public interface ProxyTests {
         HttpResponse<String> dead = call("GET", "/dead-proxy/account", null, USER, "fail");
         assertThat(dead.statusCode()).isEqualTo(502);
         assertThat(dead.body()).contains("gateway_unreachable").contains("safe to retry");
-        s().gateway.faults().next(1).latency(java.time.Duration.ofSeconds(3));
+        // held, not delayed: a delayed request would still reach the fake Replicate seconds later, in another test
+        s().gateway.faults().next(1).hold(java.time.Duration.ofSeconds(3));
         HttpResponse<String> slow = call("GET", "/slow-proxy/account", null, USER, "fail");
         assertThat(slow.statusCode()).isEqualTo(504);
         assertThat(slow.body()).contains("upstream_timeout");
