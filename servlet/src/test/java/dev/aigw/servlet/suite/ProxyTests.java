@@ -338,7 +338,8 @@ public abstract class ProxyTests extends SuiteGroup {
 
     @Test
     void aGatewaySlowerThanTheTimeoutIsA504() throws Exception {
-        suite.gateway.faults().next(1).latency(java.time.Duration.ofSeconds(3));
+        // held, not delayed: a delayed request would still reach the fake Replicate seconds later, in another test
+        suite.gateway.faults().next(1).hold(java.time.Duration.ofSeconds(3));
         HttpResponse<String> slow = call("GET", "/slow-proxy/account", null, USER, "fail");
         assertThat(slow.statusCode()).isEqualTo(504);
         assertThat(slow.body()).contains("upstream_timeout");
