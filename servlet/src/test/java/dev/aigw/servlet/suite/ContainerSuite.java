@@ -15,6 +15,7 @@ import dev.aigw.testkit.GatewayRequest;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Nested;
 import org.junit.jupiter.api.TestInstance;
 
 import java.net.URI;
@@ -33,7 +34,8 @@ import java.util.concurrent.CopyOnWriteArrayList;
 /**
  * The shared container suite: one set of tests, run on every container by one small subclass per container
  * ({@link #container()}). Everything is real: the container on loopback, the JDK HTTP client, the testkit's fake
- * Replicate and fake gateway. The test classes extending this hold the tests, grouped by filter.
+ * Replicate and fake gateway. This class owns them (started once per container) and the helpers; the tests live in
+ * groups ({@link SuiteGroup}, one file each), which it runs as the {@code @Nested} classes at its end.
  */
 @TestInstance(TestInstance.Lifecycle.PER_CLASS)
 public abstract class ContainerSuite {
@@ -75,15 +77,22 @@ public abstract class ContainerSuite {
 
     protected final PredictionCreators creators = new PredictionCreators();
     protected final WebhookReceiver webhooks = new WebhookReceiver();
+    /** In front of aigw's filters on the paths ExhaustionTests parks clients at. */
+    protected final ChainGauge gauge = new ChainGauge();
 
     /** aigw's filters and the application's webhook handler, registered as an application would. */
     protected void configure(ServletContext ctx) {
+        FilterRegistration.Dynamic g = ctx.addFilter("chain-gauge", gauge); // first: before aigw's filters
+        g.setAsyncSupported(true);
+        g.addMappingForUrlPatterns(EnumSet.of(DispatcherType.REQUEST), false, "/webhooks/parked", "/roomy-proxy/*");
         webhook(ctx, "aigw-webhook", "/webhooks/replicate", AigwWebhookFilter.builder()
                 .secret(replicate.webhookSecret()).gateway(aigw).creators(creators).maxBodyBytes(64 * 1024));
         webhook(ctx, "aigw-webhook-vector", "/webhooks/vector", AigwWebhookFilter.builder().secret(VECTOR_SECRET)
                 .clock(Clock.fixed(Instant.ofEpochSecond(VECTOR_TIMESTAMP), ZoneOffset.UTC)));
         webhook(ctx, "aigw-webhook-slow", "/webhooks/slow", AigwWebhookFilter.builder()
                 .secret(replicate.webhookSecret()).readLimits(Duration.ofSeconds(2), 4096));
+        webhook(ctx, "aigw-webhook-parked", "/webhooks/parked", AigwWebhookFilter.builder()
+                .secret(replicate.webhookSecret()).readLimits(Duration.ofSeconds(90), 1)); // senders may stop a while
         proxy(ctx, "aigw-proxy", "/replicate", AigwProxyFilter.builder().gateway(aigw).path("/replicate")
                 .replicateToken(replicate.token()).models("acme/*, deployments/acme/prod").rateLimit("20/min"));
         proxy(ctx, "aigw-proxy-stream", "/stream-proxy", AigwProxyFilter.builder().gateway(streamAigw)
@@ -97,6 +106,8 @@ public abstract class ContainerSuite {
         proxy(ctx, "aigw-proxy-guarded", "/guarded-proxy", AigwProxyFilter.builder().gateway(aigw)
                 .path("/guarded-proxy").replicateToken(replicate.token()).access(r -> true, "anyone")
                 .maxConcurrent(CAP_TOTAL, CAP_PER_USER));
+        proxy(ctx, "aigw-proxy-roomy", "/roomy-proxy", AigwProxyFilter.builder().gateway(aigw).path("/roomy-proxy")
+                .replicateToken(replicate.token()).access(r -> true, "anyone").maxConcurrent(256, 256));
         proxy(ctx, "aigw-proxy-keyed", "/keyed-proxy", AigwProxyFilter.builder().gateway(aigw).path("/keyed-proxy")
                 .replicateToken(replicate.token()).access(r -> true, "anyone").trustedProxies("127.0.0.1, ::1")
                 .rateLimit("3/min"));
@@ -183,6 +194,7 @@ public abstract class ContainerSuite {
         records.clear();
         webhooks.received.clear();
         webhooks.answer.set(200);
+        gauge.reset();
     }
 
     protected HttpRequest.Builder request(String path, String... headers) {
@@ -227,5 +239,56 @@ public abstract class ContainerSuite {
     /** Gateway requests whose metadata has {@code key = value}. */
     protected List<GatewayRequest> gatewayRequestsWith(String key, Object value) {
         return gateway.requests().stream().filter(r -> value.equals(r.metadata().get(key))).toList();
+    }
+
+    // The groups. JUnit finds inherited @Nested classes, so each container's subclass runs them all.
+
+    @Nested
+    class Context extends ContextTests {
+        Context() {
+            super(ContainerSuite.this);
+        }
+    }
+
+    @Nested
+    class Webhooks extends WebhookTests {
+        Webhooks() {
+            super(ContainerSuite.this);
+        }
+    }
+
+    @Nested
+    class Proxy extends ProxyTests {
+        Proxy() {
+            super(ContainerSuite.this);
+        }
+    }
+
+    @Nested
+    class WarDropIn extends WarDropInTests {
+        WarDropIn() {
+            super(ContainerSuite.this);
+        }
+    }
+
+    @Nested
+    class BadInput extends BadInputTests {
+        BadInput() {
+            super(ContainerSuite.this);
+        }
+    }
+
+    @Nested
+    class Security extends SecurityTests {
+        Security() {
+            super(ContainerSuite.this);
+        }
+    }
+
+    @Nested
+    class Exhaustion extends ExhaustionTests {
+        Exhaustion() {
+            super(ContainerSuite.this);
+        }
     }
 }

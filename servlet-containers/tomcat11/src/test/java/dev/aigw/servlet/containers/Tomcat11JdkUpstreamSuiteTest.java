@@ -2,10 +2,9 @@ package dev.aigw.servlet.containers;
 
 import dev.aigw.servlet.suite.ContainerSuite;
 import dev.aigw.servlet.suite.ServletContainer;
-import dev.aigw.servlet.suite.UpstreamSuiteTests;
 
-/** The suite's upstream tests on Tomcat 11 with the JDK's HTTP client upstream ({@code auto} takes Jetty's). */
-class Tomcat11JdkUpstreamSuiteTest extends ContainerSuite implements UpstreamSuiteTests {
+/** The shared suite on Tomcat 11 with the JDK's HTTP client upstream ({@code auto} takes Jetty's). */
+class Tomcat11JdkUpstreamSuiteTest extends ContainerSuite {
     @Override
     protected ServletContainer container() {
         return new TomcatContainer("tomcat-11");

@@ -1,5 +1,6 @@
 package dev.aigw.servlet.internal.proxy;
 
+import jakarta.servlet.ServletContext;
 import org.eclipse.jetty.client.AsyncRequestContent;
 import org.eclipse.jetty.client.HttpClient;
 import org.eclipse.jetty.client.Response;
@@ -43,6 +44,8 @@ final class JettyUpstream implements Upstream {
     private static final long IDLE_MARGIN_MS = 30_000;
     /** Pooled connections nobody uses are closed after this, as {@code ProxyServlet} does. */
     private static final long POOLED_IDLE_MS = 30_000;
+    /** Where Jetty offers its server's thread pool to a web application (as to its ProxyServlet). */
+    private static final String JETTY_EXECUTOR = "org.eclipse.jetty.server.Executor";
 
     private final Duration connectTimeout;
     private final long callIdleMs;
@@ -62,13 +65,13 @@ final class JettyUpstream implements Upstream {
         return "jetty";
     }
 
-    private synchronized HttpClient client(Executor container) {
+    private synchronized HttpClient client(ServletContext context) {
         if (stopped) {
             throw new IllegalStateException("the aigw proxy filter was destroyed");
         }
         if (client == null) {
             HttpClient c = new HttpClient();
-            if (container != null) {
+            if (context != null && context.getAttribute(JETTY_EXECUTOR) instanceof Executor container) {
                 // On Jetty the client runs on the server's own pool, as ProxyServlet's does: a second pool beside it
                 // made every answer cross between the two pools' threads. The server owns it: the client's stop
                 // leaves it running.
@@ -106,7 +109,7 @@ final class JettyUpstream implements Upstream {
 
     @Override
     public Call send(Request r, Listener listener) {
-        org.eclipse.jetty.client.Request req = client(r.containerExecutor).newRequest(r.target).method(r.method)
+        org.eclipse.jetty.client.Request req = client(r.context).newRequest(r.target).method(r.method)
                 .idleTimeout(callIdleMs, TimeUnit.MILLISECONDS);
         List<String> h = r.headers;
         req.headers(fields -> {

@@ -39,8 +39,6 @@ public final class ProxyCall implements AsyncListener, WriteListener, RequestBod
     private static final System.Logger LOG = System.getLogger("dev.aigw.servlet");
     /** How long a failure found by our own I/O waits for the container's error event before completing anyway. */
     private static final long CONTAINER_ERROR_GRACE_NANOS = 2_000_000_000L;
-    /** Where Jetty offers its server's thread pool to a web application (as to its ProxyServlet). */
-    private static final String JETTY_EXECUTOR = "org.eclipse.jetty.server.Executor";
     private static final Set<String> BODY_METHODS = Set.of("POST", "PUT", "PATCH", "QUERY", "DELETE");
 
     private final ProxyConfig cfg;
@@ -54,6 +52,7 @@ public final class ProxyCall implements AsyncListener, WriteListener, RequestBod
     private final ClientEnd client;
     // guarded by this
     private boolean ended;
+    private ClientWatch.Watched watch = ClientWatch.Watched.NONE; // HTTP/1.1, until the answer's head
     // set once (or moved forward), read anywhere
     private volatile boolean over; // ended, for the sweeper's lock-free look
     private volatile long headDeadline = Long.MAX_VALUE; // System.nanoTime(); MAX_VALUE once the head arrived
@@ -112,9 +111,7 @@ public final class ProxyCall implements AsyncListener, WriteListener, RequestBod
         cfg.headers().toUpstream(req, cfg.replicateToken(), r);
         x.gatewayHeaders().forEach(r::header);
         r.header("User-Agent", x.userAgent(req.getHeader("User-Agent")));
-        if (req.getServletContext().getAttribute(JETTY_EXECUTOR) instanceof java.util.concurrent.Executor e) {
-            r.containerExecutor = e;
-        }
+        r.context = req.getServletContext();
         body(r);
         if (refusal != null) {
             return;
@@ -126,6 +123,15 @@ public final class ProxyCall implements AsyncListener, WriteListener, RequestBod
         } catch (RuntimeException e) {
             cfg.sweeper().remove(this);
             throw e;
+        }
+        // HTTP/1.1: the container would not tell us of a client that leaves before the answer's head
+        ClientWatch.Watched w = cfg.clientWatch().watch(req, () -> clientGone(new IOException(
+                "the client closed the connection"), false));
+        synchronized (this) {
+            watch = w;
+            if (ended) {
+                w.stop(); // it ended already
+            }
         }
     }
 
@@ -167,6 +173,7 @@ public final class ProxyCall implements AsyncListener, WriteListener, RequestBod
         if (ended) {
             return null; // the client is gone: touch nothing
         }
+        watch.stop(); // from the head on, our writes find a client that left; the container may close it itself
         headDeadline = Long.MAX_VALUE;
         int status = h.status();
         x.responseHead(status, h::first);
@@ -177,18 +184,8 @@ public final class ProxyCall implements AsyncListener, WriteListener, RequestBod
         boolean sse = type != null && type.regionMatches(true, 0, "text/event-stream", 0, 17);
         resp.setStatus(status);
         UrlRewriter toClient = a.publicBase() == null ? null : cfg.publicUrls().toClient(a.publicBase());
-        ProxyHeaders.toClient(h, resp, toClient, rewrite, cfg.publicUrl() == null, !cfg.trustedProxies().isEmpty());
-        String length = rewrite || sse ? null : h.first("Content-Length");
-        if (length != null) {
-            try {
-                resp.setContentLengthLong(Long.parseLong(length.strip()));
-            } catch (NumberFormatException e) {
-                // not a length: the container frames the body itself
-            }
-        }
-        if (sse) {
-            resp.setHeader("X-Accel-Buffering", "no"); // ask buffering reverse proxies in front to pass events on
-        }
+        ProxyHeaders.toClient(h, resp, toClient, rewrite, sse, cfg.publicUrl() == null,
+                !cfg.trustedProxies().isEmpty());
         BodyTransform t = rewrite ? BodyTransform.rewrite(toClient) : BodyTransform.identity();
         try {
             ResponseWriter w = new ResponseWriter(out, clientIo, t, sse, this);
@@ -276,16 +273,16 @@ public final class ProxyCall implements AsyncListener, WriteListener, RequestBod
     }
 
     /**
-     * The client went away: stop the upstream call and end the exchange as cancelled, once. No read or write on the
-     * client's streams may be in progress or start after this ({@link ClientIo}). The async context is completed
-     * only from the container's own error event ({@code reportedByContainer}), inside it, as Tomcat expects. When
-     * our own read or write found the client gone, the container reports the same failure as an event shortly
-     * after (Tomcat and Jetty both do); completing earlier would race with that event, so this case only waits for
-     * it, with a fallback for a container that sends none.
+     * The client went away: stop the upstream call and end the exchange once (cancelled, or the error it answered).
+     * No read or write on the client's streams may be in progress or start after this ({@link ClientIo}). The async
+     * context is completed only from the container's own error event ({@code reportedByContainer}), inside it, as
+     * Tomcat expects. When our own read or write found the client gone, the container reports the same failure as
+     * an event shortly after (Tomcat and Jetty both do); completing earlier would race with that event, so this case
+     * only waits for it, with a fallback for a container that sends none.
      */
     void clientGone(Throwable t, boolean reportedByContainer) {
         if (end()) {
-            x.cancel("client disconnected");
+            x.responseClosed("client disconnected"); // the one meaning of an answer left early, in core
             RequestBodyPublisher p = body;
             if (p != null) {
                 p.fail(new IOException("client disconnected"));
@@ -393,6 +390,7 @@ public final class ProxyCall implements AsyncListener, WriteListener, RequestBod
             }
             ended = true;
             over = true;
+            watch.stop();
         }
         cfg.sweeper().remove(this);
         return true;

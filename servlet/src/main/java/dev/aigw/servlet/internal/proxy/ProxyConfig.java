@@ -41,7 +41,8 @@ public record ProxyConfig(
         Duration idleTimeout,
         Upstream upstream,
         Sweeper sweeper,
-        PublicUrls publicUrls) {
+        PublicUrls publicUrls,
+        ClientWatch clientWatch) {
 
     /** The Replicate API root the proxy stands in for. */
     public static final String API = "https://api.replicate.com/v1";
@@ -262,10 +263,11 @@ public record ProxyConfig(
             Upstream client = kind.equals("jetty") ? jetty() : new JdkUpstream(connectTimeout,
                     upstreamWrapper == null ? UnaryOperator.identity() : upstreamWrapper);
             RateLimiter rateLimiter = rate == null ? null : RateLimiter.of(rate, 100_000, state);
+            Sweeper sweeper = new Sweeper(); // the calls' deadlines and the client watch's scans
             return new ProxyConfig(gateway, path, replicateToken, access, accessDescription, allowlist, rateLimiter,
                     new ConcurrencyLimit(maxConcurrent, maxConcurrentPerUser), trustedProxies, publicUrl,
-                    new ProxyHeaders(forwardHeaders), timeout, idleTimeout, client, new Sweeper(),
-                    new PublicUrls());
+                    new ProxyHeaders(forwardHeaders), timeout, idleTimeout, client, sweeper, new PublicUrls(),
+                    new ClientWatch(sweeper, ClientWatch.TABLES));
         }
 
         /** In a method of its own: no Jetty class is looked at unless Jetty's client was chosen. */

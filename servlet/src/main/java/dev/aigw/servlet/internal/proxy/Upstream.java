@@ -45,8 +45,8 @@ public interface Upstream {
         Flow.Publisher<ByteBuffer> body;
         /** Of the body: -1 unknown (chunked), else exact; ignored without a body. */
         long length = -1;
-        /** The container's own thread pool when it offers one (Jetty), for an upstream to share; else null. */
-        java.util.concurrent.Executor containerExecutor;
+        /** The web application's context (where a container may offer its thread pool to share). */
+        jakarta.servlet.ServletContext context;
 
         Request(String method, URI target) {
             this.method = method;
