@@ -1,6 +1,5 @@
 package dev.aigw.servlet.internal.proxy;
 
-import jakarta.servlet.ServletContext;
 import org.eclipse.jetty.client.AsyncRequestContent;
 import org.eclipse.jetty.client.HttpClient;
 import org.eclipse.jetty.client.Response;
@@ -20,7 +19,6 @@ import java.nio.ByteBuffer;
 import java.time.Duration;
 import java.util.List;
 import java.util.concurrent.CancellationException;
-import java.util.concurrent.Executor;
 import java.util.concurrent.Flow;
 import java.util.concurrent.TimeUnit;
 import java.util.function.BiConsumer;
@@ -29,9 +27,8 @@ import java.util.function.BiConsumer;
  * The upstream on Jetty's {@code HttpClient} (jetty-client 12), as Jetty's {@code ProxyServlet} uses it: no cookie
  * store (one user's cookies must never reach another's call), no content decoding (bytes pass as they came), no
  * protocol handlers (no redirects followed, no authentication or {@code 100-continue} answered on the client's
- * behalf), no default {@code Content-Type} or {@code User-Agent}. On Jetty it runs on the server's thread pool (as
- * {@code ProxyServlet} does), elsewhere on threads of its own ({@code aigw-proxy-jetty-*}); they, its scheduler and its
- * connections start with the first call and end with the filter.
+ * behalf), no default {@code Content-Type} or {@code User-Agent}. Its threads ({@code aigw-proxy-jetty-*}), scheduler
+ * and connections start with the first call and end with the filter.
  *
  * <p>Bodies stream both ways one chunk at a time: a request chunk is read from the client only when the previous one
  * went out, a response chunk is read only when the previous one was written to the client. Response chunks are
@@ -44,8 +41,6 @@ final class JettyUpstream implements Upstream {
     private static final long IDLE_MARGIN_MS = 30_000;
     /** Pooled connections nobody uses are closed after this, as {@code ProxyServlet} does. */
     private static final long POOLED_IDLE_MS = 30_000;
-    /** Where Jetty offers its server's thread pool to a web application (as to its ProxyServlet). */
-    private static final String JETTY_EXECUTOR = "org.eclipse.jetty.server.Executor";
 
     private final Duration connectTimeout;
     private final long callIdleMs;
@@ -65,25 +60,21 @@ final class JettyUpstream implements Upstream {
         return "jetty";
     }
 
-    private synchronized HttpClient client(ServletContext context) {
+    private synchronized HttpClient client() {
         if (stopped) {
             throw new IllegalStateException("the aigw proxy filter was destroyed");
         }
         if (client == null) {
             HttpClient c = new HttpClient();
-            if (context != null && context.getAttribute(JETTY_EXECUTOR) instanceof Executor container) {
-                // On Jetty the client runs on the server's own pool, as ProxyServlet's does: a second pool beside it
-                // made every answer cross between the two pools' threads. The server owns it: the client's stop
-                // leaves it running.
-                c.setExecutor(container);
-            } else {
-                int cores = Runtime.getRuntime().availableProcessors();
-                // the client's tasks never block: a selector and a few threads carry any number of calls
-                QueuedThreadPool pool = new QueuedThreadPool(Math.max(8, 4 * cores), 2, 30_000);
-                pool.setName("aigw-proxy-jetty");
-                pool.setDaemon(true);
-                c.setExecutor(pool);
-            }
+            // A pool of its own, even on Jetty (ProxyServlet takes the server's): started by the first call, on the
+            // server's pool the client's start waits for a thread of it, which requests blocked on this start hold
+            // when the pool is exhausted; and the calls' I/O would wait behind the requests it serves.
+            int cores = Runtime.getRuntime().availableProcessors();
+            // the client's tasks never block: a selector and a few threads carry any number of calls
+            QueuedThreadPool pool = new QueuedThreadPool(Math.max(8, 4 * cores), 2, 30_000);
+            pool.setName("aigw-proxy-jetty");
+            pool.setDaemon(true);
+            c.setExecutor(pool);
             c.setScheduler(new ScheduledExecutorScheduler("aigw-proxy-jetty-scheduler", true, null));
             c.setName("aigw-proxy");
             c.setConnectTimeout(connectTimeout.toMillis());
@@ -109,7 +100,7 @@ final class JettyUpstream implements Upstream {
 
     @Override
     public Call send(Request r, Listener listener) {
-        org.eclipse.jetty.client.Request req = client(r.context).newRequest(r.target).method(r.method)
+        org.eclipse.jetty.client.Request req = client().newRequest(r.target).method(r.method)
                 .idleTimeout(callIdleMs, TimeUnit.MILLISECONDS);
         List<String> h = r.headers;
         req.headers(fields -> {

@@ -45,8 +45,6 @@ public interface Upstream {
         Flow.Publisher<ByteBuffer> body;
         /** Of the body: -1 unknown (chunked), else exact; ignored without a body. */
         long length = -1;
-        /** The web application's context (where a container may offer its thread pool to share). */
-        jakarta.servlet.ServletContext context;
 
         Request(String method, URI target) {
             this.method = method;
