@@ -284,14 +284,16 @@ public final class Exchange {
 
     /**
      * The caller stopped taking the response before its end was reported: closed its body, cancelled its
-     * subscription, went away. One meaning on every path: when the whole body had already passed to the caller (its
-     * {@code Content-Length}, or a whole JSON document) the call is complete; otherwise it is cancelled ({@code reason}),
-     * with the bytes so far — whatever the status, which the record keeps.
+     * subscription, went away. One meaning on every path: an error answer (status 400 or above) is an
+     * {@code HTTP_ERROR}, read or not — the call's result was the error; any other answer is complete when its whole
+     * body had already passed to the caller (its {@code Content-Length}, or a whole JSON document), and otherwise
+     * cancelled ({@code reason}), with the bytes so far.
      */
     public void responseClosed(String reason) {
+        int s = status;
         long length = responseLength;
-        JsonSniffer s = responseSniffer;
-        if (status != 0 && (length >= 0 && bytesReceived >= length || s != null && s.rootClosed())) {
+        JsonSniffer json = responseSniffer;
+        if (s >= 400 || s != 0 && (length >= 0 && bytesReceived >= length || json != null && json.rootClosed())) {
             complete();
         } else {
             cancel(reason);

@@ -114,13 +114,13 @@ public record ExchangeRecord(
     public enum Outcome {
         /** A response with status below 400 whose body (if any) passed whole to the caller. */
         SUCCESS,
-        /** A response with status 400 or above whose body (if any) passed whole to the caller. */
+        /** A response with status 400 or above, its body read or not. */
         HTTP_ERROR,
         /** No usable response: connection, timeout or protocol failure. */
         FAILURE,
         /**
-         * The caller gave up (disconnect, cancel, a body closed before its end) before the call finished, whatever
-         * the status; the record has the bytes so far.
+         * The caller gave up (disconnect, cancel, a body closed before its end) before the call finished and before
+         * an error answer; the record has the bytes so far and the status, if a head came.
          */
         CANCELLED
     }

@@ -91,12 +91,16 @@ class ExchangeTest {
         encoded.responseClosed("closed early");
         assertThat(next().outcome()).isEqualTo(ExchangeRecord.Outcome.CANCELLED);
 
-        Exchange refused = gateway.exchange("GET", uri, null); // an error answer left unread: cancelled, status kept
+        Exchange refused = gateway.exchange("GET", uri, null); // an error answer left unread is still the error
         refused.responseHead(404, headers("Content-Type", "application/json", "Content-Length", "40"));
         refused.responseClosed("closed early");
         ExchangeRecord e = next();
-        assertThat(e.outcome()).isEqualTo(ExchangeRecord.Outcome.CANCELLED);
+        assertThat(e.outcome()).isEqualTo(ExchangeRecord.Outcome.HTTP_ERROR);
         assertThat(e.httpStatus()).isEqualTo(404);
+
+        Exchange noHead = gateway.exchange("GET", uri, null); // gone before any answer
+        noHead.responseClosed("client disconnected");
+        assertThat(next().outcome()).isEqualTo(ExchangeRecord.Outcome.CANCELLED);
     }
 
     @Test

@@ -243,6 +243,38 @@ class LayoutTest {
         assertThat(offenders).as("adapter source files over %d lines", MAX_ADAPTER_LINES).isEmpty();
     }
 
+    private static final Pattern KEY_LITERAL = Pattern.compile("\"(aigw\\.[a-z0-9][a-z0-9.-]*[a-z0-9])\"");
+    private static final Pattern KEY_IN_DOCS = Pattern.compile("(?<![\\w.{$])aigw\\.[a-z0-9][a-z0-9.-]*[a-z0-9]");
+
+    /**
+     * The README and docs name real settings: every {@code aigw.*} key they mention is one the code reads (a string
+     * literal in the main sources, or one of the call options core reads as {@code aigw.<name>}).
+     */
+    @Test
+    void theDocsNameRealSettings() throws IOException {
+        Set<String> real = new TreeSet<>();
+        for (Path file : mainSources(p -> true)) {
+            String text = Files.readString(file);
+            KEY_LITERAL.matcher(text).results().forEach(r -> real.add(r.group(1)));
+            if (file.endsWith("dev/aigw/OptionSettings.java")) {
+                String names = text.substring(text.indexOf("NAMES = {"), text.indexOf("};", text.indexOf("NAMES = {")));
+                Pattern.compile("\"([a-z-]+)\"").matcher(names).results().forEach(r -> real.add("aigw." + r.group(1)));
+            }
+        }
+        assertThat(real).as("settings found in the code").contains("aigw.proxy.models", "aigw.cache-ttl");
+        Map<String, Set<String>> unknown = new TreeMap<>();
+        List<Path> docs;
+        try (Stream<Path> files = Files.walk(ROOT)) {
+            docs = files.filter(f -> f.toString().endsWith(".md") && !f.toString().contains("/target/")
+                    && !f.toString().contains("/node_modules/")).toList();
+        }
+        for (Path doc : docs) {
+            KEY_IN_DOCS.matcher(Files.readString(doc)).results().map(r -> r.group()).filter(k -> !real.contains(k))
+                    .forEach(k -> unknown.computeIfAbsent(k, x -> new TreeSet<>()).add(ROOT.relativize(doc).toString()));
+        }
+        assertThat(unknown).as("aigw.* keys in the docs that no code reads").isEmpty();
+    }
+
     /** {@code dev.aigw.CallOptions.Backoff} is in the file of {@code dev.aigw.CallOptions}; a package: null. */
     private static String topLevelOf(String imported) {
         String[] parts = imported.split("\\.");

@@ -95,7 +95,7 @@ public final class AigwProxyFilter implements Filter {
         try {
             ProxyCall.forward(cfg, req, resp, Admission.admit(cfg, req));
         } catch (Refusal.Refused r) {
-            r.refusal().send(resp);
+            r.refusal().sendUnread(req, resp);
         }
     }
 

@@ -39,9 +39,10 @@ import java.util.Objects;
  * (not handed on), so that Replicate delivers it again.
  *
  * <p>When the application accepted a delivery about a finished prediction (status {@code succeeded}, {@code failed},
- * {@code canceled} or {@code aborted}), one record goes to the gateway's listeners: method {@code WEBHOOK}, the
- * prediction's id, status and metrics ({@code predict_time}, {@code total_time}) and the metadata of the call that
- * created it, when that call went through this application's gateway ({@link PredictionCreators}). The application's
+ * {@code canceled} or {@code aborted}), one record goes to the gateway's listeners: method {@code WEBHOOK}, via
+ * {@code WEBHOOK}, the prediction's id, status and metrics ({@code predict_time}, {@code total_time}) and the
+ * metadata of the call that created it, when that call went through this application's gateway
+ * ({@link PredictionCreators}). The application's
  * handler runs in that creator's {@link dev.aigw.GatewayContext}, so calls it makes are attributed to the same user.
  *
  * <p>Before a byte of the body is read, the path must be exactly the webhook path (a trailing slash, {@code ;}

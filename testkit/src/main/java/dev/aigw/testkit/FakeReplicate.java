@@ -185,6 +185,7 @@ public final class FakeReplicate implements AutoCloseable {
         }
         stopped = true;
         engine.stop();
+        faultPlan.clear(); // held requests are answered: nothing left for the server's stop to wait for
         server.stop();
     }
 

@@ -35,7 +35,7 @@ public final class Faults {
         return new Spec(-1);
     }
 
-    /** Removes all pending rules. */
+    /** Removes all pending rules and answers requests being held ({@link Spec#hold}). */
     public Faults clear() {
         plan.clear();
         return this;
@@ -75,6 +75,15 @@ public final class Faults {
         /** Sleeps before handling the request normally. */
         public Faults latency(Duration delay) {
             return add(FaultPlan.Kind.LATENCY, 0, delay, 0);
+        }
+
+        /**
+         * Holds the request unanswered for {@code delay}, then answers 504, holding no thread meanwhile (unlike
+         * {@link #latency}), so that hundreds of requests can stall at once; {@link #clear()} and the fake's
+         * {@code reset()} answer held requests at once.
+         */
+        public Faults hold(Duration delay) {
+            return add(FaultPlan.Kind.HOLD, 0, Objects.requireNonNull(delay, "delay"), 0);
         }
 
         /** Closes the connection before any response byte is sent. */

@@ -20,9 +20,10 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assumptions.assumeThat;
 
 /**
- * {@code async()} and {@code rx()} calls are routed and recorded. The context of the calling
- * thread tags them on Jersey (captured when {@code request()} builds the invocation) and on RESTEasy
- * (captured when the call is submitted to its pool); elsewhere the executor must carry it.
+ * {@code async()} and {@code rx()} calls are routed and recorded. The context of the calling thread tags
+ * {@code async()} calls on every stack: Jersey captures it when {@code request()} builds the invocation, RESTEasy when
+ * the call is submitted to its pool, and CXF runs an async call's request side on the calling thread. It tags
+ * {@code rx()} calls on Jersey and RESTEasy; on CXF the executor must carry it.
  */
 @SuppressWarnings("try") // scopes are opened for their effect on the calls inside
 class AsyncTest extends GatewayTestBase {
@@ -36,18 +37,8 @@ class AsyncTest extends GatewayTestBase {
         r.readEntity(String.class);
         assertThat(nextRecord().outcome()).isEqualTo(ExchangeRecord.Outcome.SUCCESS);
 
-        CompletableFuture<String> viaCallback = new CompletableFuture<>();
-        api(c, "/models/acme/echo").async().get(new InvocationCallback<String>() {
-            @Override
-            public void completed(String s) {
-                viaCallback.complete(s);
-            }
-
-            @Override
-            public void failed(Throwable t) {
-                viaCallback.completeExceptionally(t);
-            }
-        });
+        StringCallback viaCallback = new StringCallback();
+        api(c, "/models/acme/echo").async().get(viaCallback);
         assertThat(viaCallback.get(10, TimeUnit.SECONDS)).contains("acme");
         assertThat(nextRecord().model()).isEqualTo("acme/echo");
         assertThat(fakeGateway.requests()).hasSize(2);
@@ -64,19 +55,37 @@ class AsyncTest extends GatewayTestBase {
     }
 
     @Test
-    void theCallingThreadsContextTagsAsyncAndRxCalls() throws Exception {
-        assumeThat(Stack.carriesCallerContextToAsyncCalls())
-                .as("needs a hook on the calling thread (Jersey's InvocationBuilderListener, RESTEasy's ThreadContext)").isTrue();
+    void theCallingThreadsContextTagsAsyncCalls() throws Exception {
         Client c = client();
         try (GatewayContext.Scope scope = GatewayContext.open(CallOptions.builder().metadata("user", "async-1").build())) {
             api(c, "/account").async().get().get(10, TimeUnit.SECONDS).close();
-            api(c, "/account").rx().get(String.class).toCompletableFuture().get(10, TimeUnit.SECONDS);
+            StringCallback viaCallback = new StringCallback();
+            api(c, "/account").async().get(viaCallback);
+            viaCallback.get(10, TimeUnit.SECONDS);
         }
+        assertTaggedWith("async-1", 2);
+    }
+
+    @Test
+    void theCallingThreadsContextTagsRxCalls() throws Exception {
+        assumeThat(Stack.carriesCallerContextToRxCalls())
+                .as("needs a hook on the calling thread (Jersey's InvocationBuilderListener, RESTEasy's ThreadContext)").isTrue();
+        Client c = client();
+        try (GatewayContext.Scope scope = GatewayContext.open(CallOptions.builder().metadata("user", "rx-1").build())) {
+            api(c, "/account").rx().get(String.class).toCompletableFuture().get(10, TimeUnit.SECONDS);
+            api(c, "/account").rx().get().toCompletableFuture().get(10, TimeUnit.SECONDS).close();
+        }
+        assertTaggedWith("rx-1", 2);
+    }
+
+    private void assertTaggedWith(String user, int calls) throws InterruptedException {
         List<GatewayRequest> seen = fakeGateway.requests();
-        assertThat(seen).hasSize(2).allSatisfy(r ->
-                assertThat(parse(r.header("cf-aig-metadata"))).isEqualTo(parse("{\"user\":\"async-1\"}")));
-        assertThat(nextRecord().metadata()).isEqualTo(Map.of("user", "async-1"));
-        assertThat(nextRecord().metadata()).isEqualTo(Map.of("user", "async-1"));
+        assertThat(seen).hasSize(calls).allSatisfy(r ->
+                assertThat(parse(r.header("cf-aig-metadata"))).isEqualTo(parse("{\"user\":\"" + user + "\"}")));
+        for (int i = 0; i < calls; i++) {
+            assertThat(nextRecord().metadata()).isEqualTo(Map.of("user", user));
+        }
+        assertNoMoreRecords();
     }
 
     @Test
@@ -107,6 +116,19 @@ class AsyncTest extends GatewayTestBase {
                     assertThat(parse(r.header("cf-aig-metadata"))).isEqualTo(parse("{\"user\":\"pooled\"}")));
         } finally {
             pool.shutdownNow();
+        }
+    }
+
+    /** Completes with the entity as a String (a named class: implementations read the entity type from it). */
+    static final class StringCallback extends CompletableFuture<String> implements InvocationCallback<String> {
+        @Override
+        public void completed(String entity) {
+            complete(entity);
+        }
+
+        @Override
+        public void failed(Throwable t) {
+            completeExceptionally(t);
         }
     }
 }

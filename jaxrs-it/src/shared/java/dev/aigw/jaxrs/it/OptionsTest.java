@@ -8,6 +8,7 @@ import dev.aigw.testkit.GatewayRequest;
 import jakarta.ws.rs.ProcessingException;
 import jakarta.ws.rs.client.Client;
 import jakarta.ws.rs.client.ClientBuilder;
+import jakarta.ws.rs.client.WebTarget;
 import jakarta.ws.rs.core.Response;
 import org.junit.jupiter.api.Test;
 
@@ -54,6 +55,19 @@ class OptionsTest extends GatewayTestBase {
         assertThat(seen.header("cf-aig-event-id")).isEqualTo("evt-1");
         ExchangeRecord rec = nextRecord();
         assertThat(rec.eventId()).isEqualTo("evt-1");
+    }
+
+    /** CXF keeps a builder's properties in its target and hands them to the target's later calls: aigw's must not ride along. */
+    @Test
+    void aPropertyOnOneCallOfATargetLeavesItsNextCallRouted() throws Exception {
+        WebTarget target = client().target(API + "/account");
+        target.request().header("Authorization", "Bearer " + replicate.token()).property("aigw.event-id", "evt-1")
+                .get().close();
+        target.request().header("Authorization", "Bearer " + replicate.token()).get().close();
+        assertThat(fakeGateway.requests()).hasSize(2);
+        assertThat(nextRecord().eventId()).isEqualTo("evt-1");
+        assertThat(nextRecord().via()).isEqualTo(ExchangeRecord.Via.GATEWAY);
+        assertNoMoreRecords();
     }
 
     @Test

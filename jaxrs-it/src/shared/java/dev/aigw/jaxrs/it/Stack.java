@@ -32,11 +32,6 @@ final class Stack {
         return jersey() || resteasy() || cxf();
     }
 
-    /** A call that never reached the gateway can be resent directly, through the same client (Jersey, RESTEasy). */
-    static boolean fallsBackDirectly() {
-        return jersey() || resteasy();
-    }
-
     /**
      * A typed read that fails with a {@code WebApplicationException} leaves the error response unread and open in
      * the exception (CXF, Jersey's MicroProfile client): it is recorded when the caller closes it, or when collected.
@@ -45,8 +40,12 @@ final class Stack {
         return cxf() || NAME.equals("mp-jersey");
     }
 
-    /** The calling thread's context reaches async and rx calls without a propagating executor. */
-    static boolean carriesCallerContextToAsyncCalls() {
+    /**
+     * The calling thread's context reaches rx calls without a propagating executor. CXF's {@code rx()} hands the whole
+     * invocation to an executor before any provider, interceptor or bus extension runs (its async() calls run the
+     * request side on the calling thread, and are tagged on every stack).
+     */
+    static boolean carriesCallerContextToRxCalls() {
         return jersey() || resteasy();
     }
 }

@@ -44,26 +44,40 @@ public final class DiscoveredFilter implements ClientRequestFilter, ClientRespon
 
     @Override
     public void filter(ClientRequestContext request) {
-        if (registered(request)) {
+        if (registered(request.getConfiguration())) {
             return;
         }
-        Client client = request.getClient(); // null for CXF's own WebClient and proxies: resolved per call
-        AigwFilter filter = client == null ? null : FILTERS.get(client);
-        if (filter == null) {
-            filter = resolve(request);
-            if (client != null) {
-                AigwFilter raced = FILTERS.putIfAbsent(client, filter);
-                filter = raced != null ? raced : filter;
-            }
-        }
+        AigwFilter filter = filterFor(request.getClient(), request.getConfiguration());
         if (filter != OFF) {
             filter.filter(request);
         }
     }
 
+    /**
+     * Whether aigw routes the calls of {@code client} with {@code config}: through a registered {@code AigwFeature}, or
+     * through this filter. {@code client} is null for a client without a Jakarta REST client object (CXF's
+     * {@code WebClient} and proxies), resolved per call.
+     */
+    static boolean routes(Client client, Configuration config) {
+        return registered(config) || filterFor(client, config) != OFF;
+    }
+
+    /** The client's filter, or {@link #OFF}; resolved at its first call. */
+    private static AigwFilter filterFor(Client client, Configuration config) {
+        AigwFilter filter = client == null ? null : FILTERS.get(client);
+        if (filter == null) {
+            filter = resolve(config);
+            if (client != null) {
+                AigwFilter raced = FILTERS.putIfAbsent(client, filter);
+                filter = raced != null ? raced : filter;
+            }
+        }
+        return filter;
+    }
+
     /** A bad setting fails this call (and the next: nothing is kept). */
-    private static AigwFilter resolve(ClientRequestContext request) {
-        Gateway g = AigwFilter.gatewayFor(request.getConfiguration());
+    private static AigwFilter resolve(Configuration config) {
+        Gateway g = AigwFilter.gatewayFor(config);
         return g.enabled() ? new AigwFilter(g, false) : OFF;
     }
 
@@ -83,8 +97,7 @@ public final class DiscoveredFilter implements ClientRequestFilter, ClientRespon
         }
     }
 
-    private static boolean registered(ClientRequestContext request) {
-        Configuration config = request.getConfiguration();
+    private static boolean registered(Configuration config) {
         return config != null && config.getProperty(AigwFilter.ACTIVE) != null;
     }
 }

@@ -107,7 +107,7 @@ public final class JerseyHooks implements InvocationBuilderListener, PostInvocat
             return;
         }
         Throwable error = context.getThrowables().peekFirst();
-        if (context.getResponseContext().isEmpty() && DirectFallback.applies(call, request, context.getThrowables())) {
+        if (context.getResponseContext().isEmpty() && DirectFallback.applies(call, request.getEntity(), context.getThrowables())) {
             try {
                 context.resolve(resend(call, request));
                 return;

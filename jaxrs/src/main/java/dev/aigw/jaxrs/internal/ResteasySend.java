@@ -90,7 +90,7 @@ final class ResteasySend {
     /** The direct resend's response, or {@code error} rethrown once recorded. */
     private static Response failed(AigwFilter.Call call, ClientRequestContext request, ClientInvocation invocation,
                                    RuntimeException error) {
-        if (DirectFallback.applies(call, request, List.of(error))) {
+        if (DirectFallback.applies(call, request.getEntity(), List.of(error))) {
             call.resending = true;
             try {
                 return resend(call, request, invocation);

@@ -33,6 +33,8 @@ public final class TomcatContainer implements ServletContainer {
         Connector connector = new Connector();
         connector.setPort(0);
         connector.setProperty("address", "127.0.0.1");
+        connector.setProperty("maxThreads", Integer.toString(WORKERS)); // its poller and acceptor are not workers
+        connector.setProperty("minSpareThreads", "4");
         connector.addUpgradeProtocol(new Http2Protocol()); // cleartext HTTP/2 (h2c) besides HTTP/1.1
         tomcat.getService().addConnector(connector);
         tomcat.setConnector(connector);
@@ -60,6 +62,12 @@ public final class TomcatContainer implements ServletContainer {
         }
         tomcat.start();
         return URI.create("http://127.0.0.1:" + connector.getLocalPort() + contextPath);
+    }
+
+    @Override
+    public int busyWorkers() {
+        return tomcat != null && tomcat.getConnector().getProtocolHandler().getExecutor()
+                instanceof org.apache.tomcat.util.threads.ThreadPoolExecutor e ? e.getActiveCount() : -1;
     }
 
     @Override

@@ -109,7 +109,8 @@ class ServletFuzzTest {
     }
 
     private static final String[] KEYS = {"\"version\"", "\"\\u0076ersion\"", "\"VERSION\"", "\"ver\\u017fion\"",
-            "\"Version\"", "\"input\"", "\"stream\"", "\"versio\\u006e\"", "\"destination\""};
+            "\"Version\"", "\"input\"", "\"stream\"", "\"versio\\u006e\"", "\"destination\"", "\"DESTINATION\"",
+            "\"d\\u0065stination\"", "\"de\\u017ftination\""};
     private static final String[] VALUES = {"\"acme/echo\"", "\"evil/model\"", "\"acme/echo:" + "a".repeat(64) + "\"",
             "\"\\u0065vil/model\"", "1", "-0.5e3", "true", "null", "{}", "[]", "{\"version\":\"evil/model\"}",
             "[\"evil/model\"]", "\"\"", "\"acme/echo\\u0000\"", "01", "NaN", "\"a\\ud800\""};
@@ -140,7 +141,7 @@ class ServletFuzzTest {
             }
             byte[] body = sb.toString().getBytes(java.nio.charset.StandardCharsets.UTF_8);
             try {
-                checkBodyGate(body, 1 + rnd.nextInt(8));
+                checkBodyGate(body, 1 + rnd.nextInt(8), rnd.nextInt(4) == 0 ? "destination" : "version");
             } catch (AssertionError | RuntimeException e) {
                 throw new AssertionError("seed " + SEED + " body " + sb + ": " + e.getMessage(), e);
             }
@@ -150,9 +151,14 @@ class ServletFuzzTest {
 
     private static final ModelAllowlist ALLOW = ModelAllowlist.parse("acme/*");
 
-    /** See {@link #bodyGateAgreesWithJackson}. */
+    /** See {@link #bodyGateAgreesWithJackson}: the gate of a prediction's {@code version}. */
     static void checkBodyGate(byte[] body, int chunk) throws Exception {
-        JsonBodyGate gate = new JsonBodyGate("version", v -> ALLOW.allowsBodyField("version", v), "POST /predictions");
+        checkBodyGate(body, chunk, "version");
+    }
+
+    /** The gate of {@code field}: a prediction's {@code version} or a training's {@code destination}. */
+    static void checkBodyGate(byte[] body, int chunk, String field) throws Exception {
+        JsonBodyGate gate = new JsonBodyGate(field, v -> ALLOW.allowsBodyField(field, v), "POST /predictions");
         java.io.ByteArrayOutputStream passed = new java.io.ByteArrayOutputStream();
         boolean accepted;
         try {
@@ -201,14 +207,14 @@ class ServletFuzzTest {
             assertThat(passed.toByteArray()).isEqualTo(body);
         }
         for (String[] m : members) {
-            boolean namesVersion = m[0].equalsIgnoreCase("version") || m[0].toLowerCase(Locale.ROOT).replace(
-                    '\u017f', 's').equals("version");
-            if (namesVersion && (m[1] == null || !ALLOW.allowsBodyField("version", m[1]))) {
-                assertThat(accepted).as("a parser reads key " + m[0] + " as version = " + m[1]).isFalse();
+            boolean namesField = m[0].equalsIgnoreCase(field) || m[0].toLowerCase(Locale.ROOT).replace(
+                    '\u017f', 's').equals(field);
+            if (namesField && (m[1] == null || !ALLOW.allowsBodyField(field, m[1]))) {
+                assertThat(accepted).as("a parser reads key " + m[0] + " as " + field + " = " + m[1]).isFalse();
             }
         }
         if (accepted) {
-            assertThat(members.stream().filter(m -> m[0].equals("version")).count()).isEqualTo(1);
+            assertThat(members.stream().filter(m -> m[0].equals(field)).count()).isEqualTo(1);
         }
     }
 

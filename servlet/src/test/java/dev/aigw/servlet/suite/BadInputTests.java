@@ -36,13 +36,13 @@ import static org.assertj.core.api.Assertions.assertThat;
  * with their own 400/431, Tomcat answers CONNECT 501 and redirects a path normalised to the context root); that
  * passes as long as the request never reached upstream.
  */
-public interface BadInputTests {
-    private ContainerSuite s() {
-        return (ContainerSuite) this;
+public abstract class BadInputTests extends SuiteGroup {
+    protected BadInputTests(UpstreamSuite suite) {
+        super(suite);
     }
 
     /** Raw path tricks against the proxy at {@code /app/replicate}; none may leave the Replicate API root. */
-    List<String> PATH_ESCAPES = List.of(
+    static final List<String> PATH_ESCAPES = List.of(
             "/replicate/..", "/replicate/../replicate/account", "/replicate/predictions/../../../other/openai/v1/models",
             "/replicate/./account", "/replicate/predictions/.", "/replicate/%2e%2e/account", "/replicate/%2E%2E/account",
             "/replicate/.%2e/account", "/replicate/%2e/account", "/replicate/predictions%2f..%2f..%2faccount",
@@ -60,10 +60,10 @@ public interface BadInputTests {
             "/replicate" + "/a".repeat(1100));
 
     @Test
-    default void pathEscapeCatalogueNeverReachesUpstreamNorSpendsRateBudget() throws Exception {
+    void pathEscapeCatalogueNeverReachesUpstreamNorSpendsRateBudget() throws Exception {
         List<String> seen = new ArrayList<>();
         for (String attempt : PATH_ESCAPES) {
-            Raw r = raw("GET", "/app" + attempt, "X-Test-User: escaper-" + s().container.name());
+            Raw r = raw("GET", "/app" + attempt, "X-Test-User: escaper-" + suite.container.name());
             // aigw's own refusal is a 400 naming what was wrong; a container may answer first with its own 400/404,
             // or normalise the path away from the proxy (Tomcat: "/app/replicate/.." is "/app/", redirected to it)
             assertThat(r.status()).as(attempt).isBetween(300, 404);
@@ -74,17 +74,17 @@ public interface BadInputTests {
             }
             seen.add(attempt + " -> " + r.status());
         }
-        assertThat(s().gateway.requests()).as("%s", seen).isEmpty();
-        assertThat(s().replicate.requests()).isEmpty();
+        assertThat(suite.gateway.requests()).as("%s", seen).isEmpty();
+        assertThat(suite.replicate.requests()).isEmpty();
         // more refusals than the rate limit (20/min) allows calls, yet the same user's next call goes through
         assertThat(PATH_ESCAPES.size()).isGreaterThan(20);
-        assertThat(raw("GET", "/app/replicate/account", "X-Test-User: escaper-" + s().container.name()).status())
+        assertThat(raw("GET", "/app/replicate/account", "X-Test-User: escaper-" + suite.container.name()).status())
                 .isEqualTo(200);
-        assertThat(s().gateway.requests()).hasSize(1);
+        assertThat(suite.gateway.requests()).hasSize(1);
     }
 
     @Test
-    default void oversizedAndMalformedHeadersAreRefusedBeforeUpstream() throws Exception {
+    void oversizedAndMalformedHeadersAreRefusedBeforeUpstream() throws Exception {
         String user = "X-Test-User: headers";
         List<String[]> attempts = List.of(
                 new String[]{"64 KB header value", "X-Big: " + "a".repeat(64 * 1024)},
@@ -97,8 +97,8 @@ public interface BadInputTests {
             Raw r = raw("GET", "/app/replicate/account", user, a[1]);
             assertThat(r.status()).as(a[0]).isIn(400, 413, 431);
         }
-        assertThat(s().gateway.requests()).isEmpty();
-        assertThat(s().replicate.requests()).isEmpty();
+        assertThat(suite.gateway.requests()).isEmpty();
+        assertThat(suite.replicate.requests()).isEmpty();
     }
 
     private static String header300() {
@@ -114,13 +114,13 @@ public interface BadInputTests {
      * escaped, and the call still goes out with every entry.
      */
     @Test
-    default void hugeAndNonAsciiMetadataValuesAreCutAndEscapedAndTheCallGoesOut() throws Exception {
+    void hugeAndNonAsciiMetadataValuesAreCutAndEscapedAndTheCallGoesOut() throws Exception {
         String big = "t".repeat(5000);
         // UTF-8 bytes of "café" sent raw (obs-text), and a tab: legal in a field value
         Raw r = raw("GET", "/app/replicate/account", "X-Test-User: meta", "X-Tenant: " + big,
                 "X-Request-Id: caf\u00c3\u00a9\tid");
         assertThat(r.status()).isEqualTo(200);
-        GatewayRequest g = s().gateway.awaitRequests(1, ContainerSuite.WAIT).get(0);
+        GatewayRequest g = suite.gateway.awaitRequests(1, UpstreamSuite.WAIT).get(0);
         assertThat(g.metadata()).containsEntry("user", "meta").containsEntry("tenant", big.substring(0, 1024));
         assertThat(String.valueOf(g.metadata().get("request"))).startsWith("caf").endsWith("\tid");
         assertThat(g.header("cf-aig-metadata")).matches("[\\x20-\\x7e]+");
@@ -129,7 +129,7 @@ public interface BadInputTests {
         // surrogate pair there): the cut never leaves half of it, which strict JSON parsers refuse
         assertThat(raw("GET", "/app/replicate/account", "X-Test-User: meta-cut", "X-Tenant: " + "t".repeat(1023)
                 + "\u00f0\u009f\u0098\u0080").status()).isEqualTo(200);
-        GatewayRequest cut = s().gateway.requests().stream()
+        GatewayRequest cut = suite.gateway.requests().stream()
                 .filter(q -> "meta-cut".equals(q.metadata().get("user"))).findFirst().orElseThrow();
         String tenant = String.valueOf(cut.metadata().get("tenant"));
         assertThat(tenant).startsWith("t".repeat(1023)).hasSizeLessThanOrEqualTo(1024);
@@ -142,11 +142,11 @@ public interface BadInputTests {
      * fold — is refused by aigw with 405 and {@code Allow}, or by the container before any filter runs.
      */
     @Test
-    default void methodsAreAnAllowlist() throws Exception {
+    void methodsAreAnAllowlist() throws Exception {
         Raw query = raw("QUERY", "/app/replicate/models", "X-Test-User: methods", "Content-Type: application/json",
                 "Content-Length: 2", "", "{}");
         assertThat(query.status()).isLessThan(500);
-        assertThat(s().gateway.requests()).extracting(q -> q.request().method()).containsExactly("QUERY");
+        assertThat(suite.gateway.requests()).extracting(q -> q.request().method()).containsExactly("QUERY");
         for (String m : List.of("TRACE", "CONNECT", "BREW", "PROPFIND", "get", "Post")) {
             Raw r = raw(m, "/app/replicate/account", "X-Test-User: methods");
             assertThat(r.status()).as(m).isIn(400, 405, 501); // aigw's 405, or the container's own refusal
@@ -158,8 +158,8 @@ public interface BadInputTests {
         }
         Raw notToken = raw("GE(T", "/app/replicate/account", "X-Test-User: methods");
         assertThat(notToken.status()).isBetween(400, 501);
-        assertThat(s().gateway.requests()).hasSize(1);
-        assertThat(s().replicate.requests()).hasSize(1);
+        assertThat(suite.gateway.requests()).hasSize(1);
+        assertThat(suite.replicate.requests()).hasSize(1);
     }
 
     /**
@@ -167,7 +167,7 @@ public interface BadInputTests {
      * byte; Replicate's own answer comes back, and a record is made for each.
      */
     @Test
-    default void badJsonBodiesStreamThroughUnchanged() throws Exception {
+    void badJsonBodiesStreamThroughUnchanged() throws Exception {
         Random rnd = new Random(42);
         byte[] random = new byte[900 * 1024]; // under the fake's 1 MB recording cap; bigger bodies: ProxyTests, core
         rnd.nextBytes(random);
@@ -178,23 +178,23 @@ public interface BadInputTests {
                 ("{\"input\":" + "[".repeat(5000) + "]".repeat(5000) + "}").getBytes(StandardCharsets.UTF_8),
                 random);
         for (byte[] body : bodies) {
-            s().replicate.reset();
-            HttpResponse<String> r = s().http.send(s().request("/passthrough/predictions", "Authorization",
-                            "Bearer " + s().replicate.token(), "Content-Type", "application/json")
+            suite.replicate.reset();
+            HttpResponse<String> r = suite.http.send(suite.request("/passthrough/predictions", "Authorization",
+                            "Bearer " + suite.replicate.token(), "Content-Type", "application/json")
                     .POST(HttpRequest.BodyPublishers.ofByteArray(body)).build(),
                     HttpResponse.BodyHandlers.ofString());
             // Replicate's own answer, never a proxy failure
             assertThat(r.body()).doesNotContain("\"code\":\"upstream_").doesNotContain("gateway_unreachable");
-            RecordedRequest up = s().replicate.requests().get(0);
+            RecordedRequest up = suite.replicate.requests().get(0);
             assertThat(up.bodyTruncated()).isFalse();
             assertThat(sha256(up.body())).as("bytes at Replicate").isEqualTo(sha256(body));
         }
-        assertThat(s().gateway.requests()).hasSize(bodies.size());
+        assertThat(suite.gateway.requests()).hasSize(bodies.size());
     }
 
     @Test
-    default void webhookTamperingReplaysAndClockSkew() throws Exception {
-        String secret = s().replicate.webhookSecret();
+    void webhookTamperingReplaysAndClockSkew() throws Exception {
+        String secret = suite.replicate.webhookSecret();
         String other = "whsec_" + Base64.getEncoder().encodeToString("another-secret-of-32-bytes......".getBytes(
                 StandardCharsets.US_ASCII));
         long now = Instant.now().getEpochSecond();
@@ -225,7 +225,7 @@ public interface BadInputTests {
             assertThat(r.statusCode()).as("%s %s %s", c[0], c[1], c[2]).isEqualTo(c[4]);
             assertThat(r.body()).contains("\"code\":\"" + c[5] + "\"").doesNotContain(secret.substring(6));
         }
-        assertThat(s().webhooks.received).as("nothing unverified reaches the application").isEmpty();
+        assertThat(suite.webhooks.received).as("nothing unverified reaches the application").isEmpty();
 
         // within the tolerance either way (clocks a little apart) is accepted, byte for byte
         for (long skew : new long[]{-240, 240}) {
@@ -244,18 +244,38 @@ public interface BadInputTests {
             assertThat(replay.statusCode()).isEqualTo(200);
             assertThat(replay.headers().firstValue("aigw-webhook")).hasValue("duplicate");
         }
-        assertThat(s().webhooks.received).hasSize(3).allSatisfy(w -> assertThat(w.body()).isEqualTo(body));
+        assertThat(suite.webhooks.received).hasSize(3).allSatisfy(w -> assertThat(w.body()).isEqualTo(body));
+    }
+
+    /**
+     * A refusal made before the body is read (bad headers, another path) always reaches the client, also while its
+     * body is still on the way: without reading the body first, Jetty closed the connection after the answer and the
+     * client's TCP stack dropped the answer on the reset (several in a hundred), in the proxy too.
+     */
+    @Test
+    void refusalsBeforeTheBodyAlwaysArrive() throws Exception {
+        byte[] body = new byte[20_000];
+        for (int i = 0; i < 100; i++) {
+            HttpResponse<String> w = deliver("msg_early" + i, "x.0", "v1,AAAA", body);
+            assertThat(w.statusCode()).as("webhook %d", i).isEqualTo(400);
+            HttpResponse<String> p = suite.http.send(suite.request("/replicate/models/evil/model/predictions",
+                            "X-Test-User", "early")
+                    .header("Content-Type", "application/json").POST(HttpRequest.BodyPublishers.ofByteArray(body))
+                    .build(), HttpResponse.BodyHandlers.ofString());
+            assertThat(p.statusCode()).as("proxy %d: %s", i, p.body()).isEqualTo(403); // a model not allowed
+        }
+        assertThat(suite.webhooks.received).isEmpty();
     }
 
     private HttpResponse<String> deliver(String id, String ts, String sig, byte[] body) throws Exception {
-        HttpRequest.Builder b = s().request("/webhooks/replicate").POST(HttpRequest.BodyPublishers.ofByteArray(body))
+        HttpRequest.Builder b = suite.request("/webhooks/replicate").POST(HttpRequest.BodyPublishers.ofByteArray(body))
                 .header("Content-Type", "application/json").header("webhook-id", id).header("webhook-timestamp", ts);
         if (!sig.isEmpty()) {
             b.header("webhook-signature", sig);
         } else {
             b.header("webhook-signature", " ");
         }
-        return s().http.send(b.build(), HttpResponse.BodyHandlers.ofString());
+        return suite.http.send(b.build(), HttpResponse.BodyHandlers.ofString());
     }
 
     private static String sha256(byte[] b) throws Exception {
@@ -263,6 +283,6 @@ public interface BadInputTests {
     }
 
     private Raw raw(String method, String rawPath, String... lines) throws IOException {
-        return RawHttp.send(s().app, method, rawPath, lines);
+        return RawHttp.send(suite.app, method, rawPath, lines);
     }
 }

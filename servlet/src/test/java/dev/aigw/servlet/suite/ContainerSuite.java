@@ -1,231 +1,30 @@
 package dev.aigw.servlet.suite;
 
-import dev.aigw.ExchangeRecord;
-import dev.aigw.servlet.AigwProxyFilter;
-import dev.aigw.servlet.AigwWebhookFilter;
-import dev.aigw.servlet.PredictionCreators;
-import jakarta.servlet.DispatcherType;
-import jakarta.servlet.FilterRegistration;
-import jakarta.servlet.ServletContext;
-import jakarta.servlet.ServletRegistration;
-import dev.aigw.Gateway;
-import dev.aigw.testkit.FakeGateway;
-import dev.aigw.testkit.FakeReplicate;
-import dev.aigw.testkit.GatewayRequest;
-import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.BeforeAll;
-import org.junit.jupiter.api.BeforeEach;
-import org.junit.jupiter.api.TestInstance;
-
-import java.net.URI;
-import java.net.http.HttpClient;
-import java.net.http.HttpRequest;
-import java.net.http.HttpResponse;
-import java.time.Clock;
-import java.time.Duration;
-import java.time.Instant;
-import java.time.ZoneOffset;
-import java.util.EnumSet;
-import java.util.List;
-import java.util.Map;
-import java.util.concurrent.CopyOnWriteArrayList;
+import org.junit.jupiter.api.Nested;
 
 /**
- * The shared container suite: one set of tests, run on every container by one small subclass per container
- * ({@link #container()}). Everything is real: the container on loopback, the JDK HTTP client, the testkit's fake
- * Replicate and fake gateway. The test classes extending this hold the tests, grouped by filter.
+ * The whole shared container suite: {@link UpstreamSuite}'s setup and groups, plus the groups the proxy's upstream
+ * client plays no part in (request context, webhooks, the WAR drop-in). One small subclass per container runs it.
  */
-@TestInstance(TestInstance.Lifecycle.PER_CLASS)
-public abstract class ContainerSuite {
-    protected static final String CF_TOKEN = "cf-suite-token";
-    protected static final Duration WAIT = Duration.ofSeconds(20);
-
-    protected FakeReplicate replicate;
-    protected FakeGateway gateway;
-    protected Gateway aigw;
-    /** A second gateway whose replicate route points at the fake's event streams (see ProxyTests). */
-    protected FakeGateway streamGateway;
-    protected Gateway streamAigw;
-    /** A gateway address nothing listens on. */
-    protected Gateway deadAigw;
-    protected final List<ExchangeRecord> records = new CopyOnWriteArrayList<>();
-    protected ServletContainer container;
-    protected URI app;
-    protected HttpClient http;
-
-    /** The container under test, not started. */
-    protected abstract ServletContainer container();
-
-    /**
-     * The proxies' {@code aigw.proxy.upstream}: {@code auto} unless the subclass or {@code -Daigw.suite.upstream}
-     * says otherwise.
-     */
-    protected String upstream() {
-        return System.getProperty("aigw.suite.upstream", "auto");
-    }
-
-    /** The client {@link #upstream()} comes to on this class path: {@code jetty} or {@code jdk}. */
-    protected final String upstreamClient() {
-        return dev.aigw.servlet.internal.proxy.Upstream.resolve(upstream(), false);
-    }
-
-    /** The webhook test vector of Replicate's spec §6. */
-    protected static final String VECTOR_SECRET = "whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw";
-    protected static final long VECTOR_TIMESTAMP = 1614265330L;
-
-    protected final PredictionCreators creators = new PredictionCreators();
-    protected final WebhookReceiver webhooks = new WebhookReceiver();
-
-    /** aigw's filters and the application's webhook handler, registered as an application would. */
-    protected void configure(ServletContext ctx) {
-        webhook(ctx, "aigw-webhook", "/webhooks/replicate", AigwWebhookFilter.builder()
-                .secret(replicate.webhookSecret()).gateway(aigw).creators(creators).maxBodyBytes(64 * 1024));
-        webhook(ctx, "aigw-webhook-vector", "/webhooks/vector", AigwWebhookFilter.builder().secret(VECTOR_SECRET)
-                .clock(Clock.fixed(Instant.ofEpochSecond(VECTOR_TIMESTAMP), ZoneOffset.UTC)));
-        webhook(ctx, "aigw-webhook-slow", "/webhooks/slow", AigwWebhookFilter.builder()
-                .secret(replicate.webhookSecret()).readLimits(Duration.ofSeconds(2), 4096));
-        proxy(ctx, "aigw-proxy", "/replicate", AigwProxyFilter.builder().gateway(aigw).path("/replicate")
-                .replicateToken(replicate.token()).models("acme/*, deployments/acme/prod").rateLimit("20/min"));
-        proxy(ctx, "aigw-proxy-stream", "/stream-proxy", AigwProxyFilter.builder().gateway(streamAigw)
-                .path("/stream-proxy").replicateToken(replicate.token()));
-        proxy(ctx, "aigw-proxy-passthrough", "/passthrough", AigwProxyFilter.builder().gateway(aigw)
-                .path("/passthrough").access(r -> true, "anyone"));
-        proxy(ctx, "aigw-proxy-dead", "/dead-proxy", AigwProxyFilter.builder().gateway(deadAigw).path("/dead-proxy")
-                .replicateToken(replicate.token()).connectTimeout(Duration.ofSeconds(2)));
-        proxy(ctx, "aigw-proxy-slow", "/slow-proxy", AigwProxyFilter.builder().gateway(aigw).path("/slow-proxy")
-                .replicateToken(replicate.token()).timeout(Duration.ofMillis(500)));
-        proxy(ctx, "aigw-proxy-guarded", "/guarded-proxy", AigwProxyFilter.builder().gateway(aigw)
-                .path("/guarded-proxy").replicateToken(replicate.token()).access(r -> true, "anyone")
-                .maxConcurrent(CAP_TOTAL, CAP_PER_USER));
-        proxy(ctx, "aigw-proxy-keyed", "/keyed-proxy", AigwProxyFilter.builder().gateway(aigw).path("/keyed-proxy")
-                .replicateToken(replicate.token()).access(r -> true, "anyone").trustedProxies("127.0.0.1, ::1")
-                .rateLimit("3/min"));
-        proxy(ctx, "aigw-proxy-guarded-stream", "/guarded-stream", AigwProxyFilter.builder().gateway(streamAigw)
-                .path("/guarded-stream").replicateToken(replicate.token()).idleTimeout(Duration.ofSeconds(1)));
-        ServletRegistration.Dynamic receiver = ctx.addServlet("webhook-receiver", webhooks);
-        receiver.setAsyncSupported(true);
-        // wider than the filters' paths, as applications map handlers: the filter must still guard every spelling
-        receiver.addMapping("/webhooks/*");
-    }
-
-    /** Caps of the {@code /guarded-proxy} instance (SecurityTests). */
-    protected static final int CAP_TOTAL = 6;
-    protected static final int CAP_PER_USER = 3;
-
-    private static void webhook(ServletContext ctx, String name, String path, AigwWebhookFilter.Builder b) {
-        FilterRegistration.Dynamic r = ctx.addFilter(name, b.path(path).build());
-        r.setAsyncSupported(true);
-        r.addMappingForUrlPatterns(EnumSet.of(DispatcherType.REQUEST, DispatcherType.ASYNC), false, path, path + "/*");
-    }
-
-    private void proxy(ServletContext ctx, String name, String path, AigwProxyFilter.Builder b) {
-        FilterRegistration.Dynamic r = ctx.addFilter(name, b.upstream(upstream()).build());
-        r.setAsyncSupported(true);
-        r.addMappingForUrlPatterns(EnumSet.of(DispatcherType.REQUEST, DispatcherType.ASYNC), true, path + "/*");
-    }
-
-    /** Context init-params of the test application. */
-    protected Map<String, String> initParams() {
-        return Map.of();
-    }
-
-    @BeforeAll
-    void startAll() throws Exception {
-        replicate = FakeReplicate.builder().start();
-        replicate.model("acme/echo").output("hello");
-        gateway = FakeGateway.builder().provider("replicate", replicate.baseUrl()).token(CF_TOKEN).decodePaths()
-                .start(); // acts on what a path means, as a normalising server: spelling tricks would work there
-        aigw = Gateway.builder().baseUrl(gateway.baseUrl().toString()).accountId(FakeGateway.DEFAULT_ACCOUNT)
-                .gatewayId(FakeGateway.DEFAULT_GATEWAY).token(CF_TOKEN).log(Gateway.Log.OFF)
-                .listener(records::add).listener(creators).build();
-        streamGateway = FakeGateway.builder().provider("replicate",
-                java.net.URI.create("http://127.0.0.1:" + replicate.port() + "/stream/v1")).token(CF_TOKEN).start();
-        streamAigw = Gateway.builder().baseUrl(streamGateway.baseUrl().toString())
-                .accountId(FakeGateway.DEFAULT_ACCOUNT).gatewayId(FakeGateway.DEFAULT_GATEWAY).token(CF_TOKEN)
-                .log(Gateway.Log.OFF).listener(records::add).build();
-        int deadPort;
-        try (java.net.ServerSocket ss = new java.net.ServerSocket(0, 1, java.net.InetAddress.getLoopbackAddress())) {
-            deadPort = ss.getLocalPort();
-        }
-        deadAigw = Gateway.builder().baseUrl("http://127.0.0.1:" + deadPort + "/v1")
-                .accountId(FakeGateway.DEFAULT_ACCOUNT).gatewayId(FakeGateway.DEFAULT_GATEWAY).token(CF_TOKEN)
-                .log(Gateway.Log.OFF).listener(records::add).build();
-        container = container();
-        app = container.start("/app", initParams(), new SuiteApp(aigw, replicate.token(), this::configure));
-    }
-
-    @AfterAll
-    void stopAll() throws Exception {
-        if (container != null) {
-            container.close();
-        }
-        if (aigw != null) {
-            aigw.close();
-        }
-        for (AutoCloseable c : new AutoCloseable[]{streamAigw, deadAigw, streamGateway, gateway}) {
-            if (c != null) {
-                c.close();
-            }
-        }
-        if (replicate != null) {
-            replicate.close();
+public abstract class ContainerSuite extends UpstreamSuite {
+    @Nested
+    class Context extends ContextTests {
+        Context() {
+            super(ContainerSuite.this);
         }
     }
 
-    @BeforeEach
-    void resetFakes() {
-        // a fresh client per test: no keep-alive connection carries one test's state into the next
-        http = HttpClient.newBuilder().version(HttpClient.Version.HTTP_1_1).connectTimeout(Duration.ofSeconds(5))
-                .build();
-        replicate.reset();
-        gateway.reset();
-        streamGateway.reset();
-        records.clear();
-        webhooks.received.clear();
-        webhooks.answer.set(200);
-    }
-
-    protected HttpRequest.Builder request(String path, String... headers) {
-        HttpRequest.Builder b = HttpRequest.newBuilder(URI.create(app + path)).timeout(WAIT);
-        for (int i = 0; i < headers.length; i += 2) {
-            b.header(headers[i], headers[i + 1]);
+    @Nested
+    class Webhooks extends WebhookTests {
+        Webhooks() {
+            super(ContainerSuite.this);
         }
-        return b;
     }
 
-    protected HttpResponse<String> get(String path, String... headers) throws Exception {
-        return http.send(request(path, headers).GET().build(), HttpResponse.BodyHandlers.ofString());
-    }
-
-    /** Creates a prediction at the fake Replicate directly (not through aigw); returns its id. */
-    protected String createDirectly(String model) throws Exception {
-        HttpResponse<String> r = http.send(HttpRequest.newBuilder(URI.create(replicate.baseUrl() + "/predictions"))
-                .header("Authorization", "Bearer " + replicate.token()).header("Content-Type", "application/json")
-                .POST(HttpRequest.BodyPublishers.ofString("{\"version\":\"" + model + "\",\"input\":{}}")).build(),
-                HttpResponse.BodyHandlers.ofString());
-        if (r.statusCode() != 201) {
-            throw new AssertionError("create failed: " + r.statusCode() + " " + r.body());
+    @Nested
+    class WarDropIn extends WarDropInTests {
+        WarDropIn() {
+            super(ContainerSuite.this);
         }
-        java.util.regex.Matcher m = java.util.regex.Pattern.compile("\"id\"\\s*:\\s*\"([^\"]*)\"").matcher(r.body());
-        return m.find() ? m.group(1) : null;
-    }
-
-    /** The first record whose URL ends with {@code urlSuffix}, waiting for it. */
-    protected ExchangeRecord awaitRecord(String urlSuffix) throws InterruptedException {
-        long end = System.nanoTime() + WAIT.toNanos();
-        while (System.nanoTime() < end) {
-            for (ExchangeRecord r : records) {
-                if (r.url() != null && r.url().endsWith(urlSuffix)) {
-                    return r;
-                }
-            }
-            Thread.sleep(20);
-        }
-        throw new AssertionError("no record for " + urlSuffix + " in " + records);
-    }
-
-    /** Gateway requests whose metadata has {@code key = value}. */
-    protected List<GatewayRequest> gatewayRequestsWith(String key, Object value) {
-        return gateway.requests().stream().filter(r -> value.equals(r.metadata().get(key))).toList();
     }
 }

@@ -4,69 +4,30 @@ import jakarta.servlet.ServletContainerInitializer;
 import org.eclipse.jetty.ee10.annotations.AnnotationConfiguration;
 import org.eclipse.jetty.ee10.servlet.ServletContextHandler;
 import org.eclipse.jetty.ee10.webapp.WebAppContext;
-import org.eclipse.jetty.http2.server.HTTP2CServerConnectionFactory;
-import org.eclipse.jetty.server.HttpConfiguration;
-import org.eclipse.jetty.server.HttpConnectionFactory;
-import org.eclipse.jetty.server.Server;
-import org.eclipse.jetty.server.ServerConnector;
-import org.eclipse.jetty.util.thread.QueuedThreadPool;
+import org.eclipse.jetty.server.handler.ContextHandler;
 
-import java.net.URI;
 import java.nio.file.Path;
 import java.util.Map;
 
 /** Jetty 12.1, EE 10 environment (Servlet 6.0). */
-public final class JettyEe10Container implements ServletContainer {
-    private Server server;
-
-    @Override
-    public URI start(String contextPath, Map<String, String> initParams, ServletContainerInitializer app)
-            throws Exception {
-        QueuedThreadPool pool = new QueuedThreadPool(64, 4);
-        pool.setName("jetty-ee10");
-        server = new Server(pool);
-        HttpConfiguration http = new HttpConfiguration();
-        // HTTP/1.1 and cleartext HTTP/2 (h2c, by upgrade or prior knowledge) on one port
-        ServerConnector connector = new ServerConnector(server, new HttpConnectionFactory(http),
-                new HTTP2CServerConnectionFactory(http));
-        connector.setHost("127.0.0.1");
-        connector.setPort(0);
-        server.addConnector(connector);
-        ServletContextHandler ctx = new ServletContextHandler(ServletContextHandler.SESSIONS);
-        ctx.setContextPath(contextPath);
-        initParams.forEach(ctx::setInitParameter);
-        ctx.addServletContainerInitializer(app);
-        server.setHandler(ctx);
-        server.start();
-        return URI.create("http://127.0.0.1:" + connector.getLocalPort() + contextPath);
+public final class JettyEe10Container extends JettyContainer {
+    public JettyEe10Container() {
+        super("ee10");
     }
 
     @Override
-    public URI deployWar(String contextPath, Path explodedWar) throws Exception {
-        server = new Server(new QueuedThreadPool(32, 2));
-        ServerConnector connector = new ServerConnector(server);
-        connector.setHost("127.0.0.1");
-        connector.setPort(0);
-        server.addConnector(connector);
-        WebAppContext webapp = new WebAppContext();
-        webapp.setContextPath(contextPath);
-        webapp.setWar(explodedWar.toString());
+    protected ContextHandler servletContext(Map<String, String> initParams, ServletContainerInitializer app) {
+        ServletContextHandler context = new ServletContextHandler(ServletContextHandler.SESSIONS);
+        initParams.forEach(context::setInitParameter);
+        context.addServletContainerInitializer(app);
+        return context;
+    }
+
+    @Override
+    protected ContextHandler webApp(Path explodedWar) {
+        WebAppContext webapp = new WebAppContext(explodedWar.toString(), null);
         webapp.addConfiguration(new AnnotationConfiguration()); // discovers ServletContainerInitializers
         webapp.setThrowUnavailableOnStartupException(true);
-        server.setHandler(webapp);
-        server.start();
-        return URI.create("http://127.0.0.1:" + connector.getLocalPort() + contextPath);
-    }
-
-    @Override
-    public String name() {
-        return "jetty-12.1-ee10";
-    }
-
-    @Override
-    public void close() throws Exception {
-        if (server != null) {
-            server.stop();
-        }
+        return webapp;
     }
 }

@@ -31,11 +31,9 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
  * ({@code FakeGateway.decodePaths()}), so each refused spelling would have reached its target there; every test
  * shows the refusal and that nothing reached the gateway or Replicate.
  */
-public interface SecurityTests {
-    String USER = "X-Test-User";
-
-    private ContainerSuite s() {
-        return (ContainerSuite) this;
+public abstract class SecurityTests extends SuiteGroup {
+    protected SecurityTests(UpstreamSuite suite) {
+        super(suite);
     }
 
     private Raw raw(String method, String path, String body, String... headers) throws IOException {
@@ -46,22 +44,22 @@ public interface SecurityTests {
             lines.add("");
             lines.add(body);
         }
-        return RawHttp.send(s().app, method, path, lines.toArray(String[]::new));
+        return RawHttp.send(suite.app, method, path, lines.toArray(String[]::new));
     }
 
     private HttpResponse<String> post(String path, String contentType, String body, String... headers)
             throws Exception {
-        HttpRequest.Builder b = s().request(path, headers).POST(HttpRequest.BodyPublishers.ofString(body));
+        HttpRequest.Builder b = suite.request(path, headers).POST(HttpRequest.BodyPublishers.ofString(body));
         if (contentType != null) {
             b.header("Content-Type", contentType);
         }
-        return s().http.send(b.build(), HttpResponse.BodyHandlers.ofString());
+        return suite.http.send(b.build(), HttpResponse.BodyHandlers.ofString());
     }
 
     /** Spellings of the webhook-secret endpoint and of refused runs; each would route to its target upstream. */
     @Test
-    default void spellingsOfRefusedRequestsNeverReachTheDecodingGateway() throws Exception {
-        String u = USER + ": speller-" + s().container.name();
+    void spellingsOfRefusedRequestsNeverReachTheDecodingGateway() throws Exception {
+        String u = USER + ": speller-" + suite.container.name();
         String evil = "{\"version\":\"evil/model\",\"input\":{}}";
         String input = "{\"input\":{}}";
         String hex = "0".repeat(64);
@@ -101,22 +99,22 @@ public interface SecurityTests {
                         "model_not_allowed", "method_not_allowed");
             }
         }
-        assertThat(s().gateway.requests()).as("%s", seen).isEmpty();
-        assertThat(s().replicate.requests()).isEmpty();
+        assertThat(suite.gateway.requests()).as("%s", seen).isEmpty();
+        assertThat(suite.replicate.requests()).isEmpty();
         // the gateway behind would have acted on the meaning: the first spelling, sent to it directly, is the secret
-        HttpResponse<String> direct = s().http.send(HttpRequest.newBuilder(java.net.URI.create(
-                        s().gateway.providerUrl("replicate") + "/%77ebhooks/default/secret"))
-                .header("cf-aig-authorization", "Bearer " + ContainerSuite.CF_TOKEN)
-                .header("Authorization", "Bearer " + s().replicate.token()).GET().build(),
+        HttpResponse<String> direct = suite.http.send(HttpRequest.newBuilder(java.net.URI.create(
+                        suite.gateway.providerUrl("replicate") + "/%77ebhooks/default/secret"))
+                .header("cf-aig-authorization", "Bearer " + UpstreamSuite.CF_TOKEN)
+                .header("Authorization", "Bearer " + suite.replicate.token()).GET().build(),
                 HttpResponse.BodyHandlers.ofString());
-        assertThat(s().gateway.requests()).singleElement().satisfies(g -> assertThat(g.providerPath())
+        assertThat(suite.gateway.requests()).singleElement().satisfies(g -> assertThat(g.providerPath())
                 .isEqualTo("/webhooks/default/secret"));
         assertThat(direct.statusCode()).isEqualTo(200);
     }
 
     /** JSON that parsers read differently is refused, and Replicate never gets the body to run. */
     @Test
-    default void bodiesParsersReadDifferentlyAreRefusedBeforeReplicateRunsThem() throws Exception {
+    void bodiesParsersReadDifferentlyAreRefusedBeforeReplicateRunsThem() throws Exception {
         String pad = "x".repeat(150_000);
         String[][] bodies = {
                 {"{\"version\":\"acme/echo\",\"input\":{\"p\":\"" + pad + "\"},\"version\":\"evil/model\"}", "400"},
@@ -136,27 +134,27 @@ public interface SecurityTests {
         HttpResponse<String> form = post("/replicate/predictions", "application/x-www-form-urlencoded",
                 "version=evil%2Fmodel", USER, "gate");
         assertThat(form.statusCode()).isEqualTo(415);
-        HttpResponse<String> training = post("/replicate/models/acme/echo/versions/" + s().replicate.model("acme/echo")
+        HttpResponse<String> training = post("/replicate/models/acme/echo/versions/" + suite.replicate.model("acme/echo")
                 .versionId() + "/trainings", "application/json", "{\"destination\":\"evil/x\",\"input\":{}}", USER,
                 "gate");
         assertThat(training.statusCode()).isEqualTo(403);
         assertThat(training.body()).contains("evil/x");
-        assertThat(s().replicate.requests()).as("Replicate ran nothing").isEmpty();
+        assertThat(suite.replicate.requests()).as("Replicate ran nothing").isEmpty();
         // whatever reached the gateway was cut short: never a complete request it could forward
-        for (GatewayRequest g : s().gateway.requests()) {
-            assertThat(s().replicate.requests()).isEmpty();
+        for (GatewayRequest g : suite.gateway.requests()) {
+            assertThat(suite.replicate.requests()).isEmpty();
             assertThat(g.request().bodySize()).isLessThan(pad.length());
         }
         assertThat(post("/replicate/predictions", "application/json", "{\"version\":\"acme/echo\",\"input\":{\"p\":\""
                 + pad + "\"}}", USER, "gate").statusCode()).isEqualTo(201);
-        assertThat(s().replicate.requests()).hasSize(1);
+        assertThat(suite.replicate.requests()).hasSize(1);
     }
 
     /** For cookie-authenticated users: other sites cannot make the browser change state through the proxy. */
     @Test
-    default void crossSiteRequestsAndFormBodiesAreRefused() throws Exception {
+    void crossSiteRequestsAndFormBodiesAreRefused() throws Exception {
         String ok = "{\"version\":\"acme/echo\",\"input\":{}}";
-        String own = "http://127.0.0.1:" + s().app.getPort();
+        String own = "http://127.0.0.1:" + suite.app.getPort();
         String[][] refused = {{"Sec-Fetch-Site", "cross-site"}, {"Sec-Fetch-Site", "same-site"},
                 {"Origin", "https://evil.example"}, {"Origin", "null"}};
         for (String[] h : refused) {
@@ -170,23 +168,23 @@ public interface SecurityTests {
             assertThat(r.statusCode()).as(type).isEqualTo(415);
             assertThat(r.body()).contains("content_type_not_allowed");
         }
-        assertThat(s().gateway.requests()).isEmpty();
+        assertThat(suite.gateway.requests()).isEmpty();
         assertThat(post("/replicate/predictions", "application/json", ok, USER, "site", "Sec-Fetch-Site",
                 "same-origin").statusCode()).isEqualTo(201);
         assertThat(post("/replicate/predictions", "application/json", ok, USER, "site", "Origin", own).statusCode())
                 .isEqualTo(201);
-        assertThat(s().get("/replicate/account", USER, "site", "Sec-Fetch-Site", "cross-site").statusCode())
+        assertThat(suite.get("/replicate/account", USER, "site", "Sec-Fetch-Site", "cross-site").statusCode())
                 .as("reads change nothing").isEqualTo(200);
-        assertThat(s().gateway.requests()).hasSize(3);
+        assertThat(suite.gateway.requests()).hasSize(3);
     }
 
     /** What clients and upstreams control cannot break or forge the summary log line. */
     @Test
-    default void logLinesCannotBeForged() throws Exception {
-        Raw r = RawHttp.send(s().app, "GET", "/app/replicate/account", "X-Test-User: u\tstatus=succeeded",
+    void logLinesCannotBeForged() throws Exception {
+        Raw r = RawHttp.send(suite.app, "GET", "/app/replicate/account", "X-Test-User: u\tstatus=succeeded",
                 "X-Tenant: t\u00c3\u00a9\tlog=forged", "X-Request-Id: \u00e2\u0080\u00a8 cache=HIT");
         assertThat(r.status()).isEqualTo(200);
-        ExchangeRecord rec = s().awaitRecord("/account");
+        ExchangeRecord rec = suite.awaitRecord("/account");
         String line = dev.aigw.internal.RecordFormat.summary(rec);
         assertThat(line).matches("[\\x20-\\x7e]+");
         // the values stay inside the metadata's JSON (escaped); outside it, no made-up key=value
@@ -200,8 +198,8 @@ public interface SecurityTests {
 
     /** Answers whose URLs come from the request's Host never land in a shared cache. */
     @Test
-    default void hostDependentAnswersArePrivateAndVaryOnHost() throws Exception {
-        HttpResponse<String> r = s().get("/replicate/predictions", USER, "cache");
+    void hostDependentAnswersArePrivateAndVaryOnHost() throws Exception {
+        HttpResponse<String> r = suite.get("/replicate/predictions", USER, "cache");
         assertThat(r.statusCode()).isEqualTo(200);
         assertThat(r.headers().firstValue("Cache-Control")).hasValueSatisfying(v -> assertThat(v)
                 .containsAnyOf("private", "no-store"));
@@ -210,29 +208,29 @@ public interface SecurityTests {
 
     /** Per-user and total caps on calls in flight: 429 and 503 with Retry-After, released when calls end. */
     @Test
-    default void capsOnCallsInFlightAnswer429And503() throws Exception {
-        s().gateway.faults().next(ContainerSuite.CAP_TOTAL).latency(Duration.ofMillis(2500));
+    void capsOnCallsInFlightAnswer429And503() throws Exception {
+        suite.gateway.faults().next(UpstreamSuite.CAP_TOTAL).latency(Duration.ofMillis(2500));
         List<CompletableFuture<HttpResponse<String>>> held = new ArrayList<>();
-        for (int i = 0; i < ContainerSuite.CAP_TOTAL; i++) {
-            held.add(s().http.sendAsync(s().request("/guarded-proxy/account", USER, i < ContainerSuite.CAP_PER_USER
+        for (int i = 0; i < UpstreamSuite.CAP_TOTAL; i++) {
+            held.add(suite.http.sendAsync(suite.request("/guarded-proxy/account", USER, i < UpstreamSuite.CAP_PER_USER
                     ? "capped-a" : "capped-b").GET().build(), HttpResponse.BodyHandlers.ofString()));
         }
-        s().gateway.awaitRequests(ContainerSuite.CAP_TOTAL, ContainerSuite.WAIT);
-        HttpResponse<String> perUser = s().get("/guarded-proxy/account", USER, "capped-a");
+        suite.gateway.awaitRequests(UpstreamSuite.CAP_TOTAL, UpstreamSuite.WAIT);
+        HttpResponse<String> perUser = suite.get("/guarded-proxy/account", USER, "capped-a");
         assertThat(perUser.statusCode()).isEqualTo(429);
         assertThat(perUser.body()).contains("too_many_concurrent").contains("aigw.proxy.max-concurrent-per-user");
         assertThat(perUser.headers().firstValue("Retry-After")).isPresent();
-        HttpResponse<String> total = s().get("/guarded-proxy/account", USER, "capped-c");
+        HttpResponse<String> total = suite.get("/guarded-proxy/account", USER, "capped-c");
         assertThat(total.statusCode()).isEqualTo(503);
         assertThat(total.body()).contains("proxy_busy");
         assertThat(total.headers().firstValue("Retry-After")).isPresent();
-        assertThat(s().gateway.requests()).hasSize(ContainerSuite.CAP_TOTAL);
+        assertThat(suite.gateway.requests()).hasSize(UpstreamSuite.CAP_TOTAL);
         for (CompletableFuture<HttpResponse<String>> f : held) {
             assertThat(f.get().statusCode()).isEqualTo(200);
         }
-        long end = System.nanoTime() + ContainerSuite.WAIT.toNanos();
+        long end = System.nanoTime() + UpstreamSuite.WAIT.toNanos();
         int status = 0;
-        while (System.nanoTime() < end && (status = s().get("/guarded-proxy/account", USER, "capped-a")
+        while (System.nanoTime() < end && (status = suite.get("/guarded-proxy/account", USER, "capped-a")
                 .statusCode()) != 200) {
             Thread.sleep(50); // the permits return as the containers complete the requests
         }
@@ -241,12 +239,12 @@ public interface SecurityTests {
 
     /** A stalled event stream releases the connection and the record after aigw.proxy.idle-timeout. */
     @Test
-    default void aStalledStreamIsEndedByTheIdleTimeout() throws Exception {
-        s().replicate.model("acme/stall").tokens("a").duration(Duration.ofMillis(100));
-        String id = s().createDirectly("acme/stall");
-        s().replicate.faults().next(1).onPath("/stream/").slowEvents(Duration.ofMillis(1500));
+    void aStalledStreamIsEndedByTheIdleTimeout() throws Exception {
+        suite.replicate.model("acme/stall").tokens("a").duration(Duration.ofMillis(100));
+        String id = suite.createDirectly("acme/stall");
+        suite.replicate.faults().next(1).onPath("/stream/").slowEvents(Duration.ofMillis(1500));
         long t0 = System.nanoTime();
-        HttpResponse<InputStream> r = s().http.send(s().request("/guarded-stream/predictions/" + id, USER, "idle",
+        HttpResponse<InputStream> r = suite.http.send(suite.request("/guarded-stream/predictions/" + id, USER, "idle",
                 "Accept", "text/event-stream").GET().build(), HttpResponse.BodyHandlers.ofInputStream());
         assertThat(r.statusCode()).isEqualTo(200);
         assertThatThrownBy(() -> {
@@ -256,7 +254,7 @@ public interface SecurityTests {
         }).as("cut, never a clean end").isInstanceOf(IOException.class);
         long ms = (System.nanoTime() - t0) / 1_000_000;
         assertThat(ms).as("ended by the 1 s idle timeout, not the stream's end").isLessThan(4000);
-        ExchangeRecord rec = s().awaitRecord("/predictions/" + id);
+        ExchangeRecord rec = suite.awaitRecord("/predictions/" + id);
         assertThat(rec.outcome()).isEqualTo(ExchangeRecord.Outcome.FAILURE);
         assertThat(rec.error()).contains("aigw.proxy.idle-timeout");
         // the fakes notice only at their next slow write that the stream was cut; let them finish
@@ -265,45 +263,45 @@ public interface SecurityTests {
 
     /** Behind trusted proxies, one client is one rate-limit key however its address is spelt; IPv6 per /64. */
     @Test
-    default void theRateLimitKeyIsTheCanonicalClientAddress() throws Exception {
+    void theRateLimitKeyIsTheCanonicalClientAddress() throws Exception {
         String[][] same = {{"X-Forwarded-For", "203.0.113.9"}, {"Forwarded", "for=\"203.0.113.9:4711\";proto=http"},
                 {"X-Forwarded-For", "[::ffff:203.0.113.9]"}};
         for (String[] h : same) {
-            assertThat(s().get("/keyed-proxy/account", h).statusCode()).as(h[1]).isEqualTo(200);
+            assertThat(suite.get("/keyed-proxy/account", h).statusCode()).as(h[1]).isEqualTo(200);
         }
-        HttpResponse<String> fourth = s().get("/keyed-proxy/account", "X-Forwarded-For", "1.1.1.1, 203.000.113.009");
+        HttpResponse<String> fourth = suite.get("/keyed-proxy/account", "X-Forwarded-For", "1.1.1.1, 203.000.113.009");
         assertThat(fourth.statusCode()).isEqualTo(429);
         assertThat(fourth.headers().firstValue("Retry-After")).isPresent();
-        assertThat(s().get("/keyed-proxy/account", "X-Forwarded-For", "198.51.100.7").statusCode()).isEqualTo(200);
+        assertThat(suite.get("/keyed-proxy/account", "X-Forwarded-For", "198.51.100.7").statusCode()).isEqualTo(200);
         String[][] net = {{"Forwarded", "for=\"[2001:db8:1:2::1]\""}, {"X-Forwarded-For", "2001:db8:1:2::2"},
                 {"X-Forwarded-For", "2001:db8:1:2:ffff:ffff:ffff:3"}};
         for (String[] h : net) {
-            assertThat(s().get("/keyed-proxy/account", h).statusCode()).as(h[1]).isEqualTo(200);
+            assertThat(suite.get("/keyed-proxy/account", h).statusCode()).as(h[1]).isEqualTo(200);
         }
-        assertThat(s().get("/keyed-proxy/account", "X-Forwarded-For", "2001:db8:1:2::4").statusCode()).isEqualTo(429);
-        assertThat(s().get("/keyed-proxy/account", "X-Forwarded-For", "2001:db8:1:3::1").statusCode()).isEqualTo(200);
+        assertThat(suite.get("/keyed-proxy/account", "X-Forwarded-For", "2001:db8:1:2::4").statusCode()).isEqualTo(429);
+        assertThat(suite.get("/keyed-proxy/account", "X-Forwarded-For", "2001:db8:1:3::1").statusCode()).isEqualTo(200);
     }
 
     /** The webhook path is guarded however it is spelt: nothing unverified reaches the application's handler. */
     @Test
-    default void theWebhookPathCannotBeSkipped() throws Exception {
+    void theWebhookPathCannotBeSkipped() throws Exception {
         long now = Instant.now().getEpochSecond();
         byte[] body = "{\"id\":\"p-skip\",\"status\":\"processing\"}".getBytes(StandardCharsets.UTF_8);
-        String sig = ReplicateWebhooks.sign(s().replicate.webhookSecret(), "msg_skip", now, body);
+        String sig = ReplicateWebhooks.sign(suite.replicate.webhookSecret(), "msg_skip", now, body);
         for (String path : new String[]{"/app/webhooks/replicate/", "/app/webhooks/replicate/x",
                 "/app/webhooks/replicate;a=b", "/app/webhooks/replicate%2F", "/app/webhooks/replicate/..;/replicate",
                 "/app/webhooks/%72eplicate/"}) {
-            Raw r = RawHttp.send(s().app, "POST", path, "webhook-id: msg_skip", "webhook-timestamp: " + now,
+            Raw r = RawHttp.send(suite.app, "POST", path, "webhook-id: msg_skip", "webhook-timestamp: " + now,
                     "webhook-signature: " + sig, "Content-Type: application/json", "Content-Length: " + body.length,
                     "", new String(body, StandardCharsets.ISO_8859_1));
             assertThat(r.status()).as(path).isIn(400, 404);
         }
-        assertThat(s().webhooks.received).as("nothing reached the handler").isEmpty();
-        HttpResponse<String> ok = s().http.send(s().request("/webhooks/replicate").POST(HttpRequest.BodyPublishers
+        assertThat(suite.webhooks.received).as("nothing reached the handler").isEmpty();
+        HttpResponse<String> ok = suite.http.send(suite.request("/webhooks/replicate").POST(HttpRequest.BodyPublishers
                         .ofByteArray(body)).header("webhook-id", "msg_skip").header("webhook-timestamp", "" + now)
                 .header("webhook-signature", sig).build(), HttpResponse.BodyHandlers.ofString());
         assertThat(ok.statusCode()).isEqualTo(200);
-        assertThat(s().webhooks.received).singleElement().satisfies(w -> {
+        assertThat(suite.webhooks.received).singleElement().satisfies(w -> {
             assertThat(w.verified()).as("dev.aigw.webhook.verified").isTrue();
             assertThat(w.body()).isEqualTo(body);
         });
@@ -311,9 +309,9 @@ public interface SecurityTests {
 
     /** Headers and timestamp are judged before the body; the answer does not tell the server's clock. */
     @Test
-    default void aStaleDeliveryIsRefusedBeforeItsBodyWithoutTellingTheClock() throws Exception {
+    void aStaleDeliveryIsRefusedBeforeItsBodyWithoutTellingTheClock() throws Exception {
         long stale = Instant.now().getEpochSecond() - 600;
-        try (Socket socket = new Socket(s().app.getHost(), s().app.getPort())) {
+        try (Socket socket = new Socket(suite.app.getHost(), suite.app.getPort())) {
             socket.setSoTimeout(5000);
             OutputStream out = socket.getOutputStream();
             out.write(("POST /app/webhooks/replicate HTTP/1.1\r\nHost: x\r\nwebhook-id: msg_stale\r\n"
@@ -336,24 +334,24 @@ public interface SecurityTests {
             assertThat(answer).contains("webhook_timestamp_out_of_tolerance").doesNotContain("600 s")
                     .doesNotContain(Long.toString(stale / 1000)).doesNotContain(" 599").doesNotContain(" 601");
         }
-        assertThat(s().webhooks.received).isEmpty();
+        assertThat(suite.webhooks.received).isEmpty();
     }
 
     /** An HTTP/2 request body without Content-Length (h2c) is forwarded, not dropped. */
     @Test
-    default void http2BodiesWithoutContentLengthAreForwarded() throws Exception {
+    void http2BodiesWithoutContentLengthAreForwarded() throws Exception {
         HttpClient h2 = HttpClient.newBuilder().version(HttpClient.Version.HTTP_2).build();
-        HttpResponse<String> warm = h2.send(s().request("/replicate/account", USER, "h2").GET().build(),
+        HttpResponse<String> warm = h2.send(suite.request("/replicate/account", USER, "h2").GET().build(),
                 HttpResponse.BodyHandlers.ofString());
         assertThat(warm.statusCode()).isEqualTo(200);
         byte[] json = "{\"version\":\"acme/echo\",\"input\":{\"prompt\":\"over h2\"}}".getBytes(StandardCharsets.UTF_8);
-        HttpResponse<String> r = h2.send(s().request("/replicate/predictions", USER, "h2")
+        HttpResponse<String> r = h2.send(suite.request("/replicate/predictions", USER, "h2")
                 .header("Content-Type", "application/json")
                 .POST(HttpRequest.BodyPublishers.ofInputStream(() -> new java.io.ByteArrayInputStream(json))).build(),
                 HttpResponse.BodyHandlers.ofString());
         assertThat(r.version()).isEqualTo(HttpClient.Version.HTTP_2);
         assertThat(r.statusCode()).isEqualTo(201);
-        assertThat(s().replicate.requests()).filteredOn(q -> q.method().equals("POST")).singleElement()
+        assertThat(suite.replicate.requests()).filteredOn(q -> q.method().equals("POST")).singleElement()
                 .satisfies(q -> assertThat(q.bodyAsString()).contains("over h2"));
     }
 }

@@ -9,6 +9,12 @@ import java.util.Map;
 /** One embedded servlet container on 127.0.0.1, as the shared suite needs it. One small class per container. */
 public interface ServletContainer extends AutoCloseable {
     /**
+     * The worker threads every container of the suite serves requests with ({@link #start}): few, so that clients
+     * each holding one would leave none for anybody else (ExhaustionTests).
+     */
+    int WORKERS = 16;
+
+    /**
      * Starts a web application at {@code contextPath} set up by {@code app} (called like any
      * {@link ServletContainerInitializer}) with these context init-params; returns its base URI (with the context
      * path, no trailing slash).
@@ -24,6 +30,11 @@ public interface ServletContainer extends AutoCloseable {
     }
 
     String name();
+
+    /** Worker threads running a task right now (not the container's selectors and acceptors); -1 if unknown. */
+    default int busyWorkers() {
+        return -1;
+    }
 
     @Override
     void close() throws Exception;

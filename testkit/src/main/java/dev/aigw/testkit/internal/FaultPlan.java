@@ -23,7 +23,7 @@ public final class FaultPlan {
         void write(Response response, Callback callback, int status);
     }
 
-    public enum Kind { STATUS, LATENCY, RESET, CLOSE_AFTER_BYTES, SLOW_WRITES, REDIRECT }
+    public enum Kind { STATUS, LATENCY, HOLD, RESET, CLOSE_AFTER_BYTES, SLOW_WRITES, REDIRECT }
 
     public record Rule(String pathPrefix, String method, int count, Kind kind, int status, Duration delay, long bytes,
                        String location) {
@@ -40,13 +40,20 @@ public final class FaultPlan {
     }
 
     private final List<Live> rules = new ArrayList<>();
+    /** Held exchanges not answered yet, each with its answer; answered at once by {@link #clear()}. */
+    private final java.util.Map<Runnable, Boolean> held = new java.util.concurrent.ConcurrentHashMap<>();
 
     public synchronized void add(Rule rule) {
         rules.add(new Live(rule));
     }
 
-    public synchronized void clear() {
-        rules.clear();
+    public void clear() {
+        synchronized (this) {
+            rules.clear();
+        }
+        for (Runnable answer : List.copyOf(held.keySet())) {
+            answer.run();
+        }
     }
 
     public synchronized int pending() {
@@ -90,6 +97,9 @@ public final class FaultPlan {
                 response.getHeaders().put(HttpHeader.LOCATION, rule.location());
                 Http.send(response, callback, rule.status(), null, new byte[0]);
                 return null;
+            case HOLD:
+                hold(request, response, callback, errors, rule.delay());
+                return null;
             case RESET:
                 Http.abortConnection(request, callback, "fault: reset before first byte");
                 return null;
@@ -100,6 +110,24 @@ public final class FaultPlan {
             default:
                 throw new IllegalStateException(rule.kind().toString());
         }
+    }
+
+    /**
+     * Answers 504 after {@code delay}, or at {@link #clear()}, holding no thread meanwhile: a stalled upstream that
+     * costs the fake nothing, so hundreds can be held at once.
+     */
+    private void hold(Request request, Response response, Callback callback, ErrorWriter errors, Duration delay) {
+        java.util.concurrent.atomic.AtomicBoolean once = new java.util.concurrent.atomic.AtomicBoolean();
+        Runnable[] answer = new Runnable[1];
+        answer[0] = () -> {
+            if (once.compareAndSet(false, true)) {
+                held.remove(answer[0]);
+                errors.write(response, callback, 504);
+            }
+        };
+        held.put(answer[0], Boolean.TRUE);
+        request.getComponents().getScheduler().schedule(answer[0], delay.toMillis(),
+                java.util.concurrent.TimeUnit.MILLISECONDS);
     }
 
     /** Lets {@code limit} body bytes through, then drops the connection mid-body. */

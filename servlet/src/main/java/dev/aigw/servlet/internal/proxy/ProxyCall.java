@@ -57,6 +57,7 @@ public final class ProxyCall implements AsyncListener, WriteListener, RequestBod
     private volatile long headDeadline = Long.MAX_VALUE; // System.nanoTime(); MAX_VALUE once the head arrived
     private volatile long graceDeadline = Long.MAX_VALUE;
     private volatile Upstream.Call upstreamCall;
+    private ClientWatch.Watched watch = ClientWatch.Watched.NONE; // guarded by this; HTTP/1.1, until the head
     private volatile RequestBodyPublisher body;
     private volatile ResponseWriter writer;
     private volatile Refusal refusal;
@@ -122,6 +123,15 @@ public final class ProxyCall implements AsyncListener, WriteListener, RequestBod
             cfg.sweeper().remove(this);
             throw e;
         }
+        // HTTP/1.1: the container would not tell us of a client that leaves before the answer's head
+        ClientWatch.Watched w = cfg.clientWatch().watch(req, () -> clientGone(new IOException(
+                "the client closed the connection"), false));
+        synchronized (this) {
+            watch = w;
+            if (ended) {
+                w.stop(); // it ended already
+            }
+        }
     }
 
     /**
@@ -142,9 +152,7 @@ public final class ProxyCall implements AsyncListener, WriteListener, RequestBod
             return;
         }
         boolean changesLength = false;
-        String encoding = req.getHeader("Content-Encoding");
-        if (a.publicBase() != null && Admission.json(req.getContentType()) && (encoding == null || encoding.isBlank()
-                || encoding.equalsIgnoreCase("identity"))) {
+        if (a.publicBase() != null && Admission.plainJson(req.getContentType(), req.getHeader("Content-Encoding"))) {
             // URLs this proxy handed out (file URLs as prediction inputs) go back to Replicate as Replicate's own
             t = BodyTransform.chain(t, BodyTransform.rewrite(cfg.publicUrls().toReplicate(a.publicBase())));
             changesLength = true;
@@ -162,24 +170,19 @@ public final class ProxyCall implements AsyncListener, WriteListener, RequestBod
         if (ended) {
             return null; // the client is gone: touch nothing
         }
+        watch.stop(); // from the head on, our writes find a client that left; the container may close it itself
         headDeadline = Long.MAX_VALUE;
         int status = h.status();
         x.responseHead(status, h::first);
         String type = h.first("Content-Type");
-        String encoding = h.first("Content-Encoding");
-        boolean identity = encoding == null || encoding.isBlank() || encoding.equalsIgnoreCase("identity");
-        boolean rewrite = a.publicBase() != null && Admission.json(type) && identity;
+        boolean rewrite = a.publicBase() != null && Admission.plainJson(type, h.first("Content-Encoding"));
         boolean sse = type != null && type.regionMatches(true, 0, "text/event-stream", 0, 17);
         resp.setStatus(status);
         UrlRewriter toClient = a.publicBase() == null ? null : cfg.publicUrls().toClient(a.publicBase());
         ProxyHeaders.toClient(h, resp, toClient, rewrite, cfg.publicUrl() == null, !cfg.trustedProxies().isEmpty());
-        String length = rewrite || sse ? null : h.first("Content-Length");
-        if (length != null) {
-            try {
-                resp.setContentLengthLong(Long.parseLong(length.strip()));
-            } catch (NumberFormatException e) {
-                // not a length: the container frames the body itself
-            }
+        long length = rewrite || sse ? -1 : ProxyHeaders.length(h.first("Content-Length"));
+        if (length >= 0) { // else the container frames the body itself
+            resp.setContentLengthLong(length);
         }
         if (sse) {
             resp.setHeader("X-Accel-Buffering", "no"); // ask buffering reverse proxies in front to pass events on
@@ -271,16 +274,16 @@ public final class ProxyCall implements AsyncListener, WriteListener, RequestBod
     }
 
     /**
-     * The client went away: stop the upstream call and end the exchange as cancelled, once. No read or write on the
-     * client's streams may be in progress or start after this ({@link ClientIo}). The async context is completed
-     * only from the container's own error event ({@code reportedByContainer}), inside it, as Tomcat expects. When
-     * our own read or write found the client gone, the container reports the same failure as an event shortly
-     * after (Tomcat and Jetty both do); completing earlier would race with that event, so this case only waits for
-     * it, with a fallback for a container that sends none.
+     * The client went away: stop the upstream call and end the exchange once (cancelled, or the error it answered).
+     * No read or write on the client's streams may be in progress or start after this ({@link ClientIo}). The async
+     * context is completed only from the container's own error event ({@code reportedByContainer}), inside it, as
+     * Tomcat expects. When our own read or write found the client gone, the container reports the same failure as
+     * an event shortly after (Tomcat and Jetty both do); completing earlier would race with that event, so this case
+     * only waits for it, with a fallback for a container that sends none.
      */
     void clientGone(Throwable t, boolean reportedByContainer) {
         if (end()) {
-            x.cancel("client disconnected");
+            x.responseClosed("client disconnected"); // the one meaning of an answer left early, in core
             RequestBodyPublisher p = body;
             if (p != null) {
                 p.fail(new IOException("client disconnected"));
@@ -388,6 +391,7 @@ public final class ProxyCall implements AsyncListener, WriteListener, RequestBod
             }
             ended = true;
             over = true;
+            watch.stop();
         }
         cfg.sweeper().remove(this);
         return true;

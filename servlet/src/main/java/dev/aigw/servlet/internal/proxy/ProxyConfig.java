@@ -41,7 +41,8 @@ public record ProxyConfig(
         Duration idleTimeout,
         Upstream upstream,
         Sweeper sweeper,
-        PublicUrls publicUrls) {
+        PublicUrls publicUrls,
+        ClientWatch clientWatch) {
 
     /** The Replicate API root the proxy stands in for. */
     public static final String API = "https://api.replicate.com/v1";
@@ -56,6 +57,7 @@ public record ProxyConfig(
     public void release() {
         upstream.stop();
         sweeper.stop();
+        clientWatch.stop();
     }
 
     /** The settings of a proxy filter before it is resolved; what the public builder fills in. */
@@ -265,7 +267,7 @@ public record ProxyConfig(
             return new ProxyConfig(gateway, path, replicateToken, access, accessDescription, allowlist, rateLimiter,
                     new ConcurrencyLimit(maxConcurrent, maxConcurrentPerUser), trustedProxies, publicUrl,
                     new ProxyHeaders(forwardHeaders), timeout, idleTimeout, client, new Sweeper(),
-                    new PublicUrls());
+                    new PublicUrls(), ClientWatch.withOwnTimer());
         }
 
         /** In a method of its own: no Jetty class is looked at unless Jetty's client was chosen. */

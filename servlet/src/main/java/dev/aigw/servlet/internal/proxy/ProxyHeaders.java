@@ -187,4 +187,13 @@ public final class ProxyHeaders {
         }
         return s;
     }
+
+    /** A {@code Content-Length} value, or -1 when absent or not a length. */
+    static long length(String contentLength) {
+        try {
+            return contentLength == null ? -1 : Long.parseLong(contentLength.strip());
+        } catch (NumberFormatException e) {
+            return -1;
+        }
+    }
 }

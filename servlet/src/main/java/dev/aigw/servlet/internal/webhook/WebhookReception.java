@@ -67,12 +67,13 @@ public final class WebhookReception {
         }
         if (!exactly(req, exactPath)) {
             Refusal.of(404, "webhook_path_not_found", "Replicate's webhooks are received at exactly "
-                    + req.getContextPath() + exactPath + " (no trailing slash, parameters or sub-paths)").send(resp);
+                    + req.getContextPath() + exactPath + " (no trailing slash, parameters or sub-paths)")
+                    .sendUnread(req, resp);
             return;
         }
         if (!"POST".equals(req.getMethod())) {
             Refusal.of(405, "method_not_allowed", "Replicate delivers webhooks with POST").with("Allow", "POST")
-                    .send(resp);
+                    .sendUnread(req, resp);
             return;
         }
         String id = req.getHeader("webhook-id");
@@ -81,7 +82,7 @@ public final class WebhookReception {
         WebhookVerifier.Result headers = cfg.verifier().checkHeaders(id, ts, sig, cfg.clock().instant()
                 .getEpochSecond());
         if (!headers.valid()) {
-            refusal(headers).send(resp);
+            refusal(headers).sendUnread(req, resp);
             return;
         }
         long declared = req.getContentLengthLong();
@@ -150,8 +151,7 @@ public final class WebhookReception {
         private final byte[] buf = new byte[8192];
         private AsyncContext ac;
         private ServletInputStream in;
-        // guarded by this
-        private boolean reading = true;
+        private boolean reading = true; // guarded by this, as the fields down to notes
         private boolean draining; // over the limit: read and dropped, then 413
         private long dropped;
         private boolean handedOn;
@@ -236,7 +236,15 @@ public final class WebhookReception {
         @Override
         public void onError(Throwable t) {
             synchronized (this) {
+                if (!reading) {
+                    return;
+                }
                 reading = false;
+            }
+            try { // the sender left mid-body: end it now (Jetty keeps the connection until the read timeout)
+                ac.complete();
+            } catch (IllegalStateException alreadyEnded) {
+                // the container ended it
             }
         }
 

@@ -1,0 +1,73 @@
+package dev.aigw.servlet.internal.proxy;
+
+import org.junit.jupiter.api.Test;
+
+import java.util.List;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+/** Which peers are trusted proxies, and what a request's client and public origin are behind them. */
+class TrustedProxiesTest {
+    @Test
+    void trustsTheListedAddressesAndRangesOnly() {
+        TrustedProxies t = TrustedProxies.parse("127.0.0.1, 10.0.0.0/8 ::1 fd00::/8");
+        assertThat(t.trusts("127.0.0.1")).isTrue();
+        assertThat(t.trusts("10.200.3.4")).isTrue();
+        assertThat(t.trusts("11.0.0.1")).isFalse();
+        assertThat(t.trusts("0:0:0:0:0:0:0:1")).isTrue();
+        assertThat(t.trusts("fd12::5")).isTrue();
+        assertThat(t.trusts("example.com")).isFalse();
+    }
+
+    @Test
+    void theClientIsTheForwardedAddressOnlyBehindATrustedProxy() {
+        TrustedProxies t = TrustedProxies.parse("127.0.0.1, 10.0.0.0/8 ::1 fd00::/8");
+        assertThat(t.clientKey("127.0.0.1", List.of(), List.of("203.0.113.9, 10.1.1.1"))).isEqualTo("203.0.113.9");
+        assertThat(t.clientKey("198.51.100.1", List.of(), List.of("203.0.113.9"))).isEqualTo("198.51.100.1");
+    }
+
+    @Test
+    void entriesThatAreNotAddressesNorRangesAreRefusedByName() {
+        assertThatThrownBy(() -> TrustedProxies.parse("10.0.0.0/33")).hasMessageContaining("10.0.0.0/33");
+        assertThatThrownBy(() -> TrustedProxies.parse("proxy.local")).hasMessageContaining("proxy.local");
+    }
+
+    /** One client, one key, however a trusted proxy spells its address; IPv6 per /64. */
+    @Test
+    void clientKeysAreCanonical() {
+        TrustedProxies t = TrustedProxies.parse("127.0.0.1, ::1");
+        for (String spelling : List.of("203.0.113.9", "203.0.113.9:4711", "\"203.0.113.9:4711\"", "[::ffff:203.0.113.9]",
+                "::ffff:203.0.113.9", "[::ffff:cb00:7109]:80", "203.000.113.009")) {
+            assertThat(t.clientKey("127.0.0.1", List.of(), List.of(spelling))).as(spelling).isEqualTo("203.0.113.9");
+            assertThat(t.clientKey("127.0.0.1", List.of("for=" + spelling + ";proto=https"), List.of()))
+                    .as("Forwarded " + spelling).isEqualTo("203.0.113.9");
+        }
+        String v6 = t.clientKey("127.0.0.1", List.of("for=\"[2001:db8:1:2::77]:99\""), List.of());
+        assertThat(v6).isEqualTo("2001:db8:1:2::/64");
+        assertThat(t.clientKey("::1", List.of(), List.of("2001:db8:1:2:ffff:1:2:3"))).isEqualTo(v6);
+        assertThat(t.clientKey("2001:0db8:0001:0002:0:0:0:9", List.of(), List.of())).isEqualTo(v6);
+        // the rightmost hop that is not a trusted proxy, whatever the client wrote further left
+        assertThat(t.clientKey("127.0.0.1", List.of("for=1.1.1.1, for=198.51.100.7, for=127.0.0.1"), List.of()))
+                .isEqualTo("198.51.100.7");
+        // an untrusted peer's headers mean nothing
+        assertThat(t.clientKey("198.51.100.1", List.of("for=1.1.1.1"), List.of("2.2.2.2"))).isEqualTo("198.51.100.1");
+        assertThat(t.clientKey("127.0.0.1", List.of("for=unknown"), List.of())).isEqualTo("node:unknown");
+    }
+
+    @Test
+    void originFromTrustedHopsOnly() {
+        TrustedProxies t = TrustedProxies.parse("127.0.0.1");
+        TrustedProxies.Origin o = t.origin("127.0.0.1", "http", "127.0.0.1:8080", "/app", null, "https",
+                "api.example.com", null, "/edge");
+        assertThat(o.base()).isEqualTo("https://api.example.com/edge/app");
+        o = t.origin("127.0.0.1", "http", "127.0.0.1:8080", "/app", "for=1.2.3.4;proto=https;host=\"a.example:8443\"",
+                null, null, null, null);
+        assertThat(o.base()).isEqualTo("https://a.example:8443/app");
+        o = t.origin("192.0.2.1", "http", "127.0.0.1:8080", "", null, "https", "evil.example", null, null);
+        assertThat(o.base()).isEqualTo("http://127.0.0.1:8080");
+        o = t.origin("127.0.0.1", "http", "h:80", "", null, "javascript", "bad\"host", null, null);
+        assertThat(o.base()).isEqualTo("http://h");
+        assertThat(TrustedProxies.none().origin("1.1.1.1", "http", "x\"y", "", null, null, null, null, null)).isNull();
+    }
+}
