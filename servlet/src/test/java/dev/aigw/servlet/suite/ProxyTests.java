@@ -53,7 +53,6 @@ public abstract class ProxyTests extends SuiteGroup {
         List<String> jettyThreads = Thread.getAllStackTraces().keySet().stream().map(Thread::getName)
                 .filter(n -> n.startsWith("aigw-proxy-jetty")).toList();
         if (suite.upstreamClient().equals("jetty")) {
-            // its scheduler always; its pool too unless it shares the container's (on Jetty)
             assertThat(jettyThreads).as("Jetty client threads, named for aigw").isNotEmpty();
         } else {
             assertThat(jettyThreads).isEmpty();

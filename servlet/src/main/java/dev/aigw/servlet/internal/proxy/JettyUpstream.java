@@ -19,7 +19,6 @@ import java.nio.ByteBuffer;
 import java.time.Duration;
 import java.util.List;
 import java.util.concurrent.CancellationException;
-import java.util.concurrent.Executor;
 import java.util.concurrent.Flow;
 import java.util.concurrent.TimeUnit;
 import java.util.function.BiConsumer;
@@ -28,9 +27,8 @@ import java.util.function.BiConsumer;
  * The upstream on Jetty's {@code HttpClient} (jetty-client 12), as Jetty's {@code ProxyServlet} uses it: no cookie
  * store (one user's cookies must never reach another's call), no content decoding (bytes pass as they came), no
  * protocol handlers (no redirects followed, no authentication or {@code 100-continue} answered on the client's
- * behalf), no default {@code Content-Type} or {@code User-Agent}. On Jetty it runs on the server's thread pool (as
- * {@code ProxyServlet} does), elsewhere on threads of its own ({@code aigw-proxy-jetty-*}); they, its scheduler and its
- * connections start with the first call and end with the filter.
+ * behalf), no default {@code Content-Type} or {@code User-Agent}. Its threads ({@code aigw-proxy-jetty-*}) start with
+ * the first call and end with the filter.
  *
  * <p>Bodies stream both ways one chunk at a time: a request chunk is read from the client only when the previous one
  * went out, a response chunk is read only when the previous one was written to the client. Response chunks are
@@ -62,25 +60,18 @@ final class JettyUpstream implements Upstream {
         return "jetty";
     }
 
-    private synchronized HttpClient client(Executor container) {
+    private synchronized HttpClient client() {
         if (stopped) {
             throw new IllegalStateException("the aigw proxy filter was destroyed");
         }
         if (client == null) {
+            int cores = Runtime.getRuntime().availableProcessors();
+            // the client's tasks never block: a selector and a few threads carry any number of calls
+            QueuedThreadPool pool = new QueuedThreadPool(Math.max(8, 4 * cores), 2, 30_000);
+            pool.setName("aigw-proxy-jetty");
+            pool.setDaemon(true);
             HttpClient c = new HttpClient();
-            if (container != null) {
-                // On Jetty the client runs on the server's own pool, as ProxyServlet's does: a second pool beside it
-                // made every answer cross between the two pools' threads. The server owns it: the client's stop
-                // leaves it running.
-                c.setExecutor(container);
-            } else {
-                int cores = Runtime.getRuntime().availableProcessors();
-                // the client's tasks never block: a selector and a few threads carry any number of calls
-                QueuedThreadPool pool = new QueuedThreadPool(Math.max(8, 4 * cores), 2, 30_000);
-                pool.setName("aigw-proxy-jetty");
-                pool.setDaemon(true);
-                c.setExecutor(pool);
-            }
+            c.setExecutor(pool);
             c.setScheduler(new ScheduledExecutorScheduler("aigw-proxy-jetty-scheduler", true, null));
             c.setName("aigw-proxy");
             c.setConnectTimeout(connectTimeout.toMillis());
@@ -106,7 +97,7 @@ final class JettyUpstream implements Upstream {
 
     @Override
     public Call send(Request r, Listener listener) {
-        org.eclipse.jetty.client.Request req = client(r.containerExecutor).newRequest(r.target).method(r.method)
+        org.eclipse.jetty.client.Request req = client().newRequest(r.target).method(r.method)
                 .idleTimeout(callIdleMs, TimeUnit.MILLISECONDS);
         List<String> h = r.headers;
         req.headers(fields -> {

@@ -111,7 +111,6 @@ public final class ProxyCall implements AsyncListener, WriteListener, RequestBod
         cfg.headers().toUpstream(req, cfg.replicateToken(), r);
         x.gatewayHeaders().forEach(r::header);
         r.header("User-Agent", x.userAgent(req.getHeader("User-Agent")));
-        r.containerExecutor = Upstream.Request.containerExecutor(req.getServletContext());
         body(r);
         if (refusal != null) {
             return;

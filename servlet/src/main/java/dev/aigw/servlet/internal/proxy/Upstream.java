@@ -45,15 +45,6 @@ public interface Upstream {
         Flow.Publisher<ByteBuffer> body;
         /** Of the body: -1 unknown (chunked), else exact; ignored without a body. */
         long length = -1;
-        /** The container's own thread pool when it offers one (Jetty), for an upstream to share; else null. */
-        java.util.concurrent.Executor containerExecutor;
-
-        /** Where Jetty offers its server's thread pool to a web application (as to its ProxyServlet). */
-        private static final String JETTY_EXECUTOR = "org.eclipse.jetty.server.Executor";
-
-        static java.util.concurrent.Executor containerExecutor(jakarta.servlet.ServletContext ctx) {
-            return ctx.getAttribute(JETTY_EXECUTOR) instanceof java.util.concurrent.Executor e ? e : null;
-        }
 
         Request(String method, URI target) {
             this.method = method;
