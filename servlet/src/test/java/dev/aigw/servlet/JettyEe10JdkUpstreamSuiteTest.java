@@ -1,11 +1,11 @@
 package dev.aigw.servlet;
 
-import dev.aigw.servlet.suite.ContainerSuite;
+import dev.aigw.servlet.suite.UpstreamSuite;
 import dev.aigw.servlet.suite.JettyEe10Container;
 import dev.aigw.servlet.suite.ServletContainer;
 
-/** The shared suite on Jetty 12.1 ee10 with the JDK's HTTP client upstream ({@code auto} takes Jetty's). */
-class JettyEe10JdkUpstreamSuiteTest extends ContainerSuite {
+/** The suite's upstream tests on Jetty 12.1 ee10 with the JDK's HTTP client upstream ({@code auto} takes Jetty's). */
+class JettyEe10JdkUpstreamSuiteTest extends UpstreamSuite {
     @Override
     protected ServletContainer container() {
         return new JettyEe10Container();

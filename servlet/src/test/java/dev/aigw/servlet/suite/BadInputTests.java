@@ -37,7 +37,7 @@ import static org.assertj.core.api.Assertions.assertThat;
  * passes as long as the request never reached upstream.
  */
 public abstract class BadInputTests extends SuiteGroup {
-    protected BadInputTests(ContainerSuite suite) {
+    protected BadInputTests(UpstreamSuite suite) {
         super(suite);
     }
 
@@ -120,7 +120,7 @@ public abstract class BadInputTests extends SuiteGroup {
         Raw r = raw("GET", "/app/replicate/account", "X-Test-User: meta", "X-Tenant: " + big,
                 "X-Request-Id: caf\u00c3\u00a9\tid");
         assertThat(r.status()).isEqualTo(200);
-        GatewayRequest g = suite.gateway.awaitRequests(1, ContainerSuite.WAIT).get(0);
+        GatewayRequest g = suite.gateway.awaitRequests(1, UpstreamSuite.WAIT).get(0);
         assertThat(g.metadata()).containsEntry("user", "meta").containsEntry("tenant", big.substring(0, 1024));
         assertThat(String.valueOf(g.metadata().get("request"))).startsWith("caf").endsWith("\tid");
         assertThat(g.header("cf-aig-metadata")).matches("[\\x20-\\x7e]+");

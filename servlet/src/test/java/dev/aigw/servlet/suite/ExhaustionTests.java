@@ -51,7 +51,7 @@ public abstract class ExhaustionTests extends SuiteGroup {
     /** Busy workers over the baseline still counted as back: a request's last steps; a held pool would be 16. */
     static final int SLACK_WORKERS = 2;
 
-    protected ExhaustionTests(ContainerSuite suite) {
+    protected ExhaustionTests(UpstreamSuite suite) {
         super(suite);
     }
 
@@ -158,7 +158,7 @@ public abstract class ExhaustionTests extends SuiteGroup {
     @Test
     void aClientThatLeavesBeforeTheAnswerFreesItsPlace() throws Exception {
         Probe p = new Probe(suite);
-        int perUser = ContainerSuite.CAP_PER_USER;
+        int perUser = UpstreamSuite.CAP_PER_USER;
         // HTTP/1.1
         suite.gateway.faults().next(perUser).hold(HELD);
         List<Socket> clients = new ArrayList<>();
@@ -252,12 +252,12 @@ public abstract class ExhaustionTests extends SuiteGroup {
      * a line: conditions on it are polled, never read once.
      */
     static final class Probe {
-        private final ContainerSuite s;
+        private final UpstreamSuite s;
         private final int app;
         private final Set<Integer> fakes;
         private final Set<Integer> clientPorts = new HashSet<>();
 
-        Probe(ContainerSuite s) {
+        Probe(UpstreamSuite s) {
             assumeTrue(Files.isReadable(Path.of("/proc/self/fd")) && Files.isReadable(Path.of("/proc/net/tcp")),
                     "measured with Linux /proc");
             this.s = s;

@@ -32,7 +32,7 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
  * shows the refusal and that nothing reached the gateway or Replicate.
  */
 public abstract class SecurityTests extends SuiteGroup {
-    protected SecurityTests(ContainerSuite suite) {
+    protected SecurityTests(UpstreamSuite suite) {
         super(suite);
     }
 
@@ -104,7 +104,7 @@ public abstract class SecurityTests extends SuiteGroup {
         // the gateway behind would have acted on the meaning: the first spelling, sent to it directly, is the secret
         HttpResponse<String> direct = suite.http.send(HttpRequest.newBuilder(java.net.URI.create(
                         suite.gateway.providerUrl("replicate") + "/%77ebhooks/default/secret"))
-                .header("cf-aig-authorization", "Bearer " + ContainerSuite.CF_TOKEN)
+                .header("cf-aig-authorization", "Bearer " + UpstreamSuite.CF_TOKEN)
                 .header("Authorization", "Bearer " + suite.replicate.token()).GET().build(),
                 HttpResponse.BodyHandlers.ofString());
         assertThat(suite.gateway.requests()).singleElement().satisfies(g -> assertThat(g.providerPath())
@@ -209,13 +209,13 @@ public abstract class SecurityTests extends SuiteGroup {
     /** Per-user and total caps on calls in flight: 429 and 503 with Retry-After, released when calls end. */
     @Test
     void capsOnCallsInFlightAnswer429And503() throws Exception {
-        suite.gateway.faults().next(ContainerSuite.CAP_TOTAL).latency(Duration.ofMillis(2500));
+        suite.gateway.faults().next(UpstreamSuite.CAP_TOTAL).latency(Duration.ofMillis(2500));
         List<CompletableFuture<HttpResponse<String>>> held = new ArrayList<>();
-        for (int i = 0; i < ContainerSuite.CAP_TOTAL; i++) {
-            held.add(suite.http.sendAsync(suite.request("/guarded-proxy/account", USER, i < ContainerSuite.CAP_PER_USER
+        for (int i = 0; i < UpstreamSuite.CAP_TOTAL; i++) {
+            held.add(suite.http.sendAsync(suite.request("/guarded-proxy/account", USER, i < UpstreamSuite.CAP_PER_USER
                     ? "capped-a" : "capped-b").GET().build(), HttpResponse.BodyHandlers.ofString()));
         }
-        suite.gateway.awaitRequests(ContainerSuite.CAP_TOTAL, ContainerSuite.WAIT);
+        suite.gateway.awaitRequests(UpstreamSuite.CAP_TOTAL, UpstreamSuite.WAIT);
         HttpResponse<String> perUser = suite.get("/guarded-proxy/account", USER, "capped-a");
         assertThat(perUser.statusCode()).isEqualTo(429);
         assertThat(perUser.body()).contains("too_many_concurrent").contains("aigw.proxy.max-concurrent-per-user");
@@ -224,11 +224,11 @@ public abstract class SecurityTests extends SuiteGroup {
         assertThat(total.statusCode()).isEqualTo(503);
         assertThat(total.body()).contains("proxy_busy");
         assertThat(total.headers().firstValue("Retry-After")).isPresent();
-        assertThat(suite.gateway.requests()).hasSize(ContainerSuite.CAP_TOTAL);
+        assertThat(suite.gateway.requests()).hasSize(UpstreamSuite.CAP_TOTAL);
         for (CompletableFuture<HttpResponse<String>> f : held) {
             assertThat(f.get().statusCode()).isEqualTo(200);
         }
-        long end = System.nanoTime() + ContainerSuite.WAIT.toNanos();
+        long end = System.nanoTime() + UpstreamSuite.WAIT.toNanos();
         int status = 0;
         while (System.nanoTime() < end && (status = suite.get("/guarded-proxy/account", USER, "capped-a")
                 .statusCode()) != 200) {

@@ -1,10 +1,10 @@
 package dev.aigw.servlet.containers;
 
-import dev.aigw.servlet.suite.ContainerSuite;
+import dev.aigw.servlet.suite.UpstreamSuite;
 import dev.aigw.servlet.suite.ServletContainer;
 
-/** The shared suite on Tomcat 11 with the JDK's HTTP client upstream ({@code auto} takes Jetty's). */
-class Tomcat11JdkUpstreamSuiteTest extends ContainerSuite {
+/** The suite's upstream tests on Tomcat 11 with the JDK's HTTP client upstream ({@code auto} takes Jetty's). */
+class Tomcat11JdkUpstreamSuiteTest extends UpstreamSuite {
     @Override
     protected ServletContainer container() {
         return new TomcatContainer("tomcat-11");

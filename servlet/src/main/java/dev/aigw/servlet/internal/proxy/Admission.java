@@ -170,7 +170,7 @@ public final class Admission {
     private static BodyTransform bodyGate(ModelAllowlist allowlist, HttpServletRequest req, CanonicalRequest c,
                                           String field) throws Refusal.Refused {
         String encoding = req.getHeader("Content-Encoding");
-        if (encoding != null && !encoding.isBlank() && !encoding.equalsIgnoreCase("identity")) {
+        if (!identity(encoding)) {
             throw Refusal.of(415, "content_encoding_not_allowed", "a Content-Encoding'd body cannot be checked "
                     + "against the model allowlist; send it unencoded").refused();
         }
@@ -181,6 +181,15 @@ public final class Admission {
                     .refused();
         }
         return new JsonBodyGate(field, v -> allowlist.allowsBodyField(field, v), c.method() + " " + c.path());
+    }
+
+    /** A JSON body in no content coding: one the proxy can read and rewrite URLs in. */
+    static boolean plainJson(String contentType, String contentEncoding) {
+        return json(contentType) && identity(contentEncoding);
+    }
+
+    static boolean identity(String contentEncoding) {
+        return contentEncoding == null || contentEncoding.isBlank() || contentEncoding.equalsIgnoreCase("identity");
     }
 
     static boolean json(String contentType) {

@@ -1,5 +1,7 @@
 package dev.aigw.servlet.internal.proxy;
 
+import dev.aigw.servlet.internal.OwnedThreads;
+
 import jakarta.servlet.http.HttpServletRequest;
 
 import java.io.BufferedReader;
@@ -17,6 +19,9 @@ import java.util.List;
 import java.util.Map;
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.RejectedExecutionException;
+import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.ScheduledThreadPoolExecutor;
 import java.util.concurrent.TimeUnit;
 import java.util.regex.Pattern;
 
@@ -28,7 +33,7 @@ import java.util.regex.Pattern;
  * connection is no longer ESTABLISHED (CLOSE_WAIT after a FIN; gone from the table after a reset). On Linux,
  * {@code /proc/net/tcp} and {@code tcp6} list the connections of the process's network namespace with their state;
  * while calls are watched, the watch reads them about once a second (less often on hosts with very many
- * connections), on the proxy's {@link Sweeper}, and tells each call whose connection is no longer established. A connection
+ * connections), on its own timer thread, and tells each call whose connection is no longer established. A connection
  * it cannot find (the request's addresses were rewritten from a front proxy's headers, or there is no {@code /proc})
  * is not watched: the caps and {@code aigw.proxy.timeout} bound it, as before.
  *
@@ -37,7 +42,7 @@ import java.util.regex.Pattern;
  *
  * <p>Internal: not API, may change in any release.
  */
-final class ClientWatch implements Sweeper.Timed {
+final class ClientWatch {
     static final List<Path> TABLES = List.of(Path.of("/proc/net/tcp"), Path.of("/proc/net/tcp6"));
     private static final long MIN_INTERVAL_NANOS = TimeUnit.SECONDS.toNanos(1);
     /**
@@ -55,16 +60,34 @@ final class ClientWatch implements Sweeper.Timed {
     private static final char[] HEX = "0123456789abcdef".toCharArray();
     private static final Pattern IP_LITERAL = Pattern.compile("[0-9A-Fa-f:.]*[:.][0-9A-Fa-f:.]*");
 
-    private final Sweeper sweeper;
+    private final ScheduledExecutorService timer;
     private final List<Path> tables;
     private final Map<String, Watched> watched = new ConcurrentHashMap<>();
     // guarded by this
     private boolean scheduled;
-    private volatile long nextScan = Long.MAX_VALUE;
 
-    ClientWatch(Sweeper sweeper, List<Path> tables) {
-        this.sweeper = sweeper;
+    ClientWatch(ScheduledExecutorService timer, List<Path> tables) {
+        this.timer = timer;
         this.tables = tables.stream().filter(Files::isReadable).toList();
+    }
+
+    /**
+     * A watch on its own {@code aigw-proxy-watch} thread, which exists only while calls are watched (the proxy's
+     * other deadlines are the {@link Sweeper}'s, which looks at every call far more often than once a second).
+     */
+    static ClientWatch withOwnTimer() {
+        ScheduledThreadPoolExecutor timer = new ScheduledThreadPoolExecutor(1,
+                r -> OwnedThreads.daemon(r, "aigw-proxy-watch"));
+        timer.setKeepAliveTime(30, TimeUnit.SECONDS);
+        timer.allowCoreThreadTimeOut(true);
+        return new ClientWatch(timer, TABLES);
+    }
+
+    /** Ends the timer (with the filter) and forgets every connection. */
+    void stop() {
+        watched.clear();
+        timer.shutdownNow();
+        OwnedThreads.awaitStopped(timer);
     }
 
     /** One watched connection; {@link #stop()} when the call no longer needs it. */
@@ -75,7 +98,7 @@ final class ClientWatch implements Sweeper.Timed {
         private final String key;
         private final Runnable gone;
         private final long since = System.nanoTime();
-        private boolean seen; // confined to the sweeper, as misses
+        private boolean seen; // confined to the timer, as misses
         private int misses;
 
         private Watched(Map<String, Watched> in, String key, Runnable gone) {
@@ -92,7 +115,7 @@ final class ClientWatch implements Sweeper.Timed {
     }
 
     /**
-     * Watches the connection of an HTTP/1.x request until {@link Watched#stop()}; {@code gone} runs (on the sweeper)
+     * Watches the connection of an HTTP/1.x request until {@link Watched#stop()}; {@code gone} runs (on the timer)
      * if it is closed first. {@link Watched#NONE} when this request's connection cannot be watched.
      */
     Watched watch(HttpServletRequest req, Runnable gone) {
@@ -113,22 +136,13 @@ final class ClientWatch implements Sweeper.Timed {
         return w;
     }
 
-    /** The next scan in {@code delayNanos}; call holding this object's monitor. */
     private boolean schedule(long delayNanos) {
-        nextScan = System.nanoTime() + delayNanos;
-        sweeper.add(this);
-        return true;
-    }
-
-    @Override
-    public long deadline() {
-        return nextScan;
-    }
-
-    @Override
-    public boolean expire(long now) {
-        scan();
-        return false; // scan took this off the sweeper itself when nothing is left to watch
+        try {
+            timer.schedule(this::scan, delayNanos, TimeUnit.NANOSECONDS);
+            return true;
+        } catch (RejectedExecutionException e) {
+            return false; // the filter is being destroyed
+        }
     }
 
     private void scan() {
@@ -152,10 +166,6 @@ final class ClientWatch implements Sweeper.Timed {
         synchronized (this) {
             scheduled = !watched.isEmpty() && schedule(Math.min(MAX_INTERVAL_NANOS, Math.max(MIN_INTERVAL_NANOS,
                     COST_RATIO * read)));
-            if (!scheduled) {
-                nextScan = Long.MAX_VALUE;
-                sweeper.remove(this); // under the monitor: a watch that starts now schedules again after this
-            }
         }
     }
 

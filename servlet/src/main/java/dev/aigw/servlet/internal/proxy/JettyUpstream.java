@@ -27,8 +27,8 @@ import java.util.function.BiConsumer;
  * The upstream on Jetty's {@code HttpClient} (jetty-client 12), as Jetty's {@code ProxyServlet} uses it: no cookie
  * store (one user's cookies must never reach another's call), no content decoding (bytes pass as they came), no
  * protocol handlers (no redirects followed, no authentication or {@code 100-continue} answered on the client's
- * behalf), no default {@code Content-Type} or {@code User-Agent}. Its threads ({@code aigw-proxy-jetty-*}), scheduler
- * and connections start with the first call and end with the filter.
+ * behalf), no default {@code Content-Type} or {@code User-Agent}. Its threads ({@code aigw-proxy-jetty-*}) start with
+ * the first call and end with the filter.
  *
  * <p>Bodies stream both ways one chunk at a time: a request chunk is read from the client only when the previous one
  * went out, a response chunk is read only when the previous one was written to the client. Response chunks are
@@ -65,15 +65,12 @@ final class JettyUpstream implements Upstream {
             throw new IllegalStateException("the aigw proxy filter was destroyed");
         }
         if (client == null) {
-            HttpClient c = new HttpClient();
-            // A pool of its own, even on Jetty (ProxyServlet takes the server's): started by the first call, on the
-            // server's pool the client's start waits for a thread of it, which requests blocked on this start hold
-            // when the pool is exhausted; and the calls' I/O would wait behind the requests it serves.
             int cores = Runtime.getRuntime().availableProcessors();
             // the client's tasks never block: a selector and a few threads carry any number of calls
             QueuedThreadPool pool = new QueuedThreadPool(Math.max(8, 4 * cores), 2, 30_000);
             pool.setName("aigw-proxy-jetty");
             pool.setDaemon(true);
+            HttpClient c = new HttpClient();
             c.setExecutor(pool);
             c.setScheduler(new ScheduledExecutorScheduler("aigw-proxy-jetty-scheduler", true, null));
             c.setName("aigw-proxy");

@@ -52,12 +52,12 @@ public final class ProxyCall implements AsyncListener, WriteListener, RequestBod
     private final ClientEnd client;
     // guarded by this
     private boolean ended;
-    private ClientWatch.Watched watch = ClientWatch.Watched.NONE; // HTTP/1.1, until the answer's head
     // set once (or moved forward), read anywhere
     private volatile boolean over; // ended, for the sweeper's lock-free look
     private volatile long headDeadline = Long.MAX_VALUE; // System.nanoTime(); MAX_VALUE once the head arrived
     private volatile long graceDeadline = Long.MAX_VALUE;
     private volatile Upstream.Call upstreamCall;
+    private ClientWatch.Watched watch = ClientWatch.Watched.NONE; // guarded by this; HTTP/1.1, until the head
     private volatile RequestBodyPublisher body;
     private volatile ResponseWriter writer;
     private volatile Refusal refusal;
@@ -152,9 +152,7 @@ public final class ProxyCall implements AsyncListener, WriteListener, RequestBod
             return;
         }
         boolean changesLength = false;
-        String encoding = req.getHeader("Content-Encoding");
-        if (a.publicBase() != null && Admission.json(req.getContentType()) && (encoding == null || encoding.isBlank()
-                || encoding.equalsIgnoreCase("identity"))) {
+        if (a.publicBase() != null && Admission.plainJson(req.getContentType(), req.getHeader("Content-Encoding"))) {
             // URLs this proxy handed out (file URLs as prediction inputs) go back to Replicate as Replicate's own
             t = BodyTransform.chain(t, BodyTransform.rewrite(cfg.publicUrls().toReplicate(a.publicBase())));
             changesLength = true;
@@ -177,14 +175,18 @@ public final class ProxyCall implements AsyncListener, WriteListener, RequestBod
         int status = h.status();
         x.responseHead(status, h::first);
         String type = h.first("Content-Type");
-        String encoding = h.first("Content-Encoding");
-        boolean identity = encoding == null || encoding.isBlank() || encoding.equalsIgnoreCase("identity");
-        boolean rewrite = a.publicBase() != null && Admission.json(type) && identity;
+        boolean rewrite = a.publicBase() != null && Admission.plainJson(type, h.first("Content-Encoding"));
         boolean sse = type != null && type.regionMatches(true, 0, "text/event-stream", 0, 17);
         resp.setStatus(status);
         UrlRewriter toClient = a.publicBase() == null ? null : cfg.publicUrls().toClient(a.publicBase());
-        ProxyHeaders.toClient(h, resp, toClient, rewrite, sse, cfg.publicUrl() == null,
-                !cfg.trustedProxies().isEmpty());
+        ProxyHeaders.toClient(h, resp, toClient, rewrite, cfg.publicUrl() == null, !cfg.trustedProxies().isEmpty());
+        long length = rewrite || sse ? -1 : ProxyHeaders.length(h.first("Content-Length"));
+        if (length >= 0) { // else the container frames the body itself
+            resp.setContentLengthLong(length);
+        }
+        if (sse) {
+            resp.setHeader("X-Accel-Buffering", "no"); // ask buffering reverse proxies in front to pass events on
+        }
         BodyTransform t = rewrite ? BodyTransform.rewrite(toClient) : BodyTransform.identity();
         try {
             ResponseWriter w = new ResponseWriter(out, clientIo, t, sse, this);

@@ -57,6 +57,7 @@ public record ProxyConfig(
     public void release() {
         upstream.stop();
         sweeper.stop();
+        clientWatch.stop();
     }
 
     /** The settings of a proxy filter before it is resolved; what the public builder fills in. */
@@ -263,11 +264,10 @@ public record ProxyConfig(
             Upstream client = kind.equals("jetty") ? jetty() : new JdkUpstream(connectTimeout,
                     upstreamWrapper == null ? UnaryOperator.identity() : upstreamWrapper);
             RateLimiter rateLimiter = rate == null ? null : RateLimiter.of(rate, 100_000, state);
-            Sweeper sweeper = new Sweeper(); // the calls' deadlines and the client watch's scans
             return new ProxyConfig(gateway, path, replicateToken, access, accessDescription, allowlist, rateLimiter,
                     new ConcurrencyLimit(maxConcurrent, maxConcurrentPerUser), trustedProxies, publicUrl,
-                    new ProxyHeaders(forwardHeaders), timeout, idleTimeout, client, sweeper, new PublicUrls(),
-                    new ClientWatch(sweeper, ClientWatch.TABLES));
+                    new ProxyHeaders(forwardHeaders), timeout, idleTimeout, client, new Sweeper(),
+                    new PublicUrls(), ClientWatch.withOwnTimer());
         }
 
         /** In a method of its own: no Jetty class is looked at unless Jetty's client was chosen. */

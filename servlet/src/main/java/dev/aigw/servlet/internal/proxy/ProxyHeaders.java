@@ -108,13 +108,12 @@ public final class ProxyHeaders {
 
     /**
      * Copies the upstream's response headers to the client's response: URL headers rewritten ({@code rewriter} may
-     * be null), {@code Content-Encoding} dropped and {@code Content-Length} not set when the body is rewritten (nor
-     * for an event stream, which gets {@code X-Accel-Buffering: no}); answers whose URLs came from the
+     * be null), {@code Content-Encoding} dropped when the body is rewritten; answers whose URLs came from the
      * request's {@code Host} ({@code hostDependent}) get {@code Cache-Control: private} (or the upstream's
      * {@code no-store}) and {@code Vary}, so that no shared cache hands them to a request that came by another name.
      */
     public static void toClient(Upstream.Head h, HttpServletResponse resp, UrlRewriter rewriter, boolean bodyRewritten,
-                                boolean eventStream, boolean hostDependent, boolean forwardingTrusted) {
+                                boolean hostDependent, boolean forwardingTrusted) {
         String[] connection = new String[1];
         String[] cacheControl = new String[1];
         h.forEach((name, value) -> {
@@ -131,17 +130,6 @@ public final class ProxyHeaders {
             }
             resp.addHeader(name, rewriter != null && carriesUrl(name) ? rewriter.rewrite(value) : value);
         });
-        String length = bodyRewritten || eventStream ? null : h.first("Content-Length");
-        if (length != null) {
-            try {
-                resp.setContentLengthLong(Long.parseLong(length.strip()));
-            } catch (NumberFormatException e) {
-                // not a length: the container frames the body itself
-            }
-        }
-        if (eventStream) {
-            resp.setHeader("X-Accel-Buffering", "no"); // ask buffering reverse proxies in front to pass events on
-        }
         if (hostDependent) {
             String cc = cacheControl[0];
             resp.setHeader("Cache-Control", cc != null && cc.contains("no-store") ? cc : "private");
@@ -198,5 +186,14 @@ public final class ProxyHeaders {
             s.add(n);
         }
         return s;
+    }
+
+    /** A {@code Content-Length} value, or -1 when absent or not a length. */
+    static long length(String contentLength) {
+        try {
+            return contentLength == null ? -1 : Long.parseLong(contentLength.strip());
+        } catch (NumberFormatException e) {
+            return -1;
+        }
     }
 }
