@@ -39,20 +39,23 @@ final class Cells {
     private final int rounds;
     private final int perRound;
     private final List<Double> loads = new ArrayList<>();
-    private final long otherPid; // an external process whose CPU is counted too (redis-server), or -1
+    private final long[] otherPids; // external processes whose CPU is counted too (redis-server, Hazelcast members)
     private final Supplier<long[]> counters;
 
-    /** @param counters read before and after each cell's turn (not timed); their differences are summed per cell */
-    Cells(int rounds, int perRound, long otherPid, Supplier<long[]> counters) {
+    /**
+     * @param otherPids external processes whose CPU time is counted per cell, each on its own
+     * @param counters  read before and after each cell's turn (not timed); their differences are summed per cell
+     */
+    Cells(int rounds, int perRound, long[] otherPids, Supplier<long[]> counters) {
         this.rounds = rounds;
         this.perRound = perRound;
-        this.otherPid = otherPid;
+        this.otherPids = otherPids;
         this.counters = counters;
     }
 
     Cells add(String name, Op op) {
         cells.put(name, new Cell(name, op, new long[rounds * perRound], new double[rounds], new long[1],
-                new long[1], new long[counters.get().length], new LinkedHashMap<>()));
+                new long[otherPids.length], new long[counters.get().length], new LinkedHashMap<>()));
         return this;
     }
 
@@ -72,7 +75,7 @@ final class Cells {
                 long[] counted0 = counters.get();
                 Map<Long, Long> threads0 = threadCpu();
                 long cpu0 = os.getProcessCpuTime();
-                long ticks0 = ticks(otherPid);
+                long[] ticks0 = ticks(otherPids);
                 long[] round = new long[perRound];
                 for (int i = 0; i < perRound; i++) {
                     long t0 = System.nanoTime();
@@ -80,7 +83,10 @@ final class Cells {
                     round[i] = System.nanoTime() - t0;
                 }
                 c.cpu[0] += os.getProcessCpuTime() - cpu0;
-                c.otherTicks[0] += ticks(otherPid) - ticks0;
+                long[] ticks1 = ticks(otherPids);
+                for (int j = 0; j < ticks1.length; j++) {
+                    c.otherTicks[j] += ticks1[j] - ticks0[j];
+                }
                 Map<Long, Long> threads1 = threadCpu();
                 threads1.forEach((id, t) -> c.byThreads.merge(group(id), t - threads0.getOrDefault(id, 0L), Long::sum));
                 long[] counted1 = counters.get();
@@ -109,9 +115,9 @@ final class Cells {
         return cells.get(cell).cpu[0] / 1000.0 / (rounds * (double) perRound);
     }
 
-    /** The external process's CPU time per call, µs (clock ticks of 10 ms: coarse, summed over all rounds). */
-    double otherCpuPerCall(String cell) {
-        return cells.get(cell).otherTicks[0] * 10_000.0 / (rounds * (double) perRound);
+    /** External process {@code j}'s CPU time per call, µs (clock ticks of 10 ms: coarse, summed over all rounds). */
+    double otherCpuPerCall(String cell, int j) {
+        return cells.get(cell).otherTicks[j] * 10_000.0 / (rounds * (double) perRound);
     }
 
     /** CPU time per call by thread group (Hazelcast, Jetty, ...), µs; GC and the VM's own threads are not in it. */
@@ -205,11 +211,16 @@ final class Cells {
         }
     }
 
+    private static long[] ticks(long[] pids) {
+        long[] t = new long[pids.length];
+        for (int j = 0; j < pids.length; j++) {
+            t[j] = ticks(pids[j]);
+        }
+        return t;
+    }
+
     /** utime + stime of a process, in clock ticks (Linux), or 0. */
     static long ticks(long pid) {
-        if (pid < 0) {
-            return 0;
-        }
         try {
             String stat = Files.readString(Path.of("/proc/" + pid + "/stat"));
             String[] f = stat.substring(stat.lastIndexOf(')') + 2).split(" ");

@@ -1,11 +1,6 @@
 package dev.aigw.bench;
 
-import com.hazelcast.cache.impl.HazelcastServerCachingProvider;
 import com.hazelcast.config.CacheConfig;
-import com.hazelcast.config.Config;
-import com.hazelcast.config.JoinConfig;
-import com.hazelcast.core.Hazelcast;
-import com.hazelcast.core.HazelcastInstance;
 import dev.aigw.Gateway;
 import dev.aigw.servlet.AigwProxyFilter;
 import dev.aigw.servlet.SharedState;
@@ -42,8 +37,6 @@ import java.util.HashMap;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
-import java.util.UUID;
-import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
 
 /**
@@ -75,6 +68,15 @@ public final class StateLatency {
     }
 
     public static void main(String[] args) throws Exception {
+        try {
+            run(args);
+        } catch (Throwable t) { // the members' and servers' threads would keep the JVM alive
+            t.printStackTrace();
+            System.exit(1);
+        }
+    }
+
+    private static void run(String[] args) throws Exception {
         int rounds = args.length > 0 ? Integer.parseInt(args[0]) : 30;
         int perRound = args.length > 1 ? Integer.parseInt(args[1]) : 200;
         Path redisDir = Files.createTempDirectory("aigw-bench-redis");
@@ -83,9 +85,15 @@ public final class StateLatency {
                 "127.0.0.1", "--requirepass", PASSWORD, "--save", "", "--appendonly", "no", "--dir",
                 redisDir.toString()).redirectErrorStream(true).redirectOutput(redisDir.resolve("log").toFile()).start();
         Runtime.getRuntime().addShutdownHook(new Thread(redis::destroyForcibly));
-        List<HazelcastInstance> members = hazelcast(2);
-        CacheManager jcache = new HazelcastServerCachingProvider(members.get(0)).getCacheManager();
+        Map<String, String> tuned = tunedProperties();
+        Grid grid = Grid.start("jcache", 2, 0, Map.of());
+        Grid gridTuned = Grid.start("jcache, tuned", 2, 0, tuned);
+        Grid apart = Grid.start("jcache, member apart", 1, 1, Map.of());
+        Grid apartTuned = Grid.start("jcache, member apart, tuned", 1, 1, tuned);
+        List<Grid> grids = List.of(grid, gridTuned, apart, apartTuned);
+        CacheManager jcache = grid.manager;
         jcache.createCache(ASYNC_CACHE, asyncBackupCache());
+        gridTuned.manager.createCache(ASYNC_CACHE, asyncBackupCache());
         Server upstream = new Server();
         ServerConnector uc = new ServerConnector(upstream);
         uc.setHost("127.0.0.1");
@@ -101,6 +109,10 @@ public final class StateLatency {
         states.put("redis-b", SharedState.builder().redis(redisUrl).build());
         states.put("jcache", SharedState.builder().jcache(jcache).build());
         states.put("jcache-async", SharedState.builder().jcache(jcache, ASYNC_CACHE).build());
+        states.put("jcache-tuned", SharedState.builder().jcache(gridTuned.manager).build());
+        states.put("jcache-tuned-async", SharedState.builder().jcache(gridTuned.manager, ASYNC_CACHE).build());
+        states.put("jcache-apart", SharedState.builder().jcache(apart.manager).build());
+        states.put("jcache-apart-tuned", SharedState.builder().jcache(apartTuned.manager).build());
 
         QueuedThreadPool pool = new QueuedThreadPool(64, 8);
         Server server = new Server(pool);
@@ -124,7 +136,10 @@ public final class StateLatency {
         HttpClient http = HttpClient.newBuilder().version(HttpClient.Version.HTTP_1_1).build();
         Map<String, HttpRequest[]> requests = new HashMap<>();
         Jedis admin = new Jedis("127.0.0.1", redisPort, DefaultJedisClientConfig.builder().password(PASSWORD).build());
-        Cells cells = new Cells(rounds, perRound, redis.pid(), () -> {
+        long[] others = java.util.stream.LongStream.concat(java.util.stream.LongStream.of(redis.pid()),
+                java.util.stream.LongStream.concat(java.util.Arrays.stream(apart.childPids()),
+                        java.util.Arrays.stream(apartTuned.childPids()))).toArray();
+        Cells cells = new Cells(rounds, perRound, others, () -> {
             Map<String, Long> calls = commandCalls(admin);
             return new long[]{calls.getOrDefault("eval", 0L), calls.getOrDefault("get", 0L)};
         });
@@ -134,14 +149,21 @@ public final class StateLatency {
                 "alternating", i));
         cells.add("jcache", i -> send(http, requests, base, "jcache", "jcache", i));
         cells.add("jcache, async backup", i -> send(http, requests, base, "jcache-async", "jcache-async", i));
+        cells.add("jcache, tuned", i -> send(http, requests, base, "jcache-tuned", "jcache-tuned", i));
+        cells.add("jcache, tuned, async backup", i -> send(http, requests, base, "jcache-tuned-async",
+                "jcache-tuned-async", i));
+        cells.add("jcache, member apart", i -> send(http, requests, base, "jcache-apart", "jcache-apart", i));
+        cells.add("jcache, member apart, tuned", i -> send(http, requests, base, "jcache-apart-tuned",
+                "jcache-apart-tuned", i));
         cells.run();
         admin.close();
 
         double l0 = Cells.load();
         System.out.printf("%d rounds × %d sequential proxied GETs per cell, %d users per cell; load average (1 min) "
-                + "over the rounds %s%n%n", rounds, perRound, USERS, cells.loadRange());
+                + "over the rounds %s; \"tuned\": the members' properties %s%n%n", rounds, perRound, USERS,
+                cells.loadRange(), tuned);
         System.out.println("| proxied GET | p50 µs | p90 µs | p99 µs | p50 added vs memory, µs (95 % interval) "
-                + "| JVM CPU µs/call | redis-server CPU µs/call | Redis round trips/call |");
+                + "| JVM CPU µs/call | redis-server / member JVM CPU µs/call | Redis round trips/call |");
         System.out.println("|---|---|---|---|---|---|---|---|");
         for (String name : cells.names()) {
             double[] added = cells.addedP50(name, "memory");
@@ -152,7 +174,10 @@ public final class StateLatency {
             System.out.printf("| %s | %.0f | %.0f | %.0f | %s | %.0f | %s | %s |%n", name, cells.percentile(name, 50),
                     cells.percentile(name, 90), cells.percentile(name, 99), name.equals("memory") ? "—"
                             : String.format("%+.0f (%+.0f … %+.0f)", added[0], added[1], added[2]),
-                    cells.cpuPerCall(name), r ? String.format("%.0f", cells.otherCpuPerCall(name)) : "—",
+                    cells.cpuPerCall(name), r ? String.format("%.0f", cells.otherCpuPerCall(name, 0))
+                            : name.equals("jcache, member apart") ? String.format("%.0f", cells.otherCpuPerCall(name, 1))
+                            : name.equals("jcache, member apart, tuned")
+                            ? String.format("%.0f", cells.otherCpuPerCall(name, 2)) : "—",
                     r ? String.format("%.2f (%.2f EVAL + %.2f GET)", evals + gets, evals, gets) : "—");
         }
 
@@ -174,7 +199,7 @@ public final class StateLatency {
             System.out.println(row);
         }
         System.out.println();
-        StateOps.run(redisUrl, jcache, rounds, Math.max(100, perRound));
+        StateOps.run(redisUrl, grids, rounds, Math.max(100, perRound));
         System.out.printf("%nload average (1 min) at the end: %.1f (%.1f before the engine operations)%n",
                 Cells.load(), l0);
 
@@ -184,8 +209,9 @@ public final class StateLatency {
         }
         states.values().forEach(SharedState::close);
         upstream.stop();
-        jcache.close();
-        members.forEach(m -> m.getLifecycleService().terminate());
+        for (Grid g : grids) {
+            g.close();
+        }
         redis.destroy();
         redis.waitFor(10, TimeUnit.SECONDS);
         System.exit(0);
@@ -275,36 +301,19 @@ public final class StateLatency {
         throw new IllegalStateException("redis-server did not start (is it installed? apt-get install redis-server)");
     }
 
-    private static List<HazelcastInstance> hazelcast(int n) throws Exception {
-        int[] ports = new int[n];
-        for (int i = 0; i < n; i++) {
-            ports[i] = freePort();
-        }
-        String name = "aigw-bench-" + UUID.randomUUID();
-        List<CompletableFuture<HazelcastInstance>> starting = new ArrayList<>();
-        for (int i = 0; i < n; i++) {
-            Config cfg = new Config().setClusterName(name).setInstanceName(name + "-" + i);
-            cfg.setProperty("hazelcast.phone.home.enabled", "false");
-            cfg.setProperty("hazelcast.logging.type", "none");
-            cfg.setProperty("hazelcast.shutdownhook.enabled", "false");
-            cfg.getNetworkConfig().setPort(ports[i]).setPortAutoIncrement(false).getInterfaces().setEnabled(true)
-                    .addInterface("127.0.0.1");
-            JoinConfig join = cfg.getNetworkConfig().getJoin();
-            join.getMulticastConfig().setEnabled(false);
-            join.getAutoDetectionConfig().setEnabled(false);
-            join.getTcpIpConfig().setEnabled(true);
-            for (int p : ports) {
-                join.getTcpIpConfig().addMember("127.0.0.1:" + p);
+    /**
+     * The members' properties of the "tuned" grids: {@code -Daigw.bench.tuned=name=value,...}, by default
+     * {@code hazelcast.operation.response.thread.count=0} (the I/O thread that reads a response completes the waiting
+     * caller itself instead of handing it to a response thread).
+     */
+    static Map<String, String> tunedProperties() {
+        Map<String, String> props = new LinkedHashMap<>();
+        for (String kv : System.getProperty("aigw.bench.tuned", "hazelcast.operation.response.thread.count=0")
+                .split(",")) {
+            if (!kv.isBlank()) {
+                props.put(kv.substring(0, kv.indexOf('=')).trim(), kv.substring(kv.indexOf('=') + 1).trim());
             }
-            starting.add(CompletableFuture.supplyAsync(() -> Hazelcast.newHazelcastInstance(cfg)));
         }
-        List<HazelcastInstance> out = new ArrayList<>();
-        for (var f : starting) {
-            out.add(f.get());
-        }
-        while (out.get(0).getCluster().getMembers().size() < n) {
-            Thread.sleep(50);
-        }
-        return out;
+        return props;
     }
 }

@@ -28,7 +28,8 @@ final class StateOps {
     private StateOps() {
     }
 
-    static void run(String redisUrl, CacheManager jcache, int rounds, int perRound) throws Exception {
+    static void run(String redisUrl, List<Grid> grids, int rounds, int perRound) throws Exception {
+        CacheManager jcache = grids.get(0).manager;
         List<StateEngine> engines = new ArrayList<>();
         StateEngine redisA = open(engines, StateEngines.redis(RedisUrl.parse(redisUrl), SharedState.DEFAULT_TIMEOUT,
                 true));
@@ -56,7 +57,14 @@ final class StateOps {
         ops.put("jcache: rate limit", limit(grid, null, keys));
         ops.put("jcache: rate limit, async backup", limit(gridAsync, null, keys));
         ops.put("jcache: webhook first sight + accepted", webhook(grid));
-        Cells cells = new Cells(rounds, perRound, -1, () -> new long[0]);
+        for (Grid g : grids.subList(1, grids.size())) {
+            StateEngine e = open(engines, StateEngines.jcache(g.manager, "aigw-ops", null,
+                    SharedState.DEFAULT_CREATOR_TTL, SharedState.DEFAULT_TIMEOUT, true));
+            Cache<Object, Object> c = g.manager.getCache("aigw-ops");
+            ops.put(g.label + ": get on the caller's thread", i -> c.get("aigw:floor:" + keys[i % keys.length]));
+            ops.put(g.label + ": rate limit", limit(e, null, keys));
+        }
+        Cells cells = new Cells(rounds, perRound, new long[0], () -> new long[0]);
         ops.forEach(cells::add);
         cells.run();
 
