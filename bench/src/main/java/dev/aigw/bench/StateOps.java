@@ -54,6 +54,13 @@ final class StateOps {
         ops.put("redis: webhook first sight + accepted", webhook(redisA));
         ops.put("jcache: get on the caller's thread", i -> opsCache.get("aigw:floor:" + keys[i % keys.length]));
         ops.put("jcache: get through aigw (hand-off)", i -> grid.tryGet("aigw:floor:" + keys[i % keys.length]));
+        // the floor of any write: the same size as a bucket's state, with the cache's backup
+        Cache<Object, Object> asyncCache = jcache.getCache(StateLatency.ASYNC_CACHE);
+        byte[] state = new byte[64];
+        ops.put("jcache: put of 64 bytes on the caller's thread", i -> opsCache.put("aigw:put:" + keys[i % keys.length],
+                state));
+        ops.put("jcache: put of 64 bytes, async backup", i -> asyncCache.put("aigw:put:" + keys[i % keys.length],
+                state));
         ops.put("jcache: rate limit", limit(grid, null, keys));
         ops.put("jcache: rate limit, async backup", limit(gridAsync, null, keys));
         ops.put("jcache: webhook first sight + accepted", webhook(grid));
