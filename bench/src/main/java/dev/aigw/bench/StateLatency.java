@@ -42,14 +42,17 @@ import java.util.concurrent.TimeUnit;
 /**
  * What a shared state engine adds to a proxied call, side by side in one run: one Jetty server with copies of aigw's
  * proxy (per-user rate limit on) whose state is in memory, on Redis (Debian's {@code redis-server}, started here on
- * loopback, with AUTH) and on JCache (an embedded Hazelcast cluster of two members in this JVM; the proxy uses one of
- * them, so about half of the users' buckets live on the other). Cells:
+ * loopback, with AUTH) and on JCache (embedded Hazelcast clusters of two members, {@link Grid}; the proxy uses the
+ * first, so about half of the users' buckets live on the other). Cells:
  * <ul>
  *   <li>{@code memory}, {@code redis}, {@code jcache} (the cache aigw creates, on Hazelcast's defaults: one
  *       synchronous backup);</li>
  *   <li>{@code redis, 2 instances}: each user's calls alternate between two proxies with engines of their own on the
  *       same Redis, as behind a round-robin balancer (the bucket changed elsewhere since this instance saw it);</li>
- *   <li>{@code jcache, async backup}: a cache configured with one asynchronous backup instead.</li>
+ *   <li>{@code jcache, async backup}: a cache configured with one asynchronous backup instead;</li>
+ *   <li>{@code jcache, tuned} (and with an asynchronous backup): a second cluster whose members set
+ *       {@link #tunedProperties()};</li>
+ *   <li>{@code jcache, member apart} (and tuned): the second member in a JVM of its own.</li>
  * </ul>
  * One client sends sequential GETs, each as one of 64 users per cell (so that buckets spread over the data grid's
  * partitions as real users' would), in interleaved rounds whose order rotates (see {@link Cells}). For each cell:
