@@ -172,7 +172,7 @@ public final class Exchange {
     private JsonSniffer requestSniffer() {
         JsonSniffer s = requestSniffer;
         if (s == null) {
-            s = new JsonSniffer();
+            s = JsonSniffer.forRequest();
             requestSniffer = s;
         }
         return s;
@@ -193,7 +193,7 @@ public final class Exchange {
         this.responseEventId = header.apply(GatewayHeaders.EVENT_ID);
         String type = header.apply("Content-Type");
         if (containsJson(type)) {
-            responseSniffer = new JsonSniffer(); // event streams and binaries are never parsed
+            responseSniffer = JsonSniffer.forResponse(); // event streams and binaries are never parsed
         }
         this.responseLength = length(header.apply("Content-Length"), header.apply("Content-Encoding"));
         this.headersNanos = System.nanoTime();
