@@ -71,6 +71,9 @@ public final class Exchange {
 
     /** Lets the observers see this exchange start, on the caller's thread, before it is handed to the adapter. */
     void observe(List<ExchangeObserver> observers) {
+        if (observers.isEmpty()) {
+            return; // no observer: not even the lambda below
+        }
         observations = Observers.start(observers, o -> o.start(this));
         headers = Observers.headers(headers, observations);
     }
