@@ -21,12 +21,12 @@ public interface ExchangeListener {
      * this method, so that JUL does not walk the stack to find it.
      */
     static ExchangeListener summaryLog() {
-        return RecordLog.listener(RecordFormat::summary, "summaryLog");
+        return RecordLog.listener(RecordFormat::summary, "summaryLog")::accept;
     }
 
     /** One JSON object per call on the {@code System.Logger} named {@code dev.aigw.exchange}, level INFO (as above). */
     static ExchangeListener jsonLog() {
-        return RecordLog.listener(RecordFormat::json, "jsonLog");
+        return RecordLog.listener(RecordFormat::json, "jsonLog")::accept;
     }
 
     /** One JSON object per call, handed to {@code lines} (e.g. a file writer), without line terminator. */

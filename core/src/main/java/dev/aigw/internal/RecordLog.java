@@ -1,8 +1,8 @@
 package dev.aigw.internal;
 
-import dev.aigw.ExchangeListener;
 import dev.aigw.ExchangeRecord;
 
+import java.util.function.Consumer;
 import java.util.function.Function;
 
 /**
@@ -18,8 +18,8 @@ import java.util.function.Function;
 public final class RecordLog {
     /** The logger's name. */
     public static final String NAME = "dev.aigw.exchange";
-    /** The source JUL prints for the built-in listeners (the API that made them). */
-    static final String SOURCE = ExchangeListener.class.getName();
+    /** The source JUL prints for the built-in listeners: the API that made them (named, not imported: no loop). */
+    static final String SOURCE = "dev.aigw.ExchangeListener";
 
     private RecordLog() {
     }
@@ -28,7 +28,7 @@ public final class RecordLog {
      * @param line         renders a record as one line
      * @param sourceMethod the factory named as the source, e.g. {@code summaryLog}
      */
-    public static ExchangeListener listener(Function<ExchangeRecord, String> line, String sourceMethod) {
+    public static Consumer<ExchangeRecord> listener(Function<ExchangeRecord, String> line, String sourceMethod) {
         if (julBacked()) {
             return Jul.listener(line, sourceMethod);
         }
@@ -52,7 +52,7 @@ public final class RecordLog {
 
     /** Apart, so that nothing of java.util.logging is loaded where that module is absent. */
     private static final class Jul {
-        static ExchangeListener listener(Function<ExchangeRecord, String> line, String sourceMethod) {
+        static Consumer<ExchangeRecord> listener(Function<ExchangeRecord, String> line, String sourceMethod) {
             // held by the listener: JUL holds its loggers weakly, and a collected one would forget its level
             java.util.logging.Logger jul = java.util.logging.Logger.getLogger(NAME);
             return r -> {

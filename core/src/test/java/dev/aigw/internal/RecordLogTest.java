@@ -79,13 +79,14 @@ class RecordLogTest {
     @Test
     void nothingIsBuiltWhenTheLevelIsOff() {
         AtomicInteger built = new AtomicInteger();
-        ExchangeListener l = RecordLog.listener(r -> "line " + built.incrementAndGet(), "summaryLog");
+        java.util.function.Consumer<ExchangeRecord> l = RecordLog.listener(r -> "line " + built.incrementAndGet(),
+                "summaryLog");
         jul.setLevel(Level.WARNING);
-        l.onExchange(record());
+        l.accept(record());
         assertThat(built).hasValue(0);
         assertThat(logged).isEmpty();
         jul.setLevel(Level.INFO);
-        l.onExchange(record());
+        l.accept(record());
         assertThat(built).hasValue(1);
         assertThat(logged).extracting(LogRecord::getMessage).containsExactly("line 1");
     }
