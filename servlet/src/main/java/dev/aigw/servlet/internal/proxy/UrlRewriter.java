@@ -57,6 +57,11 @@ public final class UrlRewriter {
         return s.getBytes(StandardCharsets.US_ASCII);
     }
 
+    /** The fewest bytes a match takes: a body shorter than this passes unchanged. */
+    public int minMatch() {
+        return Math.min(from[0].length, from[1].length);
+    }
+
     /** The most bytes a stream holds back between two chunks. */
     public int maxHeld() {
         return maxFrom;
