@@ -15,6 +15,7 @@ import org.eclipse.jetty.util.thread.ScheduledExecutorScheduler;
 import java.io.EOFException;
 import java.io.IOException;
 import java.net.ConnectException;
+import java.net.URI;
 import java.nio.ByteBuffer;
 import java.time.Duration;
 import java.util.List;
@@ -101,8 +102,7 @@ final class JettyUpstream implements Upstream {
                 .idleTimeout(callIdleMs, TimeUnit.MILLISECONDS);
         List<String> h = r.headers;
         req.headers(fields -> {
-            int port = r.target.getPort(); // Host set here, or Jetty rebuilds and parses the URI for it
-            fields.put("Host", port < 0 ? r.target.getHost() : r.target.getHost() + ":" + port);
+            fields.put("Host", host(r.target)); // set here, or Jetty rebuilds and parses the URI for it
             for (int i = 0; i < h.size(); i += 2) {
                 fields.add(h.get(i), h.get(i + 1));
             }
@@ -117,6 +117,15 @@ final class JettyUpstream implements Upstream {
         req.onResponseContentSource(x);
         req.send(x::completed); // not x itself: send registers every listener interface its argument implements
         return why -> req.abort(why);
+    }
+
+    /** {@code host[:port]} of the gateway: its URI's authority as written (no copy) unless it names a user. */
+    static String host(URI target) {
+        if (target.getRawUserInfo() == null && target.getRawAuthority() != null) {
+            return target.getRawAuthority();
+        }
+        int port = target.getPort();
+        return port < 0 ? target.getHost() : target.getHost() + ":" + port;
     }
 
     @Override
