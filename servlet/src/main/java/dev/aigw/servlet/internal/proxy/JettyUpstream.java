@@ -6,6 +6,7 @@ import org.eclipse.jetty.client.Response;
 import org.eclipse.jetty.client.Result;
 import org.eclipse.jetty.http.HttpCookieStore;
 import org.eclipse.jetty.http.HttpField;
+import org.eclipse.jetty.http.HttpFields;
 import org.eclipse.jetty.io.Content;
 import org.eclipse.jetty.util.Callback;
 import org.eclipse.jetty.util.thread.Invocable;
@@ -284,20 +285,20 @@ final class JettyUpstream implements Upstream {
         }
     }
 
-    private record JettyHead(Response response) implements Head {
-        @Override
-        public int status() {
-            return response.getStatus();
+    /** The head, its fields taken once: Jetty's response makes an immutable copy of them at each look. */
+    private record JettyHead(int status, HttpFields fields) implements Head {
+        JettyHead(Response response) {
+            this(response.getStatus(), response.getHeaders());
         }
 
         @Override
         public String first(String name) {
-            return response.getHeaders().get(name);
+            return fields.get(name);
         }
 
         @Override
         public void forEach(BiConsumer<String, String> field) {
-            for (HttpField f : response.getHeaders()) {
+            for (HttpField f : fields) {
                 field.accept(f.getName(), f.getValue());
             }
         }

@@ -47,7 +47,7 @@ public final class ResponseWriter implements Flow.Subscriber<List<ByteBuffer>> {
     private final ClientIo.Operation<Boolean> writeNext = this::writeNext;
     private final ClientIo.Operation<Boolean> flush = this::flush;
     private final ClientIo.Operation<Boolean> ready;
-    private final ArrayDeque<ByteBuffer> pending = new ArrayDeque<>();
+    private final ArrayDeque<ByteBuffer> pending = new ArrayDeque<>(4); // a chunk, or a few of a rewritten one
     private volatile Flow.Subscription subscription;
     private volatile boolean upstreamDone;
     private volatile Throwable upstreamError;
