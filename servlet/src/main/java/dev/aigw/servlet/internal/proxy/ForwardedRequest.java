@@ -46,7 +46,8 @@ final class ForwardedRequest {
         boolean changesLength = false;
         if (a.publicBase() != null && Admission.plainJson(req.getContentType(), req.getHeader("Content-Encoding"))) {
             // URLs this proxy handed out (file URLs as prediction inputs) go back to Replicate as Replicate's own
-            t = BodyTransform.chain(t, BodyTransform.rewrite(cfg.derived().toReplicate(a.publicBase())));
+            BodyTransform rewrite = BodyTransform.rewrite(cfg.derived().toReplicate(a.publicBase()));
+            t = a.gate() == null ? rewrite : BodyTransform.chain(t, rewrite);
             changesLength = true;
         }
         RequestBodyPublisher p = new RequestBodyPublisher(req.getInputStream(), length, io, t, events);
