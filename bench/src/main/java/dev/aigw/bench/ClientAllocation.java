@@ -2,7 +2,6 @@ package dev.aigw.bench;
 
 import java.lang.management.ManagementFactory;
 import java.util.Arrays;
-import java.util.function.Supplier;
 
 /**
  * Bytes allocated per call on the calling thread only, for the client-overhead variants. JMH's GC profiler counts
@@ -17,16 +16,8 @@ public final class ClientAllocation {
 
     public static void main(String[] args) throws Exception {
         int calls = args.length > 0 ? Integer.parseInt(args[0]) : 20_000;
-        ClientOverheadBenchmark.Setup3 s = new ClientOverheadBenchmark.Setup3();
-        s.start();
-        try {
-            String[] names = ClientOverheadBenchmark.VARIANTS;
-            Supplier<String>[] variants = ClientOverheadBenchmark.variants(s);
-            for (Supplier<String> v : variants) { // warm up every path before measuring any
-                for (int i = 0; i < calls / 4; i++) {
-                    v.get();
-                }
-            }
+        String[] names = ClientOverheadBenchmark.VARIANTS;
+        ClientOverheadBenchmark.probe(calls / 4, variants -> {
             com.sun.management.ThreadMXBean mx = (com.sun.management.ThreadMXBean) ManagementFactory.getThreadMXBean();
             long id = Thread.currentThread().getId();
             long[] median = new long[names.length];
@@ -47,8 +38,6 @@ public final class ClientAllocation {
             for (int k = 0; k < names.length; k++) {
                 System.out.printf("| `%s` | %,d B | %+,d B |%n", names[k], median[k], median[k] - median[0]);
             }
-        } finally {
-            s.stop();
-        }
+        });
     }
 }

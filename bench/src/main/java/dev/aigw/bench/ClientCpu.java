@@ -4,7 +4,6 @@ import java.lang.management.ManagementFactory;
 import java.lang.management.ThreadMXBean;
 import java.util.Arrays;
 import java.util.Locale;
-import java.util.function.Supplier;
 
 /**
  * The JAX-RS client's overhead as CPU time per call on the calling thread, the measure that holds on a shared 2-core
@@ -26,18 +25,8 @@ public final class ClientCpu {
     public static void main(String[] args) throws Exception {
         int rounds = args.length > 0 ? Integer.parseInt(args[0]) : 40;
         int calls = args.length > 1 ? Integer.parseInt(args[1]) : 400;
-        ClientOverheadBenchmark.Setup3 s = new ClientOverheadBenchmark.Setup3();
-        s.start();
-        try {
-            String[] names = ClientOverheadBenchmark.VARIANTS;
-            Supplier<String>[] variants = ClientOverheadBenchmark.variants(s);
-            for (int w = 0; w < 5; w++) { // JIT warm-up of every path before any measurement
-                for (Supplier<String> v : variants) {
-                    for (int i = 0; i < calls; i++) {
-                        v.get();
-                    }
-                }
-            }
+        String[] names = ClientOverheadBenchmark.VARIANTS;
+        ClientOverheadBenchmark.probe(5 * calls, variants -> {
             ThreadMXBean mx = ManagementFactory.getThreadMXBean();
             double[][] thread = new double[names.length][rounds];
             double[][] process = new double[names.length][rounds];
@@ -65,9 +54,7 @@ public final class ClientCpu {
                         k == 0 ? "—" : t[2] <= 3 ? "met" : t[1] > 3 ? "missed" : "undecided (more rounds)",
                         median(process[k]), p[0], p[1], p[2]);
             }
-        } finally {
-            s.stop();
-        }
+        });
     }
 
     static double median(double[] v) {

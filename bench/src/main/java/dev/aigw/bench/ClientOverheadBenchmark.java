@@ -168,12 +168,34 @@ public class ClientOverheadBenchmark {
     /** The variants, by name, as the probes outside JMH run them ({@link ClientAllocation}, {@link ClientCpu}). */
     static final String[] VARIANTS = {"noAigw", "gatewayRequestByHand", "aigwNoListener", "aigw", "loggingFeature"};
 
-    /** One call of each of {@link #VARIANTS}, in that order, on a started setup. */
+    /** What a probe outside JMH measures, given one call of each of {@link #VARIANTS}, in that order. */
+    interface Probe {
+        void measure(java.util.function.Supplier<String>[] variants) throws Exception;
+    }
+
+    /**
+     * The probes' shared frame ({@link ClientAllocation}, {@link ClientCpu}): starts the local servers and clients,
+     * runs every variant {@code warmUpCalls} times (JIT warm-up of every path before any measurement), hands the
+     * variants to {@code probe} and stops the setup whatever happens.
+     */
     @SuppressWarnings("unchecked")
-    static java.util.function.Supplier<String>[] variants(Setup3 s) {
-        ClientOverheadBenchmark b = new ClientOverheadBenchmark();
-        return new java.util.function.Supplier[]{() -> b.noAigw(s), () -> b.gatewayRequestByHand(s),
-                () -> b.aigwNoListener(s), () -> b.aigw(s), () -> b.loggingFeature(s)};
+    static void probe(int warmUpCalls, Probe probe) throws Exception {
+        Setup3 s = new Setup3();
+        s.start();
+        try {
+            ClientOverheadBenchmark b = new ClientOverheadBenchmark();
+            java.util.function.Supplier<String>[] variants = new java.util.function.Supplier[]{() -> b.noAigw(s),
+                    () -> b.gatewayRequestByHand(s), () -> b.aigwNoListener(s), () -> b.aigw(s),
+                    () -> b.loggingFeature(s)};
+            for (java.util.function.Supplier<String> v : variants) {
+                for (int i = 0; i < warmUpCalls; i++) {
+                    v.get();
+                }
+            }
+            probe.measure(variants);
+        } finally {
+            s.stop();
+        }
     }
 
     private static String call(Client client, String url) {

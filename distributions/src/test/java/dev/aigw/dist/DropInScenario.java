@@ -23,8 +23,8 @@ import static org.assertj.core.api.Assertions.fail;
 /**
  * What a team does with aigw on a standalone container, end to end: deploy an ordinary WAR (aigw's jars in
  * {@code WEB-INF/lib}, settings as context params), use it, undeploy it, deploy it again, stop the container; and
- * what must hold: the application's own JAX-RS call, the proxy and the webhook filter all work with the context
- * params, a tampered webhook never reaches the application, one gateway and one "routing" line per deployment, and
+ * what must hold: the application's own JAX-RS call, the proxy (on Jetty's client, bundled as servlet/README.md
+ * advises) and the webhook filter all work with the context params, a tampered webhook never reaches the application, one gateway and one "routing" line per deployment, and
  * after an undeploy no class loader of the application and no thread of aigw's is left (checked in the container's
  * heap), with no leak warning in the container's log.
  */
@@ -64,7 +64,13 @@ final class DropInScenario {
                 c.deploy(CONTEXT, war, PROBE);
                 t.lap("deployed");
                 use(c, gateway, replicate, 1);
-                t.lap("used");
+                // which client the proxy's calls went out with: Jetty's (jetty-client in WEB-INF/lib), whose
+                // threads the first proxied call started; the JDK's would be aigw-proxy-<n>
+                List<String> upstream = heap.threads().stream().filter(n -> n.startsWith("aigw-proxy-")
+                        && !n.equals("aigw-proxy-sweeper") && !n.equals("aigw-proxy-watch")).toList();
+                assertThat(upstream).as("the proxy's upstream threads").isNotEmpty()
+                        .allMatch(n -> n.startsWith("aigw-proxy-jetty"));
+                t.lap("used (upstream: Jetty's client, threads " + upstream.size() + ")");
                 c.undeploy(CONTEXT, PROBE);
                 t.lap("undeployed");
                 assertReleased(c, heap, 0);

@@ -119,6 +119,14 @@ public final class AigwProxyFilter implements Filter {
             return set(() -> draft.upstream(upstream));
         }
 
+        /**
+         * Whether the proxy looks for HTTP/1.1 clients that leave while their call waits (on Linux, in the kernel's TCP
+         * table, on a thread of its own), as {@code aigw.proxy.client-watch}; {@code true} by default.
+         */
+        public Builder clientWatch(boolean on) {
+            return set(() -> draft.clientWatch = on);
+        }
+
         /** The gateway to forward through (required). */
         public Builder gateway(Gateway gateway) {
             return set(() -> draft.gateway(gateway));

@@ -144,8 +144,50 @@ class LifecycleTest {
         assertThat(GatewayScope.find(appLoader)).isSameAs(GatewayScope.process());
     }
 
+    /**
+     * The proxy's own timer threads are started from request threads, which carry the application's class loader as
+     * their context loader: neither keeps it (the client watch's, which starts with the first waiting call; the
+     * sweeper's).
+     */
+    @Test
+    void theProxysTimerThreadsStartedFromARequestDoNotCarryTheApplicationsLoader() throws Exception {
+        org.junit.jupiter.api.Assumptions.assumeTrue(java.nio.file.Files.isReadable(
+                java.nio.file.Path.of("/proc/net/tcp")), "the client watch needs /proc/net/tcp (Linux)");
+        try (dev.aigw.testkit.FakeGateway gateway = dev.aigw.testkit.FakeGateway.builder()
+                .provider("replicate", URI.create("http://127.0.0.1:9/v1")).start()) {
+            Set<Thread> before = threads("aigw-proxy-");
+            URI app = start(Map.of("aigw.base-url", gateway.baseUrl().toString(),
+                    "aigw.account-id", dev.aigw.testkit.FakeGateway.DEFAULT_ACCOUNT,
+                    "aigw.gateway-id", dev.aigw.testkit.FakeGateway.DEFAULT_GATEWAY,
+                    "aigw.proxy.path", "/replicate", "aigw.proxy.access", "anyone"), true, false, null);
+            gateway.faults().next(1).hold(java.time.Duration.ofMinutes(2)); // the call waits: the watch starts
+            HttpClient http = HttpClient.newBuilder().version(HttpClient.Version.HTTP_1_1).build();
+            java.util.concurrent.CompletableFuture<HttpResponse<String>> call = http.sendAsync(HttpRequest.newBuilder(
+                    URI.create(app + "/replicate/account")).build(), HttpResponse.BodyHandlers.ofString());
+            gateway.awaitRequests(1, java.time.Duration.ofSeconds(20));
+            Set<Thread> started;
+            long end = System.nanoTime() + TimeUnit.SECONDS.toNanos(20);
+            while ((started = threads("aigw-proxy-watch")).stream().allMatch(before::contains)
+                    && System.nanoTime() < end) {
+                Thread.sleep(10);
+            }
+            started.removeAll(before);
+            assertThat(started).as("the watch's thread, started by the waiting call").isNotEmpty();
+            started.addAll(threads("aigw-proxy-sweeper"));
+            started.removeAll(before);
+            assertThat(started).allSatisfy(t -> assertThat(t.getContextClassLoader()).as(t.getName())
+                    .isNotSameAs(appLoader));
+            call.cancel(true);
+            gateway.reset(); // answers the held call
+        }
+    }
+
     private static Set<Thread> recordThreads() {
-        return Thread.getAllStackTraces().keySet().stream().filter(t -> t.getName().equals("aigw-records"))
+        return threads("aigw-records");
+    }
+
+    private static Set<Thread> threads(String namePrefix) {
+        return Thread.getAllStackTraces().keySet().stream().filter(t -> t.getName().startsWith(namePrefix))
                 .collect(Collectors.toCollection(HashSet::new));
     }
 

@@ -87,6 +87,7 @@ class ServletSettingsCatalogueTest {
             new Row("aigw.proxy.max-concurrent-per-user", "-1", "a whole number from 1 to 100000"),
             new Row("aigw.proxy.upstream", "netty", "auto (jetty when org.eclipse.jetty:jetty-client is on the class "
                     + "path, else jdk), jetty or jdk (unknown upstream 'netty')"),
+            new Row("aigw.proxy.client-watch", "off", "true or false"),
             new Row("aigw.webhook.read-timeout", "0s", "from 1s to 10m"),
             new Row("aigw.webhook.read-timeout", "1h", "from 1s to 10m"),
             new Row("aigw.webhook.min-rate", "0", "a whole number from 1 to 1073741824"),

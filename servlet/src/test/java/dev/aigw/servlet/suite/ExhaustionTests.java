@@ -58,21 +58,9 @@ public abstract class ExhaustionTests extends SuiteGroup {
     @Test
     void parkedWebhookSendersHoldNoThreadNorDescriptor() throws Exception {
         Probe p = new Probe(suite);
-        Baseline base = p.baseline();
-        List<Socket> clients = new ArrayList<>();
-        try {
-            p.webhookSenders("/app/webhooks/parked", clients); // and then nothing: each waits for the rest of its body
-            await(() -> "every sender inside aigw's filter and its thread back out (" + suite.gauge + ")",
-                    () -> suite.gauge.returned.get() == CLIENTS);
-            Baseline parked = p.whileParked(base, "/bare", 200);
-            await(() -> "the senders still connected (" + Probe.io(() -> p.clientConnections(true)) + ")",
-                    () -> Probe.io(() -> p.clientConnections(true)) == CLIENTS);
-            assertThat(parked.fds).as("descriptors: one connection per sender, nothing more")
-                    .isLessThanOrEqualTo(base.fds + CLIENTS + SLACK_FDS);
-            p.report("parked webhook senders", base, parked);
-        } finally {
-            close(clients);
-        }
+        // and then nothing: each waits for the rest of its body
+        Baseline base = parkThenMeasure(p, "parked webhook senders", c -> p.webhookSenders("/app/webhooks/parked", c),
+                () -> "inside aigw's filter", () -> true, "/bare", 1);
         p.awaitBack(base);
         assertThat(suite.webhooks.received).isEmpty();
     }
@@ -120,24 +108,16 @@ public abstract class ExhaustionTests extends SuiteGroup {
     @Test
     void clientsThatLeaveHoldNothingOnceGone() throws Exception {
         Probe p = new Probe(suite);
-        Baseline base = p.baseline();
         suite.gateway.faults().next(CLIENTS).hold(HELD);
-        List<Socket> clients = new ArrayList<>();
-        try {
+        // an ordinary call is still served, by the same proxy code, with 200 calls stalled; each call holds the
+        // client's connection and the upstream one. The clients leave before any answer: on HTTP/1.1 the container
+        // does not tell aigw.
+        Baseline base = parkThenMeasure(p, "proxy clients waiting on a stalled upstream", c -> {
             for (int i = 0; i < CLIENTS; i++) {
-                clients.add(p.send("GET /app/roomy-proxy/account HTTP/1.1\r\nHost: x\r\n\r\n"));
+                c.add(p.send("GET /app/roomy-proxy/account HTTP/1.1\r\nHost: x\r\n\r\n"));
             }
-            await(() -> "every call at the stalled upstream (" + suite.gateway.requests().size() + ") and every "
-                    + "thread back (" + suite.gauge + ")", () -> suite.gateway.requests().size() == CLIENTS
-                    && suite.gauge.returned.get() == CLIENTS);
-            // an ordinary call is still served, by the same proxy code, with 200 calls stalled
-            Baseline parked = p.whileParked(base, "/roomy-proxy/hardware", 200);
-            assertThat(parked.fds).as("descriptors: the client's connection and the upstream one per call")
-                    .isLessThanOrEqualTo(base.fds + 2L * CLIENTS + SLACK_FDS);
-            p.report("proxy clients waiting on a stalled upstream", base, parked);
-        } finally {
-            close(clients); // they leave before any answer: on HTTP/1.1 the container does not tell aigw
-        }
+        }, () -> "at the stalled upstream (" + suite.gateway.requests().size() + ")",
+                () -> suite.gateway.requests().size() == CLIENTS, "/roomy-proxy/hardware", 2);
         long left = System.nanoTime();
         await("every call cancelled", () -> suite.records.stream().filter(r -> r.outcome()
                 == ExchangeRecord.Outcome.CANCELLED).count() == CLIENTS);
@@ -197,6 +177,38 @@ public abstract class ExhaustionTests extends SuiteGroup {
         System.out.printf(Locale.ROOT, "exhaustion %s clients leaving before the head: places free %d ms after an "
                 + "HTTP/1.1 client left, %d ms after an HTTP/2 one (the upstream would answer after %d s)%n",
                 suite.container.name(), h1, h2ms, HELD.toSeconds());
+    }
+
+    /** Opens a test's {@link #CLIENTS} clients into the list it is given (which the caller closes). */
+    interface Sender {
+        void send(List<Socket> clients) throws IOException;
+    }
+
+    /**
+     * The parked half of a test: {@link #CLIENTS} clients sent by {@code sender} until each is {@code where} and
+     * every one's thread is back out of aigw's filter; then, while they stay, an ordinary request to
+     * {@code ordinaryPath} is served, the busy workers are back, the clients are still connected, and they cost at
+     * most {@code fdsPerClient} descriptors each. Prints the figures and closes the clients; returns the baseline
+     * from before them.
+     */
+    private Baseline parkThenMeasure(Probe p, String what, Sender sender, java.util.function.Supplier<String> where,
+            BooleanSupplier arrived, String ordinaryPath, int fdsPerClient) throws Exception {
+        Baseline base = p.baseline();
+        List<Socket> clients = new ArrayList<>();
+        try {
+            sender.send(clients);
+            await(() -> "every client " + where.get() + " and its thread back out (" + suite.gauge + ")",
+                    () -> arrived.getAsBoolean() && suite.gauge.returned.get() == CLIENTS);
+            Baseline parked = p.whileParked(base, ordinaryPath, 200);
+            await(() -> "the clients still connected (" + Probe.io(() -> p.clientConnections(true)) + ")",
+                    () -> Probe.io(() -> p.clientConnections(true)) == CLIENTS);
+            assertThat(parked.fds).as("descriptors: %d per client, nothing more", fdsPerClient)
+                    .isLessThanOrEqualTo(base.fds + (long) fdsPerClient * CLIENTS + SLACK_FDS);
+            p.report(what, base, parked);
+        } finally {
+            close(clients);
+        }
+        return base;
     }
 
     private int status(String path) {

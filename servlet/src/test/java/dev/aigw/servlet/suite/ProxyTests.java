@@ -193,8 +193,10 @@ public abstract class ProxyTests extends SuiteGroup {
 
     @Test
     void clientDisconnectCancelsTheUpstreamCall() throws Exception {
+        // an event every 250 ms: the stream is still running when its client leaves after the first one, and the next
+        // write on the upstream's thread comes while the following requests are under way
         suite.replicate.model("acme/slow").tokens("a", "b", "c", "d", "e", "f", "g", "h", "i", "j")
-                .duration(java.time.Duration.ofSeconds(5));
+                .duration(java.time.Duration.ofMillis(2500));
         String id = suite.createDirectly("acme/slow");
         leaveAfterFirstEvent(id);
         ExchangeRecord rec = suite.awaitRecord("/predictions/" + id);
@@ -213,8 +215,10 @@ public abstract class ProxyTests extends SuiteGroup {
      */
     @Test
     void clientsLeavingStreamsNeverDisturbOtherRequests() throws Exception {
+        // an event every 250 ms: the stream is still running when its client leaves after the first one, and the next
+        // write on the upstream's thread comes while the following requests are under way
         suite.replicate.model("acme/slow").tokens("a", "b", "c", "d", "e", "f", "g", "h", "i", "j")
-                .duration(java.time.Duration.ofSeconds(5));
+                .duration(java.time.Duration.ofMillis(2500));
         byte[] content = new byte[512 * 1024];
         new Random(11).nextBytes(content);
         String boundary = "aigwLeaver";

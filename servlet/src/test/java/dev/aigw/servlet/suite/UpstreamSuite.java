@@ -33,8 +33,8 @@ import java.util.concurrent.CopyOnWriteArrayList;
 
 /**
  * The shared container suite's base: what every test needs, and the groups that exercise the proxy's upstream
- * client (proxy, bad input, security, exhaustion), which the JDK-upstream suites run a second time on each container
- * by extending this class. {@link ContainerSuite} adds the groups the upstream client plays no part in.
+ * client (proxy, bad input, security, exhaustion), which {@link JdkUpstreamSuite} runs a second time with the JDK's
+ * client on one Jetty and one Tomcat. {@link ContainerSuite} adds the groups the upstream client plays no part in.
  * One set of tests, run on every container by one small subclass per container
  * ({@link #container()}). Everything is real: the container on loopback, the JDK HTTP client, the testkit's fake
  * Replicate and fake gateway. This class owns them (started once per container) and the helpers; the tests live in
@@ -62,8 +62,8 @@ public abstract class UpstreamSuite {
     protected abstract ServletContainer container();
 
     /**
-     * The proxies' {@code aigw.proxy.upstream}: {@code auto} unless the subclass or {@code -Daigw.suite.upstream}
-     * says otherwise.
+     * The proxies' {@code aigw.proxy.upstream}: {@code auto} unless {@link JdkUpstreamSuite} or
+     * {@code -Daigw.suite.upstream} says otherwise.
      */
     protected String upstream() {
         return System.getProperty("aigw.suite.upstream", "auto");

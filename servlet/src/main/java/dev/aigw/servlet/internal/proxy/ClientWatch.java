@@ -75,14 +75,23 @@ final class ClientWatch {
 
     /**
      * A watch on its own {@code aigw-proxy-watch} thread, which exists only while calls are watched (the proxy's
-     * other deadlines are the {@link Sweeper}'s, which looks at every call far more often than once a second).
+     * other deadlines are the {@link Sweeper}'s, which looks at every call far more often than once a second); or,
+     * {@code aigw.proxy.client-watch=false}, one that watches nothing and never starts its thread.
      */
-    static ClientWatch withOwnTimer() {
-        ScheduledThreadPoolExecutor timer = new ScheduledThreadPoolExecutor(1,
-                r -> OwnedThreads.daemon(r, "aigw-proxy-watch"));
+    static ClientWatch withOwnTimer(boolean on) {
+        ScheduledThreadPoolExecutor timer = new ScheduledThreadPoolExecutor(1, r -> {
+            Thread t = OwnedThreads.daemon(r, "aigw-proxy-watch");
+            t.setContextClassLoader(null); // started from a request: it must not pin the application's loader
+            return t;
+        });
         timer.setKeepAliveTime(30, TimeUnit.SECONDS);
         timer.allowCoreThreadTimeOut(true);
-        return new ClientWatch(timer, TABLES);
+        return new ClientWatch(timer, on ? TABLES : List.of());
+    }
+
+    /** Whether any call is watched here: off by setting, or without a readable table (not Linux). */
+    boolean watches() {
+        return !tables.isEmpty();
     }
 
     /** Ends the timer (with the filter) and forgets every connection. */

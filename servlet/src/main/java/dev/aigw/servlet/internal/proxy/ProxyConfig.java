@@ -83,6 +83,8 @@ public record ProxyConfig(
         public UnaryOperator<HttpClient> upstreamWrapper;
         /** {@code aigw.proxy.upstream}: auto, jetty or jdk. */
         public String upstream = "auto";
+        /** {@code aigw.proxy.client-watch}: whether HTTP/1.1 clients that leave are looked for ({@link ClientWatch}). */
+        public boolean clientWatch = true;
 
         /**
          * Reads the {@code aigw.proxy.*} settings through the same checks as the public builder; a bad value fails
@@ -107,6 +109,7 @@ public record ProxyConfig(
             s.apply("aigw.proxy.public-url", d::publicUrl);
             s.apply("aigw.proxy.forward-headers", v -> d.forwardHeaders(v.split("[,\\s]+")));
             s.apply("aigw.proxy.upstream", d::upstream);
+            d.clientWatch = s.bool("aigw.proxy.client-watch", true);
             d.timeout = s.duration("aigw.proxy.timeout", DEFAULT_TIMEOUT, Duration.ofSeconds(1), Duration.ofHours(1));
             d.idleTimeout = s.duration("aigw.proxy.idle-timeout", DEFAULT_IDLE_TIMEOUT, Duration.ofSeconds(1),
                     Duration.ofHours(24));
@@ -267,7 +270,7 @@ public record ProxyConfig(
             return new ProxyConfig(gateway, path, replicateToken, access, accessDescription, allowlist, rateLimiter,
                     new ConcurrencyLimit(maxConcurrent, maxConcurrentPerUser), trustedProxies, publicUrl,
                     new ProxyHeaders(forwardHeaders), timeout, idleTimeout, client, new Sweeper(),
-                    new Derived(gateway.root().toString()), ClientWatch.withOwnTimer());
+                    new Derived(gateway.root().toString()), ClientWatch.withOwnTimer(clientWatch));
         }
 
         /** In a method of its own: no Jetty class is looked at unless Jetty's client was chosen. */

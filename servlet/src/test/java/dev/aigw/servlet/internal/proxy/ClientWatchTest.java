@@ -1,5 +1,7 @@
 package dev.aigw.servlet.internal.proxy;
 
+import dev.aigw.Gateway;
+import dev.aigw.servlet.internal.ServletSettings;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -78,6 +80,28 @@ class ClientWatchTest {
                     state = ClientWatch.states(tables, port).get(key);
                 }
                 assertThat(state).as("the server's side once the client closed").isEqualTo("08"); // CLOSE_WAIT
+            }
+        }
+    }
+
+    /** {@code aigw.proxy.client-watch=false} turns the watch off; it is on by default wherever the tables exist. */
+    @Test
+    void theSettingTurnsTheWatchOff() {
+        assumeTrue(ClientWatch.TABLES.stream().anyMatch(Files::isReadable), "no /proc/net/tcp here (not Linux)");
+        try (Gateway gateway = Gateway.builder().baseUrl("https://ai.example.test").build()) {
+            for (Map.Entry<String, Boolean> c : Map.of("", true, "true", true, "FALSE", false, "false", false)
+                    .entrySet()) {
+                Map<String, String> settings = c.getKey().isEmpty() ? Map.of("aigw.proxy.path", "/replicate")
+                        : Map.of("aigw.proxy.path", "/replicate", "aigw.proxy.client-watch", c.getKey());
+                ProxyConfig.Draft d = ProxyConfig.Draft.fromSettings(ServletSettings.of(settings), null);
+                d.gateway(gateway);
+                ProxyConfig cfg = d.resolve(null);
+                try {
+                    assertThat(cfg.clientWatch().watches()).as("aigw.proxy.client-watch=%s", c.getKey())
+                            .isEqualTo(c.getValue());
+                } finally {
+                    cfg.release();
+                }
             }
         }
     }
