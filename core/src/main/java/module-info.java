@@ -5,6 +5,8 @@
  */
 module dev.aigw.core {
     requires com.fasterxml.jackson.core;
+    // the built-in log lines go to JUL directly when it backs System.Logger (RecordLog); absent otherwise
+    requires static java.logging;
 
     exports dev.aigw;
     exports dev.aigw.internal to dev.aigw.jaxrs, dev.aigw.servlet, dev.aigw.httpclient, dev.aigw.opentelemetry;

@@ -71,6 +71,9 @@ public final class Exchange {
 
     /** Lets the observers see this exchange start, on the caller's thread, before it is handed to the adapter. */
     void observe(List<ExchangeObserver> observers) {
+        if (observers.isEmpty()) {
+            return; // no observer: not even the lambda below
+        }
         observations = Observers.start(observers, o -> o.start(this));
         headers = Observers.headers(headers, observations);
     }
@@ -172,7 +175,7 @@ public final class Exchange {
     private JsonSniffer requestSniffer() {
         JsonSniffer s = requestSniffer;
         if (s == null) {
-            s = new JsonSniffer();
+            s = JsonSniffer.forRequest();
             requestSniffer = s;
         }
         return s;
@@ -193,7 +196,7 @@ public final class Exchange {
         this.responseEventId = header.apply(GatewayHeaders.EVENT_ID);
         String type = header.apply("Content-Type");
         if (containsJson(type)) {
-            responseSniffer = new JsonSniffer(); // event streams and binaries are never parsed
+            responseSniffer = JsonSniffer.forResponse(); // event streams and binaries are never parsed
         }
         this.responseLength = length(header.apply("Content-Length"), header.apply("Content-Encoding"));
         this.headersNanos = System.nanoTime();

@@ -1,6 +1,7 @@
 package dev.aigw;
 
 import dev.aigw.internal.RecordFormat;
+import dev.aigw.internal.RecordLog;
 
 import java.util.function.Consumer;
 
@@ -14,24 +15,18 @@ public interface ExchangeListener {
 
     void onExchange(ExchangeRecord record);
 
-    /** One readable line per call on the {@code System.Logger} named {@code dev.aigw.exchange}, level INFO. */
+    /**
+     * One readable line per call on the {@code System.Logger} named {@code dev.aigw.exchange}, level INFO. With the
+     * JDK's default backend (java.util.logging) the line is logged to that JUL logger directly, its source given as
+     * this method, so that JUL does not walk the stack to find it.
+     */
     static ExchangeListener summaryLog() {
-        System.Logger log = System.getLogger("dev.aigw.exchange");
-        return r -> {
-            if (log.isLoggable(System.Logger.Level.INFO)) {
-                log.log(System.Logger.Level.INFO, RecordFormat.summary(r));
-            }
-        };
+        return RecordLog.listener(RecordFormat::summary, "summaryLog")::accept;
     }
 
-    /** One JSON object per call on the {@code System.Logger} named {@code dev.aigw.exchange}, level INFO. */
+    /** One JSON object per call on the {@code System.Logger} named {@code dev.aigw.exchange}, level INFO (as above). */
     static ExchangeListener jsonLog() {
-        System.Logger log = System.getLogger("dev.aigw.exchange");
-        return r -> {
-            if (log.isLoggable(System.Logger.Level.INFO)) {
-                log.log(System.Logger.Level.INFO, RecordFormat.json(r));
-            }
-        };
+        return RecordLog.listener(RecordFormat::json, "jsonLog")::accept;
     }
 
     /** One JSON object per call, handed to {@code lines} (e.g. a file writer), without line terminator. */

@@ -2,6 +2,8 @@ package dev.aigw.bench;
 
 import dev.aigw.CallOptions;
 import dev.aigw.Exchange;
+import dev.aigw.ExchangeListener;
+import dev.aigw.ExchangeRecord;
 import dev.aigw.Gateway;
 import dev.aigw.GatewayContext;
 import dev.aigw.internal.JsonSniffer;
@@ -22,12 +24,15 @@ import org.openjdk.jmh.annotations.Warmup;
 import java.net.URI;
 import java.nio.charset.StandardCharsets;
 import java.util.Map;
+import java.util.TreeMap;
 import java.util.concurrent.TimeUnit;
 
 /**
  * Core costs on the call path: routing plus header building (target: at most 1 µs per call) and
  * the JSON sniffer's throughput on prediction JSON with a large data-URI output (target: at
- * least 500 MB/s).
+ * least 500 MB/s); and the per-call record work a proxied prediction costs: the exchange from start to its
+ * record (sniffer included) and the default summary line (formatted by JUL's {@code SimpleFormatter}, discarded).
+ * Read the allocation per op ({@code -prof gc}), which the machine's load does not move.
  */
 @Fork(value = 1, jvmArgsAppend = {"-Xms512m", "-Xmx512m"})
 @Warmup(iterations = 3, time = 2)
@@ -116,5 +121,63 @@ public class CoreBenchmarks {
         }
         s.finish();
         return s.result();
+    }
+
+    @State(Scope.Benchmark)
+    public static class Records {
+        Gateway gateway; // no listener: the record is built and handed to nobody
+        URI create = URI.create("https://api.replicate.com/v1/predictions");
+        Map<String, String> head = new TreeMap<>(String.CASE_INSENSITIVE_ORDER);
+        byte[] body = UpstreamHandler.PREDICTION;
+        ExchangeRecord record;
+        ExchangeListener summary;
+        @SuppressWarnings("unused")
+        java.util.logging.Logger held; // JUL holds loggers weakly
+
+        @Setup(Level.Trial)
+        public void setUp() {
+            head.put("Content-Type", "application/json; charset=utf-8");
+            head.put("Content-Length", Integer.toString(body.length));
+            head.put("cf-aig-log-id", "019a6f0e-8f3c-7d2a-b1a4-5f0c2e9d7a11");
+            head.put("cf-aig-cache-status", "MISS");
+            gateway = Gateway.builder().accountId("0123456789abcdef0123456789abcdef").gatewayId("bench")
+                    .token("cf-bench-token").log(Gateway.Log.OFF).build();
+            ExchangeRecord[] seen = new ExchangeRecord[1];
+            try (Gateway g = Gateway.builder().accountId("0123456789abcdef0123456789abcdef").gatewayId("bench")
+                    .token("cf-bench-token").log(Gateway.Log.OFF).listener(r -> seen[0] = r).build()) {
+                run(g.exchange("POST", create, null), this);
+            }
+            record = seen[0];
+            held = ClientOverheadBenchmark.quietLogger("dev.aigw.exchange");
+            summary = ExchangeListener.summaryLog();
+        }
+
+        @TearDown(Level.Trial)
+        public void tearDown() {
+            gateway.close();
+        }
+    }
+
+    private static Exchange run(Exchange x, Records s) {
+        x.responseHead(201, s.head::get);
+        x.responseBody(s.body, 0, s.body.length);
+        x.complete();
+        return x;
+    }
+
+    /** A create through the proxy, as core sees it: exchange, response head, a 1.3 KB prediction body, the record. */
+    @Benchmark
+    @BenchmarkMode(Mode.AverageTime)
+    @OutputTimeUnit(TimeUnit.NANOSECONDS)
+    public Exchange exchangeToRecord(Records s) {
+        return run(s.gateway.exchange("POST", s.create, null), s);
+    }
+
+    /** The default summary line of one record, on the listeners' thread: built, logged, formatted by JUL. */
+    @Benchmark
+    @BenchmarkMode(Mode.AverageTime)
+    @OutputTimeUnit(TimeUnit.NANOSECONDS)
+    public void summaryLine(Records s) {
+        s.summary.onExchange(s.record);
     }
 }

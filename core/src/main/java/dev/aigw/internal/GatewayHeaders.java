@@ -49,7 +49,12 @@ public final class GatewayHeaders {
      * reached: {@code CallOptions} accepts only those three).
      */
     public static String metadataJson(Map<String, Object> metadata) {
-        StringBuilder sb = new StringBuilder(16 + metadata.size() * 24).append('{');
+        return metadataJson(new StringBuilder(16 + metadata.size() * 24), metadata).toString();
+    }
+
+    /** Appends {@link #metadataJson(Map)}'s object to {@code sb}. */
+    public static StringBuilder metadataJson(StringBuilder sb, Map<String, Object> metadata) {
+        sb.append('{');
         boolean first = true;
         for (Map.Entry<String, Object> e : metadata.entrySet()) {
             if (!first) {
@@ -69,6 +74,6 @@ public final class GatewayHeaders {
                 Json.string(sb, String.valueOf(v)); // never nested, whatever reaches here
             }
         }
-        return sb.append('}').toString();
+        return sb.append('}');
     }
 }

@@ -3,6 +3,7 @@ package dev.aigw.internal;
 import java.nio.ByteBuffer;
 import java.nio.charset.StandardCharsets;
 import java.util.LinkedHashMap;
+import java.util.Map;
 import java.util.Objects;
 
 /**
@@ -118,7 +119,7 @@ public final class JsonSniffer {
 
     // Current number / literal.
     private int numState;
-    private char[] num; // made with the first metric
+    private byte[] num; // made with the first metric (ASCII: a number's grammar allows nothing else)
     private int numLen;
     private byte[] lit;
     private int litIdx;
@@ -131,13 +132,31 @@ public final class JsonSniffer {
 
     // Results.
     private String id, status, model, version, error;
-    private LinkedHashMap<String, Double> metrics;
+    private Sniffed.HandedOver metrics;
     private Sniffed.ErrorShape errorShape;
     private String errorCode, errorMessage;
 
     private byte[] scratch;          // for direct ByteBuffers, allocated once
 
+    private final int keep;          // bit per root role kept; the others are read past like any other member
+
+    /** Keeps every root field. */
     public JsonSniffer() {
+        this(-1);
+    }
+
+    private JsonSniffer(int keep) {
+        this.keep = keep;
+    }
+
+    /** For a request body: keeps only {@code model} and {@code version}, the fields a record takes from a request. */
+    public static JsonSniffer forRequest() {
+        return new JsonSniffer(1 << R_MODEL | 1 << R_VERSION);
+    }
+
+    /** For a response body: keeps every root field but {@code version}, which a record takes only from a request. */
+    public static JsonSniffer forResponse() {
+        return new JsonSniffer(~(1 << R_VERSION));
     }
 
     /** Scans {@code len} bytes of {@code buf} from {@code off}. Bad arguments throw; content never does. */
@@ -198,7 +217,9 @@ public final class JsonSniffer {
                 && metrics == null && errorShape == null) {
             return Sniffed.EMPTY;
         }
-        return new Sniffed(id, status, model, version, error, metrics, errorShape, errorCode, errorMessage);
+        // a finished sniffer's map is handed over as it is; one still reading might change it, so that one is copied
+        Map<String, Double> m = done() || metrics == null ? metrics : new LinkedHashMap<>(metrics);
+        return new Sniffed(id, status, model, version, error, m, errorShape, errorCode, errorMessage);
     }
 
     // ------------------------------------------------------------------------------------------
@@ -558,9 +579,9 @@ public final class JsonSniffer {
         if (valueRole == R_METRIC || valueRole == R_ERR_CODE) {
             if (numLen < NUM_CHARS) {
                 if (num == null) {
-                    num = new char[NUM_CHARS];
+                    num = new byte[NUM_CHARS];
                 }
-                num[numLen++] = (char) b;
+                num[numLen++] = b;
             } else {
                 numLen = NUM_CHARS + 1; // overflow: value dropped (no counter wrap on huge numbers)
             }
@@ -573,13 +594,13 @@ public final class JsonSniffer {
         }
         double v;
         try {
-            v = Double.parseDouble(new String(num, 0, numLen));
+            v = Double.parseDouble(new String(num, 0, numLen, StandardCharsets.ISO_8859_1));
         } catch (NumberFormatException e) {
             return; // cannot happen after the grammar check; be defensive anyway
         }
         if (Double.isFinite(v)) {
             if (metrics == null) {
-                metrics = new LinkedHashMap<>();
+                metrics = new Sniffed.HandedOver();
             }
             if (metrics.size() < MAX_METRICS) {
                 metrics.putIfAbsent(metricKey, v);
@@ -593,12 +614,12 @@ public final class JsonSniffer {
             return;
         }
         for (int i = 0; i < numLen; i++) {
-            char c = num[i];
+            char c = (char) num[i];
             if (!(c >= '0' && c <= '9' || c == '-' && i == 0)) {
                 return;
             }
         }
-        errorCode = new String(num, 0, numLen);
+        errorCode = new String(num, 0, numLen, StandardCharsets.ISO_8859_1);
     }
 
     // ---- strings ----
@@ -773,8 +794,8 @@ public final class JsonSniffer {
                 else if (keyIs(K_ERROR)) r = R_ERROR;
                 else if (keyIs(K_METRICS)) r = R_METRICS;
             }
-            if (r == R_NONE || (seen & (1 << r)) != 0) {
-                return R_NONE; // not ours, or a duplicate: the first occurrence decides
+            if (r == R_NONE || (seen & (1 << r)) != 0 || (keep & (1 << r)) == 0) {
+                return R_NONE; // not ours, a duplicate (the first occurrence decides), or not wanted from this body
             }
             seen |= 1 << r;
             return r;

@@ -25,7 +25,9 @@ public final class RecordFormat {
      * is shown only when it differs from the log id (on a single-step request the gateway makes them one value).
      */
     public static String summary(ExchangeRecord r) {
-        StringBuilder sb = new StringBuilder(200).append("aigw ");
+        // one builder sized once for the usual line: its text and no intermediate string per field
+        StringBuilder sb = new StringBuilder(160 + length(r.url()) + length(r.model()) + length(r.predictionId())
+                + length(r.gatewayLogId()) + length(r.traceId()) + 48 * r.metadata().size()).append("aigw ");
         value(sb, r.provider());
         value(sb.append(' '), r.method());
         value(sb.append(' '), r.url());
@@ -35,8 +37,7 @@ public final class RecordFormat {
         } else {
             sb.append("no response");
         }
-        sb.append(' ').append(r.outcome().name().toLowerCase(java.util.Locale.ROOT))
-                .append(" via ").append(r.via().name().toLowerCase(java.util.Locale.ROOT))
+        sb.append(' ').append(OUTCOMES[r.outcome().ordinal()]).append(" via ").append(VIAS[r.via().ordinal()])
                 .append(" in ").append(ms(r.totalTime())).append(" ms");
         if (r.timeToHeaders() != null) {
             sb.append(" (headers ").append(ms(r.timeToHeaders())).append(" ms)");
@@ -51,7 +52,7 @@ public final class RecordFormat {
         }
         kv(sb, "trace", r.traceId());
         if (!r.metadata().isEmpty()) {
-            sb.append(" meta=").append(GatewayHeaders.metadataJson(r.metadata()));
+            GatewayHeaders.metadataJson(sb.append(" meta="), r.metadata());
         }
         if (!r.metadataDropped().isEmpty()) {
             sb.append(" meta-dropped=[");
@@ -75,9 +76,25 @@ public final class RecordFormat {
             Json.string(sb.append(" error="), r.error());
         }
         if (!r.notes().isEmpty()) {
-            sb.append(" notes=\"").append(String.join("; ", r.notes())).append('"');
+            // one quoted, escaped string: a note carries text from exceptions, which must not break the line either
+            Json.string(sb.append(" notes="), String.join("; ", r.notes()));
         }
         return sb.toString();
+    }
+
+    private static final String[] OUTCOMES = lowerNames(ExchangeRecord.Outcome.values());
+    private static final String[] VIAS = lowerNames(ExchangeRecord.Via.values());
+
+    private static String[] lowerNames(Enum<?>[] values) {
+        String[] names = new String[values.length];
+        for (Enum<?> v : values) {
+            names[v.ordinal()] = v.name().toLowerCase(java.util.Locale.ROOT);
+        }
+        return names;
+    }
+
+    private static int length(String s) {
+        return s == null ? 0 : s.length();
     }
 
     /** The record as one JSON object (ASCII, no line breaks). */
@@ -89,7 +106,7 @@ public final class RecordFormat {
         f = Json.field(sb, f, "url", r.url());
         f = Json.field(sb, f, "routed_url", r.routedUrl());
         f = Json.field(sb, f, "provider", r.provider());
-        f = Json.field(sb, f, "via", r.via().name().toLowerCase(java.util.Locale.ROOT));
+        f = Json.field(sb, f, "via", VIAS[r.via().ordinal()]);
         f = Json.field(sb, f, "model", r.model());
         f = Json.field(sb, f, "prediction_id", r.predictionId());
         f = Json.field(sb, f, "prediction_status", r.predictionStatus());
@@ -99,7 +116,7 @@ public final class RecordFormat {
         f = Json.field(sb, f, "event_id", r.eventId());
         f = Json.field(sb, f, "trace_id", r.traceId());
         if (!r.metadata().isEmpty()) {
-            sb.append(",\"metadata\":").append(GatewayHeaders.metadataJson(r.metadata()));
+            GatewayHeaders.metadataJson(sb.append(",\"metadata\":"), r.metadata());
         }
         strings(sb, "metadata_dropped", r.metadataDropped());
         f = Json.field(sb, f, "bytes_sent", r.bytesSent());
@@ -114,7 +131,7 @@ public final class RecordFormat {
             }
             sb.append('}');
         }
-        f = Json.field(sb, f, "outcome", r.outcome().name().toLowerCase(java.util.Locale.ROOT));
+        f = Json.field(sb, f, "outcome", OUTCOMES[r.outcome().ordinal()]);
         if (r.gatewayError() != null) {
             sb.append(",\"gateway_error\":{");
             boolean g = Json.field(sb, true, "code", r.gatewayError().code());

@@ -43,10 +43,20 @@ public record Sniffed(String id, String status, String model, String version, St
     }
 
     public Sniffed {
-        // Defensive, order-preserving, unmodifiable copy; null means "none".
+        // Defensive, order-preserving, unmodifiable copy; null means "none". A finished sniffer's own map is wrapped
+        // without a copy: nothing changes it any more.
         metrics = metrics == null || metrics.isEmpty()
                 ? Map.of()
-                : Collections.unmodifiableMap(new LinkedHashMap<>(metrics));
+                : Collections.unmodifiableMap(metrics instanceof HandedOver ? metrics : new LinkedHashMap<>(metrics));
+    }
+
+    /** The metrics a sniffer collects and, once done, hands over to its result (never changed after). */
+    static final class HandedOver extends LinkedHashMap<String, Double> {
+        private static final long serialVersionUID = 1L;
+
+        HandedOver() {
+            super(8); // predict_time, total_time and a few token counts: no resize
+        }
     }
 
     /** True if no field at all was found. */

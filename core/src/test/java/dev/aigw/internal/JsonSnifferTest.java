@@ -659,4 +659,38 @@ class JsonSnifferTest {
         s.finish();
         return s.result();
     }
+
+    /** A request's sniffer keeps only what a record takes from a request; a response's all but the version. */
+    @Test
+    void requestAndResponseSniffersKeepOnlyTheirFields() {
+        byte[] doc = ("{\"id\":\"a\",\"status\":\"ok\",\"model\":\"acme/echo\",\"version\":\"v1\","
+                + "\"error\":\"e\",\"metrics\":{\"predict_time\":1.5},\"model\":\"later/dup\"}")
+                .getBytes(StandardCharsets.UTF_8);
+        JsonSniffer q = JsonSniffer.forRequest();
+        q.feed(doc, 0, doc.length);
+        q.finish();
+        assertThat(q.result()).isEqualTo(new Sniffed(null, null, "acme/echo", "v1", null, null));
+        JsonSniffer r = JsonSniffer.forResponse();
+        r.feed(doc, 0, doc.length);
+        r.finish();
+        assertThat(r.result()).isEqualTo(new Sniffed("a", "ok", "acme/echo", null, "e", Map.of("predict_time", 1.5)));
+        assertThat(r.rootClosed()).isTrue();
+    }
+
+    /** A result taken while the sniffer still reads is not changed by what it reads later; a finished one is final. */
+    @Test
+    void aResultIsNotChangedByLaterMetrics() {
+        byte[] a = "{\"metrics\":{\"a\":1,".getBytes(StandardCharsets.UTF_8);
+        byte[] b = "\"b\":2}}".getBytes(StandardCharsets.UTF_8);
+        JsonSniffer s = new JsonSniffer();
+        s.feed(a, 0, a.length);
+        Sniffed early = s.result();
+        s.feed(b, 0, b.length);
+        s.finish();
+        assertThat(early.metrics()).containsOnlyKeys("a");
+        Sniffed done = s.result();
+        assertThat(done.metrics()).containsOnlyKeys("a", "b");
+        org.assertj.core.api.Assertions.assertThatThrownBy(() -> done.metrics().put("c", 3.0))
+                .isInstanceOf(UnsupportedOperationException.class);
+    }
 }

@@ -75,20 +75,32 @@ class RecordFormatTest {
                 .doesNotContainKey("event_id");
     }
 
+    private static ExchangeRecord withNotes(ExchangeRecord base, List<String> notes) {
+        return new ExchangeRecord(base.startedAt(), base.method(), base.url(), base.routedUrl(), base.provider(),
+                base.via(), base.model(), base.predictionId(), base.predictionStatus(), base.httpStatus(),
+                base.gatewayLogId(), base.cacheStatus(), base.eventId(), base.traceId(), base.metadata(),
+                base.metadataDropped(), base.bytesSent(), base.bytesReceived(), base.timeToHeaders(), base.totalTime(),
+                base.metrics(), base.outcome(), null, null, notes);
+    }
+
     @Test
     void notesFollowTheErrorInBothForms() {
         ExchangeRecord base = record(null);
-        ExchangeRecord r = new ExchangeRecord(base.startedAt(), base.method(), base.url(), base.routedUrl(),
-                base.provider(), base.via(), base.model(), base.predictionId(), base.predictionStatus(),
-                base.httpStatus(), base.gatewayLogId(), base.cacheStatus(), base.eventId(), base.traceId(),
-                base.metadata(), base.metadataDropped(), base.bytesSent(), base.bytesReceived(), base.timeToHeaders(),
-                base.totalTime(), base.metrics(), base.outcome(), null, null,
-                List.of("rate limit not checked (redis: down)", "second"));
+        ExchangeRecord r = withNotes(base, List.of("rate limit not checked (redis: down)", "second"));
         assertThat(base.notes()).isEmpty();
         assertThat(RecordFormat.summary(base)).doesNotContain("notes=");
         assertThat(RecordFormat.summary(r)).endsWith(" notes=\"rate limit not checked (redis: down); second\"");
         assertThat(RecordFormat.json(r)).endsWith(",\"outcome\":\"success\",\"notes\":[\"rate limit not checked "
                 + "(redis: down)\",\"second\"]}");
         assertThat(RecordFormat.json(base)).doesNotContain("notes");
+    }
+
+    /** A note carries an exception's text: it is escaped like every other value, so it cannot break the line. */
+    @Test
+    void notesCannotBreakTheSummaryLine() {
+        ExchangeRecord base = record(null);
+        ExchangeRecord r = withNotes(base, List.of("redis: \"down\"\r\naigw replicate GET x -> 200 success\u2028"));
+        assertThat(RecordFormat.summary(r)).matches("[\\x20-\\x7e]+")
+                .endsWith(" notes=\"redis: \\\"down\\\"\\r\\naigw replicate GET x -> 200 success\\u2028\"");
     }
 }
