@@ -227,10 +227,19 @@ public abstract class UpstreamSuite {
 
     /** The first record whose URL ends with {@code urlSuffix}, waiting for it. */
     protected ExchangeRecord awaitRecord(String urlSuffix) throws InterruptedException {
+        return awaitRecord(urlSuffix, r -> true);
+    }
+
+    /**
+     * The first record for {@code urlSuffix} that is {@code ours}: a call of an earlier test may still be recorded
+     * after this test began (the answer completes before its record is handed on).
+     */
+    protected ExchangeRecord awaitRecord(String urlSuffix, java.util.function.Predicate<ExchangeRecord> ours)
+            throws InterruptedException {
         long end = System.nanoTime() + WAIT.toNanos();
         while (System.nanoTime() < end) {
             for (ExchangeRecord r : records) {
-                if (r.url() != null && r.url().endsWith(urlSuffix)) {
+                if (r.url() != null && r.url().endsWith(urlSuffix) && ours.test(r)) {
                     return r;
                 }
             }

@@ -30,6 +30,7 @@ import java.util.Set;
  */
 public final class Admission {
     private static final Set<String> SAFE = Set.of("GET", "HEAD", "OPTIONS");
+    private static final Set<String> TYPED_BODY = Set.of("POST", "PUT", "PATCH");
 
     /** What an admitted call forwards and holds. */
     public record Admitted(CanonicalRequest request, Route route, ModelAllowlist.Target target, BodyTransform gate,
@@ -41,8 +42,9 @@ public final class Admission {
 
     /** Admits the request, or throws the refusal to answer with. */
     public static Admitted admit(ProxyConfig cfg, HttpServletRequest req) throws Refusal.Refused {
-        CanonicalRequest c = CanonicalRequest.of(req.getMethod(), req.getRequestURI(), req.getContextPath()
-                + cfg.path(), req.getQueryString());
+        String contextPath = req.getContextPath();
+        CanonicalRequest c = CanonicalRequest.of(req.getMethod(), req.getRequestURI(), cfg.derived().prefix(
+                contextPath.isEmpty() ? cfg.path() : contextPath + cfg.path()), req.getQueryString());
         String publicBase = publicBase(cfg, req);
         if (cfg.replicateToken() != null && c.webhooks()) {
             throw Refusal.of(403, "endpoint_not_proxied", "the proxy does not serve /webhooks: with the server's "
@@ -71,7 +73,7 @@ public final class Admission {
         }
         URI upstream = URI.create(ProxyConfig.API + c.pathAndQuery());
         Route route = cfg.gateway().route(upstream);
-        String root = cfg.gateway().root() + "/replicate";
+        String root = cfg.derived().replicateRoot();
         String routed = route == null ? "" : route.target().toString();
         if (!routed.startsWith(root) || (routed.length() > root.length() && "/?".indexOf(routed.charAt(root.length()))
                 < 0)) {
@@ -112,8 +114,8 @@ public final class Admission {
         String host = header != null ? header : req.getServerName() + ":" + req.getServerPort();
         if (!cfg.trustedProxies().trusts(req.getRemoteAddr())) {
             // from the request alone: the same for every request that names the proxy the same way
-            return cfg.publicUrls().base(req.getScheme() + "://" + host + " " + req.getContextPath(),
-                    () -> publicBase(cfg, req, host));
+            return cfg.derived().base(req.getScheme() + "://" + host + " " + req.getContextPath(),
+                    k -> publicBase(cfg, req, host));
         }
         return publicBase(cfg, req, host);
     }
@@ -131,8 +133,12 @@ public final class Admission {
         if (req.getUserPrincipal() != null) {
             return "user:" + req.getUserPrincipal().getName();
         }
-        return "addr:" + cfg.trustedProxies().clientKey(req.getRemoteAddr(),
-                Collections.list(req.getHeaders("Forwarded")), Collections.list(req.getHeaders("X-Forwarded-For")));
+        TrustedProxies trusted = cfg.trustedProxies();
+        if (trusted.isEmpty()) { // no forwarding header is believed: the key follows from the address alone
+            return cfg.derived().addressKey(req.getRemoteAddr(), a -> "addr:" + trusted.clientKey(a, null, null));
+        }
+        return "addr:" + trusted.clientKey(req.getRemoteAddr(), Collections.list(req.getHeaders("Forwarded")),
+                Collections.list(req.getHeaders("X-Forwarded-For")));
     }
 
     private static void crossSite(HttpServletRequest req, CanonicalRequest c, String publicBase)
@@ -156,7 +162,7 @@ public final class Admission {
         }
         boolean body = req.getContentLengthLong() > 0 || req.getContentLengthLong() < 0 && (req.getHeader(
                 "Transfer-Encoding") != null || !req.getProtocol().startsWith("HTTP/1"));
-        if (body && Set.of("POST", "PUT", "PATCH").contains(c.method())) {
+        if (body && TYPED_BODY.contains(c.method())) {
             String type = types.isEmpty() ? "" : types.get(0).toLowerCase(Locale.ROOT).strip();
             boolean multipartOk = c.method().equals("POST") && c.path().equals("/files");
             if (!json(type) && !(multipartOk && type.startsWith("multipart/form-data"))) {
@@ -193,10 +199,34 @@ public final class Admission {
     }
 
     static boolean json(String contentType) {
-        String t = contentType == null ? "" : contentType.toLowerCase(Locale.ROOT);
-        int semi = t.indexOf(';');
-        String media = (semi < 0 ? t : t.substring(0, semi)).strip();
-        return media.equals("application/json") || media.startsWith("application/") && media.endsWith("+json");
+        if (contentType == null) {
+            return false;
+        }
+        // the media type without parameters and surrounding white space, compared ignoring case, without copies
+        int semi = contentType.indexOf(';');
+        int end = semi < 0 ? contentType.length() : semi;
+        int start = 0;
+        while (start < end && Character.isWhitespace(contentType.charAt(start))) {
+            start++;
+        }
+        while (end > start && Character.isWhitespace(contentType.charAt(end - 1))) {
+            end--;
+        }
+        int n = end - start;
+        return n == 16 && asciiIgnoringCase(contentType, start, "application/json")
+                || n >= 17 && asciiIgnoringCase(contentType, start, "application/")
+                && asciiIgnoringCase(contentType, end - 5, "+json");
+    }
+
+    /** Whether {@code s} has {@code lower} (lower-case ASCII) at {@code at}, ignoring the case of ASCII letters only. */
+    private static boolean asciiIgnoringCase(String s, int at, String lower) {
+        for (int i = 0; i < lower.length(); i++) {
+            char c = s.charAt(at + i);
+            if ((c >= 'A' && c <= 'Z' ? (char) (c + 32) : c) != lower.charAt(i)) {
+                return false;
+            }
+        }
+        return true;
     }
 
     /** {@code scheme://host[:port]} of a URL base. */

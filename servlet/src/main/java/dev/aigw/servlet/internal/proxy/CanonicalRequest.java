@@ -139,8 +139,8 @@ public record CanonicalRequest(String method, String path, String query) {
 
     /** Checks the segment just written to {@code out} from {@code start}. */
     private static void segment(StringBuilder out, int start, boolean last, boolean prefix) throws Refusal.Refused {
-        String seg = out.substring(start);
-        if (seg.isEmpty()) {
+        int n = out.length() - start;
+        if (n == 0) {
             if (last && prefix) {
                 out.setLength(out.length() - 1); // "/app/" as a prefix is "/app"
                 return;
@@ -148,11 +148,19 @@ public record CanonicalRequest(String method, String path, String query) {
             throw invalid(last ? "a trailing slash is not allowed: Replicate's paths have none"
                     : "empty path segments ('//') are not allowed");
         }
-        if (seg.equals(".") || seg.equals("..")) {
+        if (out.charAt(start) == '.' && (n == 1 || n == 2 && out.charAt(start + 1) == '.')) {
             throw invalid("dot segments ('.' and '..', also percent-encoded) are not allowed");
         }
+        boolean upper = false; // the segment holds ASCII only (checked as written); lower case needs no look-up
+        for (int i = start; i < out.length() && !upper; i++) {
+            upper = out.charAt(i) >= 'A' && out.charAt(i) <= 'Z';
+        }
+        if (!upper) {
+            return;
+        }
+        String seg = out.substring(start);
         String lower = seg.toLowerCase(Locale.ROOT);
-        if (!lower.equals(seg) && WORDS.contains(lower)) {
+        if (WORDS.contains(lower)) {
             throw invalid("Replicate's path words are lower case: write '" + lower + "', not '" + seg + "'");
         }
     }

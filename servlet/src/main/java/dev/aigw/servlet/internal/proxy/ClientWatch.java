@@ -63,6 +63,8 @@ final class ClientWatch {
     private final ScheduledExecutorService timer;
     private final List<Path> tables;
     private final Map<String, Watched> watched = new ConcurrentHashMap<>();
+    private final LastSeen<String> localLiteral = new LastSeen<>();
+    private final LastSeen<String> remoteLiteral = new LastSeen<>();
     // guarded by this
     private boolean scheduled;
 
@@ -131,7 +133,10 @@ final class ClientWatch {
         if (tables.isEmpty() || req.getProtocol() == null || !req.getProtocol().startsWith("HTTP/1")) {
             return Watched.NONE;
         }
-        String key = key(req.getLocalAddr(), req.getLocalPort(), req.getRemoteAddr(), req.getRemotePort());
+        // the addresses as table keys, kept for the last seen: the local one is the same for every call, the remote
+        // one mostly (a load balancer, a few clients)
+        String key = tableKey(localLiteral.get(req.getLocalAddr(), ClientWatch::literal), req.getLocalPort(),
+                remoteLiteral.get(req.getRemoteAddr(), ClientWatch::literal), req.getRemotePort());
         if (key == null) {
             return Watched.NONE;
         }
@@ -273,8 +278,11 @@ final class ClientWatch {
 
     /** The key of a request's connection, or null when its addresses are not IP literals. */
     static String key(String localAddr, int localPort, String remoteAddr, int remotePort) {
-        String l = literal(localAddr);
-        String r = literal(remoteAddr);
+        return tableKey(literal(localAddr), localPort, literal(remoteAddr), remotePort);
+    }
+
+    /** The key from the addresses in table form ({@link #literal}), null when either is null. */
+    private static String tableKey(String l, int localPort, String r, int remotePort) {
         return l == null || r == null || localPort <= 0 || remotePort <= 0 ? null
                 : l + ':' + localPort + '>' + r + ':' + remotePort;
     }

@@ -6,6 +6,7 @@ import org.eclipse.jetty.client.Response;
 import org.eclipse.jetty.client.Result;
 import org.eclipse.jetty.http.HttpCookieStore;
 import org.eclipse.jetty.http.HttpField;
+import org.eclipse.jetty.http.HttpFields;
 import org.eclipse.jetty.io.Content;
 import org.eclipse.jetty.util.Callback;
 import org.eclipse.jetty.util.thread.Invocable;
@@ -15,6 +16,7 @@ import org.eclipse.jetty.util.thread.ScheduledExecutorScheduler;
 import java.io.EOFException;
 import java.io.IOException;
 import java.net.ConnectException;
+import java.net.URI;
 import java.nio.ByteBuffer;
 import java.time.Duration;
 import java.util.List;
@@ -101,8 +103,7 @@ final class JettyUpstream implements Upstream {
                 .idleTimeout(callIdleMs, TimeUnit.MILLISECONDS);
         List<String> h = r.headers;
         req.headers(fields -> {
-            int port = r.target.getPort(); // Host set here, or Jetty rebuilds and parses the URI for it
-            fields.put("Host", port < 0 ? r.target.getHost() : r.target.getHost() + ":" + port);
+            fields.put("Host", host(r.target)); // set here, or Jetty rebuilds and parses the URI for it
             for (int i = 0; i < h.size(); i += 2) {
                 fields.add(h.get(i), h.get(i + 1));
             }
@@ -117,6 +118,15 @@ final class JettyUpstream implements Upstream {
         req.onResponseContentSource(x);
         req.send(x::completed); // not x itself: send registers every listener interface its argument implements
         return why -> req.abort(why);
+    }
+
+    /** {@code host[:port]} of the gateway: its URI's authority as written (no copy) unless it names a user. */
+    static String host(URI target) {
+        if (target.getRawUserInfo() == null && target.getRawAuthority() != null) {
+            return target.getRawAuthority();
+        }
+        int port = target.getPort();
+        return port < 0 ? target.getHost() : target.getHost() + ":" + port;
     }
 
     @Override
@@ -275,20 +285,20 @@ final class JettyUpstream implements Upstream {
         }
     }
 
-    private record JettyHead(Response response) implements Head {
-        @Override
-        public int status() {
-            return response.getStatus();
+    /** The head, its fields taken once: Jetty's response makes an immutable copy of them at each look. */
+    private record JettyHead(int status, HttpFields fields) implements Head {
+        JettyHead(Response response) {
+            this(response.getStatus(), response.getHeaders());
         }
 
         @Override
         public String first(String name) {
-            return response.getHeaders().get(name);
+            return fields.get(name);
         }
 
         @Override
         public void forEach(BiConsumer<String, String> field) {
-            for (HttpField f : response.getHeaders()) {
+            for (HttpField f : fields) {
                 field.accept(f.getName(), f.getValue());
             }
         }

@@ -14,7 +14,6 @@ import java.io.IOException;
 import java.net.http.HttpTimeoutException;
 import java.nio.ByteBuffer;
 import java.util.List;
-import java.util.Set;
 import java.util.concurrent.Flow;
 
 /**
@@ -39,7 +38,6 @@ public final class ProxyCall implements AsyncListener, WriteListener, RequestBod
     private static final System.Logger LOG = System.getLogger("dev.aigw.servlet");
     /** How long a failure found by our own I/O waits for the container's error event before completing anyway. */
     private static final long CONTAINER_ERROR_GRACE_NANOS = 2_000_000_000L;
-    private static final Set<String> BODY_METHODS = Set.of("POST", "PUT", "PATCH", "QUERY", "DELETE");
 
     private final ProxyConfig cfg;
     private final HttpServletRequest req;
@@ -107,11 +105,16 @@ public final class ProxyCall implements AsyncListener, WriteListener, RequestBod
     private void start() throws IOException {
         ac.addListener(this); // both listeners on the container thread; their events are forwarded
         out.setWriteListener(this);
-        Upstream.Request r = new Upstream.Request(a.request().method(), x.target());
-        cfg.headers().toUpstream(req, cfg.replicateToken(), r);
-        x.gatewayHeaders().forEach(r::header);
-        r.header("User-Agent", x.userAgent(req.getHeader("User-Agent")));
-        body(r);
+        Upstream.Request r = ForwardedRequest.head(cfg, req, a, x);
+        try {
+            RequestBodyPublisher p = ForwardedRequest.body(cfg, req, a, r, clientIo, this);
+            if (p != null) {
+                body = p;
+                p.listen();
+            }
+        } catch (Refusal.Refused refused) {
+            refuse(refused.refusal());
+        }
         if (refusal != null) {
             return;
         }
@@ -134,36 +137,6 @@ public final class ProxyCall implements AsyncListener, WriteListener, RequestBod
         }
     }
 
-    /**
-     * The request body: with a length, or unknown (chunked on HTTP/1.1, or HTTP/2 and later, where a body needs no
-     * {@code Content-Length}) for the methods that carry one. Passed through the body gate and the URL rewriting.
-     */
-    private void body(Upstream.Request r) throws IOException {
-        long length = req.getContentLengthLong();
-        boolean unknown = length < 0 && (req.getHeader("Transfer-Encoding") != null
-                || !req.getProtocol().startsWith("HTTP/1") && BODY_METHODS.contains(a.request().method()));
-        BodyTransform t = a.gate() == null ? BodyTransform.identity() : a.gate();
-        if (length <= 0 && !unknown) {
-            try {
-                t.finish(); // a gated endpoint without a body names no model
-            } catch (Refusal.Refused refused) {
-                refuse(refused.refusal());
-            }
-            return;
-        }
-        boolean changesLength = false;
-        if (a.publicBase() != null && Admission.plainJson(req.getContentType(), req.getHeader("Content-Encoding"))) {
-            // URLs this proxy handed out (file URLs as prediction inputs) go back to Replicate as Replicate's own
-            t = BodyTransform.chain(t, BodyTransform.rewrite(cfg.publicUrls().toReplicate(a.publicBase())));
-            changesLength = true;
-        }
-        RequestBodyPublisher p = new RequestBodyPublisher(req.getInputStream(), length, clientIo, t, this);
-        body = p;
-        p.listen();
-        r.body = p;
-        r.length = length > 0 && !changesLength ? length : -1;
-    }
-
     /** The upstream's head arrived: answer the client's head and stream the body. */
     @Override
     public synchronized Flow.Subscriber<List<ByteBuffer>> head(Upstream.Head h) {
@@ -172,24 +145,10 @@ public final class ProxyCall implements AsyncListener, WriteListener, RequestBod
         }
         watch.stop(); // from the head on, our writes find a client that left; the container may close it itself
         headDeadline = Long.MAX_VALUE;
-        int status = h.status();
-        x.responseHead(status, h::first);
-        String type = h.first("Content-Type");
-        boolean rewrite = a.publicBase() != null && Admission.plainJson(type, h.first("Content-Encoding"));
-        boolean sse = type != null && type.regionMatches(true, 0, "text/event-stream", 0, 17);
-        resp.setStatus(status);
-        UrlRewriter toClient = a.publicBase() == null ? null : cfg.publicUrls().toClient(a.publicBase());
-        ProxyHeaders.toClient(h, resp, toClient, rewrite, cfg.publicUrl() == null, !cfg.trustedProxies().isEmpty());
-        long length = rewrite || sse ? -1 : ProxyHeaders.length(h.first("Content-Length"));
-        if (length >= 0) { // else the container frames the body itself
-            resp.setContentLengthLong(length);
-        }
-        if (sse) {
-            resp.setHeader("X-Accel-Buffering", "no"); // ask buffering reverse proxies in front to pass events on
-        }
-        BodyTransform t = rewrite ? BodyTransform.rewrite(toClient) : BodyTransform.identity();
+        x.responseHead(h.status(), h::first);
+        ResponseHead.Body b = ResponseHead.translate(cfg, a, h, resp);
         try {
-            ResponseWriter w = new ResponseWriter(out, clientIo, t, sse, this);
+            ResponseWriter w = new ResponseWriter(out, clientIo, b.transform(), b.eventStream(), this);
             writer = w;
             return w;
         } catch (RuntimeException e) {

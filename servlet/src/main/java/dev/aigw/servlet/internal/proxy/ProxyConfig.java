@@ -41,7 +41,7 @@ public record ProxyConfig(
         Duration idleTimeout,
         Upstream upstream,
         Sweeper sweeper,
-        PublicUrls publicUrls,
+        Derived derived,
         ClientWatch clientWatch) {
 
     /** The Replicate API root the proxy stands in for. */
@@ -270,7 +270,7 @@ public record ProxyConfig(
             return new ProxyConfig(gateway, path, replicateToken, access, accessDescription, allowlist, rateLimiter,
                     new ConcurrencyLimit(maxConcurrent, maxConcurrentPerUser), trustedProxies, publicUrl,
                     new ProxyHeaders(forwardHeaders), timeout, idleTimeout, client, new Sweeper(),
-                    new PublicUrls(), ClientWatch.withOwnTimer(clientWatch));
+                    new Derived(gateway.root().toString()), ClientWatch.withOwnTimer(clientWatch));
         }
 
         /** In a method of its own: no Jetty class is looked at unless Jetty's client was chosen. */

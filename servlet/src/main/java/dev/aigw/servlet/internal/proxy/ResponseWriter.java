@@ -43,7 +43,11 @@ public final class ResponseWriter implements Flow.Subscriber<List<ByteBuffer>> {
     private final boolean flushEach;
     private final Events events;
     private final DrainLoop drain = new DrainLoop(this::step);
-    private final ArrayDeque<ByteBuffer> pending = new ArrayDeque<>();
+    // the operations on the client's stream, bound once: a write, a flush, a look at readiness
+    private final ClientIo.Operation<Boolean> writeNext = this::writeNext;
+    private final ClientIo.Operation<Boolean> flush = this::flush;
+    private final ClientIo.Operation<Boolean> ready;
+    private final ArrayDeque<ByteBuffer> pending = new ArrayDeque<>(4); // a chunk, or a few of a rewritten one
     private volatile Flow.Subscription subscription;
     private volatile boolean upstreamDone;
     private volatile Throwable upstreamError;
@@ -59,6 +63,7 @@ public final class ResponseWriter implements Flow.Subscriber<List<ByteBuffer>> {
         this.flushEach = flushEach;
         this.events = events;
         this.needFlush = flushEach; // send the head of an event stream at once
+        this.ready = out::isReady;
     }
 
     @Override
@@ -132,39 +137,23 @@ public final class ResponseWriter implements Flow.Subscriber<List<ByteBuffer>> {
         try {
             while (true) {
                 while (true) {
-                    ByteBuffer b;
+                    boolean empty;
                     synchronized (pending) {
-                        b = pending.peek();
+                        empty = pending.isEmpty();
                     }
-                    if (b == null) {
+                    if (empty) {
                         break;
                     }
                     if (stopped) {
                         return; // the drain loop runs step again and stops
                     }
-                    Boolean wrote = io.run(() -> {
-                        if (!out.isReady()) {
-                            return false; // onWritePossible follows
-                        }
-                        synchronized (pending) {
-                            pending.poll();
-                        }
-                        write(b);
-                        return true;
-                    });
+                    Boolean wrote = io.run(writeNext);
                     if (wrote == null || !wrote) {
                         return;
                     }
                 }
                 if (needFlush) {
-                    Boolean flushed = io.run(() -> {
-                        if (!out.isReady()) {
-                            return false;
-                        }
-                        needFlush = false;
-                        out.flush();
-                        return true;
-                    });
+                    Boolean flushed = io.run(flush);
                     if (flushed == null || !flushed) {
                         return;
                     }
@@ -201,8 +190,8 @@ public final class ResponseWriter implements Flow.Subscriber<List<ByteBuffer>> {
                 }
                 if (ask) {
                     // the writes before are done once the container is ready again (onWritePossible follows if not)
-                    Boolean ready = io.run(out::isReady);
-                    if (ready == null || !ready) {
+                    Boolean isReady = io.run(ready);
+                    if (isReady == null || !isReady) {
                         return;
                     }
                     synchronized (pending) {
@@ -220,6 +209,28 @@ public final class ResponseWriter implements Flow.Subscriber<List<ByteBuffer>> {
     }
 
     private boolean tailAdded;
+
+    /** Writes the next pending chunk if the container takes output now; false if not (onWritePossible follows). */
+    private Boolean writeNext() throws IOException {
+        if (!out.isReady()) {
+            return false;
+        }
+        ByteBuffer b;
+        synchronized (pending) {
+            b = pending.poll(); // only this (drain loop) thread takes chunks out
+        }
+        write(b);
+        return true;
+    }
+
+    private Boolean flush() throws IOException {
+        if (!out.isReady()) {
+            return false;
+        }
+        needFlush = false;
+        out.flush();
+        return true;
+    }
 
     private void write(ByteBuffer b) throws IOException {
         lastProgressNanos = System.nanoTime();

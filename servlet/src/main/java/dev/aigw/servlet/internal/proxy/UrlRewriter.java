@@ -23,6 +23,8 @@ import java.util.Arrays;
  */
 public final class UrlRewriter {
     private static final byte[] NONE = new byte[0];
+    /** What a finished stream returns and is fed at its end: empty, nothing to write into. */
+    private static final ByteBuffer EMPTY = ByteBuffer.allocate(0).asReadOnlyBuffer();
 
     private final byte[][] from;
     private final byte[][] to;
@@ -55,6 +57,11 @@ public final class UrlRewriter {
 
     private static byte[] ascii(String s) {
         return s.getBytes(StandardCharsets.US_ASCII);
+    }
+
+    /** The fewest bytes a match takes: a body shorter than this passes unchanged. */
+    public int minMatch() {
+        return Math.min(from[0].length, from[1].length);
     }
 
     /** The most bytes a stream holds back between two chunks. */
@@ -116,10 +123,10 @@ public final class UrlRewriter {
         /** End of body: returns the bytes still held. */
         public ByteBuffer finish() {
             if (finished) {
-                return ByteBuffer.allocate(0);
+                return EMPTY;
             }
             finished = true;
-            return run(ByteBuffer.allocate(0), true);
+            return carry.length == 0 ? EMPTY : run(EMPTY, true);
         }
 
         /** Bytes currently held back. */
