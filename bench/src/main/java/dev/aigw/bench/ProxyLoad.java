@@ -98,7 +98,8 @@ public final class ProxyLoad {
     // load
 
     record Cell(String row, int clients, double rps, double p50ms, double p99ms, long requests, long errors,
-                int peakThreads, int idleThreads, double cpuUsPerRequest, double allocKbPerRequest) {
+                int peakThreads, int idleThreads, double cpuUsPerRequest, double allocKbPerRequest,
+                double jitUsPerRequest) {
     }
 
     private void load(Child upstream, List<String> rows) throws Exception {
@@ -106,6 +107,7 @@ public final class ProxyLoad {
         double warmup = Double.parseDouble(opts.getOrDefault("warmup", "3"));
         double measure = Double.parseDouble(opts.getOrDefault("measure", "5"));
         double rowWarmup = Double.parseDouble(opts.getOrDefault("row-warmup", "5"));
+        double jitSettle = Double.parseDouble(opts.getOrDefault("jit-settle", "60"));
         List<Cell> cells = new ArrayList<>();
         for (String row : rows) {
             try (Child server = row.equals("direct") ? null : Child.start(classpath, out, row, upstream.port,
@@ -115,36 +117,38 @@ public final class ProxyLoad {
                 HttpClient client = client();
                 // JIT warm-up of the whole path before any cell (each cell then has its own short warm-up)
                 cell(row, client, base, measured, 16, rowWarmup, 0.1, 0);
+                settle(row, client, base, measured, jitSettle);
                 int idle = measured.stats()[0];
                 for (int n : clients) {
                     Cell c = cell(row, client, base, measured, n, warmup, measure, idle);
                     cells.add(c);
                     System.err.printf(Locale.ROOT, "load %-15s %3d clients: %8.0f req/s  p50 %6.2f ms  p99 %6.2f ms  "
-                            + "threads %d (idle %d)  cpu %.0f us/req  alloc %.1f KB/req  errors %d%n", row, n, c.rps,
-                            c.p50ms, c.p99ms, c.peakThreads, c.idleThreads, c.cpuUsPerRequest, c.allocKbPerRequest,
-                            c.errors);
+                            + "threads %d (idle %d)  cpu %.0f us/req (JIT %.0f)  alloc %.1f KB/req  errors %d%n", row,
+                            n, c.rps, c.p50ms, c.p99ms, c.peakThreads, c.idleThreads, c.cpuUsPerRequest,
+                            c.jitUsPerRequest, c.allocKbPerRequest, c.errors);
                 }
             }
         }
         try (PrintWriter w = new PrintWriter(Files.newBufferedWriter(out.resolve("proxy-load.csv")))) {
             w.println("row,clients,rps,p50_ms,p99_ms,requests,errors,peak_threads,idle_threads,server_cpu_us_per_request,"
-                    + "server_alloc_kb_per_request");
+                    + "server_alloc_kb_per_request,server_jit_cpu_us_per_request");
             for (Cell c : cells) {
-                w.printf(Locale.ROOT, "%s,%d,%.1f,%.3f,%.3f,%d,%d,%d,%d,%.1f,%.2f%n", c.row, c.clients, c.rps, c.p50ms,
-                        c.p99ms, c.requests, c.errors, c.peakThreads, c.idleThreads, c.cpuUsPerRequest,
-                        c.allocKbPerRequest);
+                w.printf(Locale.ROOT, "%s,%d,%.1f,%.3f,%.3f,%d,%d,%d,%d,%.1f,%.2f,%.1f%n", c.row, c.clients, c.rps,
+                        c.p50ms, c.p99ms, c.requests, c.errors, c.peakThreads, c.idleThreads, c.cpuUsPerRequest,
+                        c.allocKbPerRequest, c.jitUsPerRequest);
             }
         }
-        md("### Proxy load (3 GET : 1 POST, closed loop; per server %s s warm-up at 16 clients, then per cell %s s "
-                + "warm-up + %s s measured)%n%n", fmt(rowWarmup), fmt(warmup), fmt(measure));
+        md("### Proxy load (3 GET : 1 POST, closed loop; per server %s s warm-up at 16 clients and up to %s s more "
+                + "until its JIT compiler is quiet, then per cell %s s warm-up + %s s measured; server CPU includes "
+                + "the JIT's, shown in brackets)%n%n", fmt(rowWarmup), fmt(jitSettle), fmt(warmup), fmt(measure));
         md("| clients | server | req/s | p50 ms | p99 ms | peak threads (idle) | server CPU µs/request "
                 + "| server allocation KB/request | errors |%n|---|---|---|---|---|---|---|---|---|%n");
         for (int n : clients) {
             for (Cell c : cells) {
                 if (c.clients == n) {
-                    md(Locale.ROOT, "| %d | %s | %.0f | %.2f | %.2f | %d (%d) | %.0f | %.1f | %d |%n", n, c.row, c.rps,
-                            c.p50ms, c.p99ms, c.peakThreads, c.idleThreads, c.cpuUsPerRequest, c.allocKbPerRequest,
-                            c.errors);
+                    md(Locale.ROOT, "| %d | %s | %.0f | %.2f | %.2f | %d (%d) | %.0f (%.0f) | %.1f | %d |%n", n, c.row,
+                            c.rps, c.p50ms, c.p99ms, c.peakThreads, c.idleThreads, c.cpuUsPerRequest,
+                            c.jitUsPerRequest, c.allocKbPerRequest, c.errors);
                 }
             }
         }
@@ -235,6 +239,7 @@ public final class ProxyLoad {
         }
         Thread.sleep((long) (warmupS * 1000));
         long cpu0 = measured.cpuNanos(); // also resets the peak: the measured window starts now
+        long jit0 = measured.jitCpuNanos();
         long alloc0 = measured.allocatedBytes();
         long errorsBefore = errors.get();
         long start = System.nanoTime();
@@ -249,6 +254,7 @@ public final class ProxyLoad {
         int n = Math.min(recorded.get(), latencies.length);
         int[] stats = measured.stats();
         long cpu = measured.cpuNanos() - cpu0;
+        long jit = measured.jitCpuNanos() - jit0;
         long alloc = measured.allocatedBytes() - alloc0;
         long errs = errors.get() - errorsBefore;
         synchronized (lock) {
@@ -261,7 +267,24 @@ public final class ProxyLoad {
         long[] sorted = Arrays.copyOf(latencies, Math.min(recorded.get(), latencies.length));
         Arrays.sort(sorted);
         return new Cell(row, clients, n / (elapsed / 1e9), pct(sorted, 50) / 1e6, pct(sorted, 99) / 1e6, n, errs,
-                stats[1], idle, n == 0 ? 0 : cpu / 1000.0 / n, n == 0 ? 0 : alloc / 1024.0 / n);
+                stats[1], idle, n == 0 ? 0 : cpu / 1000.0 / n, n == 0 ? 0 : alloc / 1024.0 / n,
+                n == 0 || jit0 < 0 ? 0 : jit / 1000.0 / n);
+    }
+
+    /**
+     * Warms the server at 16 clients in windows of 2 s until its JIT compiler took less than 5 % of its CPU in one,
+     * for at most {@code maxS}: on two loaded cores the C2 compiler still took half of each server's CPU 25 s after
+     * it started, and more of aigw's (more code to compile) than of the peer's, so cells measured the compiler.
+     */
+    private static void settle(String row, HttpClient client, URI base, Child measured, double maxS) throws Exception {
+        long end = System.nanoTime() + (long) (maxS * 1e9);
+        while (System.nanoTime() - end < 0) {
+            Cell c = cell(row, client, base, measured, 16, 0, 2, 0);
+            if (c.cpuUsPerRequest == 0 || c.jitUsPerRequest < 0.05 * c.cpuUsPerRequest) {
+                return;
+            }
+        }
+        System.err.printf(Locale.ROOT, "load %-15s JIT still busy after %s s of settling%n", row, fmt(maxS));
     }
 
     static long pct(long[] sorted, double p) {
@@ -670,6 +693,12 @@ public final class ProxyLoad {
         int[] stats() throws Exception {
             String[] s = command("stats");
             return new int[] {Integer.parseInt(s[1]), Integer.parseInt(s[2]), Integer.parseInt(s[6])};
+        }
+
+        /** CPU time of the server's JIT compiler threads in ns, or -1 where it cannot tell. */
+        long jitCpuNanos() throws Exception {
+            String[] s = command("stats");
+            return s.length > 8 ? Long.parseLong(s[8]) : -1;
         }
 
         /** Process CPU time in ns (and resets the peak thread count, as every stats command). */
