@@ -21,7 +21,12 @@ public final class ConcurrencyLimit {
     private final int total;
     private final int perClient;
     private final AtomicInteger inFlight = new AtomicInteger();
-    private final Map<String, Integer> perKey = new ConcurrentHashMap<>();
+    /**
+     * A count per key with calls in flight. Counted without the map's lock (a {@code compute} per call serialised all
+     * the calls of one key, e.g. one load balancer's address, on one bin lock: contended at 256 clients); a count
+     * that fell to zero is retired (-1) before it leaves the map, so no call counts in a count that is gone.
+     */
+    private final Map<String, AtomicInteger> perKey = new ConcurrentHashMap<>();
 
     public ConcurrencyLimit(int total, int perClient) {
         if (total < 1 || perClient < 1) {
@@ -46,16 +51,7 @@ public final class ConcurrencyLimit {
 
     /** A permit for one call of {@code key}, or the refusal (429 for the client's cap, 503 for the total). */
     public Object acquire(String key) {
-        boolean[] over = new boolean[1];
-        perKey.compute(key, (k, n) -> {
-            int now = n == null ? 0 : n;
-            if (now >= perClient) {
-                over[0] = true;
-                return n;
-            }
-            return now + 1;
-        });
-        if (over[0]) {
+        if (!enter(key)) {
             return Refusal.of(429, "too_many_concurrent", "you have " + perClient + " proxied calls in flight, the "
                     + "most this proxy allows per user (aigw.proxy.max-concurrent-per-user); retry when one ends")
                     .with("Retry-After", "1").extra(Map.of("retry_after", 1));
@@ -70,8 +66,31 @@ public final class ConcurrencyLimit {
         return new Permit(key);
     }
 
+    /** Takes one of {@code key}'s places; false when it has {@link #perClient} already. */
+    private boolean enter(String key) {
+        while (true) {
+            AtomicInteger n = perKey.get(key);
+            if (n == null) {
+                n = perKey.computeIfAbsent(key, k -> new AtomicInteger());
+            }
+            for (int now = n.get(); now >= 0; now = n.get()) {
+                if (now >= perClient) {
+                    return false;
+                }
+                if (n.compareAndSet(now, now + 1)) {
+                    return true;
+                }
+            }
+            perKey.remove(key, n); // retired by the last release: count in a fresh one
+        }
+    }
+
+    /** Gives back a place {@link #enter} took: the count cannot be retired while that place is held. */
     private void release(String key) {
-        perKey.computeIfPresent(key, (k, n) -> n <= 1 ? null : n - 1);
+        AtomicInteger n = perKey.get(key);
+        if (n.decrementAndGet() == 0 && n.compareAndSet(0, -1)) {
+            perKey.remove(key, n);
+        }
     }
 
     /** One call's place; {@link #release} is idempotent. */

@@ -47,8 +47,9 @@ final class JettyUpstream implements Upstream {
     private final Duration connectTimeout;
     private final long callIdleMs;
     private final int maxConnections;
+    // written under this; read without it on every call (a lock taken per call was contended at 256 clients)
+    private volatile HttpClient client;
     // guarded by this
-    private HttpClient client;
     private boolean stopped;
 
     JettyUpstream(Duration connectTimeout, Duration timeout, Duration idleTimeout, int maxConnections) {
@@ -62,7 +63,12 @@ final class JettyUpstream implements Upstream {
         return "jetty";
     }
 
-    private synchronized HttpClient client() {
+    private HttpClient client() {
+        HttpClient c = client;
+        return c != null ? c : start();
+    }
+
+    private synchronized HttpClient start() {
         if (stopped) {
             throw new IllegalStateException("the aigw proxy filter was destroyed");
         }
