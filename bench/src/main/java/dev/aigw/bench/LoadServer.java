@@ -291,6 +291,13 @@ public final class LoadServer {
                 Gateway gateway = Gateway.builder().accountId(ACCOUNT).gatewayId("bench").token("cf-bench-token")
                         .baseUrl("http://127.0.0.1:" + upstreamPort + "/v1").log(Boolean.getBoolean("bench.aigw.log-off")
                         ? Gateway.Log.OFF : Gateway.Log.SUMMARY).build(); // -Dbench.aigw.log-off=true: no summary line
+                // a gateway handed to the builder stays the application's: it closes it (its records thread) on stop
+                ctx.addListener(new jakarta.servlet.ServletContextListener() {
+                    @Override
+                    public void contextDestroyed(jakarta.servlet.ServletContextEvent e) {
+                        gateway.close();
+                    }
+                });
                 AigwProxyFilter.Builder b = AigwProxyFilter.builder().gateway(gateway).path("/replicate")
                         .replicateToken("r8_benchtoken").access(r -> true, "anyone")
                         .maxConcurrent(4096, 4096); // every client of the harness is one address: no cap may refuse it
