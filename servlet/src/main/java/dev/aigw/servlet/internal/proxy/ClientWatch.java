@@ -65,8 +65,12 @@ final class ClientWatch {
     private final Map<String, Watched> watched = new ConcurrentHashMap<>();
     private final LastSeen<String> localLiteral = new LastSeen<>();
     private final LastSeen<String> remoteLiteral = new LastSeen<>();
-    // guarded by this
-    private boolean scheduled;
+    /**
+     * Whether a scan is scheduled; written under this. A call reads it without the lock (a lock per call was
+     * contended at 256 clients): it adds its connection first and looks second, and a scan that ends clears it first
+     * and looks at the connections second, so one of the two sees the other and schedules.
+     */
+    private volatile boolean scheduled;
 
     ClientWatch(ScheduledExecutorService timer, List<Path> tables) {
         this.timer = timer;
@@ -142,12 +146,16 @@ final class ClientWatch {
         }
         Watched w = new Watched(watched, key, gone);
         watched.put(key, w); // one request at a time per HTTP/1.x connection
-        synchronized (this) {
-            if (!scheduled) {
-                scheduled = schedule(MIN_INTERVAL_NANOS);
-            }
+        if (!scheduled) {
+            scheduleIfIdle(MIN_INTERVAL_NANOS);
         }
         return w;
+    }
+
+    private synchronized void scheduleIfIdle(long delayNanos) {
+        if (!scheduled) {
+            scheduled = schedule(delayNanos);
+        }
     }
 
     private boolean schedule(long delayNanos) {
@@ -178,8 +186,10 @@ final class ClientWatch {
             }
         }
         synchronized (this) {
-            scheduled = !watched.isEmpty() && schedule(Math.min(MAX_INTERVAL_NANOS, Math.max(MIN_INTERVAL_NANOS,
-                    COST_RATIO * read)));
+            scheduled = false;
+        }
+        if (!watched.isEmpty()) {
+            scheduleIfIdle(Math.min(MAX_INTERVAL_NANOS, Math.max(MIN_INTERVAL_NANOS, COST_RATIO * read)));
         }
     }
 
