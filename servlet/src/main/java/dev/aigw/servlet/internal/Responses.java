@@ -15,7 +15,7 @@ public final class Responses {
     }
 
     public static void problem(HttpServletResponse resp, int status, String title, String detail, String code,
-                               Map<String, ?> extra) throws IOException {
+                               Map<String, ?> extra, boolean declareLength) throws IOException {
         if (resp.isCommitted()) {
             return;
         }
@@ -23,7 +23,9 @@ public final class Responses {
         resp.resetBuffer();
         resp.setStatus(status);
         resp.setContentType(ProblemJson.CONTENT_TYPE);
-        resp.setContentLength(body.length);
+        if (declareLength) { // without it the answer ends with the exchange, not once its bytes are written
+            resp.setContentLength(body.length);
+        }
         resp.setHeader("Cache-Control", "no-store");
         resp.getOutputStream().write(body);
     }

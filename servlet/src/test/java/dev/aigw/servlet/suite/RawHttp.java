@@ -75,4 +75,32 @@ final class RawHttp {
             return new Raw(status, type, headEnd < 0 ? "" : text.substring(headEnd + 4), allow, head);
         }
     }
+
+    /**
+     * Reads an answer's head and its body of one JSON object, byte by byte, so that nothing after it is consumed (the
+     * answer may have no length: it then ends with the connection).
+     */
+    static String headAndJson(InputStream in) throws IOException {
+        StringBuilder text = new StringBuilder();
+        int depth = 0;
+        boolean inBody = false;
+        boolean inString = false;
+        boolean escaped = false;
+        for (int b; (b = in.read()) >= 0; ) {
+            text.append((char) b);
+            if (!inBody) {
+                inBody = text.length() >= 4 && text.lastIndexOf("\r\n\r\n") == text.length() - 4;
+            } else if (inString) {
+                escaped = !escaped && b == '\\';
+                inString = escaped || b != '"';
+            } else if (b == '"') {
+                inString = true;
+            } else if (b == '{') {
+                depth++;
+            } else if (b == '}' && --depth == 0) {
+                break;
+            }
+        }
+        return text.toString();
+    }
 }
