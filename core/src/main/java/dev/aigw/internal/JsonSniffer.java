@@ -52,6 +52,7 @@ public final class JsonSniffer {
     private static final int CAPTURE_BYTES = 1024;
     private static final int CAPTURE_START = 128; // ids, statuses, model names and version hashes fit
     private static final int NUM_CHARS = 64;
+    private static final int SCRATCH_MAX = 8192;
 
     // Parser states.
     private static final int S_BEGIN = 0;      // before root: whitespace / BOM
@@ -136,7 +137,7 @@ public final class JsonSniffer {
     private Sniffed.ErrorShape errorShape;
     private String errorCode, errorMessage;
 
-    private byte[] scratch;          // for direct ByteBuffers, allocated once
+    private byte[] scratch;          // for buffers without an accessible array (direct, read-only); grows to 8 KB
 
     private final int keep;          // bit per root role kept; the others are read past like any other member
 
@@ -184,8 +185,11 @@ public final class JsonSniffer {
             feed(buf.array(), buf.arrayOffset() + pos, rem);
             return;
         }
-        if (scratch == null) {
-            scratch = new byte[8192];
+        byte[] scratch = this.scratch;
+        if (scratch == null || scratch.length < Math.min(SCRATCH_MAX, rem)) {
+            // sized to what came, not 8 KB at once: a sniffer is made per call, and most bodies are ~1 KB
+            scratch = new byte[Math.min(SCRATCH_MAX, Math.max(rem, scratch == null ? 256 : 2 * scratch.length))];
+            this.scratch = scratch;
         }
         // Absolute bulk get: leaves position untouched.
         for (int i = 0; i < rem && !done(); ) {

@@ -21,7 +21,7 @@ import java.util.concurrent.Flow;
 public final class ResponseWriter implements Flow.Subscriber<List<ByteBuffer>> {
     /** What the call learns from the writer. */
     public interface Events {
-        /** Upstream bytes as received (before any transformation). */
+        /** Upstream bytes as received (before any transformation); read only, {@code b}'s position left as it is. */
         void received(ByteBuffer b);
 
         /** Every byte was written to the client. */
@@ -83,7 +83,9 @@ public final class ResponseWriter implements Flow.Subscriber<List<ByteBuffer>> {
         synchronized (pending) {
             requested = false;
             for (ByteBuffer b : item) {
-                events.received(b.asReadOnlyBuffer());
+                // the chunk itself, not a read-only view: core reads it without moving its position, and only
+                // through an accessible array without a copy (a view made the sniffer copy every body)
+                events.received(b);
                 try {
                     pending.addAll(transform.apply(b));
                 } catch (Refusal.Refused r) {
