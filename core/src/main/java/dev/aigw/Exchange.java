@@ -221,7 +221,7 @@ public final class Exchange {
             return false;
         }
         for (int i = 0, last = type.length() - 4; i <= last; i++) {
-            if (type.regionMatches(true, i, "json", 0, 4)) {
+            if ((type.charAt(i) | 0x20) == 'j' && type.regionMatches(true, i, "json", 0, 4)) {
                 return true;
             }
         }

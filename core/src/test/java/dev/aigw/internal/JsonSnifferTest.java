@@ -371,6 +371,27 @@ class JsonSnifferTest {
         }
     }
 
+    /** Array-less chunks of any size, small first and then larger than the scratch buffer, read as one body. */
+    @Test
+    void readOnlyChunksOfGrowingSizeReadAsOneBody() {
+        StringBuilder big = new StringBuilder("{\"id\":\"abc\",\"pad\":\"");
+        big.append("x".repeat(20_000)).append("\",\"status\":\"succeeded\",\"metrics\":{\"predict_time\":1.5}}");
+        byte[] doc = bytes(big.toString());
+        Sniffed want = sniff(doc);
+        JsonSniffer s = new JsonSniffer();
+        int[] sizes = {1, 300, 700, 5_000, 9_000};
+        int at = 0;
+        for (int i = 0; at < doc.length; i++) {
+            int n = Math.min(doc.length - at, i < sizes.length ? sizes[i] : 16_384);
+            s.feed(ByteBuffer.wrap(doc, at, n).slice().asReadOnlyBuffer());
+            at += n;
+        }
+        s.finish();
+        assertThat(s.result()).isEqualTo(want);
+        assertThat(want.id()).isEqualTo("abc");
+        assertThat(want.status()).isEqualTo("succeeded");
+    }
+
     @Test
     void sequentialFeedsFromDifferentThreads() throws Exception {
         byte[] doc = bytes(PREDICTION);

@@ -47,4 +47,28 @@ class RedactorTest {
         assertThat(redactor.text("")).isEmpty();
         assertThat(redactor.url(null)).isNull();
     }
+
+    /** The cheap scan lets the expression run for every spelling it matches: never a trigger word it misses. */
+    @Test
+    void theTriggerScanMissesNoSpellingTheExpressionMatches() {
+        java.util.regex.Pattern triggers = java.util.regex.Pattern.compile("(?i)bearer|token|basic|r8_|whsec_");
+        String alphabet = "bBeEaArRsSiIcCtToOkKnNwWhH8_ x/";
+        java.util.Random random = new java.util.Random(14);
+        for (int n = 0; n < 200_000; n++) {
+            char[] c = new char[1 + random.nextInt(10)];
+            for (int i = 0; i < c.length; i++) {
+                c[i] = alphabet.charAt(random.nextInt(alphabet.length()));
+            }
+            String s = new String(c);
+            if (triggers.matcher(s).find()) {
+                assertThat(Redactor.mayHoldCredential(s)).as(s).isTrue();
+            }
+        }
+        for (String s : List.of("BEARER", "x Bearer", "bAsIc", "ToKeN", "R8_", "ends with r8_", "WHSEC_")) {
+            assertThat(Redactor.mayHoldCredential(s)).as(s).isTrue();
+        }
+        for (String s : List.of("https://api.replicate.com/v1/predictions/abc", "r8", "rb_", "tok", "whsec")) {
+            assertThat(Redactor.mayHoldCredential(s)).as(s).isFalse();
+        }
+    }
 }
