@@ -159,7 +159,8 @@ public final class ProxyLoad {
             for (String container : List.of("jetty", "tomcat")) {
                 Cell p = find(cells, "peer-" + container, n);
                 for (Cell a : cells) {
-                    if (p == null || a.clients != n || !a.row.startsWith("aigw-") || !a.row.endsWith("-" + container)) {
+                    boolean compared = a.row.startsWith("aigw-") || a.row.startsWith("peer-" + container + "#");
+                    if (p == null || a.clients != n || !compared || !a.row.split("#")[0].endsWith("-" + container)) {
                         continue;
                     }
                     md(Locale.ROOT, "| %d | %s | %.2f | %.2f | %.2f | %.2f | %.2f | %s | %s |%n", n, a.row,
@@ -665,8 +666,12 @@ public final class ProxyLoad {
             if (extra != null && !extra.isBlank()) {
                 cmd.addAll(List.of(extra.trim().split("\\s+")));
             }
-            cmd.addAll(List.of("-cp", classpath, LoadServer.class.getName(), role, Integer.toString(upstreamPort)));
-            Process p = new ProcessBuilder(cmd).redirectError(out.resolve(role + ".log").toFile()).start();
+            // "peer-jetty#2" is a second server of the same kind: its row against the first is an A/A comparison,
+            // the noise band a ratio must leave before it says anything
+            String server = role.contains("#") ? role.substring(0, role.indexOf('#')) : role;
+            cmd.addAll(List.of("-cp", classpath, LoadServer.class.getName(), server, Integer.toString(upstreamPort)));
+            Process p = new ProcessBuilder(cmd).redirectError(out.resolve(role.replace('#', '-') + ".log").toFile())
+                    .start();
             return new Child(p);
         }
 

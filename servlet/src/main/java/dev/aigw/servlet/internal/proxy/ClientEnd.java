@@ -26,6 +26,7 @@ final class ClientEnd {
     // guarded by this
     private boolean completed;
     private byte[] problem; // an answer of our own waiting for the container to accept output
+    private RequestBodyPublisher unread; // a body whose rest is read and dropped after that answer, before completing
 
     ClientEnd(HttpServletRequest req, HttpServletResponse resp, AsyncContext ac, ServletOutputStream out,
               ClientIo clientIo, ConcurrencyLimit.Permit permit) {
@@ -39,6 +40,14 @@ final class ClientEnd {
 
     /** Answers with a problem of our own, through the non-blocking stream, then completes. */
     void problem(Refusal p) {
+        problem(p, null);
+    }
+
+    /**
+     * The same; when {@code unread} is given, the answer closes the connection and has no length, and the rest of the
+     * body is read and dropped before completing (see {@link Refusal#sendUnread}).
+     */
+    void problem(Refusal p, RequestBodyPublisher unread) {
         if (resp.isCommitted()) {
             abort();
             return;
@@ -52,11 +61,16 @@ final class ClientEnd {
                 resp.setHeader("Cache-Control", "no-store");
                 p.headers().forEach(resp::setHeader);
                 resp.setContentType(ProblemJson.CONTENT_TYPE);
-                resp.setContentLength(b.length);
+                if (unread == null) {
+                    resp.setContentLength(b.length);
+                } else {
+                    resp.setHeader("Connection", "close");
+                }
             } catch (RuntimeException e) {
                 b = null;
             }
             problem = b;
+            this.unread = b == null ? null : unread;
         }
         if (b == null) {
             complete();
@@ -65,26 +79,37 @@ final class ClientEnd {
         writeProblemIfReady();
     }
     void writeProblemIfReady() {
+        RequestBodyPublisher rest;
         synchronized (this) {
             byte[] b = problem;
             if (b == null) {
                 return;
             }
             try {
+                boolean flush = unread != null; // the answer leaves now, the body's rest is read meanwhile
                 Boolean wrote = clientIo.run(() -> {
                     if (!out.isReady()) {
                         return false; // onWritePossible follows
                     }
                     out.write(b);
+                    if (flush && out.isReady()) {
+                        out.flush();
+                    }
                     return true;
                 });
                 if (wrote != null && !wrote) {
                     return;
                 }
             } catch (IOException | RuntimeException e) {
-                // the client is gone; completing is all that is left
+                unread = null; // the client is gone; completing is all that is left
             }
             problem = null;
+            rest = unread;
+            unread = null;
+        }
+        if (rest != null) {
+            rest.dropRestThen(this::complete); // outside the monitor: the drop may complete on this thread
+            return;
         }
         complete();
     }

@@ -216,7 +216,7 @@ public final class ProxyCall implements AsyncListener, WriteListener, RequestBod
         Refusal p = Refusal.upstream(t, cfg.timeout());
         LOG.log(System.Logger.Level.DEBUG, () -> "aigw proxy: " + p.code() + ": " + cfg.gateway().redact(
                 String.valueOf(t)));
-        client.problem(p);
+        answer(p);
     }
 
     private void refuse(Refusal r) {
@@ -229,7 +229,22 @@ public final class ProxyCall implements AsyncListener, WriteListener, RequestBod
         if (c != null) {
             c.cancel(r.refused()); // the upstream never gets the body's end
         }
-        client.problem(r);
+        answer(r);
+    }
+
+    /**
+     * Answers with a problem of our own. An HTTP/1.1 body still on its way is read and dropped first, for at most
+     * {@link BodyDrop#TIMEOUT_MS} (the sweeper completes the request then), so that no reset drops the answer.
+     */
+    private void answer(Refusal r) {
+        RequestBodyPublisher p = body;
+        if (p != null && p.restFitsDrop() && "HTTP/1.1".equals(req.getProtocol())) {
+            graceDeadline = System.nanoTime() + BodyDrop.TIMEOUT_MS * 1_000_000L;
+            cfg.sweeper().add(this);
+            client.problem(r, p);
+        } else {
+            client.problem(r);
+        }
     }
 
     /**

@@ -99,19 +99,15 @@ public record Refusal(int status, String title, String code, String detail, Map<
         Responses.problem(resp, status, title, detail, code, extra, declareLength);
     }
 
-    /** Largest unread body read and dropped after a refusal; past it the connection is closed. */
-    static final long DRAIN_LIMIT = 1 << 20;
-    private static final long DRAIN_TIMEOUT_MS = 10_000;
-
     /**
      * Answers a request whose body was not read. When the container closes the connection on an unread HTTP/1.1 body
      * while the body is still arriving, the client's TCP stack drops the answer on the reset that follows (several in a
      * hundred refused 20 KB bodies on Jetty 12.1, about one in a thousand on Tomcat 11). So the answer is sent at once,
-     * with {@code Connection: close} and without {@code Content-Length}, and then the body, up to
-     * {@link #DRAIN_LIMIT}, is read and dropped without a thread for at most 10 s before the answer, and the request,
-     * end. The length is left out because Tomcat 11 closes a request's input as soon as the response's declared length
-     * has been written (Servlet 6.1, closure of the response object), which left nothing to read the body with. A
-     * larger body, one that waits for {@code 100-continue}, or a request that cannot go async is only answered.
+     * with {@code Connection: close} and without {@code Content-Length}, and then the body is read and dropped
+     * ({@link BodyDrop}) before the answer, and the request, end. The length is left out because Tomcat 11 closes a
+     * request's input as soon as the response's declared length has been written (Servlet 6.1, closure of the
+     * response object), which left nothing to read the body with. A larger body, one that waits for
+     * {@code 100-continue}, or a request that cannot go async is only answered.
      */
     public void sendUnread(HttpServletRequest req, HttpServletResponse resp) throws IOException {
         long length = req.getContentLengthLong();
@@ -120,7 +116,7 @@ public record Refusal(int status, String title, String code, String detail, Map<
             return;
         }
         Refusal closing = with("Connection", "close");
-        if (length <= DRAIN_LIMIT && req.getHeader("Expect") == null && req.isAsyncSupported()) {
+        if (BodyDrop.fits(length) && req.getHeader("Expect") == null && req.isAsyncSupported()) {
             closing.send(resp, false);
             resp.flushBuffer(); // the answer leaves now; the body is read while it travels
             new Drain(req.startAsync(req, resp), req.getInputStream()).start();
@@ -133,32 +129,24 @@ public record Refusal(int status, String title, String code, String detail, Map<
     private static final class Drain implements ReadListener, AsyncListener {
         private final AsyncContext ac;
         private final ServletInputStream in;
-        private final byte[] buf = new byte[8192];
-        private long dropped; // guarded by this
+        private final BodyDrop drop;
 
         Drain(AsyncContext ac, ServletInputStream in) {
             this.ac = ac;
             this.in = in;
+            this.drop = new BodyDrop(in);
         }
 
         void start() {
-            ac.setTimeout(DRAIN_TIMEOUT_MS);
+            ac.setTimeout(BodyDrop.TIMEOUT_MS);
             ac.addListener(this);
             in.setReadListener(this);
         }
 
         @Override
         public synchronized void onDataAvailable() throws IOException {
-            while (!in.isFinished() && in.isReady()) {
-                int n = in.read(buf);
-                if (n < 0) {
-                    break;
-                }
-                dropped += n;
-                if (dropped > DRAIN_LIMIT) { // more than it announced (chunked): stop reading
-                    complete();
-                    return;
-                }
+            if (drop.dropReady()) {
+                complete();
             }
         }
 

@@ -30,12 +30,15 @@ public final class RequestBodyPublisher implements Flow.Publisher<ByteBuffer> {
     private Flow.Subscriber<? super ByteBuffer> subscriber;
     private long demand;
     private byte[] spare; // a read buffer not yet filled (not-ready checks allocate nothing)
-    private long remaining; // of a body with a Content-Length: read buffers fit it; -1 unknown
-    private boolean inputDone;
+    private volatile long remaining; // of a body with a Content-Length: read buffers fit it; -1 unknown
+    private volatile boolean inputDone;
     private boolean terminated;
     private boolean listening;
     private volatile Throwable error;
     private volatile boolean cancelled;
+    private volatile Runnable afterDrop; // set once the call was refused: the rest is read and dropped, then this runs
+    private BodyDrop drop; // and dropEnded: step thread only
+    private boolean dropEnded;
 
     /** What the call learns from the body; each is told before the upstream request is failed. */
     public interface Events {
@@ -109,6 +112,20 @@ public final class RequestBodyPublisher implements Flow.Publisher<ByteBuffer> {
         in.setReadListener(new Listener());
     }
 
+    /** Whether the rest of the body, not read yet, is small enough to read and drop after a refusal. */
+    boolean restFitsDrop() {
+        return listening && !inputDone && BodyDrop.fits(remaining);
+    }
+
+    /**
+     * After a refusal: reads and drops the rest of the body, however the upstream call ended, then runs {@code then}
+     * once (also when the client leaves or the guard closes first).
+     */
+    void dropRestThen(Runnable then) {
+        afterDrop = then;
+        drain.signal();
+    }
+
     /** Aborts the body (client went away, or the call was cancelled). */
     public void fail(Throwable t) {
         error = t;
@@ -116,6 +133,10 @@ public final class RequestBodyPublisher implements Flow.Publisher<ByteBuffer> {
     }
 
     private void step() {
+        if (afterDrop != null) {
+            dropStep();
+            return;
+        }
         while (true) {
             if (terminated || cancelled || subscriber == null) {
                 return;
@@ -177,6 +198,25 @@ public final class RequestBodyPublisher implements Flow.Publisher<ByteBuffer> {
                 error = ex;
             }
         }
+    }
+
+    private void dropStep() {
+        if (dropEnded) {
+            return;
+        }
+        if (drop == null) {
+            drop = new BodyDrop(in);
+        }
+        try {
+            Boolean more = io.run(() -> !drop.dropReady() && !in.isFinished());
+            if (more != null && more) {
+                return; // onDataAvailable or onAllDataRead follows
+            }
+        } catch (IOException | RuntimeException clientGone) {
+            // nothing more to read
+        }
+        dropEnded = true;
+        afterDrop.run();
     }
 
     private void endOfInput() {
