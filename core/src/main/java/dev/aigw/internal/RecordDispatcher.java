@@ -5,8 +5,8 @@ import dev.aigw.ExchangeRecord;
 
 import java.util.ArrayList;
 import java.util.List;
-import java.util.concurrent.ConcurrentLinkedQueue;
-import java.util.concurrent.atomic.AtomicInteger;
+import java.util.concurrent.ArrayBlockingQueue;
+import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.concurrent.locks.LockSupport;
 
@@ -17,9 +17,7 @@ import java.util.concurrent.locks.LockSupport;
  *
  * <p>Hand-off is batched: the listeners' thread takes everything queued at each turn, and a call's thread wakes it
  * only when it is actually parked, so under load most records cost their producer no wake-up at all (a blocking
- * queue's {@code take} signalled, and the thread woke, once per record). The queue takes no lock: a blocking queue's
- * lock was shared by every call's thread and the listeners' thread draining it, and a call's thread that met it held
- * blocked paid a thread park and wake-up on its way out; the bound is a count beside it.
+ * queue's {@code take} signalled, and the thread woke, once per record).
  *
  * <p>Internal: not API, may change in any release.
  */
@@ -28,9 +26,7 @@ public final class RecordDispatcher implements AutoCloseable {
     private static final int BATCH = 256;
 
     private final List<ExchangeListener> listeners;
-    private final ConcurrentLinkedQueue<Object> queue = new ConcurrentLinkedQueue<>();
-    private final AtomicInteger queued = new AtomicInteger(); // records in the queue, at most capacity
-    private final int capacity;
+    private final ArrayBlockingQueue<Object> queue;
     private final java.util.function.Consumer<ExchangeRecord> onDrop;
     private final AtomicLong dropped = new AtomicLong();
     private final AtomicLong signals = new AtomicLong();
@@ -48,10 +44,7 @@ public final class RecordDispatcher implements AutoCloseable {
     public RecordDispatcher(List<ExchangeListener> listeners, int capacity,
                             java.util.function.Consumer<ExchangeRecord> onDrop) {
         this.listeners = List.copyOf(listeners);
-        if (capacity <= 0) {
-            throw new IllegalArgumentException("capacity must be positive");
-        }
-        this.capacity = capacity;
+        this.queue = new ArrayBlockingQueue<>(capacity);
         this.onDrop = onDrop;
     }
 
@@ -64,12 +57,10 @@ public final class RecordDispatcher implements AutoCloseable {
             return;
         }
         Thread t = ensureStarted();
-        if (queued.incrementAndGet() <= capacity) {
-            queue.offer(record);
+        if (queue.offer(record)) {
             wake(t);
             return;
         }
-        queued.decrementAndGet();
         long n = dropped.incrementAndGet();
         if (onDrop != null) {
             onDrop.accept(record);
@@ -81,7 +72,7 @@ public final class RecordDispatcher implements AutoCloseable {
     }
 
     /**
-     * Unparks the listeners' thread if it is parked. The offer (a volatile write) comes before reading
+     * Unparks the listeners' thread if it is parked. The offer (under the queue's lock) comes before reading
      * {@code parked}, and the thread sets {@code parked} before it looks at the queue again: one of the two sees the
      * other, so no record is left waiting for a wake-up that never comes.
      */
@@ -122,12 +113,7 @@ public final class RecordDispatcher implements AutoCloseable {
     private void run() {
         List<Object> batch = new ArrayList<>(BATCH);
         while (true) {
-            int records = 0;
-            for (Object o; batch.size() < BATCH && (o = queue.poll()) != null; ) {
-                batch.add(o);
-                records += o == stopMarker ? 0 : 1; // the stop marker is not counted in the bound
-            }
-            if (batch.isEmpty()) {
+            if (queue.drainTo(batch, BATCH) == 0) {
                 parked = true;
                 if (queue.isEmpty()) { // re-read after publishing "parked": see wake()
                     LockSupport.park(this);
@@ -138,7 +124,6 @@ public final class RecordDispatcher implements AutoCloseable {
                 }
                 continue;
             }
-            queued.addAndGet(-records);
             for (Object o : batch) {
                 if (o == stopMarker || Thread.currentThread().isInterrupted()) { // interrupted: close() gave up
                     return;
@@ -182,8 +167,11 @@ public final class RecordDispatcher implements AutoCloseable {
             return;
         }
         try {
-            queue.offer(stopMarker); // after every record queued so far, outside the bound
-            wake(t);
+            if (queue.offer(stopMarker, timeoutMillis, TimeUnit.MILLISECONDS)) {
+                wake(t);
+            } else {
+                t.interrupt();
+            }
             t.join(timeoutMillis);
             if (t.isAlive()) {
                 t.interrupt();
