@@ -263,7 +263,7 @@ public final class AigwFilter implements ClientRequestFilter, ClientResponseFilt
      * lower-cases the name and joins the values on every call, and the exchange reads six headers per response (the
      * one-pass scan was a measured part of aigw's caller-thread cost; docs/PERFORMANCE.md).
      */
-    static String first(MultivaluedMap<String, String> headers, String name) {
+    public static String first(MultivaluedMap<String, String> headers, String name) {
         for (Map.Entry<String, List<String>> h : headers.entrySet()) {
             if (name.equalsIgnoreCase(h.getKey())) {
                 List<String> values = h.getValue();
