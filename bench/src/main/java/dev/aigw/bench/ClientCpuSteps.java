@@ -4,6 +4,7 @@ import dev.aigw.Exchange;
 import dev.aigw.Gateway;
 import dev.aigw.Route;
 import dev.aigw.jaxrs.internal.AigwFilter;
+import dev.aigw.jaxrs.internal.JerseyHooks;
 import jakarta.ws.rs.client.Client;
 import jakarta.ws.rs.client.ClientBuilder;
 import jakarta.ws.rs.client.ClientRequestContext;
@@ -16,6 +17,7 @@ import jakarta.ws.rs.core.MultivaluedMap;
 import jakarta.ws.rs.core.Response;
 import jakarta.ws.rs.ext.WriterInterceptor;
 import jakarta.ws.rs.ext.WriterInterceptorContext;
+import org.glassfish.jersey.client.ClientProperties;
 
 import java.io.FilterInputStream;
 import java.io.FilterOutputStream;
@@ -50,6 +52,8 @@ public final class ClientCpuSteps {
             "+ User-Agent product token, Host removed",
             "+ last-resort watcher (a Cleaner per call)",
             "+ per-call options scan (request property names)",
+            "+ redirects off for the request (Jersey's FOLLOW_REDIRECTS request property)",
+            "+ Jersey's hooks registered (JerseyHooks: builder listener, post-invocation interceptor)",
     };
 
     private static final Cleaner CLEANER = Cleaner.create();
@@ -87,6 +91,9 @@ public final class ClientCpuSteps {
             request.setUri(x.target());
             for (Map.Entry<String, String> h : x.gatewayHeaders().entrySet()) {
                 request.getHeaders().putSingle(h.getKey(), h.getValue());
+            }
+            if (steps >= 7) {
+                request.setProperty(ClientProperties.FOLLOW_REDIRECTS, Boolean.FALSE);
             }
             if (steps >= 4) {
                 request.getHeaders().remove(HttpHeaders.HOST);
@@ -168,6 +175,9 @@ public final class ClientCpuSteps {
             for (int k = 0; k < STEPS.length; k++) {
                 names[k + 1] = STEPS[k];
                 clients[k + 1] = ClientBuilder.newClient().register(new Steps(s.quietGateway, k, false), 10_000);
+                if (k >= 8) {
+                    clients[k + 1].register(new JerseyHooks(), 10_000);
+                }
                 urls[k + 1] = replicate;
             }
             names[n - 2] = "route + response head read in one scan of its entries (aigw now)";
