@@ -13,7 +13,9 @@ import java.util.Locale;
  * round runs every variant for {@code calls} calls, in a rotating order, and takes CPU time per call. A variant's
  * overhead is its per-round ratio to {@code noAigw} of the same round, summarised as the mean with its 95 % confidence
  * interval (Student's t over the rounds). The verdict against the 3 % target is decided when the whole interval lies
- * on one side of +3 % (met: below; missed: above); otherwise more rounds are needed. Process CPU (all threads,
+ * on one side of +3 % (met: below; missed: above); otherwise more rounds are needed. The interval covers one process
+ * only: from one process to the next the figure moved by ±4–6 points (docs/PERFORMANCE.md), so comparing two builds
+ * takes several processes of each, alternated. Process CPU (all threads,
  * servers included) per call is printed beside it, too noisy on a shared machine to decide anything.
  *
  * <p>{@code java -cp ... dev.aigw.bench.ClientCpu [rounds=40] [calls per round=400]}

@@ -23,6 +23,15 @@ public final class Router {
     private final Provider[] providers;
     private final String[] heads; // "<root>/<slug>" per provider, so a plain call's target is one concat
     private final String root;
+    /**
+     * Per provider, the last plain (no query, no fragment) target made: a client calls the same few endpoints over
+     * and over, and reusing the immutable {@link URI} saves a parse per call. Racy reads are benign (a record's final
+     * fields are safely published): at worst a target is made again.
+     */
+    private final Target[] last;
+
+    private record Target(String rest, URI uri) {
+    }
 
     /**
      * @param root      gateway root without trailing slash, e.g.
@@ -33,6 +42,7 @@ public final class Router {
         this.root = root;
         this.providers = providers.toArray(new Provider[0]);
         this.heads = new String[this.providers.length];
+        this.last = new Target[this.providers.length];
         for (int i = 0; i < heads.length; i++) {
             heads[i] = root + "/" + this.providers[i].slug();
         }
@@ -78,7 +88,12 @@ public final class Router {
             String query = uri.getRawQuery();
             String fragment = uri.getRawFragment();
             if (query == null && fragment == null) {
-                return new Route(p, uri, URI.create(heads[i].concat(rest)), rest);
+                Target t = last[i];
+                if (t == null || !t.rest().equals(rest)) {
+                    t = new Target(rest, URI.create(heads[i].concat(rest)));
+                    last[i] = t;
+                }
+                return new Route(p, uri, t.uri(), rest);
             }
             StringBuilder sb = new StringBuilder(heads[i].length() + rest.length()
                     + (query == null ? 0 : query.length() + 1) + (fragment == null ? 0 : fragment.length() + 1));

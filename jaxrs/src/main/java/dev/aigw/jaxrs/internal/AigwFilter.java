@@ -15,12 +15,14 @@ import jakarta.ws.rs.client.ClientResponseContext;
 import jakarta.ws.rs.client.ClientResponseFilter;
 import jakarta.ws.rs.core.Configuration;
 import jakarta.ws.rs.core.HttpHeaders;
+import jakarta.ws.rs.core.MultivaluedMap;
 import jakarta.ws.rs.ext.WriterInterceptor;
 import jakarta.ws.rs.ext.WriterInterceptorContext;
 
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.OutputStream;
+import java.util.List;
 import java.util.Map;
 
 /**
@@ -244,15 +246,43 @@ public final class AigwFilter implements ClientRequestFilter, ClientResponseFilt
         }
         call.answered = true;
         Exchange exchange = call.exchange;
-        exchange.responseHead(response.getStatus(), response::getHeaderString);
-        InputStream entity = response.getEntityStream();
         int status = response.getStatus();
-        if (entity == null || status == 204 || status == 304 || response.getLength() == 0
+        MultivaluedMap<String, String> headers = response.getHeaders(); // once: some clients copy it per call
+        exchange.responseHead(status, name -> first(headers, name));
+        InputStream entity = response.getEntityStream();
+        if (entity == null || status == 204 || status == 304 || zero(first(headers, HttpHeaders.CONTENT_LENGTH))
                 || HttpMethod.HEAD.equalsIgnoreCase(request.getMethod())) {
             exchange.complete();
             return;
         }
         response.setEntityStream(new ObservedInputStream(entity, exchange));
+    }
+
+    /**
+     * The first value of a response header, by a scan of the head's few entries: Jersey's case-insensitive lookup
+     * lower-cases the name and joins the values on every call, and the exchange reads six headers per response (the
+     * one-pass scan was a measured part of aigw's caller-thread cost; docs/PERFORMANCE.md).
+     */
+    public static String first(MultivaluedMap<String, String> headers, String name) {
+        for (Map.Entry<String, List<String>> h : headers.entrySet()) {
+            if (name.equalsIgnoreCase(h.getKey())) {
+                List<String> values = h.getValue();
+                return values == null || values.isEmpty() ? null : values.get(0);
+            }
+        }
+        return null;
+    }
+
+    /** Whether a {@code Content-Length} says the body is empty. */
+    private static boolean zero(String contentLength) {
+        if (contentLength == null) {
+            return false;
+        }
+        try {
+            return Long.parseLong(contentLength.strip()) == 0;
+        } catch (NumberFormatException e) {
+            return false;
+        }
     }
 
     /** Holds the call only, never the watched token. */
