@@ -255,8 +255,10 @@ final class WebhookDelivery implements ReadListener, AsyncListener {
             finished(500);
             throw e;
         }
-        if (!async && ac == null) {
-            finished(response.getStatus()); // blocking path; the async path learns the end from onComplete
+        if (!async) {
+            // the handler is done: tell the replay memory before the container ends the answer, so that a sender
+            // who retries the moment it has the answer finds the id accepted on every instance, not still in flight
+            finished(response.getStatus());
         }
     }
 
