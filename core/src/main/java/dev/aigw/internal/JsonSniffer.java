@@ -598,7 +598,7 @@ public final class JsonSniffer {
         }
         double v;
         try {
-            v = Double.parseDouble(new String(num, 0, numLen, StandardCharsets.ISO_8859_1));
+            v = number(num, numLen);
         } catch (NumberFormatException e) {
             return; // cannot happen after the grammar check; be defensive anyway
         }
@@ -610,6 +610,41 @@ public final class JsonSniffer {
                 metrics.putIfAbsent(metricKey, v);
             }
         }
+    }
+
+    private static final double[] TENS = {1e0, 1e1, 1e2, 1e3, 1e4, 1e5, 1e6, 1e7, 1e8, 1e9, 1e10, 1e11, 1e12, 1e13,
+        1e14, 1e15};
+
+    /**
+     * The value of a JSON number (grammar already checked), as {@link Double#parseDouble} reads it. Metrics are mostly
+     * short decimals ({@code 1.2}, {@code 42}): with at most 15 digits and no exponent, the digits as an integer and
+     * the power of ten are both exact doubles, so one division gives the correctly rounded value, the one
+     * {@code parseDouble} returns, without a string. Anything else goes to {@code parseDouble}.
+     */
+    static double number(byte[] b, int len) {
+        int i = b[0] == '-' ? 1 : 0;
+        long digits = 0;
+        int count = 0;
+        int fraction = -1; // digits after the point, -1 before it
+        for (; i < len; i++) {
+            int c = b[i];
+            if (c >= '0' && c <= '9') {
+                digits = digits * 10 + (c - '0');
+                count++;
+                if (fraction >= 0) {
+                    fraction++;
+                }
+            } else if (c == '.' && fraction < 0) {
+                fraction = 0;
+            } else {
+                break; // an exponent
+            }
+        }
+        if (i < len || count > 15) {
+            return Double.parseDouble(new String(b, 0, len, StandardCharsets.ISO_8859_1));
+        }
+        double v = fraction > 0 ? digits / TENS[fraction] : digits;
+        return b[0] == '-' ? -v : v;
     }
 
     /** The error code: an integer as written ({@code 2003}, {@code -1}); fractions, exponents and long ones are not. */

@@ -29,7 +29,7 @@ public final class Redactor {
             "access_token", "signature", "sig", "secret", "password", "auth", "authorization", "x-amz-signature",
             "x-amz-credential", "x-amz-security-token");
 
-    private final List<String> literals;
+    private final String[] literals; // an array: no iterator per text redacted
 
     /** @param secrets configured secret values (tokens); blank and very short values are ignored */
     public Redactor(Collection<String> secrets) {
@@ -40,7 +40,7 @@ public final class Redactor {
             }
         }
         l.sort((a, b) -> b.length() - a.length()); // longest first, so a prefix never leaves a tail
-        this.literals = List.copyOf(l);
+        this.literals = l.toArray(new String[0]);
     }
 
     /** Redacts free text (exception messages, header values). */

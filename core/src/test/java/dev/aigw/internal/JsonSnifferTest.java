@@ -714,4 +714,34 @@ class JsonSnifferTest {
         org.assertj.core.api.Assertions.assertThatThrownBy(() -> done.metrics().put("c", 3.0))
                 .isInstanceOf(UnsupportedOperationException.class);
     }
+
+    /** A metric read without a string (short decimals) must be the very double {@code parseDouble} gives. */
+    @Test
+    void numbersAreReadAsParseDoubleReadsThem() {
+        List<String> fixed = List.of("0", "-0", "0.0", "-0.0", "1", "1.2", "1.3", "0.1", "0.3", "-2.5", "123456789012345",
+                "999999999999999", "1234567890123456", "0.000000000000001", "0.0000000000000001", "9007199254740993",
+                "1.7976931348623157", "2.2250738585072014", "1e3", "1E-7", "-1.5e+300", "4.35", "0.07", "12.345678901234");
+        java.util.Random random = new java.util.Random(14);
+        List<String> all = new java.util.ArrayList<>(fixed);
+        for (int k = 0; k < 200_000; k++) {
+            StringBuilder sb = new StringBuilder(random.nextBoolean() ? "" : "-");
+            int intDigits = 1 + random.nextInt(9);
+            sb.append(1 + random.nextInt(9));
+            for (int d = 1; d < intDigits; d++) {
+                sb.append(random.nextInt(10));
+            }
+            if (random.nextInt(4) > 0) {
+                sb.append('.');
+                for (int d = 0, n = 1 + random.nextInt(10); d < n; d++) {
+                    sb.append(random.nextInt(10));
+                }
+            }
+            all.add(random.nextInt(8) == 0 ? "0." + sb.toString().replace("-", "").replace(".", "") : sb.toString());
+        }
+        for (String n : all) {
+            byte[] b = n.getBytes(StandardCharsets.US_ASCII);
+            assertThat(Double.doubleToRawLongBits(JsonSniffer.number(b, b.length))).as(n)
+                    .isEqualTo(Double.doubleToRawLongBits(Double.parseDouble(n)));
+        }
+    }
 }

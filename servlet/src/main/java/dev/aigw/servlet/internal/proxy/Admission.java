@@ -114,8 +114,7 @@ public final class Admission {
         String host = header != null ? header : req.getServerName() + ":" + req.getServerPort();
         if (!cfg.trustedProxies().trusts(req.getRemoteAddr())) {
             // from the request alone: the same for every request that names the proxy the same way
-            return cfg.derived().base(req.getScheme() + "://" + host + " " + req.getContextPath(),
-                    k -> publicBase(cfg, req, host));
+            return cfg.derived().base(req.getScheme(), host, req.getContextPath(), k -> publicBase(cfg, req, host));
         }
         return publicBase(cfg, req, host);
     }

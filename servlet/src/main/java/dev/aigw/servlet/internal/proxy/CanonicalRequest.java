@@ -97,17 +97,23 @@ public record CanonicalRequest(String method, String path, String query) {
         if (raw.length() > 3 * (MAX_PATH + 1024)) {
             throw invalid("the path is longer than " + MAX_PATH + " characters");
         }
-        StringBuilder out = new StringBuilder(raw.length());
+        // the canonical form is the raw text itself until the first escape to decode (most paths have none): the
+        // builder is made only then, and the segments are checked on whichever holds the form so far
+        StringBuilder out = null;
         int segStart = 0;
+        boolean trim = false;
         for (int i = 0; i <= raw.length(); i++) {
             char c = i < raw.length() ? raw.charAt(i) : '/';
             if (c == '/') {
                 if (i > 0) {
-                    segment(out, segStart, i == raw.length(), prefix);
+                    trim = segment(out == null ? raw : out, segStart, out == null ? i : out.length(),
+                            i == raw.length(), prefix);
                 }
                 if (i < raw.length()) {
-                    out.append('/');
-                    segStart = out.length();
+                    if (out != null) {
+                        out.append('/');
+                    }
+                    segStart = out == null ? i + 1 : out.length();
                 }
                 continue;
             }
@@ -121,6 +127,9 @@ public record CanonicalRequest(String method, String path, String query) {
                             + "be percent-encoded (they are decoded); an encoded '/', '%', ';', '\\', control or "
                             + "non-ASCII byte could mean another path to a server behind the proxy");
                 }
+                if (out == null) {
+                    out = new StringBuilder(raw.length()).append(raw, 0, i);
+                }
                 out.append((char) b);
                 i += 2;
             } else if (c == '\\') {
@@ -128,22 +137,33 @@ public record CanonicalRequest(String method, String path, String query) {
             } else if (c == ';') {
                 throw invalid("path parameters (';') are not allowed");
             } else if (c < 128 && (Character.isLetterOrDigit(c) || PATH_PUNCT.indexOf(c) >= 0)) {
-                out.append(c);
+                if (out != null) {
+                    out.append(c);
+                }
             } else {
                 throw invalid("the character " + describe(c) + " is not allowed in a path (percent-encoding it is "
                         + "not allowed either)");
             }
         }
+        if (out == null) {
+            return trim ? raw.substring(0, raw.length() - 1) : raw;
+        }
+        if (trim) {
+            out.setLength(out.length() - 1);
+        }
         return out.toString();
     }
 
-    /** Checks the segment just written to {@code out} from {@code start}. */
-    private static void segment(StringBuilder out, int start, boolean last, boolean prefix) throws Refusal.Refused {
-        int n = out.length() - start;
+    /**
+     * Checks the segment {@code [start, end)} of the form so far; true when it is the empty last segment of a prefix,
+     * whose slash is dropped ("/app/" as a prefix is "/app").
+     */
+    private static boolean segment(CharSequence out, int start, int end, boolean last, boolean prefix)
+            throws Refusal.Refused {
+        int n = end - start;
         if (n == 0) {
             if (last && prefix) {
-                out.setLength(out.length() - 1); // "/app/" as a prefix is "/app"
-                return;
+                return true;
             }
             throw invalid(last ? "a trailing slash is not allowed: Replicate's paths have none"
                     : "empty path segments ('//') are not allowed");
@@ -152,17 +172,18 @@ public record CanonicalRequest(String method, String path, String query) {
             throw invalid("dot segments ('.' and '..', also percent-encoded) are not allowed");
         }
         boolean upper = false; // the segment holds ASCII only (checked as written); lower case needs no look-up
-        for (int i = start; i < out.length() && !upper; i++) {
+        for (int i = start; i < end && !upper; i++) {
             upper = out.charAt(i) >= 'A' && out.charAt(i) <= 'Z';
         }
         if (!upper) {
-            return;
+            return false;
         }
-        String seg = out.substring(start);
+        String seg = out.subSequence(start, end).toString();
         String lower = seg.toLowerCase(Locale.ROOT);
         if (WORDS.contains(lower)) {
             throw invalid("Replicate's path words are lower case: write '" + lower + "', not '" + seg + "'");
         }
+        return false;
     }
 
     /** The canonical query, null for none or empty. */

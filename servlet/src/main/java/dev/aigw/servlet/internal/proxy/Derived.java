@@ -30,9 +30,10 @@ public final class Derived {
         return replicateRoot;
     }
 
-    /** The public URL for {@code key} (what it is computed from), computed when the key is not the last one's. */
-    <E extends Exception> String base(String key, LastSeen.Compute<String, E> compute) throws E {
-        return base.get(key, compute);
+    /** The public URL as the request names it, computed when one of the three parts is not the last one's. */
+    <E extends Exception> String base(String scheme, String host, String contextPath,
+                                      LastSeen.Compute<String, E> compute) throws E {
+        return base.get(scheme, host, contextPath, compute);
     }
 
     /** Replicate's API URL to {@code publicBase}. */

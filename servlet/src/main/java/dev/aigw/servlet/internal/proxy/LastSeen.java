@@ -14,7 +14,7 @@ final class LastSeen<V> {
         V of(String key) throws E;
     }
 
-    private record Entry<V>(String key, V value) {
+    private record Entry<V>(String key, String key2, String key3, V value) { // key2, key3: null for one-part keys
     }
 
     private volatile Entry<V> last;
@@ -22,13 +22,27 @@ final class LastSeen<V> {
     /** The value for {@code key}: the last one's when the key is equal, else computed (null keys are computed). */
     <E extends Exception> V get(String key, Compute<V, E> compute) throws E {
         Entry<V> e = last;
-        if (e != null && e.key.equals(key)) {
+        if (e != null && e.key2 == null && e.key.equals(key)) {
             return e.value;
         }
         V v = compute.of(key);
         if (key != null) {
-            last = new Entry<>(key, v);
+            last = new Entry<>(key, null, null, v);
         }
+        return v;
+    }
+
+    /**
+     * The value for a key of three parts, none null, compared part by part: no key string is built per call.
+     * {@code compute} is given the first part.
+     */
+    <E extends Exception> V get(String a, String b, String c, Compute<V, E> compute) throws E {
+        Entry<V> e = last;
+        if (e != null && e.key.equals(a) && b.equals(e.key2) && c.equals(e.key3)) {
+            return e.value;
+        }
+        V v = compute.of(a);
+        last = new Entry<>(a, b, c, v);
         return v;
     }
 }

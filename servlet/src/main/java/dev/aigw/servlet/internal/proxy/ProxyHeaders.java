@@ -33,20 +33,20 @@ import java.util.TreeSet;
  * <p>Internal: not API, may change in any release.
  */
 public final class ProxyHeaders {
-    private static final Set<String> HOP_BY_HOP = ci("connection", "keep-alive", "proxy-authenticate",
+    private static final Names HOP_BY_HOP = new Names("connection", "keep-alive", "proxy-authenticate",
             "proxy-authorization", "proxy-connection", "te", "trailer", "trailers", "transfer-encoding", "upgrade");
 
-    private static final Set<String> REQUEST_ALLOWED = ci("accept", "accept-language", "cache-control",
+    private static final Names REQUEST_ALLOWED = new Names("accept", "accept-language", "cache-control",
             "cancel-after", "content-type", "if-match", "if-modified-since", "if-none-match", "if-range",
             "if-unmodified-since", "last-event-id", "prefer", "range", "user-agent");
 
-    private static final Set<String> REQUEST_NEVER = ci("host", "content-length", "expect", "cookie", "cookie2",
+    private static final Names REQUEST_NEVER = new Names("host", "content-length", "expect", "cookie", "cookie2",
             "authorization", "forwarded", "x-real-ip", "via", "origin", "referer");
 
-    private static final Set<String> RESPONSE_NEVER = ci("content-length", "set-cookie", "set-cookie2",
+    private static final Names RESPONSE_NEVER = new Names("content-length", "set-cookie", "set-cookie2",
             "strict-transport-security", "alt-svc", "date", "server", "public-key-pins");
 
-    private final Set<String> extraRequest;
+    private final Names extraRequest;
 
     /** @param extraRequestHeaders further request header names to forward (never the ones listed as never) */
     public ProxyHeaders(Collection<String> extraRequestHeaders) {
@@ -56,7 +56,7 @@ public final class ProxyHeaders {
                 s.add(h.strip());
             }
         }
-        this.extraRequest = s;
+        this.extraRequest = new Names(s.toArray(new String[0]));
     }
 
     /** Names that can never be configured as forwarded request headers; for start-up checks. */
@@ -180,12 +180,62 @@ public final class ProxyHeaders {
         return name.regionMatches(true, 0, lowerPrefix, 0, lowerPrefix.length());
     }
 
-    private static Set<String> ci(String... names) {
-        Set<String> s = new TreeSet<>(String.CASE_INSENSITIVE_ORDER);
-        for (String n : names) {
-            s.add(n);
+    /**
+     * A fixed set of header names, matched ignoring case exactly as {@link String#CASE_INSENSITIVE_ORDER} matches
+     * them: an ASCII name (every real one) by the hash of its lower-case form, without a copy or a tree walk of
+     * case-insensitive comparisons per look-up; any other by that order, since some non-ASCII letters fold to ASCII
+     * ones there ({@code U+017F} to {@code S}), and every name when a member is not ASCII.
+     */
+    static final class Names {
+        private final Set<String> sorted = new TreeSet<>(String.CASE_INSENSITIVE_ORDER);
+        private final String[] table; // lower-case ASCII names by hash, open addressing, at most half full
+        private final boolean ascii; // every member is ASCII: an ASCII name can match no other member
+
+        Names(String... names) {
+            for (String n : names) {
+                sorted.add(n);
+            }
+            int size = Integer.highestOneBit(Math.max(4, sorted.size()) * 4 - 1);
+            table = new String[size];
+            boolean allAscii = true;
+            for (String n : sorted) {
+                for (int i = 0; i < n.length(); i++) {
+                    allAscii &= n.charAt(i) < 0x80;
+                }
+                String lower = n.toLowerCase(java.util.Locale.ROOT);
+                int i = slot(lower.hashCode());
+                while (table[i] != null) {
+                    i = (i + 1) & (table.length - 1);
+                }
+                table[i] = lower;
+            }
+            this.ascii = allAscii;
         }
-        return s;
+
+        private int slot(int hash) {
+            return (hash ^ hash >>> 16) & (table.length - 1);
+        }
+
+        boolean contains(String name) {
+            if (!ascii) {
+                return sorted.contains(name);
+            }
+            int h = 0;
+            for (int i = 0; i < name.length(); i++) {
+                char c = name.charAt(i);
+                if (c >= 0x80) {
+                    return sorted.contains(name);
+                }
+                h = 31 * h + (c >= 'A' && c <= 'Z' ? c + 32 : c); // String.hashCode of the lower-case form
+            }
+            for (int i = slot(h); table[i] != null; i = (i + 1) & (table.length - 1)) {
+                String t = table[i];
+                if (t.length() == name.length() && t.regionMatches(true, 0, name, 0, t.length())) {
+                    return true;
+                }
+            }
+            return false;
+        }
     }
 
     /** A {@code Content-Length} value, or -1 when absent or not a length. */

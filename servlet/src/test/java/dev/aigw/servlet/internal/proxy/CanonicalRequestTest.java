@@ -79,6 +79,28 @@ class CanonicalRequestTest {
         assertThatThrownBy(() -> c("GET", "/app/replicate" + path, null)).isInstanceOf(Refusal.Refused.class);
     }
 
+    /** The form is the raw text until the first escape, a copy after it: every check must read both the same. */
+    @Test
+    void checksHoldBeforeAndAfterTheFirstEscape() throws Exception {
+        for (String spelling : List.of("/app/replicate/Predi%63tions", "/app/replicate/%50redictions",
+                "/app/replicate/x/%50redictions", "/app/replicate/%78/Predictions")) {
+            assertThatThrownBy(() -> c("GET", spelling, null)).as(spelling).hasMessageContaining("lower case");
+        }
+        for (String spelling : List.of("/app/replicate/%78/", "/app/replicate/%78//y", "/app/replicate/%2e/x",
+                "/app/replicate/x/%2e.", "/app/replicate/%78/.%2e/y", "/app/replicate/%78;y")) {
+            assertThatThrownBy(() -> c("GET", spelling, null)).as(spelling).isInstanceOf(Refusal.Refused.class);
+        }
+        assertThat(c("GET", "/app/replicate/%78/files/AbC", null).path()).isEqualTo("/x/files/AbC");
+        assertThat(CanonicalRequest.path("/app/", true)).isEqualTo("/app");
+        assertThat(CanonicalRequest.path("/%61pp/", true)).isEqualTo("/app");
+        assertThat(CanonicalRequest.path("/", true)).isEmpty();
+        assertThat(CanonicalRequest.path("/a/b", true)).isEqualTo("/a/b");
+        String raw = "/app/replicate";
+        assertThat(CanonicalRequest.path(raw, true)).isSameAs(raw); // nothing decoded: the text itself, no copy
+        assertThatThrownBy(() -> CanonicalRequest.path("/a//", true)).hasMessageContaining("empty path segments");
+        assertThatThrownBy(() -> CanonicalRequest.path("/%61//", true)).hasMessageContaining("empty path segments");
+    }
+
     @Test
     void overlongPathsAreRefused() {
         assertThatThrownBy(() -> c("GET", "/app/replicate/" + "a".repeat(CanonicalRequest.MAX_PATH), null))

@@ -24,4 +24,23 @@ class LastSeenTest {
         assertThat(of(null)).isEqualTo("none#5"); // null keys are never kept
         assertThat(of("a")).isEqualTo("A#3");
     }
+
+    /** A key of parts (the public URL's scheme, Host and context path): a change in any part computes again. */
+    @Test
+    void aKeyOfPartsIsKeptOnlyWhileEveryPartIsEqual() {
+        LastSeen<String> parts = new LastSeen<>();
+        LastSeen.Compute<String, RuntimeException> compute = k -> k + "#" + computed.incrementAndGet();
+        assertThat(parts.get("https", "a.example", "/app", compute)).isEqualTo("https#1");
+        assertThat(parts.get(new String("https"), new String("a.example"), new String("/app"), compute))
+                .isEqualTo("https#1");
+        assertThat(parts.get("http", "a.example", "/app", compute)).isEqualTo("http#2");
+        assertThat(parts.get("http", "b.example", "/app", compute)).isEqualTo("http#3");
+        assertThat(parts.get("http", "b.example", "", compute)).isEqualTo("http#4");
+        // the parts are compared apart: "b.example /x" + "" is not "b.example" + " /x"
+        assertThat(parts.get("http", "b.example /x", "", compute)).isEqualTo("http#5");
+        assertThat(parts.get("http", "b.example", " /x", compute)).isEqualTo("http#6");
+        assertThat(parts.get("http", "b.example", " /x", compute)).isEqualTo("http#6");
+        // a one-part key never takes the value kept for parts
+        assertThat(parts.get("http", k -> "one")).isEqualTo("one");
+    }
 }

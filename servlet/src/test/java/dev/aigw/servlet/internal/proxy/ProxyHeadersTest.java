@@ -38,4 +38,40 @@ class ProxyHeadersTest {
         }
         assertThat(ProxyHeaders.copyResponse("X-Hop", Set.of("x-hop"))).isFalse();
     }
+
+    /** The hashed name sets answer as the case-insensitive sorted sets they replace, for every spelling. */
+    @Test
+    void nameSetsMatchAsCaseInsensitiveOrderDoes() {
+        List<String> members = List.of("connection", "te", "set-cookie", "x-amz-date", "Last-Event-ID");
+        List<String> withNonAscii = List.of("te", "x-\u017Fecret", "\u212Aeep"); // long s folds to S, Kelvin sign to k
+        java.util.Random random = new java.util.Random(14);
+        String alphabet = "acdeiknostxzACEIKNOST-_\u017F\u212A\u0131\u00e9";
+        for (List<String> set : List.of(members, withNonAscii, List.<String>of())) {
+            ProxyHeaders.Names names = new ProxyHeaders.Names(set.toArray(new String[0]));
+            java.util.TreeSet<String> reference = new java.util.TreeSet<>(String.CASE_INSENSITIVE_ORDER);
+            reference.addAll(set);
+            List<String> probes = new java.util.ArrayList<>(List.of("", "CONNECTION", "Te", "TE", "t", "tee",
+                    "Set-Cookie", "SET-COOKIE", "\u017Fet-cookie", "X-AMZ-DATE", "last-event-id", "x-secret",
+                    "X-SECRET", "keep", "KEEP", "\u212Aeep"));
+            for (String m : set) { // each member with its letters in random case
+                for (int k = 0; k < 50; k++) {
+                    StringBuilder sb = new StringBuilder();
+                    for (char c : m.toCharArray()) {
+                        sb.append(random.nextBoolean() ? Character.toUpperCase(c) : Character.toLowerCase(c));
+                    }
+                    probes.add(sb.toString());
+                }
+            }
+            for (int k = 0; k < 20_000; k++) { // short random names over letters that fold across ASCII
+                StringBuilder sb = new StringBuilder();
+                for (int n = random.nextInt(5); n > 0; n--) {
+                    sb.append(alphabet.charAt(random.nextInt(alphabet.length())));
+                }
+                probes.add(sb.toString());
+            }
+            for (String p : probes) {
+                assertThat(names.contains(p)).as("%s in %s", p, set).isEqualTo(reference.contains(p));
+            }
+        }
+    }
 }
