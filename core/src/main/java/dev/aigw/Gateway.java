@@ -56,7 +56,9 @@ public final class Gateway implements AutoCloseable {
     private final Redactor redactor;
     private final RecordDispatcher dispatcher;
     private final List<ExchangeObserver> observers;
-    private volatile Object[] lastHeaders; // {effective options, their headers with the token}; see headers()
+    // {effective options, their headers with the token} for the last two options seen; see headers()
+    private volatile Object[] lastHeaders;
+    private volatile Object[] previousHeaders;
 
     private Gateway(Builder b, boolean enabled, String accountId, String gatewayId, String token, String baseUrl,
                     List<Provider> providers, CallOptions defaults, boolean fallback, Log log,
@@ -185,7 +187,9 @@ public final class Gateway implements AutoCloseable {
 
     /**
      * The token header followed by the options' headers, as an unmodifiable map. The effective options are mostly the
-     * same object call after call (defaults, memoised layers), so the last map is kept and reused for them.
+     * same object call after call (defaults, memoised layers), so the maps of the last two are kept and reused: two,
+     * because reads and writes of one client alternate between the defaults and the defaults with the cache skipped
+     * (a Replicate read), and one kept map was made again at every switch.
      */
     private Map<String, String> headers(CallOptions effective) {
         Map<String, String> optionHeaders = effective.headers();
@@ -194,16 +198,24 @@ public final class Gateway implements AutoCloseable {
         }
         Object[] last = lastHeaders;
         if (last != null && last[0] == effective) {
-            @SuppressWarnings("unchecked")
-            Map<String, String> h = (Map<String, String>) last[1];
-            return h;
+            return kept(last);
+        }
+        Object[] previous = previousHeaders;
+        if (previous != null && previous[0] == effective) {
+            return kept(previous);
         }
         Map<String, String> h = new LinkedHashMap<>(8);
         h.put(GatewayHeaders.AUTHORIZATION, authorization);
         h.putAll(optionHeaders);
         h = Collections.unmodifiableMap(h);
+        previousHeaders = last;
         lastHeaders = new Object[] {effective, h};
         return h;
+    }
+
+    @SuppressWarnings("unchecked")
+    private static Map<String, String> kept(Object[] entry) {
+        return (Map<String, String>) entry[1];
     }
 
     private static String upper(String method) {

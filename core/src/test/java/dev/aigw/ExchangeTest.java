@@ -124,6 +124,25 @@ class ExchangeTest {
         assertThat(r.metadata()).containsEntry("user", "dana");
     }
 
+    /** The headers kept for the last options seen follow the options: reads and writes alternate, each gets its own. */
+    @Test
+    void keptGatewayHeadersFollowTheOptionsOfEachCall() {
+        URI read = URI.create("https://api.replicate.com/v1/predictions/p1");
+        URI write = URI.create("https://api.replicate.com/v1/predictions");
+        CallOptions keyed = CallOptions.builder().cacheKey("k1").build();
+        for (int round = 0; round < 3; round++) {
+            Map<String, String> r = gateway.exchange("GET", read, null).gatewayHeaders();
+            Map<String, String> w = gateway.exchange("POST", write, null).gatewayHeaders();
+            Map<String, String> k = gateway.exchange("POST", write, keyed).gatewayHeaders();
+            assertThat(r).containsEntry("cf-aig-authorization", "Bearer cf-token-123456")
+                    .containsEntry("cf-aig-skip-cache", "true").doesNotContainKey("cf-aig-cache-key");
+            assertThat(w).containsEntry("cf-aig-authorization", "Bearer cf-token-123456")
+                    .doesNotContainKey("cf-aig-skip-cache").doesNotContainKey("cf-aig-cache-key");
+            assertThat(k).containsEntry("cf-aig-authorization", "Bearer cf-token-123456")
+                    .containsEntry("cf-aig-cache-key", "k1").doesNotContainKey("cf-aig-skip-cache");
+        }
+    }
+
     @Test
     void recordsACreateWithFieldsSniffedFromBothBodies() throws Exception {
         Exchange x = gateway.exchange("post", URI.create("https://api.replicate.com/v1/predictions"),

@@ -14,6 +14,13 @@ public final class Version {
     public static final String VERSION = read();
     /** {@code aigw/<version>}: a product token (RFC 9110 §10.1.5), so gateway logs can be filtered by it. */
     public static final String PRODUCT = "aigw/" + VERSION;
+    private static final String SUFFIX = " " + PRODUCT;
+
+    /** The last caller's agent and its answer: a client sends the same one call after call (racy reads are benign). */
+    private static volatile Agent last = new Agent("", PRODUCT);
+
+    private record Agent(String callers, String ours) {
+    }
 
     private Version() {
     }
@@ -23,11 +30,15 @@ public final class Version {
         if (callersAgent == null || callersAgent.isBlank()) {
             return PRODUCT;
         }
-        String a = callersAgent.strip();
-        if (a.equals(PRODUCT) || a.endsWith(" " + PRODUCT)) {
-            return a; // already ours (a resend, a second registration): never twice
+        Agent l = last;
+        if (l.callers.equals(callersAgent)) {
+            return l.ours;
         }
-        return a + " " + PRODUCT;
+        String a = callersAgent.strip();
+        // already ours (a resend, a second registration): never twice
+        String ours = a.equals(PRODUCT) || a.endsWith(SUFFIX) ? a : a.concat(SUFFIX);
+        last = new Agent(callersAgent, ours);
+        return ours;
     }
 
     private static String read() {
