@@ -148,7 +148,7 @@ public final class ProxyCall implements AsyncListener, WriteListener, RequestBod
         x.responseHead(h.status(), h::first);
         ResponseHead.Body b = ResponseHead.translate(cfg, a, h, resp);
         try {
-            ResponseWriter w = new ResponseWriter(out, clientIo, b.transform(), b.eventStream(), this);
+            ResponseWriter w = new ResponseWriter(resp, out, clientIo, b, this);
             writer = w;
             return w;
         } catch (RuntimeException e) {
