@@ -337,6 +337,12 @@ public final class ProxyCall implements AsyncListener, WriteListener, RequestBod
     }
 
     @Override
+    public boolean requestRead() {
+        RequestBodyPublisher p = body;
+        return p == null || p.read();
+    }
+
+    @Override
     public void completed() {
         if (end()) {
             client.complete(); // the answer first: handing the record to the listeners' thread wakes that thread

@@ -29,6 +29,13 @@ public final class ResponseWriter implements Flow.Subscriber<List<ByteBuffer>> {
         /** Upstream bytes as received (before any transformation); read only, {@code b}'s position left as it is. */
         void received(ByteBuffer b);
 
+        /**
+         * Whether the client's request body was read to its end (or there was none). Only then is a declared length
+         * written: Tomcat 11 closes a request's input once a response's declared length was written, which would cut
+         * a body still being read (an upstream may answer before it read all of it).
+         */
+        boolean requestRead();
+
         /** Every byte was written to the client. */
         void completed();
 
@@ -93,7 +100,7 @@ public final class ResponseWriter implements Flow.Subscriber<List<ByteBuffer>> {
         long whole = rewrittenLength;
         if (whole >= 0) {
             rewrittenLength = -1; // only the first chunk can hold the whole body
-            if (remaining(item) == whole) {
+            if (remaining(item) == whole && events.requestRead()) {
                 writeWhole(item);
                 return;
             }
