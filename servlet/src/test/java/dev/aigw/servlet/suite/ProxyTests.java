@@ -161,8 +161,10 @@ public abstract class ProxyTests extends SuiteGroup {
     }
 
     /**
-     * A rewritten JSON answer whose length the gateway declares: when its body arrives whole, it leaves with its exact
-     * new length and no chunked framing; when it arrives in parts, the container frames it; rewritten alike.
+     * A rewritten JSON answer whose length the gateway declares: the proxy drops the declared length, and a body that
+     * arrives whole still leaves with its exact new length and no chunked framing, because every container frames a
+     * body it holds whole in its buffer when the call completes (the proxy must not flush before then); one that
+     * arrives in parts is rewritten alike. See ARCHITECTURE, RATIONALE.
      */
     @Test
     void aRewrittenAnswerArrivingWholeKeepsAnExactLength() throws Exception {

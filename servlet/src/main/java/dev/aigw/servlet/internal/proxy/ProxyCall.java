@@ -148,7 +148,7 @@ public final class ProxyCall implements AsyncListener, WriteListener, RequestBod
         x.responseHead(h.status(), h::first);
         ResponseHead.Body b = ResponseHead.translate(cfg, a, h, resp);
         try {
-            ResponseWriter w = new ResponseWriter(resp, out, clientIo, b, this);
+            ResponseWriter w = new ResponseWriter(out, clientIo, b.transform(), b.eventStream(), this);
             writer = w;
             return w;
         } catch (RuntimeException e) {
@@ -334,12 +334,6 @@ public final class ProxyCall implements AsyncListener, WriteListener, RequestBod
     @Override
     public void received(ByteBuffer chunk) {
         x.responseBody(chunk);
-    }
-
-    @Override
-    public boolean requestRead() {
-        RequestBodyPublisher p = body;
-        return p == null || p.read();
     }
 
     @Override

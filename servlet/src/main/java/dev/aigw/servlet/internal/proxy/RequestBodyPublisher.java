@@ -112,11 +112,6 @@ public final class RequestBodyPublisher implements Flow.Publisher<ByteBuffer> {
         in.setReadListener(new Listener());
     }
 
-    /** Whether the body was read to its end. */
-    boolean read() {
-        return inputDone;
-    }
-
     /** Whether the rest of the body, not read yet, is small enough to read and drop after a refusal. */
     boolean restFitsDrop() {
         return listening && !inputDone && BodyDrop.fits(remaining);

@@ -1,12 +1,10 @@
 package dev.aigw.servlet.internal.proxy;
 
 import jakarta.servlet.ServletOutputStream;
-import jakarta.servlet.http.HttpServletResponse;
 
 import java.io.IOException;
 import java.nio.ByteBuffer;
 import java.util.ArrayDeque;
-import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.Flow;
 
@@ -14,10 +12,7 @@ import java.util.concurrent.Flow;
  * Streams the upstream response body to the client with the servlet's non-blocking I/O: one upstream chunk is
  * requested at a time, and the next only when the container has taken the previous one, so a slow client slows
  * the upstream instead of filling memory; and only once the container reports it ready for more, so that the
- * upstream may reuse the buffer of a chunk once the next one is asked for. Event streams are flushed after every chunk.
- * A rewritten body whose first chunk holds all of its declared length is rewritten whole at once and sent with its
- * new {@code Content-Length} (nothing is waited for: the head is not sent before the first write); any other stays
- * framed by the container. A client that goes away (a
+ * upstream may reuse the buffer of a chunk once the next one is asked for. Event streams are flushed after every chunk. A client that goes away (a
  * write fails) cancels the upstream; an error the container reports reaches the call, which {@link #stop}s the
  * writer.
  *
@@ -28,13 +23,6 @@ public final class ResponseWriter implements Flow.Subscriber<List<ByteBuffer>> {
     public interface Events {
         /** Upstream bytes as received (before any transformation); read only, {@code b}'s position left as it is. */
         void received(ByteBuffer b);
-
-        /**
-         * Whether the client's request body was read to its end (or there was none). Only then is a declared length
-         * written: Tomcat 11 closes a request's input once a response's declared length was written, which would cut
-         * a body still being read (an upstream may answer before it read all of it).
-         */
-        boolean requestRead();
 
         /** Every byte was written to the client. */
         void completed();
@@ -49,7 +37,6 @@ public final class ResponseWriter implements Flow.Subscriber<List<ByteBuffer>> {
         void clientFailed(Throwable t);
     }
 
-    private final HttpServletResponse resp;
     private final ServletOutputStream out;
     private final ClientIo io;
     private final BodyTransform transform;
@@ -68,16 +55,12 @@ public final class ResponseWriter implements Flow.Subscriber<List<ByteBuffer>> {
     private volatile boolean needFlush;
     private boolean finished;
     private volatile long lastProgressNanos = System.nanoTime();
-    private long rewrittenLength; // until the first chunk: the declared length of a rewritten body, or -1
 
-    ResponseWriter(HttpServletResponse resp, ServletOutputStream out, ClientIo io, ResponseHead.Body body,
-                   Events events) {
-        this.resp = resp;
+    ResponseWriter(ServletOutputStream out, ClientIo io, BodyTransform transform, boolean flushEach, Events events) {
         this.out = out;
         this.io = io;
-        this.transform = body.transform();
-        this.flushEach = body.eventStream();
-        this.rewrittenLength = body.rewrittenLength();
+        this.transform = transform;
+        this.flushEach = flushEach;
         this.events = events;
         this.needFlush = flushEach; // send the head of an event stream at once
         this.ready = out::isReady;
@@ -97,14 +80,6 @@ public final class ResponseWriter implements Flow.Subscriber<List<ByteBuffer>> {
     @Override
     public void onNext(List<ByteBuffer> item) {
         lastProgressNanos = System.nanoTime();
-        long whole = rewrittenLength;
-        if (whole >= 0) {
-            rewrittenLength = -1; // only the first chunk can hold the whole body
-            if (remaining(item) == whole && events.requestRead()) {
-                writeWhole(item);
-                return;
-            }
-        }
         synchronized (pending) {
             requested = false;
             for (ByteBuffer b : item) {
@@ -120,48 +95,6 @@ public final class ResponseWriter implements Flow.Subscriber<List<ByteBuffer>> {
             if (flushEach) {
                 needFlush = true;
             }
-        }
-        drain.signal();
-    }
-
-    private static long remaining(List<ByteBuffer> item) {
-        long n = 0;
-        for (ByteBuffer b : item) {
-            n += b.remaining();
-        }
-        return n;
-    }
-
-    /**
-     * The first chunk holds the whole declared body (the upstream client reads no byte past a declared length, so
-     * the body is complete): rewritten and finished now, its exact length set before any byte is written, so that
-     * the container sends it unframed with the head in one go instead of chunked. The upstream's end is still awaited
-     * before the call completes, as for any body.
-     */
-    private void writeWhole(List<ByteBuffer> item) {
-        List<ByteBuffer> body = new ArrayList<>(2);
-        try {
-            for (ByteBuffer b : item) {
-                events.received(b);
-                body.addAll(transform.apply(b));
-            }
-            body.addAll(transform.finish());
-            tailAdded = true;
-            long length = remaining(body);
-            io.run(() -> {
-                if (!resp.isCommitted()) { // nothing was written yet; the check keeps a framed answer framed
-                    resp.setContentLengthLong(length);
-                }
-                return null;
-            });
-        } catch (Refusal.Refused r) {
-            upstreamError = r; // response transforms never refuse
-        } catch (IOException | RuntimeException e) {
-            // the writes that follow find what went wrong
-        }
-        synchronized (pending) { // only now: a drain running meanwhile on a container thread wrote nothing of it
-            requested = false;
-            pending.addAll(body);
         }
         drain.signal();
     }
