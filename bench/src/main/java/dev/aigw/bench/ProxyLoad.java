@@ -44,7 +44,12 @@ import java.util.concurrent.atomic.AtomicLong;
  * heap after GC sampled during the transfer). Raw results go to {@code --out} (CSV), the markdown tables to stdout.
  *
  * <pre>java -cp ... dev.aigw.bench.ProxyLoad [--out DIR] [--phases load,streams,memory] [--rows direct,aigw-jetty,...]
- *     [--clients 1,16,64,256] [--row-warmup S] [--warmup S] [--measure S] [--streams 200] [--transfer-mib 1024]</pre>
+ *     [--clients 1,16,64,256] [--row-warmup S] [--jit-settle S] [--warmup S] [--measure S] [--rounds R]
+ *     [--streams 200] [--transfer-mib 1024]</pre>
+ *
+ * <p>With {@code --rounds R} above 1 the load phase keeps every server up and measures R interleaved rounds (see
+ * {@code interleaved}); {@code proxy-load.csv} then has a row per cell and round, and {@link TargetsReport} takes each
+ * ratio within a round.
  */
 public final class ProxyLoad {
     static final List<String> ALL_ROWS = List.of("direct", "aigw-jetty", "aigw-jdk-jetty", "peer-jetty", "aigw-tomcat",
@@ -99,15 +104,16 @@ public final class ProxyLoad {
 
     record Cell(String row, int clients, double rps, double p50ms, double p99ms, long requests, long errors,
                 int peakThreads, int idleThreads, double cpuUsPerRequest, double allocKbPerRequest,
-                double jitUsPerRequest) {
+                double jitUsPerRequest, int round) {
+        Cell inRound(int r) {
+            return new Cell(row, clients, rps, p50ms, p99ms, requests, errors, peakThreads, idleThreads,
+                    cpuUsPerRequest, allocKbPerRequest, jitUsPerRequest, r);
+        }
     }
 
-    private void load(Child upstream, List<String> rows) throws Exception {
-        List<Integer> clients = list("clients", "1,16,64,256").stream().map(Integer::parseInt).toList();
-        double warmup = Double.parseDouble(opts.getOrDefault("warmup", "3"));
-        double measure = Double.parseDouble(opts.getOrDefault("measure", "5"));
-        double rowWarmup = Double.parseDouble(opts.getOrDefault("row-warmup", "5"));
-        double jitSettle = Double.parseDouble(opts.getOrDefault("jit-settle", "60"));
+    /** One server after another, every client count on it (one round). */
+    private List<Cell> sequential(Child upstream, List<String> rows, List<Integer> clients, double warmup,
+                                  double measure, double rowWarmup, double jitSettle) throws Exception {
         List<Cell> cells = new ArrayList<>();
         for (String row : rows) {
             try (Child server = row.equals("direct") ? null : Child.start(classpath, out, row, upstream.port,
@@ -120,23 +126,122 @@ public final class ProxyLoad {
                 settle(row, client, base, measured, jitSettle);
                 int idle = measured.stats()[0];
                 for (int n : clients) {
-                    Cell c = cell(row, client, base, measured, n, warmup, measure, idle);
-                    cells.add(c);
-                    System.err.printf(Locale.ROOT, "load %-15s %3d clients: %8.0f req/s  p50 %6.2f ms  p99 %6.2f ms  "
-                            + "threads %d (idle %d)  cpu %.0f us/req (JIT %.0f)  alloc %.1f KB/req  errors %d%n", row,
-                            n, c.rps, c.p50ms, c.p99ms, c.peakThreads, c.idleThreads, c.cpuUsPerRequest,
-                            c.jitUsPerRequest, c.allocKbPerRequest, c.errors);
+                    cells.add(report(cell(row, client, base, measured, n, warmup, measure, idle)));
                 }
             }
         }
+        return cells;
+    }
+
+    /**
+     * Every server up at once, warmed and settled one after another; then {@code rounds} rounds, each measuring
+     * every client count on every server, the servers' order rotated by one from round to round. A ratio of two
+     * servers in one round compares cells minutes apart at most, instead of a whole row's length, so the shared
+     * machine's drift falls on both alike, and the spread over rounds is the method's own noise.
+     */
+    private List<Cell> interleaved(Child upstream, List<String> rows, List<Integer> clients, int rounds, double warmup,
+                                   double measure, double rowWarmup, double jitSettle) throws Exception {
+        List<Child> servers = new ArrayList<>();
+        List<Cell> cells = new ArrayList<>();
+        try {
+            List<Child> measured = new ArrayList<>();
+            List<URI> bases = new ArrayList<>();
+            List<HttpClient> clientsOf = new ArrayList<>();
+            int[] idle = new int[rows.size()];
+            for (String row : rows) {
+                Child server = row.equals("direct") ? null : Child.start(classpath, out, row, upstream.port,
+                        "-Xms256m", "-Xmx256m");
+                if (server != null) {
+                    servers.add(server);
+                }
+                measured.add(server == null ? upstream : server);
+                bases.add(base(row, upstream, server));
+                clientsOf.add(client());
+            }
+            for (int i = 0; i < rows.size(); i++) {
+                cell(rows.get(i), clientsOf.get(i), bases.get(i), measured.get(i), 16, rowWarmup, 0.1, 0);
+                settle(rows.get(i), clientsOf.get(i), bases.get(i), measured.get(i), jitSettle);
+                idle[i] = measured.get(i).stats()[0];
+            }
+            for (int r = 0; r < rounds; r++) {
+                for (int n : clients) {
+                    for (int k = 0; k < rows.size(); k++) {
+                        int i = (k + r) % rows.size();
+                        cells.add(report(cell(rows.get(i), clientsOf.get(i), bases.get(i), measured.get(i), n, warmup,
+                                measure, idle[i]).inRound(r)));
+                    }
+                }
+            }
+        } finally {
+            for (int i = servers.size() - 1; i >= 0; i--) {
+                servers.get(i).close();
+            }
+        }
+        return cells;
+    }
+
+    private static Cell report(Cell c) {
+        System.err.printf(Locale.ROOT, "load %-15s %3d clients%s: %8.0f req/s  p50 %6.2f ms  p99 %6.2f ms  threads %d "
+                + "(idle %d)  cpu %.0f us/req (JIT %.0f)  alloc %.1f KB/req  errors %d  load %s%n", c.row, c.clients,
+                c.round > 0 ? " (round " + (c.round + 1) + ")" : "", c.rps, c.p50ms, c.p99ms, c.peakThreads,
+                c.idleThreads, c.cpuUsPerRequest, c.jitUsPerRequest, c.allocKbPerRequest, c.errors, loadAverage());
+        return c;
+    }
+
+    private static String loadAverage() {
+        try {
+            return Files.readString(Path.of("/proc/loadavg")).split(" ")[0];
+        } catch (IOException e) {
+            return "?";
+        }
+    }
+
+    /** One cell per server and client count: the median of each figure over the rounds. */
+    private static List<Cell> medians(List<Cell> all) {
+        Map<String, List<Cell>> by = new LinkedHashMap<>();
+        for (Cell c : all) {
+            by.computeIfAbsent(c.row + "@" + c.clients, k -> new ArrayList<>()).add(c);
+        }
+        List<Cell> out = new ArrayList<>();
+        for (List<Cell> l : by.values()) {
+            Cell f = l.get(0);
+            out.add(new Cell(f.row, f.clients, median(l, Cell::rps), median(l, Cell::p50ms), median(l, Cell::p99ms),
+                    (long) median(l, Cell::requests), (long) median(l, Cell::errors), (int) median(l, Cell::peakThreads),
+                    f.idleThreads, median(l, Cell::cpuUsPerRequest), median(l, Cell::allocKbPerRequest),
+                    median(l, Cell::jitUsPerRequest), 0));
+        }
+        return out;
+    }
+
+    static double median(List<Cell> l, java.util.function.ToDoubleFunction<Cell> f) {
+        double[] v = l.stream().mapToDouble(f).sorted().toArray();
+        return v.length % 2 == 1 ? v[v.length / 2] : (v[v.length / 2 - 1] + v[v.length / 2]) / 2;
+    }
+
+    private void load(Child upstream, List<String> rows) throws Exception {
+        List<Integer> clients = list("clients", "1,16,64,256").stream().map(Integer::parseInt).toList();
+        double warmup = Double.parseDouble(opts.getOrDefault("warmup", "3"));
+        double measure = Double.parseDouble(opts.getOrDefault("measure", "5"));
+        double rowWarmup = Double.parseDouble(opts.getOrDefault("row-warmup", "5"));
+        double jitSettle = Double.parseDouble(opts.getOrDefault("jit-settle", "60"));
+        int rounds = Integer.parseInt(opts.getOrDefault("rounds", "1"));
+        List<Cell> all = rounds > 1 ? interleaved(upstream, rows, clients, rounds, warmup, measure, rowWarmup, jitSettle)
+                : sequential(upstream, rows, clients, warmup, measure, rowWarmup, jitSettle);
         try (PrintWriter w = new PrintWriter(Files.newBufferedWriter(out.resolve("proxy-load.csv")))) {
             w.println("row,clients,rps,p50_ms,p99_ms,requests,errors,peak_threads,idle_threads,server_cpu_us_per_request,"
-                    + "server_alloc_kb_per_request,server_jit_cpu_us_per_request");
-            for (Cell c : cells) {
-                w.printf(Locale.ROOT, "%s,%d,%.1f,%.3f,%.3f,%d,%d,%d,%d,%.1f,%.2f,%.1f%n", c.row, c.clients, c.rps,
+                    + "server_alloc_kb_per_request,server_jit_cpu_us_per_request,round");
+            for (Cell c : all) {
+                w.printf(Locale.ROOT, "%s,%d,%.1f,%.3f,%.3f,%d,%d,%d,%d,%.1f,%.2f,%.1f,%d%n", c.row, c.clients, c.rps,
                         c.p50ms, c.p99ms, c.requests, c.errors, c.peakThreads, c.idleThreads, c.cpuUsPerRequest,
-                        c.allocKbPerRequest, c.jitUsPerRequest);
+                        c.allocKbPerRequest, c.jitUsPerRequest, c.round);
             }
+        }
+        List<Cell> cells = rounds > 1 ? medians(all) : all;
+        if (rounds > 1) {
+            md("### Proxy load, %d interleaved rounds (every server up at once; in each round, per client count, the "
+                    + "servers in an order rotated by one each round; per cell %s s warm-up + %s s measured; the medians "
+                    + "over rounds below, the ratios of each round in `proxy-load.csv` and TargetsReport)%n%n", rounds,
+                    fmt(warmup), fmt(measure));
         }
         md("### Proxy load (3 GET : 1 POST, closed loop; per server %s s warm-up at 16 clients and up to %s s more "
                 + "until its JIT compiler is quiet, then per cell %s s warm-up + %s s measured; server CPU includes "
@@ -269,7 +374,7 @@ public final class ProxyLoad {
         Arrays.sort(sorted);
         return new Cell(row, clients, n / (elapsed / 1e9), pct(sorted, 50) / 1e6, pct(sorted, 99) / 1e6, n, errs,
                 stats[1], idle, n == 0 ? 0 : cpu / 1000.0 / n, n == 0 ? 0 : alloc / 1024.0 / n,
-                n == 0 || jit0 < 0 ? 0 : jit / 1000.0 / n);
+                n == 0 || jit0 < 0 ? 0 : jit / 1000.0 / n, 0);
     }
 
     /**

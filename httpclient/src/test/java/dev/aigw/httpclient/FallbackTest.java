@@ -77,7 +77,7 @@ class FallbackTest extends GatewayTestBase {
     }
 
     private Gateway unreachable(boolean fallback) throws IOException {
-        return gatewayBuilder().baseUrl("http://127.0.0.1:" + RecordsTest.closedPort() + "/v1").fallback(fallback).build();
+        return gatewayBuilder().baseUrl("http://127.0.0.1:" + closedPort() + "/v1").fallback(fallback).build();
     }
 
     @Test

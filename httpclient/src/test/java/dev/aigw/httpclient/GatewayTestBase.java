@@ -6,6 +6,7 @@ import dev.aigw.ExchangeRecord;
 import dev.aigw.Gateway;
 import dev.aigw.testkit.FakeGateway;
 import dev.aigw.testkit.FakeReplicate;
+import dev.aigw.testkit.RefusingPort;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeAll;
@@ -35,6 +36,7 @@ abstract class GatewayTestBase {
     static final Duration TIMEOUT = Duration.ofSeconds(20);
     static final ObjectMapper JSON = new ObjectMapper();
 
+    private static final java.util.List<RefusingPort> REFUSING = new java.util.ArrayList<>();
     static FakeReplicate replicate;
     static FakeGateway fakeGateway;
     /** The application's own client, as built before aigw: wrapped per test. */
@@ -77,6 +79,19 @@ abstract class GatewayTestBase {
         if (gateway != null) {
             gateway.close();
         }
+        synchronized (REFUSING) {
+            REFUSING.forEach(RefusingPort::close);
+            REFUSING.clear();
+        }
+    }
+
+    /** A loopback port that refuses connections until the test ends (held: no other server can take it meanwhile). */
+    static int closedPort() {
+        RefusingPort p = RefusingPort.open();
+        synchronized (REFUSING) {
+            REFUSING.add(p);
+        }
+        return p.port();
     }
 
     Gateway.Builder gatewayBuilder() {

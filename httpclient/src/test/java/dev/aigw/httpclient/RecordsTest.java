@@ -9,8 +9,6 @@ import org.junit.jupiter.api.Test;
 import java.io.IOException;
 import java.io.InputStream;
 import java.net.ConnectException;
-import java.net.InetAddress;
-import java.net.ServerSocket;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
@@ -190,12 +188,6 @@ class RecordsTest extends GatewayTestBase {
                     .isInstanceOf(ExecutionException.class).hasCauseInstanceOf(ConnectException.class);
             assertThat(nextRecord().outcome()).isEqualTo(Outcome.FAILURE);
             assertNoMoreRecords();
-        }
-    }
-
-    static int closedPort() throws IOException {
-        try (ServerSocket s = new ServerSocket(0, 1, InetAddress.getLoopbackAddress())) {
-            return s.getLocalPort();
         }
     }
 }

@@ -6,6 +6,7 @@ import dev.aigw.GatewayContext;
 import dev.aigw.jaxrs.AigwFeature;
 import dev.aigw.testkit.FakeGateway;
 import dev.aigw.testkit.FakeReplicate;
+import dev.aigw.testkit.RefusingPort;
 import dev.aigw.testkit.TestkitExtension;
 import io.opentelemetry.api.common.AttributeKey;
 import io.opentelemetry.api.common.Attributes;
@@ -26,8 +27,6 @@ import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.RegisterExtension;
 
-import java.net.InetAddress;
-import java.net.ServerSocket;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Collection;
@@ -263,9 +262,10 @@ class MetricsTest {
         return out;
     }
 
-    private static int closedPort() throws Exception {
-        try (ServerSocket s = new ServerSocket(0, 1, InetAddress.getLoopbackAddress())) {
-            return s.getLocalPort();
-        }
+    /** A loopback port that refuses connections until the test ends (held: no other server can take it meanwhile). */
+    private int closedPort() {
+        RefusingPort p = RefusingPort.open();
+        closing.add(p);
+        return p.port();
     }
 }

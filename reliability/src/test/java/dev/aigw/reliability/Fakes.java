@@ -4,13 +4,12 @@ import dev.aigw.ExchangeListener;
 import dev.aigw.Gateway;
 import dev.aigw.testkit.FakeGateway;
 import dev.aigw.testkit.FakeReplicate;
+import dev.aigw.testkit.RefusingPort;
 
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.OutputStream;
 import java.net.HttpURLConnection;
-import java.net.InetAddress;
-import java.net.ServerSocket;
 import java.net.URI;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
@@ -32,6 +31,7 @@ final class Fakes implements AutoCloseable {
     final FakeReplicate replicate;
     final FakeGateway gateway;
     final FakeGateway streamGateway;
+    private final RefusingPort nobody = RefusingPort.open();
 
     Fakes() {
         replicate = FakeReplicate.start();
@@ -92,16 +92,14 @@ final class Fakes implements AutoCloseable {
         }
     }
 
-    static int closedPort() {
-        try (ServerSocket s = new ServerSocket(0, 1, InetAddress.getLoopbackAddress())) {
-            return s.getLocalPort();
-        } catch (IOException e) {
-            throw new IllegalStateException(e);
-        }
+    /** A port that refuses connections, held from the start: opened in a case, it would count as a leaked descriptor. */
+    int closedPort() {
+        return nobody.port();
     }
 
     @Override
     public void close() {
+        nobody.close();
         streamGateway.close();
         gateway.close();
         replicate.close();

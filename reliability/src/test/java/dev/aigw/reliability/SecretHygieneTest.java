@@ -8,6 +8,7 @@ import dev.aigw.servlet.AigwProxyFilter;
 import dev.aigw.servlet.AigwWebhookFilter;
 import dev.aigw.testkit.FakeGateway;
 import dev.aigw.testkit.FakeReplicate;
+import dev.aigw.testkit.RefusingPort;
 import jakarta.servlet.DispatcherType;
 import jakarta.servlet.http.HttpServlet;
 import jakarta.servlet.http.HttpServletRequest;
@@ -30,8 +31,6 @@ import org.junit.jupiter.api.TestInstance;
 import javax.crypto.Mac;
 import javax.crypto.spec.SecretKeySpec;
 import java.io.IOException;
-import java.net.InetAddress;
-import java.net.ServerSocket;
 import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
@@ -70,6 +69,7 @@ class SecretHygieneTest {
     private Gateway aigw;
     private Gateway wrongTokenAigw;
     private Gateway deadAigw;
+    private final RefusingPort nobody = RefusingPort.open();
     private Server server;
     private URI app;
     private Client jaxrs;
@@ -83,11 +83,7 @@ class SecretHygieneTest {
         gateway = FakeGateway.builder().provider("replicate", replicate.baseUrl()).token(GATEWAY_TOKEN).start();
         aigw = gateway(gateway.baseUrl().toString(), GATEWAY_TOKEN);
         wrongTokenAigw = gateway(gateway.baseUrl().toString(), WRONG_GATEWAY_TOKEN);
-        int deadPort;
-        try (ServerSocket ss = new ServerSocket(0, 1, InetAddress.getLoopbackAddress())) {
-            deadPort = ss.getLocalPort();
-        }
-        deadAigw = gateway("http://127.0.0.1:" + deadPort + "/v1", GATEWAY_TOKEN);
+        deadAigw = gateway(nobody.url("/v1").toString(), GATEWAY_TOKEN);
 
         server = new Server();
         ServerConnector connector = new ServerConnector(server);
@@ -140,6 +136,7 @@ class SecretHygieneTest {
 
     @AfterAll
     void stop() throws Exception {
+        nobody.close();
         if (jaxrs != null) {
             jaxrs.close();
         }

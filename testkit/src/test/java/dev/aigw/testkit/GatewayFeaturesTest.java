@@ -6,7 +6,6 @@ import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 
-import java.net.ServerSocket;
 import java.net.URI;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
@@ -224,12 +223,8 @@ class GatewayFeaturesTest {
 
     @Test
     void unreachableUpstreamIs502With2005() throws Exception {
-        int closedPort;
-        try (ServerSocket s = new ServerSocket(0, 1, java.net.InetAddress.getLoopbackAddress())) {
-            closedPort = s.getLocalPort();
-        }
-        try (FakeGateway g = FakeGateway.builder().provider("replicate", URI.create("http://127.0.0.1:" + closedPort + "/v1"))
-                .start()) {
+        try (RefusingPort nobody = RefusingPort.open();
+             FakeGateway g = FakeGateway.builder().provider("replicate", nobody.url("/v1")).start()) {
             assertGatewayError(http.get(g.providerUrl("replicate") + "/account"), 502, 2005,
                     "Failed to get response from provider");
         }

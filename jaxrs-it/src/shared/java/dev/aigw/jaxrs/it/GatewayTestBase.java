@@ -7,6 +7,7 @@ import dev.aigw.Gateway;
 import dev.aigw.jaxrs.AigwFeature;
 import dev.aigw.testkit.FakeGateway;
 import dev.aigw.testkit.FakeReplicate;
+import dev.aigw.testkit.RefusingPort;
 import jakarta.ws.rs.client.Client;
 import jakarta.ws.rs.client.ClientBuilder;
 import jakarta.ws.rs.client.Entity;
@@ -43,6 +44,7 @@ abstract class GatewayTestBase {
     static final String CF_TOKEN = "cf-test-token";
     static final ObjectMapper JSON = new ObjectMapper();
 
+    private static final List<RefusingPort> REFUSING = new ArrayList<>();
     static FakeReplicate replicate;
     static FakeGateway fakeGateway;
 
@@ -78,6 +80,10 @@ abstract class GatewayTestBase {
 
     @AfterEach
     void closeAll() {
+        synchronized (REFUSING) {
+            REFUSING.forEach(RefusingPort::close);
+            REFUSING.clear();
+        }
         clients.forEach(Client::close);
         if (gateway != null) {
             gateway.close();
@@ -114,11 +120,13 @@ abstract class GatewayTestBase {
         return c;
     }
 
-    /** A loopback port where nobody listens (connection refused). */
-    static int closedPort() throws IOException {
-        try (java.net.ServerSocket s = new java.net.ServerSocket(0, 1, java.net.InetAddress.getLoopbackAddress())) {
-            return s.getLocalPort();
+    /** A loopback port that refuses connections until the test ends (held: no other server can take it meanwhile). */
+    static int closedPort() {
+        RefusingPort p = RefusingPort.open();
+        synchronized (REFUSING) {
+            REFUSING.add(p);
         }
+        return p.port();
     }
 
     /** A request to {@code https://api.replicate.com/v1 + path} with the Replicate token, as an application writes it. */
