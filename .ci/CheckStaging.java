@@ -16,8 +16,8 @@ import java.util.stream.Stream;
 
 /**
  * Checks what the release profile staged (java .ci/CheckStaging.java target/staging [--signed]): exactly the published
- * artifacts, each POM with the metadata Maven Central requires, each jar with its sources and javadoc jars and an
- * Automatic-Module-Name, the BOM without a parent, checksums that match, and signatures when asked for.
+ * artifacts, each POM with the metadata Maven Central requires, each jar with its sources and javadoc jars and its
+ * module name (module-info.class, or Automatic-Module-Name), the BOM without a parent, checksums that match, and signatures when asked for.
  */
 public class CheckStaging {
     static final String GROUP = "dev/aigw";
@@ -59,12 +59,11 @@ public class CheckStaging {
                 Path sources = one(files, artifact, "-sources.jar");
                 Path javadoc = one(files, artifact, "-javadoc.jar");
                 if (jar != null) {
-                    try (JarFile j = new JarFile(jar.toFile())) {
-                        String name = j.getManifest().getMainAttributes().getValue("Automatic-Module-Name");
-                        String expected = "dev.aigw." + artifact.substring("aigw-".length());
-                        if (!expected.equals(name)) {
-                            problems.add(jar.getFileName() + ": Automatic-Module-Name " + name + ", expected " + expected);
-                        }
+                    String expected = "dev.aigw." + artifact.substring("aigw-".length());
+                    String name = moduleName(jar);
+                    if (!expected.equals(name)) {
+                        problems.add(jar.getFileName() + ": module name " + name + ", expected " + expected
+                                + " (from module-info.class, or Automatic-Module-Name without one)");
                     }
                 }
                 if (sources != null) {
@@ -184,6 +183,21 @@ public class CheckStaging {
         }
         String t = cur.getTextContent().strip();
         return t.isEmpty() ? null : t;
+    }
+
+    /**
+     * The module name a jar declares: an explicit module's (its {@code module-info.class}), else its manifest's
+     * {@code Automatic-Module-Name}; null when it declares none (a name derived from the file name does not count).
+     */
+    static String moduleName(Path jar) throws Exception {
+        java.lang.module.ModuleDescriptor d = java.lang.module.ModuleFinder.of(jar).findAll().stream()
+                .map(java.lang.module.ModuleReference::descriptor).findFirst().orElse(null);
+        if (d != null && !d.isAutomatic()) {
+            return d.name();
+        }
+        try (JarFile j = new JarFile(jar.toFile())) {
+            return j.getManifest() == null ? null : j.getManifest().getMainAttributes().getValue("Automatic-Module-Name");
+        }
     }
 
     static void requireEntry(Path jar, String suffix) throws Exception {

@@ -20,7 +20,8 @@ import java.net.URI;
  * }</pre>
  */
 public final class RefusingPort implements AutoCloseable {
-    private static final InetAddress LOOPBACK = InetAddress.getLoopbackAddress();
+    // 127.0.0.1, as the fakes bind and as tests write URLs, whatever the JVM's preference between IPv4 and IPv6
+    private static final InetAddress LOOPBACK = ipv4Loopback();
 
     private final Socket socket;
 
@@ -44,19 +45,22 @@ public final class RefusingPort implements AutoCloseable {
         }
     }
 
-    /** The port. */
+    private static InetAddress ipv4Loopback() {
+        try {
+            return InetAddress.getByAddress("localhost", new byte[] {127, 0, 0, 1});
+        } catch (java.net.UnknownHostException e) {
+            throw new IllegalStateException(e); // not thrown for an address of four bytes
+        }
+    }
+
+    /** The port (on 127.0.0.1). */
     public int port() {
         return socket.getLocalPort();
     }
 
-    /** {@code http://<loopback>:<port><path>}. */
+    /** {@code http://127.0.0.1:<port><path>}. */
     public URI url(String path) {
-        return URI.create("http://" + hostLiteral() + ":" + port() + path);
-    }
-
-    private static String hostLiteral() {
-        String h = LOOPBACK.getHostAddress();
-        return h.indexOf(':') >= 0 ? "[" + h + "]" : h;
+        return URI.create("http://127.0.0.1:" + port() + path);
     }
 
     /** Releases the port. */
