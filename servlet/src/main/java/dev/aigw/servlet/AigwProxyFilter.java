@@ -21,7 +21,6 @@ import jakarta.servlet.http.HttpServletResponse;
 import java.io.IOException;
 import java.net.http.HttpClient;
 import java.time.Duration;
-import java.util.EnumSet;
 import java.util.Objects;
 import java.util.function.Predicate;
 import java.util.function.UnaryOperator;
@@ -87,7 +86,7 @@ public final class AigwProxyFilter implements Filter {
     public void doFilter(ServletRequest request, ServletResponse response, FilterChain chain)
             throws IOException, ServletException {
         if (!(request instanceof HttpServletRequest req) || !(response instanceof HttpServletResponse resp)
-                || !EnumSet.of(DispatcherType.REQUEST, DispatcherType.ASYNC).contains(req.getDispatcherType())) {
+                || req.getDispatcherType() != DispatcherType.REQUEST && req.getDispatcherType() != DispatcherType.ASYNC) {
             chain.doFilter(request, response);
             return;
         }

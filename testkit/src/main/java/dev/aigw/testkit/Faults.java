@@ -101,6 +101,14 @@ public final class Faults {
             return add(FaultPlan.Kind.SLOW_WRITES, 0, delay, 0);
         }
 
+        /**
+         * Answers with the body's {@code Content-Length} (the fake gathers its small body first), sent in two parts:
+         * the first {@code bytes} (all of it when shorter), then the rest after {@code pause}.
+         */
+        public Faults withLength(long bytes, Duration pause) {
+            return add(FaultPlan.Kind.WITH_LENGTH, 0, Objects.requireNonNull(pause, "pause"), bytes);
+        }
+
         /** Answers with a redirect ({@code status}, 3xx) to {@code location}, as a misbehaving or hijacked host might. */
         public Faults redirect(int status, String location) {
             if (status < 300 || status > 399) {

@@ -160,6 +160,43 @@ public abstract class ProxyTests extends SuiteGroup {
                 .contains("\"image\":\"https://api.replicate.com/v1/files/abc\"");
     }
 
+    /**
+     * A rewritten JSON answer whose length the gateway declares: the proxy drops the declared length, and a body that
+     * arrives whole still leaves with its exact new length and no chunked framing, because every container frames a
+     * body it holds whole in its buffer when the call completes (the proxy must not flush before then); one that
+     * arrives in parts is rewritten alike. See ARCHITECTURE, RATIONALE.
+     */
+    @Test
+    void aRewrittenAnswerArrivingWholeKeepsAnExactLength() throws Exception {
+        String id = field(call("POST", "/replicate/predictions", "{\"version\":\"acme/echo\",\"input\":{}}", USER,
+                "lengths").body(), "id");
+        String get = suite.app + "/replicate/predictions/" + id;
+        suite.gateway.faults().next(1).withLength(Long.MAX_VALUE, java.time.Duration.ZERO);
+        RawHttp.Raw whole = RawHttp.send(suite.app, "GET", suite.app.getRawPath() + "/replicate/predictions/" + id,
+                USER + ": lengths");
+        assertThat(whole.status()).isEqualTo(200);
+        assertThat(whole.body()).contains("\"get\":\"" + get + "\"").doesNotContain("https://api.replicate.com/v1");
+        assertThat(headerLine(whole.head(), "Content-Length"))
+                .isEqualTo(Integer.toString(whole.body().length())); // ISO-8859-1: one char per byte
+        assertThat(headerLine(whole.head(), "Transfer-Encoding")).isNull();
+
+        suite.gateway.faults().next(1).withLength(40, java.time.Duration.ofMillis(200));
+        HttpResponse<String> parts = call("GET", "/replicate/predictions/" + id, null, USER, "lengths");
+        assertThat(parts.statusCode()).isEqualTo(200);
+        assertThat(parts.body()).contains("\"get\":\"" + get + "\"").doesNotContain("https://api.replicate.com/v1");
+        parts.headers().firstValueAsLong("Content-Length").ifPresent(
+                n -> assertThat(n).isEqualTo(parts.body().getBytes(StandardCharsets.UTF_8).length));
+    }
+
+    private static String headerLine(String head, String name) {
+        for (String line : head.split("\r\n")) {
+            if (line.regionMatches(true, 0, name + ":", 0, name.length() + 1)) {
+                return line.substring(name.length() + 1).strip();
+            }
+        }
+        return null;
+    }
+
     @Test
     void eventStreamEventsArriveOneByOne() throws Exception {
         suite.replicate.model("acme/story").tokens("Once", " upon", " a", " time", " there", " was")

@@ -23,7 +23,7 @@ public final class FaultPlan {
         void write(Response response, Callback callback, int status);
     }
 
-    public enum Kind { STATUS, LATENCY, HOLD, RESET, CLOSE_AFTER_BYTES, SLOW_WRITES, REDIRECT }
+    public enum Kind { STATUS, LATENCY, HOLD, RESET, CLOSE_AFTER_BYTES, SLOW_WRITES, WITH_LENGTH, REDIRECT }
 
     public record Rule(String pathPrefix, String method, int count, Kind kind, int status, Duration delay, long bytes,
                        String location) {
@@ -107,6 +107,8 @@ public final class FaultPlan {
                 return new BreakingResponse(request, response, rule.bytes());
             case SLOW_WRITES:
                 return new SlowResponse(request, response, rule.delay());
+            case WITH_LENGTH:
+                return new LengthResponse(request, response, rule.bytes(), rule.delay());
             default:
                 throw new IllegalStateException(rule.kind().toString());
         }
@@ -180,6 +182,48 @@ public final class FaultPlan {
                 }
             }
             super.write(last, content, callback);
+        }
+    }
+
+    /**
+     * Answers with the body's {@code Content-Length}, as an upstream that knows it does: the body written is gathered
+     * (a test's small answer) and sent at its end in two parts, the first {@code bytes} (all of it when shorter),
+     * then the rest after {@code pause}; the client gets the head and part of a body whose length it knows.
+     */
+    private static final class LengthResponse extends Response.Wrapper {
+        private final Request request;
+        private final long bytes;
+        private final Duration pause;
+        private final java.io.ByteArrayOutputStream body = new java.io.ByteArrayOutputStream();
+
+        LengthResponse(Request request, Response wrapped, long bytes, Duration pause) {
+            super(request, wrapped);
+            this.request = request;
+            this.bytes = bytes;
+            this.pause = pause;
+        }
+
+        @Override
+        public void write(boolean last, ByteBuffer content, Callback callback) {
+            if (content != null && content.hasRemaining()) {
+                byte[] b = new byte[content.remaining()];
+                content.get(b);
+                body.writeBytes(b);
+            }
+            if (!last) {
+                callback.succeeded();
+                return;
+            }
+            byte[] all = body.toByteArray();
+            getHeaders().put(HttpHeader.CONTENT_LENGTH, all.length);
+            if (all.length <= bytes) {
+                super.write(true, ByteBuffer.wrap(all), callback);
+                return;
+            }
+            ByteBuffer rest = ByteBuffer.wrap(all, (int) bytes, all.length - (int) bytes);
+            super.write(false, ByteBuffer.wrap(all, 0, (int) bytes), Callback.from(() -> request.getComponents()
+                    .getScheduler().schedule(() -> super.write(true, rest, callback), pause.toMillis(),
+                            java.util.concurrent.TimeUnit.MILLISECONDS), callback::failed));
         }
     }
 }
