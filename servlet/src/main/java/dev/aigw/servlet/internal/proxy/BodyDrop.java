@@ -1,6 +1,7 @@
 package dev.aigw.servlet.internal.proxy;
 
 import jakarta.servlet.ServletInputStream;
+import jakarta.servlet.http.HttpServletRequest;
 
 import java.io.IOException;
 
@@ -24,6 +25,14 @@ final class BodyDrop {
 
     BodyDrop(ServletInputStream in) {
         this.in = in;
+    }
+
+    /**
+     * Whether a body left unread would stay on {@code req}'s connection: HTTP/1.1. From HTTP/2 on a request is a
+     * stream of its own, which ends without touching the connection.
+     */
+    static boolean leftOnConnection(HttpServletRequest req) {
+        return "HTTP/1.1".equals(req.getProtocol());
     }
 
     /** Whether a body whose unread rest is {@code unread} bytes (-1: unknown) is worth reading through. */

@@ -7,7 +7,8 @@ package dev.aigw.servlet.internal.proxy;
  * proxy's back to Replicate's in request bodies), the canonical form of the proxy's own path, and the rate-limit key
  * of a client address. They are the same for every call when {@code aigw.proxy.public-url} is set or clients use one
  * name, so calls need not work them out each time. Also what follows from the configuration alone: the gateway's
- * Replicate root that admitted calls must be routed under.
+ * Replicate root that admitted calls must be routed under, and the {@code Authorization} value of the server's
+ * Replicate token.
  *
  * <p>Internal: not API, may change in any release.
  */
@@ -20,9 +21,16 @@ public final class Derived {
     private final LastSeen<String> prefix = new LastSeen<>();
     private final LastSeen<String> addressKey = new LastSeen<>();
     private final String replicateRoot;
+    private final String serverAuthorization;
 
-    Derived(String gatewayRoot) {
+    Derived(String gatewayRoot, String replicateToken) {
         this.replicateRoot = gatewayRoot + "/replicate";
+        this.serverAuthorization = replicateToken == null ? null : "Bearer " + replicateToken;
+    }
+
+    /** The {@code Authorization} value of the server's own Replicate token, or null when clients send theirs. */
+    String serverAuthorization() {
+        return serverAuthorization;
     }
 
     /** The gateway's Replicate root, e.g. {@code https://gateway.ai.cloudflare.com/v1/<account>/<gateway>/replicate}. */

@@ -21,7 +21,7 @@ final class ForwardedRequest {
     /** The upstream request's head, without a body. */
     static Upstream.Request head(ProxyConfig cfg, HttpServletRequest req, Admission.Admitted a, Exchange x) {
         Upstream.Request r = new Upstream.Request(a.request().method(), x.target());
-        cfg.headers().toUpstream(req, cfg.replicateToken(), r);
+        cfg.headers().toUpstream(req, cfg.derived().serverAuthorization(), r);
         x.gatewayHeaders().forEach(r::header);
         r.header("User-Agent", x.userAgent(req.getHeader("User-Agent")));
         return r;

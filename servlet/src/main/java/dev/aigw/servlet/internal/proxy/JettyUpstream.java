@@ -23,6 +23,7 @@ import java.util.List;
 import java.util.concurrent.CancellationException;
 import java.util.concurrent.Flow;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicInteger;
 import java.util.function.BiConsumer;
 
 /**
@@ -43,6 +44,11 @@ final class JettyUpstream implements Upstream {
     private static final long IDLE_MARGIN_MS = 30_000;
     /** Pooled connections nobody uses are closed after this, as {@code ProxyServlet} does. */
     private static final long POOLED_IDLE_MS = 30_000;
+    /**
+     * The context class loader of the client's threads: aigw's own, not that of whichever request thread happened to
+     * start or grow the pool (where aigw is a shared library of the server, that is one web application's).
+     */
+    private static final ClassLoader OWN_LOADER = JettyUpstream.class.getClassLoader();
 
     private final Duration connectTimeout;
     private final long callIdleMs;
@@ -63,7 +69,8 @@ final class JettyUpstream implements Upstream {
         return "jetty";
     }
 
-    private HttpClient client() {
+    /** The client, started by the first call. Package-private for tests. */
+    HttpClient client() {
         HttpClient c = client;
         return c != null ? c : start();
     }
@@ -75,12 +82,17 @@ final class JettyUpstream implements Upstream {
         if (client == null) {
             int cores = Runtime.getRuntime().availableProcessors();
             // the client's tasks never block: a selector and a few threads carry any number of calls
-            QueuedThreadPool pool = new QueuedThreadPool(Math.max(8, 4 * cores), 2, 30_000);
+            AtomicInteger n = new AtomicInteger();
+            QueuedThreadPool pool = new QueuedThreadPool(Math.max(8, 4 * cores), 2, 30_000, -1, null, null, r -> {
+                Thread t = new Thread(r, "aigw-proxy-jetty-" + n.incrementAndGet());
+                t.setDaemon(true);
+                t.setContextClassLoader(OWN_LOADER);
+                return t;
+            });
             pool.setName("aigw-proxy-jetty");
-            pool.setDaemon(true);
             HttpClient c = new HttpClient();
             c.setExecutor(pool);
-            c.setScheduler(new ScheduledExecutorScheduler("aigw-proxy-jetty-scheduler", true, null));
+            c.setScheduler(new ScheduledExecutorScheduler("aigw-proxy-jetty-scheduler", true, OWN_LOADER));
             c.setName("aigw-proxy");
             c.setConnectTimeout(connectTimeout.toMillis());
             c.setIdleTimeout(POOLED_IDLE_MS);

@@ -238,7 +238,7 @@ public final class ProxyCall implements AsyncListener, WriteListener, RequestBod
      */
     private void answer(Refusal r) {
         RequestBodyPublisher p = body;
-        if (p != null && p.restFitsDrop() && "HTTP/1.1".equals(req.getProtocol())) {
+        if (p != null && p.restFitsDrop() && BodyDrop.leftOnConnection(req)) {
             graceDeadline = System.nanoTime() + BodyDrop.TIMEOUT_MS * 1_000_000L;
             cfg.sweeper().add(this);
             client.problem(r, p);

@@ -53,6 +53,14 @@ public record ProxyConfig(
 
     private static final Pattern PATH = Pattern.compile("(/[A-Za-z0-9._~-]+)+");
 
+    /** What it is, never the Replicate token (a record's own {@code toString} prints every component). */
+    @Override
+    public String toString() {
+        return "ProxyConfig[path=" + path + ", replicateToken=" + (replicateToken == null ? "none (the client's)"
+                : "(set)") + ", access=" + accessDescription + ", publicUrl=" + publicUrl + ", timeout=" + timeout
+                + ", idleTimeout=" + idleTimeout + "]";
+    }
+
     /** Ends the upstream client's threads and connections and the sweeper's thread, with the filter. */
     public void release() {
         upstream.stop();
@@ -270,7 +278,7 @@ public record ProxyConfig(
             return new ProxyConfig(gateway, path, replicateToken, access, accessDescription, allowlist, rateLimiter,
                     new ConcurrencyLimit(maxConcurrent, maxConcurrentPerUser), trustedProxies, publicUrl,
                     new ProxyHeaders(forwardHeaders), timeout, idleTimeout, client, new Sweeper(),
-                    new Derived(gateway.root().toString()), ClientWatch.withOwnTimer(clientWatch));
+                    new Derived(gateway.root().toString(), replicateToken), ClientWatch.withOwnTimer(clientWatch));
         }
 
         /** In a method of its own: no Jetty class is looked at unless Jetty's client was chosen. */

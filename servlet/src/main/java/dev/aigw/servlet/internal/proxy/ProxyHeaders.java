@@ -85,11 +85,11 @@ public final class ProxyHeaders {
     }
 
     /**
-     * Copies the forwarded request headers to the upstream request, and {@code Authorization}: the server's token,
-     * or in pass-through mode ({@code serverToken} null) the client's own. {@code User-Agent} is the caller's to add
+     * Copies the forwarded request headers to the upstream request, and {@code Authorization}: the server's token
+     * ({@code serverAuthorization}, the whole value), or in pass-through mode (null) the client's own. {@code User-Agent} is the caller's to add
      * (with aigw's product token).
      */
-    public void toUpstream(HttpServletRequest req, String serverToken, Upstream.Request r) {
+    public void toUpstream(HttpServletRequest req, String serverAuthorization, Upstream.Request r) {
         Enumeration<String> c = req.getHeaders("Connection");
         Set<String> connection = c == null || !c.hasMoreElements() ? Set.of() : connectionTokens(Collections.list(c));
         for (Enumeration<String> names = req.getHeaderNames(); names.hasMoreElements(); ) {
@@ -100,7 +100,7 @@ public final class ProxyHeaders {
                 }
             }
         }
-        String auth = serverToken != null ? "Bearer " + serverToken : req.getHeader("Authorization");
+        String auth = serverAuthorization != null ? serverAuthorization : req.getHeader("Authorization");
         if (auth != null) {
             r.header("Authorization", auth);
         }

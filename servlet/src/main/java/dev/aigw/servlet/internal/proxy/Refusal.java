@@ -111,7 +111,7 @@ public record Refusal(int status, String title, String code, String detail, Map<
      */
     public void sendUnread(HttpServletRequest req, HttpServletResponse resp) throws IOException {
         long length = req.getContentLengthLong();
-        if (!(length > 0 || req.getHeader("Transfer-Encoding") != null) || !"HTTP/1.1".equals(req.getProtocol())) {
+        if (!(length > 0 || req.getHeader("Transfer-Encoding") != null) || !BodyDrop.leftOnConnection(req)) {
             send(resp); // no body, or HTTP/2 and later, where a stream ends without touching the connection
             return;
         }

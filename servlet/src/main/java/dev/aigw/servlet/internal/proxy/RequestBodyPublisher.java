@@ -33,7 +33,7 @@ public final class RequestBodyPublisher implements Flow.Publisher<ByteBuffer> {
     private volatile long remaining; // of a body with a Content-Length: read buffers fit it; -1 unknown
     private volatile boolean inputDone;
     private boolean terminated;
-    private boolean listening;
+    private volatile boolean listening; // read by restFitsDrop on the thread that refuses
     private volatile Throwable error;
     private volatile boolean cancelled;
     private volatile Runnable afterDrop; // set once the call was refused: the rest is read and dropped, then this runs
