@@ -150,6 +150,34 @@ public abstract class SecurityTests extends SuiteGroup {
         assertThat(suite.replicate.requests()).hasSize(1);
     }
 
+    /**
+     * The gate reads the body as UTF-8, so a body the upstream may decode in another charset is refused however the
+     * Content-Type spells its parameters. In UTF-7 this body's input hides a second {@code version}.
+     */
+    @Test
+    void aGatedBodyInAnotherCharsetIsRefusedInEverySpelling() throws Exception {
+        String body = "{\"version\":\"acme/echo\",\"input\":{\"p\":\"+ACIAfQ-,+ACI-version+ACI-:+ACI-evil/model+ACI-"
+                + "\"}}";
+        for (String type : new String[]{"application/json; charset=utf-7; x=\"charset=utf-8\"",
+                "application/json; charset=utf-7; xcharset=utf-8", "application/json; charset=utf-8; charset=utf-7",
+                "application/json; charset=utf-8x", "application/json; charset=\"utf-8", "application/json; charset "
+                + "= utf-7", "application/json; x=\"a;charset=utf-8\"; charset=utf-16"}) {
+            HttpResponse<String> r = post("/replicate/predictions", type, body, USER, "charset");
+            assertThat(r.statusCode()).as(type + ": " + r.body()).isEqualTo(415);
+            assertThat(r.body()).as(type).contains("content_type_not_allowed").contains("charset");
+        }
+        assertThat(suite.gateway.requests()).isEmpty();
+        for (String type : new String[]{"application/json; charset=UTF-8", "application/json;charset=\"utf-8\"",
+                "application/json; x=\"charset=utf-7\";;"}) {
+            assertThat(post("/replicate/predictions", type, body, USER, "charset").statusCode()).as(type)
+                    .isEqualTo(201);
+        }
+        // a charset the JVM does not know is the upstream's to judge, never a 500 of the container's
+        HttpResponse<String> unknown = post("/roomy-proxy/predictions", "application/json; charset=x-unknown",
+                "{\"version\":\"acme/echo\",\"input\":{}}");
+        assertThat(unknown.statusCode()).as(unknown.body()).isEqualTo(201);
+    }
+
     /** For cookie-authenticated users: other sites cannot make the browser change state through the proxy. */
     @Test
     void crossSiteRequestsAndFormBodiesAreRefused() throws Exception {
@@ -165,7 +193,7 @@ public abstract class SecurityTests extends SuiteGroup {
         for (String type : new String[]{"text/plain", "application/x-www-form-urlencoded", "multipart/form-data; "
                 + "boundary=x"}) {
             HttpResponse<String> r = post("/replicate/predictions", type, ok, USER, "site");
-            assertThat(r.statusCode()).as(type).isEqualTo(415);
+            assertThat(r.statusCode()).as(type + ": " + r.body()).isEqualTo(415);
             assertThat(r.body()).contains("content_type_not_allowed");
         }
         assertThat(suite.gateway.requests()).isEmpty();

@@ -179,11 +179,12 @@ public final class Admission {
             throw Refusal.of(415, "content_encoding_not_allowed", "a Content-Encoding'd body cannot be checked "
                     + "against the model allowlist; send it unencoded").refused();
         }
-        String type = req.getContentType() == null ? "" : req.getContentType().toLowerCase(Locale.ROOT);
-        if (!json(type) || type.contains("charset") && !type.matches(".*charset=\"?utf-8\"?.*")) {
+        // the header as sent: Jetty's getContentType() throws for a charset the JVM does not know (a 500, not a 415)
+        String type = req.getHeader("Content-Type") == null ? "" : req.getHeader("Content-Type");
+        if (!json(type) || !utf8(type)) {
             throw Refusal.of(415, "content_type_not_allowed", c.method() + " " + c.path() + " needs a UTF-8 JSON "
-                    + "body (Content-Type: application/json) for the model allowlist to read \"" + field + "\"")
-                    .refused();
+                    + "body for the model allowlist to read \"" + field + "\": Content-Type application/json with no "
+                    + "charset or one charset=utf-8, in well-formed parameters; not " + printable(type)).refused();
         }
         return new JsonBodyGate(field, v -> allowlist.allowsBodyField(field, v), c.method() + " " + c.path());
     }
@@ -215,6 +216,74 @@ public final class Admission {
         return n == 16 && asciiIgnoringCase(contentType, start, "application/json")
                 || n >= 17 && asciiIgnoringCase(contentType, start, "application/")
                 && asciiIgnoringCase(contentType, end - 5, "+json");
+    }
+
+    /**
+     * Whether a media type's parameters name no charset or exactly one, UTF-8, read as RFC 9110 §5.6.6 reads them
+     * ({@code ; name=token} or {@code ; name="quoted"}). Anything a parser could read another way (a malformed
+     * parameter, a second charset) is not: the gate reads bodies as UTF-8, a parser behind the proxy that honours the
+     * charset (UTF-7, UTF-16) would read other keys, and a substring test is fooled by {@code x="charset=utf-8"}.
+     */
+    static boolean utf8(String contentType) {
+        String charset = null;
+        int n = contentType.length();
+        int i = contentType.indexOf(';');
+        while (i >= 0 && i < n) { // at a ';'
+            i = skipWhitespace(contentType, i + 1);
+            if (i == n || contentType.charAt(i) == ';') {
+                continue; // an empty parameter
+            }
+            int name = i;
+            while (i < n && tchar(contentType.charAt(i))) {
+                i++;
+            }
+            if (i == name || i == n || contentType.charAt(i) != '=') {
+                return false;
+            }
+            boolean isCharset = i - name == 7 && asciiIgnoringCase(contentType, name, "charset");
+            StringBuilder value = new StringBuilder();
+            if (++i < n && contentType.charAt(i) == '"') {
+                for (i++; i < n && contentType.charAt(i) != '"'; i++) {
+                    if (contentType.charAt(i) == '\\' && ++i == n) {
+                        return false;
+                    }
+                    value.append(contentType.charAt(i));
+                }
+                if (i++ == n) {
+                    return false; // no closing quote
+                }
+            } else {
+                for (; i < n && tchar(contentType.charAt(i)); i++) {
+                    value.append(contentType.charAt(i));
+                }
+                if (value.length() == 0) {
+                    return false;
+                }
+            }
+            i = skipWhitespace(contentType, i);
+            if (i < n && contentType.charAt(i) != ';') {
+                return false;
+            }
+            if (isCharset) {
+                if (charset != null) {
+                    return false;
+                }
+                charset = value.toString();
+            }
+        }
+        return charset == null || charset.length() == 5 && asciiIgnoringCase(charset, 0, "utf-8");
+    }
+
+    private static int skipWhitespace(String s, int i) {
+        while (i < s.length() && (s.charAt(i) == ' ' || s.charAt(i) == '\t')) {
+            i++;
+        }
+        return i;
+    }
+
+    /** A character of an RFC 9110 token. */
+    private static boolean tchar(char c) {
+        return c < 128 && (Character.isLetterOrDigit(c) || "!#$%&'*+-.^_`|~".indexOf(c) >= 0);
     }
 
     /** Whether {@code s} has {@code lower} (lower-case ASCII) at {@code at}, ignoring the case of ASCII letters only. */

@@ -44,7 +44,8 @@ final class ForwardedRequest {
             return null;
         }
         boolean changesLength = false;
-        if (a.publicBase() != null && Admission.plainJson(req.getContentType(), req.getHeader("Content-Encoding"))) {
+        if (a.publicBase() != null && Admission.plainJson(req.getHeader("Content-Type"),
+                req.getHeader("Content-Encoding"))) {
             // URLs this proxy handed out (file URLs as prediction inputs) go back to Replicate as Replicate's own
             BodyTransform rewrite = BodyTransform.rewrite(cfg.derived().toReplicate(a.publicBase()));
             t = a.gate() == null ? rewrite : BodyTransform.chain(t, rewrite);

@@ -27,4 +27,23 @@ class AdmissionMediaTypeTest {
         assertThat(Admission.plainJson("application/json", "gzip")).isFalse();
         assertThat(Admission.plainJson("application/json", "identity")).isTrue();
     }
+
+    @Test
+    void aCharsetIsUtf8OnlyWhenHttpReadsOneUtf8Charset() {
+        for (String t : new String[]{"application/json", "application/json;", "application/json; charset=utf-8",
+                "application/json;CHARSET=\"UTF-8\"", "application/json ;\tcharset=utf-8 ; x=y;;",
+                "application/json; x=\"charset=utf-7\"", "application/json; x=\"a\\\";charset=utf-7\"",
+                "application/json; charset=\"utf\\-8\""}) {
+            assertThat(Admission.utf8(t)).as(t).isTrue();
+        }
+        for (String t : new String[]{"application/json; charset=utf-7", "application/json; charset=utf-7; "
+                + "x=\"charset=utf-8\"", "application/json; charset=utf-16; xcharset=utf-8",
+                "application/json; charset=utf-8; charset=utf-8", "application/json; charset=utf-8x",
+                "application/json; charset=\"utf-8", "application/json; charset = utf-8", "application/json; charset=",
+                "application/json; =utf-8", "application/json; charset=utf-8 x", "application/json; charset=utf8",
+                "application/json; chars\u0131t=utf-7", "application/json; x=\"a\\\"; charset=utf-7",
+                "application/json; x=\"a\\"}) {
+            assertThat(Admission.utf8(t)).as(t).isFalse();
+        }
+    }
 }
