@@ -103,6 +103,32 @@ public abstract class BadInputTests extends SuiteGroup {
         assertThat(suite.replicate.requests()).isEmpty();
     }
 
+    /**
+     * Forwarded header values HTTP cannot carry (a container may pass DEL; Tomcat does): refused with a problem naming
+     * the header, never the value (the pass-through proxy's Authorization is a credential), or the container's own
+     * 400 — never left to an exception in the upstream client, which gave an empty 200 with the call never sent.
+     * Values of visible ASCII and obs-text bytes (UTF-8 sent raw) go out.
+     */
+    @Test
+    void forwardedHeaderValuesTheUpstreamCannotSendAreRefusedNotThrown() throws Exception {
+        String[][] attempts = {{"/app/roomy-proxy/account", "Accept-Language", "de\u007f"},
+                {"/app/roomy-proxy/account", "User-Agent", "sdk\u007f"},
+                {"/app/passthrough/account", "Authorization", "Bearer r8_secret\u007f"}};
+        for (String[] a : attempts) {
+            Raw r = raw("GET", a[0], a[1] + ": " + a[2]);
+            assertThat(r.status()).as(a[1] + ": " + r.head() + r.body()).isEqualTo(400);
+            if (r.isProblem()) { // else the container's own 400 (Jetty refuses DEL)
+                assertThat(r.body()).as(a[1]).contains("header_not_allowed").contains(a[1]).contains("U+007F")
+                        .doesNotContain("r8_secret");
+            }
+        }
+        assertThat(suite.gateway.requests()).isEmpty();
+        Raw ok = raw("GET", "/app/roomy-proxy/account", "User-Agent: caf\u00c3\u00a9 \u00f0\u009f\u0098\u0080",
+                "Prefer: wait=5 \u00e2\u0080\u00a8");
+        assertThat(ok.status()).as(ok.body()).isEqualTo(200);
+        assertThat(ok.body()).contains("username");
+    }
+
     private static String header300() {
         StringBuilder sb = new StringBuilder();
         for (int i = 0; i < 300; i++) {

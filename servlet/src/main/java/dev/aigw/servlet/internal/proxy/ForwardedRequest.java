@@ -18,12 +18,13 @@ final class ForwardedRequest {
     private ForwardedRequest() {
     }
 
-    /** The upstream request's head, without a body. */
-    static Upstream.Request head(ProxyConfig cfg, HttpServletRequest req, Admission.Admitted a, Exchange x) {
+    /** The upstream request's head, without a body; refused when a client's header cannot be sent. */
+    static Upstream.Request head(ProxyConfig cfg, HttpServletRequest req, Admission.Admitted a, Exchange x)
+            throws Refusal.Refused {
         Upstream.Request r = new Upstream.Request(a.request().method(), x.target());
         cfg.headers().toUpstream(req, cfg.derived().serverAuthorization(), r);
         x.gatewayHeaders().forEach(r::header);
-        r.header("User-Agent", x.userAgent(req.getHeader("User-Agent")));
+        r.header("User-Agent", x.userAgent(ProxyHeaders.sendable("User-Agent", req.getHeader("User-Agent"))));
         return r;
     }
 

@@ -76,14 +76,21 @@ public final class ProxyCall implements AsyncListener, WriteListener, RequestBod
      * apply), the exchange begun, the upstream call sent. When that fails, the admission's permit is given back.
      */
     public static void forward(ProxyConfig cfg, HttpServletRequest req, HttpServletResponse resp, Admission.Admitted a)
-            throws IOException {
+            throws IOException, Refusal.Refused {
         try {
+            Exchange x = cfg.gateway().exchange(a.request().method(), a.route(), null);
+            Upstream.Request r;
+            try { // before async processing: a refusal here is answered as admission's are, its body read and dropped
+                r = ForwardedRequest.head(cfg, req, a, x);
+            } catch (Refusal.Refused refused) {
+                x.cancel("refused: " + refused.refusal().detail());
+                throw refused;
+            }
             AsyncContext ac = req.startAsync(req, resp);
             ac.setTimeout(0); // streams and Prefer: wait outlive any container default
-            Exchange x = cfg.gateway().exchange(a.request().method(), a.route(), null);
             x.note(a.note()); // a rate limit the shared state could not check, when it let the call through
-            new ProxyCall(cfg, req, resp, ac, x, a).start();
-        } catch (IOException | RuntimeException e) {
+            new ProxyCall(cfg, req, resp, ac, x, a).start(r);
+        } catch (IOException | RuntimeException | Refusal.Refused e) {
             a.permit().release();
             throw e;
         }
@@ -102,10 +109,9 @@ public final class ProxyCall implements AsyncListener, WriteListener, RequestBod
     }
 
     /** Starts the upstream call; call on the container thread that started async processing. */
-    private void start() throws IOException {
+    private void start(Upstream.Request r) throws IOException {
         ac.addListener(this); // both listeners on the container thread; their events are forwarded
         out.setWriteListener(this);
-        Upstream.Request r = ForwardedRequest.head(cfg, req, a, x);
         try {
             RequestBodyPublisher p = ForwardedRequest.body(cfg, req, a, r, clientIo, this);
             if (p != null) {

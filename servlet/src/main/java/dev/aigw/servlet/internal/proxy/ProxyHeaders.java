@@ -89,21 +89,41 @@ public final class ProxyHeaders {
      * ({@code serverAuthorization}, the whole value), or in pass-through mode (null) the client's own. {@code User-Agent} is the caller's to add
      * (with aigw's product token).
      */
-    public void toUpstream(HttpServletRequest req, String serverAuthorization, Upstream.Request r) {
+    public void toUpstream(HttpServletRequest req, String serverAuthorization, Upstream.Request r)
+            throws Refusal.Refused {
         Enumeration<String> c = req.getHeaders("Connection");
         Set<String> connection = c == null || !c.hasMoreElements() ? Set.of() : connectionTokens(Collections.list(c));
         for (Enumeration<String> names = req.getHeaderNames(); names.hasMoreElements(); ) {
             String name = names.nextElement();
             if (!name.equalsIgnoreCase("User-Agent") && forwardRequest(name, connection)) {
                 for (Enumeration<String> values = req.getHeaders(name); values.hasMoreElements(); ) {
-                    r.header(name, values.nextElement());
+                    r.header(name, sendable(name, values.nextElement()));
                 }
             }
         }
-        String auth = serverAuthorization != null ? serverAuthorization : req.getHeader("Authorization");
+        String auth = serverAuthorization != null ? serverAuthorization
+                : sendable("Authorization", req.getHeader("Authorization"));
         if (auth != null) {
             r.header("Authorization", auth);
         }
+    }
+
+    /**
+     * A client's header value as it goes upstream, or the refusal when HTTP cannot carry it (RFC 9110 §5.5: visible
+     * ASCII, space, tab and the bytes 0x80-0xFF only): a container may pass what the upstream client refuses to send
+     * (Tomcat passes DEL; the JDK's client then throws). The refusal names the header and the character, never the
+     * value, which may be a credential.
+     */
+    static String sendable(String name, String value) throws Refusal.Refused {
+        for (int i = 0; value != null && i < value.length(); i++) {
+            char c = value.charAt(i);
+            if (c < 0x20 && c != '\t' || c == 0x7f || c > 0xff) {
+                throw Refusal.of(400, "header_not_allowed", "the header " + CanonicalRequest.printable(name)
+                        + " has the character " + String.format("U+%04X", (int) c) + ", which an HTTP field value "
+                        + "cannot carry; allowed are visible ASCII, space, tab and the bytes 0x80-0xFF").refused();
+            }
+        }
+        return value;
     }
 
     /**
