@@ -6,6 +6,7 @@ import java.util.List;
 import java.util.Set;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 /** Which headers the proxy forwards to the gateway and copies back to the client. */
 class ProxyHeadersTest {
@@ -24,6 +25,21 @@ class ProxyHeadersTest {
         assertThat(h.forwardRequest("X-Trace", ProxyHeaders.connectionTokens(List.of("close, x-trace")))).isFalse();
         assertThat(ProxyHeaders.neverForwarded("X-Forwarded-Host")).isTrue();
         assertThat(new ProxyHeaders(List.of("Cookie")).forwardRequest("Cookie", Set.of())).isFalse();
+    }
+
+    @Test
+    void onlyValuesHttpCanCarryAreSent() throws Exception {
+        for (String ok : new String[]{"", "wait=5", "a\tb c", "caf\u00c3\u00a9", "\u00ff~!"}) {
+            assertThat(ProxyHeaders.sendable("Prefer", ok)).isEqualTo(ok);
+        }
+        assertThat(ProxyHeaders.sendable("Prefer", null)).isNull();
+        for (String no : new String[]{"Bearer r8_x\u007f", "r8_x\u0000", "r8_x\r\n", "r8_x\u0100", "r8_x\ud83d\ude00"}) {
+            assertThatThrownBy(() -> ProxyHeaders.sendable("Authorization", no)).isInstanceOfSatisfying(
+                    Refusal.Refused.class, r -> {
+                        assertThat(r.refusal().status()).isEqualTo(400);
+                        assertThat(r.refusal().detail()).contains("Authorization").doesNotContain("r8_x");
+                    });
+        }
     }
 
     @Test
