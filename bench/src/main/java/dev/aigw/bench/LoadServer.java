@@ -47,7 +47,8 @@ import java.util.Set;
  * {@code peer-tomcat} (Tomcat 10.1). "aigw" is {@link AigwProxyFilter} through a gateway whose base URL is the
  * upstream, with its default upstream client (Jetty's, which is on this class path); {@code aigw-jdk-<container>}
  * takes the JDK's client ({@code aigw.proxy.upstream=jdk}), {@code aigw-jdkdirect-<container>} the JDK's client on a
- * same-thread executor (through the public client wrapper). "peer" is Jetty's {@code ProxyServlet.Transparent} to the
+ * same-thread executor (through the public client wrapper), {@code aigw-nolog-<container>} the default without the
+ * summary log line ({@code aigw.log=off}: the records are made, no listener takes them). "peer" is Jetty's {@code ProxyServlet.Transparent} to the
  * same upstream path, adding the same two credentials headers. Both answer at {@code /replicate/*}. Same thread pool size (200) and accept queue on both
  * containers; Tomcat keeps connections alive without a request limit, as Jetty does.
  */
@@ -116,7 +117,7 @@ public final class LoadServer {
                 server = s::stop;
                 port = ((ServerConnector) s.getConnectors()[0]).getLocalPort();
             }
-            case "aigw-jetty", "aigw-jdk-jetty", "aigw-jdkdirect-jetty", "peer-jetty" -> {
+            case "aigw-jetty", "aigw-jdk-jetty", "aigw-jdkdirect-jetty", "aigw-nolog-jetty", "peer-jetty" -> {
                 Server s = jetty();
                 ServletContextHandler ctx = new ServletContextHandler();
                 ctx.setContextPath("/");
@@ -126,7 +127,7 @@ public final class LoadServer {
                 server = s::stop;
                 port = ((ServerConnector) s.getConnectors()[0]).getLocalPort();
             }
-            case "aigw-tomcat", "aigw-jdk-tomcat", "aigw-jdkdirect-tomcat", "peer-tomcat" -> {
+            case "aigw-tomcat", "aigw-jdk-tomcat", "aigw-jdkdirect-tomcat", "aigw-nolog-tomcat", "peer-tomcat" -> {
                 Path base = Files.createTempDirectory("aigw-bench-tomcat");
                 Tomcat t = new Tomcat();
                 t.setBaseDir(base.toString());
@@ -147,8 +148,8 @@ public final class LoadServer {
                 };
                 port = c.getLocalPort();
             }
-            default -> throw new IllegalArgumentException("unknown role " + role + " (upstream, aigw[-jdk|-jdkdirect]-"
-                    + "jetty, peer-jetty, aigw[-jdk|-jdkdirect]-tomcat, peer-tomcat)");
+            default -> throw new IllegalArgumentException("unknown role " + role + " (upstream, aigw[-jdk|-jdkdirect|-nolog]-"
+                    + "jetty, peer-jetty, aigw[-jdk|-jdkdirect|-nolog]-tomcat, peer-tomcat)");
         }
         return new Started(port, server);
     }
@@ -289,8 +290,8 @@ public final class LoadServer {
             }
             if (aigw) {
                 Gateway gateway = Gateway.builder().accountId(ACCOUNT).gatewayId("bench").token("cf-bench-token")
-                        .baseUrl("http://127.0.0.1:" + upstreamPort + "/v1").log(Boolean.getBoolean("bench.aigw.log-off")
-                        ? Gateway.Log.OFF : Gateway.Log.SUMMARY).build(); // -Dbench.aigw.log-off=true: no summary line
+                        .baseUrl("http://127.0.0.1:" + upstreamPort + "/v1")
+                        .log(role.startsWith("aigw-nolog-") ? Gateway.Log.OFF : Gateway.Log.SUMMARY).build();
                 // a gateway handed to the builder stays the application's: it closes it (its records thread) on stop
                 ctx.addListener(new jakarta.servlet.ServletContextListener() {
                     @Override

@@ -14,7 +14,8 @@ import java.util.function.ToDoubleBiFunction;
  * per JDK): for every container and client count, aigw (its default upstream, {@code aigw-<container>}) against
  * Jetty's {@code ProxyServlet} ({@code peer-<container>}) — req/s ≥ 1.0×, p99 ≤ 1.0×, CPU per request ≤ 1.2× — with
  * p50 and allocation beside them, a second peer's ratios to the first where the run had one ({@code peer-jetty#2}: the
- * method's own noise, A/A), and the JDK-client row's ratios.
+ * method's own noise, A/A), and the ratios of aigw's other rows where the run had them ({@code aigw-jdk-<container>}:
+ * the JDK's client; {@code aigw-jdkdirect-<container>}; {@code aigw-nolog-<container>}: without the summary line).
  *
  * <p>A run of several interleaved rounds ({@code ProxyLoad --rounds R}) gives a ratio per round, each between cells
  * measured close together in time; a cell then shows the median over rounds, its range, and how many rounds met the
@@ -23,6 +24,9 @@ import java.util.function.ToDoubleBiFunction;
  * <p>{@code java -cp ... dev.aigw.bench.TargetsReport "JDK 17=bench/target/results/jdk17/proxy-load.csv" ...}
  */
 public final class TargetsReport {
+    /** aigw's other rows ({@code aigw-<variant>-<container>}), shown beside the targets' row. */
+    private static final List<String> VARIANTS = List.of("jdk", "jdkdirect", "nolog");
+
     private TargetsReport() {
     }
 
@@ -45,7 +49,7 @@ public final class TargetsReport {
         System.out.println("| JDK | container | clients | rounds | aigw/peer req/s (≥ 1.0) | aigw/peer p50 | aigw/peer p99 "
                 + "(≤ 1.0) | aigw/peer CPU per request (≤ 1.2) | the same without the JIT compiler's share "
                 + "| allocation KB/request, aigw / peer | targets met (median) | A/A, second peer / peer: req/s, p99, "
-                + "CPU | JDK client: req/s, p99, CPU vs peer |");
+                + "CPU | other aigw rows vs peer: req/s, p99, CPU |");
         System.out.println("|---|---|---|---|---|---|---|---|---|---|---|---|---|");
         for (String a : args) {
             int eq = a.indexOf('=');
@@ -84,13 +88,19 @@ public final class TargetsReport {
                         missed.add("CPU");
                     }
                     Map<Integer, Cell> twin = cells.get("peer-" + container + "#2@" + n);
-                    Map<Integer, Cell> jdk = cells.get("aigw-jdk-" + container + "@" + n);
+                    List<String> others = new ArrayList<>();
+                    for (String variant : VARIANTS) {
+                        Map<Integer, Cell> o = cells.get("aigw-" + variant + "-" + container + "@" + n);
+                        if (o != null) {
+                            others.add(variant + ": " + versus(o, p));
+                        }
+                    }
                     System.out.printf(Locale.ROOT, "| %s | %s | %d | %d | %s | %s | %s | %s | %s | %.1f / %.1f | %s | %s | %s |%n",
                             label, container, n, rps.rounds, rps.showMet(), p50.show(), p99.showMet(), cpu.showMet(),
                             Double.isNaN(steady.median) ? "—" : steady.showMet(),
                             median(x, Cell::alloc), median(p, Cell::alloc),
                             missed.isEmpty() ? "yes" : "**missed: " + String.join(", ", missed) + "**",
-                            versus(twin, p), versus(jdk, p));
+                            versus(twin, p), others.isEmpty() ? "—" : String.join("; ", others));
                 }
             }
         }
