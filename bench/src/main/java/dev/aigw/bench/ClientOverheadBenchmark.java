@@ -105,6 +105,18 @@ public class ClientOverheadBenchmark {
         return s;
     }
 
+    /**
+     * A logging backend's formatter by name: {@code jdk-simple}, the JDK's {@code SimpleFormatter} (its default console
+     * format), or {@code tomcat-one-line}, Tomcat's {@code OneLineFormatter} (a standalone Tomcat's default).
+     */
+    static java.util.logging.Formatter formatter(String name) {
+        return switch (name) {
+            case "jdk-simple" -> new java.util.logging.SimpleFormatter();
+            case "tomcat-one-line" -> new org.apache.juli.OneLineFormatter();
+            default -> throw new IllegalArgumentException("formatter " + name + ": jdk-simple or tomcat-one-line");
+        };
+    }
+
     static Logger quietLogger(String name) {
         Logger l = Logger.getLogger(name);
         l.setUseParentHandlers(false);

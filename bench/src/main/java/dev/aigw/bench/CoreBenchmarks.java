@@ -16,6 +16,7 @@ import org.openjdk.jmh.annotations.Measurement;
 import org.openjdk.jmh.annotations.Mode;
 import org.openjdk.jmh.annotations.OutputTimeUnit;
 import org.openjdk.jmh.annotations.Scope;
+import org.openjdk.jmh.annotations.Param;
 import org.openjdk.jmh.annotations.Setup;
 import org.openjdk.jmh.annotations.State;
 import org.openjdk.jmh.annotations.TearDown;
@@ -178,6 +179,30 @@ public class CoreBenchmarks {
     @BenchmarkMode(Mode.AverageTime)
     @OutputTimeUnit(TimeUnit.NANOSECONDS)
     public void summaryLine(Records s) {
+        s.summary.onExchange(s.record);
+    }
+
+    /**
+     * The same line with the logging backend's formatter as the parameter: the JDK's {@code SimpleFormatter} (its
+     * default console format) or Tomcat's {@code OneLineFormatter} (a standalone Tomcat's default); what the line
+     * costs is mostly the formatter's.
+     */
+    @State(Scope.Benchmark)
+    public static class Formatted {
+        @Param({"jdk-simple", "tomcat-one-line"})
+        public String formatter;
+
+        /** After the records' set-up (a parameter: JMH sets it up first), whose logger this one's formatter changes. */
+        @Setup(Level.Trial)
+        public void setUp(Records r) {
+            r.held.getHandlers()[0].setFormatter(ClientOverheadBenchmark.formatter(formatter));
+        }
+    }
+
+    @Benchmark
+    @BenchmarkMode(Mode.AverageTime)
+    @OutputTimeUnit(TimeUnit.NANOSECONDS)
+    public void summaryLineBy(Records s, Formatted f) {
         s.summary.onExchange(s.record);
     }
 }

@@ -71,6 +71,9 @@ public final class LoadServer {
         // the records are formatted, then dropped; held here, since JUL holds loggers weakly and a collected one
         // would fall back to the console handler (every line written to the server's log file)
         quietLog = ClientOverheadBenchmark.quietLogger("dev.aigw.exchange");
+        // -Dbench.log.formatter=tomcat-one-line: the line formatted as a standalone Tomcat's logging would
+        quietLog.getHandlers()[0].setFormatter(ClientOverheadBenchmark.formatter(
+                System.getProperty("bench.log.formatter", "jdk-simple")));
         Started started = start(role, upstreamPort, null);
         AutoCloseable server = started.server();
         int port = started.port();
