@@ -87,7 +87,8 @@ public abstract class UpstreamSuite {
     protected void configure(ServletContext ctx) {
         FilterRegistration.Dynamic g = ctx.addFilter("chain-gauge", gauge); // first: before aigw's filters
         g.setAsyncSupported(true);
-        g.addMappingForUrlPatterns(EnumSet.of(DispatcherType.REQUEST), false, "/webhooks/parked", "/roomy-proxy/*");
+        g.addMappingForUrlPatterns(EnumSet.of(DispatcherType.REQUEST), false, "/webhooks/parked", "/roomy-proxy/*",
+                "/webhooks/budget");
         webhook(ctx, "aigw-webhook", "/webhooks/replicate", AigwWebhookFilter.builder()
                 .secret(replicate.webhookSecret()).gateway(aigw).creators(creators).maxBodyBytes(64 * 1024));
         webhook(ctx, "aigw-webhook-vector", "/webhooks/vector", AigwWebhookFilter.builder().secret(VECTOR_SECRET)
@@ -96,6 +97,9 @@ public abstract class UpstreamSuite {
                 .secret(replicate.webhookSecret()).readLimits(Duration.ofSeconds(2), 4096));
         webhook(ctx, "aigw-webhook-parked", "/webhooks/parked", AigwWebhookFilter.builder()
                 .secret(replicate.webhookSecret()).readLimits(Duration.ofSeconds(90), 1)); // senders may stop a while
+        webhook(ctx, "aigw-webhook-budget", "/webhooks/budget", AigwWebhookFilter.builder()
+                .secret(replicate.webhookSecret()).gateway(aigw).maxBodyBytes(64 * 1024)
+                .maxUnverifiedBytes(BUDGET).readLimits(Duration.ofSeconds(90), 1)); // WebhookTests
         proxy(ctx, "aigw-proxy", "/replicate", AigwProxyFilter.builder().gateway(aigw).path("/replicate")
                 .replicateToken(replicate.token()).models("acme/*, deployments/acme/prod").rateLimit("20/min"));
         proxy(ctx, "aigw-proxy-stream", "/stream-proxy", AigwProxyFilter.builder().gateway(streamAigw)
@@ -121,6 +125,9 @@ public abstract class UpstreamSuite {
         // wider than the filters' paths, as applications map handlers: the filter must still guard every spelling
         receiver.addMapping("/webhooks/*");
     }
+
+    /** {@code aigw.webhook.max-unverified-bytes} of the {@code /webhooks/budget} filter (WebhookTests). */
+    protected static final int BUDGET = 128 * 1024;
 
     /** Caps of the {@code /guarded-proxy} instance (SecurityTests). */
     protected static final int CAP_TOTAL = 6;
