@@ -120,11 +120,20 @@ public abstract class UpstreamSuite {
                 .rateLimit("3/min"));
         proxy(ctx, "aigw-proxy-guarded-stream", "/guarded-stream", AigwProxyFilter.builder().gateway(streamAigw)
                 .path("/guarded-stream").replicateToken(replicate.token()).idleTimeout(Duration.ofSeconds(1)));
+        stoppedProxy = AigwProxyFilter.builder().gateway(aigw).path("/stopped-proxy").replicateToken(replicate.token())
+                .access(r -> true, "anyone").upstream(upstream()).build();
+        FilterRegistration.Dynamic stopped = ctx.addFilter("aigw-proxy-stopped", stoppedProxy);
+        stopped.setAsyncSupported(true);
+        stopped.addMappingForUrlPatterns(EnumSet.of(DispatcherType.REQUEST, DispatcherType.ASYNC), true,
+                "/stopped-proxy/*");
         ServletRegistration.Dynamic receiver = ctx.addServlet("webhook-receiver", webhooks);
         receiver.setAsyncSupported(true);
         // wider than the filters' paths, as applications map handlers: the filter must still guard every spelling
         receiver.addMapping("/webhooks/*");
     }
+
+    /** The {@code /stopped-proxy} instance, which ProxyTests destroys while requests still reach it. */
+    protected AigwProxyFilter stoppedProxy;
 
     /** {@code aigw.webhook.max-unverified-bytes} of the {@code /webhooks/budget} filter (WebhookTests). */
     protected static final int BUDGET = 128 * 1024;
