@@ -102,6 +102,11 @@ public abstract class UpstreamSuite {
                 .maxUnverifiedBytes(BUDGET).readLimits(Duration.ofSeconds(90), 1)); // WebhookTests
         proxy(ctx, "aigw-proxy", "/replicate", AigwProxyFilter.builder().gateway(aigw).path("/replicate")
                 .replicateToken(replicate.token()).models("acme/*, deployments/acme/prod").rateLimit("20/min"));
+        // paths that use Replicate's words with capitals are the application's own: they work (ProxyTests, WebhookTests)
+        proxy(ctx, "aigw-proxy-capitals", "/Predictions", AigwProxyFilter.builder().gateway(aigw).path("/Predictions")
+                .replicateToken(replicate.token()).access(r -> true, "anyone"));
+        webhook(ctx, "aigw-webhook-capitals", "/Webhooks/Default", AigwWebhookFilter.builder()
+                .secret(replicate.webhookSecret()));
         proxy(ctx, "aigw-proxy-stream", "/stream-proxy", AigwProxyFilter.builder().gateway(streamAigw)
                 .path("/stream-proxy").replicateToken(replicate.token()));
         proxy(ctx, "aigw-proxy-passthrough", "/passthrough", AigwProxyFilter.builder().gateway(aigw)
@@ -129,7 +134,7 @@ public abstract class UpstreamSuite {
         ServletRegistration.Dynamic receiver = ctx.addServlet("webhook-receiver", webhooks);
         receiver.setAsyncSupported(true);
         // wider than the filters' paths, as applications map handlers: the filter must still guard every spelling
-        receiver.addMapping("/webhooks/*");
+        receiver.addMapping("/webhooks/*", "/Webhooks/*");
     }
 
     /** The {@code /stopped-proxy} instance, which ProxyTests destroys while requests still reach it. */

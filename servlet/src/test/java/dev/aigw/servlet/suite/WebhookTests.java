@@ -113,6 +113,17 @@ public abstract class WebhookTests extends SuiteGroup {
         assertThat(suite.webhooks.received).isEmpty();
     }
 
+    /** The webhook path is the application's own: Replicate's words with capitals in it are fine. */
+    @Test
+    void aWebhookPathWithCapitalsReceivesDeliveries() throws Exception {
+        byte[] body = "{\"id\":\"p-caps\",\"status\":\"processing\"}".getBytes(StandardCharsets.UTF_8);
+        long now = Instant.now().getEpochSecond();
+        HttpResponse<String> r = deliver("/Webhooks/Default", "msg_caps", Long.toString(now),
+                ReplicateWebhooks.sign(suite.replicate.webhookSecret(), "msg_caps", now, body), body);
+        assertThat(r.statusCode()).as(r.body()).isEqualTo(200);
+        assertThat(suite.webhooks.received).singleElement().satisfies(w -> assertThat(w.verified()).isTrue());
+    }
+
     @Test
     void aBodyOverTheLimitIs413() throws Exception {
         byte[] big = ("{\"pad\":\"" + "x".repeat(70 * 1024) + "\"}").getBytes(StandardCharsets.UTF_8);
