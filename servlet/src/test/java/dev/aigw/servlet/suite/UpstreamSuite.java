@@ -88,7 +88,7 @@ public abstract class UpstreamSuite {
         FilterRegistration.Dynamic g = ctx.addFilter("chain-gauge", gauge); // first: before aigw's filters
         g.setAsyncSupported(true);
         g.addMappingForUrlPatterns(EnumSet.of(DispatcherType.REQUEST), false, "/webhooks/parked", "/roomy-proxy/*",
-                "/webhooks/budget");
+                "/webhooks/budget", "/webhooks/budget-slow");
         webhook(ctx, "aigw-webhook", "/webhooks/replicate", AigwWebhookFilter.builder()
                 .secret(replicate.webhookSecret()).gateway(aigw).creators(creators).maxBodyBytes(64 * 1024));
         webhook(ctx, "aigw-webhook-vector", "/webhooks/vector", AigwWebhookFilter.builder().secret(VECTOR_SECRET)
@@ -100,6 +100,9 @@ public abstract class UpstreamSuite {
         webhook(ctx, "aigw-webhook-budget", "/webhooks/budget", AigwWebhookFilter.builder()
                 .secret(replicate.webhookSecret()).gateway(aigw).maxBodyBytes(64 * 1024)
                 .maxUnverifiedBytes(BUDGET).readLimits(Duration.ofSeconds(90), 1)); // WebhookTests
+        webhook(ctx, "aigw-webhook-budget-slow", "/webhooks/budget-slow", AigwWebhookFilter.builder()
+                .secret(replicate.webhookSecret()).maxBodyBytes(64 * 1024).maxUnverifiedBytes(BUDGET)
+                .readLimits(Duration.ofSeconds(1), 1));
         proxy(ctx, "aigw-proxy", "/replicate", AigwProxyFilter.builder().gateway(aigw).path("/replicate")
                 .replicateToken(replicate.token()).models("acme/*, deployments/acme/prod").rateLimit("20/min"));
         // paths that use Replicate's words with capitals are the application's own: they work (ProxyTests, WebhookTests)

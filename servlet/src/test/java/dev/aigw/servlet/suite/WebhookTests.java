@@ -223,17 +223,37 @@ public abstract class WebhookTests extends SuiteGroup {
         assertThat(suite.webhooks.received).hasSize(1);
     }
 
+    @Test
+    void sendersCutOffByTheReadTimeoutGiveTheBudgetBack() throws Exception {
+        List<Socket> parked = new ArrayList<>();
+        try {
+            park(parked, "/webhooks/budget-slow", 2);
+            byte[] body = body("p-slow");
+            assertThat(deliverBudget("/webhooks/budget-slow", "msg_slow", body).statusCode()).isEqualTo(503);
+            for (Socket s : parked) { // aigw.webhook.read-timeout (1 s) cuts each off; it is told before its 408
+                assertThat(RawHttp.headAndJson(s.getInputStream())).startsWith("HTTP/1.1 408");
+            }
+            assertThat(deliverBudget("/webhooks/budget-slow", "msg_slow", body).statusCode()).isEqualTo(200);
+        } finally {
+            close(parked);
+        }
+    }
+
     /**
      * {@code count} senders of valid-looking headers and a current timestamp that announce {@link #PARKED} bytes to
      * {@code /webhooks/budget} and send one; returns once the filter took each in (its thread came back out).
      */
     private void park(List<Socket> into, int count) throws Exception {
+        park(into, "/webhooks/budget", count);
+    }
+
+    private void park(List<Socket> into, String path, int count) throws Exception {
         long now = Instant.now().getEpochSecond();
         for (int i = 0; i < count; i++) {
             Socket s = new Socket(suite.app.getHost(), suite.app.getPort());
             into.add(s);
             s.setSoTimeout((int) ContainerSuite.WAIT.toMillis());
-            s.getOutputStream().write(("POST " + suite.app.getPath() + "/webhooks/budget HTTP/1.1\r\nHost: x\r\n"
+            s.getOutputStream().write(("POST " + suite.app.getPath() + path + " HTTP/1.1\r\nHost: x\r\n"
                     + "webhook-id: msg_parked" + i + "\r\nwebhook-timestamp: " + now + "\r\nwebhook-signature: "
                     + "v1,AAAA\r\nContent-Type: application/json\r\nContent-Length: " + PARKED + "\r\n\r\n{")
                     .getBytes(StandardCharsets.US_ASCII));
@@ -242,8 +262,12 @@ public abstract class WebhookTests extends SuiteGroup {
     }
 
     private HttpResponse<String> deliverBudget(String id, byte[] body) throws Exception {
+        return deliverBudget("/webhooks/budget", id, body);
+    }
+
+    private HttpResponse<String> deliverBudget(String path, String id, byte[] body) throws Exception {
         long now = Instant.now().getEpochSecond();
-        return deliver("/webhooks/budget", id, Long.toString(now),
+        return deliver(path, id, Long.toString(now),
                 ReplicateWebhooks.sign(suite.replicate.webhookSecret(), id, now, body), body);
     }
 
