@@ -178,6 +178,26 @@ public abstract class SecurityTests extends SuiteGroup {
         assertThat(unknown.statusCode()).as(unknown.body()).isEqualTo(201);
     }
 
+    /** A gated body is read as sent only when no Content-Encoding field names a coding, not just the first. */
+    @Test
+    void aGatedBodyWithACodingInAnyContentEncodingFieldIsRefused() throws Exception {
+        String body = "{\"version\":\"acme/echo\",\"input\":{}}";
+        String[][] refused = {{"Content-Encoding", "identity", "Content-Encoding", "gzip"},
+                {"Content-Encoding", "identity, deflate"}, {"Content-Encoding", "", "Content-Encoding", "br"}};
+        for (String[] h : refused) {
+            String[] headers = new String[h.length + 2];
+            headers[0] = USER;
+            headers[1] = "encoding";
+            System.arraycopy(h, 0, headers, 2, h.length);
+            HttpResponse<String> r = post("/replicate/predictions", "application/json", body, headers);
+            assertThat(r.statusCode()).as(String.join(" ", h) + ": " + r.body()).isEqualTo(415);
+            assertThat(r.body()).contains("content_encoding_not_allowed");
+        }
+        assertThat(suite.gateway.requests()).isEmpty();
+        assertThat(post("/replicate/predictions", "application/json", body, USER, "encoding", "Content-Encoding",
+                "identity", "Content-Encoding", "Identity").statusCode()).isEqualTo(201);
+    }
+
     /** For cookie-authenticated users: other sites cannot make the browser change state through the proxy. */
     @Test
     void crossSiteRequestsAndFormBodiesAreRefused() throws Exception {

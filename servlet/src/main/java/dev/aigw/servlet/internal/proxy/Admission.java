@@ -174,8 +174,7 @@ public final class Admission {
 
     private static BodyTransform bodyGate(ModelAllowlist allowlist, HttpServletRequest req, CanonicalRequest c,
                                           String field) throws Refusal.Refused {
-        String encoding = req.getHeader("Content-Encoding");
-        if (!identity(encoding)) {
+        if (!identity(contentEncoding(req))) {
             throw Refusal.of(415, "content_encoding_not_allowed", "a Content-Encoding'd body cannot be checked "
                     + "against the model allowlist; send it unencoded").refused();
         }
@@ -194,8 +193,42 @@ public final class Admission {
         return json(contentType) && identity(contentEncoding);
     }
 
+    /**
+     * Whether a body so encoded is unencoded: every coding listed is {@code identity} (or the list is empty). A list
+     * ({@code identity, gzip}, or the fields of {@link #contentEncoding} joined) counts each coding, so a second field
+     * or a later coding cannot hide behind a first {@code identity}.
+     */
     static boolean identity(String contentEncoding) {
-        return contentEncoding == null || contentEncoding.isBlank() || contentEncoding.equalsIgnoreCase("identity");
+        if (contentEncoding == null) {
+            return true;
+        }
+        for (int start = 0; start <= contentEncoding.length(); ) {
+            int comma = contentEncoding.indexOf(',', start);
+            int end = comma < 0 ? contentEncoding.length() : comma;
+            String coding = contentEncoding.substring(start, end).strip();
+            if (!coding.isEmpty() && !coding.equalsIgnoreCase("identity")) {
+                return false;
+            }
+            start = end + 1;
+        }
+        return true;
+    }
+
+    /** Every {@code Content-Encoding} field of the request, joined as one list (null when there is none). */
+    static String contentEncoding(HttpServletRequest req) {
+        java.util.Enumeration<String> fields = req.getHeaders("Content-Encoding");
+        if (fields == null || !fields.hasMoreElements()) {
+            return null;
+        }
+        String first = fields.nextElement();
+        if (!fields.hasMoreElements()) {
+            return first;
+        }
+        StringBuilder all = new StringBuilder(first);
+        while (fields.hasMoreElements()) {
+            all.append(',').append(fields.nextElement());
+        }
+        return all.toString();
     }
 
     static boolean json(String contentType) {

@@ -29,6 +29,17 @@ class AdmissionMediaTypeTest {
     }
 
     @Test
+    void aBodyIsUnencodedOnlyWhenEveryCodingListedIsIdentity() {
+        for (String e : new String[]{"", " ", "identity", "IDENTITY", "identity, identity", " identity ,", ","}) {
+            assertThat(Admission.identity(e)).as(e).isTrue();
+        }
+        assertThat(Admission.identity(null)).isTrue();
+        for (String e : new String[]{"gzip", "identity, gzip", "identity,br", ",deflate", "identityx", "x-gzip"}) {
+            assertThat(Admission.identity(e)).as(e).isFalse();
+        }
+    }
+
+    @Test
     void aCharsetIsUtf8OnlyWhenHttpReadsOneUtf8Charset() {
         for (String t : new String[]{"application/json", "application/json;", "application/json; charset=utf-8",
                 "application/json;CHARSET=\"UTF-8\"", "application/json ;\tcharset=utf-8 ; x=y;;",
