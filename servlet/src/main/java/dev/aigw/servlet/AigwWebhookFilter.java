@@ -28,17 +28,19 @@ import java.util.Objects;
  * Verifies Replicate's webhooks before the application sees them (Replicate spec §6): the signature over
  * {@code webhook-id.webhook-timestamp.body} with the configured {@code whsec_} secret, compared in constant time; the
  * timestamp within a tolerance (default ±5 minutes); replays of an accepted {@code webhook-id} refused; a body size
- * limit, and a budget of bytes held by all deliveries not verified yet. A delivery that passes is handed on to the application with its body unchanged, byte for byte.
+ * limit, and a budget of bytes held by all deliveries not verified yet. A delivery that passes is handed on to the
+ * application with its body unchanged, byte for byte.
  *
  * <p>Answers: 400 for missing or malformed webhook headers, 401 for a signature that does not match or a timestamp
  * outside the tolerance, 413 for a body over the limit, 503 with {@code Retry-After} for one that would take the
- * unverified deliveries' bodies over {@code aigw.webhook.max-unverified-bytes} (Replicate delivers it again), 405 for methods other than POST — each as problem+json
- * naming what was wrong. A delivery whose {@code webhook-id} the application already accepted (answered 2xx) within
- * the replay window is answered 200 with {@code aigw-webhook: duplicate} and not handed on again; one that is being
- * handled right now is answered 409 with {@code Retry-After}. When the application answers a delivery with anything
- * but 2xx (or throws), its id is forgotten, so Replicate's retry reaches the application again. With a
- * {@link SharedState} engine all instances share the ids; when the engine cannot be asked the delivery is answered 503
- * (not handed on), so that Replicate delivers it again.
+ * unverified deliveries' bodies over {@code aigw.webhook.max-unverified-bytes} (Replicate delivers it again), 405
+ * for methods other than POST — each as problem+json naming what was wrong. A delivery whose {@code webhook-id} the
+ * application already accepted (answered 2xx) within the replay window is answered 200 with
+ * {@code aigw-webhook: duplicate} and not handed on again; one that is being handled right now is answered 409 with
+ * {@code Retry-After}. When the application answers a delivery with anything but 2xx (or throws), its id is
+ * forgotten, so Replicate's retry reaches the application again. With a {@link SharedState} engine all instances
+ * share the ids; when the engine cannot be asked the delivery is answered 503 (not handed on), so that Replicate
+ * delivers it again.
  *
  * <p>When the application accepted a delivery about a finished prediction (status {@code succeeded}, {@code failed},
  * {@code canceled} or {@code aborted}), one record goes to the gateway's listeners: method {@code WEBHOOK}, via

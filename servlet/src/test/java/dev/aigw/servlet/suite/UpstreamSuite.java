@@ -105,7 +105,7 @@ public abstract class UpstreamSuite {
                 .readLimits(Duration.ofSeconds(1), 1));
         proxy(ctx, "aigw-proxy", "/replicate", AigwProxyFilter.builder().gateway(aigw).path("/replicate")
                 .replicateToken(replicate.token()).models("acme/*, deployments/acme/prod").rateLimit("20/min"));
-        // paths that use Replicate's words with capitals are the application's own: they work (ProxyTests, WebhookTests)
+        // paths spelling Replicate's words with capitals are the application's own: they work (Proxy-, WebhookTests)
         proxy(ctx, "aigw-proxy-capitals", "/Predictions", AigwProxyFilter.builder().gateway(aigw).path("/Predictions")
                 .replicateToken(replicate.token()).access(r -> true, "anyone"));
         webhook(ctx, "aigw-webhook-capitals", "/Webhooks/Default", AigwWebhookFilter.builder()

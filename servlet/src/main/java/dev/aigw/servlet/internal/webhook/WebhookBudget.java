@@ -24,7 +24,7 @@ public final class WebhookBudget {
     }
 
     /** Takes {@code bytes} more; false (nothing taken) when that would exceed the limit. */
-    boolean reserve(long bytes) {
+    private boolean reserve(long bytes) {
         long now;
         do {
             now = held.get();
@@ -35,7 +35,35 @@ public final class WebhookBudget {
         return true;
     }
 
-    void release(long bytes) {
+    private void release(long bytes) {
         held.addAndGet(-bytes);
+    }
+
+    /** A share for one delivery: grown as its body becomes known, given back once. */
+    Reservation reservation() {
+        return new Reservation();
+    }
+
+    /** One delivery's share of the budget. Thread-safe. */
+    final class Reservation {
+        private long held; // guarded by this
+
+        /** Makes the share {@code total} bytes in all; false (unchanged) when the budget cannot give the rest. */
+        synchronized boolean grow(long total) {
+            if (total <= held) {
+                return true;
+            }
+            if (!reserve(total - held)) {
+                return false;
+            }
+            held = total;
+            return true;
+        }
+
+        /** Gives the share back; on every path, any number of times. */
+        synchronized void giveBack() {
+            release(held);
+            held = 0;
+        }
     }
 }

@@ -61,9 +61,9 @@ final class WebhookDelivery implements ReadListener, AsyncListener {
     /** 503: the filter holds as many unverified bodies as {@code aigw.webhook.max-unverified-bytes} allows. */
     static Refusal overBudget(WebhookConfig cfg) {
         return Refusal.of(503, "webhook_budget_exhausted", "the webhook filter holds as many unverified webhook "
-                + "bodies as its limit of " + cfg.budget().limit() + " bytes allows (aigw.webhook.max-unverified-bytes); "
-                + "this delivery was not handed on, deliver it again later").with("Retry-After", "5")
-                .extra(Map.of("retry_after", 5));
+                + "bodies as its limit of " + cfg.budget().limit() + " bytes allows "
+                + "(aigw.webhook.max-unverified-bytes); this delivery was not handed on, deliver it again later")
+                .with("Retry-After", "5").extra(Map.of("retry_after", 5));
     }
 
     private final WebhookConfig cfg;
@@ -73,6 +73,8 @@ final class WebhookDelivery implements ReadListener, AsyncListener {
     private final String ts;
     private final String sig;
     private final BufferedBodyRequest wrapped;
+    /** Of the bytes unverified deliveries may hold: given back once the body is judged, or on any other end. */
+    final WebhookBudget.Reservation reservation;
     private final ByteArrayOutputStream body = new ByteArrayOutputStream();
     private final long started = System.nanoTime();
     private final byte[] buf = new byte[8192];
@@ -81,7 +83,6 @@ final class WebhookDelivery implements ReadListener, AsyncListener {
     private boolean reading = true; // guarded by this, as the fields down to notes
     private Refusal dropThenAnswer; // refused (too large, over the budget): the body read and dropped, then this
     private long dropped;
-    private long reserved; // of cfg.budget(), while unverified
     private boolean handedOn;
     private boolean finished;
     private Sniffed fields;
@@ -99,6 +100,7 @@ final class WebhookDelivery implements ReadListener, AsyncListener {
         this.ts = ts;
         this.sig = sig;
         this.wrapped = new BufferedBodyRequest(req);
+        this.reservation = cfg.budget().reservation();
     }
 
     void readAsync() throws IOException {
@@ -107,24 +109,6 @@ final class WebhookDelivery implements ReadListener, AsyncListener {
         ac.addListener(this);
         in = req.getInputStream();
         in.setReadListener(this);
-    }
-
-    /** Reserves {@code total} bytes of the budget in all for this delivery; false when they do not fit. */
-    synchronized boolean reserve(long total) {
-        if (total <= reserved) {
-            return true;
-        }
-        if (!cfg.budget().reserve(total - reserved)) {
-            return false;
-        }
-        reserved = total;
-        return true;
-    }
-
-    /** Gives this delivery's reservation back; on every path, any number of times. */
-    synchronized void giveBack() {
-        cfg.budget().release(reserved);
-        reserved = 0;
     }
 
     /** The body will be read and dropped, then {@code answer} given (null: read it). */
@@ -157,7 +141,7 @@ final class WebhookDelivery implements ReadListener, AsyncListener {
                 }
                 if (dropThenAnswer == null && body.size() + n > cfg.maxBody()) {
                     drop(tooLarge(cfg));
-                } else if (dropThenAnswer == null && !reserve(body.size() + n)) { // chunked: grows as bytes arrive
+                } else if (dropThenAnswer == null && !reservation.grow(body.size() + n)) { // chunked: as bytes come
                     drop(refusedOverBudget());
                 }
                 if (dropThenAnswer != null) {
@@ -206,7 +190,7 @@ final class WebhookDelivery implements ReadListener, AsyncListener {
             }
             reading = false;
         }
-        giveBack();
+        reservation.giveBack();
         try { // the sender left mid-body: end it now (Jetty keeps the connection until the read timeout)
             ac.complete();
         } catch (IllegalStateException alreadyEnded) {
@@ -232,13 +216,13 @@ final class WebhookDelivery implements ReadListener, AsyncListener {
         dropThenAnswer = r;
         dropped = body.size();
         body.reset();
-        giveBack();
+        reservation.giveBack();
     }
 
     /** An answer of ours while reading: the rest of the body is not read, the connection is closed. */
     private void answer(Refusal r) throws IOException {
         reading = false;
-        giveBack();
+        reservation.giveBack();
         try {
             r.send(resp);
         } finally {
@@ -250,7 +234,7 @@ final class WebhookDelivery implements ReadListener, AsyncListener {
     boolean verified(byte[] bytes) throws IOException {
         WebhookVerifier.Result r = cfg.verifier().verify(id, ts, sig, bytes, bytes.length, cfg.clock().instant()
                 .getEpochSecond());
-        giveBack(); // verified or refused: no longer an unverified body, before the sender hears either
+        reservation.giveBack(); // judged: no longer an unverified body, before the sender hears either way
         if (!r.valid()) {
             refusal(r).send(resp);
             return false;
@@ -322,7 +306,7 @@ final class WebhookDelivery implements ReadListener, AsyncListener {
 
     @Override
     public void onComplete(AsyncEvent event) {
-        giveBack(); // whatever path ended the request
+        reservation.giveBack(); // whatever path ended the request
         boolean on;
         synchronized (this) {
             on = handedOn;
@@ -344,7 +328,7 @@ final class WebhookDelivery implements ReadListener, AsyncListener {
             on = handedOn;
             reading = false;
         }
-        giveBack();
+        reservation.giveBack();
         if (on) {
             finished(500);
         }

@@ -72,7 +72,7 @@ public final class WebhookReception {
         // the declared length is reserved before a byte is held (a chunked body's, as it arrives; read blocking,
         // up to the limit at once)
         Refusal refused = declared > cfg.maxBody() ? WebhookDelivery.tooLarge(cfg)
-                : !d.reserve(declared >= 0 ? declared : req.isAsyncSupported() ? 0 : cfg.maxBody())
+                : !d.reservation.grow(declared >= 0 ? declared : req.isAsyncSupported() ? 0 : cfg.maxBody())
                 ? d.refusedOverBudget() : null;
         // one rule for a refused body: read and dropped when small enough and async, else the connection closed
         if (refused != null && (declared > WebhookDelivery.DRAIN_LIMIT || !req.isAsyncSupported())) {
@@ -84,7 +84,7 @@ public final class WebhookReception {
             try {
                 d.readAsync();
             } catch (IOException | RuntimeException e) {
-                d.giveBack();
+                d.reservation.giveBack();
                 throw e;
             }
             return;
@@ -92,7 +92,7 @@ public final class WebhookReception {
         try {
             readBlocking(d, req, resp, chain, exactPath);
         } finally {
-            d.giveBack();
+            d.reservation.giveBack();
         }
     }
 
