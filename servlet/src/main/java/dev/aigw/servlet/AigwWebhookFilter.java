@@ -4,6 +4,7 @@ import dev.aigw.Gateway;
 import dev.aigw.servlet.internal.GatewayHolder;
 import dev.aigw.servlet.internal.ReplayGuard;
 import dev.aigw.servlet.internal.ServletSettings;
+import dev.aigw.servlet.internal.webhook.WebhookBudget;
 import dev.aigw.servlet.internal.webhook.WebhookConfig;
 import dev.aigw.servlet.internal.webhook.WebhookReception;
 import dev.aigw.servlet.internal.webhook.WebhookVerifier;
@@ -27,16 +28,19 @@ import java.util.Objects;
  * Verifies Replicate's webhooks before the application sees them (Replicate spec §6): the signature over
  * {@code webhook-id.webhook-timestamp.body} with the configured {@code whsec_} secret, compared in constant time; the
  * timestamp within a tolerance (default ±5 minutes); replays of an accepted {@code webhook-id} refused; a body size
- * limit. A delivery that passes is handed on to the application with its body unchanged, byte for byte.
+ * limit, and a budget of bytes held by all deliveries not verified yet. A delivery that passes is handed on to the
+ * application with its body unchanged, byte for byte.
  *
  * <p>Answers: 400 for missing or malformed webhook headers, 401 for a signature that does not match or a timestamp
- * outside the tolerance, 413 for a body over the limit, 405 for methods other than POST — each as problem+json
- * naming what was wrong. A delivery whose {@code webhook-id} the application already accepted (answered 2xx) within
- * the replay window is answered 200 with {@code aigw-webhook: duplicate} and not handed on again; one that is being
- * handled right now is answered 409 with {@code Retry-After}. When the application answers a delivery with anything
- * but 2xx (or throws), its id is forgotten, so Replicate's retry reaches the application again. With a
- * {@link SharedState} engine all instances share the ids; when the engine cannot be asked the delivery is answered 503
- * (not handed on), so that Replicate delivers it again.
+ * outside the tolerance, 413 for a body over the limit, 503 with {@code Retry-After} for one that would take the
+ * unverified deliveries' bodies over {@code aigw.webhook.max-unverified-bytes} (Replicate delivers it again), 405
+ * for methods other than POST — each as problem+json naming what was wrong. A delivery whose {@code webhook-id} the
+ * application already accepted (answered 2xx) within the replay window is answered 200 with
+ * {@code aigw-webhook: duplicate} and not handed on again; one that is being handled right now is answered 409 with
+ * {@code Retry-After}. When the application answers a delivery with anything but 2xx (or throws), its id is
+ * forgotten, so Replicate's retry reaches the application again. With a {@link SharedState} engine all instances
+ * share the ids; when the engine cannot be asked the delivery is answered 503 (not handed on), so that Replicate
+ * delivers it again.
  *
  * <p>When the application accepted a delivery about a finished prediction (status {@code succeeded}, {@code failed},
  * {@code canceled} or {@code aborted}), one record goes to the gateway's listeners: method {@code WEBHOOK}, via
@@ -128,7 +132,7 @@ public final class AigwWebhookFilter implements Filter {
     /**
      * The configuration {@code aigw.webhook.secret}, {@code aigw.webhook.path}, {@code aigw.webhook.tolerance},
      * {@code aigw.webhook.max-body-bytes}, {@code aigw.webhook.replay-capacity}, {@code aigw.webhook.read-timeout}
-     * and {@code aigw.webhook.min-rate} describe (no gateway yet).
+     * {@code aigw.webhook.min-rate} and {@code aigw.webhook.max-unverified-bytes} describe (no gateway yet).
      */
     static Builder fromSettings(ServletSettings s) {
         Builder b = builder();
@@ -145,6 +149,8 @@ public final class AigwWebhookFilter implements Filter {
         b.readTimeout = s.duration("aigw.webhook.read-timeout", WebhookConfig.DEFAULT_READ_TIMEOUT,
                 Duration.ofSeconds(1), Duration.ofMinutes(10));
         b.minRate = (int) s.integer("aigw.webhook.min-rate", WebhookConfig.DEFAULT_MIN_RATE, 1, 1L << 30);
+        // at least one body of the largest size must fit; 0 (unset): the default, from the body limit
+        b.maxUnverified = s.integer("aigw.webhook.max-unverified-bytes", 0, b.maxBody, WebhookConfig.MAX_UNVERIFIED);
         return b;
     }
 
@@ -189,6 +195,7 @@ public final class AigwWebhookFilter implements Filter {
         private Duration tolerance = WebhookVerifier.DEFAULT_TOLERANCE;
         private Duration readTimeout = WebhookConfig.DEFAULT_READ_TIMEOUT;
         private int minRate = WebhookConfig.DEFAULT_MIN_RATE;
+        private long maxUnverified; // 0: the default, from maxBody
         private String secret;
         private String path;
 
@@ -254,6 +261,16 @@ public final class AigwWebhookFilter implements Filter {
             return this;
         }
 
+        /**
+         * The bytes all deliveries whose signature is not verified yet may hold together; a delivery that would go
+         * over is answered 503 with {@code Retry-After}. At least {@link #maxBodyBytes}; default 32 MiB, or twice
+         * the body limit when that is more.
+         */
+        public Builder maxUnverifiedBytes(long bytes) {
+            this.maxUnverified = ServletSettings.positive("aigw.webhook.max-unverified-bytes", bytes);
+            return this;
+        }
+
         public Builder replayCapacity(int ids) {
             this.replayCapacity = ServletSettings.positive("aigw.webhook.replay-capacity", ids);
             return this;
@@ -281,9 +298,16 @@ public final class AigwWebhookFilter implements Filter {
                 throw new IllegalStateException("a webhook secret is required");
             }
             WebhookVerifier verifier = WebhookVerifier.of(secret, tolerance);
+            long budget = maxUnverified == 0 ? Math.max(WebhookConfig.DEFAULT_MAX_UNVERIFIED, 2L * maxBody)
+                    : maxUnverified;
+            if (budget < maxBody || budget > WebhookConfig.MAX_UNVERIFIED) {
+                throw ServletSettings.CODE.invalid("aigw.webhook.max-unverified-bytes", Long.toString(budget),
+                        "a whole number from aigw.webhook.max-body-bytes (" + maxBody + ") to "
+                        + WebhookConfig.MAX_UNVERIFIED + ", so that one body of the largest size fits");
+            }
             return new WebhookConfig(verifier, ReplayGuard.of(verifier.tolerance().multipliedBy(2).plusMinutes(1),
                     replayCapacity, state.engineOrNull()), gateway, creators == null ? null : creators::find, clock,
-                    maxBody, readTimeout, minRate, path);
+                    maxBody, readTimeout, minRate, path, new WebhookBudget(budget));
         }
     }
 }

@@ -92,6 +92,8 @@ class ServletSettingsCatalogueTest {
             new Row("aigw.webhook.read-timeout", "1h", "from 1s to 10m"),
             new Row("aigw.webhook.min-rate", "0", "a whole number from 1 to 1073741824"),
             new Row("aigw.webhook.min-rate", "fast", "a whole number from 1 to 1073741824"),
+            new Row("aigw.webhook.max-unverified-bytes", "1048576", "a whole number from 4194304 to 1073741824"),
+            new Row("aigw.webhook.max-unverified-bytes", "32MiB", "a whole number from 4194304 to 1073741824"),
             new Row("aigw.proxy.connect-timeout", "50ms", "from 100ms to 5m"),
             new Row("aigw.proxy.connect-timeout", "-1s", "from 100ms to 5m"),
             new Row("aigw.context.metadata", "user", "'user' has no key="),

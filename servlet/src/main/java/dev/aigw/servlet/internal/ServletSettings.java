@@ -96,8 +96,13 @@ public final class ServletSettings {
 
     /** A whole number of at least 1 given in code for {@code key}; else the settings' error. */
     public static int positive(String key, int n) {
+        return (int) positive(key, (long) n);
+    }
+
+    /** A whole number of at least 1 given in code for {@code key}; else the settings' error. */
+    public static long positive(String key, long n) {
         if (n < 1) {
-            throw CODE.invalid(key, Integer.toString(n), "a whole number of at least 1");
+            throw CODE.invalid(key, Long.toString(n), "a whole number of at least 1");
         }
         return n;
     }

@@ -390,6 +390,34 @@ public abstract class ProxyTests extends SuiteGroup {
         assertThat(dead.body()).contains("gateway_unreachable").contains("safe to retry");
     }
 
+    /** A proxy path (and context path) of the application's own may spell Replicate's words with capitals. */
+    @Test
+    void aProxyPathWithCapitalsWorksAndReplicatesPathWordsStayLowerCase() throws Exception {
+        HttpResponse<String> ok = call("GET", "/Predictions/account", null, USER, "capitals");
+        assertThat(ok.statusCode()).as(ok.body()).isEqualTo(200);
+        HttpResponse<String> refused = call("GET", "/Predictions/Account", null, USER, "capitals");
+        assertThat(refused.statusCode()).isEqualTo(400);
+        assertThat(refused.body()).contains("lower case");
+    }
+
+    /**
+     * A filter destroyed while requests still reach it, as during undeployment: its upstream client is stopped, so
+     * the call fails to start after the request went async. A 502 saying nothing was sent, and a failure recorded.
+     */
+    @Test
+    void aCallThatCannotStartUpstreamIsA502RecordedAsAFailure() throws Exception {
+        suite.stoppedProxy.destroy();
+        HttpResponse<String> r = call("POST", "/stopped-proxy/predictions", "{\"version\":\"acme/echo\",\"input\":"
+                + "{}}", USER, "stopped");
+        assertThat(r.statusCode()).isEqualTo(502);
+        assertThat(r.headers().firstValue("Content-Type")).hasValueSatisfying(
+                t -> assertThat(t).startsWith("application/problem+json"));
+        assertThat(r.body()).contains("\"code\":\"upstream_not_started\"").contains("safe to retry");
+        ExchangeRecord rec = suite.awaitRecord("/predictions", x -> x.outcome() == ExchangeRecord.Outcome.FAILURE);
+        assertThat(rec.error()).contains("destroyed");
+        assertThat(suite.gateway.requests()).isEmpty();
+    }
+
     @Test
     void aGatewaySlowerThanTheTimeoutIsA504() throws Exception {
         // held, not delayed: a delayed request would still reach the fake Replicate seconds later, in another test

@@ -87,7 +87,8 @@ public abstract class UpstreamSuite {
     protected void configure(ServletContext ctx) {
         FilterRegistration.Dynamic g = ctx.addFilter("chain-gauge", gauge); // first: before aigw's filters
         g.setAsyncSupported(true);
-        g.addMappingForUrlPatterns(EnumSet.of(DispatcherType.REQUEST), false, "/webhooks/parked", "/roomy-proxy/*");
+        g.addMappingForUrlPatterns(EnumSet.of(DispatcherType.REQUEST), false, "/webhooks/parked", "/roomy-proxy/*",
+                "/webhooks/budget", "/webhooks/budget-slow");
         webhook(ctx, "aigw-webhook", "/webhooks/replicate", AigwWebhookFilter.builder()
                 .secret(replicate.webhookSecret()).gateway(aigw).creators(creators).maxBodyBytes(64 * 1024));
         webhook(ctx, "aigw-webhook-vector", "/webhooks/vector", AigwWebhookFilter.builder().secret(VECTOR_SECRET)
@@ -96,8 +97,19 @@ public abstract class UpstreamSuite {
                 .secret(replicate.webhookSecret()).readLimits(Duration.ofSeconds(2), 4096));
         webhook(ctx, "aigw-webhook-parked", "/webhooks/parked", AigwWebhookFilter.builder()
                 .secret(replicate.webhookSecret()).readLimits(Duration.ofSeconds(90), 1)); // senders may stop a while
+        webhook(ctx, "aigw-webhook-budget", "/webhooks/budget", AigwWebhookFilter.builder()
+                .secret(replicate.webhookSecret()).gateway(aigw).maxBodyBytes(64 * 1024)
+                .maxUnverifiedBytes(BUDGET).readLimits(Duration.ofSeconds(90), 1)); // WebhookTests
+        webhook(ctx, "aigw-webhook-budget-slow", "/webhooks/budget-slow", AigwWebhookFilter.builder()
+                .secret(replicate.webhookSecret()).maxBodyBytes(64 * 1024).maxUnverifiedBytes(BUDGET)
+                .readLimits(Duration.ofSeconds(1), 1));
         proxy(ctx, "aigw-proxy", "/replicate", AigwProxyFilter.builder().gateway(aigw).path("/replicate")
                 .replicateToken(replicate.token()).models("acme/*, deployments/acme/prod").rateLimit("20/min"));
+        // paths spelling Replicate's words with capitals are the application's own: they work (Proxy-, WebhookTests)
+        proxy(ctx, "aigw-proxy-capitals", "/Predictions", AigwProxyFilter.builder().gateway(aigw).path("/Predictions")
+                .replicateToken(replicate.token()).access(r -> true, "anyone"));
+        webhook(ctx, "aigw-webhook-capitals", "/Webhooks/Default", AigwWebhookFilter.builder()
+                .secret(replicate.webhookSecret()));
         proxy(ctx, "aigw-proxy-stream", "/stream-proxy", AigwProxyFilter.builder().gateway(streamAigw)
                 .path("/stream-proxy").replicateToken(replicate.token()));
         proxy(ctx, "aigw-proxy-passthrough", "/passthrough", AigwProxyFilter.builder().gateway(aigw)
@@ -116,11 +128,23 @@ public abstract class UpstreamSuite {
                 .rateLimit("3/min"));
         proxy(ctx, "aigw-proxy-guarded-stream", "/guarded-stream", AigwProxyFilter.builder().gateway(streamAigw)
                 .path("/guarded-stream").replicateToken(replicate.token()).idleTimeout(Duration.ofSeconds(1)));
+        stoppedProxy = AigwProxyFilter.builder().gateway(aigw).path("/stopped-proxy").replicateToken(replicate.token())
+                .access(r -> true, "anyone").upstream(upstream()).build();
+        FilterRegistration.Dynamic stopped = ctx.addFilter("aigw-proxy-stopped", stoppedProxy);
+        stopped.setAsyncSupported(true);
+        stopped.addMappingForUrlPatterns(EnumSet.of(DispatcherType.REQUEST, DispatcherType.ASYNC), true,
+                "/stopped-proxy/*");
         ServletRegistration.Dynamic receiver = ctx.addServlet("webhook-receiver", webhooks);
         receiver.setAsyncSupported(true);
         // wider than the filters' paths, as applications map handlers: the filter must still guard every spelling
-        receiver.addMapping("/webhooks/*");
+        receiver.addMapping("/webhooks/*", "/Webhooks/*");
     }
+
+    /** The {@code /stopped-proxy} instance, which ProxyTests destroys while requests still reach it. */
+    protected AigwProxyFilter stoppedProxy;
+
+    /** {@code aigw.webhook.max-unverified-bytes} of the {@code /webhooks/budget} filter (WebhookTests). */
+    protected static final int BUDGET = 128 * 1024;
 
     /** Caps of the {@code /guarded-proxy} instance (SecurityTests). */
     protected static final int CAP_TOTAL = 6;

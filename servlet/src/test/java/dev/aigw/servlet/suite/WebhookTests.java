@@ -5,11 +5,15 @@ import dev.aigw.testkit.ReplicateWebhooks;
 import dev.aigw.testkit.WebhookDelivery;
 import org.junit.jupiter.api.Test;
 
+import java.io.IOException;
+import java.io.OutputStream;
+import java.net.Socket;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.time.Instant;
+import java.util.ArrayList;
 import java.util.List;
 
 import static org.assertj.core.api.Assertions.assertThat;
@@ -109,6 +113,17 @@ public abstract class WebhookTests extends SuiteGroup {
         assertThat(suite.webhooks.received).isEmpty();
     }
 
+    /** The webhook path is the application's own: Replicate's words with capitals in it are fine. */
+    @Test
+    void aWebhookPathWithCapitalsReceivesDeliveries() throws Exception {
+        byte[] body = "{\"id\":\"p-caps\",\"status\":\"processing\"}".getBytes(StandardCharsets.UTF_8);
+        long now = Instant.now().getEpochSecond();
+        HttpResponse<String> r = deliver("/Webhooks/Default", "msg_caps", Long.toString(now),
+                ReplicateWebhooks.sign(suite.replicate.webhookSecret(), "msg_caps", now, body), body);
+        assertThat(r.statusCode()).as(r.body()).isEqualTo(200);
+        assertThat(suite.webhooks.received).singleElement().satisfies(w -> assertThat(w.verified()).isTrue());
+    }
+
     @Test
     void aBodyOverTheLimitIs413() throws Exception {
         byte[] big = ("{\"pad\":\"" + "x".repeat(70 * 1024) + "\"}").getBytes(StandardCharsets.UTF_8);
@@ -142,6 +157,151 @@ public abstract class WebhookTests extends SuiteGroup {
         // the application's handler ran in the creator's context
         assertThat(suite.webhooks.received).singleElement()
                 .satisfies(w -> assertThat(w.contextMetadata()).contains("\"user\":\"dana\""));
+    }
+
+    // --- the budget of bytes held by deliveries not verified yet (aigw.webhook.max-unverified-bytes) ---
+
+    /** Declared length of a parked sender: two of them hold most of {@link UpstreamSuite#BUDGET}. */
+    private static final int PARKED = 60_000;
+
+    @Test
+    void unverifiedBodiesBeyondTheBudgetAre503WithRetryAfterAndTheBudgetComesBack() throws Exception {
+        List<Socket> parked = new ArrayList<>();
+        try {
+            park(parked, 2);
+            byte[] body = padded("p-budget", 20_000); // fits max-body-bytes, not the rest of the budget
+            HttpResponse<String> over = deliverBudget("msg_over", body);
+            assertThat(over.statusCode()).isEqualTo(503);
+            assertThat(over.headers().firstValue("Retry-After")).isPresent();
+            assertThat(over.body()).contains("\"code\":\"webhook_budget_exhausted\"")
+                    .contains("aigw.webhook.max-unverified-bytes");
+            ExchangeRecord rec = awaitRecord("WEBHOOK");
+            assertThat(rec.httpStatus()).isEqualTo(503);
+            assertThat(rec.notes()).anySatisfy(n -> assertThat(n).contains("aigw.webhook.max-unverified-bytes"));
+
+            // chunked: the reservation grows with the bytes and is refused when it cannot
+            long now = Instant.now().getEpochSecond();
+            String sig = ReplicateWebhooks.sign(suite.replicate.webhookSecret(), "msg_chunked", now, body);
+            RawHttp.Raw chunked = RawHttp.send(suite.app, "POST", suite.app.getPath() + "/webhooks/budget",
+                    "webhook-id: msg_chunked", "webhook-timestamp: " + now, "webhook-signature: " + sig,
+                    "Content-Type: application/json", "Transfer-Encoding: chunked", "",
+                    Integer.toHexString(body.length) + "\r\n" + new String(body, StandardCharsets.ISO_8859_1)
+                            + "\r\n0\r\n\r\n");
+            assertThat(chunked.status()).isEqualTo(503);
+            assertThat(chunked.body()).contains("webhook_budget_exhausted");
+            assertThat(suite.webhooks.received).isEmpty();
+
+            // the parked senders finish (unsigned: 401); what they held is given back before they hear it
+            for (Socket s : parked) {
+                OutputStream out = s.getOutputStream();
+                out.write("x".repeat(PARKED - 1).getBytes(StandardCharsets.US_ASCII));
+                out.flush();
+                assertThat(RawHttp.headAndJson(s.getInputStream())).startsWith("HTTP/1.1 401");
+            }
+            HttpResponse<String> after = deliverBudget("msg_over", body); // Replicate's retry
+            assertThat(after.statusCode()).isEqualTo(200);
+            assertThat(suite.webhooks.received).singleElement().satisfies(w -> assertThat(w.body()).isEqualTo(body));
+        } finally {
+            close(parked);
+        }
+    }
+
+    @Test
+    void sendersThatLeaveMidBodyGiveTheBudgetBack() throws Exception {
+        List<Socket> parked = new ArrayList<>();
+        try {
+            park(parked, 2);
+            byte[] body = padded("p-left", 20_000);
+            assertThat(deliverBudget("msg_left_0", body).statusCode()).isEqualTo(503);
+        } finally {
+            close(parked);
+        }
+        // the container tells the filter of each sender gone; until then a delivery may still be turned away
+        int[] n = {1};
+        await("a delivery accepted once the senders left", () -> deliverBudget("msg_left_" + n[0]++, body(
+                "p-left")).statusCode() == 200);
+        assertThat(suite.webhooks.received).hasSize(1);
+    }
+
+    @Test
+    void sendersCutOffByTheReadTimeoutGiveTheBudgetBack() throws Exception {
+        List<Socket> parked = new ArrayList<>();
+        try {
+            park(parked, "/webhooks/budget-slow", 2);
+            byte[] body = body("p-slow");
+            assertThat(deliverBudget("/webhooks/budget-slow", "msg_slow", body).statusCode()).isEqualTo(503);
+            for (Socket s : parked) { // aigw.webhook.read-timeout (1 s) cuts each off; it is told before its 408
+                assertThat(RawHttp.headAndJson(s.getInputStream())).startsWith("HTTP/1.1 408");
+            }
+            assertThat(deliverBudget("/webhooks/budget-slow", "msg_slow", body).statusCode()).isEqualTo(200);
+        } finally {
+            close(parked);
+        }
+    }
+
+    /**
+     * {@code count} senders of valid-looking headers and a current timestamp that announce {@link #PARKED} bytes to
+     * {@code /webhooks/budget} and send one; returns once the filter took each in (its thread came back out).
+     */
+    private void park(List<Socket> into, int count) throws Exception {
+        park(into, "/webhooks/budget", count);
+    }
+
+    private void park(List<Socket> into, String path, int count) throws Exception {
+        long now = Instant.now().getEpochSecond();
+        for (int i = 0; i < count; i++) {
+            Socket s = new Socket(suite.app.getHost(), suite.app.getPort());
+            into.add(s);
+            s.setSoTimeout((int) ContainerSuite.WAIT.toMillis());
+            s.getOutputStream().write(("POST " + suite.app.getPath() + path + " HTTP/1.1\r\nHost: x\r\n"
+                    + "webhook-id: msg_parked" + i + "\r\nwebhook-timestamp: " + now + "\r\nwebhook-signature: "
+                    + "v1,AAAA\r\nContent-Type: application/json\r\nContent-Length: " + PARKED + "\r\n\r\n{")
+                    .getBytes(StandardCharsets.US_ASCII));
+        }
+        await("the parked senders taken in (" + suite.gauge + ")", () -> suite.gauge.returned.get() >= count);
+    }
+
+    private HttpResponse<String> deliverBudget(String id, byte[] body) throws Exception {
+        return deliverBudget("/webhooks/budget", id, body);
+    }
+
+    private HttpResponse<String> deliverBudget(String path, String id, byte[] body) throws Exception {
+        long now = Instant.now().getEpochSecond();
+        return deliver(path, id, Long.toString(now),
+                ReplicateWebhooks.sign(suite.replicate.webhookSecret(), id, now, body), body);
+    }
+
+    private static byte[] padded(String id, int size) {
+        String head = "{\"id\":\"" + id + "\",\"status\":\"processing\",\"pad\":\"";
+        return (head + "x".repeat(size - head.length() - 2) + "\"}").getBytes(StandardCharsets.UTF_8);
+    }
+
+    private static byte[] body(String id) {
+        return padded(id, 20_000);
+    }
+
+    private static void close(List<Socket> sockets) {
+        for (Socket s : sockets) {
+            try {
+                s.close();
+            } catch (IOException e) {
+                // closed already
+            }
+        }
+    }
+
+    private interface Check {
+        boolean holds() throws Exception;
+    }
+
+    private static void await(String what, Check check) throws Exception {
+        long end = System.nanoTime() + ContainerSuite.WAIT.toNanos();
+        while (!check.holds()) {
+            if (System.nanoTime() > end) {
+                throw new AssertionError("not within " + ContainerSuite.WAIT + ": " + what);
+            }
+            Thread.sleep(20);
+        }
     }
 
     private ExchangeRecord awaitRecord(String method) throws InterruptedException {

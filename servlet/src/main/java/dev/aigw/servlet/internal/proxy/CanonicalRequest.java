@@ -18,8 +18,9 @@ import java.util.Set;
  *       (reserved characters such as {@code %2F}, {@code %3B}, {@code %25}, controls, non-ASCII) is refused, since
  *       decoding it would change what the path means and keeping it leaves the choice to the upstream;</li>
  *   <li>refused in the path: dot segments (also when encoded), empty segments, a trailing slash, backslashes,
- *       {@code ;} parameters, characters outside unreserved and sub-delimiters, and case variants of Replicate's
- *       own path words ({@code /Predictions}): Replicate spells them in lower case only;</li>
+ *       {@code ;} parameters, characters outside unreserved and sub-delimiters, and, after the proxy's own prefix,
+ *       case variants of Replicate's path words ({@code /Predictions}): Replicate spells them in lower case only
+ *       (the context path and proxy path are the application's, compared exactly, and may use any case);</li>
  *   <li>the query keeps its form but escapes of unreserved characters are decoded and other escapes get upper-case
  *       hex; raw characters outside printable ASCII, {@code #} and broken escapes are refused; an empty query is
  *       none.</li>
@@ -80,6 +81,7 @@ public record CanonicalRequest(String method, String path, String query) {
         if (rest.length() > MAX_PATH) {
             throw invalid("the path is longer than " + MAX_PATH + " characters");
         }
+        words(rest);
         return new CanonicalRequest(method, rest, query(rawQuery));
     }
 
@@ -171,19 +173,31 @@ public record CanonicalRequest(String method, String path, String query) {
         if (out.charAt(start) == '.' && (n == 1 || n == 2 && out.charAt(start + 1) == '.')) {
             throw invalid("dot segments ('.' and '..', also percent-encoded) are not allowed");
         }
-        boolean upper = false; // the segment holds ASCII only (checked as written); lower case needs no look-up
-        for (int i = start; i < end && !upper; i++) {
-            upper = out.charAt(i) >= 'A' && out.charAt(i) <= 'Z';
-        }
-        if (!upper) {
-            return false;
-        }
-        String seg = out.subSequence(start, end).toString();
-        String lower = seg.toLowerCase(Locale.ROOT);
-        if (WORDS.contains(lower)) {
-            throw invalid("Replicate's path words are lower case: write '" + lower + "', not '" + seg + "'");
-        }
         return false;
+    }
+
+    /**
+     * Refuses case variants of Replicate's words in the canonical Replicate path {@code rest} (not in the prefix: the
+     * context path and proxy path are the application's own, matched exactly as configured).
+     */
+    private static void words(String rest) throws Refusal.Refused {
+        boolean upper = false; // ASCII only (checked as written); a segment in lower case needs no look-up
+        for (int i = 1, start = 1; i <= rest.length(); i++) {
+            char c = i < rest.length() ? rest.charAt(i) : '/';
+            if (c != '/') {
+                upper |= c >= 'A' && c <= 'Z';
+                continue;
+            }
+            if (upper) {
+                String seg = rest.substring(start, i);
+                String lower = seg.toLowerCase(Locale.ROOT);
+                if (WORDS.contains(lower)) {
+                    throw invalid("Replicate's path words are lower case: write '" + lower + "', not '" + seg + "'");
+                }
+            }
+            upper = false;
+            start = i + 1;
+        }
     }
 
     /** The canonical query, null for none or empty. */

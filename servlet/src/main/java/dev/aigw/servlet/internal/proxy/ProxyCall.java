@@ -118,19 +118,20 @@ public final class ProxyCall implements AsyncListener, WriteListener, RequestBod
                 body = p;
                 p.listen();
             }
+            if (refusal != null) {
+                return;
+            }
+            headDeadline = System.nanoTime() + cfg.timeout().toNanos();
+            cfg.sweeper().add(this);
+            try (dev.aigw.ExchangeObserver.Scope s = x.activate()) { // the transport's own span nests under aigw's
+                upstreamCall = cfg.upstream().send(r, this);
+            }
         } catch (Refusal.Refused refused) {
             refuse(refused.refusal());
-        }
-        if (refusal != null) {
             return;
-        }
-        headDeadline = System.nanoTime() + cfg.timeout().toNanos();
-        cfg.sweeper().add(this);
-        try (dev.aigw.ExchangeObserver.Scope s = x.activate()) { // the transport's own span nests under aigw's
-            upstreamCall = cfg.upstream().send(r, this);
-        } catch (RuntimeException e) {
-            cfg.sweeper().remove(this);
-            throw e;
+        } catch (RuntimeException e) { // async already: answered here (e.g. the filter destroyed, its client stopped)
+            fail(new Upstream.NotStarted(e));
+            return;
         }
         // HTTP/1.1: the container would not tell us of a client that leaves before the answer's head
         ClientWatch.Watched w = cfg.clientWatch().watch(req, () -> clientGone(new IOException(

@@ -78,6 +78,10 @@ public record Refusal(int status, String title, String code, String detail, Map<
             return of(502, "gateway_unreachable", "the AI gateway could not be reached; the request was not sent, so "
                     + "it is safe to retry");
         }
+        if (t instanceof Upstream.NotStarted) {
+            return of(502, "upstream_not_started", "the call to the AI gateway could not be started (this proxy is "
+                    + "stopping or overloaded); the request was not sent, so it is safe to retry");
+        }
         if (t instanceof java.net.http.HttpTimeoutException) {
             return of(504, "upstream_timeout", "the AI gateway did not answer within " + timeout.toSeconds() + " s; "
                     + "the request may still have been carried out (check before retrying a create)");

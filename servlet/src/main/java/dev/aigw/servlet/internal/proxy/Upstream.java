@@ -120,4 +120,13 @@ public interface Upstream {
             return false;
         }
     }
+
+    /** The call could not be started (the client stopped with its filter, a task refused): nothing was sent. */
+    final class NotStarted extends java.io.IOException {
+        private static final long serialVersionUID = 1L;
+
+        NotStarted(RuntimeException cause) {
+            super("the call to the AI gateway could not be started: " + cause, cause);
+        }
+    }
 }

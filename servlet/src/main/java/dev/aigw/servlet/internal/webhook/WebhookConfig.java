@@ -15,13 +15,18 @@ import java.util.function.Function;
  * @param readTimeout the longest a delivery's body may take to arrive, in all
  * @param minRate     the slowest a body may arrive, in bytes per second, judged after the first second
  * @param creators    who created a prediction, by its id (and whether the shared state could say), or null
+ * @param budget      the bytes all deliveries not verified yet may hold together
  *
  * <p>Internal: not API, may change in any release.
  */
 public record WebhookConfig(WebhookVerifier verifier, ReplayGuard replays, Gateway gateway,
                             Function<String, CreatorIndex.Lookup> creators, Clock clock, int maxBody,
-                            Duration readTimeout, int minRate, String path) {
+                            Duration readTimeout, int minRate, String path, WebhookBudget budget) {
     /** Defaults of {@code aigw.webhook.read-timeout} and {@code aigw.webhook.min-rate}. */
     public static final Duration DEFAULT_READ_TIMEOUT = Duration.ofSeconds(30);
     public static final int DEFAULT_MIN_RATE = 4096;
+    /** Floor of the default of {@code aigw.webhook.max-unverified-bytes}: 32 MiB, or twice the body limit. */
+    public static final long DEFAULT_MAX_UNVERIFIED = 32L * 1024 * 1024;
+    /** Largest {@code aigw.webhook.max-unverified-bytes}: 1 GiB. */
+    public static final long MAX_UNVERIFIED = 1L << 30;
 }

@@ -47,12 +47,23 @@ final class WebhookDelivery implements ReadListener, AsyncListener {
         };
     }
 
-    /** Bytes of an oversized body read and dropped (non-blocking), so that the client gets to read the 413. */
+    /**
+     * Bytes of a refused body (over the size limit, or over the budget) read and dropped (non-blocking), so that the
+     * client gets to read the answer; past it, or for a larger declared body, the connection is closed instead.
+     */
     static final long DRAIN_LIMIT = 8L * 1024 * 1024;
 
     static Refusal tooLarge(WebhookConfig cfg) {
         return Refusal.of(413, "webhook_too_large", "the webhook body is larger than the limit of " + cfg.maxBody()
                 + " bytes (aigw.webhook.max-body-bytes)");
+    }
+
+    /** 503: the filter holds as many unverified bodies as {@code aigw.webhook.max-unverified-bytes} allows. */
+    static Refusal overBudget(WebhookConfig cfg) {
+        return Refusal.of(503, "webhook_budget_exhausted", "the webhook filter holds as many unverified webhook "
+                + "bodies as its limit of " + cfg.budget().limit() + " bytes allows "
+                + "(aigw.webhook.max-unverified-bytes); this delivery was not handed on, deliver it again later")
+                .with("Retry-After", "5").extra(Map.of("retry_after", 5));
     }
 
     private final WebhookConfig cfg;
@@ -62,13 +73,15 @@ final class WebhookDelivery implements ReadListener, AsyncListener {
     private final String ts;
     private final String sig;
     private final BufferedBodyRequest wrapped;
+    /** Of the bytes unverified deliveries may hold: given back once the body is judged, or on any other end. */
+    final WebhookBudget.Reservation reservation;
     private final ByteArrayOutputStream body = new ByteArrayOutputStream();
     private final long started = System.nanoTime();
     private final byte[] buf = new byte[8192];
     private AsyncContext ac;
     private ServletInputStream in;
     private boolean reading = true; // guarded by this, as the fields down to notes
-    boolean draining; // over the limit: read and dropped, then 413
+    private Refusal dropThenAnswer; // refused (too large, over the budget): the body read and dropped, then this
     private long dropped;
     private boolean handedOn;
     private boolean finished;
@@ -87,6 +100,7 @@ final class WebhookDelivery implements ReadListener, AsyncListener {
         this.ts = ts;
         this.sig = sig;
         this.wrapped = new BufferedBodyRequest(req);
+        this.reservation = cfg.budget().reservation();
     }
 
     void readAsync() throws IOException {
@@ -95,6 +109,23 @@ final class WebhookDelivery implements ReadListener, AsyncListener {
         ac.addListener(this);
         in = req.getInputStream();
         in.setReadListener(this);
+    }
+
+    /** The body will be read and dropped, then {@code answer} given (null: read it). */
+    synchronized void dropThenAnswer(Refusal answer) {
+        dropThenAnswer = answer;
+    }
+
+    /** Refused over the budget: the record says so (the delivery is answered 503, and Replicate delivers it again). */
+    Refusal refusedOverBudget() {
+        if (cfg.gateway() != null && cfg.gateway().enabled()) {
+            byte[] none = new byte[0];
+            WebhookRecords.emit(cfg.gateway(), 503, none, WebhookRecords.sniff(none), CallOptions.NONE, req,
+                    List.of("body not read: the unverified deliveries' bodies would exceed "
+                            + "aigw.webhook.max-unverified-bytes (" + cfg.budget().limit() + " bytes); answered 503, "
+                            + "not handed on, to be delivered again"));
+        }
+        return overBudget(cfg);
     }
 
     @Override
@@ -108,22 +139,22 @@ final class WebhookDelivery implements ReadListener, AsyncListener {
                 if (n < 0) {
                     break;
                 }
-                if (!draining && body.size() + n > cfg.maxBody()) {
-                    draining = true;
-                    dropped = body.size();
-                    body.reset();
+                if (dropThenAnswer == null && body.size() + n > cfg.maxBody()) {
+                    drop(tooLarge(cfg));
+                } else if (dropThenAnswer == null && !reservation.grow(body.size() + n)) { // chunked: as bytes come
+                    drop(refusedOverBudget());
                 }
-                if (draining) {
+                if (dropThenAnswer != null) {
                     dropped += n;
                     if (dropped > DRAIN_LIMIT) {
-                        answer(tooLarge(cfg).with("Connection", "close"));
+                        answer(dropThenAnswer.with("Connection", "close"));
                         return;
                     }
                 } else {
                     body.write(buf, 0, n);
                 }
             }
-            long received = draining ? dropped : body.size();
+            long received = dropThenAnswer != null ? dropped : body.size();
             long elapsedMs = (System.nanoTime() - started) / 1_000_000;
             if (elapsedMs > 1000 && !in.isFinished() && received < cfg.minRate() * elapsedMs / 1000) {
                 answer(Refusal.of(408, "webhook_too_slow", "the webhook body arrived slower than "
@@ -138,8 +169,8 @@ final class WebhookDelivery implements ReadListener, AsyncListener {
             if (!reading) {
                 return;
             }
-            if (draining) {
-                answer(tooLarge(cfg));
+            if (dropThenAnswer != null) {
+                answer(dropThenAnswer);
                 return;
             }
             reading = false;
@@ -159,6 +190,7 @@ final class WebhookDelivery implements ReadListener, AsyncListener {
             }
             reading = false;
         }
+        reservation.giveBack();
         try { // the sender left mid-body: end it now (Jetty keeps the connection until the read timeout)
             ac.complete();
         } catch (IllegalStateException alreadyEnded) {
@@ -179,9 +211,18 @@ final class WebhookDelivery implements ReadListener, AsyncListener {
         finished(500);
     }
 
+    /** From here on the body is read and dropped, and {@code r} is the answer. */
+    private void drop(Refusal r) {
+        dropThenAnswer = r;
+        dropped = body.size();
+        body.reset();
+        reservation.giveBack();
+    }
+
     /** An answer of ours while reading: the rest of the body is not read, the connection is closed. */
     private void answer(Refusal r) throws IOException {
         reading = false;
+        reservation.giveBack();
         try {
             r.send(resp);
         } finally {
@@ -193,6 +234,7 @@ final class WebhookDelivery implements ReadListener, AsyncListener {
     boolean verified(byte[] bytes) throws IOException {
         WebhookVerifier.Result r = cfg.verifier().verify(id, ts, sig, bytes, bytes.length, cfg.clock().instant()
                 .getEpochSecond());
+        reservation.giveBack(); // judged: no longer an unverified body, before the sender hears either way
         if (!r.valid()) {
             refusal(r).send(resp);
             return false;
@@ -264,6 +306,7 @@ final class WebhookDelivery implements ReadListener, AsyncListener {
 
     @Override
     public void onComplete(AsyncEvent event) {
+        reservation.giveBack(); // whatever path ended the request
         boolean on;
         synchronized (this) {
             on = handedOn;
@@ -285,6 +328,7 @@ final class WebhookDelivery implements ReadListener, AsyncListener {
             on = handedOn;
             reading = false;
         }
+        reservation.giveBack();
         if (on) {
             finished(500);
         }

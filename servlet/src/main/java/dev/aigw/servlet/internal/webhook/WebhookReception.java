@@ -68,29 +68,49 @@ public final class WebhookReception {
             return;
         }
         long declared = req.getContentLengthLong();
-        if (declared > cfg.maxBody() && (declared > WebhookDelivery.DRAIN_LIMIT || !req.isAsyncSupported())) {
+        WebhookDelivery d = new WebhookDelivery(cfg, req, resp, id, ts, sig);
+        // the declared length is reserved before a byte is held (a chunked body's, as it arrives; read blocking,
+        // up to the limit at once)
+        Refusal refused = declared > cfg.maxBody() ? WebhookDelivery.tooLarge(cfg)
+                : !d.reservation.grow(declared >= 0 ? declared : req.isAsyncSupported() ? 0 : cfg.maxBody())
+                ? d.refusedOverBudget() : null;
+        // one rule for a refused body: read and dropped when small enough and async, else the connection closed
+        if (refused != null && (declared > WebhookDelivery.DRAIN_LIMIT || !req.isAsyncSupported())) {
+            refused.with("Connection", "close").send(resp);
+            return;
+        }
+        if (req.isAsyncSupported()) {
+            d.dropThenAnswer(refused);
+            try {
+                d.readAsync();
+            } catch (IOException | RuntimeException e) {
+                d.reservation.giveBack();
+                throw e;
+            }
+            return;
+        }
+        try {
+            readBlocking(d, req, resp, chain, exactPath);
+        } finally {
+            d.reservation.giveBack();
+        }
+    }
+
+    private void readBlocking(WebhookDelivery d, HttpServletRequest req, HttpServletResponse resp, FilterChain chain,
+                              String exactPath) throws IOException, ServletException {
+        if (!warnedBlocking) {
+            warnedBlocking = true;
+            LOG.log(System.Logger.Level.WARNING, "aigw: the webhook handler at " + exactPath + " is not "
+                    + "async-supported, so webhook bodies are read blocking and a slow sender holds a thread; "
+                    + "make the filter and the handler async-supported");
+        }
+        byte[] body = req.getInputStream().readNBytes(cfg.maxBody() + 1);
+        if (body.length > cfg.maxBody()) {
             WebhookDelivery.tooLarge(cfg).with("Connection", "close").send(resp);
             return;
         }
-        WebhookDelivery d = new WebhookDelivery(cfg, req, resp, id, ts, sig);
-        if (req.isAsyncSupported()) {
-            d.draining = declared > cfg.maxBody();
-            d.readAsync();
-        } else {
-            if (!warnedBlocking) {
-                warnedBlocking = true;
-                LOG.log(System.Logger.Level.WARNING, "aigw: the webhook handler at " + exactPath + " is not "
-                        + "async-supported, so webhook bodies are read blocking and a slow sender holds a thread; "
-                        + "make the filter and the handler async-supported");
-            }
-            byte[] body = req.getInputStream().readNBytes(cfg.maxBody() + 1);
-            if (body.length > cfg.maxBody()) {
-                WebhookDelivery.tooLarge(cfg).with("Connection", "close").send(resp);
-                return;
-            }
-            if (d.verified(body)) {
-                d.handOn(d.wrapped(), resp, chain);
-            }
+        if (d.verified(body)) {
+            d.handOn(d.wrapped(), resp, chain);
         }
     }
 

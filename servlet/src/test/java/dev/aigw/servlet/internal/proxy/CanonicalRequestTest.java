@@ -46,6 +46,20 @@ class CanonicalRequestTest {
         assertThatThrownBy(() -> c("GET", "/app/replicate/x", "a#b")).hasMessageContaining("'#'");
     }
 
+    /** The prefix (context path and proxy path) is the application's; only the Replicate part is held to lower case. */
+    @Test
+    void capitalsInTheApplicationsOwnPrefixAreItsOwnBusiness() throws Exception {
+        String base = "/Files/Predictions";
+        assertThat(CanonicalRequest.of("GET", "/Files/Predictions/predictions", base, null).path())
+                .isEqualTo("/predictions");
+        assertThat(CanonicalRequest.of("GET", "/%46iles/Predictions/models", base, null).path()).isEqualTo("/models");
+        assertThatThrownBy(() -> CanonicalRequest.of("GET", "/Files/Predictions/Predictions", base, null))
+                .hasMessageContaining("lower case");
+        assertThatThrownBy(() -> CanonicalRequest.of("GET", "/files/Predictions/predictions", base, null))
+                .hasMessageContaining("must be written as /Files/Predictions");
+        assertThat(CanonicalRequest.path("/Webhooks/Default", true)).isEqualTo("/Webhooks/Default");
+    }
+
     @Test
     void methodsAreAnAllowlist() throws Exception {
         for (String m : CanonicalRequest.METHODS) {
