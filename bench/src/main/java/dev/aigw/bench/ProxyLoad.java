@@ -116,15 +116,11 @@ public final class ProxyLoad {
                                   double measure, double rowWarmup, double jitSettle) throws Exception {
         List<Cell> cells = new ArrayList<>();
         for (String row : rows) {
-            try (Child server = row.equals("direct") ? null : Child.start(classpath, out, row, upstream.port,
-                    "-Xms256m", "-Xmx256m")) {
+            try (Child server = server(row, upstream, "256m")) {
                 Child measured = server == null ? upstream : server;
                 URI base = base(row, upstream, server);
                 HttpClient client = client();
-                // JIT warm-up of the whole path before any cell (each cell then has its own short warm-up)
-                cell(row, client, base, measured, 16, rowWarmup, 0.1, 0);
-                settle(row, client, base, measured, jitSettle);
-                int idle = measured.stats()[0];
+                int idle = warm(row, client, base, measured, rowWarmup, jitSettle);
                 for (int n : clients) {
                     cells.add(report(cell(row, client, base, measured, n, warmup, measure, idle)));
                 }
@@ -149,8 +145,7 @@ public final class ProxyLoad {
             List<HttpClient> clientsOf = new ArrayList<>();
             int[] idle = new int[rows.size()];
             for (String row : rows) {
-                Child server = row.equals("direct") ? null : Child.start(classpath, out, row, upstream.port,
-                        "-Xms256m", "-Xmx256m");
+                Child server = server(row, upstream, "256m");
                 if (server != null) {
                     servers.add(server);
                 }
@@ -159,9 +154,7 @@ public final class ProxyLoad {
                 clientsOf.add(client());
             }
             for (int i = 0; i < rows.size(); i++) {
-                cell(rows.get(i), clientsOf.get(i), bases.get(i), measured.get(i), 16, rowWarmup, 0.1, 0);
-                settle(rows.get(i), clientsOf.get(i), bases.get(i), measured.get(i), jitSettle);
-                idle[i] = measured.get(i).stats()[0];
+                idle[i] = warm(rows.get(i), clientsOf.get(i), bases.get(i), measured.get(i), rowWarmup, jitSettle);
             }
             for (int r = 0; r < rounds; r++) {
                 for (int n : clients) {
@@ -288,6 +281,23 @@ public final class ProxyLoad {
         return null;
     }
 
+    /** The row's server in a JVM of its own with a fixed heap; null for {@code direct} (the upstream itself). */
+    private Child server(String row, Child upstream, String heap) throws Exception {
+        return row.equals("direct") ? null : Child.start(classpath, out, row, upstream.port, "-Xms" + heap,
+                "-Xmx" + heap);
+    }
+
+    /**
+     * JIT warm-up of the whole path before any cell (each cell then has its own short warm-up), then until the
+     * compiler is quiet; returns the server's idle thread count.
+     */
+    private int warm(String row, HttpClient client, URI base, Child measured, double rowWarmup, double jitSettle)
+            throws Exception {
+        cell(row, client, base, measured, 16, rowWarmup, 0.1, 0);
+        settle(row, client, base, measured, jitSettle);
+        return measured.stats()[0];
+    }
+
     private static URI base(String row, Child upstream, Child server) {
         return row.equals("direct") ? URI.create("http://127.0.0.1:" + upstream.port + LoadServer.GATEWAY_PATH)
                 : URI.create("http://127.0.0.1:" + server.port + "/replicate");
@@ -409,8 +419,7 @@ public final class ProxyLoad {
         List<String[]> lines = new ArrayList<>();
         Map<String, long[]> delays = new LinkedHashMap<>();
         for (String row : rows) {
-            try (Child server = row.equals("direct") ? null : Child.start(classpath, out, row, upstream.port,
-                    "-Xms256m", "-Xmx256m")) {
+            try (Child server = server(row, upstream, "256m")) {
                 Child measured = server == null ? upstream : server;
                 URI base = base(row, upstream, server);
                 HttpClient client = client();
@@ -564,8 +573,7 @@ public final class ProxyLoad {
                 + "heap after GC, first / max / last sample (MiB) | heap used max (MiB) | samples |%n"
                 + "|---|---|---|---|---|---|%n", bytes >> 20);
         for (String row : memRows) {
-            try (Child server = row.equals("direct") ? null : Child.start(classpath, out, row, upstream.port,
-                    "-Xms128m", "-Xmx128m")) {
+            try (Child server = server(row, upstream, "128m")) {
                 Child measured = server == null ? upstream : server;
                 URI base = base(row, upstream, server);
                 HttpClient client = client();

@@ -20,11 +20,16 @@ import java.util.regex.Pattern;
  * ({@link LoadServer}). {@code GET /predictions/<id>} only (wrk sends one request). Per row: a warm-up run, then a
  * measured run; requests per second, latency percentiles as wrk reports them, errors, and the server's CPU per
  * request (process CPU time over the requests wrk completed). Markdown to stdout, wrk's own output to {@code --out}.
+ * With {@code --by-thread true} (Linux), also the server's CPU per request by thread, from {@code /proc/<pid>/task}:
+ * threads named alike ({@code jetty-17}, {@code jetty-18}) count as one, so that, say, aigw's records thread
+ * ({@code aigw-records}: the summary line) shows apart from the request threads ({@code wrk-threads.md}).
  *
  * <pre>java -cp ... dev.aigw.bench.WrkLoad [--out DIR] [--rows ...] [--connections 200] [--threads 2]
- *     [--warmup 5] [--measure 10] [--wrk wrk]</pre>
+ *     [--warmup 5] [--measure 10] [--wrk wrk] [--by-thread false]</pre>
  */
 public final class WrkLoad {
+    /** Microseconds per clock tick of {@code /proc} times (USER_HZ, 100 on Linux). */
+    private static final double TICK_MICROS = 10_000;
     static final List<String> ROWS = List.of("direct", "aigw-jetty", "aigw-jdk-jetty", "peer-jetty", "aigw-tomcat",
             "aigw-jdk-tomcat", "peer-tomcat");
 
@@ -44,6 +49,9 @@ public final class WrkLoad {
         String warmup = o.getOrDefault("warmup", "5");
         String measure = o.getOrDefault("measure", "10");
         String wrk = o.getOrDefault("wrk", "wrk");
+        boolean byThread = Boolean.parseBoolean(o.getOrDefault("by-thread", "false"));
+        StringBuilder threadsMd = new StringBuilder(String.format(Locale.ROOT, "| server | connections | thread "
+                + "| CPU µs/request | share of the server's CPU |%n|---|---|---|---|---|%n"));
         String cp = System.getProperty("java.class.path");
         StringBuilder md = new StringBuilder();
         md.append(String.format(Locale.ROOT, "| server | connections | req/s | p50 ms | p90 ms | p99 ms | server CPU "
@@ -58,10 +66,15 @@ public final class WrkLoad {
                     String url = (row.equals("direct") ? "http://127.0.0.1:" + upstream.port + LoadServer.GATEWAY_PATH
                             : "http://127.0.0.1:" + server.port + "/replicate") + "/predictions/gm3qorzdhgbfurvjtvhg6dckhu";
                     run(wrk, threads, connections, warmup, url, null);
+                    Map<String, Long> threads0 = byThread ? threadTicks(measured.process.pid()) : Map.of();
                     long cpu0 = measured.cpuNanos();
                     String text = run(wrk, threads, connections, measure, url, out.resolve("wrk-" + row + ".txt"));
                     long cpu = measured.cpuNanos() - cpu0;
                     Result r = Result.parse(text);
+                    if (byThread && r.requests > 0) {
+                        byThread(threadsMd, row, connections, threads0, threadTicks(measured.process.pid()),
+                                r.requests);
+                    }
                     double cpuPerRequest = r.requests == 0 ? 0 : cpu / 1000.0 / r.requests;
                     md.append(String.format(Locale.ROOT, "| %s | %s | %.0f | %s | %s | %s | %.0f | %d / %d |%n", row,
                             connections, r.rps, ms(r.p50), ms(r.p90), ms(r.p99), cpuPerRequest, r.socketErrors,
@@ -77,6 +90,48 @@ public final class WrkLoad {
         Files.write(out.resolve("wrk.csv"), csv);
         Files.writeString(out.resolve("wrk.md"), md);
         System.out.print(md);
+        if (byThread) {
+            Files.writeString(out.resolve("wrk-threads.md"), threadsMd);
+            System.out.print(System.lineSeparator() + threadsMd);
+        }
+    }
+
+    /** Each thread group's share of the measured window, groups of at least 1 % of the process, largest first. */
+    private static void byThread(StringBuilder md, String row, String connections, Map<String, Long> before,
+                                 Map<String, Long> after, long requests) {
+        Map<String, Long> used = new LinkedHashMap<>();
+        long total = 0;
+        for (Map.Entry<String, Long> e : after.entrySet()) {
+            long d = e.getValue() - before.getOrDefault(e.getKey(), 0L);
+            used.put(e.getKey(), d);
+            total += d;
+        }
+        long all = total;
+        used.entrySet().stream().sorted(Map.Entry.<String, Long>comparingByValue().reversed())
+                .filter(e -> all > 0 && e.getValue() * 100 >= all)
+                .forEach(e -> md.append(String.format(Locale.ROOT, "| %s | %s | %s | %.1f | %.0f %% |%n", row,
+                        connections, e.getKey(), e.getValue() * TICK_MICROS / requests, 100.0 * e.getValue() / all)));
+    }
+
+    /** Clock ticks of user and system time ({@code /proc/<pid>/task/<tid>/stat}), by thread name without its number. */
+    private static Map<String, Long> threadTicks(long pid) throws IOException {
+        Map<String, Long> ticks = new LinkedHashMap<>();
+        try (var tasks = Files.list(Path.of("/proc", Long.toString(pid), "task"))) {
+            for (Path task : (Iterable<Path>) tasks::iterator) {
+                String stat;
+                try {
+                    stat = Files.readString(task.resolve("stat"));
+                } catch (IOException gone) { // the thread ended in between
+                    continue;
+                }
+                int open = stat.indexOf('('); // "<tid> (<name>) <state> ...": a name may hold spaces and parentheses
+                int close = stat.lastIndexOf(')');
+                String name = stat.substring(open + 1, close).replaceAll("[-#]?[0-9]+$", "");
+                String[] f = stat.substring(close + 2).split(" ");
+                ticks.merge(name, Long.parseLong(f[11]) + Long.parseLong(f[12]), Long::sum); // utime, stime
+            }
+        }
+        return ticks;
     }
 
     private static String ms(double v) {
