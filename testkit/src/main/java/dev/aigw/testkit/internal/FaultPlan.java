@@ -23,10 +23,11 @@ public final class FaultPlan {
         void write(Response response, Callback callback, int status);
     }
 
-    public enum Kind { STATUS, LATENCY, HOLD, RESET, CLOSE_AFTER_BYTES, SLOW_WRITES, WITH_LENGTH, REDIRECT }
+    public enum Kind { STATUS, LATENCY, HOLD, RESET, CLOSE_AFTER_BYTES, SLOW_WRITES, WITH_LENGTH, REDIRECT, HEADERS }
 
+    /** {@code fields}: of {@link Kind#HEADERS}, names and values alternating (else empty). */
     public record Rule(String pathPrefix, String method, int count, Kind kind, int status, Duration delay, long bytes,
-                       String location) {
+                       String location, List<String> fields) {
     }
 
     private static final class Live {
@@ -92,6 +93,11 @@ public final class FaultPlan {
                 return null;
             case LATENCY:
                 Thread.sleep(rule.delay().toMillis());
+                return response;
+            case HEADERS:
+                for (int i = 0; i < rule.fields().size(); i += 2) { // added before the handler answers: they stay
+                    response.getHeaders().add(rule.fields().get(i), rule.fields().get(i + 1));
+                }
                 return response;
             case REDIRECT:
                 response.getHeaders().put(HttpHeader.LOCATION, rule.location());

@@ -7,6 +7,8 @@ import jakarta.servlet.http.HttpServletRequest;
 
 import java.net.URI;
 import java.util.Collections;
+import java.util.Enumeration;
+import java.util.Iterator;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
@@ -174,7 +176,7 @@ public final class Admission {
 
     private static BodyTransform bodyGate(ModelAllowlist allowlist, HttpServletRequest req, CanonicalRequest c,
                                           String field) throws Refusal.Refused {
-        if (!identity(contentEncoding(req))) {
+        if (!ContentCodings.identity(contentEncodings(req))) {
             throw Refusal.of(415, "content_encoding_not_allowed", "a Content-Encoding'd body cannot be checked "
                     + "against the model allowlist; send it unencoded").refused();
         }
@@ -188,47 +190,18 @@ public final class Admission {
         return new JsonBodyGate(field, v -> allowlist.allowsBodyField(field, v), c.method() + " " + c.path());
     }
 
-    /** A JSON body in no content coding: one the proxy can read and rewrite URLs in. */
-    static boolean plainJson(String contentType, String contentEncoding) {
-        return json(contentType) && identity(contentEncoding);
-    }
-
     /**
-     * Whether a body so encoded is unencoded: every coding listed is {@code identity} (or the list is empty). A list
-     * ({@code identity, gzip}, or the fields of {@link #contentEncoding} joined) counts each coding, so a second field
-     * or a later coding cannot hide behind a first {@code identity}.
+     * A JSON body in no content coding: one the proxy can read and rewrite URLs in. {@code contentEncodings}: every
+     * {@code Content-Encoding} field of the message (null: none).
      */
-    static boolean identity(String contentEncoding) {
-        if (contentEncoding == null) {
-            return true;
-        }
-        for (int start = 0; start <= contentEncoding.length(); ) {
-            int comma = contentEncoding.indexOf(',', start);
-            int end = comma < 0 ? contentEncoding.length() : comma;
-            String coding = contentEncoding.substring(start, end).strip();
-            if (!coding.isEmpty() && !coding.equalsIgnoreCase("identity")) {
-                return false;
-            }
-            start = end + 1;
-        }
-        return true;
+    static boolean plainJson(String contentType, Iterator<String> contentEncodings) {
+        return json(contentType) && ContentCodings.identity(contentEncodings);
     }
 
-    /** Every {@code Content-Encoding} field of the request, joined as one list (null when there is none). */
-    static String contentEncoding(HttpServletRequest req) {
-        java.util.Enumeration<String> fields = req.getHeaders("Content-Encoding");
-        if (fields == null || !fields.hasMoreElements()) {
-            return null;
-        }
-        String first = fields.nextElement();
-        if (!fields.hasMoreElements()) {
-            return first;
-        }
-        StringBuilder all = new StringBuilder(first);
-        while (fields.hasMoreElements()) {
-            all.append(',').append(fields.nextElement());
-        }
-        return all.toString();
+    /** Every {@code Content-Encoding} field of the request (null when the container shows none). */
+    static Iterator<String> contentEncodings(HttpServletRequest req) {
+        Enumeration<String> fields = req.getHeaders("Content-Encoding");
+        return fields == null ? null : fields.asIterator();
     }
 
     static boolean json(String contentType) {
