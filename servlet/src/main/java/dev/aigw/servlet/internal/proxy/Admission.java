@@ -63,14 +63,13 @@ public final class Admission {
         ModelAllowlist.Target target = ModelAllowlist.classify(c.method(), c.path());
         BodyTransform gate = null;
         if (cfg.allowlist() != null) {
-            if ((target.kind() == ModelAllowlist.Kind.PATH_MODEL || target.kind() == ModelAllowlist.Kind.DEPLOYMENT)
-                    && !cfg.allowlist().allows(target)) {
+            if (target.kind() != ModelAllowlist.Kind.NONE && !cfg.allowlist().allows(target)) {
                 throw Refusal.of(403, "model_not_allowed", (target.kind() == ModelAllowlist.Kind.DEPLOYMENT
                         ? "deployment \"" : "model \"") + target.name() + "\" is not on this proxy's model allowlist")
                         .refused();
             }
-            if (target.bodyField() != null) {
-                gate = bodyGate(cfg.allowlist(), req, c, target.bodyField());
+            if (!target.bodyFields().isEmpty()) {
+                gate = bodyGate(cfg.allowlist(), req, c, target.bodyFields());
             }
         }
         URI upstream = URI.create(ProxyConfig.API + c.pathAndQuery());
@@ -175,7 +174,7 @@ public final class Admission {
     }
 
     private static BodyTransform bodyGate(ModelAllowlist allowlist, HttpServletRequest req, CanonicalRequest c,
-                                          String field) throws Refusal.Refused {
+                                          List<ModelAllowlist.BodyField> fields) throws Refusal.Refused {
         if (!ContentCodings.identity(contentEncodings(req))) {
             throw Refusal.of(415, "content_encoding_not_allowed", "a Content-Encoding'd body cannot be checked "
                     + "against the model allowlist; send it unencoded").refused();
@@ -184,10 +183,11 @@ public final class Admission {
         String type = req.getHeader("Content-Type") == null ? "" : req.getHeader("Content-Type");
         if (!json(type) || !utf8(type)) {
             throw Refusal.of(415, "content_type_not_allowed", c.method() + " " + c.path() + " needs a UTF-8 JSON "
-                    + "body for the model allowlist to read \"" + field + "\": Content-Type application/json with no "
-                    + "charset or one charset=utf-8, in well-formed parameters; not " + printable(type)).refused();
+                    + "body for the model allowlist to read \"" + fields.get(0).key + "\": Content-Type application/json "
+                    + "with no charset or one charset=utf-8, in well-formed parameters; not " + printable(type))
+                    .refused();
         }
-        return new JsonBodyGate(field, v -> allowlist.allowsBodyField(field, v), c.method() + " " + c.path());
+        return allowlist.gate(fields, c.method() + " " + c.path());
     }
 
     /**
