@@ -448,4 +448,38 @@ public abstract class SecurityTests extends SuiteGroup {
         assertThat(suite.replicate.requests()).filteredOn(q -> q.method().equals("POST")).singleElement()
                 .satisfies(q -> assertThat(q.bodyAsString()).contains("over h2"));
     }
+
+    /**
+     * A POST without a body over HTTP/2 (h2c) — no Content-Length, no Content-Type, as clients send a cancel — is not
+     * taken for a body of a form's type: it is forwarded, not refused 415.
+     */
+    @Test
+    void http2PostsWithoutABodyAreNotRefusedForTheirType() throws Exception {
+        HttpClient h2 = HttpClient.newBuilder().version(HttpClient.Version.HTTP_2).build();
+        HttpResponse<String> created = h2.send(suite.request("/replicate/predictions", USER, "h2-cancel")
+                .header("Content-Type", "application/json").POST(HttpRequest.BodyPublishers.ofString(
+                        "{\"version\":\"acme/echo\",\"input\":{}}")).build(), HttpResponse.BodyHandlers.ofString());
+        assertThat(created.statusCode()).as(created.body()).isEqualTo(201);
+        String id = created.body().replaceFirst("(?s).*?\"id\"\\s*:\\s*\"([^\"]+)\".*", "$1");
+        for (int i = 0; i < 2; i++) { // the first may be the HTTP/1.1 upgrade, the next is an HTTP/2 stream
+            HttpResponse<String> cancel = h2.send(suite.request("/replicate/predictions/" + id + "/cancel", USER,
+                    "h2-cancel").POST(HttpRequest.BodyPublishers.noBody()).build(),
+                    HttpResponse.BodyHandlers.ofString());
+            assertThat(cancel.statusCode()).as(cancel.version() + ": " + cancel.body()).isEqualTo(200);
+            if (i == 1) {
+                assertThat(cancel.version()).isEqualTo(HttpClient.Version.HTTP_2);
+            }
+        }
+        assertThat(suite.replicate.requests()).filteredOn(q -> q.path().endsWith("/cancel")).hasSize(2);
+        // a body that does come without a type is still refused, and never reaches Replicate whole
+        byte[] form = "{\"version\":\"acme/echo\",\"input\":{}}".getBytes(StandardCharsets.UTF_8);
+        HttpResponse<String> typeless = h2.send(suite.request("/roomy-proxy/predictions", USER, "h2-cancel")
+                .POST(HttpRequest.BodyPublishers.ofInputStream(() -> new java.io.ByteArrayInputStream(form))).build(),
+                HttpResponse.BodyHandlers.ofString());
+        assertThat(typeless.version()).isEqualTo(HttpClient.Version.HTTP_2);
+        assertThat(typeless.statusCode()).as(typeless.body()).isEqualTo(415);
+        assertThat(typeless.body()).contains("content_type_not_allowed");
+        assertThat(suite.replicate.requests()).filteredOn(q -> q.method().equals("POST")
+                && q.path().equals("/v1/predictions")).hasSize(1); // the create above only
+    }
 }

@@ -59,9 +59,8 @@ public final class Admission {
                     : Refusal.of(403, "not_permitted", "you may not use the Replicate proxy ("
                     + cfg.accessDescription() + ")")).refused();
         }
-        crossSite(req, c, publicBase);
+        BodyTransform gate = crossSite(req, c, publicBase);
         ModelAllowlist.Target target = ModelAllowlist.classify(c.method(), c.path());
-        BodyTransform gate = null;
         if (cfg.allowlist() != null) {
             if (target.kind() != ModelAllowlist.Kind.NONE && !cfg.allowlist().allows(target)) {
                 throw Refusal.of(403, "model_not_allowed", (target.kind() == ModelAllowlist.Kind.DEPLOYMENT
@@ -141,10 +140,15 @@ public final class Admission {
                 Collections.list(req.getHeaders("X-Forwarded-For")));
     }
 
-    private static void crossSite(HttpServletRequest req, CanonicalRequest c, String publicBase)
+    /**
+     * Refuses what the cross-site stance refuses; returns null, or, for a request whose body the head cannot announce
+     * (HTTP/2 or later without {@code Content-Length} or {@code Content-Type}: a POST without a body, or one with a
+     * body of no type), the transform that refuses it when a byte of body comes.
+     */
+    private static BodyTransform crossSite(HttpServletRequest req, CanonicalRequest c, String publicBase)
             throws Refusal.Refused {
         if (SAFE.contains(c.method())) {
-            return;
+            return null;
         }
         String site = req.getHeader("Sec-Fetch-Site");
         String origin = req.getHeader("Origin");
@@ -160,17 +164,25 @@ public final class Admission {
             throw Refusal.of(400, "content_type_ambiguous", "the request has " + types.size() + " Content-Type "
                     + "headers; send one").refused();
         }
-        boolean body = req.getContentLengthLong() > 0 || req.getContentLengthLong() < 0 && (req.getHeader(
-                "Transfer-Encoding") != null || !req.getProtocol().startsWith("HTTP/1"));
-        if (body && TYPED_BODY.contains(c.method())) {
+        long length = req.getContentLengthLong();
+        // HTTP/2 and later need no Content-Length for a body, and a POST without one sends none either
+        boolean unannounced = length < 0 && req.getHeader("Transfer-Encoding") == null
+                && !req.getProtocol().startsWith("HTTP/1");
+        boolean body = length > 0 || length < 0 && req.getHeader("Transfer-Encoding") != null;
+        if ((body || unannounced) && TYPED_BODY.contains(c.method())) {
             String type = types.isEmpty() ? "" : types.get(0).toLowerCase(Locale.ROOT).strip();
             boolean multipartOk = c.method().equals("POST") && c.path().equals("/files");
             if (!json(type) && !(multipartOk && type.startsWith("multipart/form-data"))) {
-                throw Refusal.of(415, "content_type_not_allowed", c.method() + " " + c.path() + " takes "
+                Refusal r = Refusal.of(415, "content_type_not_allowed", c.method() + " " + c.path() + " takes "
                         + (multipartOk ? "multipart/form-data" : "application/json") + " bodies through this proxy, not "
-                        + printable(type.isEmpty() ? "(none)" : type)).refused();
+                        + printable(type.isEmpty() ? "(none)" : type));
+                if (unannounced && type.isEmpty()) {
+                    return BodyTransform.none(r); // judged by whether a body comes
+                }
+                throw r.refused();
             }
         }
+        return null;
     }
 
     private static BodyTransform bodyGate(ModelAllowlist allowlist, HttpServletRequest req, CanonicalRequest c,
