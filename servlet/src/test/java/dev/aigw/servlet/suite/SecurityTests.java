@@ -237,6 +237,30 @@ public abstract class SecurityTests extends SuiteGroup {
                 .containsExactly("PATCH " + passed[0][2], "PATCH " + passed[1][2], "POST " + passed[2][2]);
     }
 
+    /**
+     * A prediction that pins a version runs only when that version's id is listed, also as {@code owner/name:<id>}
+     * of an allowed model: whether Replicate checks the id against the name is UNCONFIRMED, and if it does not, the
+     * allowed name would carry any model's version past the allowlist.
+     */
+    @Test
+    void aPinnedVersionRunsOnlyWhenItsIdIsListed() throws Exception {
+        String other = "e".repeat(64);
+        for (String version : new String[]{"acme/echo:" + other, "ACME/Echo:" + other, other}) {
+            HttpResponse<String> a = post("/replicate/predictions", "application/json", "{\"version\":\"" + version
+                    + "\",\"input\":{}}", USER, "pinner");
+            assertThat(a.statusCode()).as(version + ": " + a.body()).isEqualTo(403);
+            assertThat(a.body()).contains("model_not_allowed").contains("listed on the allowlist");
+        }
+        assertThat(suite.gateway.requests()).isEmpty();
+        String[] passed = {"acme/echo", "acme/echo:" + UpstreamSuite.LISTED_VERSION, UpstreamSuite.LISTED_VERSION};
+        for (String version : passed) {
+            HttpResponse<String> a = post("/replicate/predictions", "application/json", "{\"version\":\"" + version
+                    + "\",\"input\":{}}", USER, "pinner");
+            assertThat(a.body()).as(version).doesNotContain("model_not_allowed");
+        }
+        assertThat(suite.gateway.requests()).hasSize(passed.length);
+    }
+
     private HttpResponse<String> send(String method, String path, String json, String... headers) throws Exception {
         return suite.http.send(suite.request(path, headers).method(method, HttpRequest.BodyPublishers.ofString(json))
                 .header("Content-Type", "application/json").build(), HttpResponse.BodyHandlers.ofString());

@@ -10,10 +10,11 @@ import java.util.regex.Pattern;
 /**
  * Which Replicate models a proxy client may run. Entries, separated by commas or spaces:
  * <ul>
- *   <li>{@code owner/name} — that model, any version;</li>
+ *   <li>{@code owner/name} — that model unpinned ({@code POST /models/{o}/{n}/predictions}, or {@code version:
+ *   "owner/name"}), and trainings of any of its versions (the version is in the path, under the model);</li>
  *   <li>{@code owner/*} — every model of that owner;</li>
- *   <li>a 64-hex version id — that version (needed for creates that name only a version id, and for a deployment's
- *   version);</li>
+ *   <li>a 64-hex version id — that version: needed wherever a body pins a version ({@code version} of
+ *   {@code POST /predictions} as a bare id or as {@code owner/name:<id>}, a deployment's version);</li>
  *   <li>{@code deployments/owner/name} — predictions on that deployment, and changes to it.</li>
  * </ul>
  * Checked are runs — prediction and training creates — and what decides what a deployment runs. Where the model is:
@@ -53,7 +54,8 @@ public final class ModelAllowlist {
     /** A root field of a JSON body that names what will run, and the values it may take. */
     public enum BodyField {
         /** {@code version} of {@code POST /predictions} */
-        PREDICTION_VERSION("version", true, "owner/name, owner/name:<version id> or " + LISTED_ID),
+        PREDICTION_VERSION("version", true, "owner/name of an allowed model, or " + LISTED_ID
+                + " (alone or as owner/name:<id>)"),
         /** {@code destination} of a training: it gets a new version of that model */
         DESTINATION("destination", true, "owner/name"),
         /** {@code model} of {@code POST /deployments} */
@@ -224,7 +226,9 @@ public final class ModelAllowlist {
         if (seg.length != 2 || !NAME.matcher(seg[0]).matches() || !NAME.matcher(seg[1]).matches()) {
             return false;
         }
-        return allowsModel(model, id);
+        // a pinned version runs only when its id is listed: whether Replicate checks the id against the model part
+        // is UNCONFIRMED, and if it does not, "allowed/model:<any model's id>" would run that other model
+        return id != null ? versions.contains(id) : allowsModel(model, null);
     }
 
     private boolean allowsModel(String ownerName, String version) {

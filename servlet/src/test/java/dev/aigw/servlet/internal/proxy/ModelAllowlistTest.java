@@ -57,7 +57,9 @@ class ModelAllowlistTest {
     @Test
     void versionField() {
         assertThat(a.allowsVersionField("acme/echo")).isTrue();
-        assertThat(a.allowsVersionField("acme/echo:" + "f".repeat(64))).isTrue();
+        // a pinned version needs its id listed, also under an allowed name (UNCONFIRMED that Replicate checks the pair)
+        assertThat(a.allowsVersionField("acme/echo:" + "f".repeat(64))).isFalse();
+        assertThat(a.allowsVersionField("acme/echo:" + HASH)).isTrue();
         assertThat(a.allowsVersionField("other/model:" + HASH)).isTrue();
         assertThat(a.allowsVersionField(HASH)).isTrue();
         assertThat(a.allowsVersionField("f".repeat(64))).isFalse();
