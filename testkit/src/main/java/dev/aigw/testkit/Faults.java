@@ -119,6 +119,19 @@ public final class Faults {
             return Faults.this;
         }
 
+        /**
+         * Answers normally, with these headers added ({@code name, value, name, value, ...}), as a misbehaving or
+         * hijacked host might: {@code Set-Cookie}, {@code Clear-Site-Data}, {@code NEL} and the like.
+         */
+        public Faults headers(String... namesAndValues) {
+            if (namesAndValues.length == 0 || namesAndValues.length % 2 != 0) {
+                throw new IllegalArgumentException("names and values in turn, at least one pair");
+            }
+            plan.add(new FaultPlan.Rule(pathPrefix, method, count, FaultPlan.Kind.HEADERS, 0, null, 0, null,
+                    java.util.List.of(namesAndValues)));
+            return Faults.this;
+        }
+
         private Faults add(FaultPlan.Kind kind, int status, Duration delay, long bytes) {
             plan.add(new FaultPlan.Rule(pathPrefix, method, count, kind, status, delay, bytes, null));
             return Faults.this;

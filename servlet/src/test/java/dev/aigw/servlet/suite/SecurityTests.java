@@ -255,6 +255,42 @@ public abstract class SecurityTests extends SuiteGroup {
         assertThat(String.join(",", r.headers().allValues("Vary"))).contains("Host");
     }
 
+    /**
+     * The proxy answers on the application's origin: an upstream's headers that act on that origin rather than on
+     * the one answer (its cookies, its storage, where its users' browsers report, its sign-in prompt) never reach
+     * the client, in any case of their names; the answer's own headers do.
+     */
+    @Test
+    void upstreamHeadersThatActOnTheApplicationsOriginNeverReachTheClient() throws Exception {
+        String[] acting = {
+                "sEt-CoOkIe", "JSESSIONID=attacker; Path=/",
+                "Clear-Site-Data", "\"cookies\", \"storage\", \"cache\"",
+                "NEL", "{\"report_to\":\"evil\",\"max_age\":31536000,\"include_subdomains\":true}",
+                "Report-To", "{\"group\":\"evil\",\"max_age\":31536000,\"endpoints\":[{\"url\":\"https://evil.example/\"}]}",
+                "reporting-endpoints", "evil=\"https://evil.example/\"",
+                "Service-Worker-Allowed", "/",
+                "Refresh", "0; url=https://evil.example/",
+                "WWW-Authenticate", "Basic realm=\"Sign in again\"",
+                "Accept-CH", "Sec-CH-UA-Full-Version-List",
+                "Critical-CH", "Sec-CH-UA-Full-Version-List",
+                "Origin-Agent-Cluster", "?0",
+                "Set-Login", "logged-out",
+                "Expect-CT", "max-age=86400, enforce, report-uri=\"https://evil.example/\"",
+                "Public-Key-Pins-Report-Only", "pin-sha256=\"x\"; max-age=1; report-uri=\"https://evil.example/\"",
+                "Attribution-Reporting-Register-Source", "{\"destination\":\"https://evil.example\"}",
+                "X-Kept", "kept"};
+        suite.replicate.faults().next(1).onPath("/v1/account").headers(acting);
+        HttpResponse<String> r = suite.get("/replicate/account", USER, "origin");
+        assertThat(r.statusCode()).isEqualTo(200);
+        for (int i = 0; i < acting.length - 2; i += 2) {
+            assertThat(r.headers().allValues(acting[i])).as(acting[i]).isEmpty();
+        }
+        assertThat(r.headers().firstValue("X-Kept")).hasValue("kept");
+        assertThat(r.headers().firstValue("X-Content-Type-Options")).hasValue("nosniff");
+        assertThat(r.headers().firstValue("Content-Type")).hasValueSatisfying(t -> assertThat(t)
+                .startsWith("application/json"));
+    }
+
     /** Per-user and total caps on calls in flight: 429 and 503 with Retry-After, released when calls end. */
     @Test
     void capsOnCallsInFlightAnswer429And503() throws Exception {

@@ -23,10 +23,15 @@ public final class FaultPlan {
         void write(Response response, Callback callback, int status);
     }
 
-    public enum Kind { STATUS, LATENCY, HOLD, RESET, CLOSE_AFTER_BYTES, SLOW_WRITES, WITH_LENGTH, REDIRECT }
+    public enum Kind { STATUS, LATENCY, HOLD, RESET, CLOSE_AFTER_BYTES, SLOW_WRITES, WITH_LENGTH, REDIRECT, HEADERS }
 
+    /** {@code headers}: names and values in turn, added to a normal answer ({@link Kind#HEADERS}); else empty. */
     public record Rule(String pathPrefix, String method, int count, Kind kind, int status, Duration delay, long bytes,
-                       String location) {
+                       String location, List<String> headers) {
+        public Rule(String pathPrefix, String method, int count, Kind kind, int status, Duration delay, long bytes,
+                    String location) {
+            this(pathPrefix, method, count, kind, status, delay, bytes, location, List.of());
+        }
     }
 
     private static final class Live {
@@ -97,6 +102,11 @@ public final class FaultPlan {
                 response.getHeaders().put(HttpHeader.LOCATION, rule.location());
                 Http.send(response, callback, rule.status(), null, new byte[0]);
                 return null;
+            case HEADERS:
+                for (int i = 0; i + 1 < rule.headers().size(); i += 2) {
+                    response.getHeaders().add(rule.headers().get(i), rule.headers().get(i + 1));
+                }
+                return response;
             case HOLD:
                 hold(request, response, callback, errors, rule.delay());
                 return null;

@@ -26,9 +26,11 @@ import java.util.TreeSet;
  * and context, never from a client: a client must not switch off logging or pick a cache key).
  *
  * <p>Responses: everything except hop-by-hop headers, {@code Content-Length} (the proxy decides), headers that
- * would act on the application's own origin ({@code Set-Cookie}, {@code Strict-Transport-Security},
- * {@code Alt-Svc}, {@code Access-Control-*}) and {@code Date}/{@code Server} (the container writes its own).
- * {@code Content-Encoding} is copied only while the body passes unchanged.
+ * act on the application's own origin rather than on the one answer, since the client reads the answer from that
+ * origin ({@link #ORIGIN_WIDE}: its cookies, storage, transport and CORS policy, where its users' browsers report,
+ * its client hints, a sign-in prompt in its name, a navigation away) and {@code Date}/{@code Server} (the container
+ * writes its own). {@code Content-Encoding} is copied only while the body passes unchanged. Every answer carries
+ * {@code X-Content-Type-Options: nosniff}: a browser renders it as its declared type only.
  *
  * <p>Internal: not API, may change in any release.
  */
@@ -43,8 +45,18 @@ public final class ProxyHeaders {
     private static final Names REQUEST_NEVER = new Names("host", "content-length", "expect", "cookie", "cookie2",
             "authorization", "forwarded", "x-real-ip", "via", "origin", "referer");
 
-    private static final Names RESPONSE_NEVER = new Names("content-length", "set-cookie", "set-cookie2",
-            "strict-transport-security", "alt-svc", "date", "server", "public-key-pins");
+    /**
+     * Upstream response headers whose effect reaches past the answer to the origin it is read from (the
+     * application's), or that navigate or prompt in its name; with {@code access-control-*} and
+     * {@code attribution-reporting-*} by prefix.
+     */
+    static final Names ORIGIN_WIDE = new Names("set-cookie", "set-cookie2", "clear-site-data",
+            "strict-transport-security", "alt-svc", "public-key-pins", "public-key-pins-report-only", "expect-ct",
+            "nel", "report-to", "reporting-endpoints", "accept-ch", "critical-ch", "origin-agent-cluster",
+            "service-worker-allowed", "set-login", "refresh", "www-authenticate", "observe-browsing-topics",
+            "activate-storage-access");
+
+    private static final Names RESPONSE_NEVER = new Names("content-length", "date", "server");
 
     private final Names extraRequest;
 
@@ -78,7 +90,8 @@ public final class ProxyHeaders {
 
     /** Whether an upstream response header goes to the client (Content-Encoding is the caller's decision). */
     public static boolean copyResponse(String name, Collection<String> connectionTokens) {
-        if (HOP_BY_HOP.contains(name) || RESPONSE_NEVER.contains(name) || startsWith(name, "access-control-")) {
+        if (HOP_BY_HOP.contains(name) || RESPONSE_NEVER.contains(name) || ORIGIN_WIDE.contains(name)
+                || startsWith(name, "access-control-") || startsWith(name, "attribution-reporting-")) {
             return false;
         }
         return !contains(connectionTokens, name);
@@ -150,6 +163,7 @@ public final class ProxyHeaders {
             }
             resp.addHeader(name, rewriter != null && carriesUrl(name) ? rewriter.rewrite(value) : value);
         });
+        resp.setHeader("X-Content-Type-Options", "nosniff");
         if (hostDependent) {
             String cc = cacheControl[0];
             resp.setHeader("Cache-Control", cc != null && cc.contains("no-store") ? cc : "private");
