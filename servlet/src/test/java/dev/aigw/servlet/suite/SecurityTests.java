@@ -291,6 +291,30 @@ public abstract class SecurityTests extends SuiteGroup {
                 .startsWith("application/json"));
     }
 
+    /**
+     * An upstream redirect would send the application's users from its origin to wherever it points (an open
+     * redirect in the application's name): only one that leads back into the proxy passes; any other is a 502.
+     */
+    @Test
+    void upstreamRedirectsAwayFromTheProxyAreRefused() throws Exception {
+        String[] away = {"https://evil.example/sign-in", "//evil.example/sign-in", "/elsewhere",
+                "https://api.replicate.com.evil.example/v1/account", "HTTPS://EVIL.EXAMPLE/"};
+        for (String location : away) {
+            suite.replicate.faults().next(1).onPath("/v1/account").redirect(302, location);
+            HttpResponse<String> r = suite.get("/replicate/account", USER, "redirected");
+            assertThat(r.statusCode()).as(location).isEqualTo(502);
+            assertThat(r.headers().firstValue("Location")).as(location).isEmpty();
+            assertThat(r.body()).as(location).contains("\"code\":\"upstream_redirect_refused\"")
+                    .doesNotContain("evil.example");
+        }
+        // one that leads back into the proxy (Replicate's own URL, rewritten) passes
+        suite.replicate.faults().next(1).onPath("/v1/account").redirect(307, "https://api.replicate.com/v1/account");
+        HttpResponse<String> back = suite.http.send(suite.request("/replicate/account", USER, "redirected").GET()
+                .build(), HttpResponse.BodyHandlers.ofString());
+        assertThat(back.statusCode()).isEqualTo(307);
+        assertThat(back.headers().firstValue("Location")).hasValue(suite.app + "/replicate/account");
+    }
+
     /** Per-user and total caps on calls in flight: 429 and 503 with Retry-After, released when calls end. */
     @Test
     void capsOnCallsInFlightAnswer429And503() throws Exception {

@@ -30,6 +30,21 @@ public interface BodyTransform {
         };
     }
 
+    /** Drops every byte of the body and sends {@code body} in its place at the end. */
+    static BodyTransform replacedBy(byte[] body) {
+        return new BodyTransform() {
+            @Override
+            public List<ByteBuffer> apply(ByteBuffer in) {
+                return List.of();
+            }
+
+            @Override
+            public List<ByteBuffer> finish() {
+                return List.of(ByteBuffer.wrap(body));
+            }
+        };
+    }
+
     /** {@code first} then {@code second}. */
     static BodyTransform chain(BodyTransform first, BodyTransform second) {
         return new BodyTransform() {
