@@ -256,6 +256,28 @@ public abstract class SecurityTests extends SuiteGroup {
     }
 
     /**
+     * Every proxied answer passed the application's access check, so no shared cache may keep one for other
+     * clients, whatever the upstream says and also when the public URL is configured (answers then do not depend on
+     * the request's Host).
+     */
+    @Test
+    void answersBehindTheAccessCheckAreNeverSharedCacheable() throws Exception {
+        String[][] upstream = {{"public, max-age=600"}, {"max-age=600, s-maxage=3600"}, {"PUBLIC"},
+                {"no-cache, public"}, {"private=\"Set-Cookie, Link\", max-age=60, public"}};
+        for (String[] cc : upstream) {
+            suite.replicate.faults().next(1).onPath("/v1/account").headers("Cache-Control", cc[0]);
+            HttpResponse<String> r = suite.get("/public-proxy/account", USER, "cacher");
+            assertThat(r.statusCode()).as(cc[0]).isEqualTo(200);
+            String seen = String.join(", ", r.headers().allValues("Cache-Control"));
+            assertThat(seen).as(cc[0]).containsIgnoringCase("private").doesNotContainIgnoringCase("public")
+                    .doesNotContainIgnoringCase("s-maxage");
+        }
+        suite.replicate.faults().next(1).onPath("/v1/account").headers("Cache-Control", "no-store");
+        assertThat(suite.get("/public-proxy/account", USER, "cacher").headers().firstValue("Cache-Control"))
+                .hasValueSatisfying(v -> assertThat(v).contains("no-store"));
+    }
+
+    /**
      * The proxy answers on the application's origin: an upstream's headers that act on that origin rather than on
      * the one answer (its cookies, its storage, where its users' browsers report, its sign-in prompt) never reach
      * the client, in any case of their names; the answer's own headers do.

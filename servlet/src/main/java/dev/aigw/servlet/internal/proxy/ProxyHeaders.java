@@ -141,9 +141,10 @@ public final class ProxyHeaders {
 
     /**
      * Copies the upstream's response headers to the client's response: URL headers rewritten ({@code rewriter} may
-     * be null), {@code Content-Encoding} dropped when the body is rewritten; answers whose URLs came from the
-     * request's {@code Host} ({@code hostDependent}) get {@code Cache-Control: private} (or the upstream's
-     * {@code no-store}) and {@code Vary}, so that no shared cache hands them to a request that came by another name.
+     * be null), {@code Content-Encoding} dropped when the body is rewritten; {@code Cache-Control} for the client's
+     * own cache only ({@link #privateOnly}); answers whose URLs came from the request's {@code Host}
+     * ({@code hostDependent}) also get {@code Vary}, so that not even a private cache hands them to a request that came
+     * by another name.
      */
     public static void toClient(Upstream.Head h, HttpServletResponse resp, UrlRewriter rewriter, boolean bodyRewritten,
                                 boolean hostDependent, boolean forwardingTrusted) {
@@ -152,24 +153,51 @@ public final class ProxyHeaders {
         h.forEach((name, value) -> {
             if (name.equalsIgnoreCase("Connection")) {
                 connection[0] = connection[0] == null ? value : connection[0] + "," + value;
-            } else if (name.equalsIgnoreCase("Cache-Control") && cacheControl[0] == null) {
-                cacheControl[0] = value;
+            } else if (name.equalsIgnoreCase("Cache-Control")) {
+                cacheControl[0] = cacheControl[0] == null ? value : cacheControl[0] + ", " + value;
             }
         });
         Set<String> tokens = connection[0] == null ? Set.of() : connectionTokens(List.of(connection[0]));
         h.forEach((name, value) -> {
-            if (!copyResponse(name, tokens) || bodyRewritten && name.equalsIgnoreCase("Content-Encoding")) {
+            if (!copyResponse(name, tokens) || bodyRewritten && name.equalsIgnoreCase("Content-Encoding")
+                    || name.equalsIgnoreCase("Cache-Control")) {
                 return;
             }
             resp.addHeader(name, rewriter != null && carriesUrl(name) ? rewriter.rewrite(value) : value);
         });
         resp.setHeader("X-Content-Type-Options", "nosniff");
+        resp.setHeader("Cache-Control", privateOnly(cacheControl[0]));
         if (hostDependent) {
-            String cc = cacheControl[0];
-            resp.setHeader("Cache-Control", cc != null && cc.contains("no-store") ? cc : "private");
             resp.addHeader("Vary", forwardingTrusted ? "Host, Forwarded, X-Forwarded-Host, X-Forwarded-Proto, "
                     + "X-Forwarded-Port, X-Forwarded-Prefix" : "Host");
         }
+    }
+
+    /**
+     * The upstream's {@code Cache-Control} for the client's own cache only: every proxied answer passed the
+     * application's access check (and, without a public URL, depends on the request's {@code Host}), so a shared
+     * cache must not keep it for others. {@code private} first, the directives for shared caches ({@code public},
+     * {@code s-maxage}, {@code proxy-revalidate}) dropped, the rest kept; a value with quoted strings is not taken
+     * apart: {@code no-store} when it holds that word, else {@code private}.
+     */
+    static String privateOnly(String cacheControl) {
+        if (cacheControl == null || cacheControl.isBlank()) {
+            return "private";
+        }
+        if (cacheControl.indexOf('"') >= 0) {
+            return cacheControl.toLowerCase(java.util.Locale.ROOT).contains("no-store") ? "no-store" : "private";
+        }
+        StringBuilder sb = new StringBuilder("private");
+        for (String d : cacheControl.split(",")) {
+            String t = d.strip();
+            int eq = t.indexOf('=');
+            String name = (eq < 0 ? t : t.substring(0, eq)).strip();
+            if (!t.isEmpty() && !name.equalsIgnoreCase("public") && !name.equalsIgnoreCase("private")
+                    && !name.equalsIgnoreCase("s-maxage") && !name.equalsIgnoreCase("proxy-revalidate")) {
+                sb.append(", ").append(t);
+            }
+        }
+        return sb.toString();
     }
 
     /** Response headers whose value is a URL that the proxy rewrites to its own. */
