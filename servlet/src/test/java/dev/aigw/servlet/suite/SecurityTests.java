@@ -314,6 +314,21 @@ public abstract class SecurityTests extends SuiteGroup {
     }
 
     /**
+     * The gateway's DLP findings (which profile, entries and policies matched) are its report to the application, not
+     * to the application's users: told to a client, they would show it which rule to write around.
+     */
+    @Test
+    void theGatewaysDlpFindingsStayWithTheApplication() throws Exception {
+        suite.gateway.faults().next(1).headers("cf-aig-dlp", "{\"findings\":[{\"profile\":{\"context\":{},"
+                + "\"entry_ids\":[\"e-1\"],\"profile_id\":\"p-secret-rules\"},\"policy_ids\":[\"pol-1\"],"
+                + "\"check\":\"REQUEST\"}],\"action\":\"FLAG\"}");
+        HttpResponse<String> flagged = suite.get("/replicate/account", USER, "origin");
+        assertThat(flagged.statusCode()).isEqualTo(200);
+        assertThat(flagged.headers().allValues("cf-aig-dlp")).isEmpty();
+        assertThat(flagged.headers().firstValue("cf-aig-cache-status")).isPresent();
+    }
+
+    /**
      * An upstream redirect would send the application's users from its origin to wherever it points (an open
      * redirect in the application's name): only one that leads back into the proxy passes; any other is a 502.
      */

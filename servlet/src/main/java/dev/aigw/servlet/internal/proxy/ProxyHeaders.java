@@ -28,8 +28,9 @@ import java.util.TreeSet;
  * <p>Responses: everything except hop-by-hop headers, {@code Content-Length} (the proxy decides), headers that
  * act on the application's own origin rather than on the one answer, since the client reads the answer from that
  * origin ({@link #ORIGIN_WIDE}: its cookies, storage, transport and CORS policy, where its users' browsers report,
- * its client hints, a sign-in prompt in its name, a navigation away) and {@code Date}/{@code Server} (the container
- * writes its own). {@code Content-Encoding} is copied only while the body passes unchanged. Every answer carries
+ * its client hints, a sign-in prompt in its name, a navigation away), {@code Date}/{@code Server} (the container
+ * writes its own) and the gateway's DLP findings ({@code cf-aig-dlp}, which would show a client the rule to write
+ * around). {@code Content-Encoding} is copied only while the body passes unchanged. Every answer carries
  * {@code X-Content-Type-Options: nosniff}: a browser renders it as its declared type only.
  *
  * <p>Internal: not API, may change in any release.
@@ -56,7 +57,8 @@ public final class ProxyHeaders {
             "service-worker-allowed", "set-login", "refresh", "www-authenticate", "observe-browsing-topics",
             "activate-storage-access");
 
-    private static final Names RESPONSE_NEVER = new Names("content-length", "date", "server");
+    /** {@code cf-aig-dlp}: which DLP profile, entries and policies matched, the gateway's report to the application. */
+    private static final Names RESPONSE_NEVER = new Names("content-length", "date", "server", "cf-aig-dlp");
 
     private final Names extraRequest;
 
