@@ -3,6 +3,8 @@ package dev.aigw.testkit;
 import dev.aigw.testkit.internal.FaultPlan;
 
 import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
 import java.util.Objects;
 
 /**
@@ -109,31 +111,55 @@ public final class Faults {
             return add(FaultPlan.Kind.WITH_LENGTH, 0, Objects.requireNonNull(pause, "pause"), bytes);
         }
 
+        /**
+         * Answers normally, with a header field {@code name: value} added for each value, in order, before the fake
+         * writes its own: e.g. {@code header("Content-Encoding", "identity", "gzip")} sends two fields, as an
+         * upstream that labels its answer oddly may (the body is not encoded). On the fake gateway, fields of that
+         * name in the provider's answer replace them.
+         */
+        public Faults header(String name, String... values) {
+            Objects.requireNonNull(name, "name");
+            if (values.length == 0) {
+                throw new IllegalArgumentException("header needs at least one value");
+            }
+            List<String> fields = new ArrayList<>();
+            for (String v : values) {
+                fields.add(name);
+                fields.add(Objects.requireNonNull(v, "value"));
+            }
+            plan.add(new FaultPlan.Rule(pathPrefix, method, count, FaultPlan.Kind.HEADERS, 0, null, 0, null,
+                    List.copyOf(fields)));
+            return Faults.this;
+        }
+
         /** Answers with a redirect ({@code status}, 3xx) to {@code location}, as a misbehaving or hijacked host might. */
         public Faults redirect(int status, String location) {
             if (status < 300 || status > 399) {
                 throw new IllegalArgumentException("a redirect status is 3xx, not " + status);
             }
             plan.add(new FaultPlan.Rule(pathPrefix, method, count, FaultPlan.Kind.REDIRECT, status, null, 0,
-                    Objects.requireNonNull(location, "location")));
+                    Objects.requireNonNull(location, "location"), List.of()));
             return Faults.this;
         }
 
         /**
-         * Answers normally, with these headers added ({@code name, value, name, value, ...}), as a misbehaving or
-         * hijacked host might: {@code Set-Cookie}, {@code Clear-Site-Data}, {@code NEL} and the like.
+         * {@link #header} for several names at once ({@code name, value, name, value, ...}), as a misbehaving or
+         * hijacked host might send them: {@code Set-Cookie}, {@code Clear-Site-Data}, {@code NEL} and the like.
          */
         public Faults headers(String... namesAndValues) {
             if (namesAndValues.length == 0 || namesAndValues.length % 2 != 0) {
                 throw new IllegalArgumentException("names and values in turn, at least one pair");
             }
+            for (String s : namesAndValues) {
+                Objects.requireNonNull(s, "name or value");
+            }
             plan.add(new FaultPlan.Rule(pathPrefix, method, count, FaultPlan.Kind.HEADERS, 0, null, 0, null,
-                    java.util.List.of(namesAndValues)));
+                    List.of(namesAndValues)));
             return Faults.this;
         }
 
         private Faults add(FaultPlan.Kind kind, int status, Duration delay, long bytes) {
-            plan.add(new FaultPlan.Rule(pathPrefix, method, count, kind, status, delay, bytes, null));
+            plan.add(new FaultPlan.Rule(pathPrefix, method, count, kind, status, delay, bytes, null, List.of()));
             return Faults.this;
         }
     }

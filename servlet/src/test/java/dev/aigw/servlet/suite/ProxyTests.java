@@ -188,6 +188,32 @@ public abstract class ProxyTests extends SuiteGroup {
                 n -> assertThat(n).isEqualTo(parts.body().getBytes(StandardCharsets.UTF_8).length));
     }
 
+    /**
+     * An answer whose Content-Encoding names a coding in any field, not only the first, is coded: it passes as sent,
+     * its URLs and its coding's fields as they are (rewriting it would have dropped the coding and changed bytes).
+     */
+    @Test
+    void anAnswerCodedInAnyContentEncodingFieldPassesAsSent() throws Exception {
+        String id = field(call("POST", "/replicate/predictions", "{\"version\":\"acme/echo\",\"input\":{}}", USER,
+                "coded").body(), "id");
+        String[][] labels = {{"identity", "gzip"}, {"identity, gzip"}, {"", "br"}};
+        for (String[] label : labels) {
+            suite.replicate.faults().next(1).onPath("/v1/predictions/" + id).header("Content-Encoding", label);
+            HttpResponse<String> r = call("GET", "/replicate/predictions/" + id, null, USER, "coded");
+            assertThat(r.statusCode()).isEqualTo(200);
+            assertThat(r.headers().allValues("Content-Encoding")).as(String.join(" | ", label))
+                    .containsExactly(label);
+            assertThat(r.body()).as(String.join(" | ", label))
+                    .contains("\"get\":\"https://api.replicate.com/v1/predictions/" + id + "\"")
+                    .doesNotContain(suite.app + "/replicate/predictions");
+        }
+        suite.replicate.faults().next(1).onPath("/v1/predictions/" + id).header("Content-Encoding", "identity",
+                "Identity");
+        assertThat(call("GET", "/replicate/predictions/" + id, null, USER, "coded").body())
+                .as("identity in every field: rewritten").contains("\"get\":\"" + suite.app + "/replicate/predictions/"
+                        + id + "\"");
+    }
+
     private static String headerLine(String head, String name) {
         for (String line : head.split("\r\n")) {
             if (line.regionMatches(true, 0, name + ":", 0, name.length() + 1)) {

@@ -198,6 +198,50 @@ public abstract class SecurityTests extends SuiteGroup {
                 "identity", "Content-Encoding", "Identity").statusCode()).isEqualTo(201);
     }
 
+    /**
+     * Under a model allowlist, what a deployment runs is checked where it is decided: a change of an allowed
+     * deployment to an unlisted version (even of an allowed model), a change of another deployment and a create of an
+     * unlisted model never reach the gateway; a listed version, a change of hardware only and an allowed create do.
+     */
+    @Test
+    void deploymentsCannotBeSwitchedToModelsOffTheAllowlist() throws Exception {
+        String other = "f".repeat(64);
+        String[][] refused = {
+                {"PATCH", "/replicate/deployments/acme/prod", "{\"version\":\"" + other + "\"}", other},
+                {"PATCH", "/replicate/deployments/acme/prod", "{\"version\":\"acme/echo:" + other + "\"}", "listed"},
+                {"PATCH", "/replicate/deployments/acme/other", "{\"min_instances\":1}", "acme/other"},
+                {"PATCH", "/replicate/Deployments/acme/prod", "{\"min_instances\":1}", "path_not_allowed"},
+                {"POST", "/replicate/deployments", "{\"name\":\"x\",\"model\":\"evil/x\",\"version\":\""
+                        + UpstreamSuite.LISTED_VERSION + "\",\"hardware\":\"cpu\"}", "evil/x"},
+                {"POST", "/replicate/deployments", "{\"name\":\"x\",\"model\":\"acme/echo\",\"version\":\"" + other
+                        + "\",\"hardware\":\"cpu\"}", other},
+                {"POST", "/replicate/deployments", "{\"name\":\"x\",\"version\":\"" + UpstreamSuite.LISTED_VERSION
+                        + "\"}", "needs a \\\"model"}}; // JSON-escaped quote
+        for (String[] r : refused) {
+            HttpResponse<String> a = send(r[0], r[1], r[2], USER, "deployer");
+            assertThat(a.statusCode()).as(r[0] + " " + r[1] + " " + r[2] + ": " + a.body()).isIn(400, 403);
+            assertThat(a.body()).as(r[2]).contains(r[3]);
+        }
+        assertThat(suite.gateway.requests()).isEmpty();
+        String[][] passed = {
+                {"PATCH", "/replicate/deployments/acme/prod", "{\"version\":\"" + UpstreamSuite.LISTED_VERSION + "\"}"},
+                {"PATCH", "/replicate/deployments/acme/prod", "{\"min_instances\":1,\"max_instances\":2}"},
+                {"POST", "/replicate/deployments", "{\"name\":\"x\",\"model\":\"acme/echo\",\"version\":\""
+                        + UpstreamSuite.LISTED_VERSION + "\",\"hardware\":\"cpu\",\"min_instances\":0,"
+                        + "\"max_instances\":1}"}};
+        for (String[] r : passed) {
+            HttpResponse<String> a = send(r[0], r[1], r[2], USER, "deployer");
+            assertThat(a.body()).as(r[2]).doesNotContain("model_not_allowed");
+        }
+        assertThat(suite.replicate.requests()).extracting(q -> q.method() + " " + q.bodyAsString())
+                .containsExactly("PATCH " + passed[0][2], "PATCH " + passed[1][2], "POST " + passed[2][2]);
+    }
+
+    private HttpResponse<String> send(String method, String path, String json, String... headers) throws Exception {
+        return suite.http.send(suite.request(path, headers).method(method, HttpRequest.BodyPublishers.ofString(json))
+                .header("Content-Type", "application/json").build(), HttpResponse.BodyHandlers.ofString());
+    }
+
     /** For cookie-authenticated users: other sites cannot make the browser change state through the proxy. */
     @Test
     void crossSiteRequestsAndFormBodiesAreRefused() throws Exception {
@@ -500,5 +544,39 @@ public abstract class SecurityTests extends SuiteGroup {
         assertThat(r.statusCode()).isEqualTo(201);
         assertThat(suite.replicate.requests()).filteredOn(q -> q.method().equals("POST")).singleElement()
                 .satisfies(q -> assertThat(q.bodyAsString()).contains("over h2"));
+    }
+
+    /**
+     * A POST without a body over HTTP/2 (h2c) — no Content-Length, no Content-Type, as clients send a cancel — is not
+     * taken for a body of a form's type: it is forwarded, not refused 415.
+     */
+    @Test
+    void http2PostsWithoutABodyAreNotRefusedForTheirType() throws Exception {
+        HttpClient h2 = HttpClient.newBuilder().version(HttpClient.Version.HTTP_2).build();
+        HttpResponse<String> created = h2.send(suite.request("/replicate/predictions", USER, "h2-cancel")
+                .header("Content-Type", "application/json").POST(HttpRequest.BodyPublishers.ofString(
+                        "{\"version\":\"acme/echo\",\"input\":{}}")).build(), HttpResponse.BodyHandlers.ofString());
+        assertThat(created.statusCode()).as(created.body()).isEqualTo(201);
+        String id = created.body().replaceFirst("(?s).*?\"id\"\\s*:\\s*\"([^\"]+)\".*", "$1");
+        for (int i = 0; i < 2; i++) { // the first may be the HTTP/1.1 upgrade, the next is an HTTP/2 stream
+            HttpResponse<String> cancel = h2.send(suite.request("/replicate/predictions/" + id + "/cancel", USER,
+                    "h2-cancel").POST(HttpRequest.BodyPublishers.noBody()).build(),
+                    HttpResponse.BodyHandlers.ofString());
+            assertThat(cancel.statusCode()).as(cancel.version() + ": " + cancel.body()).isEqualTo(200);
+            if (i == 1) {
+                assertThat(cancel.version()).isEqualTo(HttpClient.Version.HTTP_2);
+            }
+        }
+        assertThat(suite.replicate.requests()).filteredOn(q -> q.path().endsWith("/cancel")).hasSize(2);
+        // a body that does come without a type is still refused, and never reaches Replicate whole
+        byte[] form = "{\"version\":\"acme/echo\",\"input\":{}}".getBytes(StandardCharsets.UTF_8);
+        HttpResponse<String> typeless = h2.send(suite.request("/roomy-proxy/predictions", USER, "h2-cancel")
+                .POST(HttpRequest.BodyPublishers.ofInputStream(() -> new java.io.ByteArrayInputStream(form))).build(),
+                HttpResponse.BodyHandlers.ofString());
+        assertThat(typeless.version()).isEqualTo(HttpClient.Version.HTTP_2);
+        assertThat(typeless.statusCode()).as(typeless.body()).isEqualTo(415);
+        assertThat(typeless.body()).contains("content_type_not_allowed");
+        assertThat(suite.replicate.requests()).filteredOn(q -> q.method().equals("POST")
+                && q.path().equals("/v1/predictions")).hasSize(1); // the create above only
     }
 }

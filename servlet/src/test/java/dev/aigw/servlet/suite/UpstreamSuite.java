@@ -104,7 +104,7 @@ public abstract class UpstreamSuite {
                 .secret(replicate.webhookSecret()).maxBodyBytes(64 * 1024).maxUnverifiedBytes(BUDGET)
                 .readLimits(Duration.ofSeconds(1), 1));
         proxy(ctx, "aigw-proxy", "/replicate", AigwProxyFilter.builder().gateway(aigw).path("/replicate")
-                .replicateToken(replicate.token()).models("acme/*, deployments/acme/prod").rateLimit("20/min"));
+                .replicateToken(replicate.token()).models("acme/*, deployments/acme/prod, " + LISTED_VERSION).rateLimit("20/min"));
         // paths spelling Replicate's words with capitals are the application's own: they work (Proxy-, WebhookTests)
         proxy(ctx, "aigw-proxy-capitals", "/Predictions", AigwProxyFilter.builder().gateway(aigw).path("/Predictions")
                 .replicateToken(replicate.token()).access(r -> true, "anyone"));
@@ -145,6 +145,9 @@ public abstract class UpstreamSuite {
 
     /** The {@code /stopped-proxy} instance, which ProxyTests destroys while requests still reach it. */
     protected AigwProxyFilter stoppedProxy;
+
+    /** The version id on the {@code /replicate} proxy's allowlist (SecurityTests). */
+    protected static final String LISTED_VERSION = "ab".repeat(32);
 
     /** {@code aigw.webhook.max-unverified-bytes} of the {@code /webhooks/budget} filter (WebhookTests). */
     protected static final int BUDGET = 128 * 1024;

@@ -19,12 +19,28 @@ public final class WebhookReceiver extends HttpServlet {
     }
 
     public final List<Received> received = new CopyOnWriteArrayList<>();
+    /** A delivery with this header is read with {@code getReader()}, else with {@code getInputStream()}. */
+    public static final String READ_AS_TEXT = "X-Read-As-Text";
     /** Status of the next answers; 200 unless a test changes it. */
     public final AtomicInteger answer = new AtomicInteger(200);
 
     @Override
     protected void doPost(HttpServletRequest req, HttpServletResponse resp) throws IOException {
-        byte[] body = req.getInputStream().readAllBytes();
+        byte[] body;
+        if (req.getHeader(READ_AS_TEXT) != null) { // an application reading text, in the request's charset
+            try (java.io.BufferedReader r = req.getReader()) {
+                body = r.lines().collect(java.util.stream.Collectors.joining("\n"))
+                        .getBytes(java.nio.charset.StandardCharsets.UTF_8);
+            } catch (java.io.UnsupportedEncodingException e) { // as the Servlet API says: handled as such
+                resp.setStatus(415);
+                resp.setContentType("text/plain");
+                resp.getWriter().print("unsupported charset; the body as bytes: "
+                        + req.getInputStream().readAllBytes().length);
+                return;
+            }
+        } else {
+            body = req.getInputStream().readAllBytes();
+        }
         received.add(new Received(req.getServletPath(), req.getHeader("webhook-id"), body,
                 GatewayHeaders.metadataJson(GatewayContext.current().metadata()),
                 Boolean.TRUE.equals(req.getAttribute(AigwWebhookFilter.VERIFIED_ATTRIBUTE))));

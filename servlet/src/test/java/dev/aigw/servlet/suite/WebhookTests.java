@@ -124,6 +124,34 @@ public abstract class WebhookTests extends SuiteGroup {
         assertThat(suite.webhooks.received).singleElement().satisfies(w -> assertThat(w.verified()).isTrue());
     }
 
+    /**
+     * A verified delivery read as text: in its charset, and with a charset the JVM does not know, getReader throws
+     * the Servlet API's UnsupportedEncodingException, which an application handles (here: 415), not a 500.
+     */
+    @Test
+    void aHandlerReadingTextGetsTheServletApisExceptionForAnUnknownCharset() throws Exception {
+        long ts = Instant.now().getEpochSecond();
+        byte[] body = "{\"id\":\"text\",\"status\":\"succeeded\",\"output\":\"caf\u00e9\"}"
+                .getBytes(StandardCharsets.UTF_8);
+        String[][] cases = {{"application/json; charset=utf-8", "200"}, {"application/json; charset=x-unknown", "415"},
+                {"application/json; charset=\"no such\"", "415"}};
+        int n = 0;
+        for (String[] c : cases) {
+            String id = "msg_text_" + n++;
+            HttpResponse<String> r = suite.http.send(suite.request("/webhooks/replicate")
+                    .POST(HttpRequest.BodyPublishers.ofByteArray(body)).header("Content-Type", c[0])
+                    .header(WebhookReceiver.READ_AS_TEXT, "yes").header("webhook-id", id)
+                    .header("webhook-timestamp", Long.toString(ts)).header("webhook-signature",
+                            ReplicateWebhooks.sign(suite.replicate.webhookSecret(), id, ts, body)).build(),
+                    HttpResponse.BodyHandlers.ofString());
+            assertThat(r.statusCode()).as(c[0] + ": " + r.body()).isEqualTo(Integer.parseInt(c[1]));
+            if (c[1].equals("415")) {
+                assertThat(r.body()).as(c[0]).isEqualTo("unsupported charset; the body as bytes: " + body.length);
+            }
+        }
+        assertThat(suite.webhooks.received).singleElement().satisfies(w -> assertThat(w.body()).isEqualTo(body));
+    }
+
     @Test
     void aBodyOverTheLimitIs413() throws Exception {
         byte[] big = ("{\"pad\":\"" + "x".repeat(70 * 1024) + "\"}").getBytes(StandardCharsets.UTF_8);

@@ -25,13 +25,9 @@ public final class FaultPlan {
 
     public enum Kind { STATUS, LATENCY, HOLD, RESET, CLOSE_AFTER_BYTES, SLOW_WRITES, WITH_LENGTH, REDIRECT, HEADERS }
 
-    /** {@code headers}: names and values in turn, added to a normal answer ({@link Kind#HEADERS}); else empty. */
+    /** {@code fields}: of {@link Kind#HEADERS}, names and values alternating (else empty). */
     public record Rule(String pathPrefix, String method, int count, Kind kind, int status, Duration delay, long bytes,
-                       String location, List<String> headers) {
-        public Rule(String pathPrefix, String method, int count, Kind kind, int status, Duration delay, long bytes,
-                    String location) {
-            this(pathPrefix, method, count, kind, status, delay, bytes, location, List.of());
-        }
+                       String location, List<String> fields) {
     }
 
     private static final class Live {
@@ -98,15 +94,15 @@ public final class FaultPlan {
             case LATENCY:
                 Thread.sleep(rule.delay().toMillis());
                 return response;
+            case HEADERS:
+                for (int i = 0; i < rule.fields().size(); i += 2) { // added before the handler answers: they stay
+                    response.getHeaders().add(rule.fields().get(i), rule.fields().get(i + 1));
+                }
+                return response;
             case REDIRECT:
                 response.getHeaders().put(HttpHeader.LOCATION, rule.location());
                 Http.send(response, callback, rule.status(), null, new byte[0]);
                 return null;
-            case HEADERS:
-                for (int i = 0; i + 1 < rule.headers().size(); i += 2) {
-                    response.getHeaders().add(rule.headers().get(i), rule.headers().get(i + 1));
-                }
-                return response;
             case HOLD:
                 hold(request, response, callback, errors, rule.delay());
                 return null;

@@ -7,6 +7,8 @@ import jakarta.servlet.http.HttpServletRequest;
 
 import java.net.URI;
 import java.util.Collections;
+import java.util.Enumeration;
+import java.util.Iterator;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
@@ -57,18 +59,16 @@ public final class Admission {
                     : Refusal.of(403, "not_permitted", "you may not use the Replicate proxy ("
                     + cfg.accessDescription() + ")")).refused();
         }
-        crossSite(req, c, publicBase);
+        BodyTransform gate = crossSite(req, c, publicBase);
         ModelAllowlist.Target target = ModelAllowlist.classify(c.method(), c.path());
-        BodyTransform gate = null;
         if (cfg.allowlist() != null) {
-            if ((target.kind() == ModelAllowlist.Kind.PATH_MODEL || target.kind() == ModelAllowlist.Kind.DEPLOYMENT)
-                    && !cfg.allowlist().allows(target)) {
+            if (target.kind() != ModelAllowlist.Kind.NONE && !cfg.allowlist().allows(target)) {
                 throw Refusal.of(403, "model_not_allowed", (target.kind() == ModelAllowlist.Kind.DEPLOYMENT
                         ? "deployment \"" : "model \"") + target.name() + "\" is not on this proxy's model allowlist")
                         .refused();
             }
-            if (target.bodyField() != null) {
-                gate = bodyGate(cfg.allowlist(), req, c, target.bodyField());
+            if (!target.bodyFields().isEmpty()) {
+                gate = bodyGate(cfg.allowlist(), req, c, target.bodyFields());
             }
         }
         URI upstream = URI.create(ProxyConfig.API + c.pathAndQuery());
@@ -140,10 +140,15 @@ public final class Admission {
                 Collections.list(req.getHeaders("X-Forwarded-For")));
     }
 
-    private static void crossSite(HttpServletRequest req, CanonicalRequest c, String publicBase)
+    /**
+     * Refuses what the cross-site stance refuses; returns null, or, for a request whose body the head cannot announce
+     * (HTTP/2 or later without {@code Content-Length} or {@code Content-Type}: a POST without a body, or one with a
+     * body of no type), the transform that refuses it when a byte of body comes.
+     */
+    private static BodyTransform crossSite(HttpServletRequest req, CanonicalRequest c, String publicBase)
             throws Refusal.Refused {
         if (SAFE.contains(c.method())) {
-            return;
+            return null;
         }
         String site = req.getHeader("Sec-Fetch-Site");
         String origin = req.getHeader("Origin");
@@ -159,22 +164,30 @@ public final class Admission {
             throw Refusal.of(400, "content_type_ambiguous", "the request has " + types.size() + " Content-Type "
                     + "headers; send one").refused();
         }
-        boolean body = req.getContentLengthLong() > 0 || req.getContentLengthLong() < 0 && (req.getHeader(
-                "Transfer-Encoding") != null || !req.getProtocol().startsWith("HTTP/1"));
-        if (body && TYPED_BODY.contains(c.method())) {
+        long length = req.getContentLengthLong();
+        // HTTP/2 and later need no Content-Length for a body, and a POST without one sends none either
+        boolean unannounced = length < 0 && req.getHeader("Transfer-Encoding") == null
+                && !req.getProtocol().startsWith("HTTP/1");
+        boolean body = length > 0 || length < 0 && req.getHeader("Transfer-Encoding") != null;
+        if ((body || unannounced) && TYPED_BODY.contains(c.method())) {
             String type = types.isEmpty() ? "" : types.get(0).toLowerCase(Locale.ROOT).strip();
             boolean multipartOk = c.method().equals("POST") && c.path().equals("/files");
             if (!json(type) && !(multipartOk && type.startsWith("multipart/form-data"))) {
-                throw Refusal.of(415, "content_type_not_allowed", c.method() + " " + c.path() + " takes "
+                Refusal r = Refusal.of(415, "content_type_not_allowed", c.method() + " " + c.path() + " takes "
                         + (multipartOk ? "multipart/form-data" : "application/json") + " bodies through this proxy, not "
-                        + printable(type.isEmpty() ? "(none)" : type)).refused();
+                        + printable(type.isEmpty() ? "(none)" : type));
+                if (unannounced && type.isEmpty()) {
+                    return BodyTransform.none(r); // judged by whether a body comes
+                }
+                throw r.refused();
             }
         }
+        return null;
     }
 
     private static BodyTransform bodyGate(ModelAllowlist allowlist, HttpServletRequest req, CanonicalRequest c,
-                                          String field) throws Refusal.Refused {
-        if (!identity(contentEncoding(req))) {
+                                          List<ModelAllowlist.BodyField> fields) throws Refusal.Refused {
+        if (!ContentCodings.identity(contentEncodings(req))) {
             throw Refusal.of(415, "content_encoding_not_allowed", "a Content-Encoding'd body cannot be checked "
                     + "against the model allowlist; send it unencoded").refused();
         }
@@ -182,53 +195,25 @@ public final class Admission {
         String type = req.getHeader("Content-Type") == null ? "" : req.getHeader("Content-Type");
         if (!json(type) || !utf8(type)) {
             throw Refusal.of(415, "content_type_not_allowed", c.method() + " " + c.path() + " needs a UTF-8 JSON "
-                    + "body for the model allowlist to read \"" + field + "\": Content-Type application/json with no "
-                    + "charset or one charset=utf-8, in well-formed parameters; not " + printable(type)).refused();
+                    + "body for the model allowlist to read \"" + fields.get(0).key + "\": Content-Type application/json "
+                    + "with no charset or one charset=utf-8, in well-formed parameters; not " + printable(type))
+                    .refused();
         }
-        return new JsonBodyGate(field, v -> allowlist.allowsBodyField(field, v), c.method() + " " + c.path());
-    }
-
-    /** A JSON body in no content coding: one the proxy can read and rewrite URLs in. */
-    static boolean plainJson(String contentType, String contentEncoding) {
-        return json(contentType) && identity(contentEncoding);
+        return allowlist.gate(fields, c.method() + " " + c.path());
     }
 
     /**
-     * Whether a body so encoded is unencoded: every coding listed is {@code identity} (or the list is empty). A list
-     * ({@code identity, gzip}, or the fields of {@link #contentEncoding} joined) counts each coding, so a second field
-     * or a later coding cannot hide behind a first {@code identity}.
+     * A JSON body in no content coding: one the proxy can read and rewrite URLs in. {@code contentEncodings}: every
+     * {@code Content-Encoding} field of the message (null: none).
      */
-    static boolean identity(String contentEncoding) {
-        if (contentEncoding == null) {
-            return true;
-        }
-        for (int start = 0; start <= contentEncoding.length(); ) {
-            int comma = contentEncoding.indexOf(',', start);
-            int end = comma < 0 ? contentEncoding.length() : comma;
-            String coding = contentEncoding.substring(start, end).strip();
-            if (!coding.isEmpty() && !coding.equalsIgnoreCase("identity")) {
-                return false;
-            }
-            start = end + 1;
-        }
-        return true;
+    static boolean plainJson(String contentType, Iterator<String> contentEncodings) {
+        return json(contentType) && ContentCodings.identity(contentEncodings);
     }
 
-    /** Every {@code Content-Encoding} field of the request, joined as one list (null when there is none). */
-    static String contentEncoding(HttpServletRequest req) {
-        java.util.Enumeration<String> fields = req.getHeaders("Content-Encoding");
-        if (fields == null || !fields.hasMoreElements()) {
-            return null;
-        }
-        String first = fields.nextElement();
-        if (!fields.hasMoreElements()) {
-            return first;
-        }
-        StringBuilder all = new StringBuilder(first);
-        while (fields.hasMoreElements()) {
-            all.append(',').append(fields.nextElement());
-        }
-        return all.toString();
+    /** Every {@code Content-Encoding} field of the request (null when the container shows none). */
+    static Iterator<String> contentEncodings(HttpServletRequest req) {
+        Enumeration<String> fields = req.getHeaders("Content-Encoding");
+        return fields == null ? null : fields.asIterator();
     }
 
     static boolean json(String contentType) {

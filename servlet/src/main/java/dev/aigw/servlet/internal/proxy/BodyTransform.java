@@ -45,6 +45,27 @@ public interface BodyTransform {
         };
     }
 
+    /**
+     * Passes an empty body and refuses at its first byte: for a body whose head could not say whether there is one
+     * (HTTP/2 without {@code Content-Length}), judged by whether one comes.
+     */
+    static BodyTransform none(Refusal refusal) {
+        return new BodyTransform() {
+            @Override
+            public List<ByteBuffer> apply(ByteBuffer in) throws Refusal.Refused {
+                if (in.hasRemaining()) {
+                    throw refusal.refused();
+                }
+                return List.of();
+            }
+
+            @Override
+            public List<ByteBuffer> finish() {
+                return List.of();
+            }
+        };
+    }
+
     /** {@code first} then {@code second}. */
     static BodyTransform chain(BodyTransform first, BodyTransform second) {
         return new BodyTransform() {

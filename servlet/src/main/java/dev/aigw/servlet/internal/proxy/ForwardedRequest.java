@@ -46,7 +46,7 @@ final class ForwardedRequest {
         }
         boolean changesLength = false;
         if (a.publicBase() != null && Admission.plainJson(req.getHeader("Content-Type"),
-                Admission.contentEncoding(req))) {
+                Admission.contentEncodings(req))) {
             // URLs this proxy handed out (file URLs as prediction inputs) go back to Replicate as Replicate's own
             BodyTransform rewrite = BodyTransform.rewrite(cfg.derived().toReplicate(a.publicBase()));
             t = a.gate() == null ? rewrite : BodyTransform.chain(t, rewrite);

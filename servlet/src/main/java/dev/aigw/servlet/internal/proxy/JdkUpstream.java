@@ -143,6 +143,11 @@ final class JdkUpstream implements Upstream {
         }
 
         @Override
+        public List<String> all(String name) {
+            return info.headers().allValues(name);
+        }
+
+        @Override
         public void forEach(BiConsumer<String, String> field) {
             HttpHeaders h = info.headers();
             for (Map.Entry<String, List<String>> e : h.map().entrySet()) {

@@ -315,6 +315,11 @@ final class JettyUpstream implements Upstream {
         }
 
         @Override
+        public List<String> all(String name) {
+            return fields.getValuesList(name);
+        }
+
+        @Override
         public void forEach(BiConsumer<String, String> field) {
             for (HttpField f : fields) {
                 field.accept(f.getName(), f.getValue());

@@ -10,8 +10,9 @@ import java.util.function.Predicate;
 
 /**
  * Reads a JSON request body as the parsers behind the proxy will (Python's {@code json}, Go's
- * {@code encoding/json}, Jackson, JavaScript) and decides on the root field that names what will run —
- * {@code version} of {@code POST /predictions}, {@code destination} of a training — while the body streams.
+ * {@code encoding/json}, Jackson, JavaScript) and decides on the root fields that name what will run —
+ * {@code version} of {@code POST /predictions}, {@code destination} of a training, {@code model} and
+ * {@code version} of a deployment's create or change — while the body streams.
  *
  * <p>Where those parsers disagree, the body is refused instead of guessed at: invalid JSON or UTF-8 (including a
  * BOM, comments, {@code NaN}, trailing data), a root that is not an object, nesting deeper than
@@ -33,29 +34,33 @@ public final class JsonBodyGate extends StrictJsonReader implements BodyTransfor
     /** Longest root key or watched value accepted, in characters. */
     public static final int MAX_TEXT = StrictJsonReader.MAX_TEXT;
 
-    private final String field;
-    private final Predicate<String> allowed;
+    /**
+     * A watched root field.
+     *
+     * @param key      its name ({@code version}, {@code destination}, {@code model})
+     * @param required whether the body must have it (else it is judged only when present)
+     * @param allowed  whether a value of it may run
+     * @param forms    the values allowed, in words, for refusals
+     */
+    public record Field(String key, boolean required, Predicate<String> allowed, String forms) {
+    }
+
+    private final List<Field> fields;
     private final String what;
     private final Set<String> rootKeys = new HashSet<>();
-    private String value;
-    private boolean sawField;
+    private final Set<String> seen = new HashSet<>();
+    /** The field whose value is read next. */
+    private Field current;
     // held output
     private ByteBuffer held;
 
     /**
-     * @param field   the root field that names the model ({@code version} or {@code destination})
-     * @param allowed whether a value of it may run
-     * @param what    how to name the endpoint in refusals, e.g. {@code POST /predictions}
+     * @param fields the watched root fields, of distinct keys
+     * @param what   how to name the endpoint in refusals, e.g. {@code POST /predictions}
      */
-    public JsonBodyGate(String field, Predicate<String> allowed, String what) {
-        this.field = field;
-        this.allowed = allowed;
+    public JsonBodyGate(List<Field> fields, String what) {
+        this.fields = List.copyOf(fields);
         this.what = what;
-    }
-
-    /** The value found for the field, once known. */
-    public String value() {
-        return value;
     }
 
     @Override
@@ -74,9 +79,11 @@ public final class JsonBodyGate extends StrictJsonReader implements BodyTransfor
         if (!done()) {
             throw bad("the JSON body is incomplete");
         }
-        if (!sawField) {
-            throw new Refusal.Refused(Refusal.of(403, "model_not_allowed", what + " needs a \"" + field + "\" naming the "
-                    + "model (owner/name, owner/name:<version id> or a version id) that the model allowlist permits"));
+        for (Field f : fields) {
+            if (f.required() && !seen.contains(f.key())) {
+                throw new Refusal.Refused(Refusal.of(403, "model_not_allowed", what + " needs a \"" + f.key()
+                        + "\" naming the model (" + f.forms() + ") that the model allowlist permits"));
+            }
         }
         ByteBuffer h = held;
         held = null;
@@ -107,33 +114,36 @@ public final class JsonBodyGate extends StrictJsonReader implements BodyTransfor
         if (rootKeys.size() > MAX_ROOT_KEYS) {
             throw bad("the JSON body has more than " + MAX_ROOT_KEYS + " root keys");
         }
-        if (folded.equals(field)) {
-            if (!key.equals(field)) {
-                throw bad("the JSON body spells \"" + field + "\" as \"" + printable(key) + "\": write it in lower "
-                        + "case");
+        for (Field f : fields) {
+            if (folded.equals(f.key())) {
+                if (!key.equals(f.key())) {
+                    throw bad("the JSON body spells \"" + f.key() + "\" as \"" + printable(key) + "\": write it in "
+                            + "lower case");
+                }
+                current = f;
+                return true;
             }
-            return true;
         }
         return false;
     }
 
     @Override
     String capturedNotString() {
-        return "\"" + field + "\" must be a string";
+        return "\"" + current.key() + "\" must be a string";
     }
 
     @Override
     String capturedTooLong() {
-        return "\"" + field + "\" is longer than " + MAX_TEXT + " characters";
+        return "\"" + current.key() + "\" is longer than " + MAX_TEXT + " characters";
     }
 
     @Override
     void captured(String v) throws Refusal.Refused {
-        sawField = true;
-        value = v;
-        if (!allowed.test(v)) {
+        seen.add(current.key());
+        if (!current.allowed().test(v)) {
             throw new Refusal.Refused(Refusal.of(403, "model_not_allowed", "model \"" + printable(v) + "\" (the body's \""
-                    + field + "\") is not on this proxy's model allowlist"));
+                    + current.key() + "\") is not on this proxy's model allowlist, which allows here "
+                    + current.forms()));
         }
     }
 
@@ -149,8 +159,12 @@ public final class JsonBodyGate extends StrictJsonReader implements BodyTransfor
 
     @Override
     Refusal.Refused bad(String detail) {
+        StringBuilder keys = new StringBuilder();
+        for (Field f : fields) {
+            keys.append(keys.length() == 0 ? "\"" : ", \"").append(f.key()).append('"');
+        }
         return new Refusal.Refused(Refusal.of(400, "body_not_decidable", detail + "; " + what + " must be one JSON "
-                + "object with a single string \"" + field + "\""));
+                + "object with a single string " + keys));
     }
 
     static String printable(String s) {

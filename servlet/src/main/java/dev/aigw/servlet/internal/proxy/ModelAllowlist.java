@@ -12,14 +12,22 @@ import java.util.regex.Pattern;
  * <ul>
  *   <li>{@code owner/name} — that model, any version;</li>
  *   <li>{@code owner/*} — every model of that owner;</li>
- *   <li>a 64-hex version id — that version (needed for creates that name only a version id);</li>
- *   <li>{@code deployments/owner/name} — predictions on that deployment.</li>
+ *   <li>a 64-hex version id — that version (needed for creates that name only a version id, and for a deployment's
+ *   version);</li>
+ *   <li>{@code deployments/owner/name} — predictions on that deployment, and changes to it.</li>
  * </ul>
- * Only runs are checked: prediction and training creates. Where the model is:
+ * Checked are runs — prediction and training creates — and what decides what a deployment runs. Where the model is:
  * {@code POST /models/{o}/{n}/predictions} and {@code POST /models/{o}/{n}/versions/{v}/trainings} name it in the
  * path, {@code POST /deployments/{o}/{n}/predictions} names a deployment, and {@code POST /predictions} names it in
  * the body's {@code version} ({@code owner/name}, {@code owner/name:<version>} or a bare version id). Names compare
  * case-insensitively.
+ *
+ * <p>Deployments: {@code PATCH /deployments/{o}/{n}} needs the deployment on the list and, when its body has a
+ * {@code version}, that version id listed; {@code POST /deployments} needs its body's {@code model} allowed and its
+ * {@code version}, when present, listed. A deployment's version must be listed as an id even when its model is
+ * allowed, because whether Replicate refuses a version of another model than the deployment's (or than the create's
+ * {@code model}) is UNCONFIRMED: if it does not, an allowed deployment could be switched to any model's version and
+ * then run.
  *
  * <p>Internal: not API, may change in any release.
  */
@@ -30,25 +38,49 @@ public final class ModelAllowlist {
     /** What {@link #parse} accepts, for error messages. */
     public static final String ALLOWED = "a comma-separated list of owner/name, owner/*, 64-hex version ids or "
             + "deployments/owner/name";
+    private static final String LISTED_ID = "a version id (64 hex) listed on the allowlist";
 
-    /** What a request needs checked. */
+    /** What a request needs checked in its path. */
     public enum Kind {
-        /** not a run: nothing to check */
+        /** nothing in the path (maybe in the body) */
         NONE,
         /** the model is in the path */
         PATH_MODEL,
         /** a deployment is in the path */
-        DEPLOYMENT,
-        /** the model is the body's {@code version} field */
-        BODY_VERSION
+        DEPLOYMENT
+    }
+
+    /** A root field of a JSON body that names what will run, and the values it may take. */
+    public enum BodyField {
+        /** {@code version} of {@code POST /predictions} */
+        PREDICTION_VERSION("version", true, "owner/name, owner/name:<version id> or " + LISTED_ID),
+        /** {@code destination} of a training: it gets a new version of that model */
+        DESTINATION("destination", true, "owner/name"),
+        /** {@code model} of {@code POST /deployments} */
+        DEPLOYMENT_MODEL("model", true, "owner/name"),
+        /** {@code version} of a deployment's create or change: only listed ids (see the class's javadoc) */
+        DEPLOYMENT_VERSION("version", false, LISTED_ID);
+
+        /** The root key. */
+        public final String key;
+        /** Whether the body must have it (else it is checked only when present). */
+        public final boolean required;
+        /** The values allowed, in words, for refusals. */
+        public final String forms;
+
+        BodyField(String key, boolean required, String forms) {
+            this.key = key;
+            this.required = required;
+            this.forms = forms;
+        }
     }
 
     /**
-     * What {@link #classify} found: the kind, for path kinds {@code owner/name} and maybe the version, and the root
-     * field of the JSON body that names a model too ({@code version}, or a training's {@code destination}), if any.
+     * What {@link #classify} found: the path's kind, for path kinds {@code owner/name} and maybe the version, and the
+     * root fields of the JSON body that name what will run too (empty if none).
      */
-    public record Target(Kind kind, String name, String version, String bodyField) {
-        static final Target NONE = new Target(Kind.NONE, null, null, null);
+    public record Target(Kind kind, String name, String version, List<BodyField> bodyFields) {
+        static final Target NONE = new Target(Kind.NONE, null, null, List.of());
     }
 
     private final Set<String> models;
@@ -102,34 +134,62 @@ public final class ModelAllowlist {
      * {@link CanonicalRequest}: no empty segments, no trailing slash, Replicate's words in lower case).
      */
     public static Target classify(String method, String path) {
-        if (!"POST".equals(method)) {
+        boolean post = "POST".equals(method);
+        if (!post && !"PATCH".equals(method)) {
             return Target.NONE;
         }
         String[] seg = path.substring(1).split("/", -1);
+        if (seg[0].equals("deployments")) {
+            if (post && seg.length == 1) {
+                return new Target(Kind.NONE, null, null, List.of(BodyField.DEPLOYMENT_MODEL,
+                        BodyField.DEPLOYMENT_VERSION));
+            }
+            if (!post && seg.length == 3) { // the change of what a deployment runs
+                return new Target(Kind.DEPLOYMENT, lower(seg[1] + "/" + seg[2]), null,
+                        List.of(BodyField.DEPLOYMENT_VERSION));
+            }
+            if (post && seg.length == 4 && seg[3].equals("predictions")) {
+                return new Target(Kind.DEPLOYMENT, lower(seg[1] + "/" + seg[2]), null, List.of());
+            }
+            return Target.NONE;
+        }
+        if (!post) {
+            return Target.NONE;
+        }
         if (seg.length == 1 && seg[0].equals("predictions")) {
-            return new Target(Kind.BODY_VERSION, null, null, "version");
+            return new Target(Kind.NONE, null, null, List.of(BodyField.PREDICTION_VERSION));
         }
         if (seg.length == 4 && seg[0].equals("models") && seg[3].equals("predictions")) {
-            return new Target(Kind.PATH_MODEL, lower(seg[1] + "/" + seg[2]), null, null);
+            return new Target(Kind.PATH_MODEL, lower(seg[1] + "/" + seg[2]), null, List.of());
         }
         if (seg.length == 6 && seg[0].equals("models") && seg[3].equals("versions") && seg[5].equals("trainings")) {
-            return new Target(Kind.PATH_MODEL, lower(seg[1] + "/" + seg[2]), lower(seg[4]), "destination");
-        }
-        if (seg.length == 4 && seg[0].equals("deployments") && seg[3].equals("predictions")) {
-            return new Target(Kind.DEPLOYMENT, lower(seg[1] + "/" + seg[2]), null, null);
+            return new Target(Kind.PATH_MODEL, lower(seg[1] + "/" + seg[2]), lower(seg[4]),
+                    List.of(BodyField.DESTINATION));
         }
         return Target.NONE;
     }
 
-    /** Whether a root body field ({@code version} or a training's {@code destination}) names a model that may run. */
-    public boolean allowsBodyField(String field, String value) {
-        if ("destination".equals(field)) {
-            String d = lower(value);
-            String[] seg = d.split("/", -1);
-            return seg.length == 2 && NAME.matcher(seg[0]).matches() && NAME.matcher(seg[1]).matches()
-                    && allowsModel(d, null);
+    /** Whether a value of a root body field may run. */
+    public boolean allows(BodyField field, String value) {
+        return switch (field) {
+            case PREDICTION_VERSION -> allowsVersionField(value);
+            case DESTINATION, DEPLOYMENT_MODEL -> {
+                String d = lower(value);
+                String[] seg = d.split("/", -1);
+                yield seg.length == 2 && NAME.matcher(seg[0]).matches() && NAME.matcher(seg[1]).matches()
+                        && allowsModel(d, null);
+            }
+            case DEPLOYMENT_VERSION -> versions.contains(lower(value)); // entries are 64 hex: nothing else matches
+        };
+    }
+
+    /** The body gate of {@code fields} against this list; {@code what} names the endpoint in refusals. */
+    public JsonBodyGate gate(List<BodyField> fields, String what) {
+        List<JsonBodyGate.Field> watched = new ArrayList<>(fields.size());
+        for (BodyField f : fields) {
+            watched.add(new JsonBodyGate.Field(f.key, f.required, v -> allows(f, v), f.forms));
         }
-        return allowsVersionField(value);
+        return new JsonBodyGate(watched, what);
     }
 
     /** Whether a path-classified target may run. */
@@ -138,7 +198,6 @@ public final class ModelAllowlist {
             case NONE -> true;
             case PATH_MODEL -> allowsModel(t.name(), t.version());
             case DEPLOYMENT -> deployments.contains(t.name());
-            case BODY_VERSION -> false; // needs allowsVersionField
         };
     }
 

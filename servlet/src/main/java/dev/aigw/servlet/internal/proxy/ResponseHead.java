@@ -5,9 +5,10 @@ import jakarta.servlet.http.HttpServletResponse;
 
 /**
  * The upstream's response head as the client gets it: status and headers copied ({@link ProxyHeaders}), URLs in
- * them and, for a JSON body in no content coding, in the body rewritten to the proxy's own, {@code Content-Length}
- * kept while the body passes unchanged (else the container frames it), an event stream marked for immediate
- * delivery. What the body's writer needs follows from it.
+ * them and, for a JSON body in no content coding (no {@code Content-Encoding} field names one,
+ * {@link ContentCodings}), in the body rewritten to the proxy's own, {@code Content-Length} kept while the body
+ * passes unchanged (else the container frames it), an event stream marked for immediate delivery. What the body's
+ * writer needs follows from it.
  *
  * <p>Internal: not API, may change in any release.
  */
@@ -28,7 +29,7 @@ final class ResponseHead {
         }
         long declared = ProxyHeaders.length(h.first("Content-Length"));
         // a body too short to hold Replicate's URL passes unchanged, its length kept (HEAD: the length of a GET's body)
-        boolean rewrite = toClient != null && Admission.plainJson(type, h.first("Content-Encoding"))
+        boolean rewrite = toClient != null && Admission.plainJson(type, h.all("Content-Encoding").iterator())
                 && !(declared >= 0 && declared < toClient.minMatch() && !"HEAD".equals(a.request().method()));
         boolean sse = type != null && type.regionMatches(true, 0, "text/event-stream", 0, 17);
         resp.setStatus(h.status());

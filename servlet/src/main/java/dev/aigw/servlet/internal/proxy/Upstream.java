@@ -64,6 +64,9 @@ public interface Upstream {
         /** The first value of a header, or null. */
         String first(String name);
 
+        /** Every value of a header, one per field in arrival order (empty when there is none). */
+        List<String> all(String name);
+
         /** Every header field in arrival order (a field listed twice comes twice). */
         void forEach(BiConsumer<String, String> field);
     }

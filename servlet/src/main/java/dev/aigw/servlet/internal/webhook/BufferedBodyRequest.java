@@ -50,9 +50,17 @@ public final class BufferedBodyRequest extends HttpServletRequestWrapper {
 
     @Override
     public BufferedReader getReader() throws UnsupportedEncodingException {
-        used = true;
         String enc = getCharacterEncoding();
-        Charset cs = enc == null ? StandardCharsets.UTF_8 : Charset.forName(enc);
+        Charset cs;
+        try {
+            cs = enc == null ? StandardCharsets.UTF_8 : Charset.forName(enc);
+        } catch (IllegalArgumentException e) { // unknown or illegal name: the Servlet API's checked exception
+            UnsupportedEncodingException u = new UnsupportedEncodingException("the request's charset \""
+                    + enc + "\" is not one this JVM knows; read the body with getInputStream()");
+            u.initCause(e);
+            throw u;
+        }
+        used = true; // only now: after a refused charset the body can still be read as bytes
         return new BufferedReader(new InputStreamReader(new ByteArrayInputStream(body), cs));
     }
 

@@ -23,6 +23,11 @@ public final class WebhookBudget {
         return limit;
     }
 
+    /** The bytes reserved now. */
+    long held() {
+        return held.get();
+    }
+
     /** Takes {@code bytes} more; false (nothing taken) when that would exceed the limit. */
     private boolean reserve(long bytes) {
         long now;

@@ -18,7 +18,6 @@ import jakarta.servlet.ServletInputStream;
 import jakarta.servlet.http.HttpServletRequest;
 import jakarta.servlet.http.HttpServletResponse;
 
-import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.util.ArrayList;
 import java.util.List;
@@ -75,7 +74,7 @@ final class WebhookDelivery implements ReadListener, AsyncListener {
     private final BufferedBodyRequest wrapped;
     /** Of the bytes unverified deliveries may hold: given back once the body is judged, or on any other end. */
     final WebhookBudget.Reservation reservation;
-    private final ByteArrayOutputStream body = new ByteArrayOutputStream();
+    private final BodyBuffer body;
     private final long started = System.nanoTime();
     private final byte[] buf = new byte[8192];
     private AsyncContext ac;
@@ -101,6 +100,7 @@ final class WebhookDelivery implements ReadListener, AsyncListener {
         this.sig = sig;
         this.wrapped = new BufferedBodyRequest(req);
         this.reservation = cfg.budget().reservation();
+        this.body = new BodyBuffer(reservation, req.getContentLengthLong(), cfg.maxBody());
     }
 
     void readAsync() throws IOException {
@@ -135,13 +135,22 @@ final class WebhookDelivery implements ReadListener, AsyncListener {
                 return;
             }
             while (!in.isFinished() && in.isReady()) {
+                int room = dropThenAnswer == null ? body.room() : 0;
+                if (room > 0) { // within the declared length: straight into the body, already reserved
+                    int n = in.read(body.array(), body.size(), room);
+                    if (n < 0) {
+                        break;
+                    }
+                    body.filled(n);
+                    continue;
+                }
                 int n = in.read(buf);
                 if (n < 0) {
                     break;
                 }
                 if (dropThenAnswer == null && body.size() + n > cfg.maxBody()) {
                     drop(tooLarge(cfg));
-                } else if (dropThenAnswer == null && !reservation.grow(body.size() + n)) { // chunked: as bytes come
+                } else if (dropThenAnswer == null && !body.append(buf, 0, n)) { // chunked: reserved as it grows
                     drop(refusedOverBudget());
                 }
                 if (dropThenAnswer != null) {
@@ -150,8 +159,6 @@ final class WebhookDelivery implements ReadListener, AsyncListener {
                         answer(dropThenAnswer.with("Connection", "close"));
                         return;
                     }
-                } else {
-                    body.write(buf, 0, n);
                 }
             }
             long received = dropThenAnswer != null ? dropped : body.size();
@@ -175,7 +182,7 @@ final class WebhookDelivery implements ReadListener, AsyncListener {
             }
             reading = false;
         }
-        if (verified(body.toByteArray())) {
+        if (verified(body.array(), body.size())) {
             ac.dispatch(); // to the application, with the verified body, as an ASYNC dispatch
         } else {
             ac.complete();
@@ -215,7 +222,7 @@ final class WebhookDelivery implements ReadListener, AsyncListener {
     private void drop(Refusal r) {
         dropThenAnswer = r;
         dropped = body.size();
-        body.reset();
+        body.release();
         reservation.giveBack();
     }
 
@@ -230,11 +237,15 @@ final class WebhookDelivery implements ReadListener, AsyncListener {
         }
     }
 
-    /** Verifies the body; answers and returns false when it is not a delivery to hand on. */
-    boolean verified(byte[] bytes) throws IOException {
-        WebhookVerifier.Result r = cfg.verifier().verify(id, ts, sig, bytes, bytes.length, cfg.clock().instant()
-                .getEpochSecond());
+    /**
+     * Verifies the body, the first {@code len} bytes of {@code held} (null: empty); answers and returns false when it
+     * is not a delivery to hand on.
+     */
+    boolean verified(byte[] held, int len) throws IOException {
+        WebhookVerifier.Result r = cfg.verifier().verify(id, ts, sig, held == null ? new byte[0] : held, len,
+                cfg.clock().instant().getEpochSecond());
         reservation.giveBack(); // judged: no longer an unverified body, before the sender hears either way
+        byte[] bytes = BodyBuffer.exact(held, len); // a grown body trimmed now, outside the budget
         if (!r.valid()) {
             refusal(r).send(resp);
             return false;

@@ -104,12 +104,27 @@ public final class WebhookReception {
                     + "async-supported, so webhook bodies are read blocking and a slow sender holds a thread; "
                     + "make the filter and the handler async-supported");
         }
-        byte[] body = req.getInputStream().readNBytes(cfg.maxBody() + 1);
-        if (body.length > cfg.maxBody()) {
-            WebhookDelivery.tooLarge(cfg).with("Connection", "close").send(resp);
-            return;
+        // as the async read does: a declared length read straight into one array of that length
+        BodyBuffer body = new BodyBuffer(d.reservation, req.getContentLengthLong(), cfg.maxBody());
+        java.io.InputStream in = req.getInputStream();
+        byte[] scratch = new byte[8192];
+        while (true) {
+            int room = body.room();
+            int n = room > 0 ? in.read(body.array(), body.size(), room) : in.read(scratch);
+            if (n < 0) {
+                break;
+            }
+            if (room > 0) {
+                body.filled(n);
+            } else if (body.size() + n > cfg.maxBody()) {
+                WebhookDelivery.tooLarge(cfg).with("Connection", "close").send(resp);
+                return;
+            } else if (!body.append(scratch, 0, n)) { // more than declared: a chunked body reserved the limit
+                d.refusedOverBudget().with("Connection", "close").send(resp);
+                return;
+            }
         }
-        if (d.verified(body)) {
+        if (d.verified(body.array(), body.size())) {
             d.handOn(d.wrapped(), resp, chain);
         }
     }

@@ -2,6 +2,8 @@ package dev.aigw.servlet.internal.proxy;
 
 import org.junit.jupiter.api.Test;
 
+import java.util.List;
+
 import static org.assertj.core.api.Assertions.assertThat;
 
 /** The JSON media type check, which decides URL rewriting and the cross-site stance, read as HTTP reads it. */
@@ -24,19 +26,24 @@ class AdmissionMediaTypeTest {
             assertThat(Admission.json(t)).as(t).isFalse();
         }
         assertThat(Admission.json(null)).isFalse();
-        assertThat(Admission.plainJson("application/json", "gzip")).isFalse();
-        assertThat(Admission.plainJson("application/json", "identity")).isTrue();
+        assertThat(Admission.plainJson("application/json", List.of("gzip").iterator())).isFalse();
+        assertThat(Admission.plainJson("application/json", List.of("identity").iterator())).isTrue();
+        assertThat(Admission.plainJson("application/json", null)).isTrue();
     }
 
     @Test
     void aBodyIsUnencodedOnlyWhenEveryCodingListedIsIdentity() {
         for (String e : new String[]{"", " ", "identity", "IDENTITY", "identity, identity", " identity ,", ","}) {
-            assertThat(Admission.identity(e)).as(e).isTrue();
+            assertThat(ContentCodings.identity(e)).as(e).isTrue();
         }
-        assertThat(Admission.identity(null)).isTrue();
+        assertThat(ContentCodings.identity((String) null)).isTrue();
         for (String e : new String[]{"gzip", "identity, gzip", "identity,br", ",deflate", "identityx", "x-gzip"}) {
-            assertThat(Admission.identity(e)).as(e).isFalse();
+            assertThat(ContentCodings.identity(e)).as(e).isFalse();
         }
+        // every field counts, on either side: a second field cannot hide behind a first identity
+        assertThat(ContentCodings.identity(List.of("identity", "Identity", "").iterator())).isTrue();
+        assertThat(ContentCodings.identity(List.of("identity", "gzip").iterator())).isFalse();
+        assertThat(ContentCodings.identity(List.of("", "br").iterator())).isFalse();
     }
 
     @Test

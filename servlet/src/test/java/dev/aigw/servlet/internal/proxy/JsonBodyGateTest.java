@@ -14,7 +14,8 @@ class JsonBodyGateTest {
     private static final ModelAllowlist ALLOW = ModelAllowlist.parse("acme/*");
 
     static JsonBodyGate gate(String field) {
-        return new JsonBodyGate(field, v -> ALLOW.allowsBodyField(field, v), "POST /predictions");
+        return ALLOW.gate(List.of(field.equals("destination") ? ModelAllowlist.BodyField.DESTINATION
+                : ModelAllowlist.BodyField.PREDICTION_VERSION), "POST /predictions");
     }
 
     /** Feeds the body in chunks of {@code chunk} bytes; returns what passed. */
@@ -85,6 +86,34 @@ class JsonBodyGateTest {
                 4)).hasMessageContaining("evil/new");
         assertThatThrownBy(() -> run("destination", "{\"input\":{}}".getBytes(StandardCharsets.UTF_8), 4))
                 .hasMessageContaining("needs a \"destination\"");
+    }
+
+    /** A deployment's create watches two fields, its change an optional one; each is judged as it comes. */
+    @Test
+    void deploymentFieldsAreCheckedEachByItsRule() throws Exception {
+        String id = "0123456789abcdef".repeat(4);
+        ModelAllowlist allow = ModelAllowlist.parse("acme/*, " + id);
+        List<ModelAllowlist.BodyField> create = ModelAllowlist.classify("POST", "/deployments").bodyFields();
+        List<ModelAllowlist.BodyField> change = ModelAllowlist.classify("PATCH", "/deployments/acme/prod")
+                .bodyFields();
+        byte[] ok = ("{\"name\":\"x\",\"model\":\"acme/echo\",\"version\":\"" + id + "\",\"hardware\":\"cpu\"}")
+                .getBytes(StandardCharsets.UTF_8);
+        assertThat(JsonBodyGate.all(allow.gate(create, "POST /deployments"), ok)).hasSize(1);
+        String other = "f".repeat(64);
+        for (String[] refused : new String[][]{{"{\"model\":\"evil/x\",\"version\":\"" + id + "\"}", "evil/x"},
+                {"{\"model\":\"acme/echo\",\"version\":\"" + other + "\"}", other},
+                {"{\"model\":\"acme/echo\",\"version\":\"acme/echo:" + id + "\"}", "listed"},
+                {"{\"version\":\"" + id + "\"}", "needs a \"model\""}}) {
+            assertThatThrownBy(() -> JsonBodyGate.all(allow.gate(create, "POST /deployments"),
+                    refused[0].getBytes(StandardCharsets.UTF_8))).as(refused[0]).hasMessageContaining(refused[1])
+                    .satisfies(e -> assertThat(((Refusal.Refused) e).refusal().status()).isEqualTo(403));
+        }
+        byte[] hardwareOnly = "{\"min_instances\":1}".getBytes(StandardCharsets.UTF_8);
+        assertThat(JsonBodyGate.all(allow.gate(change, "PATCH /deployments/acme/prod"), hardwareOnly)).hasSize(1);
+        assertThatThrownBy(() -> JsonBodyGate.all(allow.gate(change, "PATCH /deployments/acme/prod"),
+                ("{\"version\":\"" + other + "\"}").getBytes(StandardCharsets.UTF_8))).hasMessageContaining(other);
+        assertThatThrownBy(() -> JsonBodyGate.all(allow.gate(change, "PATCH /deployments/acme/prod"),
+                ("{\"VERSION\":\"" + other + "\"}").getBytes(StandardCharsets.UTF_8))).hasMessageContaining("lower");
     }
 
     /** The body's last chunk leaves only once the whole body was judged: a refused body never arrives complete. */

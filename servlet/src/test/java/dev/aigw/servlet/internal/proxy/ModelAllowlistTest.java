@@ -27,7 +27,31 @@ class ModelAllowlistTest {
         assertThat(ModelAllowlist.classify("GET", "/models/acme/other/predictions").kind())
                 .isEqualTo(ModelAllowlist.Kind.NONE);
         assertThat(ModelAllowlist.classify("POST", "/predictions/abc/cancel").kind()).isEqualTo(ModelAllowlist.Kind.NONE);
-        assertThat(ModelAllowlist.classify("POST", "/predictions").kind()).isEqualTo(ModelAllowlist.Kind.BODY_VERSION);
+        assertThat(ModelAllowlist.classify("POST", "/predictions").bodyFields())
+                .containsExactly(ModelAllowlist.BodyField.PREDICTION_VERSION);
+        assertThat(ModelAllowlist.classify("DELETE", "/deployments/acme/prod")).isEqualTo(ModelAllowlist.Target.NONE);
+        assertThat(ModelAllowlist.classify("GET", "/deployments/acme/prod")).isEqualTo(ModelAllowlist.Target.NONE);
+    }
+
+    /** What a deployment runs is checked where it is decided: its create and its change. */
+    @Test
+    void deploymentCreatesAndChanges() {
+        ModelAllowlist.Target change = ModelAllowlist.classify("PATCH", "/deployments/ACME/prod");
+        assertThat(change.kind()).isEqualTo(ModelAllowlist.Kind.DEPLOYMENT);
+        assertThat(a.allows(change)).isTrue();
+        assertThat(change.bodyFields()).containsExactly(ModelAllowlist.BodyField.DEPLOYMENT_VERSION);
+        assertThat(a.allows(ModelAllowlist.classify("PATCH", "/deployments/acme/other"))).isFalse();
+        assertThat(ModelAllowlist.classify("POST", "/deployments").bodyFields()).containsExactly(
+                ModelAllowlist.BodyField.DEPLOYMENT_MODEL, ModelAllowlist.BodyField.DEPLOYMENT_VERSION);
+        assertThat(a.allows(ModelAllowlist.BodyField.DEPLOYMENT_VERSION, HASH)).isTrue();
+        assertThat(a.allows(ModelAllowlist.BodyField.DEPLOYMENT_VERSION, HASH.toUpperCase())).isTrue();
+        // a version of an allowed model is not enough: whether Replicate checks it against the model is UNCONFIRMED
+        assertThat(a.allows(ModelAllowlist.BodyField.DEPLOYMENT_VERSION, "f".repeat(64))).isFalse();
+        assertThat(a.allows(ModelAllowlist.BodyField.DEPLOYMENT_VERSION, "acme/echo:" + HASH)).isFalse();
+        assertThat(a.allows(ModelAllowlist.BodyField.DEPLOYMENT_VERSION, "acme/echo")).isFalse();
+        assertThat(a.allows(ModelAllowlist.BodyField.DEPLOYMENT_MODEL, "stability/sdxl")).isTrue();
+        assertThat(a.allows(ModelAllowlist.BodyField.DEPLOYMENT_MODEL, "evil/x")).isFalse();
+        assertThat(a.allows(ModelAllowlist.BodyField.DEPLOYMENT_MODEL, "acme/echo:" + HASH)).isFalse();
     }
 
     @Test
