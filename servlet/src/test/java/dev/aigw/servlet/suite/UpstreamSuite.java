@@ -51,6 +51,9 @@ public abstract class UpstreamSuite {
     /** A second gateway whose replicate route points at the fake's event streams (see ProxyTests). */
     protected FakeGateway streamGateway;
     protected Gateway streamAigw;
+    /** A gateway on a raw socket whose answers' fields tests script byte for byte (AnswerHeaderTests). */
+    protected RawUpstream rawUpstream;
+    protected Gateway rawAigw;
     /** A gateway address nothing listens on. */
     protected Gateway deadAigw;
     protected final List<ExchangeRecord> records = new CopyOnWriteArrayList<>();
@@ -129,6 +132,8 @@ public abstract class UpstreamSuite {
         // a public URL set, as in production: its answers do not depend on the request's Host (SecurityTests)
         proxy(ctx, "aigw-proxy-public", "/public-proxy", AigwProxyFilter.builder().gateway(aigw).path("/public-proxy")
                 .replicateToken(replicate.token()).publicUrl("https://app.example/app/public-proxy"));
+        proxy(ctx, "aigw-proxy-raw", "/raw-proxy", AigwProxyFilter.builder().gateway(rawAigw).path("/raw-proxy")
+                .replicateToken(replicate.token()).access(r -> true, "anyone"));
         proxy(ctx, "aigw-proxy-guarded-stream", "/guarded-stream", AigwProxyFilter.builder().gateway(streamAigw)
                 .path("/guarded-stream").replicateToken(replicate.token()).idleTimeout(Duration.ofSeconds(1)));
         stoppedProxy = AigwProxyFilter.builder().gateway(aigw).path("/stopped-proxy").replicateToken(replicate.token())
@@ -187,6 +192,9 @@ public abstract class UpstreamSuite {
         streamAigw = Gateway.builder().baseUrl(streamGateway.baseUrl().toString())
                 .accountId(FakeGateway.DEFAULT_ACCOUNT).gatewayId(FakeGateway.DEFAULT_GATEWAY).token(CF_TOKEN)
                 .log(Gateway.Log.OFF).listener(records::add).build();
+        rawUpstream = new RawUpstream();
+        rawAigw = Gateway.builder().baseUrl(rawUpstream.baseUrl().toString()).accountId(FakeGateway.DEFAULT_ACCOUNT)
+                .gatewayId(FakeGateway.DEFAULT_GATEWAY).token(CF_TOKEN).log(Gateway.Log.OFF).build();
         int deadPort;
         try (java.net.ServerSocket ss = new java.net.ServerSocket(0, 1, java.net.InetAddress.getLoopbackAddress())) {
             deadPort = ss.getLocalPort();
@@ -206,7 +214,8 @@ public abstract class UpstreamSuite {
         if (aigw != null) {
             aigw.close();
         }
-        for (AutoCloseable c : new AutoCloseable[]{streamAigw, deadAigw, streamGateway, gateway}) {
+        for (AutoCloseable c : new AutoCloseable[]{streamAigw, deadAigw, rawAigw, rawUpstream, streamGateway,
+                gateway}) {
             if (c != null) {
                 c.close();
             }
@@ -224,6 +233,7 @@ public abstract class UpstreamSuite {
         replicate.reset();
         gateway.reset();
         streamGateway.reset();
+        rawUpstream.reset();
         records.clear();
         webhooks.received.clear();
         webhooks.answer.set(200);
@@ -303,6 +313,13 @@ public abstract class UpstreamSuite {
     @Nested
     class Security extends SecurityTests {
         Security() {
+            super(UpstreamSuite.this);
+        }
+    }
+
+    @Nested
+    class AnswerHeaders extends AnswerHeaderTests {
+        AnswerHeaders() {
             super(UpstreamSuite.this);
         }
     }
