@@ -25,12 +25,13 @@ import java.util.TreeSet;
  * (describe hops to the application, not to Replicate) and {@code cf-aig-*} (gateway controls come from settings
  * and context, never from a client: a client must not switch off logging or pick a cache key).
  *
- * <p>Responses: everything except hop-by-hop headers, {@code Content-Length} (the proxy decides), headers that
- * act on the application's own origin rather than on the one answer, since the client reads the answer from that
- * origin ({@link #ORIGIN_WIDE}: its cookies, storage, transport and CORS policy, where its users' browsers report,
- * its client hints, a sign-in prompt in its name, a navigation away), {@code Date}/{@code Server} (the container
- * writes its own) and the gateway's DLP findings ({@code cf-aig-dlp}, which would show a client the rule to write
- * around). {@code Content-Encoding} is copied only while the body passes unchanged. Every answer carries
+ * <p>Responses: everything except hop-by-hop headers and those the upstream names in {@code Connection} (RFC 9110
+ * §7.6.1), {@code Content-Length} (the proxy decides), URLs that do not lead into the proxy ({@link AnswerUrls}),
+ * headers that act on the application's own origin rather than on the one answer, since the client reads the answer
+ * from that origin ({@link #ORIGIN_WIDE}: its cookies, storage, transport and CORS policy, where its users' browsers
+ * report, its client hints, a sign-in prompt in its name, a navigation away), {@code Date}/{@code Server} (the
+ * container writes its own) and the gateway's DLP findings ({@code cf-aig-dlp}, which would show a client the rule to
+ * write around). {@code Content-Encoding} is copied only while the body passes unchanged. Every answer carries
  * {@code X-Content-Type-Options: nosniff}: a browser renders it as its declared type only.
  *
  * <p>Internal: not API, may change in any release.
@@ -142,13 +143,13 @@ public final class ProxyHeaders {
     }
 
     /**
-     * Copies the upstream's response headers to the client's response: URL headers rewritten ({@code rewriter} may
-     * be null), {@code Content-Encoding} dropped when the body is rewritten; {@code Cache-Control} for the client's
-     * own cache only ({@link #privateOnly}); answers whose URLs came from the request's {@code Host}
-     * ({@code hostDependent}) also get {@code Vary}, so that not even a private cache hands them to a request that came
-     * by another name.
+     * Copies the upstream's response headers to the client's response: URL headers as {@code urls} decides (only those
+     * leading into the proxy pass, rewritten), {@code Content-Encoding} dropped when the body is rewritten;
+     * {@code Cache-Control} for the client's own cache only ({@link #privateOnly}); answers whose URLs came from the
+     * request's {@code Host} ({@code hostDependent}) also get {@code Vary}, so that not even a private cache hands them
+     * to a request that came by another name.
      */
-    public static void toClient(Upstream.Head h, HttpServletResponse resp, UrlRewriter rewriter, boolean bodyRewritten,
+    static void toClient(Upstream.Head h, HttpServletResponse resp, AnswerUrls urls, boolean bodyRewritten,
                                 boolean hostDependent, boolean forwardingTrusted) {
         String[] connection = new String[1];
         String[] cacheControl = new String[1];
@@ -165,7 +166,10 @@ public final class ProxyHeaders {
                     || name.equalsIgnoreCase("Cache-Control")) {
                 return;
             }
-            resp.addHeader(name, rewriter != null && carriesUrl(name) ? rewriter.rewrite(value) : value);
+            String v = AnswerUrls.carriesUrl(name) ? urls.field(name, value) : value;
+            if (v != null) {
+                resp.addHeader(name, v);
+            }
         });
         resp.setHeader("X-Content-Type-Options", "nosniff");
         resp.setHeader("Cache-Control", privateOnly(cacheControl[0]));
@@ -200,12 +204,6 @@ public final class ProxyHeaders {
             }
         }
         return sb.toString();
-    }
-
-    /** Response headers whose value is a URL that the proxy rewrites to its own. */
-    public static boolean carriesUrl(String name) {
-        return name.equalsIgnoreCase("Location") || name.equalsIgnoreCase("Content-Location")
-                || name.equalsIgnoreCase("Link");
     }
 
     /** Splits {@code Connection} header values into the header names they declare hop-by-hop. */

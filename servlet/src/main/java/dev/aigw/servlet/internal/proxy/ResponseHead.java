@@ -5,10 +5,10 @@ import jakarta.servlet.http.HttpServletResponse;
 
 /**
  * The upstream's response head as the client gets it: status and headers copied ({@link ProxyHeaders}), URLs in
- * them and, for a JSON body in no content coding (no {@code Content-Encoding} field names one,
- * {@link ContentCodings}), in the body rewritten to the proxy's own, {@code Content-Length} kept while the body
- * passes unchanged (else the container frames it), an event stream marked for immediate delivery. What the body's
- * writer needs follows from it.
+ * them passed only when they lead into the proxy ({@link AnswerUrls}; a redirect elsewhere is a 502), URLs in a JSON
+ * body in no content coding (no {@code Content-Encoding} field names one, {@link ContentCodings}) rewritten to the
+ * proxy's own, {@code Content-Length} kept while the body passes unchanged (else the container frames it), an event
+ * stream marked for immediate delivery. What the body's writer needs follows from it.
  *
  * <p>Internal: not API, may change in any release.
  */
@@ -24,7 +24,8 @@ final class ResponseHead {
     static Body translate(ProxyConfig cfg, Admission.Admitted a, Upstream.Head h, HttpServletResponse resp) {
         String type = h.first("Content-Type");
         UrlRewriter toClient = a.publicBase() == null ? null : cfg.derived().toClient(a.publicBase());
-        if (leavesTheProxy(h, toClient, a.publicBase())) {
+        AnswerUrls urls = new AnswerUrls(toClient, a.publicBase());
+        if (urls.leavesTheProxy(h)) {
             return refusedRedirect(h.status(), resp);
         }
         long declared = ProxyHeaders.length(h.first("Content-Length"));
@@ -33,7 +34,7 @@ final class ResponseHead {
                 && !(declared >= 0 && declared < toClient.minMatch() && !"HEAD".equals(a.request().method()));
         boolean sse = type != null && type.regionMatches(true, 0, "text/event-stream", 0, 17);
         resp.setStatus(h.status());
-        ProxyHeaders.toClient(h, resp, toClient, rewrite, cfg.publicUrl() == null, !cfg.trustedProxies().isEmpty());
+        ProxyHeaders.toClient(h, resp, urls, rewrite, cfg.publicUrl() == null, !cfg.trustedProxies().isEmpty());
         long length = rewrite || sse ? -1 : declared;
         if (length >= 0) { // else the container frames the body itself
             resp.setContentLengthLong(length);
@@ -42,26 +43,6 @@ final class ResponseHead {
             resp.setHeader("X-Accel-Buffering", "no"); // ask buffering reverse proxies in front to pass events on
         }
         return new Body(rewrite ? BodyTransform.rewrite(toClient) : BodyTransform.identity(), sse);
-    }
-
-    /**
-     * A redirect with a {@code Location} that does not lead back into the proxy once rewritten (Replicate's own URLs
-     * do): the client would follow it from the application's origin to wherever it points, an open redirect in the
-     * application's name. Replicate's API does not redirect.
-     */
-    static boolean leavesTheProxy(Upstream.Head h, UrlRewriter toClient, String publicBase) {
-        if (h.status() < 300 || h.status() > 399) {
-            return false;
-        }
-        boolean[] away = new boolean[1];
-        h.forEach((name, value) -> {
-            if (name.equalsIgnoreCase("Location")) {
-                String v = toClient == null ? value.strip() : toClient.rewrite(value.strip());
-                away[0] |= publicBase == null || !v.startsWith(publicBase) || v.length() > publicBase.length()
-                        && "/?#".indexOf(v.charAt(publicBase.length())) < 0;
-            }
-        });
-        return away[0];
     }
 
     /** 502 in place of a redirect that leaves the proxy; the upstream's body is read and dropped. */
