@@ -192,7 +192,7 @@ public final class Admission {
                     + "against the model allowlist; send it unencoded").refused();
         }
         // the header as sent: Jetty's getContentType() throws for a charset the JVM does not know (a 500, not a 415)
-        String type = req.getHeader("Content-Type") == null ? "" : req.getHeader("Content-Type");
+        String type = java.util.Objects.requireNonNullElse(req.getHeader("Content-Type"), "");
         if (!json(type) || !utf8(type)) {
             throw Refusal.of(415, "content_type_not_allowed", c.method() + " " + c.path() + " needs a UTF-8 JSON "
                     + "body for the model allowlist to read \"" + fields.get(0).key + "\": Content-Type application/json "
