@@ -7,7 +7,6 @@ import org.eclipse.jetty.util.Callback;
 
 import java.time.Duration;
 import java.util.ArrayList;
-import java.util.Iterator;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
@@ -81,6 +80,7 @@ final class DeploymentsApi {
             return;
         }
         List<Map<String, String>> invalid = new ArrayList<>();
+        Replies.onlyFields(json, CREATE_REQUIRED, invalid);
         fields(json, CREATE_REQUIRED, invalid);
         for (String required : CREATE_REQUIRED) {
             if (json.path(required).isMissingNode()) {
@@ -125,12 +125,7 @@ final class DeploymentsApi {
             return;
         }
         List<Map<String, String>> invalid = new ArrayList<>();
-        for (Iterator<String> it = json.fieldNames(); it.hasNext(); ) {
-            String f = it.next();
-            if (!UPDATE_FIELDS.contains(f)) {
-                invalid.add(field("additional_property_not_allowed", "", "Additional property " + f + " is not allowed"));
-            }
-        }
+        Replies.onlyFields(json, UPDATE_FIELDS, invalid);
         fields(json, List.copyOf(UPDATE_FIELDS), invalid);
         Deployment.Release r = d.release();
         hardware(json, invalid);

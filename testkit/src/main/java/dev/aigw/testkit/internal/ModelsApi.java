@@ -213,11 +213,10 @@ final class ModelsApi {
 
     /** Every field must be one of {@code allowed} and a string (model fields are all strings). */
     private static void fields(JsonNode json, Set<String> allowed, List<Map<String, String>> invalid) {
+        Replies.onlyFields(json, allowed, invalid);
         for (Iterator<String> it = json.fieldNames(); it.hasNext(); ) {
             String f = it.next();
-            if (!allowed.contains(f)) {
-                invalid.add(field("additional_property_not_allowed", "", "Additional property " + f + " is not allowed"));
-            } else if (!json.path(f).isTextual()) {
+            if (allowed.contains(f) && !json.path(f).isTextual()) {
                 invalid.add(field("type", f, "Invalid type. Expected: string"));
             }
         }

@@ -12,7 +12,6 @@ import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
-import java.util.Iterator;
 import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Map;
@@ -96,12 +95,7 @@ final class PredictionsApi {
         if (withVersion) {
             allowed.add("version");
         }
-        for (Iterator<String> it = json.fieldNames(); it.hasNext(); ) {
-            String f = it.next();
-            if (!allowed.contains(f)) {
-                invalid.add(field("additional_property_not_allowed", "", "Additional property " + f + " is not allowed"));
-            }
-        }
+        Replies.onlyFields(json, allowed, invalid);
         if (withVersion && !json.path("version").isTextual()) {
             invalid.add(field("required", "version", "version is required"));
         }

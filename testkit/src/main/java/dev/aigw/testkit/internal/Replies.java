@@ -70,6 +70,16 @@ final class Replies {
         return m;
     }
 
+    /** Spec §2: bodies allow only their own fields; each other one is an {@code additional_property_not_allowed}. */
+    static void onlyFields(JsonNode json, java.util.Collection<String> allowed, List<Map<String, String>> invalid) {
+        for (java.util.Iterator<String> it = json.fieldNames(); it.hasNext(); ) {
+            String f = it.next();
+            if (!allowed.contains(f)) {
+                invalid.add(field("additional_property_not_allowed", "", "Additional property " + f + " is not allowed"));
+            }
+        }
+    }
+
     /** Spec §7: 422 "Input validation failed", one {@code detail} line and one {@code invalid_fields} entry each. */
     static void validationFailed(Response resp, Callback cb, List<Map<String, String>> invalid) {
         StringBuilder detail = new StringBuilder();
