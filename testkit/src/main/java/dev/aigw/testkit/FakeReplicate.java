@@ -91,7 +91,7 @@ public final class FakeReplicate implements AutoCloseable {
 
     /** Scripts (or returns the script of) model {@code owner/name}; unscripted models answer 422. */
     public ModelScript model(String ownerSlashName) {
-        return new ModelScript(engine.model(ownerSlashName), engine);
+        return new ModelScript(engine.catalog().model(ownerSlashName), engine);
     }
 
     /**
@@ -100,7 +100,7 @@ public final class FakeReplicate implements AutoCloseable {
      * shown, updated and deleted like one made by {@code POST /deployments}.
      */
     public ModelScript deployment(String ownerSlashName, String ownerSlashModel) {
-        engine.deployment(ownerSlashName, ownerSlashModel);
+        engine.catalog().deployment(ownerSlashName, ownerSlashModel);
         return model(ownerSlashModel);
     }
 
@@ -109,7 +109,7 @@ public final class FakeReplicate implements AutoCloseable {
      * {@code GET /collections}, {@code GET /collections/{slug}} and found by {@code GET /search}.
      */
     public CollectionScript collection(String slug) {
-        return new CollectionScript(engine.collection(slug));
+        return new CollectionScript(engine.catalog().collection(slug));
     }
 
     /**

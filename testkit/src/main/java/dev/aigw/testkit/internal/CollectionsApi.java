@@ -16,12 +16,12 @@ import static dev.aigw.testkit.internal.Replies.problem;
 
 /** {@code /collections...} and {@code GET /search} of the fake Replicate (spec §2). */
 final class CollectionsApi {
-    private final ReplicateEngine engine;
+    private final ReplicateCatalog catalog;
     private final Replies replies;
     private final ModelsApi models;
 
-    CollectionsApi(ReplicateEngine engine, Replies replies, ModelsApi models) {
-        this.engine = engine;
+    CollectionsApi(ReplicateCatalog catalog, Replies replies, ModelsApi models) {
+        this.catalog = catalog;
         this.replies = replies;
         this.models = models;
     }
@@ -33,16 +33,16 @@ final class CollectionsApi {
         String query = req.getHttpURI().getQuery();
         switch (s.get(0) + "/" + s.size()) {
             case "collections/1" -> Http.sendJson(resp, cb, 200, replies.page("/collections", query,
-                    engine.collections(), CollectionDef::summary));
+                    catalog.collections(), CollectionDef::summary));
             case "collections/2" -> {
-                CollectionDef c = engine.findCollection(s.get(1));
+                CollectionDef c = catalog.findCollection(s.get(1));
                 if (c == null) {
                     notFound(resp, cb, "Collection");
                 } else {
                     Map<String, Object> j = c.summary();
                     j.put("full_description", c.fullDescription());
-                    j.put("models", c.models().stream().map(engine::findModel).filter(Objects::nonNull)
-                            .map(engine::modelJson).toList());
+                    j.put("models", c.models().stream().map(catalog::findModel).filter(Objects::nonNull)
+                            .map(catalog::modelJson).toList());
                     Http.sendJson(resp, cb, 200, j);
                 }
             }
@@ -79,12 +79,12 @@ final class CollectionsApi {
             metadata.put("tags", List.of());
             // A name hit ranks above a description-only hit; scores are otherwise meaningless, as on Replicate.
             metadata.put("score", m.fullName().toLowerCase(Locale.ROOT).contains(needle) ? 1.0 : 0.5);
-            hits.add(Map.of("model", engine.modelJson(m), "metadata", metadata));
+            hits.add(Map.of("model", catalog.modelJson(m), "metadata", metadata));
         }
         hits.sort((a, b) -> Double.compare(score(b), score(a)));
         hits = hits.subList(0, Math.min(limit, hits.size()));
         List<Map<String, Object>> collections = new ArrayList<>();
-        for (CollectionDef c : engine.collections()) {
+        for (CollectionDef c : catalog.collections()) {
             if (c.matches(needle)) {
                 Map<String, Object> j = c.summary();
                 j.put("models", c.models());

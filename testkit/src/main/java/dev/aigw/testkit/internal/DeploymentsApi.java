@@ -25,12 +25,14 @@ final class DeploymentsApi {
     private static final Map<String, Integer> MAX_INSTANCES = Map.of("min_instances", 5, "max_instances", 20);
 
     private final ReplicateEngine engine;
+    private final ReplicateCatalog catalog;
     private final Replies replies;
     private final PredictionsApi predictions;
     private final Duration idleBeforeDelete;
 
     DeploymentsApi(ReplicateEngine engine, Replies replies, PredictionsApi predictions, Duration idleBeforeDelete) {
         this.engine = engine;
+        this.catalog = engine.catalog();
         this.replies = replies;
         this.predictions = predictions;
         this.idleBeforeDelete = idleBeforeDelete;
@@ -41,7 +43,7 @@ final class DeploymentsApi {
         if (s.size() == 1) {
             switch (method) {
                 case "GET" -> Http.sendJson(resp, cb, 200, replies.page("/deployments", req.getHttpURI().getQuery(),
-                        engine.deployments(), engine::deploymentJson));
+                        catalog.deployments(), catalog::deploymentJson));
                 case "POST" -> create(resp, cb, body);
                 default -> {
                     return false;
@@ -53,7 +55,7 @@ final class DeploymentsApi {
         if (!run && !(s.size() == 3 && Set.of("GET", "PATCH", "DELETE").contains(method))) {
             return false;
         }
-        Deployment d = engine.findDeployment(s.get(1) + "/" + s.get(2));
+        Deployment d = catalog.findDeployment(s.get(1) + "/" + s.get(2));
         if (d == null) {
             notFound(resp, cb, "Deployment");
             return true;
@@ -62,12 +64,12 @@ final class DeploymentsApi {
             case "RUN" -> {
                 d.used();
                 predictions.create(req, resp, cb, body, false, json -> {
-                    ModelDef m = engine.findModel(d.release().model());
-                    String version = engine.deployedVersion(d);
+                    ModelDef m = catalog.findModel(d.release().model());
+                    String version = catalog.deployedVersion(d);
                     return m == null || version == null || m.findVersion(version) == null ? null : m.snapshot(version);
                 }, d.fullName());
             }
-            case "GET" -> Http.sendJson(resp, cb, 200, engine.deploymentJson(d));
+            case "GET" -> Http.sendJson(resp, cb, 200, catalog.deploymentJson(d));
             case "PATCH" -> update(resp, cb, body, d);
             default -> delete(resp, cb, d);
         }
@@ -103,19 +105,19 @@ final class DeploymentsApi {
             return;
         }
         String version = json.path("version").asText();
-        ModelDef m = engine.findModel(model);
+        ModelDef m = catalog.findModel(model);
         if (m == null || m.findVersion(version) == null) {
             invalidVersion(resp, cb);
             return;
         }
         // The fake has one account: every deployment belongs to it (spec §2: the owner is the token's account).
-        Deployment d = new Deployment(engine.account().get("username") + "/" + name, model, version,
+        Deployment d = new Deployment(catalog.account().get("username") + "/" + name, model, version,
                 json.path("hardware").asText(), json.path("min_instances").asInt(), json.path("max_instances").asInt());
-        if (!engine.createDeployment(d)) {
+        if (!catalog.createDeployment(d)) {
             ModelsApi.conflict(resp, cb, "A deployment named " + d.fullName() + " already exists");
             return;
         }
-        Http.sendJson(resp, cb, 200, engine.deploymentJson(d)); // spec §2: 200, not 201
+        Http.sendJson(resp, cb, 200, catalog.deploymentJson(d)); // spec §2: 200, not 201
     }
 
     /** Spec §2: any of hardware, min/max instances, version; every change is a new release. */
@@ -137,14 +139,14 @@ final class DeploymentsApi {
             return;
         }
         String version = json.path("version").isTextual() ? json.path("version").asText() : null;
-        ModelDef m = engine.findModel(r.model());
+        ModelDef m = catalog.findModel(r.model());
         if (version != null && (m == null || m.findVersion(version) == null)) {
             invalidVersion(resp, cb);
             return;
         }
         d.update(null, version, json.path("hardware").isTextual() ? json.path("hardware").asText() : null,
                 json.has("min_instances") ? min : null, json.has("max_instances") ? max : null);
-        Http.sendJson(resp, cb, 200, engine.deploymentJson(d));
+        Http.sendJson(resp, cb, 200, catalog.deploymentJson(d));
     }
 
     /** Spec §2: 204 only when offline (no minimum instances, nothing running) and unused long enough. */
@@ -155,13 +157,13 @@ final class DeploymentsApi {
                     ? idleBeforeDelete.toMinutes() + " minutes" : idleBeforeDelete.toSeconds() + " seconds"));
             return;
         }
-        engine.removeDeployment(d.fullName());
+        catalog.removeDeployment(d.fullName());
         Http.send(resp, cb, 204, "text/plain; charset=UTF-8", new byte[0]);
     }
 
     private static void hardware(JsonNode json, List<Map<String, String>> invalid) {
         JsonNode v = json.path("hardware");
-        if (v.isTextual() && !ReplicateEngine.hardwareSkus().contains(v.asText())) {
+        if (v.isTextual() && !ReplicateCatalog.hardwareSkus().contains(v.asText())) {
             invalid.add(ModelsApi.hardwareNotListed());
         }
     }

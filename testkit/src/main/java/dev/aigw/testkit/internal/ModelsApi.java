@@ -32,11 +32,13 @@ final class ModelsApi {
             "license_url", "weights_url");
 
     private final ReplicateEngine engine;
+    private final ReplicateCatalog catalog;
     private final Replies replies;
     private final PredictionsApi predictions;
 
     ModelsApi(ReplicateEngine engine, Replies replies, PredictionsApi predictions) {
         this.engine = engine;
+        this.catalog = engine.catalog();
         this.replies = replies;
         this.predictions = predictions;
     }
@@ -47,11 +49,11 @@ final class ModelsApi {
         if (s.size() == 1) {
             switch (method) {
                 case "GET" -> Http.sendJson(resp, cb, 200, replies.page("/models", query, sorted(query),
-                        engine::modelJson));
+                        catalog::modelJson));
                 case "POST" -> create(resp, cb, body);
                 case "QUERY" -> {
                     String text = Http.utf8(body).trim().replaceAll("^\"|\"$", "").toLowerCase(Locale.ROOT);
-                    Http.sendJson(resp, cb, 200, replies.page("/models", query, search(text), engine::modelJson));
+                    Http.sendJson(resp, cb, 200, replies.page("/models", query, search(text), catalog::modelJson));
                 }
                 default -> {
                     return false;
@@ -66,25 +68,25 @@ final class ModelsApi {
         String sub = method + " " + String.join("/", s.subList(3, Math.min(s.size(), 4))) + "/" + s.size();
         if (sub.equals("POST predictions/4")) { // an unknown model is an invalid version here (spec §7), not a 404
             predictions.create(req, resp, cb, body, false,
-                    json -> PredictionsApi.officialLatest(engine.findModel(fullName)), null);
+                    json -> PredictionsApi.officialLatest(catalog.findModel(fullName)), null);
             return true;
         }
         if (sub.equals("POST versions/6") && s.get(5).equals("trainings")) {
-            predictions.createTraining(resp, cb, body, engine.findModel(fullName), s.get(4));
+            predictions.createTraining(resp, cb, body, catalog.findModel(fullName), s.get(4));
             return true;
         }
         if (!Set.of("GET /3", "PATCH /3", "DELETE /3", "GET examples/4", "GET readme/4", "GET versions/4",
                 "GET versions/5", "DELETE versions/5").contains(sub)) {
             return false;
         }
-        ModelDef m = engine.findModel(fullName);
+        ModelDef m = catalog.findModel(fullName);
         if (m == null) {
             notFound(resp, cb, "Model");
             return true;
         }
         String path = "/models/" + fullName;
         switch (sub) {
-            case "GET /3" -> Http.sendJson(resp, cb, 200, engine.modelJson(m));
+            case "GET /3" -> Http.sendJson(resp, cb, 200, catalog.modelJson(m));
             case "PATCH /3" -> update(resp, cb, body, m);
             case "DELETE /3" -> delete(resp, cb, m);
             case "GET examples/4" -> Http.sendJson(resp, cb, 200, replies.page(path + "/examples", query,
@@ -98,13 +100,13 @@ final class ModelsApi {
                 }
             }
             case "GET versions/4" -> Http.sendJson(resp, cb, 200, replies.page(path + "/versions", query,
-                    m.versions(), engine::versionJson));
+                    m.versions(), catalog::versionJson));
             case "GET versions/5" -> {
                 ModelDef.Version v = m.findVersion(s.get(4));
                 if (v == null) {
                     notFound(resp, cb, "Version");
                 } else {
-                    Http.sendJson(resp, cb, 200, engine.versionJson(v));
+                    Http.sendJson(resp, cb, 200, catalog.versionJson(v));
                 }
             }
             default -> deleteVersion(resp, cb, m, s.get(4));
@@ -133,7 +135,7 @@ final class ModelsApi {
 
     /** Listing and search show public models only (spec §2 models.list: "public models"). */
     private List<ModelDef> publicModels() {
-        return engine.models().stream().filter(m -> m.visibility().equals("public")).toList();
+        return catalog.models().stream().filter(m -> m.visibility().equals("public")).toList();
     }
 
     /** Models whose name or description contains {@code lowerCaseText}; shared with {@code GET /search}. */
@@ -165,7 +167,7 @@ final class ModelsApi {
             invalid.add(field("enum", "visibility", "visibility must be one of the following: \"public\", \"private\""));
         }
         String hardware = json.path("hardware").asText();
-        if (json.path("hardware").isTextual() && !ReplicateEngine.hardwareSkus().contains(hardware)) {
+        if (json.path("hardware").isTextual() && !ReplicateCatalog.hardwareSkus().contains(hardware)) {
             invalid.add(hardwareNotListed());
         }
         if (!invalid.isEmpty()) {
@@ -181,11 +183,11 @@ final class ModelsApi {
                 m.url(url, json.path(url).asText());
             }
         }
-        if (!engine.createModel(m)) {
+        if (!catalog.createModel(m)) {
             problem(resp, cb, 409, "Conflict", "A model named " + m.fullName() + " already exists", null);
             return;
         }
-        Http.sendJson(resp, cb, 201, engine.modelJson(m));
+        Http.sendJson(resp, cb, 201, catalog.modelJson(m));
     }
 
     private void update(Response resp, Callback cb, byte[] body, ModelDef m) {
@@ -208,7 +210,7 @@ final class ModelsApi {
                 default -> m.url(f, value);
             }
         }
-        Http.sendJson(resp, cb, 200, engine.modelJson(m));
+        Http.sendJson(resp, cb, 200, catalog.modelJson(m));
     }
 
     /** Every field must be one of {@code allowed} and a string (model fields are all strings). */
@@ -230,7 +232,7 @@ final class ModelsApi {
             conflict(resp, cb, "Models with versions cannot be deleted; delete the versions of " + m.fullName()
                     + " first");
         } else {
-            engine.removeModel(m.fullName());
+            catalog.removeModel(m.fullName());
             Http.send(resp, cb, 204, "text/plain; charset=UTF-8", new byte[0]);
         }
     }
@@ -241,7 +243,7 @@ final class ModelsApi {
             notFound(resp, cb, "Version");
         } else if (!m.visibility().equals("private")) {
             conflict(resp, cb, "Only versions of private models can be deleted; " + m.fullName() + " is public");
-        } else if (engine.versionDeployed(m.fullName(), id)) {
+        } else if (catalog.versionDeployed(m.fullName(), id)) {
             conflict(resp, cb, "Version " + id + " is used by a deployment");
         } else if (engine.trainedFrom(id)) {
             conflict(resp, cb, "Version " + id + " is the base of a training");
@@ -255,7 +257,7 @@ final class ModelsApi {
     /** The {@code invalid_fields} entry for a hardware SKU that {@code GET /hardware} does not list. */
     static Map<String, String> hardwareNotListed() {
         return field("enum", "hardware", "hardware must be one of the following: "
-                + String.join(", ", ReplicateEngine.hardwareSkus()));
+                + String.join(", ", ReplicateCatalog.hardwareSkus()));
     }
 
     /** A rule of spec §2 forbids the change (the status is UNCONFIRMED; see README). */

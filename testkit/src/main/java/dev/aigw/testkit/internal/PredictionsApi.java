@@ -40,11 +40,13 @@ final class PredictionsApi {
     private static final Set<String> EVENTS = Set.of("start", "output", "logs", "completed");
 
     private final ReplicateEngine engine;
+    private final ReplicateCatalog catalog;
     private final Replies replies;
     private final Duration minCancelAfter;
 
     PredictionsApi(ReplicateEngine engine, Replies replies, Duration minCancelAfter) {
         this.engine = engine;
+        this.catalog = engine.catalog();
         this.replies = replies;
         this.minCancelAfter = minCancelAfter;
     }
@@ -193,16 +195,16 @@ final class PredictionsApi {
     /** The three {@code version} forms of spec §2: owner/name (official only), owner/name:hex, hex. */
     ModelDef.Snapshot resolveVersion(String version) {
         if (HEX64.matcher(version).matches()) {
-            ModelDef m = engine.findByVersion(version);
+            ModelDef m = catalog.findByVersion(version);
             return m == null ? null : m.snapshot(version);
         }
         int colon = version.indexOf(':');
         if (colon > 0) {
-            ModelDef m = engine.findModel(version.substring(0, colon));
+            ModelDef m = catalog.findModel(version.substring(0, colon));
             String id = version.substring(colon + 1);
             return m != null && m.findVersion(id) != null ? m.snapshot(id) : null;
         }
-        return officialLatest(engine.findModel(version));
+        return officialLatest(catalog.findModel(version));
     }
 
     /** {@code owner/name} runs an official model's latest version (spec §2); a model without versions cannot run. */
@@ -257,7 +259,7 @@ final class PredictionsApi {
             return;
         }
         String destination = json.path("destination").asText();
-        if (engine.findModel(destination) == null) {
+        if (catalog.findModel(destination) == null) {
             problem(resp, cb, 404, null, "The specified training destination does not exist", null);
             return;
         }

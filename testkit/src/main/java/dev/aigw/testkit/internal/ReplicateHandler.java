@@ -1,6 +1,5 @@
 package dev.aigw.testkit.internal;
 
-import com.fasterxml.jackson.databind.JsonNode;
 import dev.aigw.testkit.RecordedRequest;
 import org.eclipse.jetty.http.HttpHeader;
 import org.eclipse.jetty.server.Handler;
@@ -8,25 +7,12 @@ import org.eclipse.jetty.server.Request;
 import org.eclipse.jetty.server.Response;
 import org.eclipse.jetty.util.Callback;
 
-import java.io.IOException;
-import java.net.URLEncoder;
-import java.nio.ByteBuffer;
-import java.nio.charset.StandardCharsets;
 import java.time.Duration;
-import java.time.Instant;
 import java.util.ArrayList;
-import java.util.Base64;
-import java.util.Iterator;
-import java.util.LinkedHashMap;
-import java.util.LinkedHashSet;
 import java.util.List;
-import java.util.Locale;
 import java.util.Map;
 import java.util.Set;
 import java.util.concurrent.atomic.AtomicInteger;
-import java.util.function.Predicate;
-import java.util.regex.Matcher;
-import java.util.regex.Pattern;
 
 /**
  * HTTP surface of the fake Replicate (spec §2), routed by hand over Jetty's core API.
@@ -40,7 +26,7 @@ public final class ReplicateHandler extends Handler.Abstract {
     }
 
     private final Config config;
-    private final ReplicateEngine engine;
+    private final ReplicateCatalog catalog;
     private final FaultPlan faults;
     private final RequestJournal<RecordedRequest> journal;
     private final PredictionsApi predictions;
@@ -56,7 +42,7 @@ public final class ReplicateHandler extends Handler.Abstract {
     public ReplicateHandler(Config config, ReplicateEngine engine, FaultPlan faults,
                             RequestJournal<RecordedRequest> journal, java.util.function.Supplier<String> publicBase) {
         this.config = config;
-        this.engine = engine;
+        this.catalog = engine.catalog();
         this.faults = faults;
         this.journal = journal;
         Replies replies = new Replies(config.pageSize(), publicBase);
@@ -64,7 +50,7 @@ public final class ReplicateHandler extends Handler.Abstract {
         this.models = new ModelsApi(engine, replies, predictions);
         this.deployments = new DeploymentsApi(engine, replies, predictions, config.deploymentIdleBeforeDelete());
         this.files = new FilesApi(engine, replies, config.maxFileSize());
-        this.collections = new CollectionsApi(engine, replies, models);
+        this.collections = new CollectionsApi(catalog, replies, models);
     }
 
     public void throttle(int n, Duration retryAfter, boolean createsOnly) {
@@ -169,8 +155,8 @@ public final class ReplicateHandler extends Handler.Abstract {
     private void dispatch(Request req, Response resp, Callback cb, byte[] body, String method, List<String> s)
             throws Exception {
         boolean handled = switch (s.isEmpty() ? "" : s.get(0)) {
-            case "account" -> simple(resp, cb, method, s, 1, engine.account());
-            case "hardware" -> simple(resp, cb, method, s, 1, ReplicateEngine.HARDWARE);
+            case "account" -> simple(resp, cb, method, s, 1, catalog.account());
+            case "hardware" -> simple(resp, cb, method, s, 1, ReplicateCatalog.HARDWARE);
             case "webhooks" -> simple(resp, cb, method, s, 3, s.size() == 3 && s.get(1).equals("default")
                     && s.get(2).equals("secret") ? Map.of("key", config.webhookSecret()) : null);
             case "predictions", "trainings" -> predictions.route(req, resp, cb, body, method, s);
