@@ -79,7 +79,10 @@ final class CollectionsApi {
             metadata.put("tags", List.of());
             // A name hit ranks above a description-only hit; scores are otherwise meaningless, as on Replicate.
             metadata.put("score", m.fullName().toLowerCase(Locale.ROOT).contains(needle) ? 1.0 : 0.5);
-            hits.add(Map.of("model", catalog.modelJson(m), "metadata", metadata));
+            Map<String, Object> hit = new LinkedHashMap<>();
+            hit.put("model", catalog.modelJson(m));
+            hit.put("metadata", metadata);
+            hits.add(hit);
         }
         hits.sort((a, b) -> Double.compare(score(b), score(a)));
         hits = hits.subList(0, Math.min(limit, hits.size()));

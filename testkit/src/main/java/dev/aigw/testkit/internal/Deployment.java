@@ -26,6 +26,9 @@ public final class Deployment {
     /** {@code version} null: the deployment follows its model's latest version (scripted deployments). */
     public Deployment(String fullName, String model, String version, String hardware, int min, int max) {
         int slash = fullName.indexOf('/');
+        if (slash <= 0 || slash == fullName.length() - 1 || fullName.indexOf('/', slash + 1) >= 0) {
+            throw new IllegalArgumentException("deployment name must be owner/name: " + fullName);
+        }
         this.owner = fullName.substring(0, slash);
         this.name = fullName.substring(slash + 1);
         this.release = new Release(1, model, version, createdAt, hardware, min, max);

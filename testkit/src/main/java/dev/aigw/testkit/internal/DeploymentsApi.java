@@ -61,14 +61,15 @@ final class DeploymentsApi {
             return true;
         }
         switch (run ? "RUN" : method) {
-            case "RUN" -> {
+            case "RUN" -> predictions.create(req, resp, cb, body, false, json -> {
+                ModelDef m = catalog.findModel(d.release().model());
+                String version = catalog.deployedVersion(d);
+                if (m == null || version == null || m.findVersion(version) == null) {
+                    return null;
+                }
                 d.used();
-                predictions.create(req, resp, cb, body, false, json -> {
-                    ModelDef m = catalog.findModel(d.release().model());
-                    String version = catalog.deployedVersion(d);
-                    return m == null || version == null || m.findVersion(version) == null ? null : m.snapshot(version);
-                }, d.fullName());
-            }
+                return m.snapshot(version);
+            }, d.fullName());
             case "GET" -> Http.sendJson(resp, cb, 200, catalog.deploymentJson(d));
             case "PATCH" -> update(resp, cb, body, d);
             default -> delete(resp, cb, d);

@@ -101,10 +101,7 @@ final class PredictionsApi {
         if (withVersion && !json.path("version").isTextual()) {
             invalid.add(field("required", "version", "version is required"));
         }
-        if (!json.path("input").isObject()) {
-            invalid.add(field("required", "input", "input is required"));
-        }
-        Set<String> filter = webhookFields(json, invalid);
+        Set<String> filter = inputAndWebhook(json, invalid);
         if (!invalid.isEmpty()) {
             validationFailed(resp, cb, invalid);
             return;
@@ -164,7 +161,11 @@ final class PredictionsApi {
         Http.sendJson(resp, cb, 201, j);
     }
 
-    private Set<String> webhookFields(JsonNode json, List<Map<String, String>> invalid) {
+    /** Checks {@code input} (required object) and the webhook fields; returns the events filter (null: default). */
+    private Set<String> inputAndWebhook(JsonNode json, List<Map<String, String>> invalid) {
+        if (!json.path("input").isObject()) {
+            invalid.add(field("required", "input", "input is required"));
+        }
         JsonNode hook = json.path("webhook");
         if (!hook.isMissingNode() && !hook.isNull()) {
             String text = hook.asText("");
@@ -246,10 +247,7 @@ final class PredictionsApi {
         if (!json.path("destination").isTextual()) {
             invalid.add(field("required", "destination", "destination is required"));
         }
-        if (!json.path("input").isObject()) {
-            invalid.add(field("required", "input", "input is required"));
-        }
-        Set<String> filter = webhookFields(json, invalid);
+        Set<String> filter = inputAndWebhook(json, invalid);
         if (!invalid.isEmpty()) {
             validationFailed(resp, cb, invalid);
             return;
