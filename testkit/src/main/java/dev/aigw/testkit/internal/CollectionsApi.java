@@ -14,7 +14,11 @@ import java.util.Objects;
 import static dev.aigw.testkit.internal.Replies.notFound;
 import static dev.aigw.testkit.internal.Replies.problem;
 
-/** {@code /collections...} and {@code GET /search} of the fake Replicate (spec §2). */
+/**
+ * {@code /collections...} and {@code GET /search} of the fake Replicate (spec §2).
+ *
+ * <p>Internal: not API, may change in any release.
+ */
 final class CollectionsApi {
     private final ReplicateCatalog catalog;
     private final Replies replies;

@@ -16,7 +16,11 @@ import static dev.aigw.testkit.internal.Replies.invalidVersion;
 import static dev.aigw.testkit.internal.Replies.notFound;
 import static dev.aigw.testkit.internal.Replies.validationFailed;
 
-/** {@code /deployments...} of the fake Replicate: management (spec §2) and deployment predictions. */
+/**
+ * {@code /deployments...} of the fake Replicate: management (spec §2) and deployment predictions.
+ *
+ * <p>Internal: not API, may change in any release.
+ */
 final class DeploymentsApi {
     private static final List<String> CREATE_REQUIRED = List.of("name", "model", "version", "hardware",
             "min_instances", "max_instances");

@@ -13,7 +13,11 @@ import static dev.aigw.testkit.internal.Replies.field;
 import static dev.aigw.testkit.internal.Replies.problem;
 import static dev.aigw.testkit.internal.Replies.validationFailed;
 
-/** {@code /files...} of the fake Replicate (spec §2, file object in §2 details). */
+/**
+ * {@code /files...} of the fake Replicate (spec §2, file object in §2 details).
+ *
+ * <p>Internal: not API, may change in any release.
+ */
 final class FilesApi {
     private final ReplicateEngine engine;
     private final Replies replies;

@@ -22,7 +22,11 @@ import static dev.aigw.testkit.internal.Replies.notFound;
 import static dev.aigw.testkit.internal.Replies.problem;
 import static dev.aigw.testkit.internal.Replies.validationFailed;
 
-/** {@code /models...} of the fake Replicate: catalogue, model management, versions, and the two creates. */
+/**
+ * {@code /models...} of the fake Replicate: catalogue, model management, versions, and the two creates.
+ *
+ * <p>Internal: not API, may change in any release.
+ */
 final class ModelsApi {
     /** Owner and model names: path-safe, as Replicate's own (letters, digits, dot, dash, underscore). */
     static final Pattern NAME = Pattern.compile("[A-Za-z0-9][A-Za-z0-9._-]*");

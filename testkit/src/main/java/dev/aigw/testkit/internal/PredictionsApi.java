@@ -30,6 +30,8 @@ import static dev.aigw.testkit.internal.Replies.validationFailed;
 /**
  * Predictions and trainings of the fake Replicate: {@code /predictions}, {@code /trainings}, the create endpoints
  * the model and deployment families hand over, the SSE stream and output file delivery.
+ *
+ * <p>Internal: not API, may change in any release.
  */
 final class PredictionsApi {
     private static final Pattern PREFER = Pattern.compile("^wait(=([1-9]|[1-9][0-9]))?$");

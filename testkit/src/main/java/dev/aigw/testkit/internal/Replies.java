@@ -15,7 +15,11 @@ import java.util.Map;
 import java.util.function.Function;
 import java.util.function.Supplier;
 
-/** Answers shared by every endpoint family of the fake Replicate: errors (spec §7) and pages (spec §8). */
+/**
+ * Answers shared by every endpoint family of the fake Replicate: errors (spec §7) and pages (spec §8).
+ *
+ * <p>Internal: not API, may change in any release.
+ */
 final class Replies {
     private final int pageSize;
     private final Supplier<String> publicBase;
