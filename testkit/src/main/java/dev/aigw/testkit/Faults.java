@@ -142,6 +142,22 @@ public final class Faults {
             return Faults.this;
         }
 
+        /**
+         * {@link #header} for several names at once ({@code name, value, name, value, ...}), as a misbehaving or
+         * hijacked host might send them: {@code Set-Cookie}, {@code Clear-Site-Data}, {@code NEL} and the like.
+         */
+        public Faults headers(String... namesAndValues) {
+            if (namesAndValues.length == 0 || namesAndValues.length % 2 != 0) {
+                throw new IllegalArgumentException("names and values in turn, at least one pair");
+            }
+            for (String s : namesAndValues) {
+                Objects.requireNonNull(s, "name or value");
+            }
+            plan.add(new FaultPlan.Rule(pathPrefix, method, count, FaultPlan.Kind.HEADERS, 0, null, 0, null,
+                    List.of(namesAndValues)));
+            return Faults.this;
+        }
+
         private Faults add(FaultPlan.Kind kind, int status, Duration delay, long bytes) {
             plan.add(new FaultPlan.Rule(pathPrefix, method, count, kind, status, delay, bytes, null, List.of()));
             return Faults.this;

@@ -12,7 +12,11 @@ import java.util.Map;
 /**
  * Remembers, for predictions and trainings created through the gateway, the metadata the creating call carried,
  * so that a later webhook about the same id can be reported with it ("who caused this"). A listener on the gateway:
- * every successful {@code POST} whose response had an {@code id} is remembered. In memory it is bounded (least
+ * a call is a creation when it is a {@code POST} to one of Replicate's create endpoints ({@link #creation}), was
+ * answered 2xx with an {@code id}, and not from the gateway's cache. Every other call that answers with a
+ * prediction (a cancel, in any spelling: {@code /cancel?x}) names someone else's prediction, and a cached answer
+ * someone else's creation: taking either as a creation would hand that prediction's completion, and the webhook
+ * handler's context, to whoever made the call. In memory it is bounded (least
  * recently created evicted); on a shared engine ({@link #CreatorIndex(StateEngine, java.time.Duration)}) entries
  * expire after a time to live and any instance finds what another remembered. Nothing but the id and the metadata
  * already sent to the gateway is kept.
@@ -49,10 +53,41 @@ public final class CreatorIndex implements ExchangeListener {
     @Override
     public void onExchange(ExchangeRecord r) {
         if (r.predictionId() == null || !"POST".equals(r.method()) || r.httpStatus() < 200 || r.httpStatus() >= 300
-                || r.url() == null || r.url().endsWith("/cancel")) {
+                || "HIT".equalsIgnoreCase(r.cacheStatus()) || !creation(r.url())) {
             return;
         }
         remember(r.predictionId(), r.metadata());
+    }
+
+    /**
+     * Whether {@code url}'s path (its query and fragment aside) ends in one of Replicate's create endpoints:
+     * {@code /v1/predictions}, {@code /v1/models/{o}/{n}/predictions}, {@code /v1/deployments/{o}/{n}/predictions},
+     * {@code /v1/models/{o}/{n}/versions/{v}/trainings}; as written (an escaped spelling is not one).
+     */
+    static boolean creation(String url) {
+        if (url == null) {
+            return false;
+        }
+        int end = 0;
+        while (end < url.length() && url.charAt(end) != '?' && url.charAt(end) != '#') {
+            end++;
+        }
+        String[] s = url.substring(0, end).split("/", -1);
+        int n = s.length;
+        return n >= 2 && s[n - 1].equals("predictions") && s[n - 2].equals("v1")
+                || n >= 5 && s[n - 1].equals("predictions") && s[n - 5].equals("v1")
+                        && (s[n - 4].equals("models") || s[n - 4].equals("deployments")) && named(s, n - 3, 2)
+                || n >= 7 && s[n - 1].equals("trainings") && s[n - 7].equals("v1") && s[n - 6].equals("models")
+                        && s[n - 3].equals("versions") && named(s, n - 5, 2) && named(s, n - 2, 1);
+    }
+
+    private static boolean named(String[] segments, int from, int count) {
+        for (int i = from; i < from + count; i++) {
+            if (segments[i].isEmpty()) {
+                return false;
+            }
+        }
+        return true;
     }
 
     public void remember(String id, Map<String, Object> metadata) {

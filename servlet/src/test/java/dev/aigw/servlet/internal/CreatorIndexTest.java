@@ -23,6 +23,30 @@ class CreatorIndexTest {
         assertThat(idx.creatorMetadata("p3")).isNull();
     }
 
+    /** Only Replicate's create endpoints create; a cancel (however spelt) or a cached answer names another's. */
+    @Test
+    void onlyAFreshAnswerOfACreateEndpointIsACreation() {
+        String api = "https://api.replicate.com/v1";
+        for (String create : new String[] {"/predictions", "/models/acme/echo/predictions",
+                "/deployments/acme/prod/predictions", "/models/acme/echo/versions/" + "0".repeat(64) + "/trainings",
+                "/predictions?x=1"}) {
+            assertThat(CreatorIndex.creation(api + create)).as(create).isTrue();
+        }
+        for (String other : new String[] {"/predictions/p1/cancel?x=1", "/predictions/p1/cancel?", "/predictions/p1/cancel#x",
+                "/predictions/p1/cancel", "/trainings/t1/cancel?x", "/predictions/p1", "/files", "/models",
+                "/deployments", "/models//echo/predictions", "/%70redictions", "/predictions/", "/x/predictions"}) {
+            assertThat(CreatorIndex.creation(api + other)).as(other).isFalse();
+        }
+        CreatorIndex idx = new CreatorIndex(8);
+        idx.onExchange(record("POST", api + "/predictions", 201, "p1", Map.of("user", "u1")));
+        idx.onExchange(record("POST", api + "/predictions/p1/cancel?x=1", 200, "p1", Map.of("user", "u2")));
+        ExchangeRecord cached = record("POST", api + "/predictions", 201, "p1", Map.of("user", "u3"));
+        idx.onExchange(new ExchangeRecord(cached.startedAt(), cached.method(), cached.url(), null, "replicate",
+                ExchangeRecord.Via.GATEWAY, null, "p1", "starting", 201, null, "HIT", null, null, Map.of("user", "u3"),
+                List.of(), 0, 0, Duration.ZERO, Duration.ZERO, Map.of(), ExchangeRecord.Outcome.SUCCESS, null, null));
+        assertThat(idx.creatorMetadata("p1")).containsEntry("user", "u1");
+    }
+
     @Test
     void keepsTheNewestUpToItsSize() {
         CreatorIndex idx = new CreatorIndex(2);

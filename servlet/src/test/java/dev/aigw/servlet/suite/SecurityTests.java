@@ -323,6 +323,103 @@ public abstract class SecurityTests extends SuiteGroup {
         assertThat(String.join(",", r.headers().allValues("Vary"))).contains("Host");
     }
 
+    /**
+     * Every proxied answer passed the application's access check, so no shared cache may keep one for other
+     * clients, whatever the upstream says and also when the public URL is configured (answers then do not depend on
+     * the request's Host).
+     */
+    @Test
+    void answersBehindTheAccessCheckAreNeverSharedCacheable() throws Exception {
+        String[][] upstream = {{"public, max-age=600"}, {"max-age=600, s-maxage=3600"}, {"PUBLIC"},
+                {"no-cache, public"}, {"private=\"Set-Cookie, Link\", max-age=60, public"}};
+        for (String[] cc : upstream) {
+            suite.replicate.faults().next(1).onPath("/v1/account").headers("Cache-Control", cc[0]);
+            HttpResponse<String> r = suite.get("/public-proxy/account", USER, "cacher");
+            assertThat(r.statusCode()).as(cc[0]).isEqualTo(200);
+            String seen = String.join(", ", r.headers().allValues("Cache-Control"));
+            assertThat(seen).as(cc[0]).containsIgnoringCase("private").doesNotContainIgnoringCase("public")
+                    .doesNotContainIgnoringCase("s-maxage");
+        }
+        suite.replicate.faults().next(1).onPath("/v1/account").headers("Cache-Control", "no-store");
+        assertThat(suite.get("/public-proxy/account", USER, "cacher").headers().firstValue("Cache-Control"))
+                .hasValueSatisfying(v -> assertThat(v).contains("no-store"));
+    }
+
+    /**
+     * The proxy answers on the application's origin: an upstream's headers that act on that origin rather than on
+     * the one answer (its cookies, its storage, where its users' browsers report, its sign-in prompt) never reach
+     * the client, in any case of their names; the answer's own headers do.
+     */
+    @Test
+    void upstreamHeadersThatActOnTheApplicationsOriginNeverReachTheClient() throws Exception {
+        String[] acting = {
+                "sEt-CoOkIe", "JSESSIONID=attacker; Path=/",
+                "Clear-Site-Data", "\"cookies\", \"storage\", \"cache\"",
+                "NEL", "{\"report_to\":\"evil\",\"max_age\":31536000,\"include_subdomains\":true}",
+                "Report-To", "{\"group\":\"evil\",\"max_age\":31536000,\"endpoints\":[{\"url\":\"https://evil.example/\"}]}",
+                "reporting-endpoints", "evil=\"https://evil.example/\"",
+                "Service-Worker-Allowed", "/",
+                "Refresh", "0; url=https://evil.example/",
+                "WWW-Authenticate", "Basic realm=\"Sign in again\"",
+                "Accept-CH", "Sec-CH-UA-Full-Version-List",
+                "Critical-CH", "Sec-CH-UA-Full-Version-List",
+                "Origin-Agent-Cluster", "?0",
+                "Set-Login", "logged-out",
+                "Expect-CT", "max-age=86400, enforce, report-uri=\"https://evil.example/\"",
+                "Public-Key-Pins-Report-Only", "pin-sha256=\"x\"; max-age=1; report-uri=\"https://evil.example/\"",
+                "Attribution-Reporting-Register-Source", "{\"destination\":\"https://evil.example\"}",
+                "X-Kept", "kept"};
+        suite.replicate.faults().next(1).onPath("/v1/account").headers(acting);
+        HttpResponse<String> r = suite.get("/replicate/account", USER, "origin");
+        assertThat(r.statusCode()).isEqualTo(200);
+        for (int i = 0; i < acting.length - 2; i += 2) {
+            assertThat(r.headers().allValues(acting[i])).as(acting[i]).isEmpty();
+        }
+        assertThat(r.headers().firstValue("X-Kept")).hasValue("kept");
+        assertThat(r.headers().firstValue("X-Content-Type-Options")).hasValue("nosniff");
+        assertThat(r.headers().firstValue("Content-Type")).hasValueSatisfying(t -> assertThat(t)
+                .startsWith("application/json"));
+    }
+
+    /**
+     * The gateway's DLP findings (which profile, entries and policies matched) are its report to the application, not
+     * to the application's users: told to a client, they would show it which rule to write around.
+     */
+    @Test
+    void theGatewaysDlpFindingsStayWithTheApplication() throws Exception {
+        suite.gateway.faults().next(1).headers("cf-aig-dlp", "{\"findings\":[{\"profile\":{\"context\":{},"
+                + "\"entry_ids\":[\"e-1\"],\"profile_id\":\"p-secret-rules\"},\"policy_ids\":[\"pol-1\"],"
+                + "\"check\":\"REQUEST\"}],\"action\":\"FLAG\"}");
+        HttpResponse<String> flagged = suite.get("/replicate/account", USER, "origin");
+        assertThat(flagged.statusCode()).isEqualTo(200);
+        assertThat(flagged.headers().allValues("cf-aig-dlp")).isEmpty();
+        assertThat(flagged.headers().firstValue("cf-aig-cache-status")).isPresent();
+    }
+
+    /**
+     * An upstream redirect would send the application's users from its origin to wherever it points (an open
+     * redirect in the application's name): only one that leads back into the proxy passes; any other is a 502.
+     */
+    @Test
+    void upstreamRedirectsAwayFromTheProxyAreRefused() throws Exception {
+        String[] away = {"https://evil.example/sign-in", "//evil.example/sign-in", "/elsewhere",
+                "https://api.replicate.com.evil.example/v1/account", "HTTPS://EVIL.EXAMPLE/"};
+        for (String location : away) {
+            suite.replicate.faults().next(1).onPath("/v1/account").redirect(302, location);
+            HttpResponse<String> r = suite.get("/replicate/account", USER, "redirected");
+            assertThat(r.statusCode()).as(location).isEqualTo(502);
+            assertThat(r.headers().firstValue("Location")).as(location).isEmpty();
+            assertThat(r.body()).as(location).contains("\"code\":\"upstream_redirect_refused\"")
+                    .doesNotContain("evil.example");
+        }
+        // one that leads back into the proxy (Replicate's own URL, rewritten) passes
+        suite.replicate.faults().next(1).onPath("/v1/account").redirect(307, "https://api.replicate.com/v1/account");
+        HttpResponse<String> back = suite.http.send(suite.request("/replicate/account", USER, "redirected").GET()
+                .build(), HttpResponse.BodyHandlers.ofString());
+        assertThat(back.statusCode()).isEqualTo(307);
+        assertThat(back.headers().firstValue("Location")).hasValue(suite.app + "/replicate/account");
+    }
+
     /** Per-user and total caps on calls in flight: 429 and 503 with Retry-After, released when calls end. */
     @Test
     void capsOnCallsInFlightAnswer429And503() throws Exception {

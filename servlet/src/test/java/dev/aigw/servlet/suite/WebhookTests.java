@@ -187,6 +187,44 @@ public abstract class WebhookTests extends SuiteGroup {
                 .satisfies(w -> assertThat(w.contextMetadata()).contains("\"user\":\"dana\""));
     }
 
+    /**
+     * The creator is the call that created the prediction: another user's cancel through the proxy, spelt with a
+     * query that Replicate ignores, answers with the same prediction but must not take its creation over (the
+     * completion would be recorded as that user's, and the application's handler would run in that user's context).
+     */
+    @Test
+    void anotherUsersCancelWithAQueryDoesNotBecomeTheCreator() throws Exception {
+        suite.replicate.model("acme/long").output("late").duration(Duration.ofSeconds(60));
+        HttpResponse<String> created = suite.http.send(suite.request("/create", USER, "dana", "X-Tenant", "t-9")
+                .POST(HttpRequest.BodyPublishers.ofString("{\"version\":\"acme/long\",\"input\":{}}")).build(),
+                HttpResponse.BodyHandlers.ofString());
+        assertThat(created.statusCode()).isEqualTo(201);
+        java.util.regex.Matcher m = java.util.regex.Pattern.compile("\"id\"\\s*:\\s*\"([^\"]+)\"")
+                .matcher(created.body());
+        assertThat(m.find()).isTrue();
+        String id = m.group(1);
+        for (String query : new String[] {"?x=1", "?", "?cancel"}) {
+            HttpResponse<String> cancel = suite.http.send(suite.request("/replicate/predictions/" + id + "/cancel"
+                    + query, USER, "mallory").POST(HttpRequest.BodyPublishers.noBody()).build(),
+                    HttpResponse.BodyHandlers.ofString());
+            assertThat(cancel.statusCode()).as(query).isEqualTo(200);
+            assertThat(cancel.body()).as(query).contains(id);
+        }
+        for (String suffix : new String[] {"/cancel?x=1", "/cancel", "/cancel?cancel"}) {
+            suite.awaitRecord(suffix, r -> "mallory".equals(r.metadata().get("user")));
+        }
+        assertThat(suite.creators.metadataOf(id)).containsEntry("user", "dana");
+        // Replicate's delivery of the completion: recorded with, and handed on in, the creator's context
+        byte[] body = ("{\"id\":\"" + id + "\",\"model\":\"acme/long\",\"status\":\"canceled\"}")
+                .getBytes(StandardCharsets.UTF_8);
+        assertThat(deliverSigned("msg_" + id, Instant.now().getEpochSecond(), body).statusCode()).isEqualTo(200);
+        ExchangeRecord rec = awaitRecord("WEBHOOK");
+        assertThat(rec.predictionStatus()).isEqualTo("canceled");
+        assertThat(rec.metadata()).containsEntry("user", "dana").containsEntry("tenant", "t-9");
+        assertThat(suite.webhooks.received).singleElement().satisfies(w -> assertThat(w.contextMetadata())
+                .contains("\"user\":\"dana\"").doesNotContain("mallory"));
+    }
+
     // --- the budget of bytes held by deliveries not verified yet (aigw.webhook.max-unverified-bytes) ---
 
     /** Declared length of a parked sender: two of them hold most of {@link UpstreamSuite#BUDGET}. */

@@ -84,6 +84,8 @@ public final class GatewayHandler extends Handler.Abstract {
         client.setScheduler(new ScheduledExecutorScheduler(threadName + "-client-scheduler", true));
         client.setFollowRedirects(false);
         client.setUserAgentField(null); // pass the caller's User-Agent, add none
+        // a gateway keeps no cookie jar across its callers: a provider's Set-Cookie is not sent back on later calls
+        client.setHttpCookieStore(new org.eclipse.jetty.http.HttpCookieStore.Empty());
         client.setIdleTimeout(120_000);
         installBean(client); // started and stopped with the server
     }

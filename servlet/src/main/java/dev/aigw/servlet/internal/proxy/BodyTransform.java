@@ -30,6 +30,21 @@ public interface BodyTransform {
         };
     }
 
+    /** Drops every byte of the body and sends {@code body} in its place at the end. */
+    static BodyTransform replacedBy(byte[] body) {
+        return new BodyTransform() {
+            @Override
+            public List<ByteBuffer> apply(ByteBuffer in) {
+                return List.of();
+            }
+
+            @Override
+            public List<ByteBuffer> finish() {
+                return List.of(ByteBuffer.wrap(body));
+            }
+        };
+    }
+
     /**
      * Passes an empty body and refuses at its first byte: for a body whose head could not say whether there is one
      * (HTTP/2 without {@code Content-Length}), judged by whether one comes.

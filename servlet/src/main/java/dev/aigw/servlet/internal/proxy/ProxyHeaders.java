@@ -26,9 +26,12 @@ import java.util.TreeSet;
  * and context, never from a client: a client must not switch off logging or pick a cache key).
  *
  * <p>Responses: everything except hop-by-hop headers, {@code Content-Length} (the proxy decides), headers that
- * would act on the application's own origin ({@code Set-Cookie}, {@code Strict-Transport-Security},
- * {@code Alt-Svc}, {@code Access-Control-*}) and {@code Date}/{@code Server} (the container writes its own).
- * {@code Content-Encoding} is copied only while the body passes unchanged.
+ * act on the application's own origin rather than on the one answer, since the client reads the answer from that
+ * origin ({@link #ORIGIN_WIDE}: its cookies, storage, transport and CORS policy, where its users' browsers report,
+ * its client hints, a sign-in prompt in its name, a navigation away), {@code Date}/{@code Server} (the container
+ * writes its own) and the gateway's DLP findings ({@code cf-aig-dlp}, which would show a client the rule to write
+ * around). {@code Content-Encoding} is copied only while the body passes unchanged. Every answer carries
+ * {@code X-Content-Type-Options: nosniff}: a browser renders it as its declared type only.
  *
  * <p>Internal: not API, may change in any release.
  */
@@ -43,8 +46,19 @@ public final class ProxyHeaders {
     private static final Names REQUEST_NEVER = new Names("host", "content-length", "expect", "cookie", "cookie2",
             "authorization", "forwarded", "x-real-ip", "via", "origin", "referer");
 
-    private static final Names RESPONSE_NEVER = new Names("content-length", "set-cookie", "set-cookie2",
-            "strict-transport-security", "alt-svc", "date", "server", "public-key-pins");
+    /**
+     * Upstream response headers whose effect reaches past the answer to the origin it is read from (the
+     * application's), or that navigate or prompt in its name; with {@code access-control-*} and
+     * {@code attribution-reporting-*} by prefix.
+     */
+    static final Names ORIGIN_WIDE = new Names("set-cookie", "set-cookie2", "clear-site-data",
+            "strict-transport-security", "alt-svc", "public-key-pins", "public-key-pins-report-only", "expect-ct",
+            "nel", "report-to", "reporting-endpoints", "accept-ch", "critical-ch", "origin-agent-cluster",
+            "service-worker-allowed", "set-login", "refresh", "www-authenticate", "observe-browsing-topics",
+            "activate-storage-access");
+
+    /** {@code cf-aig-dlp}: which DLP profile, entries and policies matched, the gateway's report to the application. */
+    private static final Names RESPONSE_NEVER = new Names("content-length", "date", "server", "cf-aig-dlp");
 
     private final Names extraRequest;
 
@@ -78,7 +92,8 @@ public final class ProxyHeaders {
 
     /** Whether an upstream response header goes to the client (Content-Encoding is the caller's decision). */
     public static boolean copyResponse(String name, Collection<String> connectionTokens) {
-        if (HOP_BY_HOP.contains(name) || RESPONSE_NEVER.contains(name) || startsWith(name, "access-control-")) {
+        if (HOP_BY_HOP.contains(name) || RESPONSE_NEVER.contains(name) || ORIGIN_WIDE.contains(name)
+                || startsWith(name, "access-control-") || startsWith(name, "attribution-reporting-")) {
             return false;
         }
         return !contains(connectionTokens, name);
@@ -128,9 +143,10 @@ public final class ProxyHeaders {
 
     /**
      * Copies the upstream's response headers to the client's response: URL headers rewritten ({@code rewriter} may
-     * be null), {@code Content-Encoding} dropped when the body is rewritten; answers whose URLs came from the
-     * request's {@code Host} ({@code hostDependent}) get {@code Cache-Control: private} (or the upstream's
-     * {@code no-store}) and {@code Vary}, so that no shared cache hands them to a request that came by another name.
+     * be null), {@code Content-Encoding} dropped when the body is rewritten; {@code Cache-Control} for the client's
+     * own cache only ({@link #privateOnly}); answers whose URLs came from the request's {@code Host}
+     * ({@code hostDependent}) also get {@code Vary}, so that not even a private cache hands them to a request that came
+     * by another name.
      */
     public static void toClient(Upstream.Head h, HttpServletResponse resp, UrlRewriter rewriter, boolean bodyRewritten,
                                 boolean hostDependent, boolean forwardingTrusted) {
@@ -139,23 +155,51 @@ public final class ProxyHeaders {
         h.forEach((name, value) -> {
             if (name.equalsIgnoreCase("Connection")) {
                 connection[0] = connection[0] == null ? value : connection[0] + "," + value;
-            } else if (name.equalsIgnoreCase("Cache-Control") && cacheControl[0] == null) {
-                cacheControl[0] = value;
+            } else if (name.equalsIgnoreCase("Cache-Control")) {
+                cacheControl[0] = cacheControl[0] == null ? value : cacheControl[0] + ", " + value;
             }
         });
         Set<String> tokens = connection[0] == null ? Set.of() : connectionTokens(List.of(connection[0]));
         h.forEach((name, value) -> {
-            if (!copyResponse(name, tokens) || bodyRewritten && name.equalsIgnoreCase("Content-Encoding")) {
+            if (!copyResponse(name, tokens) || bodyRewritten && name.equalsIgnoreCase("Content-Encoding")
+                    || name.equalsIgnoreCase("Cache-Control")) {
                 return;
             }
             resp.addHeader(name, rewriter != null && carriesUrl(name) ? rewriter.rewrite(value) : value);
         });
+        resp.setHeader("X-Content-Type-Options", "nosniff");
+        resp.setHeader("Cache-Control", privateOnly(cacheControl[0]));
         if (hostDependent) {
-            String cc = cacheControl[0];
-            resp.setHeader("Cache-Control", cc != null && cc.contains("no-store") ? cc : "private");
             resp.addHeader("Vary", forwardingTrusted ? "Host, Forwarded, X-Forwarded-Host, X-Forwarded-Proto, "
                     + "X-Forwarded-Port, X-Forwarded-Prefix" : "Host");
         }
+    }
+
+    /**
+     * The upstream's {@code Cache-Control} for the client's own cache only: every proxied answer passed the
+     * application's access check (and, without a public URL, depends on the request's {@code Host}), so a shared
+     * cache must not keep it for others. {@code private} first, the directives for shared caches ({@code public},
+     * {@code s-maxage}, {@code proxy-revalidate}) dropped, the rest kept; a value with quoted strings is not taken
+     * apart: {@code no-store} when it holds that word, else {@code private}.
+     */
+    static String privateOnly(String cacheControl) {
+        if (cacheControl == null || cacheControl.isBlank()) {
+            return "private";
+        }
+        if (cacheControl.indexOf('"') >= 0) {
+            return cacheControl.toLowerCase(java.util.Locale.ROOT).contains("no-store") ? "no-store" : "private";
+        }
+        StringBuilder sb = new StringBuilder("private");
+        for (String d : cacheControl.split(",")) {
+            String t = d.strip();
+            int eq = t.indexOf('=');
+            String name = (eq < 0 ? t : t.substring(0, eq)).strip();
+            if (!t.isEmpty() && !name.equalsIgnoreCase("public") && !name.equalsIgnoreCase("private")
+                    && !name.equalsIgnoreCase("s-maxage") && !name.equalsIgnoreCase("proxy-revalidate")) {
+                sb.append(", ").append(t);
+            }
+        }
+        return sb.toString();
     }
 
     /** Response headers whose value is a URL that the proxy rewrites to its own. */

@@ -1,5 +1,6 @@
 package dev.aigw.servlet.internal.proxy;
 
+import dev.aigw.servlet.internal.ProblemJson;
 import jakarta.servlet.http.HttpServletResponse;
 
 /**
@@ -23,6 +24,9 @@ final class ResponseHead {
     static Body translate(ProxyConfig cfg, Admission.Admitted a, Upstream.Head h, HttpServletResponse resp) {
         String type = h.first("Content-Type");
         UrlRewriter toClient = a.publicBase() == null ? null : cfg.derived().toClient(a.publicBase());
+        if (leavesTheProxy(h, toClient, a.publicBase())) {
+            return refusedRedirect(h.status(), resp);
+        }
         long declared = ProxyHeaders.length(h.first("Content-Length"));
         // a body too short to hold Replicate's URL passes unchanged, its length kept (HEAD: the length of a GET's body)
         boolean rewrite = toClient != null && Admission.plainJson(type, h.all("Content-Encoding").iterator())
@@ -38,5 +42,38 @@ final class ResponseHead {
             resp.setHeader("X-Accel-Buffering", "no"); // ask buffering reverse proxies in front to pass events on
         }
         return new Body(rewrite ? BodyTransform.rewrite(toClient) : BodyTransform.identity(), sse);
+    }
+
+    /**
+     * A redirect with a {@code Location} that does not lead back into the proxy once rewritten (Replicate's own URLs
+     * do): the client would follow it from the application's origin to wherever it points, an open redirect in the
+     * application's name. Replicate's API does not redirect.
+     */
+    static boolean leavesTheProxy(Upstream.Head h, UrlRewriter toClient, String publicBase) {
+        if (h.status() < 300 || h.status() > 399) {
+            return false;
+        }
+        boolean[] away = new boolean[1];
+        h.forEach((name, value) -> {
+            if (name.equalsIgnoreCase("Location")) {
+                String v = toClient == null ? value.strip() : toClient.rewrite(value.strip());
+                away[0] |= publicBase == null || !v.startsWith(publicBase) || v.length() > publicBase.length()
+                        && "/?#".indexOf(v.charAt(publicBase.length())) < 0;
+            }
+        });
+        return away[0];
+    }
+
+    /** 502 in place of a redirect that leaves the proxy; the upstream's body is read and dropped. */
+    private static Body refusedRedirect(int status, HttpServletResponse resp) {
+        byte[] problem = ProblemJson.bytes(502, "Bad Gateway", "the upstream answered with a redirect (" + status
+                + ") that leads away from this proxy; it is not passed on, since the client would follow it from this "
+                + "application's origin to wherever it points (Replicate's API does not redirect)",
+                "upstream_redirect_refused", null);
+        resp.setStatus(502);
+        resp.setContentType(ProblemJson.CONTENT_TYPE);
+        resp.setHeader("X-Content-Type-Options", "nosniff");
+        resp.setHeader("Cache-Control", "no-store");
+        return new Body(BodyTransform.replacedBy(problem), false);
     }
 }

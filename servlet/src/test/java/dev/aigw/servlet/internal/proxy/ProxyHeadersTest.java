@@ -49,10 +49,23 @@ class ProxyHeadersTest {
             assertThat(ProxyHeaders.copyResponse(ok, Set.of())).as(ok).isTrue();
         }
         for (String no : new String[]{"Content-Length", "Transfer-Encoding", "Connection", "Set-Cookie",
-                "Strict-Transport-Security", "Alt-Svc", "Access-Control-Allow-Origin", "Keep-Alive", "Date", "Server"}) {
+                "Strict-Transport-Security", "Alt-Svc", "Access-Control-Allow-Origin", "Keep-Alive", "Date", "Server",
+                "Clear-Site-Data", "NEL", "report-to", "WWW-Authenticate", "Refresh", "Attribution-Reporting-Register-Source"}) {
             assertThat(ProxyHeaders.copyResponse(no, Set.of())).as(no).isFalse();
         }
         assertThat(ProxyHeaders.copyResponse("X-Hop", Set.of("x-hop"))).isFalse();
+    }
+
+    /** Directives for shared caches go; the client's own cache keeps the rest. */
+    @Test
+    void cacheControlIsForTheClientsOwnCacheOnly() {
+        String[][] cases = {{null, "private"}, {"", "private"}, {"public, max-age=600", "private, max-age=600"},
+                {"max-age=60, s-maxage=3600, proxy-revalidate", "private, max-age=60"}, {"PUBLIC", "private"},
+                {"no-store", "private, no-store"}, {"private, no-cache", "private, no-cache"},
+                {"no-cache=\"Set-Cookie, Link\", public", "private"}, {"no-store, private=\"x\"", "no-store"}};
+        for (String[] c : cases) {
+            assertThat(ProxyHeaders.privateOnly(c[0])).as(c[0]).isEqualTo(c[1]);
+        }
     }
 
     /** The hashed name sets answer as the case-insensitive sorted sets they replace, for every spelling. */
