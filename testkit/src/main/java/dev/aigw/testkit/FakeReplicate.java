@@ -57,7 +57,8 @@ public final class FakeReplicate implements AutoCloseable {
                 a -> deliveries.add(new WebhookDelivery(a.url(), a.webhookId(), a.event(), a.attempt(), a.status(),
                         a.body())));
         this.handler = new ReplicateHandler(new ReplicateHandler.Config(tokens, secret, b.pageSize, b.maxFileSize,
-                b.minCancelAfter, b.bodyCap, b.retryAfterHeader), engine, faultPlan, requests, publicBase);
+                b.minCancelAfter, b.bodyCap, b.retryAfterHeader, b.deploymentIdleBeforeDelete), engine, faultPlan,
+                requests, publicBase);
         this.server = new JettyServer(name, handler);
     }
 
@@ -90,13 +91,25 @@ public final class FakeReplicate implements AutoCloseable {
 
     /** Scripts (or returns the script of) model {@code owner/name}; unscripted models answer 422. */
     public ModelScript model(String ownerSlashName) {
-        return new ModelScript(engine.model(ownerSlashName));
+        return new ModelScript(engine.catalog().model(ownerSlashName), engine);
     }
 
-    /** Declares deployment {@code owner/name} running model {@code ownerSlashModel} (scripted if needed). */
+    /**
+     * Declares deployment {@code owner/name} running model {@code ownerSlashModel} (scripted if needed), release 1 on
+     * {@code gpu-t4} with 0..1 instances. It runs the model's latest version until a {@code PATCH} pins one. Listed,
+     * shown, updated and deleted like one made by {@code POST /deployments}.
+     */
     public ModelScript deployment(String ownerSlashName, String ownerSlashModel) {
-        engine.deployment(ownerSlashName, ownerSlashModel);
+        engine.catalog().deployment(ownerSlashName, ownerSlashModel);
         return model(ownerSlashModel);
+    }
+
+    /**
+     * Scripts (or returns the script of) the collection with this slug (lowercase words joined by dashes), served by
+     * {@code GET /collections}, {@code GET /collections/{slug}} and found by {@code GET /search}.
+     */
+    public CollectionScript collection(String slug) {
+        return new CollectionScript(engine.catalog().collection(slug));
     }
 
     /**
@@ -208,6 +221,7 @@ public final class FakeReplicate implements AutoCloseable {
         private Duration minCancelAfter = Duration.ofSeconds(5);
         private int bodyCap = 1024 * 1024;
         private boolean retryAfterHeader;
+        private Duration deploymentIdleBeforeDelete = Duration.ofMinutes(15);
 
         private Builder() {
         }
@@ -270,6 +284,20 @@ public final class FakeReplicate implements AutoCloseable {
          */
         public Builder retryAfterHeader(boolean on) {
             this.retryAfterHeader = on;
+            return this;
+        }
+
+        /**
+         * How long a deployment must have been offline and unused before {@code DELETE /deployments/{o}/{n}}
+         * succeeds (Replicate: 15 minutes, the default). Unused counts from its creation, its last release and its
+         * last prediction; offline means {@code min_instances} 0 and no prediction running. {@link Duration#ZERO}
+         * lets a test delete an idle deployment at once.
+         */
+        public Builder deploymentIdleBeforeDelete(Duration idle) {
+            if (Objects.requireNonNull(idle).isNegative()) {
+                throw new IllegalArgumentException("idle time must not be negative");
+            }
+            this.deploymentIdleBeforeDelete = idle;
             return this;
         }
 

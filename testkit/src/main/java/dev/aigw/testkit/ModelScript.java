@@ -1,9 +1,11 @@
 package dev.aigw.testkit;
 
 import dev.aigw.testkit.internal.ModelDef;
+import dev.aigw.testkit.internal.ReplicateEngine;
 
 import java.time.Duration;
 import java.util.List;
+import java.util.Map;
 
 /**
  * Fluent script of a fake model, obtained from {@link FakeReplicate#model(String)}. Changes apply to predictions
@@ -13,8 +15,11 @@ import java.util.List;
 public final class ModelScript {
     private final ModelDef def;
 
-    ModelScript(ModelDef def) {
+    private final ReplicateEngine engine;
+
+    ModelScript(ModelDef def, ReplicateEngine engine) {
         this.def = def;
+        this.engine = engine;
     }
 
     /** {@code owner/name}. */
@@ -22,13 +27,47 @@ public final class ModelScript {
         return def.fullName();
     }
 
-    /** The 64-hex version id (deterministic per model name unless set with {@link #version(String)}). */
+    /**
+     * The latest version's 64-hex id (deterministic per model name unless set with {@link #version(String)}), or
+     * null when the model has no version (made by {@code POST /models}, or all its versions deleted).
+     */
     public String versionId() {
         return def.version();
     }
 
+    /** Replaces the latest version's id (or gives a model without versions its first one). */
     public ModelScript version(String versionId) {
         def.version(versionId);
+        return this;
+    }
+
+    /**
+     * Pushes a new latest version, as {@code cog push} would; older versions stay listed and runnable by id (so a
+     * deployment can be moved between them).
+     */
+    public ModelScript addVersion(String versionId) {
+        def.addVersion(versionId);
+        return this;
+    }
+
+    /** {@code public} (default) or {@code private}; only private models and their versions can be deleted. */
+    public ModelScript visibility(String visibility) {
+        def.visibility(visibility);
+        return this;
+    }
+
+    /** Markdown served by {@code GET /models/{o}/{n}/readme} (404 until set here or by {@code PATCH}). */
+    public ModelScript readme(String markdown) {
+        def.readme(markdown);
+        return this;
+    }
+
+    /**
+     * Adds a succeeded example prediction with this input and output, listed by {@code GET /models/{o}/{n}/examples};
+     * the first one is the model's {@code default_example}.
+     */
+    public ModelScript example(Map<String, ?> input, Object output) {
+        engine.example(def, Map.copyOf(input), output);
         return this;
     }
 

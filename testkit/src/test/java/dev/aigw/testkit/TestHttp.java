@@ -41,6 +41,16 @@ final class TestHttp {
                 .POST(HttpRequest.BodyPublishers.ofString(json)).build());
     }
 
+    /** Any method with a JSON body (PATCH, DELETE...); {@code json} null sends none. */
+    HttpResponse<String> call(String method, String url, String json) {
+        HttpRequest.Builder b = request(url);
+        if (json != null) {
+            b.header("Content-Type", "application/json");
+        }
+        return send(b.method(method, json == null ? HttpRequest.BodyPublishers.noBody()
+                : HttpRequest.BodyPublishers.ofString(json)).build());
+    }
+
     HttpResponse<String> send(HttpRequest request) {
         try {
             return client.send(request, HttpResponse.BodyHandlers.ofString());

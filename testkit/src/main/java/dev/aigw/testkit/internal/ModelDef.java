@@ -6,8 +6,10 @@ import java.security.NoSuchAlgorithmException;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
+import java.util.LinkedHashMap;
 import java.util.LinkedHashSet;
 import java.util.List;
+import java.util.Map;
 import java.util.Set;
 
 /**
@@ -18,6 +20,14 @@ import java.util.Set;
 public final class ModelDef {
     public record FileOut(String contentType, byte[] bytes) {
     }
+
+    /** One version of the model; the newest is the model's {@code latest_version}. */
+    public record Version(String id, Instant createdAt) {
+    }
+
+    /** Model fields set by {@code POST/PATCH /models} (spec §2) and echoed in the model object. */
+    public static final List<String> URL_FIELDS = List.of("github_url", "paper_url", "license_url",
+            "cover_image_url", "weights_url");
 
     /** Immutable copy used by one prediction, so re-scripting never changes a running prediction. */
     public record Snapshot(String owner, String name, String version, Object output, boolean outputSet,
@@ -31,7 +41,8 @@ public final class ModelDef {
     public final String owner;
     public final String name;
     public final Instant createdAt = Instant.now();
-    private String version;
+    /** Newest first. */
+    private final List<Version> versions = new ArrayList<>();
     private Object output;
     private boolean outputSet;
     private List<String> tokens = List.of();
@@ -44,8 +55,19 @@ public final class ModelDef {
     private boolean streaming = true;
     private String description = "A model scripted by aigw-testkit";
     private final Set<String> requiredInputs = new LinkedHashSet<>();
+    private String visibility = "public";
+    private String hardware = "cpu";
+    private String readme;
+    private final Map<String, String> urls = new LinkedHashMap<>();
+    private final List<Map<String, Object>> examples = new ArrayList<>();
 
+    /** A scripted model, with one version whose id is derived from the name. */
     public ModelDef(String fullName) {
+        this(fullName, true);
+    }
+
+    /** {@code withVersion} false: a model made by {@code POST /models}, which has no version until one is pushed. */
+    public ModelDef(String fullName, boolean withVersion) {
         int slash = fullName.indexOf('/');
         if (slash <= 0 || slash == fullName.length() - 1 || fullName.indexOf('/', slash + 1) >= 0
                 || fullName.contains(":")) {
@@ -53,7 +75,9 @@ public final class ModelDef {
         }
         this.owner = fullName.substring(0, slash);
         this.name = fullName.substring(slash + 1);
-        this.version = sha256Hex(fullName);
+        if (withVersion) {
+            versions.add(new Version(sha256Hex(fullName), createdAt));
+        }
     }
 
     public static String sha256Hex(String s) {
@@ -68,15 +92,89 @@ public final class ModelDef {
         return owner + "/" + name;
     }
 
+    /** The latest version's id, or null when the model has none. */
     public synchronized String version() {
-        return version;
+        return versions.isEmpty() ? null : versions.get(0).id();
     }
 
+    /** Replaces the latest version's id (or adds the first version). */
     public synchronized void version(String v) {
+        checkVersionId(v);
+        Instant at = versions.isEmpty() ? Instant.now() : versions.remove(0).createdAt();
+        versions.add(0, new Version(v, at));
+    }
+
+    /** Pushes a new latest version; older ones stay runnable by id. */
+    public synchronized void addVersion(String v) {
+        checkVersionId(v);
+        versions.removeIf(x -> x.id().equals(v));
+        versions.add(0, new Version(v, Instant.now()));
+    }
+
+    private static void checkVersionId(String v) {
         if (!v.matches("[0-9a-f]{64}")) {
             throw new IllegalArgumentException("version must be 64 lowercase hex chars");
         }
-        version = v;
+    }
+
+    public synchronized List<Version> versions() {
+        return List.copyOf(versions);
+    }
+
+    public synchronized Version findVersion(String id) {
+        return versions.stream().filter(v -> v.id().equals(id)).findFirst().orElse(null);
+    }
+
+    public synchronized boolean removeVersion(String id) {
+        return versions.removeIf(v -> v.id().equals(id));
+    }
+
+    public synchronized String visibility() {
+        return visibility;
+    }
+
+    public synchronized void visibility(String v) {
+        if (!v.equals("public") && !v.equals("private")) {
+            throw new IllegalArgumentException("visibility must be public or private: " + v);
+        }
+        visibility = v;
+    }
+
+    public synchronized String hardware() {
+        return hardware;
+    }
+
+    public synchronized void hardware(String sku) {
+        hardware = sku;
+    }
+
+    public synchronized String readme() {
+        return readme;
+    }
+
+    public synchronized void readme(String markdown) {
+        readme = markdown;
+    }
+
+    /** One of {@link #URL_FIELDS}, or null. */
+    public synchronized String url(String field) {
+        return urls.get(field);
+    }
+
+    public synchronized void url(String field, String value) {
+        if (!URL_FIELDS.contains(field)) {
+            throw new IllegalArgumentException("not a model URL field: " + field);
+        }
+        urls.put(field, value);
+    }
+
+    /** Adds an example prediction (already in the prediction object's JSON shape). */
+    public synchronized void addExample(Map<String, Object> prediction) {
+        examples.add(prediction);
+    }
+
+    public synchronized List<Map<String, Object>> examples() {
+        return List.copyOf(examples);
     }
 
     public synchronized void output(Object o) {
@@ -132,8 +230,13 @@ public final class ModelDef {
         requiredInputs.add(field);
     }
 
+    /** A snapshot running the latest version. */
     public synchronized Snapshot snapshot() {
-        return new Snapshot(owner, name, version, output, outputSet, tokens, logs, boot, duration, failure,
+        return snapshot(version());
+    }
+
+    public synchronized Snapshot snapshot(String versionId) {
+        return new Snapshot(owner, name, versionId, output, outputSet, tokens, logs, boot, duration, failure,
                 List.copyOf(files), streaming, Set.copyOf(requiredInputs));
     }
 }

@@ -15,7 +15,7 @@ import java.util.concurrent.TimeUnit;
 import java.util.function.Supplier;
 
 /**
- * State and lifecycle of the fake Replicate: scripted models, deployments, predictions/trainings and files.
+ * State and lifecycle of the fake Replicate: predictions/trainings and files, next to the {@link ReplicateCatalog}.
  * One single-threaded scheduler drives every lifecycle, so events of one prediction are strictly ordered.
  *
  * <p>Internal: not API, may change in any release.
@@ -25,8 +25,7 @@ public final class ReplicateEngine {
                              Instant createdAt) {
     }
 
-    private final Map<String, ModelDef> models = new ConcurrentHashMap<>();
-    private final Map<String, String> deployments = new ConcurrentHashMap<>();
+    private final ReplicateCatalog catalog = new ReplicateCatalog();
     private final Map<String, Prediction> predictions = new ConcurrentHashMap<>();
     private final Map<String, StoredFile> files = new ConcurrentHashMap<>();
     private final java.util.concurrent.atomic.AtomicLong sequence = new java.util.concurrent.atomic.AtomicLong();
@@ -49,33 +48,9 @@ public final class ReplicateEngine {
         this.webhooks = new WebhookSender(threadName + "-webhooks", scheduler, webhookSecret, deliveries);
     }
 
-    // ---- catalogue -------------------------------------------------------------------------------------------
-
-    public ModelDef model(String fullName) {
-        return models.computeIfAbsent(fullName, ModelDef::new);
-    }
-
-    public ModelDef findModel(String fullName) {
-        return models.get(fullName);
-    }
-
-    public ModelDef findByVersion(String version) {
-        return models.values().stream().filter(m -> m.version().equals(version)).findFirst().orElse(null);
-    }
-
-    public List<ModelDef> models() {
-        List<ModelDef> list = new ArrayList<>(models.values());
-        list.sort(Comparator.comparing((ModelDef m) -> m.createdAt).reversed());
-        return list;
-    }
-
-    public void deployment(String fullName, String modelName) {
-        model(modelName);
-        deployments.put(fullName, modelName);
-    }
-
-    public String deploymentModel(String fullName) {
-        return deployments.get(fullName);
+    /** Models, deployments, collections: what predictions run on. */
+    public ReplicateCatalog catalog() {
+        return catalog;
     }
 
     // ---- predictions -----------------------------------------------------------------------------------------
@@ -94,6 +69,35 @@ public final class ReplicateEngine {
         }
         list.sort(Comparator.comparingLong((Prediction p) -> p.seq).reversed());
         return list;
+    }
+
+    /** A succeeded example prediction of the model (spec §2 models.examples.list), kept with the model. */
+    public void example(ModelDef m, Object input, Object output) {
+        Prediction p = new Prediction(Ids.predictionId(), sequence.incrementAndGet(), Prediction.Kind.PREDICTION,
+                m.snapshot(), input, null, null, null, null, false, null);
+        synchronized (p) {
+            p.status = "succeeded";
+            p.output = output;
+            p.startedAt = p.createdAt;
+            p.completedAt = p.createdAt;
+        }
+        m.addExample(json(p));
+    }
+
+    /** Whether a prediction of this deployment is still running. */
+    public boolean running(String deployment) {
+        return predictions.values().stream().anyMatch(p -> deployment.equals(p.deployment) && !p.terminal());
+    }
+
+    /** Whether a training used this version as its base (then the version cannot be deleted, spec §2). */
+    public boolean trainedFrom(String version) {
+        return predictions.values().stream().anyMatch(p -> p.kind == Prediction.Kind.TRAINING
+                && version.equals(p.spec.version()));
+    }
+
+    /** Version deletion takes its predictions with it (spec §2 models.versions.delete). */
+    public void removePredictionsOf(String version) {
+        predictions.values().removeIf(p -> version.equals(p.spec.version()));
     }
 
     public Prediction create(Prediction.Kind kind, ModelDef.Snapshot spec, Object input, String deployment,
@@ -361,33 +365,6 @@ public final class ReplicateEngine {
 
     private static double seconds(Instant from, Instant to) {
         return from == null ? 0.0 : Duration.between(from, to).toNanos() / 1e9;
-    }
-
-    public Map<String, Object> versionJson(ModelDef m) {
-        Map<String, Object> v = new LinkedHashMap<>();
-        v.put("id", m.version());
-        v.put("created_at", m.createdAt.toString());
-        v.put("cog_version", "0.14.0");
-        v.put("openapi_schema", Map.of("openapi", "3.0.2", "info", Map.of("title", "Cog", "version", "0.1.0")));
-        return v;
-    }
-
-    public Map<String, Object> modelJson(ModelDef m) {
-        Map<String, Object> j = new LinkedHashMap<>();
-        j.put("url", "https://replicate.com/" + m.fullName());
-        j.put("owner", m.owner);
-        j.put("name", m.name);
-        j.put("description", m.description());
-        j.put("visibility", "public");
-        j.put("github_url", null);
-        j.put("paper_url", null);
-        j.put("license_url", null);
-        j.put("run_count", 0);
-        j.put("cover_image_url", null);
-        j.put("default_example", null);
-        j.put("latest_version", versionJson(m));
-        j.put("is_official", m.official());
-        return j;
     }
 
     // ---- files -----------------------------------------------------------------------------------------------
