@@ -1,37 +1,41 @@
 package dev.aigw.testkit;
 
 import dev.aigw.testkit.internal.CollectionDef;
+import dev.aigw.testkit.internal.ReplicateCatalog;
+
+import java.util.List;
+import java.util.function.Consumer;
 
 /**
  * Fluent script of a fake collection, obtained from {@link FakeReplicate#collection(String)}. Defaults: the name is
- * the slug, the description empty, no full description, no models.
+ * the slug, the description empty, no full description, no models. Like a {@link ModelScript}, every call is part of
+ * the script that {@link FakeReplicate#reset()} restores.
  */
 public final class CollectionScript {
-    private final CollectionDef def;
+    private final String slug;
+    private final ReplicateCatalog catalog;
 
-    CollectionScript(CollectionDef def) {
-        this.def = def;
+    CollectionScript(String slug, ReplicateCatalog catalog) {
+        this.slug = slug;
+        this.catalog = catalog;
     }
 
     /** The slug, as in {@code GET /collections/{slug}}. */
     public String slug() {
-        return def.slug;
+        return slug;
     }
 
     public CollectionScript name(String name) {
-        def.name(name);
-        return this;
+        return change(def -> def.name(name));
     }
 
     public CollectionScript description(String description) {
-        def.description(description);
-        return this;
+        return change(def -> def.description(description));
     }
 
     /** Markdown of the collection's {@code full_description} (null by default). */
     public CollectionScript fullDescription(String markdown) {
-        def.fullDescription(markdown);
-        return this;
+        return change(def -> def.fullDescription(markdown));
     }
 
     /**
@@ -39,9 +43,12 @@ public final class CollectionScript {
      * called (as model objects); search results name them all.
      */
     public CollectionScript models(String... ownerSlashNames) {
-        for (String m : ownerSlashNames) {
-            def.addModel(m);
-        }
+        List<String> names = List.of(ownerSlashNames);
+        return change(def -> names.forEach(def::addModel));
+    }
+
+    private CollectionScript change(Consumer<CollectionDef> change) {
+        catalog.script(c -> change.accept(c.collection(slug)));
         return this;
     }
 }

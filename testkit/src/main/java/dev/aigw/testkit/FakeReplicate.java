@@ -89,18 +89,25 @@ public final class FakeReplicate implements AutoCloseable {
         return tokens.iterator().next();
     }
 
-    /** Scripts (or returns the script of) model {@code owner/name}; unscripted models answer 422. */
+    /**
+     * Scripts (or returns the script of) model {@code owner/name}; unscripted models answer 422. A model the API
+     * created with this name stays served, now scripted, until {@link #reset()} replaces it with the scripted one (a
+     * scripted model with defaults, plus the script's changes); one the API deleted is served again, with defaults.
+     */
     public ModelScript model(String ownerSlashName) {
-        return new ModelScript(engine.catalog().model(ownerSlashName), engine);
+        engine.catalog().script(catalog -> catalog.model(ownerSlashName));
+        return new ModelScript(ownerSlashName, engine);
     }
 
     /**
      * Declares deployment {@code owner/name} running model {@code ownerSlashModel} (scripted if needed), release 1 on
      * {@code gpu-t4} with 0..1 instances. It runs the model's latest version until a {@code PATCH} pins one. Listed,
-     * shown, updated and deleted like one made by {@code POST /deployments}.
+     * shown, updated and deleted like one made by {@code POST /deployments}; {@link #reset()} brings it back as
+     * scripted. Declaring it again (now or in a later test) replaces the served deployment, whoever made it, by a
+     * new release 1.
      */
     public ModelScript deployment(String ownerSlashName, String ownerSlashModel) {
-        engine.catalog().deployment(ownerSlashName, ownerSlashModel);
+        engine.catalog().script(catalog -> catalog.deployment(ownerSlashName, ownerSlashModel));
         return model(ownerSlashModel);
     }
 
@@ -109,7 +116,8 @@ public final class FakeReplicate implements AutoCloseable {
      * {@code GET /collections}, {@code GET /collections/{slug}} and found by {@code GET /search}.
      */
     public CollectionScript collection(String slug) {
-        return new CollectionScript(engine.catalog().collection(slug));
+        engine.catalog().script(catalog -> catalog.collection(slug));
+        return new CollectionScript(slug, engine.catalog());
     }
 
     /**
@@ -180,8 +188,16 @@ public final class FakeReplicate implements AutoCloseable {
     }
 
     /**
-     * Clears recorded requests and deliveries, faults, throttling, billing, predictions and files. Scripted models
-     * and deployments stay.
+     * Clears recorded requests and deliveries, faults, throttling, billing, predictions and files, and serves the
+     * scripted catalogue again: models, deployments and collections made through the API are gone, scripted ones
+     * changed or deleted through the API are back as scripted (fields, versions, deployment release 1 following its
+     * model's latest version).
+     *
+     * <p>The scripted catalogue is the outcome of every scripting call made so far — {@link #model},
+     * {@link #deployment}, {@link #collection} and the calls on their scripts, also those made during earlier tests —
+     * replayed in order onto an empty catalogue. So the catalogue's times start again: {@code created_at} of models, versions
+     * and deployments is the time of the reset (a restored deployment counts its idle time before
+     * {@code DELETE} from it), and example predictions get new ids.
      */
     public void reset() {
         requests.clear();
@@ -189,6 +205,7 @@ public final class FakeReplicate implements AutoCloseable {
         faultPlan.clear();
         handler.reset();
         engine.resetData();
+        engine.catalog().restoreScript();
     }
 
     /** Stops the server and all its threads; idempotent. */

@@ -6,39 +6,45 @@ import dev.aigw.testkit.internal.ReplicateEngine;
 import java.time.Duration;
 import java.util.List;
 import java.util.Map;
+import java.util.function.Consumer;
 
 /**
  * Fluent script of a fake model, obtained from {@link FakeReplicate#model(String)}. Changes apply to predictions
  * created afterwards. Defaults: 50 ms in {@code starting}, 100 ms {@code processing}, output {@code null} (or the
  * token list when tokens are scripted), official (so {@code owner/name} works as {@code version}), streaming.
+ *
+ * <p>Every call changes the model served now — as the API may have left it — and becomes part of the script that
+ * {@link FakeReplicate#reset()} restores. A script names its model, so one kept across resets keeps working. Calling
+ * it for a model the API deleted serves a model of that name again, with defaults and that one change, until the
+ * next reset brings back the whole script.
  */
 public final class ModelScript {
-    private final ModelDef def;
-
+    private final String name;
     private final ReplicateEngine engine;
 
-    ModelScript(ModelDef def, ReplicateEngine engine) {
-        this.def = def;
+    ModelScript(String name, ReplicateEngine engine) {
+        this.name = name;
         this.engine = engine;
     }
 
     /** {@code owner/name}. */
     public String name() {
-        return def.fullName();
+        return name;
     }
 
     /**
      * The latest version's 64-hex id (deterministic per model name unless set with {@link #version(String)}), or
-     * null when the model has no version (made by {@code POST /models}, or all its versions deleted).
+     * null when the model has no version (made by {@code POST /models}, all its versions deleted, or the model
+     * deleted through the API).
      */
     public String versionId() {
-        return def.version();
+        ModelDef def = engine.catalog().findModel(name);
+        return def == null ? null : def.version();
     }
 
     /** Replaces the latest version's id (or gives a model without versions its first one). */
     public ModelScript version(String versionId) {
-        def.version(versionId);
-        return this;
+        return change(def -> def.version(versionId));
     }
 
     /**
@@ -46,20 +52,17 @@ public final class ModelScript {
      * deployment can be moved between them).
      */
     public ModelScript addVersion(String versionId) {
-        def.addVersion(versionId);
-        return this;
+        return change(def -> def.addVersion(versionId));
     }
 
     /** {@code public} (default) or {@code private}; only private models and their versions can be deleted. */
     public ModelScript visibility(String visibility) {
-        def.visibility(visibility);
-        return this;
+        return change(def -> def.visibility(visibility));
     }
 
     /** Markdown served by {@code GET /models/{o}/{n}/readme} (404 until set here or by {@code PATCH}). */
     public ModelScript readme(String markdown) {
-        def.readme(markdown);
-        return this;
+        return change(def -> def.readme(markdown));
     }
 
     /**
@@ -67,50 +70,45 @@ public final class ModelScript {
      * the first one is the model's {@code default_example}.
      */
     public ModelScript example(Map<String, ?> input, Object output) {
-        engine.example(def, Map.copyOf(input), output);
-        return this;
+        Map<String, ?> copy = Map.copyOf(input);
+        return change(def -> engine.example(def, copy, output));
     }
 
     /** Final output (any Jackson-serialisable value: string, list, map, number...). */
     public ModelScript output(Object output) {
-        def.output(output);
-        return this;
+        return change(def -> def.output(output));
     }
 
     /** Streamed output chunks; each becomes an SSE {@code output} event and an element of the output array. */
     public ModelScript tokens(String... tokens) {
-        def.tokens(List.of(tokens));
-        return this;
+        List<String> chunks = List.of(tokens);
+        return change(def -> def.tokens(chunks));
     }
 
     /** Log lines, emitted when processing starts (SSE {@code logs} events and the {@code logs} field). */
     public ModelScript logs(String... lines) {
-        def.logs(List.of(lines));
-        return this;
+        List<String> logLines = List.of(lines);
+        return change(def -> def.logs(logLines));
     }
 
     /** Time spent {@code processing} (tokens are spread over it). */
     public ModelScript duration(Duration duration) {
-        def.duration(duration);
-        return this;
+        return change(def -> def.duration(duration));
     }
 
     /** Time spent {@code starting} (cold boot) before {@code processing}. */
     public ModelScript bootTime(Duration boot) {
-        def.boot(boot);
-        return this;
+        return change(def -> def.boot(boot));
     }
 
     /** Ends the prediction {@code failed} with this {@code error}. */
     public ModelScript fails(String error) {
-        def.failure(error);
-        return this;
+        return change(def -> def.failure(error));
     }
 
     /** Ends the prediction {@code succeeded} again (undoes {@link #fails(String)}). */
     public ModelScript succeeds() {
-        def.failure(null);
-        return this;
+        return change(def -> def.failure(null));
     }
 
     /**
@@ -118,30 +116,32 @@ public final class ModelScript {
      * or of data URIs when the create used {@code Prefer: wait}.
      */
     public ModelScript fileOutput(String contentType, byte[] bytes) {
-        def.addFile(contentType, bytes);
-        return this;
+        byte[] content = bytes.clone(); // replayed at each reset: later changes by the caller must not show
+        return change(def -> def.addFile(contentType, content));
     }
 
     /** Non-official models can only be run by version id (spec §2: {@code owner/name} is for official models). */
     public ModelScript official(boolean official) {
-        def.official(official);
-        return this;
+        return change(def -> def.official(official));
     }
 
     /** Whether predictions carry {@code urls.stream}. */
     public ModelScript streaming(boolean streaming) {
-        def.streaming(streaming);
-        return this;
+        return change(def -> def.streaming(streaming));
     }
 
     /** Input field that must be present, else 422 "Input validation failed" with {@code invalid_fields}. */
     public ModelScript requiredInput(String field) {
-        def.requireInput(field);
-        return this;
+        return change(def -> def.requireInput(field));
     }
 
     public ModelScript description(String description) {
-        def.description(description);
+        return change(def -> def.description(description));
+    }
+
+    /** Applies {@code change} to the served model and adds it to the script. */
+    private ModelScript change(Consumer<ModelDef> change) {
+        engine.catalog().script(catalog -> change.accept(catalog.model(name)));
         return this;
     }
 }

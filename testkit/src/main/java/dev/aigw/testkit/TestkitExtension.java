@@ -16,7 +16,8 @@ import java.util.function.Consumer;
  * JUnit 5 extension running a {@link FakeReplicate} behind a {@link FakeGateway} (provider {@code replicate}).
  * As a static {@code @RegisterExtension} field (or {@code @ExtendWith}) both start once per class and stop after
  * it; as an instance field they start and stop around each test. Recorded requests, logs, faults, throttling,
- * predictions and the gateway cache are reset before every test; scripted models stay. Test methods can take
+ * predictions and the gateway cache are reset before every test, and the fake Replicate's catalogue goes back to what
+ * was scripted (see {@link FakeReplicate#reset()}). Test methods can take
  * {@code FakeReplicate} and {@code FakeGateway} parameters.
  * <pre>
  * &#64;RegisterExtension

@@ -6,10 +6,16 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.function.Consumer;
 
 /**
  * The catalogue of the fake Replicate: models and their versions, deployments, collections, the account and the
  * hardware, with their JSON shapes (spec §2). Predictions, trainings and files live in {@link ReplicateEngine}.
+ *
+ * <p>Scripting calls go through {@link #script}, which applies them to what is served and records them;
+ * {@link #restoreScript()} replays the record onto an empty catalogue. Replaying the calls, rather than keeping
+ * copies of the entities, means no entity needs a copy of its field list, and what the API changed never leaks
+ * into the script.
  *
  * <p>Internal: not API, may change in any release.
  */
@@ -21,64 +27,91 @@ public final class ReplicateCatalog {
             Map.of("name", "Nvidia A40 GPU", "sku", "gpu-a40-small"),
             Map.of("name", "Nvidia A40 (Large) GPU", "sku", "gpu-a40-large"));
 
-    private final Map<String, ModelDef> models = new ConcurrentHashMap<>();
-    private final Map<String, Deployment> deployments = new ConcurrentHashMap<>();
-    private final Map<String, CollectionDef> collections = new ConcurrentHashMap<>();
+    /** What is served; {@link #restoreScript()} swaps in a rebuilt one, so a request never sees it half built. */
+    private volatile Entities live = new Entities();
+    /** Every scripting call that succeeded, oldest first (guarded by {@code this}). */
+    private final List<Consumer<ReplicateCatalog>> script = new ArrayList<>();
+
+    private record Entities(Map<String, ModelDef> models, Map<String, Deployment> deployments,
+                            Map<String, CollectionDef> collections) {
+        Entities() {
+            this(new ConcurrentHashMap<>(), new ConcurrentHashMap<>(), new ConcurrentHashMap<>());
+        }
+    }
 
     public static List<String> hardwareSkus() {
         return HARDWARE.stream().map(h -> h.get("sku")).toList();
     }
 
+    /**
+     * Applies a scripting call to the served catalogue and records it for {@link #restoreScript()}; a call that
+     * throws (a bad argument) is not recorded. A call must reach entities only through this catalogue's scripting
+     * methods ({@link #model}, {@link #deployment}, {@link #collection}) so that its replay rebuilds them.
+     */
+    public synchronized void script(Consumer<ReplicateCatalog> call) {
+        call.accept(this);
+        script.add(call);
+    }
+
+    /** Serves the script again: what the API created is gone, what it changed or deleted is back as scripted. */
+    public synchronized void restoreScript() {
+        ReplicateCatalog rebuilt = new ReplicateCatalog();
+        script.forEach(call -> call.accept(rebuilt));
+        live = rebuilt.live;
+    }
+
+    /** A scripted model (made with defaults if absent); only for {@link #script} calls. */
     public ModelDef model(String fullName) {
-        return models.computeIfAbsent(fullName, ModelDef::new);
+        return live.models().computeIfAbsent(fullName, ModelDef::new);
     }
 
     public ModelDef findModel(String fullName) {
-        return models.get(fullName);
+        return live.models().get(fullName);
     }
 
     /** The model having a version of this id (any version, not only the latest). */
     public ModelDef findByVersion(String version) {
-        return models.values().stream().filter(m -> m.findVersion(version) != null).findFirst().orElse(null);
+        return live.models().values().stream().filter(m -> m.findVersion(version) != null).findFirst().orElse(null);
     }
 
     /** Adds a model made by {@code POST /models}; false when the name is taken. */
     public boolean createModel(ModelDef m) {
-        return models.putIfAbsent(m.fullName(), m) == null;
+        return live.models().putIfAbsent(m.fullName(), m) == null;
     }
 
     public void removeModel(String fullName) {
-        models.remove(fullName);
+        live.models().remove(fullName);
     }
 
     public List<ModelDef> models() {
-        List<ModelDef> list = new ArrayList<>(models.values());
+        List<ModelDef> list = new ArrayList<>(live.models().values());
         list.sort(Comparator.comparing((ModelDef m) -> m.createdAt).reversed());
         return list;
     }
 
-    /** A scripted deployment: follows its model's latest version until a PATCH pins one. */
+    /** A scripted deployment, following its model's latest version until a PATCH pins one; only for {@link #script}. */
     public void deployment(String fullName, String modelName) {
+        Deployment d = new Deployment(fullName, modelName, null, "gpu-t4", 0, 1); // checks the name before any change
         model(modelName);
-        deployments.put(fullName, new Deployment(fullName, modelName, null, "gpu-t4", 0, 1));
+        live.deployments().put(fullName, d);
     }
 
     /** Adds a deployment made by {@code POST /deployments}; false when the name is taken. */
     public boolean createDeployment(Deployment d) {
-        return deployments.putIfAbsent(d.fullName(), d) == null;
+        return live.deployments().putIfAbsent(d.fullName(), d) == null;
     }
 
     public Deployment findDeployment(String fullName) {
-        return deployments.get(fullName);
+        return live.deployments().get(fullName);
     }
 
     public boolean removeDeployment(String fullName) {
-        return deployments.remove(fullName) != null;
+        return live.deployments().remove(fullName) != null;
     }
 
     /** Newest first (spec §2). */
     public List<Deployment> deployments() {
-        List<Deployment> list = new ArrayList<>(deployments.values());
+        List<Deployment> list = new ArrayList<>(live.deployments().values());
         list.sort(Comparator.comparing((Deployment d) -> d.createdAt).reversed().thenComparing(Deployment::fullName));
         return list;
     }
@@ -99,21 +132,22 @@ public final class ReplicateCatalog {
 
     /** Whether any deployment's current release runs this version of the model. */
     public boolean versionDeployed(String model, String version) {
-        return deployments.values().stream().anyMatch(d -> d.release().model().equals(model)
+        return live.deployments().values().stream().anyMatch(d -> d.release().model().equals(model)
                 && version.equals(deployedVersion(d)));
     }
 
+    /** A scripted collection (made with defaults if absent); only for {@link #script} calls. */
     public CollectionDef collection(String slug) {
-        return collections.computeIfAbsent(slug, CollectionDef::new);
+        return live.collections().computeIfAbsent(slug, CollectionDef::new);
     }
 
     public CollectionDef findCollection(String slug) {
-        return collections.get(slug);
+        return live.collections().get(slug);
     }
 
     /** By slug, as a stable order. */
     public List<CollectionDef> collections() {
-        List<CollectionDef> list = new ArrayList<>(collections.values());
+        List<CollectionDef> list = new ArrayList<>(live.collections().values());
         list.sort(Comparator.comparing(c -> c.slug));
         return list;
     }

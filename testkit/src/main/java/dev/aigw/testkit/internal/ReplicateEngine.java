@@ -405,7 +405,7 @@ public final class ReplicateEngine {
 
     // ---- lifecycle -------------------------------------------------------------------------------------------
 
-    /** Forgets predictions, trainings and files (models and deployments stay scripted). */
+    /** Forgets predictions, trainings and files (the catalogue restores its own script). */
     public void resetData() {
         predictions.clear();
         files.clear();
