@@ -195,9 +195,10 @@ public final class FakeReplicate implements AutoCloseable {
      *
      * <p>The scripted catalogue is the outcome of every scripting call made so far — {@link #model},
      * {@link #deployment}, {@link #collection} and the calls on their scripts, also those made during earlier tests —
-     * replayed in order onto an empty catalogue. So the catalogue's times start again: {@code created_at} of models, versions
-     * and deployments is the time of the reset (a restored deployment counts its idle time before
-     * {@code DELETE} from it), and example predictions get new ids.
+     * replayed in order onto an empty catalogue. So the catalogue's times start again: {@code created_at} of models,
+     * versions and deployments is the time of the reset (a restored deployment counts its idle time before
+     * {@code DELETE} from it), and example predictions get new ids. See {@link #model} and {@link ModelScript} for
+     * scripting a model the API made or deleted.
      */
     public void reset() {
         requests.clear();
