@@ -31,7 +31,6 @@ import java.util.concurrent.ConcurrentHashMap;
 public final class SharedReplays {
     private static final String PREFIX = "aigw:webhook:";
     private static final SecureRandom RANDOM = new SecureRandom();
-
     private static final System.Logger LOG = System.getLogger("dev.aigw.servlet");
 
     private final StateEngine engine;
@@ -114,7 +113,19 @@ public final class SharedReplays {
      * conditional, and one that raced with the end of its handler is taken back.
      */
     private void renew() {
-        boolean failed = false;
+        boolean failed = true; // until the round went through: also when it ended by surprise
+        try {
+            failed = !renewRound();
+        } finally {
+            synchronized (renewLock) {
+                renewing = !mine.isEmpty() && engine.schedule(this::renew, failed
+                        ? Duration.ofMillis(StateEngine.COOL_DOWN_MILLIS) : renewEvery);
+            }
+        }
+    }
+
+    /** False when the engine did not answer (the rest of the round would fail at once: it is cooling down). */
+    private boolean renewRound() {
         for (Map.Entry<String, String> e : mine.entrySet()) {
             String id = e.getKey();
             String mark = e.getValue();
@@ -136,14 +147,10 @@ public final class SharedReplays {
                             window);
                 }
             } catch (StateUnavailableException down) {
-                failed = true;
-                break; // the engine is cooling down: the rest would fail at once too
+                return false;
             }
         }
-        synchronized (renewLock) {
-            renewing = !mine.isEmpty() && engine.schedule(this::renew, failed
-                    ? Duration.ofMillis(StateEngine.COOL_DOWN_MILLIS) : renewEvery);
-        }
+        return true;
     }
 
     private boolean stale(String value) {
