@@ -6,7 +6,6 @@ import dev.aigw.servlet.internal.state.StateEngine;
 import java.time.Duration;
 import java.util.Iterator;
 import java.util.LinkedHashMap;
-import java.util.Map;
 import java.util.function.LongSupplier;
 
 /**
@@ -25,10 +24,14 @@ import java.util.function.LongSupplier;
  * {@link #rejected} forgets the id, so Replicate's next retry reaches the application again.
  *
  * <p>The window must cover the signature's timestamp tolerance on both sides (2 × tolerance): a replay older than
- * that fails the timestamp check anyway. In memory (per process), at most {@code capacity} ids are kept; when full,
- * the oldest are evicted (counted in {@link #evictedEarly()}), which weakens protection for them rather than refusing
- * new deliveries. On a shared engine ({@link #of}) every instance sees the same ids, and
- * {@link ReplayVerdict#UNAVAILABLE} says that the engine could not be asked.
+ * that fails the timestamp check anyway. An id in flight stays in flight until its handler ends, however long that
+ * takes ({@link #begin} is always followed by {@link #accepted} or {@link #rejected}): a retry of a delivery still
+ * being handled is never handed on a second time. In memory (per process), at most {@code capacity} ids are kept;
+ * when full, the oldest accepted ones are evicted (counted in {@link #evictedEarly()}), which weakens protection for
+ * them rather than refusing new deliveries; ids in flight are never evicted, so with only those left the set holds
+ * more than {@code capacity} (as many as the deliveries being handled at once). On a shared engine ({@link #of})
+ * every instance sees the same ids, each instance renews its own in-flight ids while their handlers run
+ * ({@link SharedReplays}), and {@link ReplayVerdict#UNAVAILABLE} says that the engine could not be asked.
  *
  * <p>Internal: not API, may change in any release.
  */
@@ -142,21 +145,25 @@ public final class ReplayGuard {
     }
 
     private void put(String id, Entry e) {
-        while (seen.size() >= capacity) {
-            Iterator<Map.Entry<String, Entry>> it = seen.entrySet().iterator();
-            it.next();
-            it.remove();
-            evictedEarly++;
+        Iterator<Entry> it = seen.values().iterator();
+        while (seen.size() >= capacity && it.hasNext()) {
+            if (it.next().state == ACCEPTED) { // oldest first; one in flight is its handler's until it ends
+                it.remove();
+                evictedEarly++;
+            }
         }
         seen.put(id, e);
     }
 
     private void expire(long now) {
-        Iterator<Map.Entry<String, Entry>> it = seen.entrySet().iterator();
+        Iterator<Entry> it = seen.values().iterator();
         while (it.hasNext()) {
-            Entry e = it.next().getValue();
+            Entry e = it.next();
+            if (e.state == IN_FLIGHT) {
+                continue; // until its handler ends (these are as many as the deliveries handled at once)
+            }
             if (now - e.atNanos < windowNanos) {
-                break; // insertion order is time order
+                break; // insertion order is time order among accepted ids (accepted re-inserts)
             }
             it.remove();
         }

@@ -45,4 +45,35 @@ class ReplayGuardTest {
         assertThat(g.begin("4")).isEqualTo(DUPLICATE);
         assertThat(g.begin("1")).isEqualTo(ADMITTED);
     }
+
+    @Test
+    void aDeliveryStaysInFlightWhileItsHandlerRunsLongerThanTheWindow() {
+        assertThat(g.begin("slow")).isEqualTo(ADMITTED);
+        now.addAndGet(Duration.ofMinutes(35).toNanos()); // the handler still runs, three windows later
+        assertThat(g.begin("slow")).as("Replicate's retry of a delivery still being handled").isEqualTo(IN_FLIGHT);
+        g.accepted("slow");
+        assertThat(g.begin("slow")).isEqualTo(DUPLICATE);
+        now.addAndGet(Duration.ofMinutes(10).toNanos());
+        assertThat(g.begin("slow")).as("accepted ids still end with the window").isEqualTo(ADMITTED);
+    }
+
+    @Test
+    void theBoundEvictsAcceptedIdsNeverOnesInFlight() {
+        assertThat(g.begin("f")).isEqualTo(ADMITTED);
+        for (String id : new String[]{"1", "2", "3"}) {
+            g.begin(id);
+            g.accepted(id);
+        }
+        assertThat(g.begin("f")).isEqualTo(IN_FLIGHT);
+        assertThat(g.begin("1")).as("the oldest accepted id made room").isEqualTo(ADMITTED);
+        // only in-flight ids left to evict: admitted over the bound (as many as deliveries handled at once)
+        assertThat(g.begin("x")).isEqualTo(ADMITTED);
+        assertThat(g.begin("y")).isEqualTo(ADMITTED);
+        assertThat(g.size()).isEqualTo(4);
+        for (String id : new String[]{"f", "1", "x", "y"}) {
+            assertThat(g.begin(id)).as(id).isEqualTo(IN_FLIGHT);
+        }
+        g.rejected("x");
+        assertThat(g.begin("x")).isEqualTo(ADMITTED);
+    }
 }

@@ -5,6 +5,7 @@ import dev.aigw.servlet.internal.ReplayVerdict;
 import java.security.SecureRandom;
 import java.time.Duration;
 import java.util.HexFormat;
+import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
 
 /**
@@ -14,24 +15,36 @@ import java.util.concurrent.ConcurrentHashMap;
  * First sight is one atomic set-if-absent, so of two instances receiving the same id at once exactly one hands it
  * on. The nonce makes "forget it on rejection" remove only this delivery's own mark.
  *
+ * <p>An in-flight mark stays while its handler runs, however long: this instance renews its own marks (new time, new
+ * time to live) every third of the window on the engine's timer, so a retry that reaches another instance is
+ * answered "in flight" rather than handed on a second time. A mark whose instance is gone is no longer renewed and
+ * ends within one window, so Replicate's next retry reaches the application.
+ *
  * <p>Failures: when first sight cannot be decided the caller answers 503 (Replicate retries) and the mark this call
  * may have set is removed later; when "accepted" or "rejected" cannot be written they are retried by the engine
- * until they succeed or the window has passed.
+ * until they succeed or the window has passed. A renewal that fails is tried again every second (the engine's
+ * cool-down) instead of every third of the window: meanwhile no instance admits anything (each answers 503), and a
+ * mark that expired or was lost while the engine was down (a restarted Redis) is set again when it answers.
  *
  * <p>Internal: not API, may change in any release.
  */
 public final class SharedReplays {
     private static final String PREFIX = "aigw:webhook:";
     private static final SecureRandom RANDOM = new SecureRandom();
+    private static final System.Logger LOG = System.getLogger("dev.aigw.servlet");
 
     private final StateEngine engine;
     private final Duration window;
-    /** This instance's in-flight marks, by id. */
+    private final Duration renewEvery;
+    /** This instance's in-flight marks, by id (a renewal replaces a mark; the handler's end removes it). */
     private final ConcurrentHashMap<String, String> mine = new ConcurrentHashMap<>();
+    private final Object renewLock = new Object();
+    private boolean renewing; // a renewal is scheduled or running; guarded by renewLock
 
     public SharedReplays(StateEngine engine, Duration window) {
         this.engine = engine;
         this.window = window;
+        this.renewEvery = window.dividedBy(3);
     }
 
     public ReplayVerdict begin(String id) {
@@ -42,8 +55,7 @@ public final class SharedReplays {
         try {
             for (int attempt = 0; attempt < 4; attempt++) {
                 if (engine.tryPutIfAbsent(key, mark, window)) {
-                    mine.put(id, mark);
-                    return ReplayVerdict.ADMITTED;
+                    return admitted(id, mark);
                 }
                 String seen = engine.tryGet(key);
                 if (seen == null) {
@@ -51,8 +63,7 @@ public final class SharedReplays {
                 }
                 if (stale(seen)) {
                     if (engine.tryReplace(key, seen, mark, window)) {
-                        mine.put(id, mark);
-                        return ReplayVerdict.ADMITTED;
+                        return admitted(id, mark);
                     }
                     continue;
                 }
@@ -84,6 +95,62 @@ public final class SharedReplays {
 
     public String problem() {
         return engine.problem();
+    }
+
+    private ReplayVerdict admitted(String id, String mark) {
+        mine.put(id, mark);
+        synchronized (renewLock) {
+            if (!renewing) {
+                renewing = engine.schedule(this::renew, renewEvery);
+            }
+        }
+        return ReplayVerdict.ADMITTED;
+    }
+
+    /**
+     * Renews this instance's marks; the next round is in a third of the window, or in a second after a failure, and
+     * none once nothing is in flight here. A mark that finished meanwhile is never brought back: each write is
+     * conditional, and one that raced with the end of its handler is taken back.
+     */
+    private void renew() {
+        boolean failed = true; // until the round went through: also when it ended by surprise
+        try {
+            failed = !renewRound();
+        } finally {
+            synchronized (renewLock) {
+                renewing = !mine.isEmpty() && engine.schedule(this::renew, failed
+                        ? Duration.ofMillis(StateEngine.COOL_DOWN_MILLIS) : renewEvery);
+            }
+        }
+    }
+
+    /** False when the engine did not answer (the rest of the round would fail at once: it is cooling down). */
+    private boolean renewRound() {
+        for (Map.Entry<String, String> e : mine.entrySet()) {
+            String id = e.getKey();
+            String mark = e.getValue();
+            String key = PREFIX + id;
+            String fresh = mark.substring(0, mark.lastIndexOf('|') + 1) + System.currentTimeMillis();
+            try {
+                boolean set = engine.tryReplace(key, mark, fresh, window)
+                        // gone (expired while the engine was down, or a restarted engine lost it): set it again
+                        || mark.equals(mine.get(id)) && engine.tryPutIfAbsent(key, fresh, window);
+                if (!set) {
+                    if (mine.remove(id, mark)) { // another instance admitted a retry once the mark was gone
+                        LOG.log(System.Logger.Level.WARNING, "aigw: webhook-id " + id + " was admitted by another "
+                                + "instance while this one still handled it (its in-flight mark was lost while "
+                                + "the shared state did not answer)");
+                    }
+                } else if (!mine.replace(id, mark, fresh)) {
+                    // the handler ended meanwhile (its end wrote with the old mark): take the fresh one back
+                    engine.removeOrRetry("forget webhook-id " + id + " renewed as its handler ended", key, fresh,
+                            window);
+                }
+            } catch (StateUnavailableException down) {
+                return false;
+            }
+        }
+        return true;
     }
 
     private boolean stale(String value) {

@@ -19,7 +19,9 @@ import java.util.concurrent.atomic.AtomicInteger;
  * {@link StateUnavailableException} and opens a short cool-down ({@value #COOL_DOWN_MILLIS} ms) during which
  * calls fail at once instead of each waiting for the timeout again; the first call after it tries the engine
  * again, so service comes back without a restart. Writes that must not be lost (an accepted webhook id, a creator)
- * are kept in a bounded queue when they fail and retried every second until they succeed or no longer matter.
+ * are kept in a bounded queue when they fail and retried every second until they succeed or no longer matter. One
+ * timer thread ({@code aigw-state-timer-*}) runs those retries and {@link #schedule}d tasks; it exists only while
+ * something is scheduled, and ends with {@link #close}.
  *
  * <p>Internal: not API, may change in any release.
  */
@@ -40,7 +42,7 @@ public abstract class StateEngine implements AutoCloseable {
 
     private final Object pendingLock = new Object();
     private final ArrayDeque<Pending> pending = new ArrayDeque<>();
-    private ScheduledThreadPoolExecutor retrier;
+    private ScheduledThreadPoolExecutor scheduler;
     private java.util.concurrent.ScheduledFuture<?> retrying; // while writes wait: its thread ends when idle
     private long droppedWrites;
     private volatile boolean closed;
@@ -253,22 +255,41 @@ public abstract class StateEngine implements AutoCloseable {
                 }
             }
             pending.addLast(new Pending(what, w, untilMillis));
-            if (retrier == null) {
-                AtomicInteger n = new AtomicInteger();
-                ThreadFactory tf = r -> {
-                    Thread t = new Thread(r, "aigw-state-retry-" + n.incrementAndGet());
-                    t.setDaemon(true);
-                    return t;
-                };
-                retrier = new ScheduledThreadPoolExecutor(1, tf);
-                retrier.setKeepAliveTime(10, TimeUnit.SECONDS);
-                retrier.allowCoreThreadTimeOut(true); // no thread while nothing waits for a retry
-                retrier.setRemoveOnCancelPolicy(true);
-            }
             if (retrying == null) {
-                retrying = retrier.scheduleWithFixedDelay(this::retryPending, COOL_DOWN_MILLIS, COOL_DOWN_MILLIS,
+                retrying = timer().scheduleWithFixedDelay(this::retryPending, COOL_DOWN_MILLIS, COOL_DOWN_MILLIS,
                         TimeUnit.MILLISECONDS);
             }
+        }
+    }
+
+    /** The engine's one timer thread (retries, renewals), started when first needed; call under pendingLock. */
+    private ScheduledThreadPoolExecutor timer() {
+        if (scheduler == null) {
+            AtomicInteger n = new AtomicInteger();
+            ThreadFactory tf = r -> {
+                Thread t = new Thread(r, "aigw-state-timer-" + n.incrementAndGet());
+                t.setDaemon(true);
+                return t;
+            };
+            scheduler = new ScheduledThreadPoolExecutor(1, tf);
+            scheduler.setKeepAliveTime(10, TimeUnit.SECONDS);
+            scheduler.allowCoreThreadTimeOut(true); // no thread while nothing is scheduled
+            scheduler.setRemoveOnCancelPolicy(true);
+        }
+        return scheduler;
+    }
+
+    /**
+     * Runs {@code task} once after {@code delay} on the engine's timer thread (it must not block for long: engine
+     * calls are bounded by the timeout); false when the engine is closed, and then never runs it.
+     */
+    public final boolean schedule(Runnable task, Duration delay) {
+        synchronized (pendingLock) {
+            if (closed) {
+                return false;
+            }
+            timer().schedule(task, delay.toNanos(), TimeUnit.NANOSECONDS);
+            return true;
         }
     }
 
@@ -321,8 +342,8 @@ public abstract class StateEngine implements AutoCloseable {
                 return;
             }
             closed = true;
-            r = retrier;
-            retrier = null;
+            r = scheduler;
+            scheduler = null;
             if (!pending.isEmpty()) {
                 Iterator<Pending> it = pending.iterator();
                 LOG.log(System.Logger.Level.WARNING, "aigw: shared state (" + name + ") closed with " + pending.size()

@@ -269,6 +269,17 @@ final class WebhookDelivery implements ReadListener, AsyncListener {
             default -> {
             }
         }
+        try {
+            prepareHandOn(bytes);
+        } catch (RuntimeException | Error e) { // not handed on: in flight no more (begin is always paired)
+            cfg.replays().rejected(id);
+            throw e;
+        }
+        return true;
+    }
+
+    /** The verified body, attributes and creator's context for the application, from here on its answer decides. */
+    private void prepareHandOn(byte[] bytes) {
         wrapped.body(bytes);
         Sniffed sniffed = WebhookRecords.sniff(bytes);
         CreatorIndex.Lookup found = cfg.creators() == null ? new CreatorIndex.Lookup(null, null)
@@ -291,7 +302,6 @@ final class WebhookDelivery implements ReadListener, AsyncListener {
         synchronized (this) {
             handedOn = true; // from here the application's answer decides: also when the dispatch skips us
         }
-        return true;
     }
 
     /** Runs the application's handler on the verified request, in the creator's context. */

@@ -1,0 +1,133 @@
+package dev.aigw.cluster;
+
+import dev.aigw.servlet.SharedState;
+import dev.aigw.servlet.internal.ReplayGuard;
+import dev.aigw.servlet.internal.ReplayVerdict;
+import dev.aigw.servlet.internal.state.RedisUrl;
+import dev.aigw.servlet.internal.state.StateEngine;
+import dev.aigw.servlet.internal.state.StateEngines;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import redis.clients.jedis.Jedis;
+
+import java.time.Duration;
+import java.util.UUID;
+import java.util.function.Supplier;
+
+import static dev.aigw.servlet.internal.ReplayVerdict.ADMITTED;
+import static dev.aigw.servlet.internal.ReplayVerdict.DUPLICATE;
+import static dev.aigw.servlet.internal.ReplayVerdict.IN_FLIGHT;
+import static org.assertj.core.api.Assertions.assertThat;
+
+/**
+ * A delivery whose handler runs longer than the replay window stays in flight on the shared engine (its instance
+ * renews the mark while the handler runs), so Replicate's retry to another instance is not handed on a second time;
+ * the mark of an instance that is gone ends within a window, so the retry then reaches the application. On a real
+ * Redis and on an embedded Hazelcast member through JCache, with a window of a few seconds.
+ */
+class InFlightRenewalTest {
+    private static final Duration WINDOW = Duration.ofSeconds(3);
+    private static final Duration TIMEOUT = Duration.ofMillis(1500); // 3 × the default, for a saturated machine
+    private static RedisServer redis;
+    private static HazelcastMembers hazelcast;
+
+    @BeforeAll
+    static void start() throws Exception {
+        redis = new RedisServer();
+        redis.start();
+        hazelcast = new HazelcastMembers(1);
+    }
+
+    @AfterAll
+    static void stop() throws Exception {
+        if (hazelcast != null) {
+            hazelcast.close();
+        }
+        if (redis != null) {
+            redis.close();
+        }
+    }
+
+    private static StateEngine onRedis() {
+        return StateEngines.redis(RedisUrl.parse(redis.url()), TIMEOUT, false);
+    }
+
+    private static StateEngine onJCache() {
+        return StateEngines.jcache(hazelcast.managers.get(0), "aigw-in-flight", null, Duration.ofDays(1), TIMEOUT,
+                false);
+    }
+
+    @Test
+    void onRedisALongHandlersDeliveryStaysInFlightAndACrashedInstancesMarkEnds() throws Exception {
+        longHandlerThenCrash(InFlightRenewalTest::onRedis);
+    }
+
+    @Test
+    void onJCacheALongHandlersDeliveryStaysInFlightAndACrashedInstancesMarkEnds() throws Exception {
+        longHandlerThenCrash(InFlightRenewalTest::onJCache);
+    }
+
+    private static void longHandlerThenCrash(Supplier<StateEngine> engines) throws Exception {
+        StateEngine a = engines.get();
+        StateEngine b = engines.get();
+        try {
+            ReplayGuard onA = ReplayGuard.of(WINDOW, 1, a);
+            ReplayGuard onB = ReplayGuard.of(WINDOW, 1, b);
+            String slow = "slow-" + UUID.randomUUID();
+            assertThat(onA.begin(slow)).isEqualTo(ADMITTED);
+            Thread.sleep(WINDOW.multipliedBy(3).toMillis()); // A's handler still runs, three windows later
+            assertThat(onB.begin(slow)).as("Replicate's retry to B while A still handles it").isEqualTo(IN_FLIGHT);
+            assertThat(onA.accepted(slow)).isTrue();
+            assertThat(onB.begin(slow)).isEqualTo(DUPLICATE);
+
+            String crashed = "crashed-" + UUID.randomUUID();
+            assertThat(onA.begin(crashed)).isEqualTo(ADMITTED);
+            assertThat(onB.begin(crashed)).isEqualTo(IN_FLIGHT);
+            a.close(); // A is gone mid-handler, and its renewals with it
+            assertThat(retryUntilAdmitted(onB, crashed)).as("the retry after A's mark ended").isEqualTo(ADMITTED);
+        } finally {
+            a.close();
+            b.close();
+        }
+    }
+
+    @Test
+    void aMarkLostWhileRedisWasDownIsSetAgainWhenItAnswers() throws Exception {
+        StateEngine a = onRedis();
+        StateEngine b = onRedis();
+        try {
+            ReplayGuard onA = ReplayGuard.of(WINDOW, 1, a);
+            ReplayGuard onB = ReplayGuard.of(WINDOW, 1, b);
+            String id = "outage-" + UUID.randomUUID();
+            assertThat(onA.begin(id)).isEqualTo(ADMITTED);
+            redis.stop();
+            Thread.sleep(WINDOW.multipliedBy(2).toMillis()); // renewals fail meanwhile; the mark's time runs out
+            assertThat(onB.begin(id)).as("nothing is admitted while Redis is down").isEqualTo(ReplayVerdict.UNAVAILABLE);
+            redis.start();
+            try (Jedis admin = redis.client()) {
+                long end = System.nanoTime() + Duration.ofSeconds(30).toNanos();
+                while (admin.get("aigw:webhook:" + id) == null && System.nanoTime() < end) {
+                    Thread.sleep(100);
+                }
+                assertThat(admin.get("aigw:webhook:" + id)).as("A's mark, set again by its renewal").startsWith("F|");
+            }
+            assertThat(onB.begin(id)).isEqualTo(IN_FLIGHT);
+            assertThat(onA.rejected(id)).isTrue();
+            assertThat(onB.begin(id)).as("a rejection still forgets the renewed mark").isEqualTo(ADMITTED);
+        } finally {
+            a.close();
+            b.close();
+        }
+    }
+
+    /** Asks B again (each answer changes nothing but the admission) until it admits, for at most 20 windows. */
+    private static ReplayVerdict retryUntilAdmitted(ReplayGuard g, String id) throws InterruptedException {
+        long end = System.nanoTime() + WINDOW.multipliedBy(20).toNanos();
+        ReplayVerdict v;
+        while ((v = g.begin(id)) != ADMITTED && System.nanoTime() < end) {
+            Thread.sleep(100);
+        }
+        return v;
+    }
+}
