@@ -46,8 +46,8 @@ class SoakTest {
         List<String> report = new ArrayList<>();
         try (Fakes fakes = new Fakes()) {
             // warm up both paths so that classes, jars and pools exist in the baseline
-            run(fakes, FaultMatrixTest.PathKind.JAXRS, 2_000, 0, null);
-            run(fakes, FaultMatrixTest.PathKind.PROXY, 2_000, 0, null);
+            run(fakes, FaultMatrix.PathKind.JAXRS, 2_000, 0, null);
+            run(fakes, FaultMatrix.PathKind.PROXY, 2_000, 0, null);
             fakes.reset();
             // the warm-up's idle keep-alive connections expire (HttpURLConnection's cache sweeps every 5 s), so that
             // the baseline holds none
@@ -63,8 +63,8 @@ class SoakTest {
                     + " the JDK's: " + base.threads().size() + "), fds " + base.fds() + ", connections to the gateways "
                     + base.connections());
 
-            run(fakes, FaultMatrixTest.PathKind.JAXRS, JAXRS_CALLS, INJECTED, report);
-            run(fakes, FaultMatrixTest.PathKind.PROXY, PROXY_CALLS, INJECTED, report);
+            run(fakes, FaultMatrix.PathKind.JAXRS, JAXRS_CALLS, INJECTED, report);
+            run(fakes, FaultMatrix.PathKind.PROXY, PROXY_CALLS, INJECTED, report);
 
             fakes.reset(); // the fakes' own request logs are not aigw's heap
             String held = base.awaitBack(FD_TOLERANCE, 20_000);
@@ -81,7 +81,7 @@ class SoakTest {
     }
 
     /** {@code calls} calls on {@code path} from {@link #CONCURRENCY} threads; {@code injected} of them get a 503. */
-    private static void run(Fakes fakes, FaultMatrixTest.PathKind path, int calls, int injected, List<String> report)
+    private static void run(Fakes fakes, FaultMatrix.PathKind path, int calls, int injected, List<String> report)
             throws Exception {
         Map<ExchangeRecord.Outcome, LongAdder> outcomes = new EnumMap<>(ExchangeRecord.Outcome.class);
         for (ExchangeRecord.Outcome o : ExchangeRecord.Outcome.values()) {
@@ -100,7 +100,7 @@ class SoakTest {
                 records.increment();
                 outcomes.get(r.outcome()).increment();
             }).build();
-             Caller c = path == FaultMatrixTest.PathKind.JAXRS
+             Caller c = path == FaultMatrix.PathKind.JAXRS
                      ? new JaxrsCaller(g, fakes.replicate.token(), timeout, timeout)
                      : new ProxyCaller(ProxyCaller.Container.JETTY_EE10, g, fakes.replicate.token(), timeout, timeout,
                              timeout)) {
@@ -112,7 +112,7 @@ class SoakTest {
                     while ((i = next.getAndIncrement()) < calls) {
                         // mostly reads, one create in ten (the fakes keep every prediction until reset)
                         Caller.Answer a = i % 10 == 0
-                                ? c.send("POST", FaultMatrixTest.CREATE_PATH, FaultMatrixTest.CREATE_BODY)
+                                ? c.send("POST", FaultMatrix.CREATE_PATH, FaultMatrix.CREATE_BODY)
                                 : c.send("GET", "/account", null);
                         String key = a.error() != null ? a.errorChain() : String.valueOf(a.status());
                         answers.computeIfAbsent(key, k -> new LongAdder()).increment();

@@ -7,6 +7,7 @@ import dev.aigw.Gateway;
 import dev.aigw.testkit.FakeGateway;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.TestInstance;
 import org.junit.jupiter.api.Timeout;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.Arguments;
@@ -37,9 +38,14 @@ import static org.assertj.core.api.Assertions.assertThat;
  * be gone by then.</li>
  * </ol>
  * docs/RELIABILITY.md tabulates the outcomes.
+ *
+ * <p>The paths are split between two test classes ({@link FaultMatrixOnJettyTest}, {@link FaultMatrixOnTomcatTest})
+ * so that the build's two test JVMs run them side by side: the matrix mostly waits for timeouts, and each JVM's
+ * leak checks (threads, descriptors, connections to its own fakes) see only its own cases.
  */
 @Timeout(value = 90, unit = TimeUnit.SECONDS)
-class FaultMatrixTest {
+@TestInstance(TestInstance.Lifecycle.PER_CLASS) // the paths come from the subclass
+abstract class FaultMatrix {
     /** Client connect timeout (both paths) and the proxy's connect timeout. */
     static final Duration CONNECT = Duration.ofSeconds(1);
     /** Jersey's read timeout: time to the response head and between body reads. */
@@ -85,11 +91,14 @@ class FaultMatrixTest {
 
     static Fakes fakes;
 
+    /** The paths this class runs the faults on. */
+    abstract List<PathKind> paths();
+
     @BeforeAll
-    static void start() throws Exception {
+    void start() throws Exception {
         fakes = new Fakes();
         // Load every class and jar both paths use once, so that lazily opened jar files are not taken for leaks.
-        for (PathKind p : PathKind.values()) {
+        for (PathKind p : paths()) {
             BlockingQueue<ExchangeRecord> q = new LinkedBlockingQueue<>();
             try (Gateway g = fakes.aigw(fakes.gateway, q::add).build(); Caller c = warmUpCaller(p, g)) {
                 assertThat(c.send("POST", "/models/" + Fakes.ECHO + "/predictions", "{\"input\":{}}").status())
@@ -103,7 +112,7 @@ class FaultMatrixTest {
     }
 
     @AfterAll
-    static void stop() {
+    void stop() {
         if (fakes != null) {
             fakes.close();
         }
@@ -123,10 +132,10 @@ class FaultMatrixTest {
                 PROXY_CALLER_READ);
     }
 
-    static Stream<Arguments> cases() {
+    Stream<Arguments> cases() {
         List<Arguments> all = new ArrayList<>();
         for (Fault f : Fault.values()) {
-            for (PathKind p : PathKind.values()) {
+            for (PathKind p : paths()) {
                 all.add(Arguments.of(p, f));
             }
         }
