@@ -60,9 +60,8 @@ public final class CreatorIndex implements ExchangeListener {
     }
 
     /**
-     * Whether {@code url}'s path (its query and fragment aside) ends in one of Replicate's create endpoints:
-     * {@code /v1/predictions}, {@code /v1/models/{o}/{n}/predictions}, {@code /v1/deployments/{o}/{n}/predictions},
-     * {@code /v1/models/{o}/{n}/versions/{v}/trainings}; as written (an escaped spelling is not one).
+     * Whether {@code url}'s path (its query and fragment aside) ends in {@code /v1} and one of Replicate's create
+     * endpoints ({@link CreateEndpoint}) with every name present; as written (an escaped spelling is not one).
      */
     static boolean creation(String url) {
         if (url == null) {
@@ -73,16 +72,16 @@ public final class CreatorIndex implements ExchangeListener {
             end++;
         }
         String[] s = url.substring(0, end).split("/", -1);
-        int n = s.length;
-        return n >= 2 && s[n - 1].equals("predictions") && s[n - 2].equals("v1")
-                || n >= 5 && s[n - 1].equals("predictions") && s[n - 5].equals("v1")
-                        && (s[n - 4].equals("models") || s[n - 4].equals("deployments")) && named(s, n - 3, 2)
-                || n >= 7 && s[n - 1].equals("trainings") && s[n - 7].equals("v1") && s[n - 6].equals("models")
-                        && s[n - 3].equals("versions") && named(s, n - 5, 2) && named(s, n - 2, 1);
+        for (int v1 = 0; v1 < s.length; v1++) {
+            if (s[v1].equals("v1") && CreateEndpoint.of(s, v1 + 1) != null && named(s, v1 + 1)) {
+                return true;
+            }
+        }
+        return false;
     }
 
-    private static boolean named(String[] segments, int from, int count) {
-        for (int i = from; i < from + count; i++) {
+    private static boolean named(String[] segments, int from) {
+        for (int i = from; i < segments.length; i++) {
             if (segments[i].isEmpty()) {
                 return false;
             }

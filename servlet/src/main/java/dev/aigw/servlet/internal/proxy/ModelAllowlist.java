@@ -1,5 +1,7 @@
 package dev.aigw.servlet.internal.proxy;
 
+import dev.aigw.servlet.internal.CreateEndpoint;
+
 import java.util.ArrayList;
 import java.util.LinkedHashSet;
 import java.util.List;
@@ -141,34 +143,30 @@ public final class ModelAllowlist {
             return Target.NONE;
         }
         String[] seg = path.substring(1).split("/", -1);
+        CreateEndpoint create = post ? CreateEndpoint.of(seg, 0) : null;
+        if (create != null) {
+            return switch (create) {
+                case PREDICTION -> new Target(Kind.NONE, null, null, List.of(BodyField.PREDICTION_VERSION));
+                case MODEL_PREDICTION -> new Target(Kind.PATH_MODEL, ownerName(seg), null, List.of());
+                case DEPLOYMENT_PREDICTION -> new Target(Kind.DEPLOYMENT, ownerName(seg), null, List.of());
+                case TRAINING -> new Target(Kind.PATH_MODEL, ownerName(seg), lower(seg[CreateEndpoint.VERSION]),
+                        List.of(BodyField.DESTINATION));
+            };
+        }
         if (seg[0].equals("deployments")) {
             if (post && seg.length == 1) {
                 return new Target(Kind.NONE, null, null, List.of(BodyField.DEPLOYMENT_MODEL,
                         BodyField.DEPLOYMENT_VERSION));
             }
-            if (!post && seg.length == 3) { // the change of what a deployment runs
-                return new Target(Kind.DEPLOYMENT, lower(seg[1] + "/" + seg[2]), null,
-                        List.of(BodyField.DEPLOYMENT_VERSION));
+            if (!post && seg.length == 3) { // what a deployment runs: owner, name where its create has them
+                return new Target(Kind.DEPLOYMENT, ownerName(seg), null, List.of(BodyField.DEPLOYMENT_VERSION));
             }
-            if (post && seg.length == 4 && seg[3].equals("predictions")) {
-                return new Target(Kind.DEPLOYMENT, lower(seg[1] + "/" + seg[2]), null, List.of());
-            }
-            return Target.NONE;
-        }
-        if (!post) {
-            return Target.NONE;
-        }
-        if (seg.length == 1 && seg[0].equals("predictions")) {
-            return new Target(Kind.NONE, null, null, List.of(BodyField.PREDICTION_VERSION));
-        }
-        if (seg.length == 4 && seg[0].equals("models") && seg[3].equals("predictions")) {
-            return new Target(Kind.PATH_MODEL, lower(seg[1] + "/" + seg[2]), null, List.of());
-        }
-        if (seg.length == 6 && seg[0].equals("models") && seg[3].equals("versions") && seg[5].equals("trainings")) {
-            return new Target(Kind.PATH_MODEL, lower(seg[1] + "/" + seg[2]), lower(seg[4]),
-                    List.of(BodyField.DESTINATION));
         }
         return Target.NONE;
+    }
+
+    private static String ownerName(String[] seg) {
+        return lower(seg[CreateEndpoint.OWNER] + "/" + seg[CreateEndpoint.NAME]);
     }
 
     /** Whether a value of a root body field may run. */
