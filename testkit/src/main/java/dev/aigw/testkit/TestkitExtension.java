@@ -10,6 +10,7 @@ import org.junit.jupiter.api.extension.ParameterResolver;
 
 import java.net.URI;
 import java.util.Objects;
+import java.util.function.BiConsumer;
 import java.util.function.Consumer;
 
 /**
@@ -22,6 +23,7 @@ import java.util.function.Consumer;
  * <pre>
  * &#64;RegisterExtension
  * static TestkitExtension kit = TestkitExtension.create();
+ * final FakeReplicate replicate = kit.replicate(); // a static kit has started before the test instance is made
  * </pre>
  * The gateway is authenticated with {@link #DEFAULT_GATEWAY_TOKEN} unless {@link #openGateway()} is called (new
  * Cloudflare gateways require authentication).
@@ -31,7 +33,7 @@ public final class TestkitExtension implements BeforeAllCallback, AfterAllCallba
     public static final String DEFAULT_GATEWAY_TOKEN = "cf-testkit-token";
 
     private Consumer<FakeReplicate.Builder> replicateConfig = b -> { };
-    private Consumer<FakeGateway.Builder> gatewayConfig = b -> { };
+    private BiConsumer<FakeGateway.Builder, FakeReplicate> gatewayConfig = (b, r) -> { };
     private String gatewayToken = DEFAULT_GATEWAY_TOKEN;
     private FakeReplicate replicate;
     private FakeGateway gateway;
@@ -53,6 +55,16 @@ public final class TestkitExtension implements BeforeAllCallback, AfterAllCallba
 
     /** Extra FakeGateway settings (cacheTtl, rateLimit, ...); provider {@code replicate} is always wired. */
     public TestkitExtension gateway(Consumer<FakeGateway.Builder> config) {
+        Objects.requireNonNull(config);
+        this.gatewayConfig = (b, r) -> config.accept(b);
+        return this;
+    }
+
+    /**
+     * Extra FakeGateway settings that need the running FakeReplicate, e.g. a second route to its event streams:
+     * {@code (g, r) -> g.provider("replicate-stream", URI.create("http://127.0.0.1:" + r.port()))}.
+     */
+    public TestkitExtension gatewayWithReplicate(BiConsumer<FakeGateway.Builder, FakeReplicate> config) {
         this.gatewayConfig = Objects.requireNonNull(config);
         return this;
     }
@@ -122,7 +134,7 @@ public final class TestkitExtension implements BeforeAllCallback, AfterAllCallba
             if (gatewayToken != null) {
                 gb.token(gatewayToken);
             }
-            gatewayConfig.accept(gb);
+            gatewayConfig.accept(gb, r);
             gateway = gb.start();
         } catch (RuntimeException e) {
             r.stop();

@@ -1,10 +1,8 @@
 package dev.aigw.testkit;
 
 import com.fasterxml.jackson.databind.JsonNode;
-import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.BeforeAll;
-import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
 
 import java.io.IOException;
 import java.io.InputStream;
@@ -18,28 +16,11 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 class FaultInjectionTest {
-    static FakeReplicate replicate;
-    static FakeGateway gateway;
-    static TestHttp http;
-
-    @BeforeAll
-    static void start() {
-        replicate = FakeReplicate.start();
-        gateway = FakeGateway.builder().provider("replicate", replicate.baseUrl()).start();
-        http = new TestHttp(FakeReplicate.DEFAULT_TOKEN);
-    }
-
-    @AfterAll
-    static void stop() {
-        gateway.close();
-        replicate.close();
-    }
-
-    @BeforeEach
-    void reset() {
-        replicate.reset();
-        gateway.reset();
-    }
+    @RegisterExtension
+    static final TestkitExtension kit = TestkitExtension.create().openGateway();
+    static final TestHttp http = new TestHttp(FakeReplicate.DEFAULT_TOKEN);
+    final FakeReplicate replicate = kit.replicate();
+    final FakeGateway gateway = kit.gateway();
 
     /** POST so the JDK client never silently retries a broken exchange. */
     static HttpRequest post(String url) {

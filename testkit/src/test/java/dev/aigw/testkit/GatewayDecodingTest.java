@@ -1,8 +1,7 @@
 package dev.aigw.testkit;
 
-import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
 
 import java.io.BufferedReader;
 import java.io.InputStreamReader;
@@ -14,20 +13,11 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 /** {@code decodePaths()}: the fake gateway acts on what a path means, as a normalising server would. */
 class GatewayDecodingTest {
-    static FakeReplicate replicate;
-    static FakeGateway gateway;
-
-    @BeforeAll
-    static void start() {
-        replicate = FakeReplicate.start();
-        gateway = FakeGateway.builder().provider("replicate", replicate.baseUrl()).decodePaths().start();
-    }
-
-    @AfterAll
-    static void stop() {
-        gateway.close();
-        replicate.close();
-    }
+    @RegisterExtension
+    static final TestkitExtension kit = TestkitExtension.create()
+            .openGateway().gateway(FakeGateway.Builder::decodePaths);
+    final FakeReplicate replicate = kit.replicate();
+    final FakeGateway gateway = kit.gateway();
 
     @Test
     void encodedDotsSlashesAndParametersAreResolvedBeforeRouting() throws Exception {
@@ -43,7 +33,7 @@ class GatewayDecodingTest {
         }
     }
 
-    private static int rawGet(String path) throws Exception {
+    private int rawGet(String path) throws Exception {
         try (Socket s = new Socket("127.0.0.1", gateway.port())) {
             OutputStream out = s.getOutputStream();
             out.write(("GET " + path + " HTTP/1.1\r\nHost: x\r\nAuthorization: Bearer " + FakeReplicate.DEFAULT_TOKEN

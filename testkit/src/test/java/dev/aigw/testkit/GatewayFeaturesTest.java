@@ -1,12 +1,10 @@
 package dev.aigw.testkit;
 
 import com.fasterxml.jackson.databind.JsonNode;
-import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
-import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
 
-import java.net.URI;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
 import java.time.Duration;
@@ -16,31 +14,17 @@ import static dev.aigw.testkit.GatewayForwardingTest.assertGatewayError;
 import static org.assertj.core.api.Assertions.assertThat;
 
 class GatewayFeaturesTest {
-    static FakeReplicate replicate;
-    static FakeGateway gateway;
-    static TestHttp http;
-    static String routed;
+    @RegisterExtension
+    static final TestkitExtension kit = TestkitExtension.create()
+            .openGateway().gatewayWithReplicate(SseReader::streamRoute);
+    static final TestHttp http = new TestHttp(FakeReplicate.DEFAULT_TOKEN);
+    final FakeReplicate replicate = kit.replicate();
+    final FakeGateway gateway = kit.gateway();
+    final String routed = kit.replicateViaGateway().toString();
 
     @BeforeAll
-    static void start() {
-        replicate = FakeReplicate.start();
-        gateway = FakeGateway.builder().provider("replicate", replicate.baseUrl())
-                .provider("replicate-stream", URI.create("http://127.0.0.1:" + replicate.port())).start();
-        http = new TestHttp(FakeReplicate.DEFAULT_TOKEN);
-        routed = gateway.providerUrl("replicate").toString();
-        replicate.model("acme/echo").output("hi").bootTime(Duration.ZERO).duration(Duration.ofMillis(10));
-    }
-
-    @AfterAll
-    static void stop() {
-        gateway.close();
-        replicate.close();
-    }
-
-    @BeforeEach
-    void reset() {
-        replicate.reset();
-        gateway.reset();
+    static void script() {
+        kit.replicate().model("acme/echo").output("hi").bootTime(Duration.ZERO).duration(Duration.ofMillis(10));
     }
 
     HttpResponse<String> create(String body, String... headers) {

@@ -1,10 +1,9 @@
 package dev.aigw.testkit;
 
 import com.fasterxml.jackson.databind.JsonNode;
-import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
-import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
 
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
@@ -14,30 +13,16 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 class GatewayForwardingTest {
     static final String CF = "cf-test-token";
-    static FakeReplicate replicate;
-    static FakeGateway gateway;
-    static TestHttp http;
-    static String routed;
+    @RegisterExtension
+    static final TestkitExtension kit = TestkitExtension.create().gatewayToken(CF);
+    static final TestHttp http = new TestHttp(FakeReplicate.DEFAULT_TOKEN);
+    final FakeReplicate replicate = kit.replicate();
+    final FakeGateway gateway = kit.gateway();
+    final String routed = kit.replicateViaGateway().toString();
 
     @BeforeAll
-    static void start() {
-        replicate = FakeReplicate.start();
-        gateway = FakeGateway.builder().provider("replicate", replicate.baseUrl()).token(CF).start();
-        http = new TestHttp(FakeReplicate.DEFAULT_TOKEN);
-        routed = gateway.providerUrl("replicate").toString();
-        replicate.model("acme/echo").output("hi");
-    }
-
-    @AfterAll
-    static void stop() {
-        gateway.close();
-        replicate.close();
-    }
-
-    @BeforeEach
-    void reset() {
-        replicate.reset();
-        gateway.reset();
+    static void script() {
+        kit.replicate().model("acme/echo").output("hi");
     }
 
     static void assertGatewayError(HttpResponse<String> r, int status, int code, String message) {

@@ -1,13 +1,11 @@
 package dev.aigw.testkit;
 
 import com.fasterxml.jackson.databind.JsonNode;
-import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
 
 import java.io.IOException;
 import java.io.InputStream;
-import java.net.URI;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
 import java.time.Duration;
@@ -18,23 +16,12 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 class GatewayStreamingTest {
-    static FakeReplicate replicate;
-    static FakeGateway gateway;
-    static TestHttp http;
-
-    @BeforeAll
-    static void start() {
-        replicate = FakeReplicate.start();
-        gateway = FakeGateway.builder().provider("replicate", replicate.baseUrl())
-                .provider("replicate-stream", URI.create("http://127.0.0.1:" + replicate.port())).start();
-        http = new TestHttp(FakeReplicate.DEFAULT_TOKEN);
-    }
-
-    @AfterAll
-    static void stop() {
-        gateway.close();
-        replicate.close();
-    }
+    @RegisterExtension
+    static final TestkitExtension kit = TestkitExtension.create()
+            .openGateway().gatewayWithReplicate(SseReader::streamRoute);
+    static final TestHttp http = new TestHttp(FakeReplicate.DEFAULT_TOKEN);
+    final FakeReplicate replicate = kit.replicate();
+    final FakeGateway gateway = kit.gateway();
 
     @Test
     void sseEventsPassOneByOneBeforeTheUpstreamFinished() throws Exception {
@@ -59,7 +46,7 @@ class GatewayStreamingTest {
         assertThat(log.cached()).isFalse();
     }
 
-    static GatewayLog awaitLog(String id) {
+    GatewayLog awaitLog(String id) {
         long deadline = System.nanoTime() + Duration.ofSeconds(10).toNanos();
         while (System.nanoTime() < deadline) {
             for (GatewayLog l : gateway.logs()) {

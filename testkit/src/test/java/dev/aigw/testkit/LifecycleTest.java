@@ -5,7 +5,6 @@ import org.junit.jupiter.api.Test;
 import java.io.IOException;
 import java.net.InetAddress;
 import java.net.ServerSocket;
-import java.net.URI;
 import java.time.Duration;
 import java.util.Arrays;
 import java.util.List;
@@ -33,8 +32,8 @@ class LifecycleTest {
     void stopLeavesNoThreadAndNoPortBehind() throws Exception {
         Set<Thread> before = liveThreads();
         FakeReplicate replicate = FakeReplicate.start();
-        FakeGateway gateway = FakeGateway.builder().provider("replicate", replicate.baseUrl())
-                .provider("replicate-stream", URI.create("http://127.0.0.1:" + replicate.port())).start();
+        FakeGateway gateway = SseReader.streamRoute(FakeGateway.builder().provider("replicate", replicate.baseUrl()),
+                replicate).start();
         int replicatePort = replicate.port();
         int gatewayPort = gateway.port();
         assertThat(replicatePort).isNotEqualTo(gatewayPort);

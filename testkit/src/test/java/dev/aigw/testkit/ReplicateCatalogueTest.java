@@ -1,8 +1,8 @@
 package dev.aigw.testkit;
 
-import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
 
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
@@ -58,17 +58,18 @@ class ReplicateCatalogueTest {
             "POST /trainings/{training_id}/cancel 200",
             "GET /webhooks/default/secret 200");
 
-    static FakeReplicate replicate;
-    static TestHttp http;
-    static String base;
+    @RegisterExtension
+    static final TestkitExtension kit = TestkitExtension.create()
+            .replicate(b -> b.deploymentIdleBeforeDelete(Duration.ZERO));
+    static final TestHttp http = new TestHttp(FakeReplicate.DEFAULT_TOKEN);
+    final FakeReplicate replicate = kit.replicate();
+    final String base = replicate.baseUrl().toString();
     static String oldVersion;
     static String version;
 
     @BeforeAll
-    static void start() {
-        replicate = FakeReplicate.builder().deploymentIdleBeforeDelete(Duration.ZERO).start();
-        http = new TestHttp(FakeReplicate.DEFAULT_TOKEN);
-        base = replicate.baseUrl().toString();
+    static void script() {
+        FakeReplicate replicate = kit.replicate();
         ModelScript cat = replicate.model("acme/cat").visibility("private").readme("# Cat")
                 .example(java.util.Map.of("prompt", "meow"), "purr");
         oldVersion = cat.versionId();
@@ -77,11 +78,6 @@ class ReplicateCatalogueTest {
         replicate.deployment("acme/dep", "acme/cat");
         replicate.deployment("acme/idle", "acme/cat");
         replicate.collection("featured").models("acme/cat");
-    }
-
-    @AfterAll
-    static void stop() {
-        replicate.close();
     }
 
     @Test

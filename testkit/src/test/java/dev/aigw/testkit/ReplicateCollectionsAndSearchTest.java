@@ -1,9 +1,9 @@
 package dev.aigw.testkit;
 
 import com.fasterxml.jackson.databind.JsonNode;
-import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
 
 import java.net.http.HttpResponse;
 import java.util.ArrayList;
@@ -13,15 +13,15 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 /** Collections and the search endpoint (spec §2). */
 class ReplicateCollectionsAndSearchTest {
-    static FakeReplicate replicate;
-    static TestHttp http;
-    static String base;
+    @RegisterExtension
+    static final TestkitExtension kit = TestkitExtension.create().replicate(b -> b.pageSize(2));
+    static final TestHttp http = new TestHttp(FakeReplicate.DEFAULT_TOKEN);
+    final FakeReplicate replicate = kit.replicate();
+    final String base = replicate.baseUrl().toString();
 
     @BeforeAll
-    static void start() {
-        replicate = FakeReplicate.builder().pageSize(2).start();
-        http = new TestHttp(FakeReplicate.DEFAULT_TOKEN);
-        base = replicate.baseUrl().toString();
+    static void script() {
+        FakeReplicate replicate = kit.replicate();
         replicate.model("acme/upscaler").description("Upscales images four times");
         replicate.model("acme/restorer").description("Restores old photos, also upscales");
         replicate.model("acme/hidden-upscaler").visibility("private");
@@ -29,11 +29,6 @@ class ReplicateCollectionsAndSearchTest {
                 .fullDescription("## Overview\n\nSharper images.").models("acme/upscaler", "acme/not-scripted");
         replicate.collection("image-restoration").name("Image restoration").models("acme/restorer");
         replicate.collection("audio");
-    }
-
-    @AfterAll
-    static void stop() {
-        replicate.close();
     }
 
     @Test

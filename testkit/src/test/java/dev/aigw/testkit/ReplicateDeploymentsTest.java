@@ -1,10 +1,8 @@
 package dev.aigw.testkit;
 
 import com.fasterxml.jackson.databind.JsonNode;
-import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.BeforeAll;
-import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
 
 import java.net.http.HttpResponse;
 import java.time.Duration;
@@ -13,26 +11,12 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 /** Deployment management (spec §2): create, list, get, update, run, delete — and what each refuses. */
 class ReplicateDeploymentsTest {
-    static FakeReplicate replicate;
-    static TestHttp http;
-    static String base;
-
-    @BeforeAll
-    static void start() {
-        replicate = FakeReplicate.builder().pageSize(2).deploymentIdleBeforeDelete(Duration.ZERO).start();
-        http = new TestHttp(FakeReplicate.DEFAULT_TOKEN);
-        base = replicate.baseUrl().toString();
-    }
-
-    @AfterAll
-    static void stop() {
-        replicate.close();
-    }
-
-    @BeforeEach
-    void reset() {
-        replicate.reset();
-    }
+    @RegisterExtension
+    static final TestkitExtension kit = TestkitExtension.create()
+            .replicate(b -> b.pageSize(2).deploymentIdleBeforeDelete(Duration.ZERO));
+    static final TestHttp http = new TestHttp(FakeReplicate.DEFAULT_TOKEN);
+    final FakeReplicate replicate = kit.replicate();
+    final String base = replicate.baseUrl().toString();
 
     static String create(String name, String model, String version, int min, int max) {
         return "{\"name\":\"" + name + "\",\"model\":\"" + model + "\",\"version\":\"" + version

@@ -1,10 +1,9 @@
 package dev.aigw.testkit;
 
 import com.fasterxml.jackson.databind.JsonNode;
-import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
-import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
 
 import java.net.http.HttpResponse;
 import java.time.Duration;
@@ -12,26 +11,15 @@ import java.time.Duration;
 import static org.assertj.core.api.Assertions.assertThat;
 
 class ReplicateErrorsTest {
-    static FakeReplicate replicate;
-    static TestHttp http;
-    static String base;
+    @RegisterExtension
+    static final TestkitExtension kit = TestkitExtension.create().replicate(b -> b.token("r8_custom"));
+    static final TestHttp http = new TestHttp("r8_custom");
+    final FakeReplicate replicate = kit.replicate();
+    final String base = replicate.baseUrl().toString();
 
     @BeforeAll
-    static void start() {
-        replicate = FakeReplicate.builder().token("r8_custom").start();
-        http = new TestHttp("r8_custom");
-        base = replicate.baseUrl().toString();
-        replicate.model("acme/echo").requiredInput("prompt");
-    }
-
-    @AfterAll
-    static void stop() {
-        replicate.close();
-    }
-
-    @BeforeEach
-    void reset() {
-        replicate.reset();
+    static void script() {
+        kit.replicate().model("acme/echo").requiredInput("prompt");
     }
 
     @Test

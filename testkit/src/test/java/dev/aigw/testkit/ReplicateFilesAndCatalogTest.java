@@ -1,9 +1,8 @@
 package dev.aigw.testkit;
 
 import com.fasterxml.jackson.databind.JsonNode;
-import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
 
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
@@ -13,23 +12,13 @@ import java.time.Duration;
 import static org.assertj.core.api.Assertions.assertThat;
 
 class ReplicateFilesAndCatalogTest {
-    static FakeReplicate replicate;
-    static TestHttp http;
-    static String base;
+    @RegisterExtension
+    static final TestkitExtension kit = TestkitExtension.create().replicate(b -> b.maxFileSize(1024));
+    static final TestHttp http = new TestHttp(FakeReplicate.DEFAULT_TOKEN);
+    final FakeReplicate replicate = kit.replicate();
+    final String base = replicate.baseUrl().toString();
 
-    @BeforeAll
-    static void start() {
-        replicate = FakeReplicate.builder().maxFileSize(1024).start();
-        http = new TestHttp(FakeReplicate.DEFAULT_TOKEN);
-        base = replicate.baseUrl().toString();
-    }
-
-    @AfterAll
-    static void stop() {
-        replicate.close();
-    }
-
-    static HttpResponse<String> upload(byte[] content, String auth) {
+    HttpResponse<String> upload(byte[] content, String auth) {
         String boundary = "----testkitBoundary";
         String head = "--" + boundary + "\r\nContent-Disposition: form-data; name=\"content\"; filename=\"a.txt\"\r\n"
                 + "Content-Type: text/plain\r\n\r\n";

@@ -1,9 +1,8 @@
 package dev.aigw.testkit;
 
 import com.fasterxml.jackson.databind.JsonNode;
-import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
 
 import java.net.http.HttpResponse;
 import java.time.Duration;
@@ -13,21 +12,12 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 /** Model management (spec §2): create, update, readme, examples, delete; versions list and delete. */
 class ReplicateModelsTest {
-    static FakeReplicate replicate;
-    static TestHttp http;
-    static String base;
-
-    @BeforeAll
-    static void start() {
-        replicate = FakeReplicate.builder().deploymentIdleBeforeDelete(Duration.ZERO).start();
-        http = new TestHttp(FakeReplicate.DEFAULT_TOKEN);
-        base = replicate.baseUrl().toString();
-    }
-
-    @AfterAll
-    static void stop() {
-        replicate.close();
-    }
+    @RegisterExtension
+    static final TestkitExtension kit = TestkitExtension.create()
+            .replicate(b -> b.deploymentIdleBeforeDelete(Duration.ZERO));
+    static final TestHttp http = new TestHttp(FakeReplicate.DEFAULT_TOKEN);
+    final FakeReplicate replicate = kit.replicate();
+    final String base = replicate.baseUrl().toString();
 
     @Test
     void aCreatedModelIsShownUpdatedGivenAReadmeAndDeleted() {
@@ -162,7 +152,7 @@ class ReplicateModelsTest {
         assertThat(second.versionId()).isNotNull();
     }
 
-    private static java.util.List<String> names(String query) {
+    private java.util.List<String> names(String query) {
         return TestHttp.json(http.get(base + "/models" + query)).path("results").findValuesAsText("name");
     }
 }

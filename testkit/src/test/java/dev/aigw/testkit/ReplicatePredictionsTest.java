@@ -1,10 +1,8 @@
 package dev.aigw.testkit;
 
 import com.fasterxml.jackson.databind.JsonNode;
-import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.BeforeAll;
-import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
 
 import java.net.URI;
 import java.net.http.HttpResponse;
@@ -14,29 +12,15 @@ import java.util.Base64;
 import static org.assertj.core.api.Assertions.assertThat;
 
 class ReplicatePredictionsTest {
-    static FakeReplicate replicate;
-    static TestHttp http;
-    static String base;
-
-    @BeforeAll
-    static void start() {
-        replicate = FakeReplicate.builder().pageSize(2).cancelAfterMinimum(Duration.ZERO).start();
-        http = new TestHttp(FakeReplicate.DEFAULT_TOKEN);
-        base = replicate.baseUrl().toString();
-    }
-
-    @AfterAll
-    static void stop() {
-        replicate.close();
-    }
-
-    @BeforeEach
-    void reset() {
-        replicate.reset();
-    }
+    @RegisterExtension
+    static final TestkitExtension kit = TestkitExtension.create()
+            .replicate(b -> b.pageSize(2).cancelAfterMinimum(Duration.ZERO));
+    static final TestHttp http = new TestHttp(FakeReplicate.DEFAULT_TOKEN);
+    final FakeReplicate replicate = kit.replicate();
+    final String base = replicate.baseUrl().toString();
 
     /** Replicate hands out api.replicate.com URLs; tests follow them against the fake. */
-    static String local(String absolute) {
+    String local(String absolute) {
         assertThat(absolute).startsWith("https://api.replicate.com/v1/");
         return base + absolute.substring("https://api.replicate.com/v1".length());
     }

@@ -1,9 +1,8 @@
 package dev.aigw.testkit;
 
 import com.fasterxml.jackson.databind.JsonNode;
-import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
 
 import java.io.InputStream;
 import java.net.http.HttpResponse;
@@ -14,19 +13,10 @@ import java.util.List;
 import static org.assertj.core.api.Assertions.assertThat;
 
 class ReplicateStreamingTest {
-    static FakeReplicate replicate;
-    static TestHttp http;
-
-    @BeforeAll
-    static void start() {
-        replicate = FakeReplicate.start();
-        http = new TestHttp(FakeReplicate.DEFAULT_TOKEN);
-    }
-
-    @AfterAll
-    static void stop() {
-        replicate.close();
-    }
+    @RegisterExtension
+    static final TestkitExtension kit = TestkitExtension.create();
+    static final TestHttp http = new TestHttp(FakeReplicate.DEFAULT_TOKEN);
+    final FakeReplicate replicate = kit.replicate();
 
     @Test
     void streamsTokensLogsAndDoneWithIdsBeforeThePredictionFinishes() throws Exception {

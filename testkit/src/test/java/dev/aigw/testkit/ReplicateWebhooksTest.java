@@ -2,11 +2,10 @@ package dev.aigw.testkit;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.sun.net.httpserver.HttpServer;
-import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.AfterEach;
-import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
 
 import java.net.InetSocketAddress;
 import java.nio.charset.StandardCharsets;
@@ -25,8 +24,10 @@ class ReplicateWebhooksTest {
     static final String VECTOR_BODY = "{\"test\": 2432232314}";
     static final String VECTOR_SIG = "v1,g0hM9SsE+OTPJTGt/tmIKtSyZlE3uFJELVlNIOLJ1OE=";
 
-    static FakeReplicate replicate;
-    static TestHttp http;
+    @RegisterExtension
+    static final TestkitExtension kit = TestkitExtension.create();
+    static final TestHttp http = new TestHttp(FakeReplicate.DEFAULT_TOKEN);
+    final FakeReplicate replicate = kit.replicate();
     HttpServer receiver;
     final List<Received> received = new CopyOnWriteArrayList<>();
     final AtomicInteger failFirst = new AtomicInteger();
@@ -34,20 +35,8 @@ class ReplicateWebhooksTest {
     record Received(String id, String timestamp, String signature, byte[] body) {
     }
 
-    @BeforeAll
-    static void startFake() {
-        replicate = FakeReplicate.start();
-        http = new TestHttp(FakeReplicate.DEFAULT_TOKEN);
-    }
-
-    @AfterAll
-    static void stopFake() {
-        replicate.close();
-    }
-
     @BeforeEach
     void startReceiver() throws Exception {
-        replicate.reset();
         receiver = HttpServer.create(new InetSocketAddress("127.0.0.1", 0), 0);
         receiver.createContext("/hook", exchange -> {
             byte[] body = exchange.getRequestBody().readAllBytes();

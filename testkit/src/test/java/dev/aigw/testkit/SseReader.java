@@ -22,6 +22,14 @@ final class SseReader {
     private SseReader() {
     }
 
+    /**
+     * Adds the gateway route {@code replicate-stream} to the fake's root, where its event streams are
+     * ({@code /stream/v1/predictions/{id}}), so that a stream can be read through the gateway.
+     */
+    static FakeGateway.Builder streamRoute(FakeGateway.Builder gateway, FakeReplicate replicate) {
+        return gateway.provider("replicate-stream", URI.create("http://127.0.0.1:" + replicate.port()));
+    }
+
     static HttpResponse<InputStream> open(String url, String... headers) throws IOException, InterruptedException {
         HttpRequest request = TestHttp.withHeaders(HttpRequest.newBuilder(URI.create(url))
                 .header("Accept", "text/event-stream"), headers).GET().build();
