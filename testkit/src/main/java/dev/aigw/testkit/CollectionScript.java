@@ -2,6 +2,7 @@ package dev.aigw.testkit;
 
 import dev.aigw.testkit.internal.CollectionDef;
 import dev.aigw.testkit.internal.ReplicateCatalog;
+import dev.aigw.testkit.internal.ReplicateCatalog.Step;
 
 import java.util.List;
 import java.util.function.Consumer;
@@ -26,16 +27,16 @@ public final class CollectionScript {
     }
 
     public CollectionScript name(String name) {
-        return change(def -> def.name(name));
+        return change(set("name"), def -> def.name(name));
     }
 
     public CollectionScript description(String description) {
-        return change(def -> def.description(description));
+        return change(set("description"), def -> def.description(description));
     }
 
     /** Markdown of the collection's {@code full_description} (null by default). */
     public CollectionScript fullDescription(String markdown) {
-        return change(def -> def.fullDescription(markdown));
+        return change(set("full_description"), def -> def.fullDescription(markdown));
     }
 
     /**
@@ -43,12 +44,19 @@ public final class CollectionScript {
      * called (as model objects); search results name them all.
      */
     public CollectionScript models(String... ownerSlashNames) {
-        List<String> names = List.of(ownerSlashNames);
-        return change(def -> names.forEach(def::addModel));
+        for (String name : List.of(ownerSlashNames)) { // each added once, so the script records each once
+            change(Step.ensure(ReplicateCatalog.key("collection", slug, "model", name)), def -> def.addModel(name));
+        }
+        return this;
     }
 
-    private CollectionScript change(Consumer<CollectionDef> change) {
-        catalog.script(c -> change.accept(c.collection(slug)));
+    private CollectionScript change(Step step, Consumer<CollectionDef> change) {
+        catalog.script(step, c -> change.accept(c.collection(slug)));
         return this;
+    }
+
+    /** Sets one field: a later call of the same field replaces this one in the script. */
+    private Step set(String field) {
+        return Step.set(ReplicateCatalog.key("collection", slug, field));
     }
 }

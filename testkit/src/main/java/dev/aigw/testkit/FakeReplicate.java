@@ -4,6 +4,8 @@ import dev.aigw.testkit.internal.FaultPlan;
 import dev.aigw.testkit.internal.FileContent;
 import dev.aigw.testkit.internal.Ids;
 import dev.aigw.testkit.internal.JettyServer;
+import dev.aigw.testkit.internal.ReplicateCatalog;
+import dev.aigw.testkit.internal.ReplicateCatalog.Step;
 import dev.aigw.testkit.internal.ReplicateEngine;
 import dev.aigw.testkit.internal.ReplicateHandler;
 import dev.aigw.testkit.internal.RequestJournal;
@@ -95,7 +97,8 @@ public final class FakeReplicate implements AutoCloseable {
      * scripted model with defaults, plus the script's changes); one the API deleted is served again, with defaults.
      */
     public ModelScript model(String ownerSlashName) {
-        engine.catalog().script(catalog -> catalog.model(ownerSlashName));
+        engine.catalog().script(Step.ensure(ReplicateCatalog.key("model", ownerSlashName)),
+                catalog -> catalog.model(ownerSlashName));
         return new ModelScript(ownerSlashName, engine);
     }
 
@@ -107,7 +110,8 @@ public final class FakeReplicate implements AutoCloseable {
      * new release 1.
      */
     public ModelScript deployment(String ownerSlashName, String ownerSlashModel) {
-        engine.catalog().script(catalog -> catalog.deployment(ownerSlashName, ownerSlashModel));
+        engine.catalog().script(Step.set(ReplicateCatalog.key("deployment", ownerSlashName)),
+                catalog -> catalog.deployment(ownerSlashName, ownerSlashModel));
         return model(ownerSlashModel);
     }
 
@@ -116,7 +120,8 @@ public final class FakeReplicate implements AutoCloseable {
      * {@code GET /collections}, {@code GET /collections/{slug}} and found by {@code GET /search}.
      */
     public CollectionScript collection(String slug) {
-        engine.catalog().script(catalog -> catalog.collection(slug));
+        engine.catalog().script(Step.ensure(ReplicateCatalog.key("collection", slug)),
+                catalog -> catalog.collection(slug));
         return new CollectionScript(slug, engine.catalog());
     }
 
@@ -195,7 +200,9 @@ public final class FakeReplicate implements AutoCloseable {
      *
      * <p>The scripted catalogue is the outcome of every scripting call made so far — {@link #model},
      * {@link #deployment}, {@link #collection} and the calls on their scripts, also those made during earlier tests —
-     * replayed in order onto an empty catalogue. So the catalogue's times start again: {@code created_at} of models,
+     * replayed in order onto an empty catalogue (a call that sets what an earlier one set, such as the same field of
+     * a model or a deployment declared again, replaces it in the record, which so grows with the scripted catalogue,
+     * not with the number of calls). So the catalogue's times start again: {@code created_at} of models,
      * versions and deployments is the time of the reset (a restored deployment counts its idle time before
      * {@code DELETE} from it), and example predictions get new ids. See {@link #model} and {@link ModelScript} for
      * scripting a model the API made or deleted.
@@ -207,6 +214,11 @@ public final class FakeReplicate implements AutoCloseable {
         handler.reset();
         engine.resetData();
         engine.catalog().restoreScript();
+    }
+
+    /** How many scripting calls {@link #reset()} replays (for the tests of the record's bound). */
+    int recordedScriptCalls() {
+        return engine.catalog().recordedCalls();
     }
 
     /** Stops the server and all its threads; idempotent. */

@@ -134,8 +134,108 @@ class ReplicateResetTest {
         }
     }
 
+    /** A class scripting its models in every test: what reset replays stays as large as what is scripted. */
+    @Test
+    void scriptingTheSameThingAgainKeepsTheRecordAsLargeAsTheScript() {
+        try (FakeReplicate replicate = FakeReplicate.start()) {
+            String base = replicate.baseUrl().toString();
+            int recorded = 0;
+            for (int i = 0; i < 10_000; i++) {
+                replicate.model("acme/echo").output("out " + i).description("echo " + i).fails("boom").succeeds()
+                        .addVersion(V2).requiredInput("prompt").visibility(i % 2 == 0 ? "private" : "public");
+                replicate.deployment("acme/prod", "acme/echo");
+                replicate.collection("picks").name("Picks " + i).models("acme/echo");
+                if (i == 0) {
+                    recorded = replicate.recordedScriptCalls();
+                }
+            }
+            // the model, 4 fields, a version, an input, the deployment, the collection, its name and its model
+            assertThat(recorded).isEqualTo(11);
+            assertThat(replicate.recordedScriptCalls()).isEqualTo(recorded);
+
+            replicate.reset();
+
+            JsonNode model = TestHttp.json(http.get(base + "/models/acme/echo"));
+            assertThat(model.path("description").asText()).isEqualTo("echo 9999");
+            assertThat(model.path("visibility").asText()).isEqualTo("public");
+            assertThat(versions(base, "acme/echo")).hasSize(2).first().isEqualTo(V2);
+            assertThat(TestHttp.json(http.get(base + "/collections/picks")).path("name").asText())
+                    .isEqualTo("Picks 9999");
+            assertThat(TestHttp.json(http.get(base + "/collections/picks")).path("models")).hasSize(1);
+            HttpResponse<String> refused = http.post(base + "/models/acme/echo/predictions", "{\"input\":{}}");
+            assertThat(refused.statusCode()).as(refused.body()).isEqualTo(422); // requiredInput("prompt") kept
+            JsonNode p = TestHttp.json(run(base, "acme/prod", "{\"input\":{\"prompt\":\"x\"}}"));
+            assertThat(p.path("version").asText()).isEqualTo(V2);
+            JsonNode done = http.awaitTerminal(base + "/predictions/" + p.path("id").asText());
+            assertThat(done.path("status").asText()).isEqualTo("succeeded");
+            assertThat(done.path("output").asText()).isEqualTo("out 9999");
+        }
+    }
+
+    /**
+     * Whatever order calls come in, reset serves what they made: a call replaced in the record is one whose effect the
+     * later call overwrites and no call between depended on (a version pushed between two {@code version(...)}, an
+     * example made from the model as it was).
+     */
+    @Test
+    void resetServesWhatTheScriptingCallsMadeInAnyOrder() {
+        java.util.Random random = new java.util.Random(20261202L);
+        String[] ids = {"1".repeat(64), "2".repeat(64), "3".repeat(64)};
+        try (FakeReplicate replicate = FakeReplicate.start()) {
+            String base = replicate.baseUrl().toString();
+            // the orders that must keep an earlier call: a version pushed between two version(...) calls, a
+            // version(...) between two pushes of one id, an example between two settings
+            replicate.model("acme/a").version(ids[0]).addVersion(ids[1]).version(ids[2]).addVersion(ids[0])
+                    .version(ids[1]).addVersion(ids[0]).description("before").example(Map.of(), "x")
+                    .description("after");
+            for (int round = 0; round < 10; round++) {
+                for (int call = 0; call < 30; call++) {
+                    String name = random.nextBoolean() ? "acme/a" : "acme/b";
+                    ModelScript m = replicate.model(name);
+                    String id = ids[random.nextInt(ids.length)];
+                    switch (random.nextInt(8)) {
+                        case 0 -> m.version(id);
+                        case 1 -> m.addVersion(id);
+                        case 2 -> m.example(Map.of("n", call), "example " + round + "/" + call);
+                        case 3 -> m.description("d" + random.nextInt(3));
+                        case 4 -> m.readme("# r" + random.nextInt(3));
+                        case 5 -> replicate.deployment("acme/dep", name);
+                        case 6 -> replicate.collection("c").description("c" + random.nextInt(3)).models(name);
+                        default -> m.visibility(random.nextBoolean() ? "public" : "private");
+                    }
+                }
+                String live = served(base);
+                replicate.reset();
+                assertThat(served(base)).as("round " + round).isEqualTo(live);
+            }
+        }
+    }
+
+    /** What the catalogue serves, without its times and the ids of example predictions (new at each reset). */
+    private static String served(String base) {
+        StringBuilder out = new StringBuilder();
+        for (String model : List.of("acme/a", "acme/b")) {
+            JsonNode m = TestHttp.json(http.get(base + "/models/" + model));
+            out.append(model).append(' ').append(m.path("description").asText()).append(' ')
+                    .append(m.path("visibility").asText()).append(' ').append(versions(base, model)).append(' ')
+                    .append(http.get(base + "/models/" + model + "/readme").body()).append('\n');
+            TestHttp.json(http.get(base + "/models/" + model + "/examples")).path("results")
+                    .forEach(e -> out.append(e.path("output").asText()).append(' ') // made from the model as it was:
+                            .append(e.path("version").asText()).append('\n'));     // the version it had then
+        }
+        JsonNode dep = TestHttp.json(http.get(base + "/deployments/acme/dep")).path("current_release");
+        JsonNode c = TestHttp.json(http.get(base + "/collections/c"));
+        return out.append('\n').append(dep.path("model").asText()).append(' ').append(dep.path("version").asText())
+                .append(' ').append(c.path("description").asText()).append(' ')
+                .append(c.path("models").findValuesAsText("name")).toString();
+    }
+
     private static HttpResponse<String> run(String base, String deployment) {
-        HttpResponse<String> r = http.post(base + "/deployments/" + deployment + "/predictions", "{\"input\":{}}");
+        return run(base, deployment, "{\"input\":{}}");
+    }
+
+    private static HttpResponse<String> run(String base, String deployment, String body) {
+        HttpResponse<String> r = http.post(base + "/deployments/" + deployment + "/predictions", body);
         assertThat(r.statusCode()).as(r.body()).isEqualTo(201);
         return r;
     }

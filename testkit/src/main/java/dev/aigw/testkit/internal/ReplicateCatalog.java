@@ -2,6 +2,7 @@ package dev.aigw.testkit.internal;
 
 import java.util.ArrayList;
 import java.util.Comparator;
+import java.util.HashMap;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -15,7 +16,10 @@ import java.util.function.Consumer;
  * <p>Scripting calls go through {@link #script}, which applies them to what is served and records them;
  * {@link #restoreScript()} replays the record onto an empty catalogue. Replaying the calls, rather than keeping
  * copies of the entities, means no entity needs a copy of its field list, and what the API changed never leaks
- * into the script.
+ * into the script. Each call says how it stands to earlier ones ({@link Step}), so that the record keeps what the
+ * replay needs: a setting scripted again replaces its earlier call, something made again is not recorded again. The
+ * record grows with the scripted state, not with the number of calls (a test class that scripts the same model in
+ * every test, for the life of the fake).
  *
  * <p>Internal: not API, may change in any release.
  */
@@ -29,8 +33,66 @@ public final class ReplicateCatalog {
 
     /** What is served; {@link #restoreScript()} swaps in a rebuilt one, so a request never sees it half built. */
     private volatile Entities live = new Entities();
-    /** Every scripting call that succeeded, oldest first (guarded by {@code this}). */
-    private final List<Consumer<ReplicateCatalog>> script = new ArrayList<>();
+    /** The scripting calls a replay needs, oldest first (guarded by {@code this}). */
+    private final List<Recorded> script = new ArrayList<>();
+    /** The latest recorded call of each key (guarded by {@code this}). */
+    private final Map<String, Recorded> byKey = new HashMap<>();
+
+    /**
+     * How a scripting call stands to the calls before it. {@code key} names what it makes or sets (null: nothing a
+     * later call replaces); {@code reads}, when not null, is the start of every key whose earlier calls its outcome
+     * depends on, so those stay recorded.
+     */
+    public record Step(Kind kind, String key, String reads) {
+        public enum Kind {
+            /** Makes {@code key}'s thing if absent (a model, a collection, an input a model requires). */
+            ENSURE,
+            /** Sets {@code key}'s value, whatever it was (a field, a deployment's declaration). */
+            SET,
+            /** Adds to what is there (an example, a file output): always recorded. */
+            ADD
+        }
+
+        /** Recorded once: replayed, its first call makes the thing and the later ones find it made. */
+        public static Step ensure(String key) {
+            return new Step(Kind.ENSURE, key, null);
+        }
+
+        /** Replaces the recorded call of the same key, unless a call recorded since reads it. */
+        public static Step set(String key) {
+            return new Step(Kind.SET, key, null);
+        }
+
+        /** {@link #set(String)} whose outcome also depends on the keys starting with {@code reads}. */
+        public static Step set(String key, String reads) {
+            return new Step(Kind.SET, key, reads);
+        }
+
+        /** Always recorded; depends on the keys starting with {@code reads}. */
+        public static Step add(String reads) {
+            return new Step(Kind.ADD, null, reads);
+        }
+    }
+
+    /**
+     * A {@link Step} key: the kind of thing ({@code model}, {@code collection}, {@code deployment}), its name, and
+     * the part of it a call makes or sets. The parts are joined by a line break, which no name holds, so a key starts
+     * with {@code key(kind, name, "")} only when it names part of that thing.
+     */
+    public static String key(String... parts) {
+        return String.join("\n", parts);
+    }
+
+    /** A call in the record; compared by identity. */
+    private static final class Recorded {
+        final Step step;
+        final Consumer<ReplicateCatalog> call;
+
+        Recorded(Step step, Consumer<ReplicateCatalog> call) {
+            this.step = step;
+            this.call = call;
+        }
+    }
 
     private record Entities(Map<String, ModelDef> models, Map<String, Deployment> deployments,
                             Map<String, CollectionDef> collections) {
@@ -44,19 +106,56 @@ public final class ReplicateCatalog {
     }
 
     /**
-     * Applies a scripting call to the served catalogue and records it for {@link #restoreScript()}; a call that
-     * throws (a bad argument) is not recorded. A call must reach entities only through this catalogue's scripting
-     * methods ({@link #model}, {@link #deployment}, {@link #collection}) so that its replay rebuilds them.
+     * Applies a scripting call to the served catalogue and records it for {@link #restoreScript()} as {@code step}
+     * says; a call that throws (a bad argument) is not recorded. A call must reach entities only through this
+     * catalogue's scripting methods ({@link #model}, {@link #deployment}, {@link #collection}) so that its replay
+     * rebuilds them.
      */
-    public synchronized void script(Consumer<ReplicateCatalog> call) {
+    public synchronized void script(Step step, Consumer<ReplicateCatalog> call) {
         call.accept(this);
-        script.add(call);
+        Recorded earlier = step.key() == null ? null : byKey.get(step.key());
+        if (earlier != null && step.kind() == Step.Kind.ENSURE) {
+            return;
+        }
+        if (earlier != null && !readSince(earlier)) {
+            script.remove(indexOf(earlier));
+        }
+        Recorded r = new Recorded(step, call);
+        script.add(r);
+        if (step.key() != null) {
+            byKey.put(step.key(), r);
+        }
+    }
+
+    /** Whether a call recorded after {@code earlier} depends on its key (then replaying without it could differ). */
+    private boolean readSince(Recorded earlier) {
+        for (int i = indexOf(earlier) + 1; i < script.size(); i++) {
+            String reads = script.get(i).step.reads();
+            if (reads != null && earlier.step.key().startsWith(reads)) {
+                return true;
+            }
+        }
+        return false;
+    }
+
+    private int indexOf(Recorded r) {
+        for (int i = script.size() - 1; i >= 0; i--) {
+            if (script.get(i) == r) {
+                return i;
+            }
+        }
+        throw new IllegalStateException("not recorded");
+    }
+
+    /** How many calls the record holds (what {@link #restoreScript()} replays). */
+    public synchronized int recordedCalls() {
+        return script.size();
     }
 
     /** Serves the script again: what the API created is gone, what it changed or deleted is back as scripted. */
     public synchronized void restoreScript() {
         ReplicateCatalog rebuilt = new ReplicateCatalog();
-        script.forEach(call -> call.accept(rebuilt));
+        script.forEach(r -> r.call.accept(rebuilt));
         live = rebuilt.live;
     }
 
