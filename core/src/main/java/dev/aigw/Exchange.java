@@ -1,5 +1,6 @@
 package dev.aigw;
 
+import dev.aigw.internal.ContentCodings;
 import dev.aigw.internal.GatewayHeaders;
 import dev.aigw.internal.JsonSniffer;
 import dev.aigw.internal.Observers;
@@ -182,11 +183,31 @@ public final class Exchange {
     }
 
     /**
-     * The response head arrived.
+     * The response head arrived, from an adapter that sees one value per header: a {@code Content-Encoding} field
+     * there may stand for several, so a body with one is taken as coded, even {@code identity} (its length and JSON
+     * then count for nothing). Adapters that can list every field use
+     * {@link #responseHead(int, Function, Iterable)}.
      *
      * @param header looks up a response header by name, case-insensitively (first value)
      */
     public void responseHead(int status, Function<String, String> header) {
+        head(status, header, header.apply("Content-Encoding") == null);
+    }
+
+    /**
+     * The response head arrived.
+     *
+     * @param header looks up a response header by name, case-insensitively (first value)
+     * @param contentEncodings the value of every {@code Content-Encoding} field of the response (null: none). The
+     *     body counts as sent as it is — its {@code Content-Length} and its JSON read — only when every coding they
+     *     list is {@code identity} (RFC 9110 §8.4): of a coded body, a client reads what it decodes, not these bytes.
+     */
+    public void responseHead(int status, Function<String, String> header, Iterable<String> contentEncodings) {
+        head(status, header, contentEncodings == null || ContentCodings.identity(contentEncodings.iterator()));
+    }
+
+    /** {@code asItIs}: the body is in no content coding, so its length and JSON are what the client reads. */
+    private void head(int status, Function<String, String> header, boolean asItIs) {
         if (headersNanos >= 0 || finished != 0) {
             return;
         }
@@ -194,18 +215,16 @@ public final class Exchange {
         this.logId = header.apply(GatewayHeaders.LOG_ID);
         this.cacheStatus = header.apply(GatewayHeaders.CACHE_STATUS);
         this.responseEventId = header.apply(GatewayHeaders.EVENT_ID);
-        String type = header.apply("Content-Type");
-        if (containsJson(type)) {
-            responseSniffer = JsonSniffer.forResponse(); // event streams and binaries are never parsed
+        if (asItIs && containsJson(header.apply("Content-Type"))) {
+            responseSniffer = JsonSniffer.forResponse(); // event streams, binaries and coded bodies are never parsed
         }
-        this.responseLength = length(header.apply("Content-Length"), header.apply("Content-Encoding"));
+        this.responseLength = asItIs ? length(header.apply("Content-Length")) : -1;
         this.headersNanos = System.nanoTime();
     }
 
-    /** A Content-Length the caller's bytes can be counted against: none when a client may decode the body. */
-    private static long length(String contentLength, String encoding) {
-        if (contentLength == null || encoding != null && !encoding.isBlank() && !encoding.strip().equalsIgnoreCase(
-                "identity")) {
+    /** A Content-Length the caller's bytes can be counted against (of a body sent as it is), or -1. */
+    private static long length(String contentLength) {
+        if (contentLength == null) {
             return -1;
         }
         try {

@@ -8,6 +8,7 @@ import java.net.ConnectException;
 import java.net.URI;
 import java.nio.ByteBuffer;
 import java.nio.charset.StandardCharsets;
+import java.util.List;
 import java.util.Map;
 import java.util.TreeMap;
 import java.util.concurrent.BlockingQueue;
@@ -101,6 +102,68 @@ class ExchangeTest {
         Exchange noHead = gateway.exchange("GET", uri, null); // gone before any answer
         noHead.responseClosed("client disconnected");
         assertThat(next().outcome()).isEqualTo(ExchangeRecord.Outcome.CANCELLED);
+    }
+
+    /**
+     * RFC 9110 §8.4: Content-Encoding is a list, in one field or several, of case-insensitive codings, where
+     * {@code identity} adds nothing. A body counts as sent as it is (its Content-Length reached, its JSON read) only
+     * when every coding of every field is {@code identity}: of a coded body, a client reads what it decodes.
+     */
+    @Test
+    void aBodyIsReadAsItIsOnlyWhenEveryContentCodingIsIdentity() throws Exception {
+        for (List<String> fields : List.of(List.<String>of(), List.of("identity"), List.of("IDENTITY"),
+                List.of("identity, identity"), List.of(" identity ,"), List.of(","), List.of(""),
+                List.of("identity", "Identity"))) {
+            assertThat(closedAfterItsBody(fields, false).outcome()).as(fields.toString())
+                    .isEqualTo(ExchangeRecord.Outcome.SUCCESS); // its length reached
+            ExchangeRecord json = closedAfterItsBody(fields, true);
+            assertThat(json.outcome()).as(fields.toString()).isEqualTo(ExchangeRecord.Outcome.SUCCESS); // JSON read
+            assertThat(json.predictionId()).isEqualTo("p1");
+        }
+        for (List<String> fields : List.of(List.of("gzip"), List.of("GZIP"), List.of("Gzip"), List.of("gzip, br"),
+                List.of("identity, gzip"), List.of("identity,br"), List.of(", deflate"), List.of("x-gzip"),
+                List.of("identityx"), List.of("identity", "gzip"), List.of("", "br"), List.of("IDENTITY", "Br"))) {
+            assertThat(closedAfterItsBody(fields, false).outcome()).as(fields.toString())
+                    .isEqualTo(ExchangeRecord.Outcome.CANCELLED);
+            ExchangeRecord json = closedAfterItsBody(fields, true); // bytes that read as JSON: not what a client reads
+            assertThat(json.outcome()).as(fields.toString()).isEqualTo(ExchangeRecord.Outcome.CANCELLED);
+            assertThat(json.predictionId()).as(fields.toString()).isNull();
+        }
+    }
+
+    /** An adapter that sees one value per header cannot know a Content-Encoding field is the only one. */
+    @Test
+    void fromTheFirstValueOnlyAnyContentEncodingIsTakenAsACoding() throws Exception {
+        URI uri = URI.create("https://api.replicate.com/v1/predictions/p1");
+        for (String encoding : new String[]{"gzip", "GZIP", "identity"}) {
+            Exchange x = gateway.exchange("GET", uri, null);
+            x.responseHead(200, headers("Content-Type", "application/json", "Content-Encoding", encoding));
+            x.responseBody(PREDICTION, 0, PREDICTION.length);
+            x.responseClosed("closed early");
+            ExchangeRecord r = next();
+            assertThat(r.outcome()).as(encoding).isEqualTo(ExchangeRecord.Outcome.CANCELLED);
+            assertThat(r.predictionId()).as(encoding).isNull();
+        }
+        Exchange plain = gateway.exchange("GET", uri, null);
+        plain.responseHead(200, headers("Content-Type", "application/json"));
+        plain.responseBody(PREDICTION, 0, PREDICTION.length);
+        plain.responseClosed("closed early");
+        assertThat(next().predictionId()).isEqualTo("p1");
+    }
+
+    private static final byte[] PREDICTION = "{\"id\":\"p1\",\"status\":\"starting\"}"
+            .getBytes(StandardCharsets.UTF_8);
+
+    /** A response whose whole body passed, closed by the caller: as JSON (no length) or with its length. */
+    private ExchangeRecord closedAfterItsBody(List<String> contentEncodings, boolean json) throws Exception {
+        Exchange x = gateway.exchange("GET", URI.create("https://api.replicate.com/v1/predictions/p1"), null);
+        java.util.function.Function<String, String> head = json ? headers("Content-Type", "application/json")
+                : headers("Content-Type", "application/octet-stream", "Content-Length",
+                String.valueOf(PREDICTION.length));
+        x.responseHead(200, head, contentEncodings);
+        x.responseBody(PREDICTION, 0, PREDICTION.length);
+        x.responseClosed("closed early");
+        return next();
     }
 
     @Test

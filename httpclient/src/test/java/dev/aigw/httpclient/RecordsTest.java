@@ -88,6 +88,29 @@ class RecordsTest extends GatewayTestBase {
         assertNoMoreRecords();
     }
 
+    /**
+     * A body is read for the record only when every Content-Encoding field lists nothing but {@code identity}: a
+     * second field cannot hide a coding behind a first {@code identity} (the fake labels a plain body both ways).
+     */
+    @Test
+    void everyContentEncodingFieldDecidesWhetherTheBodyIsRead() throws Exception {
+        HttpClient c = client();
+        fakeGateway.faults().next(1).header("Content-Encoding", "identity", "Identity");
+        HttpResponse<String> plain = send(c, api("/models/acme/echo/predictions")
+                .POST(HttpRequest.BodyPublishers.ofString("{\"input\":{}}")).build());
+        assertThat(plain.headers().allValues("Content-Encoding")).hasSize(2);
+        assertThat(nextRecord().predictionId()).isEqualTo(parse(plain.body()).path("id").asText());
+
+        fakeGateway.faults().next(1).header("Content-Encoding", "identity", "gzip");
+        HttpResponse<String> coded = send(c, api("/models/acme/echo/predictions")
+                .POST(HttpRequest.BodyPublishers.ofString("{\"input\":{}}")).build());
+        assertThat(coded.headers().allValues("Content-Encoding")).containsExactly("identity", "gzip");
+        ExchangeRecord rec = nextRecord();
+        assertThat(rec.outcome()).isEqualTo(Outcome.SUCCESS);
+        assertThat(rec.predictionId()).as("a client decoding gzip reads no such id").isNull();
+        assertNoMoreRecords();
+    }
+
     /** Files: upload (request body counted and sniffed), follow {@code urls.get}, DELETE answered 204. */
     @Test
     void filesAreRoutedAndAResponseWithoutBodyIsRecordedAtOnce() throws Exception {

@@ -76,7 +76,8 @@ final class RoutedCall {
 
     <T> HttpResponse.BodyHandler<T> observe(HttpResponse.BodyHandler<T> handler) {
         return info -> {
-            exchange.responseHead(info.statusCode(), name -> info.headers().firstValue(name).orElse(null));
+            exchange.responseHead(info.statusCode(), name -> info.headers().firstValue(name).orElse(null),
+                    info.headers().allValues("Content-Encoding"));
             HttpResponse.BodySubscriber<T> s;
             try {
                 s = Objects.requireNonNull(handler.apply(info), "the BodyHandler returned no BodySubscriber");

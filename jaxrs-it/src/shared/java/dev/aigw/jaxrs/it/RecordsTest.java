@@ -127,6 +127,30 @@ class RecordsTest extends GatewayTestBase {
         assertNoMoreRecords();
     }
 
+    /**
+     * A body is read for the record only when every Content-Encoding field lists nothing but {@code identity}: a
+     * second field cannot hide a coding behind a first {@code identity} (the fake labels a plain body both ways; br,
+     * which no stack here decodes).
+     */
+    @Test
+    void everyContentEncodingFieldDecidesWhetherTheBodyIsRead() throws Exception {
+        Client c = client();
+        fakeGateway.faults().next(1).header("Content-Encoding", "identity", "Identity");
+        String plain = api(c, "/models/acme/echo/predictions").post(jakarta.ws.rs.client.Entity.json("{\"input\":{}}"))
+                .readEntity(String.class);
+        assertThat(nextRecord().predictionId()).isEqualTo(parse(plain).path("id").asText());
+
+        fakeGateway.faults().next(1).header("Content-Encoding", "identity", "br");
+        Response coded = api(c, "/models/acme/echo/predictions").post(jakarta.ws.rs.client.Entity.json(
+                "{\"input\":{}}"));
+        assertThat(coded.getStringHeaders().get("Content-Encoding")).hasSize(2);
+        coded.readEntity(String.class);
+        ExchangeRecord rec = nextRecord();
+        assertThat(rec.outcome()).isEqualTo(Outcome.SUCCESS);
+        assertThat(rec.predictionId()).as("a client decoding br reads no such id").isNull();
+        assertNoMoreRecords();
+    }
+
     @Test
     void anHttpErrorIsRecordedWithItsStatus() throws Exception {
         Response r = api(client(), "/predictions/doesnotexist").get();

@@ -248,7 +248,7 @@ public final class AigwFilter implements ClientRequestFilter, ClientResponseFilt
         Exchange exchange = call.exchange;
         int status = response.getStatus();
         MultivaluedMap<String, String> headers = response.getHeaders(); // once: some clients copy it per call
-        exchange.responseHead(status, name -> first(headers, name));
+        exchange.responseHead(status, name -> first(headers, name), all(headers, HttpHeaders.CONTENT_ENCODING));
         InputStream entity = response.getEntityStream();
         if (entity == null || status == 204 || status == 304 || zero(first(headers, HttpHeaders.CONTENT_LENGTH))
                 || HttpMethod.HEAD.equalsIgnoreCase(request.getMethod())) {
@@ -271,6 +271,21 @@ public final class AigwFilter implements ClientRequestFilter, ClientResponseFilt
             }
         }
         return null;
+    }
+
+    /** Every value of a response header, whatever the case of the names it was stored under (null: none). */
+    static List<String> all(MultivaluedMap<String, String> headers, String name) {
+        List<String> all = null;
+        for (Map.Entry<String, List<String>> h : headers.entrySet()) {
+            if (name.equalsIgnoreCase(h.getKey()) && h.getValue() != null) {
+                if (all == null) {
+                    all = new java.util.ArrayList<>(h.getValue());
+                } else {
+                    all.addAll(h.getValue());
+                }
+            }
+        }
+        return all;
     }
 
     /** Whether a {@code Content-Length} says the body is empty. */

@@ -1,6 +1,7 @@
 package dev.aigw.servlet.internal.proxy;
 
 import dev.aigw.Route;
+import dev.aigw.internal.ContentCodings;
 import dev.aigw.servlet.internal.RateLimiter;
 import dev.aigw.servlet.internal.state.Unavailable;
 import jakarta.servlet.http.HttpServletRequest;

@@ -152,7 +152,7 @@ public final class ProxyCall implements AsyncListener, WriteListener, RequestBod
         }
         watch.stop(); // from the head on, our writes find a client that left; the container may close it itself
         headDeadline = Long.MAX_VALUE;
-        x.responseHead(h.status(), h::first);
+        x.responseHead(h.status(), h::first, h.all("Content-Encoding"));
         ResponseHead.Body b = ResponseHead.translate(cfg, a, h, resp);
         try {
             ResponseWriter w = new ResponseWriter(out, clientIo, b.transform(), b.eventStream(), this);

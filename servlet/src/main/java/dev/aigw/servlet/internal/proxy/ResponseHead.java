@@ -1,5 +1,6 @@
 package dev.aigw.servlet.internal.proxy;
 
+import dev.aigw.internal.ContentCodings;
 import dev.aigw.servlet.internal.ProblemJson;
 import jakarta.servlet.http.HttpServletResponse;
 

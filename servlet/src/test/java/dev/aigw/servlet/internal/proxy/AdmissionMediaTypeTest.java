@@ -32,21 +32,6 @@ class AdmissionMediaTypeTest {
     }
 
     @Test
-    void aBodyIsUnencodedOnlyWhenEveryCodingListedIsIdentity() {
-        for (String e : new String[]{"", " ", "identity", "IDENTITY", "identity, identity", " identity ,", ","}) {
-            assertThat(ContentCodings.identity(e)).as(e).isTrue();
-        }
-        assertThat(ContentCodings.identity((String) null)).isTrue();
-        for (String e : new String[]{"gzip", "identity, gzip", "identity,br", ",deflate", "identityx", "x-gzip"}) {
-            assertThat(ContentCodings.identity(e)).as(e).isFalse();
-        }
-        // every field counts, on either side: a second field cannot hide behind a first identity
-        assertThat(ContentCodings.identity(List.of("identity", "Identity", "").iterator())).isTrue();
-        assertThat(ContentCodings.identity(List.of("identity", "gzip").iterator())).isFalse();
-        assertThat(ContentCodings.identity(List.of("", "br").iterator())).isFalse();
-    }
-
-    @Test
     void aCharsetIsUtf8OnlyWhenHttpReadsOneUtf8Charset() {
         for (String t : new String[]{"application/json", "application/json;", "application/json; charset=utf-8",
                 "application/json;CHARSET=\"UTF-8\"", "application/json ;\tcharset=utf-8 ; x=y;;",
