@@ -20,14 +20,14 @@ class GatewayStreamingTest {
     static final TestkitExtension kit = TestkitExtension.create()
             .openGateway().gatewayWithReplicate(SseReader::streamRoute);
     static final TestHttp http = new TestHttp(FakeReplicate.DEFAULT_TOKEN);
-    final FakeReplicate replicate = kit.replicate();
     final FakeGateway gateway = kit.gateway();
 
     @Test
     void sseEventsPassOneByOneBeforeTheUpstreamFinished() throws Exception {
-        replicate.model("acme/llm").tokens("t1", "t2", "t3", "t4").bootTime(Duration.ZERO)
+        kit.replicate().model("acme/llm").tokens("t1", "t2", "t3", "t4").bootTime(Duration.ZERO)
                 .duration(Duration.ofMillis(2500));
-        JsonNode p = TestHttp.json(http.post(replicate.baseUrl() + "/models/acme/llm/predictions", "{\"input\":{}}"));
+        JsonNode p = TestHttp.json(http.post(kit.replicate().baseUrl() + "/models/acme/llm/predictions",
+                "{\"input\":{}}"));
         String id = p.path("id").asText();
         HttpResponse<InputStream> response = SseReader.open(
                 gateway.providerUrl("replicate-stream") + "/stream/v1/predictions/" + id);
@@ -36,7 +36,7 @@ class GatewayStreamingTest {
         String logId = response.headers().firstValue("cf-aig-log-id").orElseThrow();
         List<String> statusAtFirstEvent = new ArrayList<>();
         List<SseReader.Sse> events = SseReader.readEvents(response.body(),
-                () -> statusAtFirstEvent.add(TestHttp.json(http.get(replicate.baseUrl() + "/predictions/" + id))
+                () -> statusAtFirstEvent.add(TestHttp.json(http.get(kit.replicate().baseUrl() + "/predictions/" + id))
                         .path("status").asText()));
         // The first token reached us through the gateway while the prediction was still running upstream.
         assertThat(statusAtFirstEvent).containsExactly("processing");
@@ -61,7 +61,7 @@ class GatewayStreamingTest {
 
     @Test
     void upstreamClosingMidBodyBreaksTheClientConnectionToo() {
-        replicate.faults().next(1).onPath("/v1/hardware").closeAfterBytes(10);
+        kit.replicate().faults().next(1).onPath("/v1/hardware").closeAfterBytes(10);
         HttpRequest request = http.request(gateway.providerUrl("replicate") + "/hardware").GET().build();
         assertThatThrownBy(() -> http.client.send(request, HttpResponse.BodyHandlers.ofString()))
                 .isInstanceOf(IOException.class);
@@ -76,7 +76,7 @@ class GatewayStreamingTest {
                 .POST(HttpRequest.BodyPublishers.ofByteArray(big)).build();
         HttpResponse<String> r = http.send(request);
         assertThat(r.statusCode()).isEqualTo(400); // not JSON: Replicate's own answer, proving the body arrived
-        RecordedRequest upstream = replicate.requests().get(replicate.requests().size() - 1);
+        RecordedRequest upstream = kit.replicate().requests().get(kit.replicate().requests().size() - 1);
         assertThat(upstream.bodySize()).isEqualTo(big.length);
         assertThat(r.headers().firstValue("cf-aig-cache-status")).hasValue("MISS");
         String logId = r.headers().firstValue("cf-aig-log-id").orElseThrow();

@@ -62,8 +62,7 @@ class ReplicateCatalogueTest {
     static final TestkitExtension kit = TestkitExtension.create()
             .replicate(b -> b.deploymentIdleBeforeDelete(Duration.ZERO));
     static final TestHttp http = new TestHttp(FakeReplicate.DEFAULT_TOKEN);
-    final FakeReplicate replicate = kit.replicate();
-    final String base = replicate.baseUrl().toString();
+    final String base = kit.replicate().baseUrl().toString();
     static String oldVersion;
     static String version;
 
@@ -87,8 +86,8 @@ class ReplicateCatalogueTest {
                 + "\",\"input\":{}}")).path("id").asText();
         String training = TestHttp.json(http.post(base + "/models/acme/cat/versions/" + version + "/trainings",
                 "{\"destination\":\"acme/cat\",\"input\":{}}")).path("id").asText();
-        String kept = replicate.generatedFile("kept.bin", "application/octet-stream", 10);
-        String doomed = replicate.generatedFile("doomed.bin", "application/octet-stream", 10);
+        String kept = kit.replicate().generatedFile("kept.bin", "application/octet-stream", 10);
+        String doomed = kit.replicate().generatedFile("doomed.bin", "application/octet-stream", 10);
 
         // Deletes last, so they do not take away what the others use.
         List<String> order = new ArrayList<>(CATALOGUE);

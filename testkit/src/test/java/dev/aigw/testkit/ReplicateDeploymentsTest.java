@@ -15,8 +15,7 @@ class ReplicateDeploymentsTest {
     static final TestkitExtension kit = TestkitExtension.create()
             .replicate(b -> b.pageSize(2).deploymentIdleBeforeDelete(Duration.ZERO));
     static final TestHttp http = new TestHttp(FakeReplicate.DEFAULT_TOKEN);
-    final FakeReplicate replicate = kit.replicate();
-    final String base = replicate.baseUrl().toString();
+    final String base = kit.replicate().baseUrl().toString();
 
     static String create(String name, String model, String version, int min, int max) {
         return "{\"name\":\"" + name + "\",\"model\":\"" + model + "\",\"version\":\"" + version
@@ -25,11 +24,11 @@ class ReplicateDeploymentsTest {
 
     @Test
     void aCreatedDeploymentIsListedShownUpdatedRunAndDeleted() {
-        ModelScript sdxl = replicate.model("acme/sdxl").output("image");
+        ModelScript sdxl = kit.replicate().model("acme/sdxl").output("image");
         String v1 = sdxl.versionId();
         String v2 = "b".repeat(64);
         sdxl.addVersion(v2);
-        replicate.deployment("acme/older", "acme/sdxl");
+        kit.replicate().deployment("acme/older", "acme/sdxl");
 
         HttpResponse<String> created = http.post(base + "/deployments", create("gen", "acme/sdxl", v1, 0, 2));
         assertThat(created.statusCode()).as(created.body()).isEqualTo(200); // spec §2: 200, not 201
@@ -45,7 +44,7 @@ class ReplicateDeploymentsTest {
                 .isEqualTo("{\"hardware\":\"gpu-t4\",\"min_instances\":0,\"max_instances\":2}");
         assertThat(TestHttp.json(http.get(base + "/deployments/testkit/gen"))).isEqualTo(d);
 
-        replicate.deployment("acme/newest", "acme/sdxl");
+        kit.replicate().deployment("acme/newest", "acme/sdxl");
         JsonNode page = TestHttp.json(http.get(base + "/deployments"));
         assertThat(names(page)).containsExactly("newest", "gen"); // newest first
         String next = page.path("next").asText();
@@ -97,7 +96,7 @@ class ReplicateDeploymentsTest {
 
     @Test
     void badCreatesAndUpdatesAreRefusedAsReplicateDoes() {
-        ModelScript m = replicate.model("acme/base");
+        ModelScript m = kit.replicate().model("acme/base");
         HttpResponse<String> empty = http.post(base + "/deployments", "{}");
         assertThat(empty.statusCode()).isEqualTo(422);
         JsonNode problem = TestHttp.json(empty);
