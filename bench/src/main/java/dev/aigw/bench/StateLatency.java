@@ -66,6 +66,8 @@ public final class StateLatency {
     static final String PASSWORD = "bench-pw";
     /** The cache with one asynchronous backup (and no synchronous one). */
     static final String ASYNC_CACHE = "aigw-async-backup";
+    /** The cache with no backup at all (a rate limit's buckets are state that can be rebuilt). */
+    static final String NO_BACKUP_CACHE = "aigw-no-backup";
 
     private StateLatency() {
     }
@@ -96,6 +98,7 @@ public final class StateLatency {
         List<Grid> grids = List.of(grid, gridTuned, apart, apartTuned);
         CacheManager jcache = grid.manager;
         jcache.createCache(ASYNC_CACHE, asyncBackupCache());
+        jcache.createCache(NO_BACKUP_CACHE, cache(0, 0));
         gridTuned.manager.createCache(ASYNC_CACHE, asyncBackupCache());
         Server upstream = new Server();
         ServerConnector uc = new ServerConnector(upstream);
@@ -112,6 +115,7 @@ public final class StateLatency {
         states.put("redis-b", SharedState.builder().redis(redisUrl).build());
         states.put("jcache", SharedState.builder().jcache(jcache).build());
         states.put("jcache-async", SharedState.builder().jcache(jcache, ASYNC_CACHE).build());
+        states.put("jcache-nobackup", SharedState.builder().jcache(jcache, NO_BACKUP_CACHE).build());
         states.put("jcache-tuned", SharedState.builder().jcache(gridTuned.manager).build());
         states.put("jcache-tuned-async", SharedState.builder().jcache(gridTuned.manager, ASYNC_CACHE).build());
         states.put("jcache-apart", SharedState.builder().jcache(apart.manager).build());
@@ -152,6 +156,7 @@ public final class StateLatency {
                 "alternating", i));
         cells.add("jcache", i -> send(http, requests, base, "jcache", "jcache", i));
         cells.add("jcache, async backup", i -> send(http, requests, base, "jcache-async", "jcache-async", i));
+        cells.add("jcache, no backup", i -> send(http, requests, base, "jcache-nobackup", "jcache-nobackup", i));
         cells.add("jcache, tuned", i -> send(http, requests, base, "jcache-tuned", "jcache-tuned", i));
         cells.add("jcache, tuned, async backup", i -> send(http, requests, base, "jcache-tuned-async",
                 "jcache-tuned-async", i));
@@ -268,9 +273,14 @@ public final class StateLatency {
 
     /** Untyped, expiring a day after the last write (as the cache aigw creates), one asynchronous backup. */
     private static CacheConfig<Object, Object> asyncBackupCache() {
+        return cache(0, 1);
+    }
+
+    /** Untyped, expiring a day after the last write (as the cache aigw creates), with the backups given. */
+    private static CacheConfig<Object, Object> cache(int backups, int asyncBackups) {
         CacheConfig<Object, Object> cfg = new CacheConfig<>();
-        cfg.setBackupCount(0);
-        cfg.setAsyncBackupCount(1);
+        cfg.setBackupCount(backups);
+        cfg.setAsyncBackupCount(asyncBackups);
         cfg.setExpiryPolicyFactory(ModifiedExpiryPolicy.factoryOf(javax.cache.expiry.Duration.ONE_DAY));
         return cfg;
     }

@@ -39,6 +39,8 @@ final class StateOps {
                 SharedState.DEFAULT_TIMEOUT, true));
         StateEngine gridAsync = open(engines, StateEngines.jcache(jcache, StateLatency.ASYNC_CACHE, null,
                 SharedState.DEFAULT_CREATOR_TTL, SharedState.DEFAULT_TIMEOUT, true));
+        StateEngine gridNoBackup = open(engines, StateEngines.jcache(jcache, StateLatency.NO_BACKUP_CACHE, null,
+                SharedState.DEFAULT_CREATOR_TTL, SharedState.DEFAULT_TIMEOUT, true));
         Cache<Object, Object> opsCache = jcache.getCache("aigw-ops");
         String[] keys = new String[StateLatency.USERS];
         for (int u = 0; u < keys.length; u++) {
@@ -63,6 +65,7 @@ final class StateOps {
                 state));
         ops.put("jcache: rate limit", limit(grid, null, keys));
         ops.put("jcache: rate limit, async backup", limit(gridAsync, null, keys));
+        ops.put("jcache: rate limit, no backup", limit(gridNoBackup, null, keys));
         ops.put("jcache: webhook first sight + accepted", webhook(grid));
         for (Grid g : grids.subList(1, grids.size())) {
             StateEngine e = open(engines, StateEngines.jcache(g.manager, "aigw-ops", null,
