@@ -10,6 +10,11 @@ import io.opentelemetry.semconv.incubating.GenAiIncubatingAttributes;
 import io.opentelemetry.semconv.incubating.GenAiIncubatingMetrics;
 import org.junit.jupiter.api.Test;
 
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Set;
+import java.util.TreeSet;
+
 import static org.assertj.core.api.Assertions.assertThat;
 
 /**
@@ -56,5 +61,58 @@ class SemanticConventionsTest {
         assertThat(Operations.name("anthropic", "POST", "/v1/messages")).isEqualTo("chat");
         assertThat(Operations.inference("generate_content")).isTrue();
         assertThat(Operations.inference("get_prediction")).isFalse();
+    }
+
+    /**
+     * A training is created at one endpoint only, {@code POST /models/{o}/{n}/versions/{v}/trainings} (Replicate's
+     * API has no {@code POST /trainings}): other paths ending in {@code /trainings} are not named creates.
+     */
+    @Test
+    void onlyReplicatesTrainingEndpointCreatesATraining() {
+        for (String path : List.of("/trainings", "/models/acme/echo/trainings", "/deployments/acme/prod/trainings",
+                "/models/acme/echo/versions/trainings", "/models/acme/echo/versions/v1/x/trainings",
+                "/models/acme/echo/versions/v1/Trainings", "/x/trainings")) {
+            assertThat(Operations.name("replicate", "POST", path)).as(path).isNotEqualTo("create_training")
+                    .isNotEqualTo("generate_content");
+        }
+        assertThat(Operations.name("replicate", "POST", "/trainings")).isEqualTo("trainings");
+        assertThat(Operations.name("replicate", "POST", "/deployments/acme/prod/trainings")).isEqualTo("deployments");
+        assertThat(Operations.name("replicate", "GET", "/models/acme/echo/versions/v1/trainings")).isEqualTo("models");
+        assertThat(Operations.name("replicate", "GET", "/trainings")).isEqualTo("list_trainings");
+        assertThat(Operations.name("replicate", "POST", "/trainings/t1/cancel")).isEqualTo("cancel_training");
+    }
+
+    /** Every operation name, for every path, method and provider a caller can send, is one of a fixed set. */
+    @Test
+    void operationNamesAreAFixedSet() {
+        Set<String> fixed = Set.of("generate_content", "prediction_completed", "list_predictions", "get_prediction",
+                "cancel_prediction", "create_training", "list_trainings", "get_training", "cancel_training",
+                "trainings", "models", "deployments", "files", "collections", "account", "hardware", "webhooks",
+                "other", "chat", "text_completion", "embeddings");
+        String[] words = {"", "predictions", "trainings", "models", "deployments", "versions", "cancel", "files",
+                "webhooks", "collections", "account", "hardware", "chat", "completions", "embeddings", "messages",
+                "Predictions", "%2e%2e", "caller-" + System.nanoTime()};
+        String[] shapes = {"", "predictions", "trainings", "models", "deployments", "versions", "acme"};
+        List<String> paths = new ArrayList<>();
+        paths(words, 3, "", paths); // every path of up to 3 segments, any word
+        paths(shapes, 6, "", paths); // and up to 6, where the create endpoints are
+        Set<String> seen = new TreeSet<>();
+        for (String provider : List.of("replicate", "openai", "anthropic")) {
+            for (String method : List.of("GET", "POST", "PATCH", "DELETE", "QUERY", "post", "WEBHOOK")) {
+                for (String path : paths) {
+                    seen.add(Operations.name(provider, method, path));
+                }
+            }
+        }
+        assertThat(seen).isEqualTo(new TreeSet<>(fixed)); // none beyond the set, and the paths reach every one
+    }
+
+    private static void paths(String[] segments, int depth, String prefix, List<String> out) {
+        out.add(prefix);
+        if (depth > 0) {
+            for (String s : segments) {
+                paths(segments, depth - 1, prefix + "/" + s, out);
+            }
+        }
     }
 }

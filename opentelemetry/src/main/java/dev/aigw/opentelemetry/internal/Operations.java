@@ -1,10 +1,13 @@
 package dev.aigw.opentelemetry.internal;
 
+import dev.aigw.internal.CreateEndpoint;
+
 /**
  * {@code gen_ai.operation.name} of a call: the semantic conventions' own values where one applies (a prediction create
  * is {@code generate_content}; OpenAI-style paths are {@code chat}, {@code text_completion}, {@code embeddings}),
  * otherwise a Replicate-specific name from a fixed set, so the span names and metric attributes stay low-cardinality
- * whatever path a caller sends.
+ * whatever path a caller sends. Which Replicate calls create a prediction or a training is {@link CreateEndpoint}'s
+ * list, the one the servlet module's creator index and model allowlist read.
  *
  * <p>Internal: not API, may change in any release.
  */
@@ -25,28 +28,24 @@ public final class Operations {
             return other(method, path);
         }
         String[] s = path.split("/", -1); // "", first, ...
+        CreateEndpoint create = "POST".equals(method) ? CreateEndpoint.of(s, 1) : null;
+        if (create != null) {
+            return create == CreateEndpoint.TRAINING ? "create_training" : GENERATE_CONTENT;
+        }
         String first = s.length > 1 ? s[1] : "";
-        boolean post = "POST".equals(method);
         switch (first) {
             case "predictions":
                 if (s.length == 2) {
-                    return post ? GENERATE_CONTENT : "list_predictions";
+                    return "list_predictions";
                 }
                 return s.length == 4 && "cancel".equals(s[3]) ? "cancel_prediction" : "get_prediction";
             case "trainings":
-                if (s.length == 2) {
-                    return post ? "create_training" : "list_trainings";
+                if (s.length == 2) { // Replicate creates trainings under a model's version, never here
+                    return "POST".equals(method) ? "trainings" : "list_trainings";
                 }
                 return s.length == 4 && "cancel".equals(s[3]) ? "cancel_training" : "get_training";
             case "models":
             case "deployments":
-                if (post && s.length == 5 && "predictions".equals(s[4])) {
-                    return GENERATE_CONTENT; // /models/{owner}/{name}/predictions, /deployments/.../predictions
-                }
-                if (post && path.endsWith("/trainings")) {
-                    return "create_training";
-                }
-                return first;
             case "files":
             case "collections":
             case "account":

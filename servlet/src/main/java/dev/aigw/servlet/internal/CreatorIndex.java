@@ -2,6 +2,7 @@ package dev.aigw.servlet.internal;
 
 import dev.aigw.ExchangeListener;
 import dev.aigw.ExchangeRecord;
+import dev.aigw.internal.CreateEndpoint;
 import dev.aigw.servlet.internal.state.SharedCreators;
 import dev.aigw.servlet.internal.state.StateEngine;
 import dev.aigw.servlet.internal.state.StateUnavailableException;

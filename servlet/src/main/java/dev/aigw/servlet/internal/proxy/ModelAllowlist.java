@@ -1,6 +1,6 @@
 package dev.aigw.servlet.internal.proxy;
 
-import dev.aigw.servlet.internal.CreateEndpoint;
+import dev.aigw.internal.CreateEndpoint;
 
 import java.util.ArrayList;
 import java.util.LinkedHashSet;

@@ -1,9 +1,10 @@
-package dev.aigw.servlet.internal;
+package dev.aigw.internal;
 
 /**
  * Replicate's endpoints whose {@code POST} creates a prediction (a training is one too): the one home of that list,
- * for the creator index (which answers are creations) and the proxy's model allowlist (which calls name a model to
- * check). Each is a shape of path segments after {@code /v1}: fixed words, and places that hold a name or id.
+ * for the servlet module's creator index (which answers are creations) and model allowlist (which calls name a model
+ * to check), and for the OpenTelemetry module's operation names (which calls are creates). Each is a shape of path
+ * segments after {@code /v1}: fixed words, and places that hold a name or id.
  *
  * <p>Internal: not API, may change in any release.
  */
