@@ -128,9 +128,10 @@ public final class ClientCpuSteps {
         public void filter(ClientRequestContext request, ClientResponseContext response) {
             Exchange x = (Exchange) request.getProperty(EXCHANGE);
             if (steps >= 1 || scan) {
-                MultivaluedMap<String, String> headers = scan ? response.getHeaders() : null;
+                // every Content-Encoding field, as the adapters hand them over; only the first-value lookup varies
+                MultivaluedMap<String, String> headers = response.getHeaders();
                 x.responseHead(response.getStatus(), scan ? name -> AigwFilter.first(headers, name)
-                        : response::getHeaderString);
+                        : response::getHeaderString, AigwFilter.all(headers, HttpHeaders.CONTENT_ENCODING));
             }
             if (steps < 3) {
                 x.complete();

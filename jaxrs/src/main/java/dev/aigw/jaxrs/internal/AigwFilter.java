@@ -274,7 +274,7 @@ public final class AigwFilter implements ClientRequestFilter, ClientResponseFilt
     }
 
     /** Every value of a response header, whatever the case of the names it was stored under (null: none). */
-    static List<String> all(MultivaluedMap<String, String> headers, String name) {
+    public static List<String> all(MultivaluedMap<String, String> headers, String name) {
         List<String> all = null;
         for (Map.Entry<String, List<String>> h : headers.entrySet()) {
             if (name.equalsIgnoreCase(h.getKey()) && h.getValue() != null) {
