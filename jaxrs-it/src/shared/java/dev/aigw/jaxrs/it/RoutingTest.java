@@ -11,6 +11,7 @@ import jakarta.ws.rs.ProcessingException;
 import jakarta.ws.rs.client.Client;
 import jakarta.ws.rs.client.ClientRequestContext;
 import jakarta.ws.rs.client.ClientRequestFilter;
+import jakarta.ws.rs.client.Invocation;
 import jakarta.ws.rs.core.Response;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
@@ -156,8 +157,16 @@ class RoutingTest extends GatewayTestBase {
     @CsvSource({"https://api.replicate.com/v1%2Faccount", "https://api.replicate.com//v1/account",
             "https://api.replicate.com/v1;x/account", "https://api.replicate.com/v1%5caccount"})
     void spellingsWithoutOneReadingAreRefused(String url) throws Exception {
-        assertThatThrownBy(() -> client().target(url).request()
-                .header("Authorization", "Bearer " + replicate.token()).get().close())
+        Invocation.Builder call = client().target(url).request().header("Authorization", "Bearer " + replicate.token());
+        if (Stack.cxf() && url.contains("//v1")) { // CXF's URI builder merges the empty segment before any filter
+            call.get().close();
+            assertThat(fakeGateway.requests()).singleElement().satisfies(g -> assertThat(g.request().path())
+                    .isEqualTo(fakeGateway.providerUrl("replicate").getRawPath() + "/account"));
+            assertThat(nextRecord().url()).isEqualTo(API + "/account");
+            assertNoMoreRecords();
+            return;
+        }
+        assertThatThrownBy(() -> call.get().close())
                 .isInstanceOf(ProcessingException.class)
                 .satisfies(e -> assertThat(org.assertj.core.util.Throwables.getRootCause(e))
                         .isInstanceOf(GatewayConfigurationException.class)

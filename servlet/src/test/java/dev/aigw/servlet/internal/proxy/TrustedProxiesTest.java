@@ -55,6 +55,32 @@ class TrustedProxiesTest {
         assertThat(t.clientKey("127.0.0.1", List.of("for=unknown"), List.of())).isEqualTo("node:unknown");
     }
 
+    /**
+     * A proxy in front writes one of {@code Forwarded} and {@code X-Forwarded-For}; a client that sends the other
+     * cannot choose its key with it (before, any {@code Forwarded} was believed: one client, as many keys as it liked).
+     */
+    @Test
+    void aClientCannotChooseItsKeyWithTheHeaderItsProxyDoesNotWrite() {
+        TrustedProxies t = TrustedProxies.parse("127.0.0.1, ::1");
+        java.util.Set<String> byForgedForwarded = new java.util.HashSet<>();
+        java.util.Set<String> byForgedForwardedFor = new java.util.HashSet<>();
+        java.util.Set<String> besideAForwardedWithoutFor = new java.util.HashSet<>();
+        for (int i = 0; i < 20; i++) {
+            byForgedForwarded.add(t.clientKey("127.0.0.1", List.of("for=198.51.100." + i), List.of("203.0.113.9")));
+            byForgedForwardedFor.add(t.clientKey("::1", List.of("for=203.0.113.9"), List.of("198.51.100." + i)));
+            besideAForwardedWithoutFor.add(t.clientKey("127.0.0.1", List.of("proto=https;host=a.example"),
+                    List.of("2001:db8:" + i + "::1")));
+        }
+        assertThat(byForgedForwarded).singleElement().isEqualTo("127.0.0.1");
+        assertThat(byForgedForwardedFor).singleElement().isEqualTo("0:0:0:0::/64");
+        assertThat(besideAForwardedWithoutFor).singleElement().isEqualTo("127.0.0.1");
+        // a proxy that writes both (or a client that wrote its own address): the two agree, in any spelling
+        assertThat(t.clientKey("127.0.0.1", List.of("FOR=\"203.0.113.9:4711\"", "for=127.0.0.1"),
+                List.of("1.1.1.1, [::ffff:203.0.113.9]:80"))).isEqualTo("203.0.113.9");
+        // one header alone is read as before
+        assertThat(t.clientKey("127.0.0.1", List.of(" ", ""), List.of("203.0.113.9"))).isEqualTo("203.0.113.9");
+    }
+
     @Test
     void originFromTrustedHopsOnly() {
         TrustedProxies t = TrustedProxies.parse("127.0.0.1");
