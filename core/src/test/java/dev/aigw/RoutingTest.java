@@ -162,6 +162,26 @@ class RoutingTest {
         }
     }
 
+    /**
+     * The skip-cache rule reads the normal form too: before, {@code /v1/%70redictions/abc} was routed with its raw rest,
+     * which the rule did not know as a prediction read, so a poll could be answered from the gateway's cache.
+     */
+    @ParameterizedTest(name = "{0} {1}")
+    @CsvSource(delimiter = '|', textBlock = """
+        GET  | https://api.replicate.com/v1/%70redictions/abc
+        GET  | https://api.replicate.com/%76%31/predictions/abc
+        GET  | https://api.replicate.com/v1/x/../predictions/abc
+        GET  | https://api.replicate.com/v1/files/./f1
+        POST | https://api.replicate.com/v1/predictions/abc/%63ancel
+        POST | https://api.replicate.com/v1/trainings/t1/%63%61ncel
+        """)
+    void spelledReadsAndCancelsStillSkipTheCache(String method, String in) {
+        try (Gateway g = gateway(null)) {
+            Exchange x = g.exchange(method, URI.create(in), null);
+            assertThat(x.gatewayHeaders()).containsEntry("cf-aig-skip-cache", "true");
+        }
+    }
+
     @org.junit.jupiter.api.Test
     void disabledGatewayRoutesNothing() {
         try (Gateway g = Gateway.builder().build()) {
