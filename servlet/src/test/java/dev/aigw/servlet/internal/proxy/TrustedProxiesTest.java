@@ -47,6 +47,13 @@ class TrustedProxiesTest {
         assertThat(v6).isEqualTo("2001:db8:1:2::/64");
         assertThat(t.clientKey("::1", List.of(), List.of("2001:db8:1:2:ffff:1:2:3"))).isEqualTo(v6);
         assertThat(t.clientKey("2001:0db8:0001:0002:0:0:0:9", List.of(), List.of())).isEqualTo(v6);
+        for (String spelling : List.of("2001:DB8:1:2::77", "2001:0db8:0001:0002:0000:0000:0000:0077",
+                "[2001:db8:1:2::77%25eth0]:443", "2001:db8:1:2::77%eth0", "\"[2001:Db8:1:2:0:0:0:77]\"")) {
+            assertThat(t.clientKey("127.0.0.1", List.of(), List.of(spelling))).as(spelling).isEqualTo(v6);
+            assertThat(t.clientKey("127.0.0.1", List.of("for=" + spelling), List.of())).as(spelling).isEqualTo(v6);
+        }
+        // the proxy's hop on a line of its own is still the rightmost
+        assertThat(t.clientKey("127.0.0.1", List.of(), List.of("1.1.1.1", "203.0.113.9"))).isEqualTo("203.0.113.9");
         // the rightmost hop that is not a trusted proxy, whatever the client wrote further left
         assertThat(t.clientKey("127.0.0.1", List.of("for=1.1.1.1, for=198.51.100.7, for=127.0.0.1"), List.of()))
                 .isEqualTo("198.51.100.7");
