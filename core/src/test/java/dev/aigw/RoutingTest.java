@@ -135,6 +135,12 @@ class RoutingTest {
                 .providers(Provider.REPLICATE, Provider.of("mistral", "https://api.mistral.ai/")).build()) {
             check(g, "https://api.mistral.ai/v1/chat", "https://gateway.ai.cloudflare.com/v1/" + ACCT + "/g/mistral/v1/chat");
         }
+        // a prefix written with escapes is compared in its normal form too
+        try (Gateway g = Gateway.builder().accountId(ACCT).gatewayId("g").log(Gateway.Log.OFF)
+                .providers(Provider.of("odd", "https://api.odd.example/%76%31/a%2fb")).build()) {
+            check(g, "https://api.odd.example/v1/a%2Fb/x", "https://gateway.ai.cloudflare.com/v1/" + ACCT + "/g/odd/x");
+            check(g, "https://api.odd.example/v%31/a%2fb", "https://gateway.ai.cloudflare.com/v1/" + ACCT + "/g/odd");
+        }
     }
 
     /** Spellings that servers commonly (not per RFC 3986) read as under {@code /v1}: no one reading, so refused. */

@@ -29,6 +29,8 @@ import java.util.List;
 public final class Router {
     private final Provider[] providers;
     private final String[] heads; // "<root>/<slug>" per provider, so a plain call's target is one concat
+    private final String[] prefixes; // each provider's path prefix in normal form, as paths are compared
+    private final String[] lenientPrefixes; // and in the most generous reading, as refused spellings are found
     private final String root;
     /**
      * Per provider, the last plain (no query, no fragment) target made: a client calls the same few endpoints over
@@ -49,9 +51,13 @@ public final class Router {
         this.root = root;
         this.providers = providers.toArray(new Provider[0]);
         this.heads = new String[this.providers.length];
+        this.prefixes = new String[this.providers.length];
+        this.lenientPrefixes = new String[this.providers.length];
         this.last = new Target[this.providers.length];
         for (int i = 0; i < heads.length; i++) {
             heads[i] = root + "/" + this.providers[i].slug();
+            prefixes[i] = canonicalPath(this.providers[i].pathPrefix());
+            lenientPrefixes[i] = lenientPath(this.providers[i].pathPrefix());
         }
     }
 
@@ -87,9 +93,9 @@ public final class Router {
             if (!p.host().equalsIgnoreCase(host)) {
                 continue;
             }
-            String prefix = p.pathPrefix();
+            String prefix = prefixes[i];
             if (!under(path, prefix)) {
-                if (raw != null && under(lenientPath(raw), prefix)) {
+                if (raw != null && under(lenientPath(raw), lenientPrefixes[i])) {
                     throw Problems.invalid("request URI", "https://" + host + raw, "request", "a path that is under "
                             + p.upstreamPrefix() + " in its RFC 3986 normal form, or clearly not under it: servers "
                             + "may read an encoded '/' or '\\', a ';' parameter or an empty segment as under it, "
