@@ -9,8 +9,8 @@ import java.util.List;
 
 /**
  * The routing rule: {@code <provider prefix><rest>?<query>} becomes
- * {@code <gateway root>/<slug><rest>?<query>}, with every raw (still percent-encoded) part copied
- * byte for byte. Anything not under a routed prefix is left alone.
+ * {@code <gateway root>/<slug><rest>?<query>}, the path in its RFC 3986 normal form (below) and the raw query and
+ * fragment copied byte for byte. Anything not under a routed prefix is left alone.
  *
  * <p>Matching is on the parsed URI: scheme {@code https} (any case), host (any case), default
  * port (none or 443), and a path equal to the prefix path or continuing with {@code /} — so
