@@ -451,6 +451,41 @@ public abstract class SecurityTests extends SuiteGroup {
         assertThat(status).as("the caps are released when calls end").isEqualTo(200);
     }
 
+    /**
+     * A client that keeps exactly its cap of calls busy, each worker sending its next call the moment the last one's
+     * answer ended, is never refused: a call's place is free before the client can see its answer end (over
+     * HTTP/1.1 and HTTP/2, answers with a length and without).
+     */
+    @Test
+    void aClientAtItsCapIsNeverRefusedForCallsWhoseAnswersItHas() throws Exception {
+        for (HttpClient.Version version : List.of(HttpClient.Version.HTTP_1_1, HttpClient.Version.HTTP_2)) {
+            HttpClient client = HttpClient.newBuilder().version(version).build();
+            List<CompletableFuture<List<Integer>>> workers = new ArrayList<>();
+            for (int w = 0; w < UpstreamSuite.CAP_PER_USER; w++) {
+                workers.add(CompletableFuture.supplyAsync(() -> {
+                    List<Integer> refused = new ArrayList<>();
+                    for (int i = 0; i < 60; i++) {
+                        // the account has a length; a list is framed by the container (chunked, or DATA frames)
+                        String path = i % 2 == 0 ? "/guarded-proxy/account" : "/guarded-proxy/predictions";
+                        try {
+                            int status = client.send(suite.request(path).GET().build(),
+                                    HttpResponse.BodyHandlers.ofString()).statusCode();
+                            if (status != 200) {
+                                refused.add(status);
+                            }
+                        } catch (IOException | InterruptedException e) {
+                            throw new IllegalStateException(e);
+                        }
+                    }
+                    return refused;
+                }));
+            }
+            for (CompletableFuture<List<Integer>> w : workers) {
+                assertThat(w.get()).as("answers other than 200 to a client at its cap (%s)", version).isEmpty();
+            }
+        }
+    }
+
     /** A stalled event stream releases the connection and the record after aigw.proxy.idle-timeout. */
     @Test
     void aStalledStreamIsEndedByTheIdleTimeout() throws Exception {

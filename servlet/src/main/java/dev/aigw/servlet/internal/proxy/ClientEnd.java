@@ -27,6 +27,7 @@ final class ClientEnd {
     private boolean completed;
     private byte[] problem; // an answer of our own waiting for the container to accept output
     private RequestBodyPublisher unread; // a body whose rest is read and dropped after that answer, before completing
+    private volatile Upstream.Head answered; // the upstream head whose fields were copied to the response, if any
 
     ClientEnd(HttpServletRequest req, HttpServletResponse resp, AsyncContext ac, ServletOutputStream out,
               ClientIo clientIo, ConcurrencyLimit.Permit permit) {
@@ -36,6 +37,11 @@ final class ClientEnd {
         this.out = out;
         this.clientIo = clientIo;
         this.permit = permit;
+    }
+
+    /** The upstream head {@code h} is being translated onto the response (a problem after it removes its fields). */
+    void answering(Upstream.Head h) {
+        answered = h;
     }
 
     /** Answers with a problem of our own, through the non-blocking stream, then completes. */
@@ -57,6 +63,17 @@ final class ClientEnd {
             try {
                 resp.resetBuffer();
                 resp.setStatus(p.status());
+                Upstream.Head h = answered; // nothing of an upstream head describes this answer (ETag, Link...)
+                if (h != null) {
+                    h.forEach((name, value) -> {
+                        // removes the field on Servlet 6.1 containers and Jetty 12; Tomcat 10.1 ignores a null value
+                        // (Servlet 6.0 has no removal; its reset() would drop the write listener as well)
+                        if (!name.equalsIgnoreCase("Content-Length") && !name.equalsIgnoreCase("Content-Type")
+                                && resp.containsHeader(name)) {
+                            resp.setHeader(name, null);
+                        }
+                    });
+                }
                 resp.setHeader("Content-Encoding", null);
                 resp.setHeader("Cache-Control", "no-store");
                 p.headers().forEach(resp::setHeader);
@@ -75,6 +92,9 @@ final class ClientEnd {
         if (b == null) {
             complete();
             return;
+        }
+        if (unread == null) {
+            freePlace(); // its length is set: the client may see the answer end as soon as it is written
         }
         writeProblemIfReady();
     }
@@ -125,13 +145,20 @@ final class ClientEnd {
             return;
         }
         clientIo.close();
+        freePlace(); // before completing, which ends the answer: the client may send its next call at once
         try {
             ac.complete();
         } catch (IllegalStateException e) {
             // already completed or dispatched
-        } finally {
-            permit.release(); // also released by the container's onComplete; whichever comes first
         }
+    }
+
+    /**
+     * Gives the call's place under the caps back, once the client can no longer be kept waiting by this call; also
+     * done by the container's onComplete, whichever comes first.
+     */
+    void freePlace() {
+        permit.release();
     }
     /**
      * The upstream failed after the response was committed: the client must not see a clean end. There is no
@@ -149,6 +176,7 @@ final class ClientEnd {
             return;
         }
         clientIo.close();
+        freePlace();
         try {
             // the container ends the request after this dispatch
             req.setAttribute(ProxyCall.ABORT_ATTRIBUTE, Boolean.TRUE);
@@ -159,8 +187,6 @@ final class ClientEnd {
             } catch (IllegalStateException alreadyEnded) {
                 // the container ended it
             }
-        } finally {
-            permit.release();
         }
     }
 }

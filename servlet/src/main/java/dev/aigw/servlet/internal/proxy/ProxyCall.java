@@ -153,9 +153,10 @@ public final class ProxyCall implements AsyncListener, WriteListener, RequestBod
         watch.stop(); // from the head on, our writes find a client that left; the container may close it itself
         headDeadline = Long.MAX_VALUE;
         x.responseHead(h.status(), h::first);
+        client.answering(h);
         ResponseHead.Body b = ResponseHead.translate(cfg, a, h, resp);
         try {
-            ResponseWriter w = new ResponseWriter(out, clientIo, b.transform(), b.eventStream(), this);
+            ResponseWriter w = new ResponseWriter(out, clientIo, b, this);
             writer = w;
             return w;
         } catch (RuntimeException e) {
@@ -341,6 +342,11 @@ public final class ProxyCall implements AsyncListener, WriteListener, RequestBod
     @Override
     public void received(ByteBuffer chunk) {
         x.responseBody(chunk);
+    }
+
+    @Override
+    public void ending() {
+        client.freePlace();
     }
 
     @Override

@@ -13,8 +13,11 @@ import jakarta.servlet.http.HttpServletResponse;
  * <p>Internal: not API, may change in any release.
  */
 final class ResponseHead {
-    /** The transformation of the body and whether every chunk is flushed at once (an event stream). */
-    record Body(BodyTransform transform, boolean eventStream) {
+    /**
+     * The transformation of the body, whether every chunk is flushed at once (an event stream), and the length the
+     * client was told ({@code -1}: none, the container frames the body).
+     */
+    record Body(BodyTransform transform, boolean eventStream, long length) {
     }
 
     private ResponseHead() {
@@ -42,7 +45,7 @@ final class ResponseHead {
         if (sse) {
             resp.setHeader("X-Accel-Buffering", "no"); // ask buffering reverse proxies in front to pass events on
         }
-        return new Body(rewrite ? BodyTransform.rewrite(toClient) : BodyTransform.identity(), sse);
+        return new Body(rewrite ? BodyTransform.rewrite(toClient) : BodyTransform.identity(), sse, length);
     }
 
     /** 502 in place of a redirect that leaves the proxy; the upstream's body is read and dropped. */
@@ -55,6 +58,6 @@ final class ResponseHead {
         resp.setContentType(ProblemJson.CONTENT_TYPE);
         resp.setHeader("X-Content-Type-Options", "nosniff");
         resp.setHeader("Cache-Control", "no-store");
-        return new Body(BodyTransform.replacedBy(problem), false);
+        return new Body(BodyTransform.replacedBy(problem), false, -1);
     }
 }

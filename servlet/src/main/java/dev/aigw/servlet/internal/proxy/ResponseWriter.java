@@ -24,6 +24,12 @@ public final class ResponseWriter implements Flow.Subscriber<List<ByteBuffer>> {
         /** Upstream bytes as received (before any transformation); read only, {@code b}'s position left as it is. */
         void received(ByteBuffer b);
 
+        /**
+         * The answer's last bytes are about to be handed to the container, which ends the answer with them (its
+         * length was declared): from now on the client may see it end, and send its next call.
+         */
+        void ending();
+
         /** Every byte was written to the client. */
         void completed();
 
@@ -55,12 +61,14 @@ public final class ResponseWriter implements Flow.Subscriber<List<ByteBuffer>> {
     private volatile boolean needFlush;
     private boolean finished;
     private volatile long lastProgressNanos = System.nanoTime();
+    private long unwritten; // of a declared length; -1: none declared, or its end announced
 
-    ResponseWriter(ServletOutputStream out, ClientIo io, BodyTransform transform, boolean flushEach, Events events) {
+    ResponseWriter(ServletOutputStream out, ClientIo io, ResponseHead.Body body, Events events) {
         this.out = out;
         this.io = io;
-        this.transform = transform;
-        this.flushEach = flushEach;
+        this.transform = body.transform();
+        this.flushEach = body.eventStream();
+        this.unwritten = body.length();
         this.events = events;
         this.needFlush = flushEach; // send the head of an event stream at once
         this.ready = out::isReady;
@@ -236,6 +244,10 @@ public final class ResponseWriter implements Flow.Subscriber<List<ByteBuffer>> {
 
     private void write(ByteBuffer b) throws IOException {
         lastProgressNanos = System.nanoTime();
+        if (unwritten >= 0 && (unwritten -= b.remaining()) <= 0) {
+            unwritten = -1;
+            events.ending(); // the container ends the answer with this write
+        }
         if (b.hasArray() && !b.isReadOnly()) {
             out.write(b.array(), b.arrayOffset() + b.position(), b.remaining());
         } else {
