@@ -62,10 +62,12 @@ public final class TrustedProxies {
             if (a == null) {
                 throw new IllegalArgumentException("'" + raw + "' is not an IP address or CIDR range");
             }
+            // ::ffff:10.0.0.0 is read as IPv4 (as peers are), its prefix length counted over all 128 bits
+            int skip = a.length == 4 && addr.indexOf(':') >= 0 ? 96 : 0;
             int bits = a.length * 8;
             if (slash >= 0) {
                 try {
-                    bits = Integer.parseInt(raw.substring(slash + 1));
+                    bits = Integer.parseInt(raw.substring(slash + 1)) - skip;
                 } catch (NumberFormatException e) {
                     bits = -1;
                 }
@@ -197,16 +199,20 @@ public final class TrustedProxies {
             n = n.substring(0, zone) + (n.endsWith("]") ? "]" : "");
         }
         byte[] a = literal(n);
-        if (a != null && a.length == 16) {
-            boolean mapped = true;
-            for (int i = 0; i < 10; i++) {
-                mapped &= a[i] == 0;
-            }
-            if (mapped && a[10] == (byte) 0xff && a[11] == (byte) 0xff) {
-                return new byte[]{a[12], a[13], a[14], a[15]};
-            }
+        if (a != null && a.length == 16 && mapped(a)) {
+            return new byte[]{a[12], a[13], a[14], a[15]};
         }
         return a;
+    }
+
+    /** Whether a 16-byte address is IPv4-mapped ({@code ::ffff:a.b.c.d}). */
+    private static boolean mapped(byte[] a) {
+        for (int i = 0; i < 10; i++) {
+            if (a[i] != 0) {
+                return false;
+            }
+        }
+        return a[10] == (byte) 0xff && a[11] == (byte) 0xff;
     }
 
     /**

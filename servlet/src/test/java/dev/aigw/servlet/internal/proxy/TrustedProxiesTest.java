@@ -27,6 +27,17 @@ class TrustedProxiesTest {
         assertThat(t.clientKey("198.51.100.1", List.of(), List.of("203.0.113.9"))).isEqualTo("198.51.100.1");
     }
 
+    /** A proxy listed in its IPv4-mapped form is the IPv4 peer a container reports (before, it was never trusted). */
+    @Test
+    void mappedFormsOfTrustedProxiesAreTheirIpv4Addresses() {
+        TrustedProxies t = TrustedProxies.parse("::ffff:127.0.0.1, [::FFFF:10.0.0.0]/104");
+        assertThat(t.trusts("127.0.0.1")).isTrue();
+        assertThat(t.trusts("::ffff:127.0.0.1")).isTrue();
+        assertThat(t.trusts("10.200.3.4")).isTrue();
+        assertThat(t.trusts("11.0.0.1")).isFalse();
+        assertThat(t.clientKey("127.0.0.1", List.of(), List.of("203.0.113.9"))).isEqualTo("203.0.113.9");
+    }
+
     @Test
     void entriesThatAreNotAddressesNorRangesAreRefusedByName() {
         assertThatThrownBy(() -> TrustedProxies.parse("10.0.0.0/33")).hasMessageContaining("10.0.0.0/33");
