@@ -471,7 +471,13 @@ public final class Gateway implements AutoCloseable {
                 b = b.substring(0, b.length() - 1);
             }
             Router probe = new Router("", provs);
-            if (probe.route(URI.create(b + "/")) != null) {
+            boolean provider;
+            try {
+                provider = probe.route(URI.create(b + "/")) != null;
+            } catch (GatewayConfigurationException e) {
+                provider = true; // a spelling of a provider URL the router refuses (//v1, %2F): no gateway either
+            }
+            if (provider) {
                 throw r.invalid("aigw.base-url", base, "a gateway URL, not a provider's own URL (calls would loop)");
             }
             return b;

@@ -7,6 +7,7 @@ import java.net.URI;
 import java.util.Map;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 /** The routing rule, one row per case. {@code -} in the expected column means "left untouched". */
 class RoutingTest {
@@ -59,6 +60,22 @@ class RoutingTest {
         other provider not enabled   | https://api.openai.com/v1/chat/completions                   | -
         relative URI                 | /v1/predictions                                              | -
         opaque URI                   | mailto:someone@api.replicate.com                             | -
+        encoded unreserved prefix    | https://api.replicate.com/%76%31/predictions                 | GW/predictions
+        encoded digit of the prefix  | https://api.replicate.com/v%31/predictions                   | GW/predictions
+        upper-case hex               | https://api.replicate.com/%76%31/%50redictions               | GW/Predictions
+        encoded unreserved in rest   | https://api.replicate.com/v1/%70redictions/a%2Db%7e          | GW/predictions/a-b~
+        other escapes in upper hex   | https://api.replicate.com/v1/files/a%2fb%c3%a9               | GW/files/a%2Fb%C3%A9
+        dot segment before prefix    | https://api.replicate.com/./v1/predictions                   | GW/predictions
+        climbing into the prefix     | https://api.replicate.com/x/../v1/predictions                | GW/predictions
+        climbing above the root      | https://api.replicate.com/../../v1/predictions               | GW/predictions
+        encoded dots climbing        | https://api.replicate.com/x/%2e%2E/v1/predictions            | GW/predictions
+        climbing out and back in     | https://api.replicate.com/v1/../v1/predictions?a=1           | GW/predictions?a=1
+        dots inside the rest         | https://api.replicate.com/v1/predictions/./abc/../def        | GW/predictions/def
+        dot segment at the end       | https://api.replicate.com/v1/predictions/.                   | GW/predictions/
+        climbing out of the prefix   | https://api.replicate.com/v1/../predictions                  | -
+        climbing to the root         | https://api.replicate.com/v1/%2e%2e                          | -
+        dots that are no segment     | https://api.replicate.com/v1/a..b/.well/x.                   | GW/a..b/.well/x.
+        encoded prefix, other host   | https://api.replicate.com.evil.example/%76%31/predictions    | -
         """)
     void defaultBase(String name, String in, String expected) {
         try (Gateway g = gateway(null)) {
@@ -117,6 +134,57 @@ class RoutingTest {
         try (Gateway g = Gateway.builder().accountId(ACCT).gatewayId("g").log(Gateway.Log.OFF)
                 .providers(Provider.REPLICATE, Provider.of("mistral", "https://api.mistral.ai/")).build()) {
             check(g, "https://api.mistral.ai/v1/chat", "https://gateway.ai.cloudflare.com/v1/" + ACCT + "/g/mistral/v1/chat");
+        }
+        // a prefix written with escapes is compared in its normal form too
+        try (Gateway g = Gateway.builder().accountId(ACCT).gatewayId("g").log(Gateway.Log.OFF)
+                .providers(Provider.of("odd", "https://api.odd.example/%76%31/a%2fb")).build()) {
+            check(g, "https://api.odd.example/v1/a%2Fb/x", "https://gateway.ai.cloudflare.com/v1/" + ACCT + "/g/odd/x");
+            check(g, "https://api.odd.example/v%31/a%2fb", "https://gateway.ai.cloudflare.com/v1/" + ACCT + "/g/odd");
+        }
+    }
+
+    /** Spellings that servers commonly (not per RFC 3986) read as under {@code /v1}: no one reading, so refused. */
+    @ParameterizedTest(name = "{0}")
+    @CsvSource(delimiter = '|', textBlock = """
+        encoded slash after the prefix     | https://api.replicate.com/v1%2Fpredictions
+        lower-case encoded slash           | https://api.replicate.com/v1%2fpredictions
+        encoded slash before the prefix    | https://api.replicate.com/x%2F..%2Fv1/predictions
+        encoded backslash                  | https://api.replicate.com/v1%5Cpredictions
+        empty segment before the prefix    | https://api.replicate.com//v1/predictions
+        parameter on the prefix            | https://api.replicate.com/v1;x/predictions
+        encoded prefix with an empty first | https://api.replicate.com//%76%31/predictions
+        user info is not shown             | https://user:secret@api.replicate.com//v1/predictions?token=t
+        """)
+    void spellingsWithoutOneReadingAreRefused(String name, String in) {
+        try (Gateway g = gateway(null)) {
+            assertThatThrownBy(() -> g.route(URI.create(in)))
+                    .isInstanceOf(GatewayConfigurationException.class)
+                    .hasMessageContaining("request URI = \"https://api.replicate.com/")
+                    .hasMessageContaining("would send the call past the gateway")
+                    .hasMessageNotContaining("secret").hasMessageNotContaining("token=");
+        }
+        try (Gateway off = Gateway.builder().build()) {
+            assertThat(off.route(URI.create(in))).as("routing off: nothing to refuse").isNull();
+        }
+    }
+
+    /**
+     * The skip-cache rule reads the normal form too: before, {@code /v1/%70redictions/abc} was routed with its raw rest,
+     * which the rule did not know as a prediction read, so a poll could be answered from the gateway's cache.
+     */
+    @ParameterizedTest(name = "{0} {1}")
+    @CsvSource(delimiter = '|', textBlock = """
+        GET  | https://api.replicate.com/v1/%70redictions/abc
+        GET  | https://api.replicate.com/%76%31/predictions/abc
+        GET  | https://api.replicate.com/v1/x/../predictions/abc
+        GET  | https://api.replicate.com/v1/files/./f1
+        POST | https://api.replicate.com/v1/predictions/abc/%63ancel
+        POST | https://api.replicate.com/v1/trainings/t1/%63%61ncel
+        """)
+    void spelledReadsAndCancelsStillSkipTheCache(String method, String in) {
+        try (Gateway g = gateway(null)) {
+            Exchange x = g.exchange(method, URI.create(in), null);
+            assertThat(x.gatewayHeaders()).containsEntry("cf-aig-skip-cache", "true");
         }
     }
 

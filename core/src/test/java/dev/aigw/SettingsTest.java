@@ -102,6 +102,8 @@ class SettingsTest {
         aigw.base-url         | gateway.example.com     | absolute http(s) URL
         aigw.base-url         | https://x.example/v1?a=1 | without user info, query or fragment
         aigw.base-url         | https://api.replicate.com/v1 | calls would loop
+        aigw.base-url         | https://api.replicate.com/%76%31 | calls would loop
+        aigw.base-url         | https://api.replicate.com//v1 | calls would loop
         aigw.enabled          | sometimes               | true or false
         aigw.providers        | replicate,nosuch        | 'nosuch' is unknown
         aigw.providers        | ','                     | at least one provider

@@ -18,7 +18,8 @@ public final class CachePolicy {
     /**
      * True when the call should carry {@code cf-aig-skip-cache: true} unless the caller decided.
      *
-     * @param rest the raw path after the provider prefix, without query, e.g. {@code /predictions/abc}
+     * @param rest the path after the provider prefix in normal form ({@link dev.aigw.Route#rest()}), without query,
+     *             e.g. {@code /predictions/abc}
      */
     public static boolean mustSkipCache(Provider provider, String method, String rest) {
         if (provider != Provider.REPLICATE && !"replicate".equals(provider.slug())) {

@@ -37,7 +37,8 @@ class CoreFuzzTest {
     private static final String[] HOSTS = {"api.replicate.com", "API.REPLICATE.COM", "stream.replicate.com",
             "api.replicate.com.evil", "xapi.replicate.com", "api.openai.com", "127.0.0.1"};
     private static final String[] PATH_PIECES = {"/v1", "/v10", "/v1foo", "/V1", "/", "/predictions", "/%2F", "/%2e%2e",
-            "/..", "/a%20b", "/%25", "/files", "/;x", "//", "/\u00e9", "/cancel", ""};
+            "/..", "/a%20b", "/%25", "/files", "/;x", "//", "/\u00e9", "/cancel", "", "/%76%31", "/v%31", "/.", "/%2E",
+            "/x", "/%5c", "/%7E", "/%2f", "/%c3%a9"};
 
 
     @Test
@@ -63,14 +64,23 @@ class CoreFuzzTest {
                 continue; // not a URI a client could hold
             }
             try {
-                Route r = router.route(uri);
                 String rawPath = uri.getRawPath() == null ? "" : uri.getRawPath();
-                boolean expected = scheme.equalsIgnoreCase("https") && host.equalsIgnoreCase("api.replicate.com")
-                        && (port.isEmpty() || port.equals(":443"))
-                        && (rawPath.equals("/v1") || rawPath.startsWith("/v1/"));
+                String canonical = referenceNormalForm(rawPath);
+                boolean provider = scheme.equalsIgnoreCase("https") && host.equalsIgnoreCase("api.replicate.com")
+                        && (port.isEmpty() || port.equals(":443"));
+                boolean expected = provider && underV1(canonical);
+                boolean refused = provider && !expected && underV1(referenceLenientReading(rawPath));
+                Route r;
+                try {
+                    r = router.route(uri);
+                } catch (dev.aigw.GatewayConfigurationException e) {
+                    assertThat(refused).as("refused %s: %s", text, e.getMessage()).isTrue();
+                    continue;
+                }
+                assertThat(refused).as("not refused: %s", text).isFalse();
                 assertThat(r != null).as("routed? %s", text).isEqualTo(expected);
                 if (r != null) {
-                    String expectedTarget = ROOT + "/replicate" + rawPath.substring(3)
+                    String expectedTarget = ROOT + "/replicate" + canonical.substring(3)
                             + (uri.getRawQuery() == null ? "" : "?" + uri.getRawQuery());
                     assertThat(r.target().toString()).isEqualTo(expectedTarget);
                     assertThat(router.route(r.target())).as("never routed twice").isNull();
@@ -80,6 +90,57 @@ class CoreFuzzTest {
             }
         }
         figures("router", ITERATIONS, start);
+    }
+
+    private static boolean underV1(String path) {
+        return path.equals("/v1") || path.startsWith("/v1/");
+    }
+
+    /** RFC 3986 §6.2.2 written out another way: unreserved escapes decoded, hex upper-cased, a stack of segments. */
+    static String referenceNormalForm(String raw) {
+        StringBuilder d = new StringBuilder();
+        for (int i = 0; i < raw.length(); i++) {
+            if (raw.charAt(i) == '%') {
+                String hex = raw.substring(i + 1, i + 3).toUpperCase(java.util.Locale.ROOT);
+                char c = (char) Integer.parseInt(hex, 16);
+                d.append(Character.isLetterOrDigit(c) && c < 128 || "-._~".indexOf(c) >= 0 ? String.valueOf(c)
+                        : "%" + hex);
+                i += 2;
+            } else {
+                d.append(raw.charAt(i));
+            }
+        }
+        return segments(d.toString(), false);
+    }
+
+    /** Every escape decoded, backslashes as slashes, ';' parameters dropped, empty segments merged, dots resolved. */
+    static String referenceLenientReading(String raw) {
+        String d = java.net.URLDecoder.decode(raw.replace("+", "%2B"), java.nio.charset.StandardCharsets.ISO_8859_1)
+                .replace('\\', '/').replaceAll(";[^/]*", "");
+        return segments(d, true);
+    }
+
+    private static String segments(String path, boolean dropEmpty) {
+        if (path.isEmpty()) {
+            return path;
+        }
+        String[] in = path.split("/", -1);
+        java.util.ArrayList<String> out = new java.util.ArrayList<>();
+        for (int i = 1; i < in.length; i++) {
+            String seg = in[i];
+            boolean last = i == in.length - 1;
+            if (seg.equals(".") || seg.equals("..")) {
+                if (seg.equals("..") && !out.isEmpty()) {
+                    out.remove(out.size() - 1);
+                }
+                if (last) {
+                    out.add("");
+                }
+            } else if (!(dropEmpty && seg.isEmpty())) {
+                out.add(seg);
+            }
+        }
+        return "/" + String.join("/", out);
     }
 
     private static String randomQuery(Random rnd) {

@@ -17,6 +17,7 @@ import java.time.Duration;
 import java.util.List;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 /** Every Replicate endpoint family reaches the gateway, with the gateway's headers and the caller's own. */
 class RoutingTest extends GatewayTestBase {
@@ -178,6 +179,42 @@ class RoutingTest extends GatewayTestBase {
         assertThat(fakeGateway.requests()).singleElement()
                 .satisfies(g -> assertThat(g.providerPath()).isEqualTo("/account"));
         assertThat(nextRecord().url()).isEqualToIgnoringCase(url);
+    }
+
+    /**
+     * Spellings Replicate reads as {@code /v1/account} under RFC 3986 normalisation (escaped unreserved characters,
+     * dot segments) are routed, and the gateway gets the one normal form; before, they went past the gateway.
+     */
+    @ParameterizedTest(name = "{0}")
+    @CsvSource({"https://api.replicate.com/%76%31/account", "https://api.replicate.com/v%31/account?a=%2F",
+            "https://api.replicate.com/x/../v1/account", "https://api.replicate.com/./v1/%61ccount",
+            "https://api.replicate.com/v1/models/../account", "https://api.replicate.com/x/%2E%2e/v1/account"})
+    void spellingsOfTheApiRootAreRoutedInTheirNormalForm(String url) throws Exception {
+        HttpResponse<String> r = send(client(), request(url).build());
+        assertThat(r.statusCode()).as(r.body()).isEqualTo(200);
+        assertThat(fakeGateway.requests()).singleElement().satisfies(g -> {
+            assertThat(g.request().path()).isEqualTo(fakeGateway.providerUrl("replicate").getRawPath() + "/account");
+            assertThat(g.header("cf-aig-authorization")).isEqualTo("Bearer " + CF_TOKEN);
+        });
+        ExchangeRecord rec = nextRecord();
+        assertThat(rec.url()).isEqualTo(url);
+        assertThat(rec.routedUrl()).startsWith(fakeGateway.providerUrl("replicate") + "/account");
+        assertNoMoreRecords();
+    }
+
+    /** Spellings only some servers read as under {@code /v1}: refused before anything is sent, naming the URL. */
+    @ParameterizedTest(name = "{0}")
+    @CsvSource({"https://api.replicate.com/v1%2Faccount", "https://api.replicate.com//v1/account",
+            "https://api.replicate.com/v1;x/account", "https://api.replicate.com/v1%5caccount"})
+    void spellingsWithoutOneReadingAreRefused(String url) throws Exception {
+        assertThatThrownBy(() -> client().send(request(url).build(), HttpResponse.BodyHandlers.discarding()))
+                .isInstanceOf(dev.aigw.GatewayConfigurationException.class)
+                .hasMessageContaining("would send the call past the gateway");
+        assertThatThrownBy(() -> client().sendAsync(request(url).build(), HttpResponse.BodyHandlers.discarding()))
+                .isInstanceOf(dev.aigw.GatewayConfigurationException.class);
+        assertThat(fakeGateway.requests()).isEmpty();
+        assertThat(replicate.requests()).isEmpty();
+        assertNoMoreRecords();
     }
 
     /** Percent-encoding and the query reach the gateway byte for byte. */

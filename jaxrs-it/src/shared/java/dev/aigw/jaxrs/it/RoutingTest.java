@@ -2,13 +2,16 @@ package dev.aigw.jaxrs.it;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import dev.aigw.ExchangeRecord;
+import dev.aigw.GatewayConfigurationException;
 import dev.aigw.jaxrs.AigwFeature;
 import dev.aigw.testkit.FakeGateway;
 import dev.aigw.testkit.GatewayRequest;
 import jakarta.ws.rs.Priorities;
+import jakarta.ws.rs.ProcessingException;
 import jakarta.ws.rs.client.Client;
 import jakarta.ws.rs.client.ClientRequestContext;
 import jakarta.ws.rs.client.ClientRequestFilter;
+import jakarta.ws.rs.client.Invocation;
 import jakarta.ws.rs.core.Response;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
@@ -19,6 +22,7 @@ import java.util.List;
 import java.util.concurrent.CopyOnWriteArrayList;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 /** Every Replicate endpoint family reaches the gateway, with the gateway's headers and the caller's own. */
 class RoutingTest extends GatewayTestBase {
@@ -125,6 +129,50 @@ class RoutingTest extends GatewayTestBase {
         assertThat(fakeGateway.requests()).isEmpty();
         assertThat(replicate.requests()).singleElement()
                 .satisfies(req -> assertThat(req.header("cf-aig-authorization")).isNull());
+        assertNoMoreRecords();
+    }
+
+    /**
+     * Spellings Replicate reads as {@code /v1/account} under RFC 3986 normalisation (escaped unreserved characters,
+     * dot segments) are routed, and the gateway gets the one normal form; before, they went past the gateway.
+     */
+    @ParameterizedTest(name = "{0}")
+    @CsvSource({"https://api.replicate.com/%76%31/account", "https://api.replicate.com/v%31/account?a=%2F",
+            "https://api.replicate.com/x/../v1/account", "https://api.replicate.com/./v1/%61ccount",
+            "https://api.replicate.com/v1/models/../account", "https://api.replicate.com/x/%2E%2e/v1/account"})
+    void spellingsOfTheApiRootAreRoutedInTheirNormalForm(String url) throws Exception {
+        Response r = client().target(url).request().header("Authorization", "Bearer " + replicate.token()).get();
+        assertThat(r.getStatus()).as(r.readEntity(String.class)).isEqualTo(200);
+        r.close();
+        assertThat(fakeGateway.requests()).singleElement().satisfies(g -> {
+            assertThat(g.request().path()).isEqualTo(fakeGateway.providerUrl("replicate").getRawPath() + "/account");
+            assertThat(g.header("cf-aig-authorization")).isEqualTo("Bearer " + CF_TOKEN);
+        });
+        assertThat(nextRecord().routedUrl()).startsWith(fakeGateway.providerUrl("replicate") + "/account");
+        assertNoMoreRecords();
+    }
+
+    /** Spellings only some servers read as under {@code /v1}: the call fails before anything is sent, naming why. */
+    @ParameterizedTest(name = "{0}")
+    @CsvSource({"https://api.replicate.com/v1%2Faccount", "https://api.replicate.com//v1/account",
+            "https://api.replicate.com/v1;x/account", "https://api.replicate.com/v1%5caccount"})
+    void spellingsWithoutOneReadingAreRefused(String url) throws Exception {
+        Invocation.Builder call = client().target(url).request().header("Authorization", "Bearer " + replicate.token());
+        if (Stack.cxf() && url.contains("//v1")) { // CXF's URI builder merges the empty segment before any filter
+            call.get().close();
+            assertThat(fakeGateway.requests()).singleElement().satisfies(g -> assertThat(g.request().path())
+                    .isEqualTo(fakeGateway.providerUrl("replicate").getRawPath() + "/account"));
+            assertThat(nextRecord().url()).isEqualTo(API + "/account");
+            assertNoMoreRecords();
+            return;
+        }
+        assertThatThrownBy(() -> call.get().close())
+                .isInstanceOf(ProcessingException.class)
+                .satisfies(e -> assertThat(org.assertj.core.util.Throwables.getRootCause(e))
+                        .isInstanceOf(GatewayConfigurationException.class)
+                        .hasMessageContaining("would send the call past the gateway"));
+        assertThat(fakeGateway.requests()).isEmpty();
+        assertThat(replicate.requests()).isEmpty();
         assertNoMoreRecords();
     }
 

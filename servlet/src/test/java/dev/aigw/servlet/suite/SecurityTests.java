@@ -531,6 +531,20 @@ public abstract class SecurityTests extends SuiteGroup {
         assertThat(suite.get("/keyed-proxy/account", "X-Forwarded-For", "2001:db8:1:3::1").statusCode()).isEqualTo(200);
     }
 
+    /**
+     * One user is one key however a realm that matches names loosely (LDAP, a case-insensitive collation) reports the
+     * name it was typed as (before, {@code Kasimir Case} and {@code KASIMIR CASE} each had their own budget).
+     */
+    @Test
+    void aUsersNameInAnotherCaseOrSpacingIsTheSameUser() throws Exception {
+        for (String name : new String[]{"Kasimir Case", "KASIMIR CASE", "kasimir   case"}) {
+            assertThat(suite.get("/keyed-proxy/account", USER, name).statusCode()).as(name).isEqualTo(200);
+        }
+        HttpResponse<String> fourth = suite.get("/keyed-proxy/account", USER, "kAsImIr cAsE");
+        assertThat(fourth.statusCode()).isEqualTo(429);
+        assertThat(suite.get("/keyed-proxy/account", USER, "kasimir-case").statusCode()).isEqualTo(200);
+    }
+
     /** The webhook path is guarded however it is spelt: nothing unverified reaches the application's handler. */
     @Test
     void theWebhookPathCannotBeSkipped() throws Exception {

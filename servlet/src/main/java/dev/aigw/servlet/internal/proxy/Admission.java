@@ -131,7 +131,7 @@ public final class Admission {
     /** Who a request counts against: its principal, else its canonical client address. */
     static String clientKey(ProxyConfig cfg, HttpServletRequest req) {
         if (req.getUserPrincipal() != null) {
-            return "user:" + req.getUserPrincipal().getName();
+            return "user:" + principalKey(req.getUserPrincipal().getName());
         }
         TrustedProxies trusted = cfg.trustedProxies();
         if (trusted.isEmpty()) { // no forwarding header is believed: the key follows from the address alone
@@ -139,6 +139,18 @@ public final class Admission {
         }
         return "addr:" + trusted.clientKey(req.getRemoteAddr(), Collections.list(req.getHeaders("Forwarded")),
                 Collections.list(req.getHeaders("X-Forwarded-For")));
+    }
+
+    /**
+     * One form of a principal's name for the rate limit and the cap. Realms that match names loosely (LDAP's
+     * {@code caseIgnoreMatch}, a database's case-insensitive collation) log in {@code alice}, {@code ALICE} and
+     * {@code Alice } as one user but report the name as typed: compatibility forms (NFKC), case (upper then lower, so
+     * {@code ß} and {@code ss}, Kelvin {@code K} and {@code k} meet) and runs of white space are folded, so one user
+     * stays one key. Names differing only so share a budget (see ARCHITECTURE.md RATIONALE).
+     */
+    static String principalKey(String name) {
+        String n = java.text.Normalizer.normalize(name, java.text.Normalizer.Form.NFKC).strip();
+        return n.replaceAll("\\s+", " ").toUpperCase(Locale.ROOT).toLowerCase(Locale.ROOT);
     }
 
     /**

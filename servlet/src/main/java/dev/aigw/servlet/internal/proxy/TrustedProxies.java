@@ -62,10 +62,12 @@ public final class TrustedProxies {
             if (a == null) {
                 throw new IllegalArgumentException("'" + raw + "' is not an IP address or CIDR range");
             }
+            // ::ffff:10.0.0.0 is read as IPv4 (as peers are), its prefix length counted over all 128 bits
+            int skip = a.length == 4 && addr.indexOf(':') >= 0 ? 96 : 0;
             int bits = a.length * 8;
             if (slash >= 0) {
                 try {
-                    bits = Integer.parseInt(raw.substring(slash + 1));
+                    bits = Integer.parseInt(raw.substring(slash + 1)) - skip;
                 } catch (NumberFormatException e) {
                     bits = -1;
                 }
@@ -102,22 +104,36 @@ public final class TrustedProxies {
     /**
      * The canonical address a client is counted by (rate limits, caps): the peer, or — when the peer is a trusted
      * proxy — the nearest hop that is not a trusted proxy, walking from the right through {@code Forwarded}'s
-     * {@code for=} values when the request has a {@code Forwarded} header, else through {@code X-Forwarded-For}
-     * (the proxy in front must set the one it uses and drop the other). That hop was written by a trusted proxy,
-     * whatever the client put further left. IPv4 in any usual spelling (a port, brackets, quotes, leading zeros,
-     * IPv4-mapped IPv6) becomes dotted decimal; IPv6 is cut to its /64, the network one subscriber gets, so that
-     * rotating addresses within it does not make new clients. A hop that is no address (RFC 7239's
-     * {@code unknown}, an obfuscated {@code _id}) is kept as written.
+     * {@code for=} values or through {@code X-Forwarded-For}, whichever the request has. That hop was written by a
+     * trusted proxy, whatever the client put further left. A request with both is read both ways: a proxy in front
+     * writes one of them (or both alike), so when they name different clients the other was the client's own and
+     * could be anything; then the client is counted as the trusted peer, which it cannot choose. IPv4 in any usual
+     * spelling (a port, brackets, quotes, leading zeros, IPv4-mapped IPv6) becomes dotted decimal; IPv6 is cut to its
+     * /64, the network one subscriber gets, so that rotating addresses within it does not make new clients. A hop
+     * that is no address (RFC 7239's {@code unknown}, an obfuscated {@code _id}) is kept as written.
      */
     public String clientKey(String peer, List<String> forwarded, List<String> forwardedFor) {
         if (!trusts(peer)) {
             return key(peer);
         }
+        String byForwarded = present(forwarded) ? nearestUntrusted(peer, forwarded, true) : null;
+        String byForwardedFor = present(forwardedFor) ? nearestUntrusted(peer, forwardedFor, false) : null;
+        if (byForwarded != null && byForwardedFor != null && !byForwarded.equals(byForwardedFor)) {
+            return key(peer);
+        }
+        return byForwarded != null ? byForwarded : byForwardedFor != null ? byForwardedFor : key(peer);
+    }
+
+    private static boolean present(List<String> values) {
+        return values != null && values.stream().anyMatch(v -> v != null && !v.isBlank());
+    }
+
+    /** The key of the rightmost hop of one header that is not a trusted proxy (the leftmost when all are). */
+    private String nearestUntrusted(String peer, List<String> values, boolean forwarded) {
         List<String> hops = new ArrayList<>();
-        boolean useForwarded = forwarded != null && forwarded.stream().anyMatch(v -> v != null && !v.isBlank());
-        for (String v : useForwarded ? forwarded : forwardedFor == null ? List.<String>of() : forwardedFor) {
-            for (String element : v.split(",")) {
-                String node = useForwarded ? forValue(element) : element.strip();
+        for (String v : values) {
+            for (String element : v == null ? new String[0] : v.split(",")) {
+                String node = forwarded ? forValue(element) : element.strip();
                 if (node != null && !node.isEmpty()) {
                     hops.add(node);
                 }
@@ -183,16 +199,20 @@ public final class TrustedProxies {
             n = n.substring(0, zone) + (n.endsWith("]") ? "]" : "");
         }
         byte[] a = literal(n);
-        if (a != null && a.length == 16) {
-            boolean mapped = true;
-            for (int i = 0; i < 10; i++) {
-                mapped &= a[i] == 0;
-            }
-            if (mapped && a[10] == (byte) 0xff && a[11] == (byte) 0xff) {
-                return new byte[]{a[12], a[13], a[14], a[15]};
-            }
+        if (a != null && a.length == 16 && mapped(a)) {
+            return new byte[]{a[12], a[13], a[14], a[15]};
         }
         return a;
+    }
+
+    /** Whether a 16-byte address is IPv4-mapped ({@code ::ffff:a.b.c.d}). */
+    private static boolean mapped(byte[] a) {
+        for (int i = 0; i < 10; i++) {
+            if (a[i] != 0) {
+                return false;
+            }
+        }
+        return a[10] == (byte) 0xff && a[11] == (byte) 0xff;
     }
 
     /**

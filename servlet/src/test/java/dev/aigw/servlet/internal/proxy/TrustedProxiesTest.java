@@ -27,6 +27,17 @@ class TrustedProxiesTest {
         assertThat(t.clientKey("198.51.100.1", List.of(), List.of("203.0.113.9"))).isEqualTo("198.51.100.1");
     }
 
+    /** A proxy listed in its IPv4-mapped form is the IPv4 peer a container reports (before, it was never trusted). */
+    @Test
+    void mappedFormsOfTrustedProxiesAreTheirIpv4Addresses() {
+        TrustedProxies t = TrustedProxies.parse("::ffff:127.0.0.1, [::FFFF:10.0.0.0]/104");
+        assertThat(t.trusts("127.0.0.1")).isTrue();
+        assertThat(t.trusts("::ffff:127.0.0.1")).isTrue();
+        assertThat(t.trusts("10.200.3.4")).isTrue();
+        assertThat(t.trusts("11.0.0.1")).isFalse();
+        assertThat(t.clientKey("127.0.0.1", List.of(), List.of("203.0.113.9"))).isEqualTo("203.0.113.9");
+    }
+
     @Test
     void entriesThatAreNotAddressesNorRangesAreRefusedByName() {
         assertThatThrownBy(() -> TrustedProxies.parse("10.0.0.0/33")).hasMessageContaining("10.0.0.0/33");
@@ -47,12 +58,45 @@ class TrustedProxiesTest {
         assertThat(v6).isEqualTo("2001:db8:1:2::/64");
         assertThat(t.clientKey("::1", List.of(), List.of("2001:db8:1:2:ffff:1:2:3"))).isEqualTo(v6);
         assertThat(t.clientKey("2001:0db8:0001:0002:0:0:0:9", List.of(), List.of())).isEqualTo(v6);
+        for (String spelling : List.of("2001:DB8:1:2::77", "2001:0db8:0001:0002:0000:0000:0000:0077",
+                "[2001:db8:1:2::77%25eth0]:443", "2001:db8:1:2::77%eth0", "\"[2001:Db8:1:2:0:0:0:77]\"")) {
+            assertThat(t.clientKey("127.0.0.1", List.of(), List.of(spelling))).as(spelling).isEqualTo(v6);
+            assertThat(t.clientKey("127.0.0.1", List.of("for=" + spelling), List.of())).as(spelling).isEqualTo(v6);
+        }
+        // the proxy's hop on a line of its own is still the rightmost
+        assertThat(t.clientKey("127.0.0.1", List.of(), List.of("1.1.1.1", "203.0.113.9"))).isEqualTo("203.0.113.9");
         // the rightmost hop that is not a trusted proxy, whatever the client wrote further left
         assertThat(t.clientKey("127.0.0.1", List.of("for=1.1.1.1, for=198.51.100.7, for=127.0.0.1"), List.of()))
                 .isEqualTo("198.51.100.7");
         // an untrusted peer's headers mean nothing
         assertThat(t.clientKey("198.51.100.1", List.of("for=1.1.1.1"), List.of("2.2.2.2"))).isEqualTo("198.51.100.1");
         assertThat(t.clientKey("127.0.0.1", List.of("for=unknown"), List.of())).isEqualTo("node:unknown");
+    }
+
+    /**
+     * A proxy in front writes one of {@code Forwarded} and {@code X-Forwarded-For}; a client that sends the other
+     * cannot choose its key with it (before, any {@code Forwarded} was believed: one client, as many keys as it liked).
+     */
+    @Test
+    void aClientCannotChooseItsKeyWithTheHeaderItsProxyDoesNotWrite() {
+        TrustedProxies t = TrustedProxies.parse("127.0.0.1, ::1");
+        java.util.Set<String> byForgedForwarded = new java.util.HashSet<>();
+        java.util.Set<String> byForgedForwardedFor = new java.util.HashSet<>();
+        java.util.Set<String> besideAForwardedWithoutFor = new java.util.HashSet<>();
+        for (int i = 0; i < 20; i++) {
+            byForgedForwarded.add(t.clientKey("127.0.0.1", List.of("for=198.51.100." + i), List.of("203.0.113.9")));
+            byForgedForwardedFor.add(t.clientKey("::1", List.of("for=203.0.113.9"), List.of("198.51.100." + i)));
+            besideAForwardedWithoutFor.add(t.clientKey("127.0.0.1", List.of("proto=https;host=a.example"),
+                    List.of("2001:db8:" + i + "::1")));
+        }
+        assertThat(byForgedForwarded).singleElement().isEqualTo("127.0.0.1");
+        assertThat(byForgedForwardedFor).singleElement().isEqualTo("0:0:0:0::/64");
+        assertThat(besideAForwardedWithoutFor).singleElement().isEqualTo("127.0.0.1");
+        // a proxy that writes both (or a client that wrote its own address): the two agree, in any spelling
+        assertThat(t.clientKey("127.0.0.1", List.of("FOR=\"203.0.113.9:4711\"", "for=127.0.0.1"),
+                List.of("1.1.1.1, [::ffff:203.0.113.9]:80"))).isEqualTo("203.0.113.9");
+        // one header alone is read as before
+        assertThat(t.clientKey("127.0.0.1", List.of(" ", ""), List.of("203.0.113.9"))).isEqualTo("203.0.113.9");
     }
 
     @Test
