@@ -18,7 +18,7 @@ public final class Operations {
     private Operations() {
     }
 
-    /** @param rest the raw path after the provider's API root, e.g. {@code /predictions/abc/cancel} */
+    /** @param rest the path after the provider's API root ({@code Route.rest()}), e.g. {@code /predictions/abc} */
     public static String name(String provider, String method, String rest) {
         if ("WEBHOOK".equals(method)) {
             return WEBHOOK;
