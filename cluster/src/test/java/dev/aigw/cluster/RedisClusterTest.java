@@ -124,6 +124,13 @@ class RedisClusterTest extends SharedScenarios {
         assertThat(ClusterApp.HANDLED.get(accepted.id()).get()).isEqualTo(1);
         // creators written before and during the outage are found by another instance
         deliverAndExpectCreator(1, "msg_redis_after_1", created, "bob-before");
+        // the creator written during the outage waits in the retry queue (one try a second) until Redis answers
+        long until = System.nanoTime() + Duration.ofSeconds(10).toNanos();
+        try (Jedis j = redis.client()) {
+            while (!j.exists("aigw:creator:" + createdDuring) && System.nanoTime() < until) {
+                Thread.sleep(100);
+            }
+        }
         deliverAndExpectCreator(0, "msg_redis_after_2", createdDuring, "carol-during");
         // and the limit holds again, cluster-wide
         limitHoldsClusterWide("redis-rl-after", LIMIT);
