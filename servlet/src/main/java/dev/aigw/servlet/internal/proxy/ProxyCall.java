@@ -59,6 +59,7 @@ public final class ProxyCall implements AsyncListener, WriteListener, RequestBod
     private volatile RequestBodyPublisher body;
     private volatile ResponseWriter writer;
     private volatile Refusal refusal;
+    private ResponseHead unwritten; // guarded by this; the answer's head until it is written onto the response
 
     /**
      * On the ASYNC dispatch {@link ClientEnd#abort()} makes after the upstream failed mid-answer: throws, so that
@@ -144,7 +145,7 @@ public final class ProxyCall implements AsyncListener, WriteListener, RequestBod
         }
     }
 
-    /** The upstream's head arrived: answer the client's head and stream the body. */
+    /** The upstream's head arrived: stream the body (an event stream's head is written at once, others' later). */
     @Override
     public synchronized Flow.Subscriber<List<ByteBuffer>> head(Upstream.Head h) {
         if (ended) {
@@ -154,7 +155,11 @@ public final class ProxyCall implements AsyncListener, WriteListener, RequestBod
         headDeadline = Long.MAX_VALUE;
         x.responseHead(h.status(), h::first, h.all("Content-Encoding"));
         client.answering(h);
-        ResponseHead.Body b = ResponseHead.translate(cfg, a, h, resp);
+        unwritten = ResponseHead.of(cfg, a, h);
+        ResponseHead.Body b = unwritten.body();
+        if (b.eventStream()) {
+            headDue(); // flushed at once by the writer
+        }
         try {
             ResponseWriter w = new ResponseWriter(out, clientIo, b, this);
             writer = w;
@@ -163,6 +168,22 @@ public final class ProxyCall implements AsyncListener, WriteListener, RequestBod
             clientGone(e, false);
             return null;
         }
+    }
+
+    /**
+     * Writes the answer's head onto the response, once, when its first bytes are about to be written or it ended:
+     * until then a failure answers a problem with no field of the head (see ARCHITECTURE.md). False once ended.
+     */
+    @Override
+    public synchronized boolean headDue() {
+        if (ended) {
+            return false;
+        }
+        if (unwritten != null) {
+            unwritten.writeTo(resp);
+            unwritten = null;
+        }
+        return true;
     }
 
     @Override

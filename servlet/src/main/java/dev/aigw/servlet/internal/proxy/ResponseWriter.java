@@ -25,6 +25,12 @@ public final class ResponseWriter implements Flow.Subscriber<List<ByteBuffer>> {
         void received(ByteBuffer b);
 
         /**
+         * The answer's head is due: its body's first bytes are about to be written, or it ended without any. False
+         * when the call has ended meanwhile: nothing may be written then.
+         */
+        boolean headDue();
+
+        /**
          * The answer's last bytes are about to be handed to the container, which ends the answer with them (its
          * length was declared): from now on the client may see it end, and send its next call.
          */
@@ -62,6 +68,7 @@ public final class ResponseWriter implements Flow.Subscriber<List<ByteBuffer>> {
     private boolean finished;
     private volatile long lastProgressNanos = System.nanoTime();
     private long unwritten; // of a declared length; -1: none declared, or its end announced
+    private boolean headWritten; // drain loop only
 
     ResponseWriter(ServletOutputStream out, ClientIo io, ResponseHead.Body body, Events events) {
         this.out = out;
@@ -154,7 +161,7 @@ public final class ResponseWriter implements Flow.Subscriber<List<ByteBuffer>> {
                     if (empty) {
                         break;
                     }
-                    if (stopped) {
+                    if (stopped || !headWritten()) {
                         return; // the drain loop runs step again and stops
                     }
                     Boolean wrote = io.run(writeNext);
@@ -190,6 +197,9 @@ public final class ResponseWriter implements Flow.Subscriber<List<ByteBuffer>> {
                             continue; // write the held tail first
                         }
                     }
+                    if (!headWritten()) {
+                        return;
+                    }
                     finished = true;
                     events.completed();
                     return;
@@ -219,6 +229,19 @@ public final class ResponseWriter implements Flow.Subscriber<List<ByteBuffer>> {
     }
 
     private boolean tailAdded;
+
+    /** Has the call write the answer's head once, before anything of the answer leaves; false: stop. */
+    private boolean headWritten() {
+        if (!headWritten) {
+            if (!events.headDue()) {
+                stopped = true;
+                drain.signal();
+                return false;
+            }
+            headWritten = true;
+        }
+        return true;
+    }
 
     /** Writes the next pending chunk if the container takes output now; false if not (onWritePossible follows). */
     private Boolean writeNext() throws IOException {
