@@ -27,7 +27,7 @@ final class ClientEnd {
     private boolean completed;
     private byte[] problem; // an answer of our own waiting for the container to accept output
     private RequestBodyPublisher unread; // a body whose rest is read and dropped after that answer, before completing
-    private volatile Upstream.Head answered; // the upstream head whose fields were copied to the response, if any
+    private volatile Upstream.Head answered; // the upstream head whose fields were written onto the response, if any
 
     ClientEnd(HttpServletRequest req, HttpServletResponse resp, AsyncContext ac, ServletOutputStream out,
               ClientIo clientIo, ConcurrencyLimit.Permit permit) {
@@ -39,8 +39,11 @@ final class ClientEnd {
         this.permit = permit;
     }
 
-    /** The upstream head {@code h} is being translated onto the response (a problem after it removes its fields). */
-    void answering(Upstream.Head h) {
+    /**
+     * The fields of the upstream head {@code h} were written onto the response (its first bytes are being written): a
+     * problem after it removes them, or, where the container cannot (Servlet 6.0), cuts the connection instead.
+     */
+    void answered(Upstream.Head h) {
         answered = h;
     }
 
@@ -54,8 +57,8 @@ final class ClientEnd {
      * body is read and dropped before completing (see {@link Refusal#sendUnread}).
      */
     void problem(Refusal p, RequestBodyPublisher unread) {
-        if (resp.isCommitted()) {
-            abort();
+        if (resp.isCommitted() || !answeredRemoved()) {
+            cut();
             return;
         }
         byte[] b = ProblemJson.bytes(p.status(), p.title(), p.detail(), p.code(), p.extra());
@@ -63,17 +66,6 @@ final class ClientEnd {
             try {
                 resp.resetBuffer();
                 resp.setStatus(p.status());
-                Upstream.Head h = answered; // nothing of an upstream head describes this answer (ETag, Link...)
-                if (h != null) {
-                    h.forEach((name, value) -> {
-                        // removes the field on Servlet 6.1 containers and Jetty 12; Tomcat 10.1 ignores a null value
-                        // (Servlet 6.0 has no removal; its reset() would drop the write listener as well)
-                        if (!name.equalsIgnoreCase("Content-Length") && !name.equalsIgnoreCase("Content-Type")
-                                && resp.containsHeader(name)) {
-                            resp.setHeader(name, null);
-                        }
-                    });
-                }
                 resp.setHeader("Content-Encoding", null);
                 resp.setHeader("Cache-Control", "no-store");
                 p.headers().forEach(resp::setHeader);
@@ -98,6 +90,27 @@ final class ClientEnd {
         }
         writeProblemIfReady();
     }
+    /**
+     * Removes the fields of the upstream head written onto the response, if any (nothing of it describes a problem:
+     * {@code Content-Encoding}, {@code ETag}, the gateway's ids...); false when one stays. Servlet 6.1 containers and
+     * Jetty 12 remove a field set to null; Tomcat 10.1 (Servlet 6.0) ignores it, and its {@code reset()} would drop
+     * the write listener as well. Content-Length and Content-Type are replaced by the problem's own.
+     */
+    private boolean answeredRemoved() {
+        Upstream.Head h = answered;
+        boolean[] left = {false};
+        if (h != null) {
+            h.forEach((name, value) -> {
+                if (!name.equalsIgnoreCase("Content-Length") && !name.equalsIgnoreCase("Content-Type")
+                        && resp.containsHeader(name)) {
+                    resp.setHeader(name, null);
+                    left[0] |= resp.containsHeader(name);
+                }
+            });
+        }
+        return !left[0];
+    }
+
     void writeProblemIfReady() {
         RequestBodyPublisher rest;
         synchronized (this) {
@@ -172,8 +185,26 @@ final class ClientEnd {
                     + "was being read; the request may have been carried out"));
             return;
         }
+        cut();
+    }
+
+    /**
+     * Ends the answer without a clean end, committed first if it was not (else the container would answer the
+     * exception with an error page of its own under the upstream head's fields).
+     */
+    private void cut() {
         if (!markCompleted()) {
             return;
+        }
+        try {
+            clientIo.run(() -> {
+                if (!resp.isCommitted() && out.isReady()) {
+                    out.flush();
+                }
+                return null;
+            });
+        } catch (IOException | RuntimeException e) {
+            // the client is gone: the connection ends anyway
         }
         clientIo.close();
         freePlace();

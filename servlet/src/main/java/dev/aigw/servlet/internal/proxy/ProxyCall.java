@@ -154,7 +154,6 @@ public final class ProxyCall implements AsyncListener, WriteListener, RequestBod
         watch.stop(); // from the head on, our writes find a client that left; the container may close it itself
         headDeadline = Long.MAX_VALUE;
         x.responseHead(h.status(), h::first, h.all("Content-Encoding"));
-        client.answering(h);
         unwritten = ResponseHead.of(cfg, a, h);
         ResponseHead.Body b = unwritten.body();
         if (b.eventStream()) {
@@ -170,20 +169,14 @@ public final class ProxyCall implements AsyncListener, WriteListener, RequestBod
         }
     }
 
-    /**
-     * Writes the answer's head onto the response, once, when its first bytes are about to be written or it ended:
-     * until then a failure answers a problem with no field of the head (see ARCHITECTURE.md). False once ended.
-     */
+    /** Writes the answer's head onto the response, once, late (see ARCHITECTURE.md); false once ended. */
     @Override
     public synchronized boolean headDue() {
-        if (ended) {
-            return false;
-        }
-        if (unwritten != null) {
-            unwritten.writeTo(resp);
+        if (!ended && unwritten != null) {
+            client.answered(unwritten.writeTo(resp));
             unwritten = null;
         }
-        return true;
+        return !ended;
     }
 
     @Override

@@ -60,14 +60,14 @@ final class ResponseHead {
         return body;
     }
 
-    /** Writes the client's response head. */
-    void writeTo(HttpServletResponse resp) {
+    /** Writes the client's response head; returns the upstream head whose fields it copied (null: none). */
+    Upstream.Head writeTo(HttpServletResponse resp) {
         if (urls == null) { // 502 in place of the redirect; the upstream's body is read and dropped
             resp.setStatus(502);
             resp.setContentType(ProblemJson.CONTENT_TYPE);
             resp.setHeader("X-Content-Type-Options", "nosniff");
             resp.setHeader("Cache-Control", "no-store");
-            return;
+            return null;
         }
         resp.setStatus(h.status());
         ProxyHeaders.toClient(h, resp, urls, rewrite, cfg.publicUrl() == null, !cfg.trustedProxies().isEmpty());
@@ -77,6 +77,7 @@ final class ResponseHead {
         if (body.eventStream()) {
             resp.setHeader("X-Accel-Buffering", "no"); // ask buffering reverse proxies in front to pass events on
         }
+        return h;
     }
 
     private static byte[] redirectProblem(int status) {
