@@ -145,7 +145,7 @@ public final class ProxyCall implements AsyncListener, WriteListener, RequestBod
         }
     }
 
-    /** The upstream's head arrived: stream the body (an event stream's head is written at once, others' later). */
+    /** The upstream's head arrived: stream the body (the head is written onto the response late, {@link #headDue}). */
     @Override
     public synchronized Flow.Subscriber<List<ByteBuffer>> head(Upstream.Head h) {
         if (ended) {
@@ -155,12 +155,8 @@ public final class ProxyCall implements AsyncListener, WriteListener, RequestBod
         headDeadline = Long.MAX_VALUE;
         x.responseHead(h.status(), h::first, h.all("Content-Encoding"));
         unwritten = ResponseHead.of(cfg, a, h);
-        ResponseHead.Body b = unwritten.body();
-        if (b.eventStream()) {
-            headDue(); // flushed at once by the writer
-        }
         try {
-            ResponseWriter w = new ResponseWriter(out, clientIo, b, this);
+            ResponseWriter w = new ResponseWriter(out, clientIo, unwritten.body(), this);
             writer = w;
             return w;
         } catch (RuntimeException e) {

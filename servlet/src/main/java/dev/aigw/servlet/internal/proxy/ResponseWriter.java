@@ -25,8 +25,8 @@ public final class ResponseWriter implements Flow.Subscriber<List<ByteBuffer>> {
         void received(ByteBuffer b);
 
         /**
-         * The answer's head is due: its body's first bytes are about to be written, or it ended without any. False
-         * when the call has ended meanwhile: nothing may be written then.
+         * The answer's head is due: its body's first bytes are about to be written, or it is flushed (an event stream
+         * at once), or it ended without any. False when the call has ended meanwhile: nothing may be written then.
          */
         boolean headDue();
 
@@ -170,6 +170,9 @@ public final class ResponseWriter implements Flow.Subscriber<List<ByteBuffer>> {
                     }
                 }
                 if (needFlush) {
+                    if (!headWritten()) {
+                        return;
+                    }
                     Boolean flushed = io.run(flush);
                     if (flushed == null || !flushed) {
                         return;
