@@ -90,6 +90,7 @@ final class ClientEnd {
         }
         writeProblemIfReady();
     }
+
     /**
      * Removes the fields of the upstream head written onto the response, if any (nothing of it describes a problem:
      * {@code Content-Encoding}, {@code ETag}, the gateway's ids...); false when one stays. Servlet 6.1 containers and
