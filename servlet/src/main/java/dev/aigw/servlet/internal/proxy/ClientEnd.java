@@ -41,7 +41,7 @@ final class ClientEnd {
 
     /**
      * The fields of the upstream head {@code h} were written onto the response (its first bytes are being written): a
-     * problem after it removes them, or, where the container cannot (Servlet 6.0), cuts the connection instead.
+     * problem after it removes them, or cuts the connection where a {@code Content-Encoding} would stay.
      */
     void answered(Upstream.Head h) {
         answered = h;
@@ -57,7 +57,7 @@ final class ClientEnd {
      * body is read and dropped before completing (see {@link Refusal#sendUnread}).
      */
     void problem(Refusal p, RequestBodyPublisher unread) {
-        if (resp.isCommitted() || !answeredRemoved()) {
+        if (resp.isCommitted() || !clearedOfAnswered()) {
             cut();
             return;
         }
@@ -92,24 +92,24 @@ final class ClientEnd {
     }
 
     /**
-     * Removes the fields of the upstream head written onto the response, if any (nothing of it describes a problem:
-     * {@code Content-Encoding}, {@code ETag}, the gateway's ids...); false when one stays. Servlet 6.1 containers and
-     * Jetty 12 remove a field set to null; Tomcat 10.1 (Servlet 6.0) ignores it, and its {@code reset()} would drop
-     * the write listener as well. Content-Length and Content-Type are replaced by the problem's own.
+     * Removes the fields of the upstream head written onto the response, if any: nothing of it describes a problem
+     * (the gateway's ids, an {@code ETag}...); Content-Length and Content-Type are replaced by the problem's own. False
+     * when a {@code Content-Encoding} stays, which would label the problem with a coding it does not have. Servlet
+     * 6.1 containers and Jetty 12 remove a field set to null; Tomcat 10.1 (Servlet 6.0) ignores that, and its
+     * {@code reset()} would drop the write listener as well: the other fields stay there.
      */
-    private boolean answeredRemoved() {
+    private boolean clearedOfAnswered() {
         Upstream.Head h = answered;
-        boolean[] left = {false};
-        if (h != null) {
-            h.forEach((name, value) -> {
-                if (!name.equalsIgnoreCase("Content-Length") && !name.equalsIgnoreCase("Content-Type")
-                        && resp.containsHeader(name)) {
-                    resp.setHeader(name, null);
-                    left[0] |= resp.containsHeader(name);
-                }
-            });
+        if (h == null) {
+            return true;
         }
-        return !left[0];
+        h.forEach((name, value) -> {
+            if (!name.equalsIgnoreCase("Content-Length") && !name.equalsIgnoreCase("Content-Type")
+                    && resp.containsHeader(name)) {
+                resp.setHeader(name, null);
+            }
+        });
+        return !resp.containsHeader("Content-Encoding");
     }
 
     void writeProblemIfReady() {
