@@ -149,8 +149,24 @@ public final class Admission {
      * stays one key. Names differing only so share a budget (see ARCHITECTURE.md RATIONALE).
      */
     static String principalKey(String name) {
+        if (folded(name)) {
+            return name; // the usual name: every fold below leaves it as it is (a regex and a normaliser per call saved)
+        }
         String n = java.text.Normalizer.normalize(name, java.text.Normalizer.Form.NFKC).strip();
-        return n.replaceAll("\\s+", " ").toUpperCase(Locale.ROOT).toLowerCase(Locale.ROOT);
+        return SPACES.matcher(n).replaceAll(" ").toUpperCase(Locale.ROOT).toLowerCase(Locale.ROOT);
+    }
+
+    private static final java.util.regex.Pattern SPACES = java.util.regex.Pattern.compile("\\s+");
+
+    /** Visible ASCII without capitals: NFKC, stripping, space runs and case folding change nothing. */
+    private static boolean folded(String name) {
+        for (int i = 0; i < name.length(); i++) {
+            char c = name.charAt(i);
+            if (c <= ' ' || c >= 0x7f || c >= 'A' && c <= 'Z') {
+                return false;
+            }
+        }
+        return true;
     }
 
     /**
