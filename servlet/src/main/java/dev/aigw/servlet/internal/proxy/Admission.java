@@ -328,8 +328,8 @@ public final class Admission {
         return i;
     }
 
-    /** A character of an RFC 9110 token. */
-    private static boolean tchar(char c) {
+    /** A character of an RFC 9110 token (also {@link AnswerUrls}' {@code Link} reader). */
+    static boolean tchar(char c) {
         return c < 128 && (Character.isLetterOrDigit(c) || "!#$%&'*+-.^_`|~".indexOf(c) >= 0);
     }
 

@@ -183,7 +183,7 @@ final class AnswerUrls {
             i++;
             ows();
             int start = i;
-            while (i < s.length() && tchar(s.charAt(i))) {
+            while (i < s.length() && Admission.tchar(s.charAt(i))) {
                 i++;
             }
             if (i == start) {
@@ -216,7 +216,7 @@ final class AnswerUrls {
                     }
                 }
             } else {
-                while (i < s.length() && tchar(s.charAt(i))) {
+                while (i < s.length() && Admission.tchar(s.charAt(i))) {
                     i++;
                 }
                 if (i == v) {
@@ -230,12 +230,6 @@ final class AnswerUrls {
             while (i < s.length() && (s.charAt(i) == ' ' || s.charAt(i) == '\t')) {
                 i++;
             }
-        }
-
-        /** RFC 9110 §5.6.2 token characters. */
-        private static boolean tchar(char c) {
-            return c >= 'a' && c <= 'z' || c >= 'A' && c <= 'Z' || c >= '0' && c <= '9'
-                    || c < 0x80 && "!#$%&'*+-.^_`|~".indexOf(c) >= 0;
         }
     }
 }
