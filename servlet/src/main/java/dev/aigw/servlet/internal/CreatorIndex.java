@@ -3,6 +3,7 @@ package dev.aigw.servlet.internal;
 import dev.aigw.ExchangeListener;
 import dev.aigw.ExchangeRecord;
 import dev.aigw.internal.CreateEndpoint;
+import dev.aigw.internal.Router;
 import dev.aigw.servlet.internal.state.SharedCreators;
 import dev.aigw.servlet.internal.state.StateEngine;
 import dev.aigw.servlet.internal.state.StateUnavailableException;
@@ -62,7 +63,8 @@ public final class CreatorIndex implements ExchangeListener {
 
     /**
      * Whether {@code url}'s path (its query and fragment aside) ends in {@code /v1} and one of Replicate's create
-     * endpoints ({@link CreateEndpoint}) with every name present; as written (an escaped spelling is not one).
+     * endpoints ({@link CreateEndpoint}) with every name present, read in the RFC 3986 normal form the call was
+     * routed in ({@link Router#canonicalPath}: {@code /v1/%70redictions} reached the gateway as a create).
      */
     static boolean creation(String url) {
         if (url == null) {
@@ -72,7 +74,12 @@ public final class CreatorIndex implements ExchangeListener {
         while (end < url.length() && url.charAt(end) != '?' && url.charAt(end) != '#') {
             end++;
         }
-        String[] s = url.substring(0, end).split("/", -1);
+        int authority = url.indexOf("://");
+        int path = authority < 0 || authority > end ? -1 : url.indexOf('/', authority + 3);
+        if (path < 0 || path > end) {
+            return false;
+        }
+        String[] s = Router.canonicalPath(url.substring(path, end)).split("/", -1);
         for (int v1 = 0; v1 < s.length; v1++) {
             if (s[v1].equals("v1") && CreateEndpoint.of(s, v1 + 1) != null && named(s, v1 + 1)) {
                 return true;

@@ -29,12 +29,12 @@ class CreatorIndexTest {
         String api = "https://api.replicate.com/v1";
         for (String create : new String[] {"/predictions", "/models/acme/echo/predictions",
                 "/deployments/acme/prod/predictions", "/models/acme/echo/versions/" + "0".repeat(64) + "/trainings",
-                "/predictions?x=1"}) {
+                "/predictions?x=1", "/%70redictions", "/x/../predictions"}) { // as routed: RFC 3986 normal form
             assertThat(CreatorIndex.creation(api + create)).as(create).isTrue();
         }
         for (String other : new String[] {"/predictions/p1/cancel?x=1", "/predictions/p1/cancel?", "/predictions/p1/cancel#x",
                 "/predictions/p1/cancel", "/trainings/t1/cancel?x", "/predictions/p1", "/files", "/models",
-                "/deployments", "/models//echo/predictions", "/%70redictions", "/predictions/", "/x/predictions"}) {
+                "/deployments", "/models//echo/predictions", "/predictions%2F", "/predictions/", "/x/predictions"}) {
             assertThat(CreatorIndex.creation(api + other)).as(other).isFalse();
         }
         CreatorIndex idx = new CreatorIndex(8);

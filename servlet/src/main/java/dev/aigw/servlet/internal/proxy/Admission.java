@@ -7,13 +7,16 @@ import dev.aigw.servlet.internal.state.Unavailable;
 import jakarta.servlet.http.HttpServletRequest;
 
 import java.net.URI;
+import java.text.Normalizer;
 import java.util.Collections;
 import java.util.Enumeration;
 import java.util.Iterator;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
+import java.util.Objects;
 import java.util.Set;
+import java.util.regex.Pattern;
 
 /**
  * Whether a request may go through the proxy, decided on its {@link CanonicalRequest} in one place and in this
@@ -152,11 +155,11 @@ public final class Admission {
         if (folded(name)) {
             return name; // the usual name: every fold below leaves it as it is (a regex and a normaliser per call saved)
         }
-        String n = java.text.Normalizer.normalize(name, java.text.Normalizer.Form.NFKC).strip();
+        String n = Normalizer.normalize(name, Normalizer.Form.NFKC).strip();
         return SPACES.matcher(n).replaceAll(" ").toUpperCase(Locale.ROOT).toLowerCase(Locale.ROOT);
     }
 
-    private static final java.util.regex.Pattern SPACES = java.util.regex.Pattern.compile("\\s+");
+    private static final Pattern SPACES = Pattern.compile("\\s+");
 
     /** Visible ASCII without capitals: NFKC, stripping, space runs and case folding change nothing. */
     private static boolean folded(String name) {
@@ -221,7 +224,7 @@ public final class Admission {
                     + "against the model allowlist; send it unencoded").refused();
         }
         // the header as sent: Jetty's getContentType() throws for a charset the JVM does not know (a 500, not a 415)
-        String type = java.util.Objects.requireNonNullElse(req.getHeader("Content-Type"), "");
+        String type = Objects.requireNonNullElse(req.getHeader("Content-Type"), "");
         if (!json(type) || !utf8(type)) {
             throw Refusal.of(415, "content_type_not_allowed", c.method() + " " + c.path() + " needs a UTF-8 JSON "
                     + "body for the model allowlist to read \"" + fields.get(0).key + "\": Content-Type application/json "

@@ -67,7 +67,7 @@ public final class ResponseWriter implements Flow.Subscriber<List<ByteBuffer>> {
     private volatile boolean needFlush;
     private boolean finished;
     private volatile long lastProgressNanos = System.nanoTime();
-    private long unwritten; // of a declared length; -1: none declared, or its end announced
+    private long lengthLeft; // of a declared length; -1: none declared, or its end announced
     private boolean headWritten; // drain loop only
 
     ResponseWriter(ServletOutputStream out, ClientIo io, ResponseHead.Body body, Events events) {
@@ -75,7 +75,7 @@ public final class ResponseWriter implements Flow.Subscriber<List<ByteBuffer>> {
         this.io = io;
         this.transform = body.transform();
         this.flushEach = body.eventStream();
-        this.unwritten = body.length();
+        this.lengthLeft = body.length();
         this.events = events;
         this.needFlush = flushEach; // send the head of an event stream at once
         this.ready = out::isReady;
@@ -270,8 +270,8 @@ public final class ResponseWriter implements Flow.Subscriber<List<ByteBuffer>> {
 
     private void write(ByteBuffer b) throws IOException {
         lastProgressNanos = System.nanoTime();
-        if (unwritten >= 0 && (unwritten -= b.remaining()) <= 0) {
-            unwritten = -1;
+        if (lengthLeft >= 0 && (lengthLeft -= b.remaining()) <= 0) {
+            lengthLeft = -1;
             events.ending(); // the container ends the answer with this write
         }
         if (b.hasArray() && !b.isReadOnly()) {
