@@ -84,8 +84,15 @@ final class AnswerUrls {
         return v;
     }
 
-    /** Whether {@code v[from, to)} is {@code .} or {@code ..}, each dot possibly written {@code %2e}. */
+    /**
+     * Whether {@code v[from, to)} is {@code .} or {@code ..}, each dot possibly written {@code %2e}, also with path
+     * parameters ({@code ..;x}): servlet containers drop a segment's {@code ;} parameters before they resolve it.
+     */
     private static boolean dotSegment(String v, int from, int to) {
+        int semicolon = v.indexOf(';', from);
+        if (semicolon >= 0 && semicolon < to) {
+            to = semicolon;
+        }
         int dots = 0;
         for (int i = from; i < to; dots++) {
             if (v.charAt(i) == '.') {

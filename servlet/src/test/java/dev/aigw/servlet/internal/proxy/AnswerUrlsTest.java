@@ -14,9 +14,12 @@ class AnswerUrlsTest {
         assertThat(urls.intoProxy(BASE)).isEqualTo(BASE);
         assertThat(urls.intoProxy(BASE + "?a=/../b#/..")).isEqualTo(BASE + "?a=/../b#/..");
         assertThat(urls.intoProxy(BASE + "/a..b/...")).isEqualTo(BASE + "/a..b/...");
+        assertThat(urls.intoProxy(BASE + "/a;v=1/b")).isEqualTo(BASE + "/a;v=1/b"); // parameters on a plain segment
         for (String away : new String[]{"https://evil.example/", "/predictions", "//app.example/ai", BASE + "x",
                 BASE + "@evil.example", "https://app.example/aix", BASE + "/../x", BASE + "/%2E%2e", BASE + "/.",
-                BASE + "/a/./b", BASE + "/a\\..", BASE + "/.\t.", BASE + "/\u00e9", "HTTPS://API.REPLICATE.COM/v1/x"}) {
+                BASE + "/a/./b", BASE + "/a\\..", BASE + "/.\t.", BASE + "/\u00e9", "HTTPS://API.REPLICATE.COM/v1/x",
+                // containers drop a segment's ;parameters before resolving it: still a dot segment
+                BASE + "/..;x/admin", BASE + "/..;/admin", BASE + "/%2e%2E;p/x", BASE + "/.;/x"}) {
             assertThat(urls.intoProxy(away)).as(away).isNull();
         }
         assertThat(new AnswerUrls(null, null).intoProxy("https://api.replicate.com/v1/x")).isNull();
