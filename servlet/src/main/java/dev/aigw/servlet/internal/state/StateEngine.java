@@ -353,6 +353,13 @@ public abstract class StateEngine implements AutoCloseable {
         }
         if (r != null) {
             r.shutdownNow();
+            try {
+                // a renewal or retry in flight ends within one engine timeout: the thread is gone before the
+                // engine's resources are released (and before the application's class loader is)
+                r.awaitTermination(timeout.toMillis() + 1000, TimeUnit.MILLISECONDS);
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+            }
         }
         release();
     }
