@@ -80,7 +80,7 @@ public record ProxyConfig(
         /** Where the rate limit's buckets live: null in memory, else the shared engine. */
         public StateEngine state;
         public TrustedProxies trustedProxies = TrustedProxies.none();
-        public TrustedProxies.Headers trustedHeaders = TrustedProxies.Headers.ANY;
+        public TrustedHeaders trustedHeaders = TrustedHeaders.ANY;
         public String publicUrl;
         public final List<String> forwardHeaders = new ArrayList<>();
         public Duration timeout = DEFAULT_TIMEOUT;
@@ -232,10 +232,10 @@ public record ProxyConfig(
 
         public void trustedHeaders(String value) {
             try {
-                trustedHeaders = value == null ? TrustedProxies.Headers.ANY : TrustedProxies.Headers.parse(value);
+                trustedHeaders = value == null ? TrustedHeaders.ANY : TrustedHeaders.parse(value);
             } catch (IllegalArgumentException e) {
                 throw ServletSettings.CODE.invalid("aigw.proxy.trusted-headers", value,
-                        TrustedProxies.HEADERS_ALLOWED);
+                        TrustedHeaders.ALLOWED);
             }
         }
 

@@ -24,26 +24,6 @@ public final class TrustedProxies {
     public static final String ALLOWED = "a comma-separated list of IP addresses or CIDR ranges, e.g. "
             + "127.0.0.1, 10.0.0.0/8, ::1";
 
-    /** What {@link Headers#parse} accepts, for error messages. */
-    public static final String HEADERS_ALLOWED = "forwarded (RFC 7239's Forwarded only), x-forwarded "
-            + "(X-Forwarded-For, -Proto, -Host, -Port, -Prefix only) or any (both; when their client addresses "
-            + "disagree, the trusted proxy's own address counts)";
-
-    /** Which headers of a trusted proxy are believed: the ones the proxy in front writes. */
-    public enum Headers {
-        FORWARDED, X_FORWARDED, ANY;
-
-        /** @throws IllegalArgumentException when {@code value} is none of {@link #HEADERS_ALLOWED} */
-        public static Headers parse(String value) {
-            return switch (value == null ? "" : value.strip().toLowerCase(Locale.ROOT)) {
-                case "forwarded" -> FORWARDED;
-                case "x-forwarded" -> X_FORWARDED;
-                case "any" -> ANY;
-                default -> throw new IllegalArgumentException("not one of forwarded, x-forwarded, any");
-            };
-        }
-    }
-
     private record Range(byte[] network, int bits) {
     }
 
@@ -60,19 +40,19 @@ public final class TrustedProxies {
     }
 
     private final List<Range> ranges;
-    private final Headers headers;
+    private final TrustedHeaders headers;
 
-    private TrustedProxies(List<Range> ranges, Headers headers) {
+    private TrustedProxies(List<Range> ranges, TrustedHeaders headers) {
         this.ranges = ranges;
         this.headers = headers;
     }
 
     public static TrustedProxies none() {
-        return new TrustedProxies(List.of(), Headers.ANY);
+        return new TrustedProxies(List.of(), TrustedHeaders.ANY);
     }
 
     /** The same proxies, believed only in {@code headers}. */
-    public TrustedProxies believing(Headers headers) {
+    public TrustedProxies believing(TrustedHeaders headers) {
         return new TrustedProxies(ranges, headers);
     }
 
@@ -104,7 +84,7 @@ public final class TrustedProxies {
             }
             out.add(new Range(a, bits));
         }
-        return new TrustedProxies(List.copyOf(out), Headers.ANY);
+        return new TrustedProxies(List.copyOf(out), TrustedHeaders.ANY);
     }
 
     public boolean isEmpty() {
@@ -145,9 +125,9 @@ public final class TrustedProxies {
         if (!trusts(peer)) {
             return key(peer);
         }
-        String byForwarded = headers != Headers.X_FORWARDED && present(forwarded)
+        String byForwarded = headers != TrustedHeaders.X_FORWARDED && present(forwarded)
                 ? nearestUntrusted(peer, forwarded, true) : null;
-        String byForwardedFor = headers != Headers.FORWARDED && present(forwardedFor)
+        String byForwardedFor = headers != TrustedHeaders.FORWARDED && present(forwardedFor)
                 ? nearestUntrusted(peer, forwardedFor, false) : null;
         if (byForwarded != null && byForwardedFor != null && !byForwarded.equals(byForwardedFor)) {
             return key(peer);
@@ -260,9 +240,9 @@ public final class TrustedProxies {
         String h = hostPort;
         String prefix = containerPrefix == null ? "" : containerPrefix;
         if (trusts(peer)) {
-            if (headers == Headers.X_FORWARDED) {
+            if (headers == TrustedHeaders.X_FORWARDED) {
                 forwarded = null;
-            } else if (headers == Headers.FORWARDED) {
+            } else if (headers == TrustedHeaders.FORWARDED) {
                 xfProto = xfHost = xfPort = xfPrefix = null;
             }
             String fProto = null;

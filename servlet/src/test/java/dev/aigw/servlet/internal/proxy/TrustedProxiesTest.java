@@ -107,8 +107,8 @@ class TrustedProxiesTest {
     @Test
     void believingOneHeaderIgnoresTheOther() {
         TrustedProxies any = TrustedProxies.parse("127.0.0.1");
-        TrustedProxies xf = any.believing(TrustedProxies.Headers.X_FORWARDED);
-        TrustedProxies fw = any.believing(TrustedProxies.Headers.FORWARDED);
+        TrustedProxies xf = any.believing(TrustedHeaders.X_FORWARDED);
+        TrustedProxies fw = any.believing(TrustedHeaders.FORWARDED);
         List<String> corporate = List.of("for=192.0.2.44");
         List<String> front = List.of("203.0.113.9");
         assertThat(any.clientKey("127.0.0.1", corporate, front)).isEqualTo("127.0.0.1");
@@ -129,8 +129,8 @@ class TrustedProxiesTest {
                 .base()).isEqualTo("http://h:8080");
         assertThat(fw.origin("127.0.0.1", "http", "h:8080", "", "proto=https;host=app.example", "http",
                 "forged.example", null, null).base()).isEqualTo("https://app.example");
-        assertThat(TrustedProxies.Headers.parse(" X-Forwarded ")).isEqualTo(TrustedProxies.Headers.X_FORWARDED);
-        assertThatThrownBy(() -> TrustedProxies.Headers.parse("x-forwarded-for"))
+        assertThat(TrustedHeaders.parse(" X-Forwarded ")).isEqualTo(TrustedHeaders.X_FORWARDED);
+        assertThatThrownBy(() -> TrustedHeaders.parse("x-forwarded-for"))
                 .isInstanceOf(IllegalArgumentException.class);
     }
 
