@@ -102,7 +102,10 @@ public final class ExchangeSpan implements ExchangeObserver.Observation {
                 : forwardedModels.name(r.model(), accepted(r)); // the answer's spelling first: the provider's own
         String errorType = errorType(r);
         if (span.isRecording()) {
-            if (model != null && (forwardedModels == null ? modelAtStart == null : !ModelNames.OTHER.equals(model))) {
+            // the application's call got its name at the start when its path named the model; a forwarded call
+            // only gets one here, and only for an admitted model
+            boolean name = forwardedModels == null ? modelAtStart == null : !ModelNames.OTHER.equals(model);
+            if (model != null && name) {
                 span.updateName(operation + " " + model);
             }
             if (modelAtStart == null && requested != null) { // a span is one call: its attribute may keep any name
