@@ -129,6 +129,10 @@ class ForwardedModelsTest {
     void onlyTheFirstAcceptedModelsUpToTheLimitAreNamedAndTheApplicationsOwnCallsAreNotLimited() throws Exception {
         otel = new TestOtel();
         start(AigwTelemetry.builder(otel.sdk).forwardedModelLimit(2).build());
+        // reading a model's public page is free and vouches for nothing: it takes no place under the bound
+        HttpResponse<String> page = client.send(HttpRequest.newBuilder(app.uri("/replicate/models/acme/three"))
+                .timeout(Duration.ofSeconds(30)).build(), HttpResponse.BodyHandlers.ofString());
+        assertThat(page.statusCode()).isEqualTo(200);
         assertThat(status("acme/one")).isEqualTo(201);
         assertThat(status("acme/one")).isEqualTo(201);
         assertThat(status("acme/two")).isEqualTo(201);
@@ -140,7 +144,7 @@ class ForwardedModelsTest {
                 .timeout(Duration.ofSeconds(30)).build(), HttpResponse.BodyHandlers.ofString());
         assertThat(account.statusCode()).isEqualTo(200);
         Kit.create(gateway); // the application's own call: its code chose the model, no bound applies
-        awaitSpans(6);
+        awaitSpans(7);
 
         Map<String, Long> byModel = new TreeMap<>();
         for (HistogramPointData p : MetricsTest.metric(otel.collect(), "gen_ai.client.operation.duration")
@@ -148,12 +152,11 @@ class ForwardedModelsTest {
             byModel.merge(String.valueOf(p.getAttributes().get(MODEL)), p.getCount(), Long::sum);
         }
         assertThat(byModel).containsExactlyInAnyOrderEntriesOf(Map.of(
-                "acme/one", 2L, "acme/two", 1L, "_OTHER", 2L, // acme/three, beyond the limit, and the made-up name
+                "acme/one", 2L, "acme/two", 1L, "_OTHER", 3L, // acme/three (page and run), the made-up name
                 "acme/echo", 1L)); // the application's call
         List<SpanData> spans = otel.spans.getFinishedSpanItems();
-        SpanData three = spans.stream().filter(s -> "acme/three".equals(s.getAttributes().get(MODEL))).findFirst()
-                .orElseThrow();
-        assertThat(three.getName()).isEqualTo("generate_content");
+        assertThat(spans.stream().filter(s -> "acme/three".equals(s.getAttributes().get(MODEL))).map(SpanData::getName))
+                .containsExactlyInAnyOrder("generate_content", "models");
         SpanData madeUp = spans.stream().filter(s -> "mallory/made-up".equals(s.getAttributes().get(MODEL)))
                 .findFirst().orElseThrow(() -> new AssertionError("the record took the body's model: " + spans));
         assertThat(madeUp.getName()).isEqualTo("account");

@@ -174,13 +174,13 @@ public final class ExchangeSpan implements ExchangeObserver.Observation {
     }
 
     /**
-     * Whether the provider's answer shows that a forwarded call's model exists: a success (2xx) either on a path that
-     * names the model or of an operation whose answer names it. A success of another call says nothing of a model
-     * that only its request body named ({@code GET /account} with a made-up {@code "model"}).
+     * Whether the provider's answer vouches for a forwarded call's model: a success (2xx) of an operation whose answer
+     * names it, a prediction or training of this account. A success of another call says nothing of a model that only
+     * its request body named ({@code GET /account} with a made-up {@code "model"}), and one that reads a model's public
+     * page ({@code GET /models/{owner}/{name}}) would let any client spend the bound on public models for free.
      */
     private boolean accepted(ExchangeRecord r) {
-        return r.httpStatus() >= 200 && r.httpStatus() < 300
-                && (modelAtStart != null || Operations.answerNamesModel(operation));
+        return r.httpStatus() >= 200 && r.httpStatus() < 300 && Operations.answerNamesModel(operation);
     }
 
     /**
