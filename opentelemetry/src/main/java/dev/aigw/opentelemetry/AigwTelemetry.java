@@ -34,7 +34,7 @@ import java.util.concurrent.TimeUnit;
  * {@code cf-aig-otel-trace-id} and {@code cf-aig-otel-parent-span-id}, so the gateway's exported span becomes its child.
  *
  * <p>Calls a proxy forwards for its clients ({@link Exchange#forwarded()}: the servlet module's proxy) name a model
- * the client chose, perhaps invented. Their metrics and span name carry it only once the provider accepted a call on
+ * the client chose, perhaps invented. Their metrics and span name carry it only once the provider ran a call on
  * that model, and only for the first {@link Builder#forwardedModelLimit} such models; otherwise the metrics say
  * {@value ModelNames#OTHER} and the span is named by its operation alone. The span's {@code gen_ai.request.model}
  * attribute keeps what the call asked for: a span is one call, so it adds no series.
@@ -186,7 +186,7 @@ public final class AigwTelemetry implements ExchangeObserver {
         /**
          * How many distinct models of forwarded calls (the servlet proxy's: {@link Exchange#forwarded()}) the metrics
          * and span names may name (default {@value ModelNames#DEFAULT_LIMIT}; 0 names none). A forwarded call's model
-         * is the proxy client's choice, so it is named only once the provider accepted a call on it, and only the
+         * is the proxy client's choice, so it is named only once the provider ran a call on it, and only the
          * first {@code limit} such models are; any other is {@value ModelNames#OTHER} on metrics and left out of the
          * span name. The application's own calls are not limited.
          *
