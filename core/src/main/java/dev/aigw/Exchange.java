@@ -38,6 +38,7 @@ public final class Exchange {
     private final String method;
     private final CallOptions options;
     private final boolean webhook; // a delivery received (Gateway.webhook), not a call: never sent
+    private final boolean forwarded; // a request a proxy forwards for a client outside the application (Gateway.forward)
     private Map<String, String> headers; // set before the exchange is handed out (observers may add to it)
     private ExchangeObserver.Observation[] observations;
     private final long startedAtMillis = System.currentTimeMillis();
@@ -61,9 +62,10 @@ public final class Exchange {
     private volatile java.util.List<String> notes; // rare: created by the first note
 
     Exchange(Gateway gateway, Route route, String method, CallOptions options, Map<String, String> headers,
-             boolean webhook) {
+             boolean webhook, boolean forwarded) {
         this.gateway = gateway;
         this.webhook = webhook;
+        this.forwarded = forwarded;
         this.route = route;
         this.method = method;
         this.options = options;
@@ -126,6 +128,16 @@ public final class Exchange {
     /** Whether the call goes through the gateway (false after a fallback, and for a webhook delivery). */
     public boolean viaGateway() {
         return !direct && !webhook;
+    }
+
+    /**
+     * Whether this call forwards the request of a client outside the application (the servlet module's proxy), made
+     * with {@link Gateway#forward}: what the request names — its model, in the path or the body — is then that
+     * client's choice, not the application's, and an observer that turns it into a metric attribute or a span name
+     * must not trust it (any client could invent a new name per call).
+     */
+    public boolean forwarded() {
+        return forwarded;
     }
 
     /** Who serves it: the gateway, the provider directly after a fallback, or nobody (a webhook delivery). */

@@ -147,6 +147,19 @@ public final class Gateway implements AutoCloseable {
 
     /** As {@link #exchange(String, URI, CallOptions)} for an already computed route. */
     public Exchange exchange(String method, Route route, CallOptions perCall) {
+        return call(method, route, perCall, false);
+    }
+
+    /**
+     * As {@link #exchange(String, Route, CallOptions)} for a request that a proxy forwards for a client outside the
+     * application: its exchange is {@link Exchange#forwarded()}, so observers know that the model it names is that
+     * client's choice.
+     */
+    public Exchange forward(String method, Route route, CallOptions perCall) {
+        return call(method, route, perCall, true);
+    }
+
+    private Exchange call(String method, Route route, CallOptions perCall, boolean forwarded) {
         Objects.requireNonNull(method, "method");
         CallOptions callerLayer = callerLayer(perCall);
         CallOptions effective = callerLayer.over(defaults);
@@ -154,7 +167,7 @@ public final class Gateway implements AutoCloseable {
                 && CachePolicy.mustSkipCache(route.provider(), method, route.rest())) {
             effective = effective.withSkipCache();
         }
-        return start(route, upper(method), effective, false);
+        return start(route, upper(method), effective, false, forwarded);
     }
 
     /**
@@ -167,15 +180,15 @@ public final class Gateway implements AutoCloseable {
      */
     public Exchange webhook(Provider provider, String rest, URI receivedAt, CallOptions creatorOptions) {
         Route route = new Route(provider, URI.create(provider.upstreamPrefix() + rest), receivedAt, rest);
-        return start(route, "WEBHOOK", callerLayer(creatorOptions).over(defaults), true);
+        return start(route, "WEBHOOK", callerLayer(creatorOptions).over(defaults), true, false);
     }
 
     private static CallOptions callerLayer(CallOptions perCall) {
         return perCall == null ? GatewayContext.current() : perCall.over(GatewayContext.current());
     }
 
-    private Exchange start(Route route, String method, CallOptions effective, boolean webhook) {
-        Exchange x = new Exchange(this, route, method, effective, headers(effective), webhook);
+    private Exchange start(Route route, String method, CallOptions effective, boolean webhook, boolean forwarded) {
+        Exchange x = new Exchange(this, route, method, effective, headers(effective), webhook, forwarded);
         x.observe(observers);
         return x;
     }

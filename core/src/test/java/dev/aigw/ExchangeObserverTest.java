@@ -69,6 +69,31 @@ class ExchangeObserverTest {
     }
 
     @Test
+    void anObserverCanTellAForwardedCallFromTheApplicationsOwnWhenItStarts() {
+        List<Boolean> seen = new CopyOnWriteArrayList<>();
+        try (Gateway g = gateway().observer(x -> {
+            seen.add(x.forwarded());
+            return null;
+        }).build()) {
+            Route route = g.route(CREATE);
+            Exchange own = g.exchange("post", route, null);
+            Exchange forwarded = g.forward("post", route, null);
+            assertThat(seen).containsExactly(false, true);
+            assertThat(own.forwarded()).isFalse();
+            assertThat(forwarded.forwarded()).isTrue();
+            assertThat(forwarded.method()).isEqualTo("POST");
+            assertThat(forwarded.via()).isEqualTo(ExchangeRecord.Via.GATEWAY);
+            assertThat(forwarded.gatewayHeaders()).isEqualTo(own.gatewayHeaders());
+            Exchange webhook = g.webhook(route.provider(), "/predictions/p1", URI.create("https://app.example/hooks"),
+                    null);
+            assertThat(webhook.forwarded()).isFalse();
+            for (Exchange x : List.of(own, forwarded, webhook)) {
+                x.cancel("test");
+            }
+        }
+    }
+
+    @Test
     void anObserverSeesTheStartOnTheCallersThreadAddsGatewayHeadersAndGetsTheRecordBeforeListeners() throws Exception {
         Recorder obs = new Recorder();
         BlockingQueue<ExchangeRecord> listened = new LinkedBlockingQueue<>();

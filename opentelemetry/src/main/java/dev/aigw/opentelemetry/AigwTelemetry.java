@@ -6,6 +6,7 @@ import dev.aigw.ExchangeRecord;
 import dev.aigw.opentelemetry.internal.ExchangeSpan;
 import dev.aigw.opentelemetry.internal.Instruments;
 import dev.aigw.opentelemetry.internal.Lookup;
+import dev.aigw.opentelemetry.internal.ModelNames;
 import io.opentelemetry.api.OpenTelemetry;
 import io.opentelemetry.context.Context;
 
@@ -32,6 +33,12 @@ import java.util.concurrent.TimeUnit;
  * {@code error.type}. When the span (or, without an SDK, the caller's span) is sampled, the call carries
  * {@code cf-aig-otel-trace-id} and {@code cf-aig-otel-parent-span-id}, so the gateway's exported span becomes its child.
  *
+ * <p>Calls a proxy forwards for its clients ({@link Exchange#forwarded()}: the servlet module's proxy) name a model
+ * the client chose, perhaps invented. Their metrics and span name carry it only once the provider accepted a call on
+ * that model, and only for the first {@link Builder#forwardedModelLimit} such models; otherwise the metrics say
+ * {@value ModelNames#OTHER} and the span is named by its operation alone. The span's {@code gen_ai.request.model}
+ * attribute keeps what the call asked for: a span is one call, so it adds no series.
+ *
  * <p>Metrics: {@value Instruments#OPERATION_DURATION} (seconds; for inference operations it is
  * {@value Instruments#INFERENCE_DURATION} instead when {@code OTEL_SEMCONV_STABILITY_OPT_IN} contains
  * {@code gen_ai_latest_experimental}), {@value Instruments#CALLS}, {@value Instruments#GATEWAY_ERRORS},
@@ -44,6 +51,7 @@ public final class AigwTelemetry implements ExchangeObserver {
 
     private final OpenTelemetry fixed;
     private final boolean latestGenAi;
+    private final ModelNames forwardedModels;
     private volatile Instruments instruments;
     private volatile long nextLookup;
     private volatile boolean settled; // given, or found in CDI: never looked for again
@@ -56,12 +64,13 @@ public final class AigwTelemetry implements ExchangeObserver {
      * {@code otel.semconv-stability.opt-in}) chooses the conventions.
      */
     public AigwTelemetry() {
-        this(null, optedIn(optInFromEnvironment()));
+        this(null, optedIn(optInFromEnvironment()), ModelNames.DEFAULT_LIMIT);
     }
 
-    private AigwTelemetry(OpenTelemetry fixed, boolean latestGenAi) {
+    private AigwTelemetry(OpenTelemetry fixed, boolean latestGenAi, int forwardedModelLimit) {
         this.fixed = fixed;
         this.latestGenAi = latestGenAi;
+        this.forwardedModels = new ModelNames(forwardedModelLimit);
         if (fixed != null) {
             this.instruments = new Instruments(fixed, true, latestGenAi);
             this.settled = true;
@@ -79,7 +88,7 @@ public final class AigwTelemetry implements ExchangeObserver {
 
     @Override
     public Observation start(Exchange exchange) {
-        return ExchangeSpan.start(instruments(), exchange, Context.current());
+        return ExchangeSpan.start(instruments(), forwardedModels, exchange, Context.current());
     }
 
     @Override
@@ -158,6 +167,7 @@ public final class AigwTelemetry implements ExchangeObserver {
     public static final class Builder {
         private final OpenTelemetry openTelemetry;
         private String optIn = optInFromEnvironment();
+        private int forwardedModelLimit = ModelNames.DEFAULT_LIMIT;
 
         private Builder(OpenTelemetry openTelemetry) {
             this.openTelemetry = openTelemetry;
@@ -173,8 +183,22 @@ public final class AigwTelemetry implements ExchangeObserver {
             return this;
         }
 
+        /**
+         * How many distinct models of forwarded calls (the servlet proxy's: {@link Exchange#forwarded()}) the metrics
+         * and span names may name (default {@value ModelNames#DEFAULT_LIMIT}; 0 names none). A forwarded call's model
+         * is the proxy client's choice, so it is named only once the provider accepted a call on it, and only the
+         * first {@code limit} such models are; any other is {@value ModelNames#OTHER} on metrics and left out of the
+         * span name. The application's own calls are not limited.
+         *
+         * @throws IllegalArgumentException when {@code limit} is negative
+         */
+        public Builder forwardedModelLimit(int limit) {
+            this.forwardedModelLimit = new ModelNames(limit).limit(); // checked here, where the caller is
+            return this;
+        }
+
         public AigwTelemetry build() {
-            return new AigwTelemetry(openTelemetry, optedIn(optIn));
+            return new AigwTelemetry(openTelemetry, optedIn(optIn), forwardedModelLimit);
         }
     }
 }

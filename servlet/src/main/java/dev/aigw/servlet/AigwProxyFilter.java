@@ -176,6 +176,14 @@ public final class AigwProxyFilter implements Filter {
             return set(() -> draft.trustedProxies(addresses));
         }
 
+        /**
+         * Which of the trusted proxies' headers are believed, as {@code aigw.proxy.trusted-headers}: {@code forwarded},
+         * {@code x-forwarded} or {@code any} (the default).
+         */
+        public Builder trustedHeaders(String headers) {
+            return set(() -> draft.trustedHeaders(headers));
+        }
+
         /** The URL clients use for the proxy, e.g. {@code https://app.example.com/replicate}. */
         public Builder publicUrl(String url) {
             return set(() -> draft.publicUrl(url));

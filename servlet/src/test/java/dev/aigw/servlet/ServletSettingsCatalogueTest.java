@@ -69,6 +69,9 @@ class ServletSettingsCatalogueTest {
             new Row("aigw.proxy.trusted-proxies", "10.0.0.300", "IP addresses or CIDR ranges"),
             new Row("aigw.proxy.trusted-proxies", "10.0.0.0/33", "IP addresses or CIDR ranges"),
             new Row("aigw.proxy.trusted-proxies", "proxy.example", "IP addresses or CIDR ranges"),
+            new Row("aigw.proxy.trusted-headers", "x-forwarded-for", "forwarded (RFC 7239's Forwarded only), "
+                    + "x-forwarded"),
+            new Row("aigw.proxy.trusted-headers", "both", "or any (both;"),
             new Row("aigw.proxy.public-url", "ftp://app.example/replicate", "absolute http(s) URL"),
             new Row("aigw.proxy.public-url", "https://app.example/replicate?x=1", "no query, quotes or spaces"),
             new Row("aigw.proxy.public-url", "https://admin:hunter2@app.example/replicate", "absolute http(s) URL"),

@@ -65,7 +65,8 @@ class SettingsErrorsTest {
     void buildersAndSettingsRefuseTheSameValueWithTheSameMessage() {
         String[][] cases = {
                 {"aigw.proxy.path", "/a/../b"}, {"aigw.proxy.models", "acme"}, {"aigw.proxy.rate-limit", "lots"},
-                {"aigw.proxy.trusted-proxies", "10.0.0.0/99"}, {"aigw.proxy.public-url", "ftp://x"},
+                {"aigw.proxy.trusted-proxies", "10.0.0.0/99"}, {"aigw.proxy.trusted-headers", "x-forwarded-for"},
+                {"aigw.proxy.public-url", "ftp://x"},
                 {"aigw.proxy.forward-headers", "Cookie"}, {"aigw.proxy.replicate-token", "Bearer r8_abcdefgh"},
                 {"aigw.webhook.path", "/hooks/../x"}, {"aigw.webhook.secret", "whsec_not*base64"},
                 {"aigw.state.redis-url", "redis://default:s3cret@cache.example:6379/x"},
@@ -107,6 +108,7 @@ class SettingsErrorsTest {
             case "aigw.proxy.models" -> p.models(value);
             case "aigw.proxy.rate-limit" -> p.rateLimit(value);
             case "aigw.proxy.trusted-proxies" -> p.trustedProxies(value);
+            case "aigw.proxy.trusted-headers" -> p.trustedHeaders(value);
             case "aigw.proxy.public-url" -> p.publicUrl(value);
             case "aigw.proxy.forward-headers" -> p.forwardHeaders(value);
             case "aigw.proxy.replicate-token" -> p.replicateToken(value);

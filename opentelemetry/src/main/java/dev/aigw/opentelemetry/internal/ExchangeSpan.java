@@ -29,6 +29,7 @@ public final class ExchangeSpan implements ExchangeObserver.Observation {
     private static final Pattern JAVA_CLASS = Pattern.compile("[A-Za-z_$][\\w$]*(\\.[A-Za-z_$][\\w$]*)+");
 
     private final Instruments in;
+    private final ModelNames forwardedModels; // null: the application's own call, whose model its code chose
     private final Span span;
     private final Context context;
     private final String operation;
@@ -37,9 +38,10 @@ public final class ExchangeSpan implements ExchangeObserver.Observation {
     private final long serverPort;
     private final String modelAtStart;
 
-    private ExchangeSpan(Instruments in, Span span, Context context, String operation, String provider,
-                         String serverAddress, long serverPort, String modelAtStart) {
+    private ExchangeSpan(Instruments in, ModelNames forwardedModels, Span span, Context context, String operation,
+                         String provider, String serverAddress, long serverPort, String modelAtStart) {
         this.in = in;
+        this.forwardedModels = forwardedModels;
         this.span = span;
         this.context = context;
         this.operation = operation;
@@ -49,7 +51,12 @@ public final class ExchangeSpan implements ExchangeObserver.Observation {
         this.modelAtStart = modelAtStart;
     }
 
-    public static ExchangeSpan start(Instruments in, Exchange x, Context parent) {
+    /**
+     * @param models the models that may be named for forwarded calls ({@link Exchange#forwarded()}): until the
+     *               provider accepts one, the span is named by its operation alone and the metrics say
+     *               {@value ModelNames#OTHER}
+     */
+    public static ExchangeSpan start(Instruments in, ModelNames models, Exchange x, Context parent) {
         String provider = x.route().provider().slug();
         String operation = Operations.name(provider, x.method(), x.route().rest());
         String model = x.modelFromPath();
@@ -57,7 +64,8 @@ public final class ExchangeSpan implements ExchangeObserver.Observation {
         String host = original.getHost();
         long port = original.getPort() > 0 ? original.getPort() : "http".equalsIgnoreCase(original.getScheme()) ? 80
                 : 443;
-        Span span = in.tracer.spanBuilder(model == null ? operation : operation + " " + model)
+        boolean forwarded = x.forwarded();
+        Span span = in.tracer.spanBuilder(model == null || forwarded ? operation : operation + " " + model)
                 .setParent(parent)
                 .setSpanKind(Operations.WEBHOOK.equals(operation) ? SpanKind.INTERNAL : SpanKind.CLIENT)
                 .setAttribute(Attrs.OPERATION_NAME, operation)
@@ -66,7 +74,8 @@ public final class ExchangeSpan implements ExchangeObserver.Observation {
                 .setAttribute(Attrs.SERVER_PORT, port)
                 .setAllAttributes(model == null ? Attributes.empty() : Attributes.of(Attrs.REQUEST_MODEL, model))
                 .startSpan();
-        return new ExchangeSpan(in, span, parent.with(span), operation, provider, host, port, model);
+        return new ExchangeSpan(in, forwarded ? models : null, span, parent.with(span), operation, provider, host, port,
+                model);
     }
 
     /** The trace and span the gateway's own span should join: this span's, or the parent's, when sampled. */
@@ -88,12 +97,19 @@ public final class ExchangeSpan implements ExchangeObserver.Observation {
 
     @Override
     public void finished(ExchangeRecord r) {
-        String model = modelAtStart != null ? modelAtStart : r.model();
+        String requested = modelAtStart != null ? modelAtStart : r.model(); // as the request (or its answer) said
+        String model = forwardedModels == null || r.model() == null ? requested
+                : forwardedModels.name(r.model(), accepted(r)); // the answer's spelling first: the provider's own
         String errorType = errorType(r);
         if (span.isRecording()) {
-            if (modelAtStart == null && model != null) {
+            // the application's call got its name at the start when its path named the model; a forwarded call
+            // only gets one here, and only for an admitted model
+            boolean name = forwardedModels == null ? modelAtStart == null : !ModelNames.OTHER.equals(model);
+            if (model != null && name) {
                 span.updateName(operation + " " + model);
-                span.setAttribute(Attrs.REQUEST_MODEL, model);
+            }
+            if (modelAtStart == null && requested != null) { // a span is one call: its attribute may keep any name
+                span.setAttribute(Attrs.REQUEST_MODEL, requested);
             }
             setIfPresent(Attrs.RESPONSE_ID, r.predictionId());
             if (r.httpStatus() > 0) {
@@ -155,6 +171,16 @@ public final class ExchangeSpan implements ExchangeObserver.Observation {
         if (!r.metadataDropped().isEmpty()) {
             in.droppedMetadata.add(r.metadataDropped().size(), Attributes.of(Attrs.PROVIDER_NAME, provider), context);
         }
+    }
+
+    /**
+     * Whether the provider's answer shows that a forwarded call's model exists: a success (2xx) either on a path that
+     * names the model or of an operation whose answer names it. A success of another call says nothing of a model
+     * that only its request body named ({@code GET /account} with a made-up {@code "model"}).
+     */
+    private boolean accepted(ExchangeRecord r) {
+        return r.httpStatus() >= 200 && r.httpStatus() < 300
+                && (modelAtStart != null || Operations.answerNamesModel(operation));
     }
 
     /**

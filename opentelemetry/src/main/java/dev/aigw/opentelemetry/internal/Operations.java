@@ -62,6 +62,27 @@ public final class Operations {
         return GENERATE_CONTENT.equals(operation) || "chat".equals(operation) || "text_completion".equals(operation);
     }
 
+    /**
+     * Whether a success answer of the operation names its model itself (a prediction or training object, a
+     * completion): a model taken from the request's body alone is then never the one a success confirms.
+     */
+    public static boolean answerNamesModel(String operation) {
+        switch (operation) {
+            case GENERATE_CONTENT:
+            case "create_training":
+            case "get_prediction":
+            case "cancel_prediction":
+            case "get_training":
+            case "cancel_training":
+            case "chat":
+            case "text_completion":
+            case "embeddings":
+                return true;
+            default:
+                return false;
+        }
+    }
+
     private static String other(String method, String path) {
         String p = path.endsWith("/") ? path.substring(0, path.length() - 1) : path;
         if (p.endsWith("/chat/completions") || p.endsWith("/messages") || p.endsWith("/responses")) {

@@ -532,6 +532,24 @@ public abstract class SecurityTests extends SuiteGroup {
     }
 
     /**
+     * Behind a front proxy that writes {@code X-Forwarded-For}, with {@code trusted-headers=x-forwarded}: a
+     * {@code Forwarded} that the client's own side added is ignored, so the client keeps its own key (with both
+     * believed, the disagreement would count all three calls against the front proxy's address).
+     */
+    @Test
+    void believingOnlyTheFrontProxysHeaderKeepsEachClientsOwnKey() throws Exception {
+        assertThat(suite.get("/xf-proxy/account", "X-Forwarded-For", "203.0.113.50", "Forwarded", "for=192.0.2.1")
+                .statusCode()).isEqualTo(200);
+        assertThat(suite.get("/xf-proxy/account", "X-Forwarded-For", "203.0.113.51", "Forwarded", "for=192.0.2.2")
+                .statusCode()).isEqualTo(200);
+        assertThat(suite.get("/xf-proxy/account", "X-Forwarded-For", "203.0.113.50", "Forwarded", "for=192.0.2.3")
+                .statusCode()).as("203.0.113.50's second call; the proxy's own address is not what counts")
+                .isEqualTo(200);
+        assertThat(suite.get("/xf-proxy/account", "X-Forwarded-For", "203.0.113.50").statusCode())
+                .as("203.0.113.50's third call, whatever Forwarded said before").isEqualTo(429);
+    }
+
+    /**
      * One user is one key however a realm that matches names loosely (LDAP, a case-insensitive collation) reports the
      * name it was typed as (before, {@code Kasimir Case} and {@code KASIMIR CASE} each had their own budget).
      */

@@ -129,6 +129,9 @@ public abstract class UpstreamSuite {
         proxy(ctx, "aigw-proxy-keyed", "/keyed-proxy", AigwProxyFilter.builder().gateway(aigw).path("/keyed-proxy")
                 .replicateToken(replicate.token()).access(r -> true, "anyone").trustedProxies("127.0.0.1, ::1")
                 .rateLimit("3/min"));
+        proxy(ctx, "aigw-proxy-xf", "/xf-proxy", AigwProxyFilter.builder().gateway(aigw).path("/xf-proxy")
+                .replicateToken(replicate.token()).access(r -> true, "anyone").trustedProxies("127.0.0.1, ::1")
+                .trustedHeaders("x-forwarded").rateLimit("2/min"));
         // a public URL set, as in production: its answers do not depend on the request's Host (SecurityTests)
         proxy(ctx, "aigw-proxy-public", "/public-proxy", AigwProxyFilter.builder().gateway(aigw).path("/public-proxy")
                 .replicateToken(replicate.token()).publicUrl("https://app.example/app/public-proxy"));

@@ -79,7 +79,7 @@ public final class ProxyCall implements AsyncListener, WriteListener, RequestBod
     public static void forward(ProxyConfig cfg, HttpServletRequest req, HttpServletResponse resp, Admission.Admitted a)
             throws IOException, Refusal.Refused {
         try {
-            Exchange x = cfg.gateway().exchange(a.request().method(), a.route(), null);
+            Exchange x = cfg.gateway().forward(a.request().method(), a.route(), null);
             Upstream.Request r;
             try { // before async processing: a refusal here is answered as admission's are, its body read and dropped
                 r = ForwardedRequest.head(cfg, req, a, x);

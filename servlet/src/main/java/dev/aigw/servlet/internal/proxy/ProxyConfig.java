@@ -80,6 +80,7 @@ public record ProxyConfig(
         /** Where the rate limit's buckets live: null in memory, else the shared engine. */
         public StateEngine state;
         public TrustedProxies trustedProxies = TrustedProxies.none();
+        public TrustedHeaders trustedHeaders = TrustedHeaders.ANY;
         public String publicUrl;
         public final List<String> forwardHeaders = new ArrayList<>();
         public Duration timeout = DEFAULT_TIMEOUT;
@@ -114,6 +115,7 @@ public record ProxyConfig(
             s.apply("aigw.proxy.models", d::models);
             s.apply("aigw.proxy.rate-limit", d::rateLimit);
             s.apply("aigw.proxy.trusted-proxies", d::trustedProxies);
+            s.apply("aigw.proxy.trusted-headers", d::trustedHeaders);
             s.apply("aigw.proxy.public-url", d::publicUrl);
             s.apply("aigw.proxy.forward-headers", v -> d.forwardHeaders(v.split("[,\\s]+")));
             s.apply("aigw.proxy.upstream", d::upstream);
@@ -228,6 +230,15 @@ public record ProxyConfig(
             }
         }
 
+        public void trustedHeaders(String value) {
+            try {
+                trustedHeaders = value == null ? TrustedHeaders.ANY : TrustedHeaders.parse(value);
+            } catch (IllegalArgumentException e) {
+                throw ServletSettings.CODE.invalid("aigw.proxy.trusted-headers", value,
+                        TrustedHeaders.ALLOWED);
+            }
+        }
+
         public void publicUrl(String value) {
             publicUrl = value == null ? null : normalisePublicUrl(value);
             if (value != null && publicUrl == null) {
@@ -276,8 +287,8 @@ public record ProxyConfig(
                     upstreamWrapper == null ? UnaryOperator.identity() : upstreamWrapper);
             RateLimiter rateLimiter = rate == null ? null : RateLimiter.of(rate, 100_000, state);
             return new ProxyConfig(gateway, path, replicateToken, access, accessDescription, allowlist, rateLimiter,
-                    new ConcurrencyLimit(maxConcurrent, maxConcurrentPerUser), trustedProxies, publicUrl,
-                    new ProxyHeaders(forwardHeaders), timeout, idleTimeout, client, new Sweeper(),
+                    new ConcurrencyLimit(maxConcurrent, maxConcurrentPerUser), trustedProxies.believing(trustedHeaders),
+                    publicUrl, new ProxyHeaders(forwardHeaders), timeout, idleTimeout, client, new Sweeper(),
                     new Derived(gateway.root().toString(), replicateToken), ClientWatch.withOwnTimer(clientWatch));
         }
 

@@ -40,13 +40,20 @@ public final class TrustedProxies {
     }
 
     private final List<Range> ranges;
+    private final TrustedHeaders headers;
 
-    private TrustedProxies(List<Range> ranges) {
+    private TrustedProxies(List<Range> ranges, TrustedHeaders headers) {
         this.ranges = ranges;
+        this.headers = headers;
     }
 
     public static TrustedProxies none() {
-        return new TrustedProxies(List.of());
+        return new TrustedProxies(List.of(), TrustedHeaders.ANY);
+    }
+
+    /** The same proxies, believed only in {@code headers}. */
+    public TrustedProxies believing(TrustedHeaders headers) {
+        return new TrustedProxies(ranges, headers);
     }
 
     /** @throws IllegalArgumentException naming the first entry that is not an address or range */
@@ -77,7 +84,7 @@ public final class TrustedProxies {
             }
             out.add(new Range(a, bits));
         }
-        return new TrustedProxies(List.copyOf(out));
+        return new TrustedProxies(List.copyOf(out), TrustedHeaders.ANY);
     }
 
     public boolean isEmpty() {
@@ -107,7 +114,9 @@ public final class TrustedProxies {
      * {@code for=} values or through {@code X-Forwarded-For}, whichever the request has. That hop was written by a
      * trusted proxy, whatever the client put further left. A request with both is read both ways: a proxy in front
      * writes one of them (or both alike), so when they name different clients the other was the client's own and
-     * could be anything; then the client is counted as the trusted peer, which it cannot choose. IPv4 in any usual
+     * could be anything; then the client is counted as the trusted peer, which it cannot choose. Believing one header
+     * ({@link #believing}) ignores the other: a client then sends it to no effect, and a legitimate one whose own
+     * side adds it keeps its own key. IPv4 in any usual
      * spelling (a port, brackets, quotes, leading zeros, IPv4-mapped IPv6) becomes dotted decimal; IPv6 is cut to its
      * /64, the network one subscriber gets, so that rotating addresses within it does not make new clients. A hop
      * that is no address (RFC 7239's {@code unknown}, an obfuscated {@code _id}) is kept as written.
@@ -116,8 +125,10 @@ public final class TrustedProxies {
         if (!trusts(peer)) {
             return key(peer);
         }
-        String byForwarded = present(forwarded) ? nearestUntrusted(peer, forwarded, true) : null;
-        String byForwardedFor = present(forwardedFor) ? nearestUntrusted(peer, forwardedFor, false) : null;
+        String byForwarded = headers != TrustedHeaders.X_FORWARDED && present(forwarded)
+                ? nearestUntrusted(peer, forwarded, true) : null;
+        String byForwardedFor = headers != TrustedHeaders.FORWARDED && present(forwardedFor)
+                ? nearestUntrusted(peer, forwardedFor, false) : null;
         if (byForwarded != null && byForwardedFor != null && !byForwarded.equals(byForwardedFor)) {
             return key(peer);
         }
@@ -218,8 +229,8 @@ public final class TrustedProxies {
     /**
      * The origin the client used: from the container's view of the request, or — when the peer is trusted — from
      * the nearest proxy's {@code Forwarded} ({@code proto}, {@code host}) or {@code X-Forwarded-Proto},
-     * {@code X-Forwarded-Host}, {@code X-Forwarded-Port} and {@code X-Forwarded-Prefix}. Values of the wrong form
-     * are ignored.
+     * {@code X-Forwarded-Host}, {@code X-Forwarded-Port} and {@code X-Forwarded-Prefix}, of those it is believed in
+     * ({@link #believing}). Values of the wrong form are ignored.
      *
      * @param containerPrefix the context path as the container sees it (raw), prefixed by any forwarded prefix
      */
@@ -229,6 +240,11 @@ public final class TrustedProxies {
         String h = hostPort;
         String prefix = containerPrefix == null ? "" : containerPrefix;
         if (trusts(peer)) {
+            if (headers == TrustedHeaders.X_FORWARDED) {
+                forwarded = null;
+            } else if (headers == TrustedHeaders.FORWARDED) {
+                xfProto = xfHost = xfPort = xfPrefix = null;
+            }
             String fProto = null;
             String fHost = null;
             if (forwarded != null) {

@@ -99,6 +99,41 @@ class TrustedProxiesTest {
         assertThat(t.clientKey("127.0.0.1", List.of(" ", ""), List.of("203.0.113.9"))).isEqualTo("203.0.113.9");
     }
 
+    /**
+     * Believing only the header the front proxy writes: the other one, sent by a client or added on its own side (a
+     * corporate proxy's {@code Forwarded}), changes neither the key nor the origin, and the client keeps its own key
+     * instead of sharing the front proxy's.
+     */
+    @Test
+    void believingOneHeaderIgnoresTheOther() {
+        TrustedProxies any = TrustedProxies.parse("127.0.0.1");
+        TrustedProxies xf = any.believing(TrustedHeaders.X_FORWARDED);
+        TrustedProxies fw = any.believing(TrustedHeaders.FORWARDED);
+        List<String> corporate = List.of("for=192.0.2.44");
+        List<String> front = List.of("203.0.113.9");
+        assertThat(any.clientKey("127.0.0.1", corporate, front)).isEqualTo("127.0.0.1");
+        assertThat(xf.clientKey("127.0.0.1", corporate, front)).isEqualTo("203.0.113.9");
+        assertThat(xf.clientKey("127.0.0.1", corporate, null)).as("Forwarded alone is not believed")
+                .isEqualTo("127.0.0.1");
+        assertThat(fw.clientKey("127.0.0.1", List.of("for=203.0.113.9"), List.of("198.51.100.1")))
+                .isEqualTo("203.0.113.9");
+        assertThat(fw.clientKey("127.0.0.1", null, front)).as("X-Forwarded-For alone is not believed")
+                .isEqualTo("127.0.0.1");
+        // an untrusted peer: no header is read, whichever is believed
+        assertThat(xf.clientKey("192.0.2.1", corporate, front)).isEqualTo("192.0.2.1");
+
+        String forwarded = "for=1.2.3.4;proto=https;host=forged.example";
+        assertThat(xf.origin("127.0.0.1", "http", "h:8080", "", forwarded, "https", "app.example", null, "/edge")
+                .base()).isEqualTo("https://app.example/edge");
+        assertThat(fw.origin("127.0.0.1", "http", "h:8080", "", null, "https", "forged.example", "8443", "/x")
+                .base()).isEqualTo("http://h:8080");
+        assertThat(fw.origin("127.0.0.1", "http", "h:8080", "", "proto=https;host=app.example", "http",
+                "forged.example", null, null).base()).isEqualTo("https://app.example");
+        assertThat(TrustedHeaders.parse(" X-Forwarded ")).isEqualTo(TrustedHeaders.X_FORWARDED);
+        assertThatThrownBy(() -> TrustedHeaders.parse("x-forwarded-for"))
+                .isInstanceOf(IllegalArgumentException.class);
+    }
+
     @Test
     void originFromTrustedHopsOnly() {
         TrustedProxies t = TrustedProxies.parse("127.0.0.1");
