@@ -12,8 +12,15 @@ import org.junit.jupiter.api.Test;
 import redis.clients.jedis.Jedis;
 
 import java.time.Duration;
+import java.util.Arrays;
+import java.util.List;
 import java.util.UUID;
+import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.function.Supplier;
+import java.util.logging.Handler;
+import java.util.logging.Level;
+import java.util.logging.LogRecord;
+import java.util.logging.Logger;
 
 import static dev.aigw.servlet.internal.ReplayVerdict.ADMITTED;
 import static dev.aigw.servlet.internal.ReplayVerdict.DUPLICATE;
@@ -120,6 +127,57 @@ class InFlightRenewalTest {
             a.close();
             b.close();
         }
+    }
+
+    /**
+     * The application stops while a renewal waits for Redis (paused here): close() ends the renewal, which then fails,
+     * and says nothing about it; the shared state did not fail, the application is stopping.
+     */
+    @Test
+    void closingWhileARenewalWaitsForRedisLogsNoWarning() throws Exception {
+        List<LogRecord> warnings = new CopyOnWriteArrayList<>();
+        Handler handler = new Handler() {
+            @Override
+            public void publish(LogRecord r) {
+                if (r.getLevel().intValue() >= Level.WARNING.intValue()) {
+                    warnings.add(r);
+                }
+            }
+
+            @Override
+            public void flush() {
+            }
+
+            @Override
+            public void close() {
+            }
+        };
+        Logger log = Logger.getLogger("dev.aigw.servlet");
+        StateEngine a = onRedis();
+        log.addHandler(handler);
+        try (Jedis admin = redis.client()) {
+            ReplayGuard onA = ReplayGuard.of(WINDOW, 1, a);
+            assertThat(onA.begin("closing-" + UUID.randomUUID())).isEqualTo(ADMITTED);
+            // Redis holds every client's command for longer than the engine's timeout: the renewal waits for it
+            admin.clientPause(TIMEOUT.multipliedBy(3).toMillis());
+            while (!renewalWaitsForRedis()) {
+                Thread.sleep(10);
+            }
+            a.close();
+            assertThat(warnings).extracting(LogRecord::getMessage).as("logged at close").isEmpty();
+            assertThat(admin.ping()).as("Redis answers again (after the pause)").isEqualTo("PONG");
+        } finally {
+            log.removeHandler(handler);
+            a.close();
+        }
+    }
+
+    /** The engine's timer thread waits in a read of Jedis's. */
+    private static boolean renewalWaitsForRedis() {
+        return Thread.getAllStackTraces().entrySet().stream()
+                .filter(e -> e.getKey().getName().startsWith("aigw-state-timer"))
+                .anyMatch(e -> Arrays.stream(e.getValue()).anyMatch(f -> f.getClassName().endsWith(
+                        "RedisInputStream")));
     }
 
     /** Asks until the engine answers (not UNAVAILABLE: a cool-down after a failure), for at most 20 windows. */

@@ -4,6 +4,7 @@ import dev.aigw.servlet.internal.state.SharedReplays;
 import dev.aigw.servlet.internal.state.StateEngine;
 
 import java.time.Duration;
+import java.util.HashSet;
 import java.util.Iterator;
 import java.util.LinkedHashMap;
 import java.util.function.LongSupplier;
@@ -36,16 +37,12 @@ import java.util.function.LongSupplier;
  * <p>Internal: not API, may change in any release.
  */
 public final class ReplayGuard {
-    private static final int IN_FLIGHT = 0;
-    private static final int ACCEPTED = 1;
-
-    private record Entry(int state, long atNanos) {
-    }
-
     private final long windowNanos;
     private final int capacity;
     private final LongSupplier nanoClock;
-    private final LinkedHashMap<String, Entry> seen = new LinkedHashMap<>();
+    // in memory, guarded by this: the ids in flight apart, so that neither eviction nor expiry ever walks past them
+    private final HashSet<String> inFlight = new HashSet<>();
+    private final LinkedHashMap<String, Long> accepted = new LinkedHashMap<>(); // id -> when, oldest first
     private long evictedEarly;
     private final SharedReplays shared; // null: in memory
 
@@ -89,11 +86,14 @@ public final class ReplayGuard {
     private ReplayVerdict beginInMemory(String id) {
         long now = nanoClock.getAsLong();
         expire(now);
-        Entry e = seen.get(id);
-        if (e != null) {
-            return e.state == ACCEPTED ? ReplayVerdict.DUPLICATE : ReplayVerdict.IN_FLIGHT;
+        if (accepted.containsKey(id)) {
+            return ReplayVerdict.DUPLICATE;
         }
-        put(id, new Entry(IN_FLIGHT, now));
+        if (inFlight.contains(id)) {
+            return ReplayVerdict.IN_FLIGHT;
+        }
+        makeRoom();
+        inFlight.add(id);
         return ReplayVerdict.ADMITTED;
     }
 
@@ -107,8 +107,10 @@ public final class ReplayGuard {
         }
         synchronized (this) {
             long now = nanoClock.getAsLong();
-            seen.remove(id);
-            put(id, new Entry(ACCEPTED, now));
+            inFlight.remove(id);
+            accepted.remove(id); // re-inserted last: insertion order stays time order
+            makeRoom();
+            accepted.put(id, now);
         }
         return true;
     }
@@ -122,10 +124,7 @@ public final class ReplayGuard {
             return shared.rejected(id);
         }
         synchronized (this) {
-            Entry e = seen.get(id);
-            if (e != null && e.state == IN_FLIGHT) {
-                seen.remove(id);
-            }
+            inFlight.remove(id); // an accepted id is never forgotten
         }
         return true;
     }
@@ -136,7 +135,7 @@ public final class ReplayGuard {
     }
 
     public synchronized int size() {
-        return seen.size();
+        return inFlight.size() + accepted.size();
     }
 
     /** Ids evicted before their window ended because the set was full. */
@@ -144,28 +143,21 @@ public final class ReplayGuard {
         return evictedEarly;
     }
 
-    private void put(String id, Entry e) {
-        Iterator<Entry> it = seen.values().iterator();
-        while (seen.size() >= capacity && it.hasNext()) {
-            if (it.next().state == ACCEPTED) { // oldest first; one in flight is its handler's until it ends
-                it.remove();
-                evictedEarly++;
-            }
+    /** Makes room for one more id: evicts the oldest accepted ids; one in flight is its handler's until it ends. */
+    private void makeRoom() {
+        Iterator<Long> oldest = accepted.values().iterator();
+        while (size() >= capacity && oldest.hasNext()) {
+            oldest.next();
+            oldest.remove();
+            evictedEarly++;
         }
-        seen.put(id, e);
     }
 
+    /** Forgets the accepted ids whose window ended (ids in flight stay until their handler ends). */
     private void expire(long now) {
-        Iterator<Entry> it = seen.values().iterator();
-        while (it.hasNext()) {
-            Entry e = it.next();
-            if (e.state == IN_FLIGHT) {
-                continue; // until its handler ends (these are as many as the deliveries handled at once)
-            }
-            if (now - e.atNanos < windowNanos) {
-                break; // insertion order is time order among accepted ids (accepted re-inserts)
-            }
-            it.remove();
+        Iterator<Long> oldest = accepted.values().iterator();
+        while (oldest.hasNext() && now - oldest.next() >= windowNanos) {
+            oldest.remove();
         }
     }
 }

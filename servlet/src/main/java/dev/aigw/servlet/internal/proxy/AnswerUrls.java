@@ -58,7 +58,7 @@ final class AnswerUrls {
         if (publicBase == null || url == null) {
             return null;
         }
-        String v = toClient == null ? url.strip() : toClient.rewrite(url.strip());
+        String v = toClient.rewrite(url.strip()); // there is one whenever there is a public base
         int n = publicBase.length();
         if (!v.startsWith(publicBase) || v.length() > n && "/?#".indexOf(v.charAt(n)) < 0) {
             return null;

@@ -57,38 +57,58 @@ final class ClientEnd {
      * body is read and dropped before completing (see {@link Refusal#sendUnread}).
      */
     void problem(Refusal p, RequestBodyPublisher unread) {
-        if (resp.isCommitted() || !clearedOfAnswered()) {
-            cut();
-            return;
-        }
         byte[] b = ProblemJson.bytes(p.status(), p.title(), p.detail(), p.code(), p.extra());
+        Headed headed;
         synchronized (this) {
             try {
-                resp.resetBuffer();
-                resp.setStatus(p.status());
-                resp.setHeader("Content-Encoding", null);
-                resp.setHeader("Cache-Control", "no-store");
-                p.headers().forEach(resp::setHeader);
-                resp.setContentType(ProblemJson.CONTENT_TYPE);
-                if (unread == null) {
-                    resp.setContentLength(b.length);
-                } else {
-                    resp.setHeader("Connection", "close");
-                }
-            } catch (RuntimeException e) {
-                b = null;
+                // under ClientIo, as every write: a write of the answer's body may be under way on another thread
+                headed = clientIo.run(() -> headOnto(p, b.length, unread != null));
+            } catch (IOException | RuntimeException e) {
+                headed = Headed.FAILED;
             }
-            problem = b;
-            this.unread = b == null ? null : unread;
+            if (headed == Headed.DONE) {
+                problem = b;
+                this.unread = unread;
+            }
         }
-        if (b == null) {
-            complete();
+        if (headed != Headed.DONE) {
+            if (headed == Headed.FAILED) {
+                complete();
+            } else {
+                cut(); // committed (or closed: the client is gone): it must not see a clean end
+            }
             return;
         }
         if (unread == null) {
             freePlace(); // its length is set: the client may see the answer end as soon as it is written
         }
         writeProblemIfReady();
+    }
+
+    /** What {@link #headOnto} made of the response. */
+    private enum Headed { DONE, CUT, FAILED }
+
+    /** The problem's head replaces whatever the response holds, unless it was committed; under ClientIo's lock. */
+    private Headed headOnto(Refusal p, int length, boolean unread) {
+        if (resp.isCommitted() || !clearedOfAnswered()) {
+            return Headed.CUT;
+        }
+        try {
+            resp.resetBuffer();
+            resp.setStatus(p.status());
+            resp.setHeader("Content-Encoding", null);
+            resp.setHeader("Cache-Control", "no-store");
+            p.headers().forEach(resp::setHeader);
+            resp.setContentType(ProblemJson.CONTENT_TYPE);
+            if (unread) {
+                resp.setHeader("Connection", "close");
+            } else {
+                resp.setContentLength(length);
+            }
+            return Headed.DONE;
+        } catch (RuntimeException e) {
+            return Headed.FAILED;
+        }
     }
 
     /**
@@ -175,18 +195,14 @@ final class ClientEnd {
         permit.release();
     }
     /**
-     * The upstream failed after the response was committed: the client must not see a clean end. There is no
-     * portable "abort" in the Servlet API, so the request is dispatched back to the proxy filter, which throws; the
-     * containers then close the connection without ending the body.
+     * The upstream failed (or stalled) after its head: the client must not see a clean end. While nothing reached it,
+     * it gets a clear answer instead. Else there is no portable "abort" in the Servlet API, so the request is
+     * dispatched back to the proxy filter, which throws; the containers then close the connection without ending the
+     * body. Which of the two is decided under ClientIo, where a write of the body may be under way.
      */
     void abort() {
-        if (!resp.isCommitted()) {
-            // nothing reached the client yet: it can still get a clear answer
-            problem(Refusal.of(502, "upstream_failed", "the connection to the AI gateway broke while the answer "
-                    + "was being read; the request may have been carried out"));
-            return;
-        }
-        cut();
+        problem(Refusal.of(502, "upstream_failed", "the connection to the AI gateway broke while the answer "
+                + "was being read; the request may have been carried out"));
     }
 
     /**

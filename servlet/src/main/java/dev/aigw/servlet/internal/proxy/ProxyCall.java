@@ -201,7 +201,6 @@ public final class ProxyCall implements AsyncListener, WriteListener, RequestBod
             // no byte moved either way for aigw.proxy.idle-timeout: the upstream stalled (or the client did)
             x.fail(new HttpTimeoutException("no data moved for " + cfg.idleTimeout().toSeconds()
                     + " s (aigw.proxy.idle-timeout)"));
-            w.stop();
             client.abort();
         }
         return over && graceDeadline == Long.MAX_VALUE;
@@ -284,10 +283,6 @@ public final class ProxyCall implements AsyncListener, WriteListener, RequestBod
             if (c != null) {
                 c.cancel(t);
             }
-        }
-        ResponseWriter w = writer;
-        if (w != null) {
-            w.stop();
         }
         clientIo.close(); // waits for a read or write in progress on another thread: none may outlive the request
         if (reportedByContainer) {
@@ -380,8 +375,9 @@ public final class ProxyCall implements AsyncListener, WriteListener, RequestBod
         clientGone(e, false);
     }
 
-    /** Marks the exchange ended; true for the first caller only. */
+    /** Marks the exchange ended and stops the answer's writer, if any; true for the first caller only. */
     private boolean end() {
+        ResponseWriter w;
         synchronized (this) {
             if (ended) {
                 return false;
@@ -389,6 +385,10 @@ public final class ProxyCall implements AsyncListener, WriteListener, RequestBod
             ended = true;
             over = true;
             watch.stop();
+            w = writer;
+        }
+        if (w != null) {
+            w.stop(); // before any problem of ours takes the response: no write of the body may follow it
         }
         cfg.sweeper().remove(this);
         return true;

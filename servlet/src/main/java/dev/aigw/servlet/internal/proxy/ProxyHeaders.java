@@ -151,16 +151,8 @@ public final class ProxyHeaders {
      */
     static void toClient(Upstream.Head h, HttpServletResponse resp, AnswerUrls urls, boolean bodyRewritten,
                                 boolean hostDependent, boolean forwardingTrusted) {
-        String[] connection = new String[1];
-        String[] cacheControl = new String[1];
-        h.forEach((name, value) -> {
-            if (name.equalsIgnoreCase("Connection")) {
-                connection[0] = connection[0] == null ? value : connection[0] + "," + value;
-            } else if (name.equalsIgnoreCase("Cache-Control")) {
-                cacheControl[0] = cacheControl[0] == null ? value : cacheControl[0] + ", " + value;
-            }
-        });
-        Set<String> tokens = connection[0] == null ? Set.of() : connectionTokens(List.of(connection[0]));
+        Set<String> tokens = connectionTokens(h.all("Connection"));
+        List<String> cacheControl = h.all("Cache-Control");
         h.forEach((name, value) -> {
             if (!copyResponse(name, tokens) || bodyRewritten && name.equalsIgnoreCase("Content-Encoding")
                     || name.equalsIgnoreCase("Cache-Control")) {
@@ -172,7 +164,8 @@ public final class ProxyHeaders {
             }
         });
         resp.setHeader("X-Content-Type-Options", "nosniff");
-        resp.setHeader("Cache-Control", privateOnly(cacheControl[0]));
+        resp.setHeader("Cache-Control", privateOnly(cacheControl.isEmpty() ? null
+                : String.join(", ", cacheControl)));
         if (hostDependent) {
             resp.addHeader("Vary", forwardingTrusted ? "Host, Forwarded, X-Forwarded-Host, X-Forwarded-Proto, "
                     + "X-Forwarded-Port, X-Forwarded-Prefix" : "Host");

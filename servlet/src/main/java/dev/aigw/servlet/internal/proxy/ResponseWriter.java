@@ -130,8 +130,9 @@ public final class ResponseWriter implements Flow.Subscriber<List<ByteBuffer>> {
     private boolean upstreamCancelled;
 
     /**
-     * Stops everything (the call ended elsewhere): no I/O on the response after the one in progress, if any
-     * (containers recycle response objects), and the upstream body is cancelled.
+     * Stops everything (the call ended): no write on the response after the one in progress, if any (containers
+     * recycle response objects, and a problem of the call's own may take the response), and the upstream body is
+     * cancelled unless it ended.
      */
     public void stop() {
         stopped = true;
@@ -140,12 +141,12 @@ public final class ResponseWriter implements Flow.Subscriber<List<ByteBuffer>> {
 
     private void step() {
         if (stopped) {
-            finished = true;
             Flow.Subscription sub = subscription;
-            if (sub != null && !upstreamCancelled) {
+            if (sub != null && !finished && !upstreamCancelled) { // a finished body's upstream is done already
                 upstreamCancelled = true;
                 sub.cancel();
             }
+            finished = true;
             return;
         }
         if (finished || subscription == null) {
@@ -248,6 +249,9 @@ public final class ResponseWriter implements Flow.Subscriber<List<ByteBuffer>> {
 
     /** Writes the next pending chunk if the container takes output now; false if not (onWritePossible follows). */
     private Boolean writeNext() throws IOException {
+        if (stopped) {
+            return null; // looked at under ClientIo: a problem of the call's own may have taken the response
+        }
         if (!out.isReady()) {
             return false;
         }
@@ -260,6 +264,9 @@ public final class ResponseWriter implements Flow.Subscriber<List<ByteBuffer>> {
     }
 
     private Boolean flush() throws IOException {
+        if (stopped) {
+            return null;
+        }
         if (!out.isReady()) {
             return false;
         }

@@ -51,7 +51,7 @@ public final class SharedReplays {
         String key = PREFIX + id;
         byte[] nonce = new byte[9];
         RANDOM.nextBytes(nonce);
-        String mark = "F|" + HexFormat.of().formatHex(nonce) + "|" + System.currentTimeMillis();
+        String mark = inFlightMark(HexFormat.of().formatHex(nonce), System.currentTimeMillis());
         try {
             for (int attempt = 0; attempt < 4; attempt++) {
                 if (engine.tryPutIfAbsent(key, mark, window)) {
@@ -67,7 +67,7 @@ public final class SharedReplays {
                     }
                     continue;
                 }
-                return seen.startsWith("A|") ? ReplayVerdict.DUPLICATE : ReplayVerdict.IN_FLIGHT;
+                return isAccepted(seen) ? ReplayVerdict.DUPLICATE : ReplayVerdict.IN_FLIGHT;
             }
             return ReplayVerdict.IN_FLIGHT; // others keep changing it: it is being handled
         } catch (StateUnavailableException e) {
@@ -81,7 +81,8 @@ public final class SharedReplays {
     /** False when the engine could not be told now (it will be, by a retry). */
     public boolean accepted(String id) {
         mine.remove(id);
-        return engine.putOrRetry("accept webhook-id " + id, PREFIX + id, "A|" + System.currentTimeMillis(), window);
+        return engine.putOrRetry("accept webhook-id " + id, PREFIX + id,
+                acceptedMark(System.currentTimeMillis()), window);
     }
 
     /** False when the engine could not be told now (it will be, by a retry). */
@@ -130,7 +131,7 @@ public final class SharedReplays {
             String id = e.getKey();
             String mark = e.getValue();
             String key = PREFIX + id;
-            String fresh = mark.substring(0, mark.lastIndexOf('|') + 1) + System.currentTimeMillis();
+            String fresh = renewedMark(mark, System.currentTimeMillis());
             try {
                 boolean set = engine.tryReplace(key, mark, fresh, window)
                         // gone (expired while the engine was down, or a restarted engine lost it): set it again
@@ -154,12 +155,34 @@ public final class SharedReplays {
     }
 
     private boolean stale(String value) {
-        int bar = value.lastIndexOf('|');
         try {
-            long at = Long.parseLong(value.substring(bar + 1));
-            return System.currentTimeMillis() - at >= window.toMillis();
+            return System.currentTimeMillis() - timeOf(value) >= window.toMillis();
         } catch (NumberFormatException e) {
             return true; // not ours
         }
+    }
+
+    // --- the entries' values: F|<nonce>|<time> in flight, A|<time> accepted (time: wall-clock milliseconds) ---
+
+    private static String inFlightMark(String nonce, long millis) {
+        return "F|" + nonce + "|" + millis;
+    }
+
+    private static String acceptedMark(long millis) {
+        return "A|" + millis;
+    }
+
+    /** The in-flight {@code mark}, same nonce, with a new time. */
+    private static String renewedMark(String mark, long millis) {
+        return mark.substring(0, mark.lastIndexOf('|') + 1) + millis;
+    }
+
+    private static boolean isAccepted(String value) {
+        return value.startsWith("A|");
+    }
+
+    /** The time in either kind of value. */
+    private static long timeOf(String value) throws NumberFormatException {
+        return Long.parseLong(value.substring(value.lastIndexOf('|') + 1));
     }
 }

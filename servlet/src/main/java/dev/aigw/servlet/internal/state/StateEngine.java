@@ -209,6 +209,11 @@ public abstract class StateEngine implements AutoCloseable {
 
     private StateUnavailableException failed(Throwable e) {
         String m = describe(e);
+        if (closed) {
+            // close() interrupted (or outwaited) a call in flight, a renewal or a retry: the engine did not fail
+            LOG.log(System.Logger.Level.DEBUG, () -> "aigw: shared state (" + name + ") closed during a call: " + m);
+            return new StateUnavailableException(name + ": closed (the application is stopping)");
+        }
         lastProblem = m;
         coolDownUntilNanos = System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(COOL_DOWN_MILLIS);
         if (!down) {
