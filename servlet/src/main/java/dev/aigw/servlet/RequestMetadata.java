@@ -2,16 +2,13 @@ package dev.aigw.servlet;
 
 import dev.aigw.CallOptions;
 import dev.aigw.GatewayConfigurationException;
+import dev.aigw.servlet.internal.KeyedHash;
 import dev.aigw.servlet.internal.TraceParent;
 import jakarta.servlet.http.HttpServletMapping;
 import jakarta.servlet.http.HttpServletRequest;
 import jakarta.servlet.http.HttpSession;
 
-import javax.crypto.Mac;
-import javax.crypto.spec.SecretKeySpec;
-import java.security.GeneralSecurityException;
 import java.security.Principal;
-import java.security.SecureRandom;
 import java.util.ArrayList;
 import java.util.Collections;
 import java.util.LinkedHashMap;
@@ -100,10 +97,10 @@ public final class RequestMetadata {
      * session share it, the id itself never leaves the application, and no session is created.
      */
     public static Source sessionHash() {
-        byte[] key = randomKey();
+        KeyedHash hash = new KeyedHash();
         return r -> {
             HttpSession s = r.getSession(false);
-            return s == null ? null : keyedHash(key, s.getId());
+            return s == null ? null : hash.of(s.getId());
         };
     }
 
@@ -115,32 +112,8 @@ public final class RequestMetadata {
      * {@code http-forwarded} module); otherwise every anonymous client looks like the balancer.
      */
     public static Source anonymousClient() {
-        byte[] key = randomKey();
-        return r -> r.getUserPrincipal() != null ? null : keyedHash(key, r.getRemoteAddr());
-    }
-
-    private static byte[] randomKey() {
-        byte[] key = new byte[32];
-        new SecureRandom().nextBytes(key);
-        return key;
-    }
-
-    private static String keyedHash(byte[] key, String value) {
-        if (value == null) {
-            return null;
-        }
-        try {
-            Mac mac = Mac.getInstance("HmacSHA256");
-            mac.init(new SecretKeySpec(key, "HmacSHA256"));
-            byte[] h = mac.doFinal(value.getBytes(java.nio.charset.StandardCharsets.UTF_8));
-            StringBuilder sb = new StringBuilder(16);
-            for (int i = 0; i < 8; i++) {
-                sb.append(String.format("%02x", h[i]));
-            }
-            return sb.toString();
-        } catch (GeneralSecurityException e) {
-            return null;
-        }
+        KeyedHash hash = new KeyedHash();
+        return r -> r.getUserPrincipal() != null ? null : hash.of(r.getRemoteAddr());
     }
 
     /** The servlet mapping pattern the request matched ({@code /api/*}, {@code *.do}, {@code /}): low cardinality. */
