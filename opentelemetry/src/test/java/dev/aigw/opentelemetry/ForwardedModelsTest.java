@@ -165,6 +165,40 @@ class ForwardedModelsTest {
     }
 
     @Test
+    void aSuccessWhoseAnswerWasNotReadVouchesForNoModelTheRequestAloneNamed() throws Exception {
+        otel = new TestOtel();
+        start(AigwTelemetry.create(otel.sdk));
+        HttpResponse<String> created = run("acme/one").join();
+        assertThat(created.statusCode()).isEqualTo(201);
+        java.util.regex.Matcher id = java.util.regex.Pattern.compile("\"id\"\\s*:\\s*\"([^\"]+)\"")
+                .matcher(created.body());
+        assertThat(id.find()).as(created.body()).isTrue();
+        // an answer labelled with a content coding is not read (its model unknown): the record's model is then the
+        // one the request's body named, the client's invention
+        kit.replicate().faults().next(1).onPath("/v1/predictions/").header("Content-Encoding", "gzip");
+        HttpResponse<String> got = client.send(HttpRequest.newBuilder(app.uri("/replicate/predictions/" + id.group(1)))
+                .header("Content-Type", "application/json")
+                .method("GET", HttpRequest.BodyPublishers.ofString("{\"version\":\"mallory/made-up\"}"))
+                .timeout(Duration.ofSeconds(30)).build(), HttpResponse.BodyHandlers.ofString());
+        assertThat(got.statusCode()).isEqualTo(200);
+        assertThat(got.headers().firstValue("Content-Encoding")).hasValue("gzip");
+        awaitSpans(2);
+
+        Map<String, Long> byModel = new TreeMap<>();
+        for (HistogramPointData p : MetricsTest.metric(otel.collect(), "gen_ai.client.operation.duration")
+                .getHistogramData().getPoints()) {
+            byModel.merge(p.getAttributes().get(AttributeKey.stringKey("gen_ai.operation.name")) + " "
+                    + p.getAttributes().get(MODEL), p.getCount(), Long::sum);
+        }
+        assertThat(byModel).containsExactlyInAnyOrderEntriesOf(Map.of(
+                "generate_content acme/one", 1L, "get_prediction _OTHER", 1L));
+        SpanData get = otel.spans.getFinishedSpanItems().stream()
+                .filter(s -> "mallory/made-up".equals(s.getAttributes().get(MODEL))).findFirst()
+                .orElseThrow(() -> new AssertionError("the record took the body's model"));
+        assertThat(get.getName()).isEqualTo("get_prediction");
+    }
+
+    @Test
     void aNegativeLimitIsRefusedWithWhatIsAllowed() {
         otel = new TestOtel();
         assertThatThrownBy(() -> AigwTelemetry.builder(otel.sdk).forwardedModelLimit(-1))
