@@ -564,6 +564,26 @@ public abstract class SecurityTests extends SuiteGroup {
     }
 
     /**
+     * An answer that depends on how the request named the proxy varies on the headers that name it: with
+     * {@code trusted-headers=x-forwarded}, {@code Forwarded} changes nothing, so it is not listed.
+     */
+    @Test
+    void varyListsOnlyTheForwardingHeadersBelieved() throws Exception {
+        HttpResponse<String> xf = suite.get("/xf-proxy/account", "X-Forwarded-For", "198.51.100.78");
+        assertThat(xf.statusCode()).isEqualTo(200);
+        assertThat(varyTokens(xf)).contains("host", "x-forwarded-host", "x-forwarded-proto", "x-forwarded-port",
+                "x-forwarded-prefix").doesNotContain("forwarded");
+        HttpResponse<String> any = suite.get("/keyed-proxy/account", "X-Forwarded-For", "198.51.100.79");
+        assertThat(any.statusCode()).isEqualTo(200);
+        assertThat(varyTokens(any)).contains("host", "forwarded", "x-forwarded-host");
+    }
+
+    private static List<String> varyTokens(HttpResponse<String> r) {
+        return r.headers().allValues("Vary").stream().flatMap(v -> java.util.Arrays.stream(v.split(",")))
+                .map(t -> t.strip().toLowerCase(java.util.Locale.ROOT)).toList();
+    }
+
+    /**
      * One user is one key however a realm that matches names loosely (LDAP, a case-insensitive collation) reports the
      * name it was typed as (before, {@code Kasimir Case} and {@code KASIMIR CASE} each had their own budget).
      */
