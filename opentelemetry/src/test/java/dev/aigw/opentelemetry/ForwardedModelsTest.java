@@ -2,7 +2,9 @@ package dev.aigw.opentelemetry;
 
 import dev.aigw.Gateway;
 import dev.aigw.servlet.AigwProxyFilter;
+import dev.aigw.servlet.SharedState;
 import dev.aigw.testkit.FakeReplicate;
+import dev.aigw.testkit.RefusingPort;
 import dev.aigw.testkit.TestkitExtension;
 import io.opentelemetry.api.common.AttributeKey;
 import io.opentelemetry.sdk.metrics.data.HistogramPointData;
@@ -196,6 +198,42 @@ class ForwardedModelsTest {
                 .filter(s -> "mallory/made-up".equals(s.getAttributes().get(MODEL))).findFirst()
                 .orElseThrow(() -> new AssertionError("the record took the body's model"));
         assertThat(get.getName()).isEqualTo("get_prediction");
+    }
+
+    /**
+     * A call refused because the shared rate limit cannot be checked ({@code on-failure=closed}) is recorded too:
+     * its model is as much the client's choice as a forwarded one's.
+     */
+    @Test
+    void aCallRefusedUncheckedByTheSharedRateLimitNamesNoInventedModel() throws Exception {
+        otel = new TestOtel();
+        try (RefusingPort nobody = RefusingPort.open()) {
+            SharedState state = SharedState.builder().redis("redis://127.0.0.1:" + nobody.port())
+                    .onFailure(SharedState.OnFailure.CLOSED).build();
+            try {
+                gateway = Kit.gateway(kit).observer(AigwTelemetry.create(otel.sdk)).build();
+                AigwProxyFilter proxy = AigwProxyFilter.builder().gateway(gateway).path("/replicate")
+                        .replicateToken(FakeReplicate.DEFAULT_TOKEN).access(r -> true, "anyone").rateLimit("100/min")
+                        .state(state).build();
+                app = new WebServer().filter(proxy, "/replicate/*").start();
+                for (int i = 0; i < 3; i++) {
+                    assertThat(status("mallory/unchecked" + i)).isEqualTo(503);
+                }
+                awaitSpans(3);
+            } finally {
+                app.close();
+                app = null;
+                state.close();
+            }
+        }
+        Map<String, Long> byModel = new TreeMap<>();
+        for (HistogramPointData p : MetricsTest.metric(otel.collect(), "gen_ai.client.operation.duration")
+                .getHistogramData().getPoints()) {
+            byModel.merge(String.valueOf(p.getAttributes().get(MODEL)), p.getCount(), Long::sum);
+        }
+        assertThat(byModel).containsExactlyInAnyOrderEntriesOf(Map.of("_OTHER", 3L));
+        assertThat(otel.spans.getFinishedSpanItems().stream().map(SpanData::getName).distinct())
+                .containsExactly("generate_content");
     }
 
     @Test

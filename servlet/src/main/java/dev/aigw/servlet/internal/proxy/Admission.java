@@ -91,7 +91,7 @@ public final class Admission {
             RateLimiter.Decision d = limiter.acquire(key);
             if (d.unchecked() != null) { // the shared state failed: aigw.state.on-failure decided
                 if (!d.allowed()) {
-                    throw Unavailable.rateLimitRefused(cfg.gateway(), c.method(), upstream, d.unchecked(),
+                    throw Unavailable.rateLimitRefused(cfg.gateway(), c.method(), route, d.unchecked(),
                             d.retryAfterSeconds()).refused();
                 }
                 note = Unavailable.rateLimitLetThrough(d.unchecked());
