@@ -58,6 +58,7 @@ public final class Exchange {
     private volatile long headersNanos = -1;
     private volatile String logId;
     private volatile String cacheStatus;
+    private volatile String modelFromAnswer; // set when finished, before the observers hear of it
     private volatile String responseEventId;
     private volatile java.util.List<String> notes; // rare: created by the first note
 
@@ -357,6 +358,7 @@ public final class Exchange {
             response = rs.result();
         }
         long h = headersNanos;
+        modelFromAnswer = response.model();
         ExchangeRecord r = new ExchangeRecord(
                 Instant.ofEpochMilli(startedAtMillis),
                 method,
@@ -433,6 +435,16 @@ public final class Exchange {
             }
         }
         return null;
+    }
+
+    /**
+     * The model the answer's own body named (its root {@code model} field), known once the exchange finished; null
+     * before, or when the answer named none or was not read (not JSON, in a content coding, cut short before it).
+     * Unlike {@link ExchangeRecord#model()} it never falls back to what the request named: of a {@link #forwarded()}
+     * call, only this model is the provider's word rather than the client's.
+     */
+    public String modelFromAnswer() {
+        return modelFromAnswer;
     }
 
     /** The model: from the response, else the request path, else an {@code owner/name[:version]} request field. */

@@ -2,7 +2,9 @@ package dev.aigw.opentelemetry;
 
 import dev.aigw.Gateway;
 import dev.aigw.servlet.AigwProxyFilter;
+import dev.aigw.servlet.SharedState;
 import dev.aigw.testkit.FakeReplicate;
+import dev.aigw.testkit.RefusingPort;
 import dev.aigw.testkit.TestkitExtension;
 import io.opentelemetry.api.common.AttributeKey;
 import io.opentelemetry.sdk.metrics.data.HistogramPointData;
@@ -162,6 +164,76 @@ class ForwardedModelsTest {
         assertThat(madeUp.getName()).isEqualTo("account");
         assertThat(spans.stream().map(SpanData::getName)).contains("generate_content acme/one",
                 "generate_content acme/two");
+    }
+
+    @Test
+    void aSuccessWhoseAnswerWasNotReadVouchesForNoModelTheRequestAloneNamed() throws Exception {
+        otel = new TestOtel();
+        start(AigwTelemetry.create(otel.sdk));
+        HttpResponse<String> created = run("acme/one").join();
+        assertThat(created.statusCode()).isEqualTo(201);
+        java.util.regex.Matcher id = java.util.regex.Pattern.compile("\"id\"\\s*:\\s*\"([^\"]+)\"")
+                .matcher(created.body());
+        assertThat(id.find()).as(created.body()).isTrue();
+        // an answer labelled with a content coding is not read (its model unknown): the record's model is then the
+        // one the request's body named, the client's invention
+        kit.replicate().faults().next(1).onPath("/v1/predictions/").header("Content-Encoding", "gzip");
+        HttpResponse<String> got = client.send(HttpRequest.newBuilder(app.uri("/replicate/predictions/" + id.group(1)))
+                .header("Content-Type", "application/json")
+                .method("GET", HttpRequest.BodyPublishers.ofString("{\"version\":\"mallory/made-up\"}"))
+                .timeout(Duration.ofSeconds(30)).build(), HttpResponse.BodyHandlers.ofString());
+        assertThat(got.statusCode()).isEqualTo(200);
+        assertThat(got.headers().firstValue("Content-Encoding")).hasValue("gzip");
+        awaitSpans(2);
+
+        Map<String, Long> byModel = new TreeMap<>();
+        for (HistogramPointData p : MetricsTest.metric(otel.collect(), "gen_ai.client.operation.duration")
+                .getHistogramData().getPoints()) {
+            byModel.merge(p.getAttributes().get(AttributeKey.stringKey("gen_ai.operation.name")) + " "
+                    + p.getAttributes().get(MODEL), p.getCount(), Long::sum);
+        }
+        assertThat(byModel).containsExactlyInAnyOrderEntriesOf(Map.of(
+                "generate_content acme/one", 1L, "get_prediction _OTHER", 1L));
+        SpanData get = otel.spans.getFinishedSpanItems().stream()
+                .filter(s -> "mallory/made-up".equals(s.getAttributes().get(MODEL))).findFirst()
+                .orElseThrow(() -> new AssertionError("the record took the body's model"));
+        assertThat(get.getName()).isEqualTo("get_prediction");
+    }
+
+    /**
+     * A call refused because the shared rate limit cannot be checked ({@code on-failure=closed}) is recorded too:
+     * its model is as much the client's choice as a forwarded one's.
+     */
+    @Test
+    void aCallRefusedUncheckedByTheSharedRateLimitNamesNoInventedModel() throws Exception {
+        otel = new TestOtel();
+        try (RefusingPort nobody = RefusingPort.open()) {
+            SharedState state = SharedState.builder().redis("redis://127.0.0.1:" + nobody.port())
+                    .onFailure(SharedState.OnFailure.CLOSED).build();
+            try {
+                gateway = Kit.gateway(kit).observer(AigwTelemetry.create(otel.sdk)).build();
+                AigwProxyFilter proxy = AigwProxyFilter.builder().gateway(gateway).path("/replicate")
+                        .replicateToken(FakeReplicate.DEFAULT_TOKEN).access(r -> true, "anyone").rateLimit("100/min")
+                        .state(state).build();
+                app = new WebServer().filter(proxy, "/replicate/*").start();
+                for (int i = 0; i < 3; i++) {
+                    assertThat(status("mallory/unchecked" + i)).isEqualTo(503);
+                }
+                awaitSpans(3);
+            } finally {
+                app.close();
+                app = null;
+                state.close();
+            }
+        }
+        Map<String, Long> byModel = new TreeMap<>();
+        for (HistogramPointData p : MetricsTest.metric(otel.collect(), "gen_ai.client.operation.duration")
+                .getHistogramData().getPoints()) {
+            byModel.merge(String.valueOf(p.getAttributes().get(MODEL)), p.getCount(), Long::sum);
+        }
+        assertThat(byModel).containsExactlyInAnyOrderEntriesOf(Map.of("_OTHER", 3L));
+        assertThat(otel.spans.getFinishedSpanItems().stream().map(SpanData::getName).distinct())
+                .containsExactly("generate_content");
     }
 
     @Test

@@ -30,6 +30,7 @@ public final class ExchangeSpan implements ExchangeObserver.Observation {
 
     private final Instruments in;
     private final ModelNames forwardedModels; // null: the application's own call, whose model its code chose
+    private final Exchange exchange;
     private final Span span;
     private final Context context;
     private final String operation;
@@ -38,10 +39,12 @@ public final class ExchangeSpan implements ExchangeObserver.Observation {
     private final long serverPort;
     private final String modelAtStart;
 
-    private ExchangeSpan(Instruments in, ModelNames forwardedModels, Span span, Context context, String operation,
-                         String provider, String serverAddress, long serverPort, String modelAtStart) {
+    private ExchangeSpan(Instruments in, ModelNames forwardedModels, Exchange exchange, Span span, Context context,
+                         String operation, String provider, String serverAddress, long serverPort,
+                         String modelAtStart) {
         this.in = in;
         this.forwardedModels = forwardedModels;
+        this.exchange = exchange;
         this.span = span;
         this.context = context;
         this.operation = operation;
@@ -74,8 +77,8 @@ public final class ExchangeSpan implements ExchangeObserver.Observation {
                 .setAttribute(Attrs.SERVER_PORT, port)
                 .setAllAttributes(model == null ? Attributes.empty() : Attributes.of(Attrs.REQUEST_MODEL, model))
                 .startSpan();
-        return new ExchangeSpan(in, forwarded ? models : null, span, parent.with(span), operation, provider, host, port,
-                model);
+        return new ExchangeSpan(in, forwarded ? models : null, x, span, parent.with(span), operation, provider, host,
+                port, model);
     }
 
     /** The trace and span the gateway's own span should join: this span's, or the parent's, when sampled. */
@@ -177,10 +180,13 @@ public final class ExchangeSpan implements ExchangeObserver.Observation {
      * Whether the provider's answer vouches for a forwarded call's model: a success (2xx) of an operation whose answer
      * names it, a prediction or training of this account. A success of another call says nothing of a model that only
      * its request body named ({@code GET /account} with a made-up {@code "model"}), and one that reads a model's public
-     * page ({@code GET /models/{owner}/{name}}) would let any client spend the bound on public models for free.
+     * page ({@code GET /models/{owner}/{name}}) would let any client spend the bound on public models for free. The
+     * answer must name the model itself: when it was not read (labelled with a content coding, not JSON, cut short),
+     * the record's model is the request's, the client's word ({@code GET /predictions/{id}} with a body naming one).
      */
     private boolean accepted(ExchangeRecord r) {
-        return r.httpStatus() >= 200 && r.httpStatus() < 300 && Operations.answerNamesModel(operation);
+        return r.httpStatus() >= 200 && r.httpStatus() < 300 && Operations.answerNamesModel(operation)
+                && r.model() != null && r.model().equals(exchange.modelFromAnswer());
     }
 
     /**

@@ -550,6 +550,40 @@ public abstract class SecurityTests extends SuiteGroup {
     }
 
     /**
+     * A header sent as several fields is one list (RFC 9110 §5.3): a front proxy that adds its own
+     * {@code X-Forwarded-Host} field after the client's is the one believed for the public URL, as its
+     * {@code X-Forwarded-For} is for the key, not the client's field that comes first.
+     */
+    @Test
+    void theFrontProxysForwardedHostFieldWinsOverTheClientsEarlierOne() throws Exception {
+        String id = suite.createDirectly("acme/echo");
+        HttpResponse<String> r = suite.get("/xf-proxy/predictions/" + id, "X-Forwarded-For", "198.51.100.77",
+                "X-Forwarded-Host", "evil.example", "X-Forwarded-Host", "app.example");
+        assertThat(r.statusCode()).isEqualTo(200);
+        assertThat(r.body()).contains("://app.example/").doesNotContain("evil.example");
+    }
+
+    /**
+     * An answer that depends on how the request named the proxy varies on the headers that name it: with
+     * {@code trusted-headers=x-forwarded}, {@code Forwarded} changes nothing, so it is not listed.
+     */
+    @Test
+    void varyListsOnlyTheForwardingHeadersBelieved() throws Exception {
+        HttpResponse<String> xf = suite.get("/xf-proxy/account", "X-Forwarded-For", "198.51.100.78");
+        assertThat(xf.statusCode()).isEqualTo(200);
+        assertThat(varyTokens(xf)).contains("host", "x-forwarded-host", "x-forwarded-proto", "x-forwarded-port",
+                "x-forwarded-prefix").doesNotContain("forwarded");
+        HttpResponse<String> any = suite.get("/keyed-proxy/account", "X-Forwarded-For", "198.51.100.79");
+        assertThat(any.statusCode()).isEqualTo(200);
+        assertThat(varyTokens(any)).contains("host", "forwarded", "x-forwarded-host");
+    }
+
+    private static List<String> varyTokens(HttpResponse<String> r) {
+        return r.headers().allValues("Vary").stream().flatMap(v -> java.util.Arrays.stream(v.split(",")))
+                .map(t -> t.strip().toLowerCase(java.util.Locale.ROOT)).toList();
+    }
+
+    /**
      * One user is one key however a realm that matches names loosely (LDAP, a case-insensitive collation) reports the
      * name it was typed as (before, {@code Kasimir Case} and {@code KASIMIR CASE} each had their own budget).
      */

@@ -91,7 +91,7 @@ public final class Admission {
             RateLimiter.Decision d = limiter.acquire(key);
             if (d.unchecked() != null) { // the shared state failed: aigw.state.on-failure decided
                 if (!d.allowed()) {
-                    throw Unavailable.rateLimitRefused(cfg.gateway(), c.method(), upstream, d.unchecked(),
+                    throw Unavailable.rateLimitRefused(cfg.gateway(), c.method(), route, d.unchecked(),
                             d.retryAfterSeconds()).refused();
                 }
                 note = Unavailable.rateLimitLetThrough(d.unchecked());
@@ -125,10 +125,29 @@ public final class Admission {
 
     private static String publicBase(ProxyConfig cfg, HttpServletRequest req, String host) {
         TrustedProxies.Origin o = cfg.trustedProxies().origin(req.getRemoteAddr(), req.getScheme(), host,
-                req.getContextPath() + cfg.path(), req.getHeader("Forwarded"), req.getHeader("X-Forwarded-Proto"),
-                req.getHeader("X-Forwarded-Host"), req.getHeader("X-Forwarded-Port"),
-                req.getHeader("X-Forwarded-Prefix"));
+                req.getContextPath() + cfg.path(), fields(req, "Forwarded"), fields(req, "X-Forwarded-Proto"),
+                fields(req, "X-Forwarded-Host"), fields(req, "X-Forwarded-Port"), fields(req, "X-Forwarded-Prefix"));
         return o == null ? null : ProxyConfig.normalisePublicUrl(o.base());
+    }
+
+    /**
+     * Every field of header {@code name} as one list, in order (RFC 9110 §5.3), or null: a proxy in front may add its
+     * own field after the client's rather than append to it, and the nearest hop is the last one.
+     */
+    private static String fields(HttpServletRequest req, String name) {
+        Enumeration<String> values = req.getHeaders(name);
+        if (values == null || !values.hasMoreElements()) {
+            return null;
+        }
+        String first = values.nextElement();
+        if (!values.hasMoreElements()) {
+            return first;
+        }
+        StringBuilder all = new StringBuilder(first);
+        while (values.hasMoreElements()) {
+            all.append(", ").append(values.nextElement());
+        }
+        return all.toString();
     }
 
     /** Who a request counts against: its principal, else its canonical client address. */

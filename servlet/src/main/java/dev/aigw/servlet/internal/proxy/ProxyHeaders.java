@@ -146,11 +146,12 @@ public final class ProxyHeaders {
      * Copies the upstream's response headers to the client's response: URL headers as {@code urls} decides (only those
      * leading into the proxy pass, rewritten), {@code Content-Encoding} dropped when the body is rewritten;
      * {@code Cache-Control} for the client's own cache only ({@link #privateOnly}); answers whose URLs came from the
-     * request's {@code Host} ({@code hostDependent}) also get {@code Vary}, so that not even a private cache hands them
-     * to a request that came by another name.
+     * request's {@code Host} ({@code hostDependent}) also get {@code Vary} ({@code vary}: {@code Host} and the
+     * forwarding headers believed, {@link TrustedProxies#vary}), so that not even a private cache hands them to a
+     * request that came by another name.
      */
     static void toClient(Upstream.Head h, HttpServletResponse resp, AnswerUrls urls, boolean bodyRewritten,
-                                boolean hostDependent, boolean forwardingTrusted) {
+                                boolean hostDependent, String vary) {
         Set<String> tokens = connectionTokens(h.all("Connection"));
         List<String> cacheControl = h.all("Cache-Control");
         h.forEach((name, value) -> {
@@ -167,8 +168,7 @@ public final class ProxyHeaders {
         resp.setHeader("Cache-Control", privateOnly(cacheControl.isEmpty() ? null
                 : String.join(", ", cacheControl)));
         if (hostDependent) {
-            resp.addHeader("Vary", forwardingTrusted ? "Host, Forwarded, X-Forwarded-Host, X-Forwarded-Proto, "
-                    + "X-Forwarded-Port, X-Forwarded-Prefix" : "Host");
+            resp.addHeader("Vary", vary);
         }
     }
 

@@ -70,7 +70,7 @@ final class ResponseHead {
             return null;
         }
         resp.setStatus(h.status());
-        ProxyHeaders.toClient(h, resp, urls, rewrite, cfg.publicUrl() == null, !cfg.trustedProxies().isEmpty());
+        ProxyHeaders.toClient(h, resp, urls, rewrite, cfg.publicUrl() == null, cfg.trustedProxies().vary());
         if (body.length() >= 0) { // else the container frames the body itself
             resp.setContentLengthLong(body.length());
         }

@@ -142,7 +142,8 @@ public final class ResponseWriter implements Flow.Subscriber<List<ByteBuffer>> {
     private void step() {
         if (stopped) {
             Flow.Subscription sub = subscription;
-            if (sub != null && !finished && !upstreamCancelled) { // a finished body's upstream is done already
+            // a body the upstream ended (or failed) needs no cancel; any other does, even one subscribed after the stop
+            if (sub != null && !upstreamDone && upstreamError == null && !upstreamCancelled) {
                 upstreamCancelled = true;
                 sub.cancel();
             }
@@ -227,6 +228,7 @@ public final class ResponseWriter implements Flow.Subscriber<List<ByteBuffer>> {
             }
         } catch (IOException | RuntimeException ex) {
             finished = true;
+            upstreamCancelled = true;
             subscription.cancel();
             events.clientFailed(ex);
         }

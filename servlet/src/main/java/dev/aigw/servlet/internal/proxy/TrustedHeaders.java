@@ -10,11 +10,18 @@ import java.util.Locale;
  */
 public enum TrustedHeaders {
     /** RFC 7239's {@code Forwarded} only. */
-    FORWARDED,
+    FORWARDED("Forwarded"),
     /** {@code X-Forwarded-For}, {@code -Proto}, {@code -Host}, {@code -Port} and {@code -Prefix} only. */
-    X_FORWARDED,
+    X_FORWARDED("X-Forwarded-Host, X-Forwarded-Proto, X-Forwarded-Port, X-Forwarded-Prefix"),
     /** Both. */
-    ANY;
+    ANY("Forwarded, X-Forwarded-Host, X-Forwarded-Proto, X-Forwarded-Port, X-Forwarded-Prefix");
+
+    /** The believed headers that can change the public origin, as a {@code Vary} list. */
+    final String origin;
+
+    TrustedHeaders(String origin) {
+        this.origin = origin;
+    }
 
     /** What {@link #parse} accepts, for error messages. */
     public static final String ALLOWED = "forwarded (RFC 7239's Forwarded only), x-forwarded "

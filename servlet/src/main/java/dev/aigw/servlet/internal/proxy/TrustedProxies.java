@@ -91,6 +91,11 @@ public final class TrustedProxies {
         return ranges.isEmpty();
     }
 
+    /** {@code Vary} of an answer built from the request's origin: {@code Host} and the headers believed for it. */
+    public String vary() {
+        return ranges.isEmpty() ? "Host" : "Host, " + headers.origin;
+    }
+
     /** Whether {@code address} (a literal IP, as a container reports the peer) is a trusted proxy. */
     public boolean trusts(String address) {
         if (ranges.isEmpty() || address == null) {

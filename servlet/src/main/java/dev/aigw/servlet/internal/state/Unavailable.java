@@ -3,13 +3,13 @@ package dev.aigw.servlet.internal.state;
 import dev.aigw.CallOptions;
 import dev.aigw.Exchange;
 import dev.aigw.Gateway;
+import dev.aigw.Route;
 import dev.aigw.servlet.internal.WebhookRecords;
 import dev.aigw.servlet.internal.proxy.Refusal;
 import jakarta.servlet.http.HttpServletRequest;
 import jakarta.servlet.http.HttpServletResponse;
 
 import java.io.IOException;
-import java.net.URI;
 import java.util.List;
 import java.util.Map;
 
@@ -24,12 +24,13 @@ public final class Unavailable {
     }
 
     /**
-     * {@code aigw.state.on-failure=closed} and the rate limit could not be checked: a record of the call that is not
-     * sent, and the 503 with {@code Retry-After} to answer with.
+     * {@code aigw.state.on-failure=closed} and the rate limit could not be checked: a record of the proxy client's
+     * call that is not sent ({@link Gateway#forward}: the model it names is that client's choice, as for any call the
+     * proxy forwards), and the 503 with {@code Retry-After} to answer with.
      */
-    public static Refusal rateLimitRefused(Gateway gateway, String method, URI upstream, String problem,
+    public static Refusal rateLimitRefused(Gateway gateway, String method, Route route, String problem,
                                            long retryAfterSeconds) {
-        Exchange x = gateway.exchange(method, upstream, null);
+        Exchange x = gateway.forward(method, route, null);
         if (x != null) {
             x.note("rate limit not checked (" + problem + "); refused with 503: aigw.state.on-failure=closed");
             x.fail(new StateUnavailableException("not sent: the shared rate limit could not be checked"));

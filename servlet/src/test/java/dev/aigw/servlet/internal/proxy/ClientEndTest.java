@@ -134,6 +134,33 @@ class ClientEndTest {
         assertThat(r.body()).as("nothing of the chunk that waited").isEqualTo("after");
     }
 
+    /**
+     * The writer stopped (the call ended) before the upstream's subscription reached it: the subscription that comes
+     * afterwards is cancelled, so the upstream body is not left open with nobody reading it.
+     */
+    @Test
+    @Timeout(60)
+    void aWriterStoppedBeforeItsSubscriptionCancelsTheSubscriptionWhenItComes() throws Exception {
+        AtomicInteger cancels = new AtomicInteger();
+        call((req, resp, ac, out) -> {
+            ResponseWriter w = new ResponseWriter(out, new ClientIo(), new ResponseHead.Body(BodyTransform.identity(),
+                    false, -1), new Heard());
+            w.stop();
+            w.onSubscribe(new Flow.Subscription() {
+                @Override
+                public void request(long n) {
+                }
+
+                @Override
+                public void cancel() {
+                    cancels.incrementAndGet();
+                }
+            });
+            ac.complete();
+        });
+        assertThat(cancels.get()).isEqualTo(1);
+    }
+
     /** What the call hears from the writer: the head is always due, nothing else matters here. */
     private static final class Heard implements ResponseWriter.Events {
         @Override
