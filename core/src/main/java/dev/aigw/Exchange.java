@@ -384,7 +384,8 @@ public final class Exchange {
                 outcome,
                 error == null ? null : gateway.redactor().text(error),
                 gatewayError(response),
-                redacted(notes));
+                redacted(notes),
+                forwarded);
         ExchangeObserver.Observation[] o = observations;
         if (o != null) {
             Observers.finished(o, r);

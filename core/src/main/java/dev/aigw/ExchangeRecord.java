@@ -40,6 +40,9 @@ import java.util.Map;
  *                         passed through is not a gateway error)
  * @param notes            what an adapter noticed about the call that is not the call's own outcome (redacted),
  *                         e.g. that a shared rate limit could not be checked; empty when there is nothing to say
+ * @param forwarded        whether the call forwarded the request of a client outside the application (the servlet
+ *                         module's proxy, {@link Exchange#forwarded()}): its URL and model name are that client's
+ *                         choice, so a listener that turns them into metric dimensions must bound them
  */
 public record ExchangeRecord(
         Instant startedAt,
@@ -66,13 +69,26 @@ public record ExchangeRecord(
         Outcome outcome,
         String error,
         GatewayError gatewayError,
-        List<String> notes) {
+        List<String> notes,
+        boolean forwarded) {
 
     public ExchangeRecord {
         notes = notes == null ? List.of() : List.copyOf(notes);
     }
 
-    /** A record without notes (the form before {@code notes} existed). */
+    /** A record of the application's own call (the form before {@code forwarded} existed). */
+    public ExchangeRecord(Instant startedAt, String method, String url, String routedUrl, String provider, Via via,
+                          String model, String predictionId, String predictionStatus, int httpStatus,
+                          String gatewayLogId, String cacheStatus, String eventId, String traceId,
+                          Map<String, Object> metadata, List<String> metadataDropped, long bytesSent,
+                          long bytesReceived, Duration timeToHeaders, Duration totalTime, Map<String, Double> metrics,
+                          Outcome outcome, String error, GatewayError gatewayError, List<String> notes) {
+        this(startedAt, method, url, routedUrl, provider, via, model, predictionId, predictionStatus, httpStatus,
+                gatewayLogId, cacheStatus, eventId, traceId, metadata, metadataDropped, bytesSent, bytesReceived,
+                timeToHeaders, totalTime, metrics, outcome, error, gatewayError, notes, false);
+    }
+
+    /** A record of the application's own call without notes (the form before {@code notes} existed). */
     public ExchangeRecord(Instant startedAt, String method, String url, String routedUrl, String provider, Via via,
                           String model, String predictionId, String predictionStatus, int httpStatus,
                           String gatewayLogId, String cacheStatus, String eventId, String traceId,
@@ -81,7 +97,7 @@ public record ExchangeRecord(
                           Outcome outcome, String error, GatewayError gatewayError) {
         this(startedAt, method, url, routedUrl, provider, via, model, predictionId, predictionStatus, httpStatus,
                 gatewayLogId, cacheStatus, eventId, traceId, metadata, metadataDropped, bytesSent, bytesReceived,
-                timeToHeaders, totalTime, metrics, outcome, error, gatewayError, List.of());
+                timeToHeaders, totalTime, metrics, outcome, error, gatewayError, List.of(), false);
     }
 
     /**

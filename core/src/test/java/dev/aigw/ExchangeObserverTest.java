@@ -69,12 +69,13 @@ class ExchangeObserverTest {
     }
 
     @Test
-    void anObserverCanTellAForwardedCallFromTheApplicationsOwnWhenItStarts() {
+    void anObserverCanTellAForwardedCallFromTheApplicationsOwnWhenItStarts() throws Exception {
         List<Boolean> seen = new CopyOnWriteArrayList<>();
+        BlockingQueue<ExchangeRecord> records = new LinkedBlockingQueue<>();
         try (Gateway g = gateway().observer(x -> {
             seen.add(x.forwarded());
             return null;
-        }).build()) {
+        }).listener(records::add).build()) {
             Route route = g.route(CREATE);
             Exchange own = g.exchange("post", route, null);
             Exchange forwarded = g.forward("post", route, null);
@@ -91,6 +92,12 @@ class ExchangeObserverTest {
                 x.cancel("test");
             }
         }
+        // listeners learn it from the record, as observers from the exchange
+        List<Boolean> recorded = new ArrayList<>();
+        for (ExchangeRecord r; (r = records.poll()) != null; ) {
+            recorded.add(r.forwarded());
+        }
+        assertThat(recorded).containsExactly(false, true, false);
     }
 
     @Test

@@ -107,6 +107,7 @@ public final class RecordFormat {
         f = Json.field(sb, f, "routed_url", r.routedUrl());
         f = Json.field(sb, f, "provider", r.provider());
         f = Json.field(sb, f, "via", VIAS[r.via().ordinal()]);
+        f = Json.field(sb, f, "forwarded", r.forwarded() ? Boolean.TRUE : null);
         f = Json.field(sb, f, "model", r.model());
         f = Json.field(sb, f, "prediction_id", r.predictionId());
         f = Json.field(sb, f, "prediction_status", r.predictionStatus());

@@ -75,6 +75,22 @@ class RecordFormatTest {
                 .doesNotContainKey("event_id");
     }
 
+    /** A forwarded call says so in the JSON form; the application's own calls carry no such field. */
+    @Test
+    void jsonSaysWhenACallWasForwardedForAnOutsideClient() {
+        ExchangeRecord own = record(null);
+        ExchangeRecord b = own;
+        ExchangeRecord forwarded = new ExchangeRecord(b.startedAt(), b.method(), b.url(), b.routedUrl(), b.provider(),
+                b.via(), b.model(), b.predictionId(), b.predictionStatus(), b.httpStatus(), b.gatewayLogId(),
+                b.cacheStatus(), b.eventId(), b.traceId(), b.metadata(), b.metadataDropped(), b.bytesSent(),
+                b.bytesReceived(), b.timeToHeaders(), b.totalTime(), b.metrics(), b.outcome(), b.error(),
+                b.gatewayError(), b.notes(), true);
+        assertThat(own.forwarded()).isFalse();
+        assertThat(RecordFormat.json(forwarded)).contains(",\"via\":\"gateway\",\"forwarded\":true,");
+        assertThat(RecordFormat.json(own)).doesNotContain("forwarded");
+        assertThat(RecordFormat.summary(forwarded)).isEqualTo(RecordFormat.summary(own));
+    }
+
     private static ExchangeRecord withNotes(ExchangeRecord base, List<String> notes) {
         return new ExchangeRecord(base.startedAt(), base.method(), base.url(), base.routedUrl(), base.provider(),
                 base.via(), base.model(), base.predictionId(), base.predictionStatus(), base.httpStatus(),

@@ -268,6 +268,7 @@ public abstract class ProxyTests extends SuiteGroup {
         // one meaning on both paths (JAX-RS: SseTest): cancelled, with the bytes that passed and the answer's status
         assertThat(rec.bytesReceived()).isPositive();
         assertThat(rec.httpStatus()).isEqualTo(200);
+        assertThat(rec.forwarded()).as("a proxy client's call, as listeners see it").isTrue();
     }
 
     /**
