@@ -79,12 +79,7 @@ class RecordFormatTest {
     @Test
     void jsonSaysWhenACallWasForwardedForAnOutsideClient() {
         ExchangeRecord own = record(null);
-        ExchangeRecord b = own;
-        ExchangeRecord forwarded = new ExchangeRecord(b.startedAt(), b.method(), b.url(), b.routedUrl(), b.provider(),
-                b.via(), b.model(), b.predictionId(), b.predictionStatus(), b.httpStatus(), b.gatewayLogId(),
-                b.cacheStatus(), b.eventId(), b.traceId(), b.metadata(), b.metadataDropped(), b.bytesSent(),
-                b.bytesReceived(), b.timeToHeaders(), b.totalTime(), b.metrics(), b.outcome(), b.error(),
-                b.gatewayError(), b.notes(), true);
+        ExchangeRecord forwarded = with(own, own.notes(), true);
         assertThat(own.forwarded()).isFalse();
         assertThat(RecordFormat.json(forwarded)).contains(",\"via\":\"gateway\",\"forwarded\":true,");
         assertThat(RecordFormat.json(own)).doesNotContain("forwarded");
@@ -92,11 +87,15 @@ class RecordFormatTest {
     }
 
     private static ExchangeRecord withNotes(ExchangeRecord base, List<String> notes) {
+        return with(base, notes, base.forwarded());
+    }
+
+    private static ExchangeRecord with(ExchangeRecord base, List<String> notes, boolean forwarded) {
         return new ExchangeRecord(base.startedAt(), base.method(), base.url(), base.routedUrl(), base.provider(),
                 base.via(), base.model(), base.predictionId(), base.predictionStatus(), base.httpStatus(),
                 base.gatewayLogId(), base.cacheStatus(), base.eventId(), base.traceId(), base.metadata(),
                 base.metadataDropped(), base.bytesSent(), base.bytesReceived(), base.timeToHeaders(), base.totalTime(),
-                base.metrics(), base.outcome(), null, null, notes);
+                base.metrics(), base.outcome(), base.error(), base.gatewayError(), notes, forwarded);
     }
 
     @Test
