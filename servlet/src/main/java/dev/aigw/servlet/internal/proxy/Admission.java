@@ -135,19 +135,8 @@ public final class Admission {
      * own field after the client's rather than append to it, and the nearest hop is the last one.
      */
     private static String fields(HttpServletRequest req, String name) {
-        Enumeration<String> values = req.getHeaders(name);
-        if (values == null || !values.hasMoreElements()) {
-            return null;
-        }
-        String first = values.nextElement();
-        if (!values.hasMoreElements()) {
-            return first;
-        }
-        StringBuilder all = new StringBuilder(first);
-        while (values.hasMoreElements()) {
-            all.append(", ").append(values.nextElement());
-        }
-        return all.toString();
+        List<String> values = Collections.list(req.getHeaders(name));
+        return values.isEmpty() ? null : String.join(", ", values);
     }
 
     /** Who a request counts against: its principal, else its canonical client address. */
