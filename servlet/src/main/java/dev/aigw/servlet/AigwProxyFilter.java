@@ -31,8 +31,8 @@ import java.util.function.UnaryOperator;
  * to the gateway, with the gateway options of the settings and the current {@code GatewayContext}.
  *
  * <p>The request is first reduced to one canonical form, which is what is checked and what is sent; then it is
- * admitted or refused (access, cross-site requests, model allowlist, rate limit, caps on calls in flight); then it
- * streams both ways with async servlet I/O. Details, answers and settings: {@code servlet/README.md}.
+ * admitted or refused (access, cross-site requests, model and webhook allowlists, rate limit, caps on calls in
+ * flight); then it streams both ways with async servlet I/O. Details, answers and settings: {@code servlet/README.md}.
  *
  * <p>Map it async-supported at {@code <path>/*} for the REQUEST and ASYNC dispatcher types, after the
  * request-context filter. A bad value, from settings or this builder, fails with a
@@ -154,6 +154,14 @@ public final class AigwProxyFilter implements Filter {
         /** Model allowlist, as {@code aigw.proxy.models}. */
         public Builder models(String allowlist) {
             return set(() -> draft.models(allowlist));
+        }
+
+        /**
+         * Where Replicate may send webhooks of requests made through the proxy, as {@code aigw.proxy.webhook-urls}:
+         * URL prefixes such as {@code https://app.example.com/replicate/webhook}, or {@code none}; default any.
+         */
+        public Builder webhookUrls(String prefixes) {
+            return set(() -> draft.webhookUrls(prefixes));
         }
 
         /** Rate limit per principal (or client address), as {@code aigw.proxy.rate-limit}, e.g. {@code 60/min}. */

@@ -21,9 +21,11 @@ import java.util.regex.Pattern;
 /**
  * Whether a request may go through the proxy, decided on its {@link CanonicalRequest} in one place and in this
  * order: the canonical form (400, 405), Replicate's {@code /webhooks} while the server's token is injected (403),
- * the access check (401, 403), the cross-site stance (403, 415), the model allowlist for paths (403), the rate
- * limit (429) and the caps on calls in flight (429, 503). Cheap refusals come first, so that refused requests spend
- * no rate-limit budget; an admitted call holds its {@link ConcurrencyLimit.Permit} until its request ends.
+ * the access check (401, 403), the cross-site stance (403, 415), the model allowlist for paths (403), whether the
+ * body can be read where the model or webhook allowlist reads it ({@link BodyChecks}: 415), the rate limit (429) and
+ * the caps on calls in flight (429, 503); the body's fields are judged as it streams. Cheap refusals come first, so
+ * that refused requests spend no rate-limit budget; an admitted call holds its {@link ConcurrencyLimit.Permit} until
+ * its request ends.
  *
  * <p>Cross-site stance, for applications whose users sign in with cookies: a browser attaches them to requests
  * other sites make, so state-changing methods (anything but GET, HEAD, OPTIONS) are refused when the browser says
@@ -65,16 +67,12 @@ public final class Admission {
         }
         BodyTransform gate = crossSite(req, c, publicBase);
         ModelAllowlist.Target target = ModelAllowlist.classify(c.method(), c.path());
-        if (cfg.allowlist() != null) {
-            if (target.kind() != ModelAllowlist.Kind.NONE && !cfg.allowlist().allows(target)) {
-                throw Refusal.of(403, "model_not_allowed", (target.kind() == ModelAllowlist.Kind.DEPLOYMENT
-                        ? "deployment \"" : "model \"") + target.name() + "\" is not on this proxy's model allowlist")
-                        .refused();
-            }
-            if (!target.bodyFields().isEmpty()) {
-                gate = bodyGate(cfg.allowlist(), req, c, target.bodyFields());
-            }
+        if (cfg.allowlist() != null && target.kind() != ModelAllowlist.Kind.NONE && !cfg.allowlist().allows(target)) {
+            throw Refusal.of(403, "model_not_allowed", (target.kind() == ModelAllowlist.Kind.DEPLOYMENT
+                    ? "deployment \"" : "model \"") + target.name() + "\" is not on this proxy's model allowlist")
+                    .refused();
         }
+        gate = BodyChecks.gate(cfg, req, c, target, gate);
         URI upstream = URI.create(ProxyConfig.API + c.pathAndQuery());
         Route route = cfg.gateway().route(upstream);
         String root = cfg.derived().replicateRoot();
@@ -223,23 +221,6 @@ public final class Admission {
             }
         }
         return null;
-    }
-
-    private static BodyTransform bodyGate(ModelAllowlist allowlist, HttpServletRequest req, CanonicalRequest c,
-                                          List<ModelAllowlist.BodyField> fields) throws Refusal.Refused {
-        if (!ContentCodings.identity(contentEncodings(req))) {
-            throw Refusal.of(415, "content_encoding_not_allowed", "a Content-Encoding'd body cannot be checked "
-                    + "against the model allowlist; send it unencoded").refused();
-        }
-        // the header as sent: Jetty's getContentType() throws for a charset the JVM does not know (a 500, not a 415)
-        String type = Objects.requireNonNullElse(req.getHeader("Content-Type"), "");
-        if (!json(type) || !utf8(type)) {
-            throw Refusal.of(415, "content_type_not_allowed", c.method() + " " + c.path() + " needs a UTF-8 JSON "
-                    + "body for the model allowlist to read \"" + fields.get(0).key + "\": Content-Type application/json "
-                    + "with no charset or one charset=utf-8, in well-formed parameters; not " + printable(type))
-                    .refused();
-        }
-        return allowlist.gate(fields, c.method() + " " + c.path());
     }
 
     /**

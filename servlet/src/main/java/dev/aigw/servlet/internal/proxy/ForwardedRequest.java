@@ -29,6 +29,16 @@ final class ForwardedRequest {
     }
 
     /**
+     * Whether a body may come: with a length above 0, chunked on HTTP/1.1, or, on HTTP/2 and later (where a body needs
+     * no {@code Content-Length}), for the methods that carry one.
+     */
+    static boolean bodyMayCome(HttpServletRequest req, String method) {
+        long length = req.getContentLengthLong();
+        return length > 0 || length < 0 && (req.getHeader("Transfer-Encoding") != null
+                || !req.getProtocol().startsWith("HTTP/1") && BODY_METHODS.contains(method));
+    }
+
+    /**
      * The request body, set on {@code r}: with a length, or unknown (chunked on HTTP/1.1, or HTTP/2 and later, where
      * a body needs no {@code Content-Length}) for the methods that carry one. Returns its publisher, not yet
      * listening, or null without a body, after the body gate saw the empty body (and refused it, if it must).
@@ -37,8 +47,7 @@ final class ForwardedRequest {
                                      Upstream.Request r, ClientIo io, RequestBodyPublisher.Events events)
             throws IOException, Refusal.Refused {
         long length = req.getContentLengthLong();
-        boolean unknown = length < 0 && (req.getHeader("Transfer-Encoding") != null
-                || !req.getProtocol().startsWith("HTTP/1") && BODY_METHODS.contains(a.request().method()));
+        boolean unknown = length < 0 && bodyMayCome(req, a.request().method());
         BodyTransform t = a.gate() == null ? BodyTransform.identity() : a.gate();
         if (length <= 0 && !unknown) {
             t.finish(); // a gated endpoint without a body names no model

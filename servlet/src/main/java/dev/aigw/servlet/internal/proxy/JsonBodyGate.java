@@ -6,13 +6,14 @@ import java.util.HashSet;
 import java.util.List;
 import java.util.Locale;
 import java.util.Set;
-import java.util.function.Predicate;
+import java.util.function.Function;
 
 /**
  * Reads a JSON request body as the parsers behind the proxy will (Python's {@code json}, Go's
- * {@code encoding/json}, Jackson, JavaScript) and decides on the root fields that name what will run —
- * {@code version} of {@code POST /predictions}, {@code destination} of a training, {@code model} and
- * {@code version} of a deployment's create or change — while the body streams.
+ * {@code encoding/json}, Jackson, JavaScript) and decides on watched root fields while the body streams: those
+ * that name what will run ({@link ModelAllowlist}: {@code version} of {@code POST /predictions}, {@code destination}
+ * of a training, {@code model} and {@code version} of a deployment's create or change) and those that name where
+ * Replicate will send webhooks ({@link WebhookUrls}), in one pass when both lists are set.
  *
  * <p>Where those parsers disagree, the body is refused instead of guessed at: invalid JSON or UTF-8 (including a
  * BOM, comments, {@code NaN}, trailing data), a root that is not an object, nesting deeper than
@@ -37,12 +38,11 @@ public final class JsonBodyGate extends StrictJsonReader implements BodyTransfor
     /**
      * A watched root field.
      *
-     * @param key      its name ({@code version}, {@code destination}, {@code model})
-     * @param required whether the body must have it (else it is judged only when present)
-     * @param allowed  whether a value of it may run
-     * @param forms    the values allowed, in words, for refusals
+     * @param key     its name ({@code version}, {@code destination}, {@code model}, {@code webhook})
+     * @param missing the refusal when the body lacks it; null when it is judged only when present
+     * @param judge   the refusal for a value of it, or null when the value is allowed
      */
-    public record Field(String key, boolean required, Predicate<String> allowed, String forms) {
+    public record Field(String key, Refusal missing, Function<String, Refusal> judge) {
     }
 
     private final List<Field> fields;
@@ -76,33 +76,19 @@ public final class JsonBodyGate extends StrictJsonReader implements BodyTransfor
 
     @Override
     public List<ByteBuffer> finish() throws Refusal.Refused {
-        if (!done()) {
+        // only white space (or nothing) names no field: enough unless one is required
+        if (!done() && !(untouched() && fields.stream().allMatch(f -> f.missing() == null))) {
             throw bad("the JSON body is incomplete");
         }
         for (Field f : fields) {
-            if (f.required() && !seen.contains(f.key())) {
-                throw new Refusal.Refused(Refusal.of(403, "model_not_allowed", what + " needs a \"" + f.key()
-                        + "\" naming the model (" + f.forms() + ") that the model allowlist permits"));
+            if (f.missing() != null && !seen.contains(f.key())) {
+                throw f.missing().refused();
             }
         }
         ByteBuffer h = held;
         held = null;
         return h == null ? List.of() : List.of(h);
     }
-
-
-
-
-
-
-
-
-
-
-
-
-
-
 
     @Override
     boolean rootKey(String key) throws Refusal.Refused {
@@ -140,10 +126,9 @@ public final class JsonBodyGate extends StrictJsonReader implements BodyTransfor
     @Override
     void captured(String v) throws Refusal.Refused {
         seen.add(current.key());
-        if (!current.allowed().test(v)) {
-            throw new Refusal.Refused(Refusal.of(403, "model_not_allowed", "model \"" + printable(v) + "\" (the body's \""
-                    + current.key() + "\") is not on this proxy's model allowlist, which allows here "
-                    + current.forms()));
+        Refusal r = current.judge().apply(v);
+        if (r != null) {
+            throw r.refused();
         }
     }
 
@@ -154,17 +139,19 @@ public final class JsonBodyGate extends StrictJsonReader implements BodyTransfor
         return sb.toString().toLowerCase(Locale.ROOT);
     }
 
-
-
-
     @Override
     Refusal.Refused bad(String detail) {
+        return new Refusal.Refused(Refusal.of(400, "body_not_decidable", detail + "; " + what + " must be one JSON "
+                + "object with " + keys(fields) + (fields.size() > 1 ? " each" : "") + " a single string"));
+    }
+
+    /** The keys of {@code fields}, quoted, for messages. */
+    static String keys(List<Field> fields) {
         StringBuilder keys = new StringBuilder();
         for (Field f : fields) {
             keys.append(keys.length() == 0 ? "\"" : ", \"").append(f.key()).append('"');
         }
-        return new Refusal.Refused(Refusal.of(400, "body_not_decidable", detail + "; " + what + " must be one JSON "
-                + "object with a single string " + keys));
+        return keys.toString();
     }
 
     static String printable(String s) {

@@ -183,13 +183,22 @@ public final class ModelAllowlist {
         };
     }
 
-    /** The body gate of {@code fields} against this list; {@code what} names the endpoint in refusals. */
+    /** The body gate of {@code fields} against this list alone; {@code what} names the endpoint in refusals. */
     public JsonBodyGate gate(List<BodyField> fields, String what) {
+        return new JsonBodyGate(watched(fields, what), what);
+    }
+
+    /** The watched fields of a {@link JsonBodyGate} for {@code fields} of a body of {@code what}. */
+    public List<JsonBodyGate.Field> watched(List<BodyField> fields, String what) {
         List<JsonBodyGate.Field> watched = new ArrayList<>(fields.size());
         for (BodyField f : fields) {
-            watched.add(new JsonBodyGate.Field(f.key, f.required, v -> allows(f, v), f.forms));
+            Refusal missing = !f.required ? null : Refusal.of(403, "model_not_allowed", what + " needs a \"" + f.key
+                    + "\" naming the model (" + f.forms + ") that the model allowlist permits");
+            watched.add(new JsonBodyGate.Field(f.key, missing, v -> allows(f, v) ? null : Refusal.of(403,
+                    "model_not_allowed", "model \"" + JsonBodyGate.printable(v) + "\" (the body's \"" + f.key
+                    + "\") is not on this proxy's model allowlist, which allows here " + f.forms)));
         }
-        return new JsonBodyGate(watched, what);
+        return watched;
     }
 
     /** Whether a path-classified target may run. */

@@ -32,6 +32,7 @@ public record ProxyConfig(
         Predicate<HttpServletRequest> access,
         String accessDescription,
         ModelAllowlist allowlist,
+        WebhookUrls webhookUrls,
         RateLimiter rateLimiter,
         ConcurrencyLimit limit,
         TrustedProxies trustedProxies,
@@ -76,6 +77,8 @@ public record ProxyConfig(
         public Predicate<HttpServletRequest> access = r -> r.getUserPrincipal() != null;
         public String accessDescription = "authenticated users";
         public ModelAllowlist allowlist;
+        /** {@code aigw.proxy.webhook-urls}; null: any webhook. */
+        public WebhookUrls webhookUrls;
         public RateLimiter.Rate rate;
         /** Where the rate limit's buckets live: null in memory, else the shared engine. */
         public StateEngine state;
@@ -113,6 +116,7 @@ public record ProxyConfig(
             s.apply("aigw.proxy.replicate-token", d::replicateToken);
             s.apply("aigw.proxy.access", d::access);
             s.apply("aigw.proxy.models", d::models);
+            s.apply("aigw.proxy.webhook-urls", d::webhookUrls);
             s.apply("aigw.proxy.rate-limit", d::rateLimit);
             s.apply("aigw.proxy.trusted-proxies", d::trustedProxies);
             s.apply("aigw.proxy.trusted-headers", d::trustedHeaders);
@@ -212,6 +216,15 @@ public record ProxyConfig(
             }
         }
 
+        public void webhookUrls(String value) {
+            try {
+                webhookUrls = value == null ? null : WebhookUrls.parse(value);
+            } catch (IllegalArgumentException e) {
+                throw ServletSettings.CODE.invalid("aigw.proxy.webhook-urls", value, WebhookUrls.ALLOWED + " ("
+                        + e.getMessage() + ")");
+            }
+        }
+
         public void rateLimit(String value) {
             try {
                 rate = value == null ? null : RateLimiter.Rate.parse(value);
@@ -286,10 +299,11 @@ public record ProxyConfig(
             Upstream client = kind.equals("jetty") ? jetty() : new JdkUpstream(connectTimeout,
                     upstreamWrapper == null ? UnaryOperator.identity() : upstreamWrapper);
             RateLimiter rateLimiter = rate == null ? null : RateLimiter.of(rate, 100_000, state);
-            return new ProxyConfig(gateway, path, replicateToken, access, accessDescription, allowlist, rateLimiter,
-                    new ConcurrencyLimit(maxConcurrent, maxConcurrentPerUser), trustedProxies.believing(trustedHeaders),
-                    publicUrl, new ProxyHeaders(forwardHeaders), timeout, idleTimeout, client, new Sweeper(),
-                    new Derived(gateway.root().toString(), replicateToken), ClientWatch.withOwnTimer(clientWatch));
+            return new ProxyConfig(gateway, path, replicateToken, access, accessDescription, allowlist, webhookUrls,
+                    rateLimiter, new ConcurrencyLimit(maxConcurrent, maxConcurrentPerUser),
+                    trustedProxies.believing(trustedHeaders), publicUrl, new ProxyHeaders(forwardHeaders), timeout,
+                    idleTimeout, client, new Sweeper(), new Derived(gateway.root().toString(), replicateToken),
+                    ClientWatch.withOwnTimer(clientWatch));
         }
 
         /** In a method of its own: no Jetty class is looked at unless Jetty's client was chosen. */

@@ -49,6 +49,11 @@ abstract class StrictJsonReader {
 
     abstract String capturedTooLong();
 
+    /** Whether nothing but white space was read so far. */
+    boolean untouched() {
+        return expect == Expect.ROOT;
+    }
+
     /** Whether the root object ended (nothing but whitespace may follow). */
     boolean done() {
         return expect == Expect.DONE;
