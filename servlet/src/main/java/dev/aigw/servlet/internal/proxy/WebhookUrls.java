@@ -186,9 +186,9 @@ public final class WebhookUrls {
         }
         String[] labels = host.split("\\.", -1);
         for (String label : labels) {
-            if (label.isEmpty() || label.length() > 63) {
-                throw new IllegalArgumentException("has a host with an empty label or one over 63 characters (no "
-                        + "trailing dot)");
+            if (label.isEmpty() || label.length() > 63 || label.startsWith("-") || label.endsWith("-")) {
+                throw new IllegalArgumentException("has a host with an empty label, one over 63 characters or one "
+                        + "beginning or ending with '-' (no trailing dot)");
             }
             for (int i = 0; i < label.length(); i++) {
                 char c = label.charAt(i);
@@ -200,16 +200,21 @@ public final class WebhookUrls {
         }
         // URL parsers read a host ending in a number as IPv4 (0x7f.1, 2130706433, 010.0.0.1): only one spelling
         String last = labels[labels.length - 1];
-        if (last.chars().allMatch(Character::isDigit) || last.startsWith("0x")) {
-            boolean dotted = labels.length == 4;
-            for (String label : labels) {
-                dotted &= label.chars().allMatch(Character::isDigit) && label.length() <= 3
-                        && (label.length() == 1 || label.charAt(0) != '0') && Integer.parseInt(label) <= 255;
+        if (!last.chars().allMatch(Character::isDigit)) {
+            if (last.charAt(0) < 'a') {
+                throw new IllegalArgumentException("has a host whose last label begins with a digit or '-' (only a "
+                        + "dotted-decimal IPv4 address may end in a number)");
             }
-            if (!dotted) {
-                throw new IllegalArgumentException("has a host ending in a number that is not a dotted-decimal IPv4 "
-                        + "address without leading zeros");
-            }
+            return;
+        }
+        boolean dotted = labels.length == 4;
+        for (String label : labels) {
+            dotted &= label.chars().allMatch(Character::isDigit) && label.length() <= 3
+                    && (label.length() == 1 || label.charAt(0) != '0') && Integer.parseInt(label) <= 255;
+        }
+        if (!dotted) {
+            throw new IllegalArgumentException("has a host ending in a number that is not a dotted-decimal IPv4 "
+                    + "address without leading zeros");
         }
     }
 
