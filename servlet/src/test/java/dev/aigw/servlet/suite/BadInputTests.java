@@ -303,17 +303,26 @@ public abstract class BadInputTests extends SuiteGroup {
     @Test
     void aRefusedBodyIsReadWhileItsAnswerStaysOpen() throws Exception {
         refusedWhileTheBodyArrives("/app/replicate/models/evil/model/predictions",
-                "{\"input\":{\"prompt\":\"" + "x".repeat(20_000) + "\"}}");
+                "{\"input\":{\"prompt\":\"" + "x".repeat(20_000) + "\"}}", "model_not_allowed");
     }
 
     /** The same for a body the gate refuses once it has read part of it (the model named in the body). */
     @Test
     void aBodyRefusedHalfWayIsReadWhileItsAnswerStaysOpen() throws Exception {
         refusedWhileTheBodyArrives("/app/replicate/predictions",
-                "{\"version\":\"evil/model\",\"input\":{\"prompt\":\"" + "x".repeat(20_000) + "\"}}");
+                "{\"version\":\"evil/model\",\"input\":{\"prompt\":\"" + "x".repeat(20_000) + "\"}}",
+                "model_not_allowed");
     }
 
-    private void refusedWhileTheBodyArrives(String path, String body) throws Exception {
+    /** The same for a webhook the webhook allowlist refuses (aigw.proxy.webhook-urls), on any POST. */
+    @Test
+    void aWebhookRefusedHalfWayIsReadWhileItsAnswerStaysOpen() throws Exception {
+        refusedWhileTheBodyArrives("/app/hooked-proxy/predictions/abc/cancel",
+                "{\"webhook\":\"https://evil.example/\",\"input\":{\"prompt\":\"" + "x".repeat(20_000) + "\"}}",
+                "webhook_not_allowed");
+    }
+
+    private void refusedWhileTheBodyArrives(String path, String body, String code) throws Exception {
         String head = "POST " + path + " HTTP/1.1\r\nHost: 127.0.0.1:" + suite.app.getPort()
                 + "\r\nX-Test-User: read-through\r\nContent-Type: application/json\r\nContent-Length: " + body.length()
                 + "\r\n\r\n";
@@ -324,7 +333,7 @@ public abstract class BadInputTests extends SuiteGroup {
             out.write((head + body.substring(0, 10_000)).getBytes(StandardCharsets.ISO_8859_1));
             out.flush();
             String answer = RawHttp.headAndJson(in);
-            assertThat(answer).startsWith("HTTP/1.1 403").contains("\"code\":\"model_not_allowed\"");
+            assertThat(answer).startsWith("HTTP/1.1 403").contains("\"code\":\"" + code + "\"");
             socket.setSoTimeout(1000);
             assertThatThrownBy(in::read).as("the answer does not end while the body is on its way")
                     .isInstanceOf(SocketTimeoutException.class);

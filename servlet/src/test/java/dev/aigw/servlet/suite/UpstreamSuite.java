@@ -12,6 +12,7 @@ import dev.aigw.Gateway;
 import dev.aigw.testkit.FakeGateway;
 import dev.aigw.testkit.FakeReplicate;
 import dev.aigw.testkit.GatewayRequest;
+import dev.aigw.testkit.RefusingPort;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.BeforeEach;
@@ -56,6 +57,8 @@ public abstract class UpstreamSuite {
     protected Gateway rawAigw;
     /** A gateway address nothing listens on. */
     protected Gateway deadAigw;
+    /** Where the {@code /hooked-proxy} lets webhooks go: a port that refuses the fake Replicate's deliveries. */
+    protected RefusingPort hookTarget;
     protected final List<ExchangeRecord> records = new CopyOnWriteArrayList<>();
     protected ServletContainer container;
     protected URI app;
@@ -137,6 +140,13 @@ public abstract class UpstreamSuite {
                 .replicateToken(replicate.token()).publicUrl("https://app.example/app/public-proxy"));
         proxy(ctx, "aigw-proxy-raw", "/raw-proxy", AigwProxyFilter.builder().gateway(rawAigw).path("/raw-proxy")
                 .replicateToken(replicate.token()).access(r -> true, "anyone"));
+        // webhook allowlists (WebhookUrlTests): with the model allowlist in one body pass, and none at all
+        proxy(ctx, "aigw-proxy-hooked", "/hooked-proxy", AigwProxyFilter.builder().gateway(aigw).path("/hooked-proxy")
+                .replicateToken(replicate.token()).access(r -> true, "anyone").models("acme/*")
+                .webhookUrls(HOOKS + " " + hookTarget.url("/hooks/replicate")));
+        proxy(ctx, "aigw-proxy-hookless", "/hookless-proxy", AigwProxyFilter.builder().gateway(aigw)
+                .path("/hookless-proxy").replicateToken(replicate.token()).access(r -> true, "anyone")
+                .webhookUrls("none"));
         proxy(ctx, "aigw-proxy-guarded-stream", "/guarded-stream", AigwProxyFilter.builder().gateway(streamAigw)
                 .path("/guarded-stream").replicateToken(replicate.token()).idleTimeout(Duration.ofSeconds(1)));
         stoppedProxy = AigwProxyFilter.builder().gateway(aigw).path("/stopped-proxy").replicateToken(replicate.token())
@@ -156,6 +166,9 @@ public abstract class UpstreamSuite {
 
     /** The version id on the {@code /replicate} proxy's allowlist (SecurityTests). */
     protected static final String LISTED_VERSION = "ab".repeat(32);
+
+    /** The first entry of the {@code /hooked-proxy}'s webhook allowlist (WebhookUrlTests). */
+    protected static final String HOOKS = "https://app.example.com/replicate/webhook";
 
     /** {@code aigw.webhook.max-unverified-bytes} of the {@code /webhooks/budget} filter (WebhookTests). */
     protected static final int BUDGET = 128 * 1024;
@@ -198,6 +211,7 @@ public abstract class UpstreamSuite {
         rawUpstream = new RawUpstream();
         rawAigw = Gateway.builder().baseUrl(rawUpstream.baseUrl().toString()).accountId(FakeGateway.DEFAULT_ACCOUNT)
                 .gatewayId(FakeGateway.DEFAULT_GATEWAY).token(CF_TOKEN).log(Gateway.Log.OFF).build();
+        hookTarget = RefusingPort.open();
         int deadPort;
         try (java.net.ServerSocket ss = new java.net.ServerSocket(0, 1, java.net.InetAddress.getLoopbackAddress())) {
             deadPort = ss.getLocalPort();
@@ -218,7 +232,7 @@ public abstract class UpstreamSuite {
             aigw.close();
         }
         for (AutoCloseable c : new AutoCloseable[]{streamAigw, deadAigw, rawAigw, rawUpstream, streamGateway,
-                gateway}) {
+                gateway, hookTarget}) {
             if (c != null) {
                 c.close();
             }
@@ -330,6 +344,13 @@ public abstract class UpstreamSuite {
     @Nested
     class Exhaustion extends ExhaustionTests {
         Exhaustion() {
+            super(UpstreamSuite.this);
+        }
+    }
+
+    @Nested
+    class WebhookAllowlist extends WebhookUrlTests {
+        WebhookAllowlist() {
             super(UpstreamSuite.this);
         }
     }
