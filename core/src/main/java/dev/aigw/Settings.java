@@ -152,9 +152,12 @@ public final class Settings {
         }
     }
 
-    /** A URL's user info ({@code https://user:password@host}), masked wherever a value is shown. */
+    /**
+     * A URL's user info ({@code https://user:password@host}), masked wherever a value is shown: in every URL of a
+     * list too ({@code aigw.proxy.webhook-urls}).
+     */
     private static final java.util.regex.Pattern USER_INFO =
-            java.util.regex.Pattern.compile("^([A-Za-z][A-Za-z0-9+.-]*://)[^/?#@]*@");
+            java.util.regex.Pattern.compile("(?<![A-Za-z0-9+.-])([A-Za-z][A-Za-z0-9+.-]*://)[^/?#@\\s,]*@");
     private static final dev.aigw.internal.Redactor CREDENTIALS = new dev.aigw.internal.Redactor(List.of());
 
     /**
@@ -165,7 +168,7 @@ public final class Settings {
         if (SECRET_KEYS.contains(key)) {
             return mask(value);
         }
-        return CREDENTIALS.text(USER_INFO.matcher(value).replaceFirst("$1" + dev.aigw.internal.Redactor.MASK + "@"));
+        return CREDENTIALS.text(USER_INFO.matcher(value).replaceAll("$1" + dev.aigw.internal.Redactor.MASK + "@"));
     }
 
     /** Masks a secret so that a message can say that and roughly what was set, never the value. */

@@ -65,6 +65,7 @@ class SettingsErrorsTest {
     void buildersAndSettingsRefuseTheSameValueWithTheSameMessage() {
         String[][] cases = {
                 {"aigw.proxy.path", "/a/../b"}, {"aigw.proxy.models", "acme"}, {"aigw.proxy.rate-limit", "lots"},
+                {"aigw.proxy.webhook-urls", "https://a.example/x https://u:s3cret@b.example/y"},
                 {"aigw.proxy.trusted-proxies", "10.0.0.0/99"}, {"aigw.proxy.trusted-headers", "x-forwarded-for"},
                 {"aigw.proxy.public-url", "ftp://x"},
                 {"aigw.proxy.forward-headers", "Cookie"}, {"aigw.proxy.replicate-token", "Bearer r8_abcdefgh"},
@@ -106,6 +107,7 @@ class SettingsErrorsTest {
         switch (key) {
             case "aigw.proxy.path" -> p.path(value);
             case "aigw.proxy.models" -> p.models(value);
+            case "aigw.proxy.webhook-urls" -> p.webhookUrls(value);
             case "aigw.proxy.rate-limit" -> p.rateLimit(value);
             case "aigw.proxy.trusted-proxies" -> p.trustedProxies(value);
             case "aigw.proxy.trusted-headers" -> p.trustedHeaders(value);

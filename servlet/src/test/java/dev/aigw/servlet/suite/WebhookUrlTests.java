@@ -14,7 +14,8 @@ import static org.assertj.core.api.Assertions.assertThat;
  * {@code aigw.proxy.webhook-urls} through the real proxy: the {@code /hooked-proxy} allows webhooks under
  * {@link UpstreamSuite#HOOKS} and {@code http://127.0.0.1:<port>/hooks/replicate} (with the model allowlist
  * {@code acme/*}, read in the same pass), the {@code /hookless-proxy} none. An allowed webhook reaches the fake
- * Replicate byte for byte; a refused one never reaches it.
+ * Replicate byte for byte; a refused one never reaches it. Only webhooks to the refusing loopback port are ever
+ * forwarded: the fake Replicate delivers to what it is given, and tests talk to loopback only.
  */
 public abstract class WebhookUrlTests extends SuiteGroup {
     protected WebhookUrlTests(UpstreamSuite suite) {
@@ -41,7 +42,7 @@ public abstract class WebhookUrlTests extends SuiteGroup {
                 // escapes decoded as Replicate decodes them: this is the allowed URL
                 "{\"version\":\"acme/echo\",\"input\":{},\"webhook\":\"" + hook().replace("http", "\\u0068ttp")
                         .replace("/", "\\/") + "\"}",
-                "{\"version\":\"acme/echo\",\"input\":{},\"webhook\":\"" + UpstreamSuite.HOOKS + "\"}"};
+                "{\"version\":\"acme/echo\",\"input\":{},\"webhook\":\"" + hook() + "/\"}"};
         for (String body : bodies) {
             HttpResponse<String> r = send("POST", "/hooked-proxy/predictions", body);
             assertThat(r.statusCode()).as(body + ": " + r.body()).isEqualTo(201);

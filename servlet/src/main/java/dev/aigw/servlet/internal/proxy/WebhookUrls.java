@@ -63,10 +63,10 @@ public final class WebhookUrls {
             try {
                 u = canonical(raw);
             } catch (IllegalArgumentException e) {
-                throw new IllegalArgumentException("'" + CanonicalRequest.printable(raw) + "' " + e.getMessage());
+                throw new IllegalArgumentException("'" + shown(raw) + "' " + e.getMessage());
             }
             if (u.query() != null) {
-                throw new IllegalArgumentException("'" + CanonicalRequest.printable(raw) + "' has a query");
+                throw new IllegalArgumentException("'" + shown(raw) + "' has a query");
             }
             prefixes.add(u);
         }
@@ -74,6 +74,13 @@ public final class WebhookUrls {
             throw new IllegalArgumentException("the list is empty");
         }
         return new WebhookUrls(List.copyOf(prefixes));
+    }
+
+    /** An entry as an error may show it: without user info or query, which may hold credentials. */
+    private static String shown(String raw) {
+        String s = raw.replaceFirst("^([A-Za-z][A-Za-z0-9+.-]*://)[^/?#@]*@", "$1****@");
+        int q = s.indexOf('?');
+        return CanonicalRequest.printable(q < 0 ? s : s.substring(0, q) + "?...");
     }
 
     /** The watched fields of a {@link JsonBodyGate}: each webhook key, judged only when present. */
