@@ -96,6 +96,8 @@ class SecretHygieneTest {
                 .replicateToken(REPLICATE_TOKEN).timeout(Duration.ofSeconds(2)));
         proxy(ctx, "/wrong-token", AigwProxyFilter.builder().gateway(wrongTokenAigw).path("/wrong-token")
                 .replicateToken(REPLICATE_TOKEN));
+        proxy(ctx, "/hooked", AigwProxyFilter.builder().gateway(aigw).path("/hooked").replicateToken(REPLICATE_TOKEN)
+                .webhookUrls("https://app.example.com/webhooks/replicate"));
         proxy(ctx, "/dead", AigwProxyFilter.builder().gateway(deadAigw).path("/dead").replicateToken(REPLICATE_TOKEN)
                 .connectTimeout(Duration.ofSeconds(1)));
         FilterHolder webhook = new FilterHolder(AigwWebhookFilter.builder().secret(WEBHOOK_SECRET).gateway(aigw).build());
@@ -251,6 +253,15 @@ class SecretHygieneTest {
         assertThat(proxied(s, "GET", "/replicate/account", null).statusCode()).isEqualTo(504);
         assertThat(proxied(s, "GET", "/dead/account", null).statusCode()).isEqualTo(502);
         gateway.faults().clear();
+        // a webhook URL carrying a credential, off the webhook allowlist or not canonical: refused without repeating it
+        assertThat(proxied(s, "POST", "/hooked/predictions", "{\"version\":\"acme/echo\",\"input\":{},"
+                + "\"webhook\":\"https://evil.example/collect?key=" + WRONG_GATEWAY_TOKEN + "\"}").statusCode())
+                .isEqualTo(403);
+        assertThat(proxied(s, "POST", "/hooked/predictions", "{\"version\":\"acme/echo\",\"input\":{},"
+                + "\"webhook\":\"https://u:" + WRONG_GATEWAY_TOKEN + "@app.example.com/webhooks/replicate\"}")
+                .statusCode()).isEqualTo(400);
+        expectFailure(s, () -> AigwProxyFilter.builder().webhookUrls("https://app.example.com/webhooks/replicate "
+                + "https://u:" + WRONG_GATEWAY_TOKEN + "@app.example.com/webhooks/replicate"));
         // the webhook Replicate sends for the prediction above reaches the app verified
         assertThat(replicate.awaitWebhookDeliveries(1, Duration.ofSeconds(10))).anySatisfy(
                 d -> assertThat(d.status()).isEqualTo(200));
