@@ -11,8 +11,8 @@ import java.util.Set;
 /**
  * Which root fields of a request's JSON body the proxy reads, and the one {@link JsonBodyGate} that reads them all:
  * the fields the model allowlist needs for the endpoint ({@link ModelAllowlist#classify}), and, under a webhook
- * allowlist, {@code webhook} and {@code webhook_completed} of every POST, PUT and PATCH body. A body that is read
- * must be unencoded UTF-8 JSON.
+ * allowlist, {@code webhook} and {@code webhook_completed} of every POST, PUT and PATCH body (and no parameter of
+ * that name in their query). A body that is read must be unencoded UTF-8 JSON.
  *
  * <p>Internal: not API, may change in any release.
  */
@@ -30,6 +30,12 @@ final class BodyChecks {
     static BodyTransform gate(ProxyConfig cfg, HttpServletRequest req, CanonicalRequest c,
                               ModelAllowlist.Target target, BodyTransform crossSite) throws Refusal.Refused {
         String what = c.method() + " " + c.path();
+        if (cfg.webhookUrls() != null && WEBHOOK_METHODS.contains(c.method()) && c.query() != null) {
+            Refusal r = cfg.webhookUrls().judgeQuery(c.query());
+            if (r != null) {
+                throw r.refused();
+            }
+        }
         List<JsonBodyGate.Field> fields = new ArrayList<>(4);
         if (cfg.allowlist() != null) {
             fields.addAll(cfg.allowlist().watched(target.bodyFields(), what));

@@ -172,6 +172,21 @@ class WebhookUrlsTest {
         assertThat(WebhookUrls.parse("http://localhost:9000")).hasToString("http://localhost:9000");
     }
 
+    /** A query naming a webhook field is refused: whether Replicate reads one there is UNCONFIRMED. */
+    @Test
+    void aQueryNamingAWebhookIsRefused() {
+        for (String q : List.of("webhook=https://evil.com/", "a=1&webhook_completed=x", "x;WEBHOOK=y", "webhook",
+                "Webhook%5B%5D=x".replace("%5B%5D", "[]"), "webhook_events_filter=completed")) {
+            Refusal r = LIST.judgeQuery(q);
+            assertThat(r).as(q).isNotNull();
+            assertThat(r.status()).isEqualTo(403);
+            assertThat(r.detail()).contains("JSON body only");
+        }
+        for (String q : List.of("cursor=abc", "a=webhook", "hook=1", "x_webhook=1")) {
+            assertThat(LIST.judgeQuery(q)).as(q).isNull();
+        }
+    }
+
     /** The path rule alone: equal, or continued at a '/'. */
     @Test
     void underMeansEqualOrContinuedAtASlash() {
