@@ -137,7 +137,7 @@ class TrustedProxiesTest {
     @Test
     void originFromTrustedHopsOnly() {
         TrustedProxies t = TrustedProxies.parse("127.0.0.1");
-        TrustedProxies.Origin o = t.origin("127.0.0.1", "http", "127.0.0.1:8080", "/app", null, "https",
+        PublicOrigin o = t.origin("127.0.0.1", "http", "127.0.0.1:8080", "/app", null, "https",
                 "api.example.com", null, "/edge");
         assertThat(o.base()).isEqualTo("https://api.example.com/edge/app");
         o = t.origin("127.0.0.1", "http", "127.0.0.1:8080", "/app", "for=1.2.3.4;proto=https;host=\"a.example:8443\"",
