@@ -27,7 +27,10 @@ public record PublicOrigin(String scheme, String hostPort, String prefix) {
      * The origin from the container's view, corrected by the nearest proxy's {@code Forwarded} ({@code proto},
      * {@code host}) or {@code X-Forwarded-Proto}, {@code X-Forwarded-Host}, {@code X-Forwarded-Port} and
      * {@code X-Forwarded-Prefix}, of those {@code believed} (null: none, the peer is no trusted proxy). Values of the
-     * wrong form are ignored; null when the container's view is no usable origin either.
+     * wrong form are ignored; null when the container's view is no usable origin either. Believing both
+     * ({@link TrustedHeaders#ANY}), a field both name is taken only when they name it alike (in canonical form: case,
+     * quotes, a default port); otherwise the proxy in front wrote one and the client the other, and neither is
+     * believed for that field (see ARCHITECTURE.md RATIONALE).
      *
      * @param containerPrefix the context path as the container sees it (raw), prefixed by any forwarded prefix
      */
@@ -37,17 +40,13 @@ public record PublicOrigin(String scheme, String hostPort, String prefix) {
         String h = hostPort;
         String prefix = containerPrefix == null ? "" : containerPrefix;
         if (believed != null) {
-            if (believed == TrustedHeaders.X_FORWARDED) {
-                forwarded = null;
-            } else if (believed == TrustedHeaders.FORWARDED) {
-                xfProto = xfHost = xfPort = xfPrefix = null;
-            }
+            boolean byForwarded = believed != TrustedHeaders.X_FORWARDED;
+            boolean byXForwarded = believed != TrustedHeaders.FORWARDED;
             String fProto = null;
             String fHost = null;
-            if (forwarded != null) {
+            if (byForwarded && forwarded != null) {
                 String[] elements = forwarded.split(",");
-                String last = elements[elements.length - 1];
-                for (String pair : last.split(";")) {
+                for (String pair : elements[elements.length - 1].split(";")) {
                     int eq = pair.indexOf('=');
                     if (eq <= 0) {
                         continue;
@@ -61,19 +60,15 @@ public record PublicOrigin(String scheme, String hostPort, String prefix) {
                     }
                 }
             }
-            String proto = fProto != null ? fProto : lastValue(xfProto);
+            String proto = agreed(fProto, byXForwarded ? lastValue(xfProto) : null, null);
             if (proto != null && (proto.equalsIgnoreCase("http") || proto.equalsIgnoreCase("https"))) {
                 s = proto.toLowerCase(Locale.ROOT);
             }
-            String host = fHost != null ? fHost : lastValue(xfHost);
+            String host = agreed(fHost, byXForwarded ? withPort(lastValue(xfHost), lastValue(xfPort)) : null, s);
             if (host != null && validHostPort(host)) {
                 h = host;
-                String port = lastValue(xfPort);
-                if (fHost == null && port != null && PORT.matcher(port).matches() && !hasPort(host)) {
-                    h = host + ":" + port;
-                }
             }
-            String p = lastValue(xfPrefix);
+            String p = byXForwarded ? lastValue(xfPrefix) : null;
             if (p != null && PREFIX.matcher(p).matches()) {
                 while (p.endsWith("/")) {
                     p = p.substring(0, p.length() - 1);
@@ -86,6 +81,32 @@ public record PublicOrigin(String scheme, String hostPort, String prefix) {
         }
         h = stripDefaultPort(s, h);
         return new PublicOrigin(s, h, prefix);
+    }
+
+    /**
+     * The value of a field as {@code Forwarded} and the {@code X-Forwarded-*} headers name it: the one that names it,
+     * or — both naming it — {@code Forwarded}'s when they name it alike, else null: neither is believed. Alike is
+     * after canonical form: case folded, and for a host {@code scheme}'s default port dropped. A value of the wrong
+     * form is compared as it is (and, alike, ignored after): it still shows that its header named the field.
+     */
+    private static String agreed(String byForwarded, String byXForwarded, String scheme) {
+        if (byForwarded == null || byXForwarded == null) {
+            return byForwarded != null ? byForwarded : byXForwarded;
+        }
+        String a = byForwarded.toLowerCase(Locale.ROOT);
+        String b = byXForwarded.toLowerCase(Locale.ROOT);
+        if (scheme != null) {
+            a = stripDefaultPort(scheme, a);
+            b = stripDefaultPort(scheme, b);
+        }
+        return a.equals(b) ? byForwarded : null;
+    }
+
+    /** {@code X-Forwarded-Host} with {@code X-Forwarded-Port} added when it is valid and the host names no port. */
+    private static String withPort(String host, String port) {
+        boolean add = host != null && validHostPort(host) && port != null && PORT.matcher(port).matches()
+                && !hasPort(host);
+        return add ? host + ":" + port : host;
     }
 
     /** Whether {@code hostPort} is a host name or bracketed IPv6 literal with an optional port. */
