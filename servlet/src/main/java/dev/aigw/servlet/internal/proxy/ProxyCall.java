@@ -158,11 +158,22 @@ public final class ProxyCall implements RequestBodyPublisher.Events, ResponseWri
         }
     }
 
-    /** Writes the answer's head onto the response, once, late (see ARCHITECTURE.md); false once ended. */
+    /**
+     * Writes the answer's head onto the response, once, late (see ARCHITECTURE.md); false once ended. Under this
+     * call's monitor (it never lands after the call ended) and, inside it, under {@link ClientIo}, as every write on
+     * the response: a problem of our own sets its head there and then finds the fields this wrote. Lock order: the
+     * call's monitor, then ClientIo's lock, as everywhere; no operation under ClientIo takes a monitor.
+     */
     @Override
-    public synchronized boolean headDue() {
+    public synchronized boolean headDue() throws IOException {
         if (!ended && unwritten != null) {
-            client.answered(unwritten.writeTo(resp));
+            ResponseHead h = unwritten;
+            if (clientIo.run(() -> {
+                client.answered(h.writeTo(resp));
+                return Boolean.TRUE;
+            }) == null) {
+                return false; // closed: the request is being completed
+            }
             unwritten = null;
         }
         return !ended;
