@@ -162,7 +162,8 @@ public final class ProxyCall implements RequestBodyPublisher.Events, ResponseWri
      * Writes the answer's head onto the response, once, late (see ARCHITECTURE.md); false once ended. Under this
      * call's monitor (it never lands after the call ended) and, inside it, under {@link ClientIo}, as every write on
      * the response: a problem of our own sets its head there and then finds the fields this wrote. Lock order: the
-     * call's monitor, then ClientIo's lock, as everywhere; no operation under ClientIo takes a monitor.
+     * call's monitor, then ClientIo's lock, as everywhere; nothing done under ClientIo waits for the call's or
+     * {@link ClientEnd}'s monitor, so this cannot deadlock with them.
      */
     @Override
     public synchronized boolean headDue() throws IOException {
