@@ -100,8 +100,8 @@ final class Fakes implements AutoCloseable {
     @Override
     public void close() {
         nobody.close();
+        replicate.close(); // first: its stop ends a stall under way, which the gateways' relays would wait for
         streamGateway.close();
         gateway.close();
-        replicate.close();
     }
 }

@@ -39,9 +39,9 @@ import static org.assertj.core.api.Assertions.assertThat;
  * </ol>
  * docs/RELIABILITY.md tabulates the outcomes.
  *
- * <p>The paths are split between two test classes ({@link FaultMatrixOnJettyTest}, {@link FaultMatrixOnTomcatTest})
- * so that the build's two test JVMs run them side by side: the matrix mostly waits for timeouts, and each JVM's
- * leak checks (threads, descriptors, connections to its own fakes) see only its own cases.
+ * <p>Each path is a test class of its own ({@code FaultMatrixOn*Test}) so that the module's three test JVMs run them
+ * side by side: the matrix mostly waits for timeouts, and each JVM's leak checks (threads, descriptors, connections
+ * to its own fakes) see only its own cases.
  */
 @Timeout(value = 90, unit = TimeUnit.SECONDS)
 @TestInstance(TestInstance.Lifecycle.PER_CLASS) // the paths come from the subclass

@@ -89,6 +89,28 @@ class FaultInjectionTest {
     }
 
     @Test
+    void clearingTheFaultsEndsAPauseUnderWay() throws Exception {
+        replicate.model("acme/llm").tokens("a", "b").bootTime(Duration.ZERO).duration(Duration.ofMillis(10));
+        JsonNode p = TestHttp.json(http.post(replicate.baseUrl() + "/models/acme/llm/predictions", "{\"input\":{}}"));
+        replicate.faults().next(1).onPath("/stream/").slowEvents(Duration.ofMinutes(5));
+        replicate.faults().next(1).onPath("/v1/account").latency(Duration.ofMinutes(5));
+        var stream = java.util.concurrent.CompletableFuture.supplyAsync(() -> {
+            try {
+                return SseReader.readEvents(SseReader.open(p.path("urls").path("stream").asText()).body(), null);
+            } catch (IOException | InterruptedException e) {
+                throw new IllegalStateException(e);
+            }
+        });
+        var account = java.util.concurrent.CompletableFuture.supplyAsync(
+                () -> http.get(replicate.baseUrl() + "/account").statusCode());
+        replicate.awaitRequests(3, Duration.ofSeconds(20)); // the create, the stream, the account
+        replicate.faults().clear();
+        // five minutes of pauses would outlast the bound: both answer in full once the plan is cleared
+        assertThat(stream.get(30, java.util.concurrent.TimeUnit.SECONDS)).hasSize(3);
+        assertThat(account.get(30, java.util.concurrent.TimeUnit.SECONDS)).isEqualTo(200);
+    }
+
+    @Test
     void gatewayFaultsUseTheGatewayErrorShape() {
         gateway.faults().next(1).status(503);
         HttpResponse<String> r = http.get(gateway.providerUrl("replicate") + "/account");

@@ -10,6 +10,8 @@ import java.util.Arrays;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.TimeUnit;
 import java.util.stream.Collectors;
 
 import static org.assertj.core.api.Assertions.assertThat;
@@ -58,6 +60,47 @@ class LifecycleTest {
         gateway.stop(); // idempotent
         replicate.close();
 
+        assertNothingLeft(before, replicatePort, gatewayPort);
+        assertThatThrownBy(() -> http.client.send(http.request(replicate.baseUrl() + "/account").GET().build(),
+                java.net.http.HttpResponse.BodyHandlers.ofString())).isInstanceOf(IOException.class);
+    }
+
+    /**
+     * A relay whose upstream a fault stalls (its client gone or not) is cut by stop: the fake does not wait for the
+     * stall to end, and stopping is not reported as failed because the graceful part ran out.
+     */
+    @Test
+    void stopCutsARelayStalledByAFault() throws Exception {
+        Set<Thread> before = liveThreads();
+        FakeReplicate replicate = FakeReplicate.start();
+        FakeGateway gateway = SseReader.streamRoute(FakeGateway.builder().provider("replicate", replicate.baseUrl()),
+                replicate).start();
+        replicate.model("acme/short").tokens("only").bootTime(Duration.ZERO).duration(Duration.ofMillis(10));
+        TestHttp http = new TestHttp(FakeReplicate.DEFAULT_TOKEN);
+        String id = TestHttp.json(http.post(gateway.providerUrl("replicate") + "/models/acme/short/predictions",
+                "{\"input\":{}}")).path("id").asText();
+        replicate.faults().next(1).onPath("/stream/").slowEvents(Duration.ofSeconds(60));
+        CompletableFuture<?> reader = CompletableFuture.runAsync(() -> {
+            try {
+                SseReader.readEvents(SseReader.open(gateway.providerUrl("replicate-stream") + "/stream/v1/predictions/"
+                        + id).body(), null);
+            } catch (Exception e) {
+                // the stop cuts the stream: what the reader sees is not the point here
+            }
+        });
+        replicate.awaitRequests(2, Duration.ofSeconds(20)); // the create, then the stalled stream
+
+        long started = System.nanoTime();
+        gateway.stop();
+        replicate.stop();
+        assertThat(Duration.ofNanos(System.nanoTime() - started)).as("stop waits out the graceful part, not the stall")
+                .isLessThan(Duration.ofSeconds(30));
+        reader.get(30, TimeUnit.SECONDS);
+        assertNothingLeft(before, replicate.port(), gateway.port());
+    }
+
+    /** No fake's thread and no listener on either port remains (bounded wait: threads end asynchronously). */
+    private static void assertNothingLeft(Set<Thread> before, int... ports) throws IOException {
         long deadline = System.nanoTime() + Duration.ofSeconds(15).toNanos();
         List<String> leftovers;
         do {
@@ -71,14 +114,12 @@ class LifecycleTest {
         } while (System.nanoTime() < deadline);
         assertThat(leftovers).as("threads left behind").isEmpty();
 
-        for (int port : new int[] {replicatePort, gatewayPort}) {
+        for (int port : ports) {
             try (ServerSocket s = new ServerSocket()) {
                 s.setReuseAddress(true); // closed connections may linger in TIME_WAIT; the listener must be gone
                 s.bind(new java.net.InetSocketAddress(InetAddress.getByName("127.0.0.1"), port));
                 assertThat(s.getLocalPort()).isEqualTo(port);
             }
         }
-        assertThatThrownBy(() -> http.client.send(http.request(replicate.baseUrl() + "/account").GET().build(),
-                java.net.http.HttpResponse.BodyHandlers.ofString())).isInstanceOf(IOException.class);
     }
 }

@@ -564,6 +564,31 @@ public abstract class SecurityTests extends SuiteGroup {
     }
 
     /**
+     * Believing both headers ({@code any}, the default): a client behind a front proxy that writes
+     * {@code X-Forwarded-Host}/{@code -Proto} cannot name the origin of its own answers' URLs by adding
+     * {@code Forwarded: host=...} (it won over the front proxy's); where the two name the scheme or the host
+     * differently, the request's own is used. The same origin spelt otherwise (case, quotes, the default port) is
+     * believed, and the answer still varies on every header that can change it.
+     */
+    @Test
+    void aClientsOwnForwardedDoesNotNameThePublicOriginBehindAnXForwardedProxy() throws Exception {
+        String id = suite.createDirectly("acme/echo");
+        HttpResponse<String> forged = suite.get("/keyed-proxy/predictions/" + id, "X-Forwarded-For", "198.51.100.90",
+                "Forwarded", "for=198.51.100.90;host=evil.example;proto=http", "X-Forwarded-Host", "app.example",
+                "X-Forwarded-Proto", "https");
+        assertThat(forged.statusCode()).isEqualTo(200);
+        assertThat(forged.body()).doesNotContain("evil.example").doesNotContain("app.example")
+                .contains(suite.app + "/keyed-proxy/predictions/" + id);
+        assertThat(varyTokens(forged)).contains("host", "forwarded", "x-forwarded-host", "x-forwarded-proto");
+        HttpResponse<String> alike = suite.get("/keyed-proxy/predictions/" + id, "X-Forwarded-For", "198.51.100.91",
+                "Forwarded", "for=198.51.100.91;host=\"APP.example:443\";proto=HTTPS", "X-Forwarded-Host",
+                "app.example", "X-Forwarded-Proto", "https");
+        assertThat(alike.statusCode()).isEqualTo(200);
+        assertThat(alike.body().toLowerCase(java.util.Locale.ROOT))
+                .contains("https://app.example/app/keyed-proxy/predictions/" + id.toLowerCase(java.util.Locale.ROOT));
+    }
+
+    /**
      * An answer that depends on how the request named the proxy varies on the headers that name it: with
      * {@code trusted-headers=x-forwarded}, {@code Forwarded} changes nothing, so it is not listed.
      */

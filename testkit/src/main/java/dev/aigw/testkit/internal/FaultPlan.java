@@ -48,9 +48,14 @@ public final class FaultPlan {
         rules.add(new Live(rule));
     }
 
+    /** Bumped by {@link #clear()}: a pause under way ends early (a reset between cases, or the fake's stop). */
+    private long clears; // guarded by this
+
     public void clear() {
         synchronized (this) {
             rules.clear();
+            clears++;
+            notifyAll();
         }
         for (Runnable answer : List.copyOf(held.keySet())) {
             answer.run();
@@ -83,7 +88,12 @@ public final class FaultPlan {
      */
     public Response apply(Request request, Response response, Callback callback, ErrorWriter errors)
             throws InterruptedException {
-        Rule rule = take(request.getMethod(), request.getHttpURI().getPath());
+        long since;
+        Rule rule;
+        synchronized (this) {
+            since = clears;
+            rule = take(request.getMethod(), request.getHttpURI().getPath());
+        }
         if (rule == null) {
             return response;
         }
@@ -92,7 +102,7 @@ public final class FaultPlan {
                 errors.write(response, callback, rule.status());
                 return null;
             case LATENCY:
-                Thread.sleep(rule.delay().toMillis());
+                pause(rule.delay(), since);
                 return response;
             case HEADERS:
                 for (int i = 0; i < rule.fields().size(); i += 2) { // added before the handler answers: they stay
@@ -112,11 +122,26 @@ public final class FaultPlan {
             case CLOSE_AFTER_BYTES:
                 return new BreakingResponse(request, response, rule.bytes());
             case SLOW_WRITES:
-                return new SlowResponse(request, response, rule.delay());
+                return new SlowResponse(request, response, rule.delay(), this, since);
             case WITH_LENGTH:
                 return new LengthResponse(request, response, rule.bytes(), rule.delay());
             default:
                 throw new IllegalStateException(rule.kind().toString());
+        }
+    }
+
+    /**
+     * Waits {@code delay}, or until {@link #clear()} was called after the fault was taken ({@code since}): a fault's
+     * pause holds a server thread, and a cleared plan (a reset, the fake's stop) must leave nothing for the server to
+     * wait for — the rest of a slowed stream included.
+     */
+    private void pause(Duration delay, long since) throws InterruptedException {
+        long deadline = System.nanoTime() + delay.toNanos();
+        synchronized (this) {
+            long left;
+            while (clears == since && (left = deadline - System.nanoTime()) > 0) {
+                java.util.concurrent.TimeUnit.NANOSECONDS.timedWait(this, left);
+            }
         }
     }
 
@@ -170,17 +195,21 @@ public final class FaultPlan {
     /** Delays every body write, e.g. to make SSE events trickle. */
     private static final class SlowResponse extends Response.Wrapper {
         private final Duration delay;
+        private final FaultPlan plan;
+        private final long since;
 
-        SlowResponse(Request request, Response wrapped, Duration delay) {
+        SlowResponse(Request request, Response wrapped, Duration delay, FaultPlan plan, long since) {
             super(request, wrapped);
             this.delay = delay;
+            this.plan = plan;
+            this.since = since;
         }
 
         @Override
         public void write(boolean last, ByteBuffer content, Callback callback) {
             if (content != null && content.hasRemaining()) {
                 try {
-                    Thread.sleep(delay.toMillis());
+                    plan.pause(delay, since);
                 } catch (InterruptedException e) {
                     Thread.currentThread().interrupt();
                     callback.failed(e);

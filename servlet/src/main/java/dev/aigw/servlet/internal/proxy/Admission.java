@@ -122,7 +122,7 @@ public final class Admission {
     }
 
     private static String publicBase(ProxyConfig cfg, HttpServletRequest req, String host) {
-        TrustedProxies.Origin o = cfg.trustedProxies().origin(req.getRemoteAddr(), req.getScheme(), host,
+        PublicOrigin o = cfg.trustedProxies().origin(req.getRemoteAddr(), req.getScheme(), host,
                 req.getContextPath() + cfg.path(), fields(req, "Forwarded"), fields(req, "X-Forwarded-Proto"),
                 fields(req, "X-Forwarded-Host"), fields(req, "X-Forwarded-Port"), fields(req, "X-Forwarded-Prefix"));
         return o == null ? null : ProxyConfig.normalisePublicUrl(o.base());

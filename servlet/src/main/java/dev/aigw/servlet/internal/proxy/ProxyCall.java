@@ -2,16 +2,12 @@ package dev.aigw.servlet.internal.proxy;
 
 import dev.aigw.Exchange;
 import jakarta.servlet.AsyncContext;
-import jakarta.servlet.AsyncEvent;
-import jakarta.servlet.AsyncListener;
 import jakarta.servlet.DispatcherType;
 import jakarta.servlet.ServletOutputStream;
-import jakarta.servlet.WriteListener;
 import jakarta.servlet.http.HttpServletRequest;
 import jakarta.servlet.http.HttpServletResponse;
 
 import java.io.IOException;
-import java.net.http.HttpTimeoutException;
 import java.nio.ByteBuffer;
 import java.util.List;
 import java.util.concurrent.Flow;
@@ -21,7 +17,8 @@ import java.util.concurrent.Flow;
  * streams up through {@link RequestBodyPublisher} (and the body gate, if any), the answer streams down through
  * {@link ResponseWriter}; neither is ever held whole. Every outcome ends the exchange once: complete, fail
  * (upstream, timeouts) or cancel (client gone, body refused). Its deadlines (time to the head, idle body, grace before
- * completing) are expired by the proxy's {@link Sweeper}.
+ * completing) are kept by {@link CallDeadlines}, which the proxy's {@link Sweeper} expires; the container's events
+ * about the client reach it through {@link ClientEvents}.
  *
  * <p>One discipline for concurrency: the call's state (ended) changes only under this object's monitor, the client
  * side's (completed, a pending answer of our own) under {@link ClientEnd}'s; reads and writes on the client's
@@ -30,14 +27,11 @@ import java.util.concurrent.Flow;
  *
  * <p>Internal: not API, may change in any release.
  */
-public final class ProxyCall implements AsyncListener, WriteListener, RequestBodyPublisher.Events,
-        ResponseWriter.Events, Upstream.Listener, Sweeper.Timed {
+public final class ProxyCall implements RequestBodyPublisher.Events, ResponseWriter.Events, Upstream.Listener {
     /** Request attribute set when the client's response must be aborted (see {@link #cutIfAborted}). */
     static final String ABORT_ATTRIBUTE = "dev.aigw.proxy.abort";
 
     private static final System.Logger LOG = System.getLogger("dev.aigw.servlet");
-    /** How long a failure found by our own I/O waits for the container's error event before completing anyway. */
-    private static final long CONTAINER_ERROR_GRACE_NANOS = 2_000_000_000L;
 
     private final ProxyConfig cfg;
     private final HttpServletRequest req;
@@ -48,12 +42,10 @@ public final class ProxyCall implements AsyncListener, WriteListener, RequestBod
     private final ClientIo clientIo = new ClientIo();
     private final ServletOutputStream out;
     private final ClientEnd client;
+    private final CallDeadlines deadlines;
     // guarded by this
     private boolean ended;
-    // set once (or moved forward), read anywhere
-    private volatile boolean over; // ended, for the sweeper's lock-free look
-    private volatile long headDeadline = Long.MAX_VALUE; // System.nanoTime(); MAX_VALUE once the head arrived
-    private volatile long graceDeadline = Long.MAX_VALUE;
+    // set once, read anywhere
     private volatile Upstream.Call upstreamCall;
     private ClientWatch.Watched watch = ClientWatch.Watched.NONE; // guarded by this; HTTP/1.1, until the head
     private volatile RequestBodyPublisher body;
@@ -107,12 +99,14 @@ public final class ProxyCall implements AsyncListener, WriteListener, RequestBod
         this.a = a;
         this.out = resp.getOutputStream();
         this.client = new ClientEnd(req, resp, ac, out, clientIo, a.permit());
+        this.deadlines = new CallDeadlines(cfg, this, this, client, () -> writer);
     }
 
     /** Starts the upstream call; call on the container thread that started async processing. */
     private void start(Upstream.Request r) throws IOException {
-        ac.addListener(this); // both listeners on the container thread; their events are forwarded
-        out.setWriteListener(this);
+        ClientEvents events = new ClientEvents(client, deadlines, () -> writer, t -> clientGone(t, true));
+        ac.addListener(events); // both listeners on the container thread; their events are forwarded
+        out.setWriteListener(events);
         try {
             RequestBodyPublisher p = ForwardedRequest.body(cfg, req, a, r, clientIo, this);
             if (p != null) {
@@ -122,8 +116,7 @@ public final class ProxyCall implements AsyncListener, WriteListener, RequestBod
             if (refusal != null) {
                 return;
             }
-            headDeadline = System.nanoTime() + cfg.timeout().toNanos();
-            cfg.sweeper().add(this);
+            deadlines.awaitHead();
             try (dev.aigw.ExchangeObserver.Scope s = x.activate()) { // the transport's own span nests under aigw's
                 upstreamCall = cfg.upstream().send(r, this);
             }
@@ -152,7 +145,7 @@ public final class ProxyCall implements AsyncListener, WriteListener, RequestBod
             return null; // the client is gone: touch nothing
         }
         watch.stop(); // from the head on, our writes find a client that left; the container may close it itself
-        headDeadline = Long.MAX_VALUE;
+        deadlines.headArrived();
         x.responseHead(h.status(), h::first, h.all("Content-Encoding"));
         unwritten = ResponseHead.of(cfg, a, h);
         try {
@@ -165,45 +158,26 @@ public final class ProxyCall implements AsyncListener, WriteListener, RequestBod
         }
     }
 
-    /** Writes the answer's head onto the response, once, late (see ARCHITECTURE.md); false once ended. */
+    /**
+     * Writes the answer's head onto the response, once, late (see ARCHITECTURE.md); false once ended. Under this
+     * call's monitor (it never lands after the call ended) and, inside it, under {@link ClientIo}, as every write on
+     * the response: a problem of our own sets its head there and then finds the fields this wrote. Lock order: the
+     * call's monitor, then ClientIo's lock, as everywhere; nothing done under ClientIo waits for the call's or
+     * {@link ClientEnd}'s monitor, so this cannot deadlock with them.
+     */
     @Override
-    public synchronized boolean headDue() {
+    public synchronized boolean headDue() throws IOException {
         if (!ended && unwritten != null) {
-            client.answered(unwritten.writeTo(resp));
+            ResponseHead h = unwritten;
+            if (clientIo.run(() -> {
+                client.answered(h.writeTo(resp));
+                return Boolean.TRUE;
+            }) == null) {
+                return false; // closed: the request is being completed
+            }
             unwritten = null;
         }
         return !ended;
-    }
-
-    @Override
-    public long deadline() {
-        long g = graceDeadline;
-        if (g != Long.MAX_VALUE || over) {
-            return g;
-        }
-        ResponseWriter w = writer;
-        return w == null ? headDeadline : w.lastProgressNanos() + cfg.idleTimeout().toNanos();
-    }
-
-    @Override
-    public boolean expire(long now) {
-        long g = graceDeadline;
-        if (g != Long.MAX_VALUE && g - now <= 0) {
-            client.complete();
-            return true;
-        }
-        ResponseWriter w = writer;
-        long h = headDeadline;
-        if (w == null && h != Long.MAX_VALUE && h - now <= 0) {
-            // no answer in time: aigw.proxy.timeout
-            fail(new HttpTimeoutException("request timed out (aigw.proxy.timeout)"));
-        } else if (w != null && now - w.lastProgressNanos() >= cfg.idleTimeout().toNanos() && end()) {
-            // no byte moved either way for aigw.proxy.idle-timeout: the upstream stalled (or the client did)
-            x.fail(new HttpTimeoutException("no data moved for " + cfg.idleTimeout().toSeconds()
-                    + " s (aigw.proxy.idle-timeout)"));
-            client.abort();
-        }
-        return over && graceDeadline == Long.MAX_VALUE;
     }
 
     /** The upstream call failed before the head (or timed out waiting for it). */
@@ -256,8 +230,7 @@ public final class ProxyCall implements AsyncListener, WriteListener, RequestBod
     private void answer(Refusal r) {
         RequestBodyPublisher p = body;
         if (p != null && p.restFitsDrop() && BodyDrop.leftOnConnection(req)) {
-            graceDeadline = System.nanoTime() + BodyDrop.TIMEOUT_MS * 1_000_000L;
-            cfg.sweeper().add(this);
+            deadlines.awaitBodyDrop();
             client.problem(r, p);
         } else {
             client.problem(r);
@@ -288,46 +261,11 @@ public final class ProxyCall implements AsyncListener, WriteListener, RequestBod
         if (reportedByContainer) {
             client.complete(); // inside the container's callback, as Tomcat expects; after it returns the container ends it
         } else {
-            graceDeadline = System.nanoTime() + CONTAINER_ERROR_GRACE_NANOS;
-            cfg.sweeper().add(this);
+            deadlines.awaitContainerError();
         }
     }
 
-    // --- events: the container's (AsyncListener, WriteListener), the body's and the answer's ---
-
-    @Override
-    public void onComplete(AsyncEvent event) {
-        a.permit().release();
-        cfg.sweeper().remove(this);
-    }
-
-    @Override
-    public void onTimeout(AsyncEvent event) {
-        clientGone(new IOException("async timeout"), true);
-    }
-
-    @Override
-    public void onError(AsyncEvent event) {
-        clientGone(event.getThrowable() == null ? new IOException("client error") : event.getThrowable(), true);
-    }
-
-    @Override
-    public void onStartAsync(AsyncEvent event) {
-    }
-
-    @Override
-    public void onWritePossible() {
-        ResponseWriter w = writer;
-        if (w != null) {
-            w.writePossible();
-        }
-        client.writeProblemIfReady();
-    }
-
-    @Override
-    public void onError(Throwable t) {
-        clientGone(t, true);
-    }
+    // --- events: the body's and the answer's (the container's are ClientEvents') ---
 
     @Override
     public void sent(ByteBuffer chunk) {
@@ -383,14 +321,13 @@ public final class ProxyCall implements AsyncListener, WriteListener, RequestBod
                 return false;
             }
             ended = true;
-            over = true;
+            deadlines.ended();
             watch.stop();
             w = writer;
         }
         if (w != null) {
             w.stop(); // before any problem of ours takes the response: no write of the body may follow it
         }
-        cfg.sweeper().remove(this);
         return true;
     }
 }

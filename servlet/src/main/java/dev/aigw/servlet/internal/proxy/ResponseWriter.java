@@ -28,7 +28,7 @@ public final class ResponseWriter implements Flow.Subscriber<List<ByteBuffer>> {
          * The answer's head is due: its body's first bytes are about to be written, or it is flushed (an event stream
          * at once), or it ended without any. False when the call has ended meanwhile: nothing may be written then.
          */
-        boolean headDue();
+        boolean headDue() throws IOException;
 
         /**
          * The answer's last bytes are about to be handed to the container, which ends the answer with them (its
@@ -237,7 +237,7 @@ public final class ResponseWriter implements Flow.Subscriber<List<ByteBuffer>> {
     private boolean tailAdded;
 
     /** Has the call write the answer's head once, before anything of the answer leaves; false: stop. */
-    private boolean headWritten() {
+    private boolean headWritten() throws IOException {
         if (!headWritten) {
             if (!events.headDue()) {
                 stopped = true;

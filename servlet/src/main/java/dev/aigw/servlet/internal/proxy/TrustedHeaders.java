@@ -4,7 +4,8 @@ import java.util.Locale;
 
 /**
  * Which headers of a trusted proxy are believed ({@code aigw.proxy.trusted-headers}): the ones the proxy in front
- * writes. {@link #ANY} reads both and, when their client addresses disagree, counts the trusted proxy itself.
+ * writes. {@link #ANY} reads both and, when their client addresses disagree, counts the trusted proxy itself; when
+ * they name the public scheme or host differently, takes that field from the request as the container sees it.
  *
  * <p>Internal: not API, may change in any release.
  */
@@ -26,7 +27,8 @@ public enum TrustedHeaders {
     /** What {@link #parse} accepts, for error messages. */
     public static final String ALLOWED = "forwarded (RFC 7239's Forwarded only), x-forwarded "
             + "(X-Forwarded-For, -Proto, -Host, -Port, -Prefix only) or any (both; when their client addresses "
-            + "disagree, the trusted proxy's own address counts)";
+            + "disagree, the trusted proxy's own address counts; when they name the scheme or host differently, the "
+            + "request's own does)";
 
     /** @throws IllegalArgumentException when {@code value} is none of {@link #ALLOWED} */
     public static TrustedHeaders parse(String value) {

@@ -134,10 +134,58 @@ class TrustedProxiesTest {
                 .isInstanceOf(IllegalArgumentException.class);
     }
 
+    /**
+     * Believing both headers ({@code any}), a client behind a proxy that writes one of them cannot choose the public
+     * origin of its own answers with the other: a field (scheme, host) that the two name differently is taken from
+     * the container's view, as the client key is the trusted peer when their addresses differ. Spellings of one
+     * origin (case, quotes, a default port, {@code X-Forwarded-Port}) are alike; a field only one names is taken.
+     */
+    @Test
+    void originFieldsTheTwoHeadersNameDifferentlyAreTheContainers() {
+        TrustedProxies t = TrustedProxies.parse("127.0.0.1");
+        // behind an X-Forwarded proxy, the client's own Forwarded
+        assertThat(t.origin("127.0.0.1", "http", "h:8080", "", "host=evil.example;proto=http", "https",
+                "app.example", null, null).base()).isEqualTo("http://h:8080");
+        // behind a Forwarded proxy, the client's own X-Forwarded-Host and -Proto
+        assertThat(t.origin("127.0.0.1", "http", "h:8080", "", "for=203.0.113.9;host=app.example;proto=https",
+                "http", "evil.example", null, null).base()).isEqualTo("http://h:8080");
+        // per field: the scheme both name alike is taken, the host they do not is the container's
+        assertThat(t.origin("127.0.0.1", "http", "h:8080", "", "host=evil.example;proto=https", "https",
+                "app.example", null, null).base()).isEqualTo("https://h:8080");
+        assertThat(t.origin("127.0.0.1", "http", "h:8080", "", "host=app.example;proto=https", "http",
+                "app.example", null, null).base()).isEqualTo("http://app.example");
+        // a port is part of the host: X-Forwarded-Port against Forwarded's host
+        assertThat(t.origin("127.0.0.1", "https", "h:8443", "", "host=app.example:8443;proto=https", "https",
+                "app.example", "9443", null).base()).isEqualTo("https://h:8443");
+        // a value of the wrong form still names the field: neither is believed, as before the rule
+        assertThat(t.origin("127.0.0.1", "http", "h:8080", "", "host=\"bad host\";proto=gopher", "https",
+                "app.example", null, null).base()).isEqualTo("http://h:8080");
+        // one origin in two spellings is no disagreement
+        String[][] alike = {
+                {"host=\"APP.example:443\";proto=HTTPS", "https", "app.example", null},
+                {"proto=https;host=app.example", "HTTPS", "App.Example", "443"},
+                {"proto=\"https\";host=\"app.example\"", "https", "app.example:443", null},
+                {"for=1.2.3.4, proto=https;host=app.example", "http, https", "evil.example, app.example", null}};
+        for (String[] a : alike) {
+            assertThat(t.origin("127.0.0.1", "http", "h:8080", "/ctx", a[0], a[1], a[2], a[3], "/edge").base())
+                    .as(String.join(" | ", java.util.Arrays.asList(a))).isEqualToIgnoringCase("https://app.example/edge/ctx");
+        }
+        // one header alone is read as before
+        assertThat(t.origin("127.0.0.1", "http", "h:8080", "", "proto=https;host=app.example", null, null, "8443",
+                null).base()).isEqualTo("https://app.example");
+        assertThat(t.origin("127.0.0.1", "http", "h:8080", "", "for=203.0.113.9", "https", "app.example", "8443",
+                null).base()).isEqualTo("https://app.example:8443");
+        // believing one header, the other is not compared: it is not read at all
+        assertThat(t.believing(TrustedHeaders.X_FORWARDED).origin("127.0.0.1", "http", "h:8080", "",
+                "host=evil.example;proto=http", "https", "app.example", null, null).base())
+                .isEqualTo("https://app.example");
+        assertThat(t.vary()).contains("Forwarded", "X-Forwarded-Host", "X-Forwarded-Proto");
+    }
+
     @Test
     void originFromTrustedHopsOnly() {
         TrustedProxies t = TrustedProxies.parse("127.0.0.1");
-        TrustedProxies.Origin o = t.origin("127.0.0.1", "http", "127.0.0.1:8080", "/app", null, "https",
+        PublicOrigin o = t.origin("127.0.0.1", "http", "127.0.0.1:8080", "/app", null, "https",
                 "api.example.com", null, "/edge");
         assertThat(o.base()).isEqualTo("https://api.example.com/edge/app");
         o = t.origin("127.0.0.1", "http", "127.0.0.1:8080", "/app", "for=1.2.3.4;proto=https;host=\"a.example:8443\"",

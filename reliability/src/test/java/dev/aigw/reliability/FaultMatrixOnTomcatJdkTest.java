@@ -1,0 +1,11 @@
+package dev.aigw.reliability;
+
+import java.util.List;
+
+/** The fault matrix on the proxy in Tomcat 10.1 with the JDK's upstream client. */
+class FaultMatrixOnTomcatJdkTest extends FaultMatrix {
+    @Override
+    List<PathKind> paths() {
+        return List.of(PathKind.PROXY_TOMCAT_JDK);
+    }
+}
