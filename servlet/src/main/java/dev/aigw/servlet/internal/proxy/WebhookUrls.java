@@ -29,7 +29,7 @@ public final class WebhookUrls {
     /** What a webhook URL must look like, for refusals. */
     private static final String FORM = "an absolute http(s) URL with the scheme and host in lower case, no user info, "
             + "default port, fragment, backslash, space or control character, no dot or empty path segments and no "
-            + "percent-encoded '.', '/', '\\' or '%' in the path";
+            + "percent-encoded '.', '/', '\\', '%' or ';' in the path";
 
     /** A URL in canonical form, split. {@code port} is -1 when none is written. */
     record Url(String scheme, String host, int port, String path, String query) {
@@ -148,7 +148,7 @@ public final class WebhookUrls {
      * {@code url} split, when it is in the one form the proxy accepts: {@code http} or {@code https} in lower case,
      * {@code ://}, a host of lower-case ASCII labels (punycode for others) or a dotted-decimal IPv4 address, a port
      * only when not the scheme's default (digits, no leading zero), then a path of RFC 3986 characters without
-     * dot segments, empty segments or percent-encoded {@code .}, {@code /}, {@code \} or {@code %}, then maybe a
+     * dot segments, empty segments or percent-encoded {@code .}, {@code /}, {@code \}, {@code %} or {@code ;}, then maybe a
      * query. No fragment anywhere.
      *
      * @throws IllegalArgumentException saying what is not canonical (never repeating the URL)
@@ -271,8 +271,9 @@ public final class WebhookUrls {
             }
             for (int at = s.indexOf('%'); at >= 0; at = s.indexOf('%', at + 1)) {
                 int b = Integer.parseInt(s.substring(at + 1, at + 3), 16);
-                if (b == '.' || b == '/' || b == '\\' || b == '%') {
-                    throw new IllegalArgumentException("percent-encodes '.', '/', '\\' or '%' in its path");
+                // ';' too: a server that decodes before it drops ;parameters reads "..%3B" as ".."
+                if (b == '.' || b == '/' || b == '\\' || b == '%' || b == ';') {
+                    throw new IllegalArgumentException("percent-encodes '.', '/', '\\', '%' or ';' in its path");
                 }
             }
         }

@@ -87,6 +87,7 @@ class WebhookUrlsTest {
                 {"https://app.example.com/replicate/webhook/.%2e/admin", "percent-encodes"},
                 {"https://app.example.com/replicate/webhook%2f..%2fadmin", "percent-encodes"},
                 {"https://app.example.com/replicate/webhook/..%5cadmin", "percent-encodes"},
+                {"https://app.example.com/replicate/webhook/..%3B/admin", "percent-encodes"},
                 {"https://app.example.com/replicate/webhook/%252e%252e/admin", "percent-encodes"},
                 {"https://app.example.com/replicate/webhook/%zz", "two hex digits"},
                 {"https://app.example.com/replicate/webhook/%2", "two hex digits"},
