@@ -97,6 +97,21 @@ public abstract class UpstreamSuite {
                 "/webhooks/budget", "/webhooks/budget-slow");
         webhook(ctx, "aigw-webhook", "/webhooks/replicate", AigwWebhookFilter.builder()
                 .secret(replicate.webhookSecret()).gateway(aigw).creators(creators).maxBodyBytes(64 * 1024));
+        // a chain that is not async-supported, as in older applications: an application filter declared without
+        // asyncSupported in front of aigw's, so that these filters read bodies blocking (WebhookTests). Their budget
+        // is one body: a share not given back would refuse every later delivery
+        FilterRegistration.Dynamic legacy = ctx.addFilter("legacy",
+                (jakarta.servlet.Filter) (rq, rs, ch) -> ch.doFilter(rq, rs));
+        legacy.setAsyncSupported(false);
+        legacy.addMappingForUrlPatterns(EnumSet.of(DispatcherType.REQUEST), false, BLOCKING + "/*");
+        webhook(ctx, "aigw-webhook-blocking", BLOCKING + "/replicate", AigwWebhookFilter.builder()
+                .secret(replicate.webhookSecret()).gateway(aigw).creators(creators).maxBodyBytes(64 * 1024)
+                .maxUnverifiedBytes(64 * 1024));
+        webhook(ctx, "aigw-webhook-blocking-vector", BLOCKING + "/vector", AigwWebhookFilter.builder()
+                .secret(VECTOR_SECRET).clock(Clock.fixed(Instant.ofEpochSecond(VECTOR_TIMESTAMP), ZoneOffset.UTC)));
+        webhook(ctx, "aigw-webhook-blocking-slow", BLOCKING + "/slow", AigwWebhookFilter.builder()
+                .secret(replicate.webhookSecret()).maxBodyBytes(64 * 1024).maxUnverifiedBytes(64 * 1024)
+                .readLimits(Duration.ofSeconds(2), 4096));
         webhook(ctx, "aigw-webhook-vector", "/webhooks/vector", AigwWebhookFilter.builder().secret(VECTOR_SECRET)
                 .clock(Clock.fixed(Instant.ofEpochSecond(VECTOR_TIMESTAMP), ZoneOffset.UTC)));
         webhook(ctx, "aigw-webhook-slow", "/webhooks/slow", AigwWebhookFilter.builder()
@@ -169,6 +184,9 @@ public abstract class UpstreamSuite {
 
     /** The first entry of the {@code /hooked-proxy}'s webhook allowlist (WebhookUrlTests). */
     protected static final String HOOKS = "https://app.example.com/replicate/webhook";
+
+    /** Where webhook filters sit behind an application filter that is not async-supported (WebhookTests). */
+    protected static final String BLOCKING = "/webhooks/blocking";
 
     /** {@code aigw.webhook.max-unverified-bytes} of the {@code /webhooks/budget} filter (WebhookTests). */
     protected static final int BUDGET = 128 * 1024;

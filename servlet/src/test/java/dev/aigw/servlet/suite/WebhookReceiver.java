@@ -21,6 +21,8 @@ public final class WebhookReceiver extends HttpServlet {
     public final List<Received> received = new CopyOnWriteArrayList<>();
     /** A delivery with this header is read with {@code getReader()}, else with {@code getInputStream()}. */
     public static final String READ_AS_TEXT = "X-Read-As-Text";
+    /** A delivery with this header makes the handler try {@code startAsync}; its answer says whether it was refused. */
+    public static final String TRY_ASYNC = "X-Try-Async";
     /** Status of the next answers; 200 unless a test changes it. */
     public final AtomicInteger answer = new AtomicInteger(200);
 
@@ -44,6 +46,14 @@ public final class WebhookReceiver extends HttpServlet {
         received.add(new Received(req.getServletPath(), req.getHeader("webhook-id"), body,
                 GatewayHeaders.metadataJson(GatewayContext.current().metadata()),
                 Boolean.TRUE.equals(req.getAttribute(AigwWebhookFilter.VERIFIED_ATTRIBUTE))));
+        if (req.getHeader(TRY_ASYNC) != null) {
+            try {
+                req.startAsync().complete();
+                resp.setHeader(TRY_ASYNC, "started");
+            } catch (IllegalStateException refused) { // a chain that is not async-supported
+                resp.setHeader(TRY_ASYNC, "refused");
+            }
+        }
         resp.setStatus(answer.get());
         resp.setContentLength(0);
     }

@@ -4,6 +4,8 @@ import dev.aigw.ExchangeRecord;
 import dev.aigw.testkit.ReplicateWebhooks;
 import dev.aigw.testkit.WebhookDelivery;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.ValueSource;
 
 import java.io.IOException;
 import java.io.OutputStream;
@@ -18,14 +20,23 @@ import java.util.List;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-/** Webhook filter: signature, tolerance, replays, size, hand-on and completion records. */
+/**
+ * Webhook filter: signature, tolerance, replays, size, hand-on and completion records. The tests that take a
+ * {@code chain} run twice: at {@code /webhooks}, whose chain is async-supported (the body read non-blocking), and at
+ * {@link UpstreamSuite#BLOCKING}, where an application filter that is not async-supported comes first (read blocking).
+ */
 public abstract class WebhookTests extends SuiteGroup {
+    /** The two chains, as the prefix of the filters' paths. */
+    private static final String ASYNC = "/webhooks";
+    private static final String BLOCKING = UpstreamSuite.BLOCKING;
+
     protected WebhookTests(ContainerSuite suite) {
         super(suite);
     }
 
-    private HttpResponse<String> deliver(String path, String id, String ts, String sig, byte[] body) throws Exception {
-        HttpRequest.Builder b = suite.request(path).POST(HttpRequest.BodyPublishers.ofByteArray(body))
+    private HttpResponse<String> deliver(String path, String id, String ts, String sig, byte[] body,
+                                         String... headers) throws Exception {
+        HttpRequest.Builder b = suite.request(path, headers).POST(HttpRequest.BodyPublishers.ofByteArray(body))
                 .header("Content-Type", "application/json");
         if (id != null) {
             b.header("webhook-id", id);
@@ -40,14 +51,19 @@ public abstract class WebhookTests extends SuiteGroup {
     }
 
     private HttpResponse<String> deliverSigned(String id, long ts, byte[] body) throws Exception {
-        String sig = ReplicateWebhooks.sign(suite.replicate.webhookSecret(), id, ts, body);
-        return deliver("/webhooks/replicate", id, Long.toString(ts), sig, body);
+        return deliverSigned(ASYNC, id, ts, body);
     }
 
-    @Test
-    void officialTestVectorIsHandedOnUnchanged() throws Exception {
+    private HttpResponse<String> deliverSigned(String chain, String id, long ts, byte[] body) throws Exception {
+        String sig = ReplicateWebhooks.sign(suite.replicate.webhookSecret(), id, ts, body);
+        return deliver(chain + "/replicate", id, Long.toString(ts), sig, body);
+    }
+
+    @ParameterizedTest
+    @ValueSource(strings = {ASYNC, BLOCKING})
+    void officialTestVectorIsHandedOnUnchanged(String chain) throws Exception {
         byte[] body = "{\"test\": 2432232314}".getBytes(StandardCharsets.UTF_8);
-        HttpResponse<String> r = deliver("/webhooks/vector", "msg_p5jXN8AQM9LWM0D4loKWxJek", "1614265330",
+        HttpResponse<String> r = deliver(chain + "/vector", "msg_p5jXN8AQM9LWM0D4loKWxJek", "1614265330",
                 "v1,g0hM9SsE+OTPJTGt/tmIKtSyZlE3uFJELVlNIOLJ1OE=", body);
         assertThat(r.statusCode()).isEqualTo(200);
         assertThat(suite.webhooks.received).singleElement().satisfies(w -> {
@@ -56,10 +72,11 @@ public abstract class WebhookTests extends SuiteGroup {
         });
     }
 
-    @Test
-    void tamperedBodyIsRefused() throws Exception {
+    @ParameterizedTest
+    @ValueSource(strings = {ASYNC, BLOCKING})
+    void tamperedBodyIsRefused(String chain) throws Exception {
         byte[] body = "{\"test\": 2432232315}".getBytes(StandardCharsets.UTF_8);
-        HttpResponse<String> r = deliver("/webhooks/vector", "msg_p5jXN8AQM9LWM0D4loKWxJek", "1614265330",
+        HttpResponse<String> r = deliver(chain + "/vector", "msg_p5jXN8AQM9LWM0D4loKWxJek", "1614265330",
                 "v1,g0hM9SsE+OTPJTGt/tmIKtSyZlE3uFJELVlNIOLJ1OE=", body);
         assertThat(r.statusCode()).isEqualTo(401);
         assertThat(r.headers().firstValue("Content-Type")).hasValueSatisfying(
@@ -68,22 +85,24 @@ public abstract class WebhookTests extends SuiteGroup {
         assertThat(suite.webhooks.received).isEmpty();
     }
 
-    @Test
-    void oldTimestampIsRefusedEvenWhenSignedCorrectly() throws Exception {
+    @ParameterizedTest
+    @ValueSource(strings = {ASYNC, BLOCKING})
+    void oldTimestampIsRefusedEvenWhenSignedCorrectly(String chain) throws Exception {
         byte[] body = "{\"id\":\"p1\",\"status\":\"succeeded\"}".getBytes(StandardCharsets.UTF_8);
-        HttpResponse<String> r = deliverSigned("msg_old", Instant.now().minus(Duration.ofMinutes(10)).getEpochSecond(),
+        HttpResponse<String> r = deliverSigned(chain, "msg_old", Instant.now().minus(Duration.ofMinutes(10)).getEpochSecond(),
                 body);
         assertThat(r.statusCode()).isEqualTo(401);
         assertThat(r.body()).contains("webhook_timestamp_out_of_tolerance");
         assertThat(suite.webhooks.received).isEmpty();
     }
 
-    @Test
-    void replayOfAnAcceptedDeliveryIsNotHandedOnAgain() throws Exception {
+    @ParameterizedTest
+    @ValueSource(strings = {ASYNC, BLOCKING})
+    void replayOfAnAcceptedDeliveryIsNotHandedOnAgain(String chain) throws Exception {
         byte[] body = "{\"id\":\"p2\",\"status\":\"processing\"}".getBytes(StandardCharsets.UTF_8);
         long now = Instant.now().getEpochSecond();
-        assertThat(deliverSigned("msg_replay", now, body).statusCode()).isEqualTo(200);
-        HttpResponse<String> replay = deliverSigned("msg_replay", now, body);
+        assertThat(deliverSigned(chain, "msg_replay", now, body).statusCode()).isEqualTo(200);
+        HttpResponse<String> replay = deliverSigned(chain, "msg_replay", now, body);
         assertThat(replay.statusCode()).isEqualTo(200);
         assertThat(replay.headers().firstValue("aigw-webhook")).hasValue("duplicate");
         assertThat(suite.webhooks.received).hasSize(1);
@@ -152,11 +171,124 @@ public abstract class WebhookTests extends SuiteGroup {
         assertThat(suite.webhooks.received).singleElement().satisfies(w -> assertThat(w.body()).isEqualTo(body));
     }
 
-    @Test
-    void aBodyOverTheLimitIs413() throws Exception {
+    @ParameterizedTest
+    @ValueSource(strings = {ASYNC, BLOCKING})
+    void aBodyOverTheLimitIs413(String chain) throws Exception {
         byte[] big = ("{\"pad\":\"" + "x".repeat(70 * 1024) + "\"}").getBytes(StandardCharsets.UTF_8);
-        assertThat(deliverSigned("msg_big", Instant.now().getEpochSecond(), big).statusCode()).isEqualTo(413);
+        assertThat(deliverSigned(chain, "msg_big", Instant.now().getEpochSecond(), big).statusCode()).isEqualTo(413);
         assertThat(suite.webhooks.received).isEmpty();
+    }
+
+    // --- read blocking: the chain at BLOCKING is not async-supported (an application filter without asyncSupported) ---
+
+    /** Declared over the limit, or grown over it chunked: 413 before the rest is sent, the connection closed. */
+    @Test
+    void aBlockingReadRefusesAnOversizeBodyWithoutReadingItAll() throws Exception {
+        try (Socket declared = sender(BLOCKING + "/replicate", "msg_big_declared", "Content-Length: " + 70 * 1024,
+                "{")) {
+            assertThat(RawHttp.headAndJson(declared.getInputStream())).startsWith("HTTP/1.1 413")
+                    .contains("webhook_too_large");
+        }
+        String chunk = "x".repeat(65 * 1024); // over the limit of 64 KiB; the last chunk never comes
+        try (Socket chunked = sender(BLOCKING + "/replicate", "msg_big_chunked", "Transfer-Encoding: chunked",
+                Integer.toHexString(chunk.length()) + "\r\n" + chunk + "\r\n")) {
+            assertThat(RawHttp.headAndJson(chunked.getInputStream())).startsWith("HTTP/1.1 413")
+                    .contains("webhook_too_large");
+        }
+        assertThat(suite.webhooks.received).isEmpty();
+        awaitBudgetBack(BLOCKING + "/replicate");
+    }
+
+    /**
+     * The blocking chain's budget is one body, so a delivery that needs all of it is handed on only if every earlier
+     * one, whatever became of it, gave its share back; one that holds it turns the next away with 503.
+     */
+    @Test
+    void aBlockingReadGivesTheBudgetBackAfterEveryDelivery() throws Exception {
+        String path = BLOCKING + "/replicate";
+        byte[] body = body("p-blocking");
+        long now = Instant.now().getEpochSecond();
+        assertThat(deliverSigned(BLOCKING, "msg_b1", now, body).statusCode()).isEqualTo(200);
+        awaitBudgetBack(path);
+        assertThat(deliverSigned(BLOCKING, "msg_b1", now, body).headers().firstValue("aigw-webhook"))
+                .hasValue("duplicate");
+        awaitBudgetBack(path);
+        suite.webhooks.answer.set(503);
+        assertThat(deliverSigned(BLOCKING, "msg_b2", now, body).statusCode()).isEqualTo(503);
+        suite.webhooks.answer.set(200);
+        awaitBudgetBack(path);
+        assertThat(deliver(path, "msg_b3", Long.toString(now), ReplicateWebhooks.sign(suite.replicate.webhookSecret(),
+                "msg_b3", now, body("other")), body).statusCode()).isEqualTo(401);
+        awaitBudgetBack(path);
+        sender(path, "msg_b4", "Content-Length: 20000", "{").close(); // leaves mid-body
+        awaitBudgetBack(path);
+        int[] n = {0};
+        try (Socket holding = sender(path, "msg_b5", "Transfer-Encoding: chunked", "1\r\n{\r\n")) {
+            // chunked, read blocking: it holds all of the budget (the limit at once) while it is read
+            await("a delivery turned away while the budget is held", () -> deliverSigned(BLOCKING, "msg_b6_" + n[0]++,
+                    now, body).statusCode() == 503);
+            ExchangeRecord rec = awaitRecord("WEBHOOK");
+            assertThat(rec.httpStatus()).isEqualTo(503);
+            assertThat(rec.notes()).anySatisfy(note -> assertThat(note).contains("aigw.webhook.max-unverified-bytes"));
+        }
+        awaitBudgetBack(path);
+    }
+
+    /**
+     * A blocking read holds a container thread while a sender trickles, but the minimum rate (4096 bytes/s after the
+     * first second) and the read timeout (2 s), judged after each read, cut it off: its last read ends with its next
+     * byte. (One who stalls is bounded by the container's own read timeout: nothing ends a blocking read sooner.)
+     */
+    @Test
+    void aTricklingSenderIsCutOffOnABlockingChain() throws Exception {
+        String answer = null;
+        try (Socket s = sender(BLOCKING + "/slow", "msg_trickle", "Content-Length: 100000", "{")) {
+            long end = System.nanoTime() + ExhaustionTests.LONG.toNanos();
+            while (answer == null && System.nanoTime() < end) {
+                try {
+                    if (s.getInputStream().available() > 0) {
+                        answer = RawHttp.headAndJson(s.getInputStream());
+                    } else {
+                        s.getOutputStream().write(' '); // 4 bytes/s
+                        Thread.sleep(250);
+                    }
+                } catch (IOException cut) {
+                    answer = "reset"; // cut before its answer could be read
+                }
+            }
+        }
+        assertThat(answer).as("the answer within %s s", ExhaustionTests.LONG.toSeconds()).isNotNull()
+                .matches("(?s)HTTP/1\\.1 408 .*webhook_too_slow.*|reset");
+        assertThat(suite.webhooks.received).isEmpty();
+        awaitBudgetBack(BLOCKING + "/slow");
+    }
+
+    /**
+     * On a chain that is not async-supported the container refuses the handler's {@code startAsync}: so a handler
+     * the filter read blocking for never goes async, and its answer is the delivery's.
+     */
+    @Test
+    void aHandlerOnABlockingChainCannotGoAsync() throws Exception {
+        byte[] body = body("p-async");
+        long now = Instant.now().getEpochSecond();
+        HttpResponse<String> r = deliver(BLOCKING + "/replicate", "msg_async", Long.toString(now),
+                ReplicateWebhooks.sign(suite.replicate.webhookSecret(), "msg_async", now, body), body,
+                WebhookReceiver.TRY_ASYNC, "yes");
+        assertThat(r.statusCode()).isEqualTo(200);
+        assertThat(r.headers().firstValue(WebhookReceiver.TRY_ASYNC)).hasValue("refused");
+        assertThat(deliverSigned(BLOCKING, "msg_async", now, body).headers().firstValue("aigw-webhook"))
+                .hasValue("duplicate");
+        assertThat(suite.webhooks.received).singleElement().satisfies(w -> assertThat(w.body()).isEqualTo(body));
+    }
+
+    /**
+     * Waits until a chunked delivery to {@code path}, which reserves all of a budget of one body when read blocking,
+     * is handed on: a share not given back fails it (a sender's leaving may take the container a moment to tell).
+     */
+    private void awaitBudgetBack(String path) throws Exception {
+        int[] n = {0};
+        await("the budget of " + path + " given back", () -> deliverChunked(path, "msg_back_" + n[0]++,
+                body("p-back")).status() == 200);
     }
 
     @Test
@@ -165,9 +297,10 @@ public abstract class WebhookTests extends SuiteGroup {
         assertThat(suite.webhooks.received).isEmpty();
     }
 
-    @Test
-    void completionIsRecordedWithTheCreatorsMetadata() throws Exception {
-        String hook = suite.app + "/webhooks/replicate";
+    @ParameterizedTest
+    @ValueSource(strings = {ASYNC, BLOCKING})
+    void completionIsRecordedWithTheCreatorsMetadata(String chain) throws Exception {
+        String hook = suite.app + chain + "/replicate";
         HttpResponse<String> created = suite.http.send(suite.request("/create", "X-Test-User", "dana", "X-Tenant", "t-9")
                 .POST(HttpRequest.BodyPublishers.ofString("{\"version\":\"acme/echo\",\"input\":{\"prompt\":\"hi\"},"
                         + "\"webhook\":\"" + hook + "\",\"webhook_events_filter\":[\"completed\"]}")).build(),
@@ -246,13 +379,7 @@ public abstract class WebhookTests extends SuiteGroup {
             assertThat(rec.notes()).anySatisfy(n -> assertThat(n).contains("aigw.webhook.max-unverified-bytes"));
 
             // chunked: the reservation grows with the bytes and is refused when it cannot
-            long now = Instant.now().getEpochSecond();
-            String sig = ReplicateWebhooks.sign(suite.replicate.webhookSecret(), "msg_chunked", now, body);
-            RawHttp.Raw chunked = RawHttp.send(suite.app, "POST", suite.app.getPath() + "/webhooks/budget",
-                    "webhook-id: msg_chunked", "webhook-timestamp: " + now, "webhook-signature: " + sig,
-                    "Content-Type: application/json", "Transfer-Encoding: chunked", "",
-                    Integer.toHexString(body.length) + "\r\n" + new String(body, StandardCharsets.ISO_8859_1)
-                            + "\r\n0\r\n\r\n");
+            RawHttp.Raw chunked = deliverChunked("/webhooks/budget", "msg_chunked", body);
             assertThat(chunked.status()).isEqualTo(503);
             assertThat(chunked.body()).contains("webhook_budget_exhausted");
             assertThat(suite.webhooks.received).isEmpty();
@@ -314,17 +441,34 @@ public abstract class WebhookTests extends SuiteGroup {
     }
 
     private void park(List<Socket> into, String path, int count) throws Exception {
-        long now = Instant.now().getEpochSecond();
         for (int i = 0; i < count; i++) {
-            Socket s = new Socket(suite.app.getHost(), suite.app.getPort());
-            into.add(s);
-            s.setSoTimeout((int) ContainerSuite.WAIT.toMillis());
-            s.getOutputStream().write(("POST " + suite.app.getPath() + path + " HTTP/1.1\r\nHost: x\r\n"
-                    + "webhook-id: msg_parked" + i + "\r\nwebhook-timestamp: " + now + "\r\nwebhook-signature: "
-                    + "v1,AAAA\r\nContent-Type: application/json\r\nContent-Length: " + PARKED + "\r\n\r\n{")
-                    .getBytes(StandardCharsets.US_ASCII));
+            into.add(sender(path, "msg_parked" + i, "Content-Length: " + PARKED, "{"));
         }
         await("the parked senders taken in (" + suite.gauge + ")", () -> suite.gauge.returned.get() >= count);
+    }
+
+    /**
+     * A sender of valid-looking headers (not signed) with a current timestamp, then {@code framing} and the start of
+     * a body, and nothing more for now.
+     */
+    private Socket sender(String path, String id, String framing, String start) throws IOException {
+        Socket s = new Socket(suite.app.getHost(), suite.app.getPort());
+        s.setSoTimeout((int) ContainerSuite.WAIT.toMillis());
+        s.getOutputStream().write(("POST " + suite.app.getPath() + path + " HTTP/1.1\r\nHost: x\r\nwebhook-id: " + id
+                + "\r\nwebhook-timestamp: " + Instant.now().getEpochSecond() + "\r\nwebhook-signature: v1,AAAA\r\n"
+                + "Content-Type: application/json\r\n" + framing + "\r\n\r\n" + start)
+                .getBytes(StandardCharsets.ISO_8859_1));
+        return s;
+    }
+
+    /** A signed delivery of {@code body} in one chunk (no declared length). */
+    private RawHttp.Raw deliverChunked(String path, String id, byte[] body) throws IOException {
+        long now = Instant.now().getEpochSecond();
+        String sig = ReplicateWebhooks.sign(suite.replicate.webhookSecret(), id, now, body);
+        return RawHttp.send(suite.app, "POST", suite.app.getPath() + path, "webhook-id: " + id,
+                "webhook-timestamp: " + now, "webhook-signature: " + sig, "Content-Type: application/json",
+                "Transfer-Encoding: chunked", "", Integer.toHexString(body.length) + "\r\n"
+                        + new String(body, StandardCharsets.ISO_8859_1) + "\r\n0\r\n\r\n");
     }
 
     private HttpResponse<String> deliverBudget(String id, byte[] body) throws Exception {

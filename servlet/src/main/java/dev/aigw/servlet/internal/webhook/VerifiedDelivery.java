@@ -5,7 +5,6 @@ import dev.aigw.GatewayContext;
 import dev.aigw.internal.Sniffed;
 import dev.aigw.servlet.internal.CreatorIndex;
 import dev.aigw.servlet.internal.WebhookRecords;
-import jakarta.servlet.AsyncListener;
 import jakarta.servlet.FilterChain;
 import jakarta.servlet.ServletException;
 import jakarta.servlet.http.HttpServletRequest;
@@ -79,17 +78,23 @@ final class VerifiedDelivery {
     }
 
     /**
-     * Runs the application's handler on the verified request, in the creator's context; {@code unheard}, when not
-     * null, is added as the listener of an async life the handler starts (the blocking read added none).
+     * Runs the application's handler on the verified request, in the creator's context; {@code blocking}: on the
+     * chain that is not async-supported, whose body was read blocking.
      */
-    void run(HttpServletRequest request, HttpServletResponse response, FilterChain chain, AsyncListener unheard)
+    void run(HttpServletRequest request, HttpServletResponse response, FilterChain chain, boolean blocking)
             throws IOException, ServletException {
-        boolean async = false;
+        boolean async;
         try (GatewayContext.Scope scope = GatewayContext.open(creatorOptions)) {
             chain.doFilter(request, response);
             async = request.isAsyncStarted();
-            if (async && unheard != null) {
-                request.getAsyncContext().addListener(unheard);
+            if (async && blocking) {
+                // cannot happen in a conforming container: the body is read blocking only on a chain that is not
+                // async-supported, and there startAsync throws (Servlet 6.0 §2.3.3.3). Had a container let the
+                // handler go async anyway, its answer would come with no listener of ours to hear it: the id would
+                // be accepted on the status the response has now. Loudly refused instead; the id is forgotten.
+                throw new IllegalStateException("aigw: the webhook handler started async on a chain that is not "
+                        + "async-supported, which the container should have refused; make the chain "
+                        + "async-supported");
             }
         } catch (IOException | ServletException | RuntimeException | Error e) {
             finished(500);

@@ -148,13 +148,33 @@ final class WebhookDelivery implements ReadListener, AsyncListener {
                     }
                 }
             }
-            long received = dropThenAnswer != null ? dropped : body.size();
-            long elapsedMs = (System.nanoTime() - started) / 1_000_000;
-            if (elapsedMs > 1000 && !in.isFinished() && received < cfg.minRate() * elapsedMs / 1000) {
-                answer(Refusal.of(408, "webhook_too_slow", "the webhook body arrived slower than "
-                        + cfg.minRate() + " bytes/s (aigw.webhook.min-rate)").with("Connection", "close"));
+            Refusal late = in.isFinished() ? null : late(dropThenAnswer != null ? dropped : body.size());
+            if (late != null) {
+                answer(late);
             }
         }
+    }
+
+    /**
+     * The 408 for a body of which {@code received} bytes arrived so far: past {@code aigw.webhook.read-timeout} (read
+     * non-blocking, the async timeout says so first), or slower than {@code aigw.webhook.min-rate} after the first
+     * second; null while it is in time.
+     */
+    Refusal late(long received) {
+        long elapsedMs = (System.nanoTime() - started) / 1_000_000;
+        if (elapsedMs > cfg.readTimeout().toMillis()) {
+            return timedOut();
+        }
+        if (elapsedMs > 1000 && received < cfg.minRate() * elapsedMs / 1000) {
+            return Refusal.of(408, "webhook_too_slow", "the webhook body arrived slower than " + cfg.minRate()
+                    + " bytes/s (aigw.webhook.min-rate)").with("Connection", "close");
+        }
+        return null;
+    }
+
+    private Refusal timedOut() {
+        return Refusal.of(408, "webhook_too_slow", "the webhook body did not arrive within "
+                + cfg.readTimeout().toSeconds() + " s (aigw.webhook.read-timeout)").with("Connection", "close");
     }
 
     @Override
@@ -196,9 +216,7 @@ final class WebhookDelivery implements ReadListener, AsyncListener {
     public void onTimeout(AsyncEvent event) throws IOException {
         synchronized (this) {
             if (reading) {
-                answer(Refusal.of(408, "webhook_too_slow", "the webhook body did not arrive within "
-                        + cfg.readTimeout().toSeconds() + " s (aigw.webhook.read-timeout)")
-                        .with("Connection", "close"));
+                answer(timedOut());
                 return;
             }
         }
@@ -270,7 +288,7 @@ final class WebhookDelivery implements ReadListener, AsyncListener {
     /** Runs the application's handler on the verified request, in the creator's context. */
     void handOn(HttpServletRequest request, HttpServletResponse response, FilterChain chain)
             throws IOException, ServletException {
-        verified.run(request, response, chain, ac == null ? this : null); // read blocking: no listener yet
+        verified.run(request, response, chain, ac == null); // no async context: the body was read blocking
     }
 
     @Override

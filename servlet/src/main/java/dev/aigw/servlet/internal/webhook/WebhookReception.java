@@ -100,9 +100,10 @@ public final class WebhookReception {
                               String exactPath) throws IOException, ServletException {
         if (!warnedBlocking) {
             warnedBlocking = true;
-            LOG.log(System.Logger.Level.WARNING, "aigw: the webhook handler at " + exactPath + " is not "
-                    + "async-supported, so webhook bodies are read blocking and a slow sender holds a thread; "
-                    + "make the filter and the handler async-supported");
+            LOG.log(System.Logger.Level.WARNING, "aigw: the chain at " + exactPath + " (a filter or the handler) is not "
+                    + "async-supported, so webhook bodies are read blocking: each holds a container thread until it "
+                    + "is in, up to aigw.webhook.read-timeout, or the container's own read timeout for a sender who "
+                    + "stalls; make the filters and the handler async-supported");
         }
         // as the async read does: a declared length read straight into one array of that length
         BodyBuffer body = new BodyBuffer(d.reservation, req.getContentLengthLong(), cfg.maxBody());
@@ -110,9 +111,17 @@ public final class WebhookReception {
         byte[] scratch = new byte[8192];
         while (true) {
             int room = body.room();
+            // each read blocks until bytes come or the container's own read timeout (Jetty: the connector's
+            // idleTimeout; Tomcat: connectionTimeout) fails it: that bounds a sender who stalls. The read timeout
+            // and minimum rate are judged after each read, so one who trickles bytes is cut off here
             int n = room > 0 ? in.read(body.array(), body.size(), room) : in.read(scratch);
             if (n < 0) {
                 break;
+            }
+            Refusal late = room > 0 && n == room ? null : d.late(body.size() + n); // null: all declared is here
+            if (late != null) {
+                late.send(resp);
+                return;
             }
             if (room > 0) {
                 body.filled(n);
