@@ -242,7 +242,7 @@ public abstract class WebhookTests extends SuiteGroup {
     @Test
     void aTricklingSenderIsCutOffOnABlockingChain() throws Exception {
         String answer = null;
-        try (Socket s = sender(BLOCKING + "/slow", "msg_trickle", "Content-Length: 100000", "{")) {
+        try (Socket s = sender(BLOCKING + "/slow", "msg_trickle", "Content-Length: " + PARKED, "{")) {
             long end = System.nanoTime() + ExhaustionTests.LONG.toNanos();
             while (answer == null && System.nanoTime() < end) {
                 try {
