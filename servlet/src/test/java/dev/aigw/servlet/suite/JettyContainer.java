@@ -21,10 +21,17 @@ public abstract class JettyContainer implements ServletContainer {
     private final String environment;
     private Server server;
     private QueuedThreadPool pool;
+    private java.time.Duration idleTimeout;
 
     /** {@code environment}: {@code ee10}, {@code ee11}. */
     protected JettyContainer(String environment) {
         this.environment = environment;
+    }
+
+    /** The connector's idle timeout, which also fails a blocking read that waits longer (Jetty's default: 30 s). */
+    public JettyContainer idleTimeout(java.time.Duration timeout) {
+        this.idleTimeout = timeout;
+        return this;
     }
 
     /** A servlet context with these init-params, set up by {@code app}. */
@@ -55,6 +62,9 @@ public abstract class JettyContainer implements ServletContainer {
     private URI serve(ServerConnector connector, ContextHandler context, String contextPath) throws Exception {
         connector.setHost("127.0.0.1");
         connector.setPort(0);
+        if (idleTimeout != null) {
+            connector.setIdleTimeout(idleTimeout.toMillis());
+        }
         server.addConnector(connector);
         context.setContextPath(contextPath);
         server.setHandler(context);
