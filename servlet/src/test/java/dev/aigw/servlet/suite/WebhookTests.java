@@ -89,8 +89,8 @@ public abstract class WebhookTests extends SuiteGroup {
     @ValueSource(strings = {ASYNC, BLOCKING})
     void oldTimestampIsRefusedEvenWhenSignedCorrectly(String chain) throws Exception {
         byte[] body = "{\"id\":\"p1\",\"status\":\"succeeded\"}".getBytes(StandardCharsets.UTF_8);
-        HttpResponse<String> r = deliverSigned(chain, "msg_old", Instant.now().minus(Duration.ofMinutes(10)).getEpochSecond(),
-                body);
+        HttpResponse<String> r = deliverSigned(chain, "msg_old",
+                Instant.now().minus(Duration.ofMinutes(10)).getEpochSecond(), body);
         assertThat(r.statusCode()).isEqualTo(401);
         assertThat(r.body()).contains("webhook_timestamp_out_of_tolerance");
         assertThat(suite.webhooks.received).isEmpty();
@@ -179,7 +179,7 @@ public abstract class WebhookTests extends SuiteGroup {
         assertThat(suite.webhooks.received).isEmpty();
     }
 
-    // --- read blocking: the chain at BLOCKING is not async-supported (an application filter without asyncSupported) ---
+    // --- read blocking: the chain at BLOCKING is not async-supported (an application filter without it first) ---
 
     /** Declared over the limit, or grown over it chunked: 413 before the rest is sent, the connection closed. */
     @Test

@@ -16,8 +16,9 @@ import java.io.IOException;
  * read with non-blocking servlet I/O within {@code aigw.webhook.read-timeout} and no slower than
  * {@code aigw.webhook.min-rate}, so that a slow sender holds no container thread; then the signature, replays, and
  * the hand-on to the application (an ASYNC dispatch of the verified request), whose answer decides whether the id
- * counts as accepted and whether a completion is recorded. This class judges what comes before the body;
- * {@link WebhookDelivery} is the rest.
+ * counts as accepted and whether a completion is recorded. On a chain that is not async-supported the body is read
+ * blocking instead ({@code readBlocking}): same limits and answers, the handler run on the same thread. This class
+ * judges what comes before the body; {@link WebhookDelivery} is the rest.
  *
  * <p>Internal: not API, may change in any release.
  */
@@ -100,10 +101,10 @@ public final class WebhookReception {
                               String exactPath) throws IOException, ServletException {
         if (!warnedBlocking) {
             warnedBlocking = true;
-            LOG.log(System.Logger.Level.WARNING, "aigw: the chain at " + exactPath + " (a filter or the handler) is not "
-                    + "async-supported, so webhook bodies are read blocking: each holds a container thread until it "
-                    + "is in, up to aigw.webhook.read-timeout, or the container's own read timeout for a sender who "
-                    + "stalls; make the filters and the handler async-supported");
+            LOG.log(System.Logger.Level.WARNING, "aigw: the chain at " + exactPath + " (a filter or the handler) "
+                    + "is not async-supported, so webhook bodies are read blocking: each holds a container thread "
+                    + "until it is in, up to aigw.webhook.read-timeout, or the container's own read timeout for a "
+                    + "sender who stalls; make the filters and the handler async-supported");
         }
         // as the async read does: a declared length read straight into one array of that length
         BodyBuffer body = new BodyBuffer(d.reservation, req.getContentLengthLong(), cfg.maxBody());
