@@ -158,17 +158,26 @@ public final class Settings {
      */
     private static final java.util.regex.Pattern USER_INFO =
             java.util.regex.Pattern.compile("(?<![A-Za-z0-9+.-])([A-Za-z][A-Za-z0-9+.-]*://)[^/?#@\\s,]*@");
+    /**
+     * A URL's query and fragment ({@code https://h/?token=...}), masked wherever a value is shown: signed URLs and
+     * receivers' tokens travel there, under names no list of secret-looking ones covers. Up to white space, so a
+     * comma inside a query hides the rest of a list rather than showing part of the query.
+     */
+    private static final java.util.regex.Pattern QUERY =
+            java.util.regex.Pattern.compile("(?<![A-Za-z0-9+.-])([A-Za-z][A-Za-z0-9+.-]*://[^\\s?#]*)([?#])\\S+");
     private static final dev.aigw.internal.Redactor CREDENTIALS = new dev.aigw.internal.Redactor(List.of());
 
     /**
      * A value as an error message may show it: secrets masked whole; in any other value, credentials that do not
-     * belong in a setting anyway (URL user info, {@code Bearer ...}, {@code r8_...}, {@code whsec_...}) masked.
+     * belong in a setting anyway (URL user info, queries and fragments, {@code Bearer ...}, {@code r8_...},
+     * {@code whsec_...}) masked.
      */
     static String shown(String key, String value) {
         if (SECRET_KEYS.contains(key)) {
             return mask(value);
         }
-        return CREDENTIALS.text(USER_INFO.matcher(value).replaceAll("$1" + dev.aigw.internal.Redactor.MASK + "@"));
+        String v = USER_INFO.matcher(value).replaceAll("$1" + dev.aigw.internal.Redactor.MASK + "@");
+        return CREDENTIALS.text(QUERY.matcher(v).replaceAll("$1$2" + dev.aigw.internal.Redactor.MASK));
     }
 
     /** Masks a secret so that a message can say that and roughly what was set, never the value. */

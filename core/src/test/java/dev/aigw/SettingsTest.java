@@ -132,6 +132,20 @@ class SettingsTest {
     }
 
     @Test
+    void shownValuesMaskEveryUrlsQueryAndFragment() {
+        // a signed URL's or a receiver's token sits in the query under any name (sig, X-Amz-Signature, t)
+        assertThat(Settings.shown("aigw.base-url", "https://gw.example/v1?sig=hunter2&t=x"))
+                .isEqualTo("https://gw.example/v1?****");
+        assertThat(Settings.shown("aigw.base-url", "https://gw.example/v1#t=hunter2"))
+                .isEqualTo("https://gw.example/v1#****");
+        assertThat(Settings.shown("aigw.proxy.webhook-urls",
+                "https://a.example/hook?t=hunter2, https://u:pw@b.example/x?k=1,2 http://c.example/ok"))
+                .isEqualTo("https://a.example/hook?**** https://****@b.example/x?**** http://c.example/ok");
+        assertThat(Settings.shown("aigw.base-url", "https://gw.example/v1?")).isEqualTo("https://gw.example/v1?");
+        assertThat(Settings.shown("aigw.log", "why?")).isEqualTo("why?");
+    }
+
+    @Test
     void originIsNamedForEnvironmentAndSources() {
         assertThatThrownBy(() -> Gateway.fromSettings(env(Map.of("AIGW_ACCOUNT_ID", ACCT, "AIGW_GATEWAY_ID", "g",
                 "AIGW_CACHE_TTL", "5"))))
