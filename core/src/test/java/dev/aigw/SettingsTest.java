@@ -143,6 +143,12 @@ class SettingsTest {
                 .isEqualTo("https://a.example/hook?**** https://****@b.example/x?**** http://c.example/ok");
         assertThat(Settings.shown("aigw.base-url", "https://gw.example/v1?")).isEqualTo("https://gw.example/v1?");
         assertThat(Settings.shown("aigw.log", "why?")).isEqualTo("why?");
+        // user info to the authority's last '@', as URL parsers read it: a raw '@' in a password shows none of it
+        assertThat(Settings.shown("aigw.base-url", "https://u:p@ss@gw.example/v1"))
+                .isEqualTo("https://****@gw.example/v1");
+        // what is allowed may quote the value's offending entry: masked alike
+        assertThat(Settings.of(Map.of()).invalid("aigw.base-url", "x", "'https://u:p@ss@h/x?t=hunter2' is bad")
+                .getMessage()).doesNotContain("hunter2", "p@ss", "ss@").contains("'https://****@h/x?****");
     }
 
     @Test

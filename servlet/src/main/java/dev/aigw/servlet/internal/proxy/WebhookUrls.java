@@ -77,11 +77,16 @@ public final class WebhookUrls {
         return new WebhookUrls(List.copyOf(prefixes));
     }
 
-    /** An entry as an error may show it: without user info or query, which may hold credentials. */
+    /**
+     * An entry as an error may show it: without user info (to the authority's last {@code @}, as parsers read it),
+     * query or fragment, which may hold credentials. Core's {@code Settings} masks URLs in the message again.
+     */
     private static String shown(String raw) {
-        String s = raw.replaceFirst("^([A-Za-z][A-Za-z0-9+.-]*://)[^/?#@]*@", "$1****@");
+        String s = raw.replaceFirst("^([A-Za-z][A-Za-z0-9+.-]*://)[^/?#]*@", "$1****@");
         int q = s.indexOf('?');
-        return CanonicalRequest.printable(q < 0 ? s : s.substring(0, q) + "?...");
+        int f = s.indexOf('#');
+        int cut = q < 0 ? f : f < 0 ? q : Math.min(q, f);
+        return CanonicalRequest.printable(cut < 0 ? s : s.substring(0, cut + 1) + "...");
     }
 
     /** The watched fields of a {@link JsonBodyGate}: each webhook key, judged only when present. */
