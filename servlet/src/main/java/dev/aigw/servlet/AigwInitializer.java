@@ -3,7 +3,7 @@ package dev.aigw.servlet;
 import dev.aigw.Gateway;
 import dev.aigw.servlet.internal.GatewayHolder;
 import dev.aigw.servlet.internal.ServletSettings;
-import dev.aigw.servlet.internal.proxy.ProxyConfig;
+import dev.aigw.servlet.internal.proxy.ProxySettings;
 import jakarta.servlet.DispatcherType;
 import jakarta.servlet.FilterRegistration;
 import jakarta.servlet.ServletContainerInitializer;
@@ -97,7 +97,7 @@ public final class AigwInitializer implements ServletContainerInitializer {
                 throw s.invalid("aigw.proxy.path", proxyPath, "a path only when the gateway is configured: the proxy "
                         + "forwards through it (set aigw.account-id and aigw.gateway-id, or aigw.base-url)");
             }
-            String p = ProxyConfig.Draft.fromSettings(s, null).path; // fail now, not at the first request
+            String p = ProxySettings.fromSettings(s, null).path; // fail now, not at the first request
             FilterRegistration.Dynamic r = ctx.addFilter("aigw-proxy", new AigwProxyFilter());
             r.setAsyncSupported(true);
             r.addMappingForUrlPatterns(EnumSet.of(DispatcherType.REQUEST, DispatcherType.ASYNC), true, p + "/*");

@@ -6,6 +6,7 @@ import dev.aigw.servlet.internal.ServletSettings;
 import dev.aigw.servlet.internal.proxy.Admission;
 import dev.aigw.servlet.internal.proxy.ProxyCall;
 import dev.aigw.servlet.internal.proxy.ProxyConfig;
+import dev.aigw.servlet.internal.proxy.ProxySettings;
 import dev.aigw.servlet.internal.proxy.Refusal;
 import jakarta.servlet.DispatcherType;
 import jakarta.servlet.Filter;
@@ -62,7 +63,7 @@ public final class AigwProxyFilter implements Filter {
     public void init(FilterConfig filterConfig) {
         if (cfg == null) {
             ServletSettings s = ServletSettings.of(filterConfig);
-            ProxyConfig.Draft d = ProxyConfig.Draft.fromSettings(s, ProxyConfig.mappedPath(filterConfig));
+            ProxySettings d = ProxySettings.fromSettings(s, ProxySettings.mappedPath(filterConfig));
             GatewayHolder.Shared shared = GatewayHolder.acquire(filterConfig.getServletContext(), s);
             acquiredFrom = filterConfig.getServletContext(); // released in destroy
             d.gateway(shared.gateway());
@@ -100,7 +101,7 @@ public final class AigwProxyFilter implements Filter {
 
     /** Programmatic configuration, for applications that register filters themselves; checks as the settings. */
     public static final class Builder {
-        private final ProxyConfig.Draft draft = new ProxyConfig.Draft();
+        private final ProxySettings draft = new ProxySettings();
 
         private Builder() {
         }

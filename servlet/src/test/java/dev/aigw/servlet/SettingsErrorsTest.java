@@ -2,7 +2,7 @@ package dev.aigw.servlet;
 
 import dev.aigw.GatewayConfigurationException;
 import dev.aigw.servlet.internal.ServletSettings;
-import dev.aigw.servlet.internal.proxy.ProxyConfig;
+import dev.aigw.servlet.internal.proxy.ProxySettings;
 import org.junit.jupiter.api.Test;
 
 import java.util.Map;
@@ -24,8 +24,8 @@ class SettingsErrorsTest {
         return s(kv).settings();
     }
 
-    private static ProxyConfig.Draft proxy(ServletSettings s) {
-        return ProxyConfig.Draft.fromSettings(s, "/mapped/*");
+    private static ProxySettings proxy(ServletSettings s) {
+        return ProxySettings.fromSettings(s, "/mapped/*");
     }
 
     @Test

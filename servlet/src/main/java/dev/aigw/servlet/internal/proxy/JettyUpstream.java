@@ -2,29 +2,19 @@ package dev.aigw.servlet.internal.proxy;
 
 import org.eclipse.jetty.client.AsyncRequestContent;
 import org.eclipse.jetty.client.HttpClient;
-import org.eclipse.jetty.client.Response;
-import org.eclipse.jetty.client.Result;
 import org.eclipse.jetty.http.HttpCookieStore;
-import org.eclipse.jetty.http.HttpField;
-import org.eclipse.jetty.http.HttpFields;
-import org.eclipse.jetty.io.Content;
 import org.eclipse.jetty.util.Callback;
 import org.eclipse.jetty.util.thread.Invocable;
 import org.eclipse.jetty.util.thread.QueuedThreadPool;
 import org.eclipse.jetty.util.thread.ScheduledExecutorScheduler;
 
-import java.io.EOFException;
-import java.io.IOException;
-import java.net.ConnectException;
 import java.net.URI;
 import java.nio.ByteBuffer;
 import java.time.Duration;
 import java.util.List;
-import java.util.concurrent.CancellationException;
 import java.util.concurrent.Flow;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
-import java.util.function.BiConsumer;
 
 /**
  * The upstream on Jetty's {@code HttpClient} (jetty-client 12), as Jetty's {@code ProxyServlet} uses it: no cookie
@@ -35,7 +25,8 @@ import java.util.function.BiConsumer;
  *
  * <p>Bodies stream both ways one chunk at a time: a request chunk is read from the client only when the previous one
  * went out, a response chunk is read only when the previous one was written to the client. Response chunks are
- * written straight from the client's (heap) network buffer and given back when the container took them.
+ * written straight from the client's (heap) network buffer and given back when the container took them (each call's
+ * {@link JettyExchange}).
  *
  * <p>Internal: not API, may change in any release.
  */
@@ -131,7 +122,7 @@ final class JettyUpstream implements Upstream {
             r.body.subscribe(body);
             req.body(body);
         }
-        Exchange x = new Exchange(listener);
+        JettyExchange x = new JettyExchange(listener);
         req.onRequestBegin(q -> x.begun = true);
         req.onResponseContentSource(x);
         req.send(x::completed); // not x itself: send registers every listener interface its argument implements
@@ -160,169 +151,6 @@ final class JettyUpstream implements Upstream {
                 c.stop(); // stops its pool and scheduler, waiting for their threads; closes every connection
             } catch (Exception e) {
                 // stopping is best effort; nothing is left to use it
-            }
-        }
-    }
-
-    /**
-     * One call's response: the head goes to the listener, the body to the subscriber it returns, read from Jetty's
-     * content source one chunk per {@link #request}. A chunk handed on is released at the next request, which the
-     * response writer makes only once the container accepted the previous write; on cancel it is left to the
-     * garbage collector, since a write of it may still be under way.
-     */
-    private static final class Exchange implements Response.ContentSourceListener, Flow.Subscription {
-        private final Listener listener;
-        private final Runnable onAvailable = Invocable.from(Invocable.InvocationType.NON_BLOCKING, this::readNext);
-        volatile boolean begun;
-        private volatile Response response;
-        private volatile Content.Source source;
-        private volatile Flow.Subscriber<List<ByteBuffer>> subscriber;
-        private volatile Content.Chunk held; // handed on, not yet released
-        private volatile boolean last;
-        private volatile boolean terminated;
-
-        Exchange(Listener listener) {
-            this.listener = listener;
-        }
-
-        @Override
-        public void onContentSource(Response resp, Content.Source contentSource) {
-            response = resp;
-            source = contentSource;
-            Flow.Subscriber<List<ByteBuffer>> s = listener.head(new JettyHead(resp));
-            if (s == null) {
-                resp.abort(new CancellationException("the proxy call ended before the answer"));
-                return;
-            }
-            subscriber = s;
-            s.onSubscribe(this);
-        }
-
-        @Override
-        public void request(long n) {
-            Content.Chunk done = held;
-            held = null;
-            if (done != null) {
-                done.release();
-            }
-            if (last) {
-                terminate(null);
-                return;
-            }
-            readNext();
-        }
-
-        private void readNext() {
-            Content.Source src = source;
-            while (!terminated) {
-                Content.Chunk c = src.read();
-                if (c == null) {
-                    src.demand(onAvailable);
-                    return;
-                }
-                if (Content.Chunk.isFailure(c)) {
-                    terminate(plain(c.getFailure()));
-                    return;
-                }
-                if (c.hasRemaining()) {
-                    held = c;
-                    last = c.isLast();
-                    subscriber.onNext(List.of(c.getByteBuffer()));
-                    return; // the next request releases it
-                }
-                c.release();
-                if (c.isLast()) {
-                    terminate(null);
-                    return;
-                }
-            }
-        }
-
-        @Override
-        public void cancel() {
-            terminated = true;
-            Response r = response;
-            if (r != null) {
-                r.abort(new CancellationException("the proxy call ended"));
-            }
-        }
-
-        /** The exchange ended (the request and the response). */
-        void completed(Result result) {
-            if (!result.isFailed()) {
-                return; // the body's end was read from the content source
-            }
-            Throwable t = plain(result.getFailure());
-            if (subscriber == null) {
-                listener.failed(begun ? t : notSent(t));
-            } else {
-                terminate(t);
-            }
-        }
-
-        /** Ends the body once: completed ({@code failure} null) or failed. */
-        private void terminate(Throwable failure) {
-            synchronized (this) {
-                if (terminated) {
-                    return;
-                }
-                terminated = true;
-            }
-            if (failure == null) {
-                subscriber.onComplete();
-            } else {
-                subscriber.onError(failure);
-            }
-        }
-
-        /**
-         * A failure as records and logs should show it: Jetty's I/O exceptions describe its connection objects at
-         * length ({@code HttpConnectionOverHTTP@...::SocketChannelEndPoint@...}), cause included: what happened is
-         * said briefly instead.
-         */
-        private static Throwable plain(Throwable t) {
-            if (t instanceof EOFException) {
-                return new IOException("the gateway closed the connection before the answer ended (EOFException)");
-            }
-            String m = t.getMessage();
-            if (t instanceof IOException && !(t instanceof ConnectException) && m != null
-                    && (m.indexOf('@') >= 0 || m.length() > 160)) {
-                return new IOException("the connection to the gateway failed (" + t.getClass().getSimpleName() + ")");
-            }
-            return t;
-        }
-
-        /** Failed before the request began: no byte of it was sent (connect failure or timeout). */
-        private static Throwable notSent(Throwable t) {
-            if (t instanceof ConnectException) {
-                return t;
-            }
-            ConnectException c = new ConnectException("the gateway could not be reached: " + t);
-            c.initCause(t);
-            return c;
-        }
-    }
-
-    /** The head, its fields taken once: Jetty's response makes an immutable copy of them at each look. */
-    private record JettyHead(int status, HttpFields fields) implements Head {
-        JettyHead(Response response) {
-            this(response.getStatus(), response.getHeaders());
-        }
-
-        @Override
-        public String first(String name) {
-            return fields.get(name);
-        }
-
-        @Override
-        public List<String> all(String name) {
-            return fields.getValuesList(name);
-        }
-
-        @Override
-        public void forEach(BiConsumer<String, String> field) {
-            for (HttpField f : fields) {
-                field.accept(f.getName(), f.getValue());
             }
         }
     }

@@ -3,13 +3,8 @@ package dev.aigw.servlet.internal.state;
 import io.github.bucket4j.distributed.proxy.ProxyManager;
 
 import java.time.Duration;
-import java.util.ArrayDeque;
-import java.util.Iterator;
 import java.util.concurrent.Callable;
-import java.util.concurrent.ScheduledThreadPoolExecutor;
-import java.util.concurrent.ThreadFactory;
 import java.util.concurrent.TimeUnit;
-import java.util.concurrent.atomic.AtomicInteger;
 
 /**
  * A shared engine that aigw's controls keep their state in, so that they hold across instances: Bucket4j buckets
@@ -20,16 +15,14 @@ import java.util.concurrent.atomic.AtomicInteger;
  * calls fail at once instead of each waiting for the timeout again; the first call after it tries the engine
  * again, so service comes back without a restart. Writes that must not be lost (an accepted webhook id, a creator)
  * are kept in a bounded queue when they fail and retried every second until they succeed or no longer matter. One
- * timer thread ({@code aigw-state-timer-*}) runs those retries and {@link #schedule}d tasks; it exists only while
- * something is scheduled, and ends with {@link #close}.
+ * timer thread ({@code aigw-state-timer-*}, a {@link StateTimer}) runs those retries and {@link #schedule}d tasks; it
+ * exists only while something is scheduled, and ends with {@link #close}.
  *
  * <p>Internal: not API, may change in any release.
  */
 public abstract class StateEngine implements AutoCloseable {
     /** How long calls fail fast after a failure before the engine is asked again. */
     static final long COOL_DOWN_MILLIS = 1000;
-    /** Writes kept for a retry at most; beyond this the oldest are dropped (and logged). */
-    static final int MAX_PENDING = 10_000;
 
     private static final System.Logger LOG = System.getLogger("dev.aigw.servlet");
 
@@ -39,17 +32,8 @@ public abstract class StateEngine implements AutoCloseable {
     private volatile long coolDownUntilNanos;
     private volatile String lastProblem;
     private volatile boolean down;
-
-    private final Object pendingLock = new Object();
-    private final ArrayDeque<Pending> pending = new ArrayDeque<>();
-    private ScheduledThreadPoolExecutor scheduler;
-    private java.util.concurrent.ScheduledFuture<?> retrying; // while writes wait: its thread ends when idle
-    private long droppedWrites;
-    private volatile boolean closed;
-
-    /** A write to retry until it succeeds or {@code untilMillis} (wall clock) passes. */
-    private record Pending(String what, Write write, long untilMillis) {
-    }
+    /** Failed writes retried every cool-down, renewals; closed with the engine. */
+    private final StateTimer timer;
 
     /** A write against the engine (runs under {@link #call}). */
     @FunctionalInterface
@@ -61,6 +45,7 @@ public abstract class StateEngine implements AutoCloseable {
         this.name = name;
         this.timeout = timeout;
         this.failOpen = failOpen;
+        this.timer = new StateTimer(name, COOL_DOWN_MILLIS, timeout);
     }
 
     /** {@code redis} or {@code jcache}. */
@@ -142,7 +127,7 @@ public abstract class StateEngine implements AutoCloseable {
 
     /** Runs one engine operation with the timeout and the cool-down. */
     public final <T> T call(Callable<T> op) throws StateUnavailableException {
-        if (closed) {
+        if (timer.isClosed()) {
             throw new StateUnavailableException(name + ": closed (the application is stopping)");
         }
         long until = coolDownUntilNanos;
@@ -195,6 +180,15 @@ public abstract class StateEngine implements AutoCloseable {
     }
 
     private boolean writeOrRetry(String what, Write w, Duration relevance) {
+        if (wrote(w)) {
+            return true;
+        }
+        timer.later(what, () -> wrote(w), System.currentTimeMillis() + relevance.toMillis());
+        return false;
+    }
+
+    /** One attempt at {@code w} under {@link #call}; false when the engine failed, cools down or is closed. */
+    private boolean wrote(Write w) {
         try {
             call(() -> {
                 w.run();
@@ -202,14 +196,13 @@ public abstract class StateEngine implements AutoCloseable {
             });
             return true;
         } catch (StateUnavailableException e) {
-            later(what, w, System.currentTimeMillis() + relevance.toMillis());
             return false;
         }
     }
 
     private StateUnavailableException failed(Throwable e) {
         String m = describe(e);
-        if (closed) {
+        if (timer.isClosed()) {
             // close() interrupted (or outwaited) a call in flight, a renewal or a retry: the engine did not fail
             LOG.log(System.Logger.Level.DEBUG, () -> "aigw: shared state (" + name + ") closed during a call: " + m);
             return new StateUnavailableException(name + ": closed (the application is stopping)");
@@ -244,132 +237,30 @@ public abstract class StateEngine implements AutoCloseable {
         return s.length() > 300 ? s.substring(0, 300) + "…" : s;
     }
 
-    // --- retried writes -----------------------------------------------------------------------------------------
-
-    private void later(String what, Write w, long untilMillis) {
-        synchronized (pendingLock) {
-            if (closed) {
-                LOG.log(System.Logger.Level.WARNING, "aigw: shared state (" + name + ") closed; not retried: " + what);
-                return;
-            }
-            if (pending.size() >= MAX_PENDING) {
-                Pending dropped = pending.removeFirst();
-                if (droppedWrites++ % 1000 == 0) {
-                    LOG.log(System.Logger.Level.WARNING, "aigw: shared state (" + name + ") unavailable for long; "
-                            + "dropped a write kept for retry (" + dropped.what + "), " + droppedWrites + " so far");
-                }
-            }
-            pending.addLast(new Pending(what, w, untilMillis));
-            if (retrying == null) {
-                retrying = timer().scheduleWithFixedDelay(this::retryPending, COOL_DOWN_MILLIS, COOL_DOWN_MILLIS,
-                        TimeUnit.MILLISECONDS);
-            }
-        }
-    }
-
-    /** The engine's one timer thread (retries, renewals), started when first needed; call under pendingLock. */
-    private ScheduledThreadPoolExecutor timer() {
-        if (scheduler == null) {
-            AtomicInteger n = new AtomicInteger();
-            ThreadFactory tf = r -> {
-                Thread t = new Thread(r, "aigw-state-timer-" + n.incrementAndGet());
-                t.setDaemon(true);
-                return t;
-            };
-            scheduler = new ScheduledThreadPoolExecutor(1, tf);
-            scheduler.setKeepAliveTime(10, TimeUnit.SECONDS);
-            scheduler.allowCoreThreadTimeOut(true); // no thread while nothing is scheduled
-            scheduler.setRemoveOnCancelPolicy(true);
-        }
-        return scheduler;
-    }
+    // --- the timer ------------------------------------------------------------------------------------------------
 
     /**
      * Runs {@code task} once after {@code delay} on the engine's timer thread (it must not block for long: engine
      * calls are bounded by the timeout); false when the engine is closed, and then never runs it.
      */
     public final boolean schedule(Runnable task, Duration delay) {
-        synchronized (pendingLock) {
-            if (closed) {
-                return false;
-            }
-            timer().schedule(task, delay.toNanos(), TimeUnit.NANOSECONDS);
-            return true;
-        }
+        return timer.schedule(task, delay);
     }
 
     /** Writes waiting for a retry (for tests and diagnostics). */
     public final int pendingWrites() {
-        synchronized (pendingLock) {
-            return pending.size();
-        }
-    }
-
-    private void retryPending() {
-        while (true) {
-            Pending p;
-            synchronized (pendingLock) {
-                p = pending.peekFirst();
-                if (p == null) {
-                    if (retrying != null) {
-                        retrying.cancel(false); // nothing waits: let the thread time out
-                        retrying = null;
-                    }
-                    return;
-                }
-            }
-            if (System.currentTimeMillis() > p.untilMillis) {
-                synchronized (pendingLock) {
-                    pending.remove(p); // no longer relevant: the entry would have expired anyway
-                }
-                continue;
-            }
-            try {
-                call(() -> {
-                    p.write.run();
-                    return null;
-                });
-            } catch (StateUnavailableException e) {
-                return; // still down: next round
-            }
-            synchronized (pendingLock) {
-                pending.remove(p);
-            }
-        }
+        return timer.pendingWrites();
     }
 
     /** Stops the retries (what is still queued is logged) and releases what the engine started. Idempotent. */
     @Override
     public final void close() {
-        ScheduledThreadPoolExecutor r;
-        synchronized (pendingLock) {
-            if (closed) {
-                return;
-            }
-            closed = true;
-            r = scheduler;
-            scheduler = null;
-            if (!pending.isEmpty()) {
-                Iterator<Pending> it = pending.iterator();
-                LOG.log(System.Logger.Level.WARNING, "aigw: shared state (" + name + ") closed with " + pending.size()
-                        + " writes not done, e.g. " + it.next().what);
-                pending.clear();
-            }
+        if (timer.close()) {
+            release(); // after the timer's thread ended: a renewal or retry in flight no longer uses the engine
         }
-        if (r != null) {
-            r.shutdownNow();
-            try {
-                // a renewal or retry in flight ends within one engine timeout: the thread is gone before the
-                // engine's resources are released (and before the application's class loader is)
-                r.awaitTermination(timeout.toMillis() + 1000, TimeUnit.MILLISECONDS);
-            } catch (InterruptedException e) {
-                Thread.currentThread().interrupt();
-            }
-        }
-        release();
     }
 
     public final boolean isClosed() {
-        return closed;
+        return timer.isClosed();
     }
 }

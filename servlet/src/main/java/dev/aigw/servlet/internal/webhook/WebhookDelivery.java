@@ -1,9 +1,6 @@
 package dev.aigw.servlet.internal.webhook;
 
 import dev.aigw.CallOptions;
-import dev.aigw.GatewayContext;
-import dev.aigw.internal.Sniffed;
-import dev.aigw.servlet.internal.CreatorIndex;
 import dev.aigw.servlet.internal.Responses;
 import dev.aigw.servlet.internal.WebhookRecords;
 import dev.aigw.servlet.internal.state.Unavailable;
@@ -19,24 +16,21 @@ import jakarta.servlet.http.HttpServletRequest;
 import jakarta.servlet.http.HttpServletResponse;
 
 import java.io.IOException;
-import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
-import java.util.Set;
 
 /**
  * One webhook delivery whose path, method, headers and timestamp {@link WebhookReception} accepted, from the first
  * byte of its body to the application's answer: the body read within the limits (non-blocking), the signature and
- * replay checks, the hand-on to the application in its creator's context, and what its answer means (the id accepted
- * or forgotten, the completion recorded). Listens to the body's reads and to the request's async life, both under
- * the one lock of this object.
+ * replay checks, then the hand-on to the application, whose answer means what {@link VerifiedDelivery} says. Listens
+ * to the body's reads and to the request's async life: what it reads is under the lock of this object, what comes
+ * after the hand-on under its {@code VerifiedDelivery}'s (never both at once).
  *
  * <p>Internal: not API, may change in any release.
  */
 final class WebhookDelivery implements ReadListener, AsyncListener {
     /** Request attribute: the delivery that the ASYNC dispatch of its verified request belongs to. */
     static final String ATTRIBUTE = "dev.aigw.webhook.delivery";
-    private static final Set<String> TERMINAL = Set.of("succeeded", "failed", "canceled", "aborted");
 
     static Refusal refusal(WebhookVerifier.Result r) {
         return switch (r.status()) {
@@ -71,7 +65,7 @@ final class WebhookDelivery implements ReadListener, AsyncListener {
     private final String id;
     private final String ts;
     private final String sig;
-    private final BufferedBodyRequest wrapped;
+    private final VerifiedDelivery verified;
     /** Of the bytes unverified deliveries may hold: given back once the body is judged, or on any other end. */
     final WebhookBudget.Reservation reservation;
     private final BodyBuffer body;
@@ -79,16 +73,9 @@ final class WebhookDelivery implements ReadListener, AsyncListener {
     private final byte[] buf = new byte[8192];
     private AsyncContext ac;
     private ServletInputStream in;
-    private boolean reading = true; // guarded by this, as the fields down to notes
+    private boolean reading = true; // guarded by this, as the fields down to dropped
     private Refusal dropThenAnswer; // refused (too large, over the budget): the body read and dropped, then this
     private long dropped;
-    private boolean handedOn;
-    private boolean finished;
-    private Sniffed fields;
-    private CallOptions creatorOptions = CallOptions.NONE;
-    private final List<String> notes = new ArrayList<>(0); // what the record says about the shared state
-    /** The context of the delivery's own request: the completion record's span is parented to it on any thread. */
-    private final GatewayContext.Snapshot received = GatewayContext.capture();
 
     WebhookDelivery(WebhookConfig cfg, HttpServletRequest req, HttpServletResponse resp, String id, String ts,
             String sig) {
@@ -98,13 +85,13 @@ final class WebhookDelivery implements ReadListener, AsyncListener {
         this.id = id;
         this.ts = ts;
         this.sig = sig;
-        this.wrapped = new BufferedBodyRequest(req);
+        this.verified = new VerifiedDelivery(cfg, req, id);
         this.reservation = cfg.budget().reservation();
         this.body = new BodyBuffer(reservation, req.getContentLengthLong(), cfg.maxBody());
     }
 
     void readAsync() throws IOException {
-        ac = req.startAsync(wrapped, resp);
+        ac = req.startAsync(verified.request(), resp);
         ac.setTimeout(cfg.readTimeout().toMillis());
         ac.addListener(this);
         in = req.getInputStream();
@@ -215,7 +202,7 @@ final class WebhookDelivery implements ReadListener, AsyncListener {
                 return;
             }
         }
-        finished(500);
+        verified.finished(500);
     }
 
     /** From here on the body is read and dropped, and {@code r} is the answer. */
@@ -270,7 +257,9 @@ final class WebhookDelivery implements ReadListener, AsyncListener {
             }
         }
         try {
-            prepareHandOn(bytes);
+            verified.prepare(bytes);
+            req.setAttribute(ATTRIBUTE, this);
+            verified.markHandedOn();
         } catch (RuntimeException | Error e) { // not handed on: in flight no more (begin is always paired)
             cfg.replays().rejected(id);
             throw e;
@@ -278,62 +267,17 @@ final class WebhookDelivery implements ReadListener, AsyncListener {
         return true;
     }
 
-    /** The verified body, attributes and creator's context for the application, from here on its answer decides. */
-    private void prepareHandOn(byte[] bytes) {
-        wrapped.body(bytes);
-        Sniffed sniffed = WebhookRecords.sniff(bytes);
-        CreatorIndex.Lookup found = cfg.creators() == null ? new CreatorIndex.Lookup(null, null)
-                : cfg.creators().apply(sniffed.id());
-        Map<String, Object> creator = found.metadata();
-        synchronized (this) {
-            if (found.unavailable() != null) {
-                notes.add("creator not known (" + found.unavailable() + ")");
-            }
-            fields = sniffed;
-            creatorOptions = creator == null || creator.isEmpty() ? CallOptions.NONE
-                    : CallOptions.builder().metadata(creator).build();
-        }
-        req.setAttribute(WebhookReception.VERIFIED_ATTRIBUTE, Boolean.TRUE);
-        req.setAttribute(WebhookReception.WEBHOOK_ID_ATTRIBUTE, id);
-        if (creator != null) {
-            req.setAttribute(WebhookReception.CREATOR_ATTRIBUTE, creator);
-        }
-        req.setAttribute(ATTRIBUTE, this);
-        synchronized (this) {
-            handedOn = true; // from here the application's answer decides: also when the dispatch skips us
-        }
-    }
-
     /** Runs the application's handler on the verified request, in the creator's context. */
     void handOn(HttpServletRequest request, HttpServletResponse response, FilterChain chain)
             throws IOException, ServletException {
-        boolean async = false;
-        try (GatewayContext.Scope scope = GatewayContext.open(creatorOptions)) {
-            chain.doFilter(request, response);
-            async = request.isAsyncStarted();
-            if (async && ac == null) {
-                request.getAsyncContext().addListener(this);
-            }
-        } catch (IOException | ServletException | RuntimeException | Error e) {
-            finished(500);
-            throw e;
-        }
-        if (!async) {
-            // the handler is done: tell the replay memory before the container ends the answer, so that a sender
-            // who retries the moment it has the answer finds the id accepted on every instance, not still in flight
-            finished(response.getStatus());
-        }
+        verified.run(request, response, chain, ac == null ? this : null); // read blocking: no listener yet
     }
 
     @Override
     public void onComplete(AsyncEvent event) {
         reservation.giveBack(); // whatever path ended the request
-        boolean on;
-        synchronized (this) {
-            on = handedOn;
-        }
-        if (on) {
-            finished(resp.getStatus());
+        if (verified.isHandedOn()) {
+            verified.finished(resp.getStatus());
         }
     }
 
@@ -344,46 +288,17 @@ final class WebhookDelivery implements ReadListener, AsyncListener {
 
     @Override
     public void onError(AsyncEvent event) {
-        boolean on;
         synchronized (this) {
-            on = handedOn;
             reading = false;
         }
         reservation.giveBack();
-        if (on) {
-            finished(500);
-        }
-    }
-
-    private void finished(int status) {
-        synchronized (this) {
-            if (finished || !handedOn) {
-                return;
-            }
-            finished = true;
-        }
-        boolean ok = status >= 200 && status < 300;
-        List<String> said;
-        synchronized (this) {
-            // a failure to tell the shared state is retried there; meanwhile the id stays in flight
-            if (!(ok ? cfg.replays().accepted(id) : cfg.replays().rejected(id))) {
-                notes.add("replay memory not updated (" + cfg.replays().problem() + "); " + (ok ? "accepted"
-                        : "forgotten") + " when the shared state answers again");
-            }
-            said = List.copyOf(notes);
-        }
-        boolean terminal = ok && fields.id() != null && fields.status() != null
-                && TERMINAL.contains(fields.status());
-        if (cfg.gateway() != null && cfg.gateway().enabled() && (terminal || !said.isEmpty())) {
-            try (GatewayContext.Scope s = received.apply()) {
-                // one record of the delivery: the finished prediction with its creator's metadata
-                WebhookRecords.emit(cfg.gateway(), status, wrapped.body(), fields, creatorOptions, req, said);
-            }
+        if (verified.isHandedOn()) {
+            verified.finished(500);
         }
     }
 
     /** The request as the application sees it: with the verified body. */
     HttpServletRequest wrapped() {
-        return wrapped;
+        return verified.request();
     }
 }

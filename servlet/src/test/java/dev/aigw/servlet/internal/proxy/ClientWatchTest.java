@@ -93,7 +93,7 @@ class ClientWatchTest {
                     .entrySet()) {
                 Map<String, String> settings = c.getKey().isEmpty() ? Map.of("aigw.proxy.path", "/replicate")
                         : Map.of("aigw.proxy.path", "/replicate", "aigw.proxy.client-watch", c.getKey());
-                ProxyConfig.Draft d = ProxyConfig.Draft.fromSettings(ServletSettings.of(settings), null);
+                ProxySettings d = ProxySettings.fromSettings(ServletSettings.of(settings), null);
                 d.gateway(gateway);
                 ProxyConfig cfg = d.resolve(null);
                 try {

@@ -15,7 +15,7 @@ class ProxyConfigTest {
     @Test
     void theTokenIsSentWholeAndNeverPrinted() {
         try (Gateway gateway = Gateway.builder().baseUrl("https://ai.example.test").build()) {
-            ProxyConfig.Draft d = ProxyConfig.Draft.fromSettings(ServletSettings.of(Map.of("aigw.proxy.path",
+            ProxySettings d = ProxySettings.fromSettings(ServletSettings.of(Map.of("aigw.proxy.path",
                     "/replicate", "aigw.proxy.replicate-token", TOKEN)), null);
             d.gateway(gateway);
             ProxyConfig cfg = d.resolve(null);
@@ -32,7 +32,7 @@ class ProxyConfigTest {
     @Test
     void withoutATokenTheClientsOwnIsSent() {
         try (Gateway gateway = Gateway.builder().baseUrl("https://ai.example.test").build()) {
-            ProxyConfig.Draft d = ProxyConfig.Draft.fromSettings(ServletSettings.of(Map.of("aigw.proxy.path",
+            ProxySettings d = ProxySettings.fromSettings(ServletSettings.of(Map.of("aigw.proxy.path",
                     "/replicate")), null);
             d.gateway(gateway);
             ProxyConfig cfg = d.resolve(null);
