@@ -31,7 +31,8 @@ class WebhookUrlsTest {
                 "https://app.example.com/replicate/webhook?token=a%20b&x=/y?z",
                 "https://app.example.com/replicate/webhook/x;v=1?", "http://127.0.0.1:8080/hook/done",
                 "https://hooks.example.org", "https://hooks.example.org/", "https://hooks.example.org?x=1",
-                "https://hooks.example.org/any/path/%41~!$&'()*+,;=:@")) {
+                "https://hooks.example.org/any/path/%41~!$&'()*+,;=:@", "https://hooks.example.org/v1.2/.well/..x/a%20",
+                "https://hooks.example.org/%01")) {
             assertThat(judge(url)).as(url).isNull();
         }
     }
@@ -82,6 +83,14 @@ class WebhookUrlsTest {
                 {"https://app.example.com/replicate/webhook/..", "dot segment"},
                 {"https://app.example.com/replicate/webhook/./x", "dot segment"},
                 {"https://app.example.com/replicate/webhook/..;/admin", "dot segment"},
+                // Windows servers drop a segment's trailing dots and spaces; C code ends a path at NUL
+                {"https://app.example.com/replicate/webhook/.../admin", "dot segment"},
+                {"https://app.example.com/replicate/webhook/..%20/admin", "dot segment"},
+                {"https://app.example.com/replicate/webhook/..%09/admin", "dot segment"},
+                {"https://app.example.com/replicate/webhook/.%20./admin", "dot segment"},
+                {"https://app.example.com/replicate/webhook/...;x/admin", "dot segment"},
+                {"https://app.example.com/replicate/webhook/..%00/admin", "NUL"},
+                {"https://app.example.com/replicate/webhook/x%00", "NUL"},
                 {"https://app.example.com/replicate/webhook/%2e%2e/admin", "percent-encodes"},
                 {"https://app.example.com/replicate/webhook/%2E%2E/admin", "percent-encodes"},
                 {"https://app.example.com/replicate/webhook/.%2e/admin", "percent-encodes"},
