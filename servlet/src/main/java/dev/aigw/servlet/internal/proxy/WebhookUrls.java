@@ -34,7 +34,11 @@ public final class WebhookUrls {
     /** A URL in canonical form, split. {@code port} is -1 when none is written. */
     record Url(String scheme, String host, int port, String path, String query) {
         String withoutQuery() {
-            return scheme + "://" + host + (port < 0 ? "" : ":" + port) + path;
+            return origin() + path;
+        }
+
+        String origin() {
+            return scheme + "://" + host + (port < 0 ? "" : ":" + port);
         }
     }
 
@@ -122,8 +126,10 @@ public final class WebhookUrls {
                 return null;
             }
         }
-        return Refusal.of(403, "webhook_not_allowed", "the body's \"" + key + "\" (" + u.withoutQuery()
-                + ") is not under this proxy's webhook URLs: " + this);
+        // its origin only: receivers' URLs carry their secret in the path too (hooks.zapier.com/hooks/catch/<id>/<key>),
+        // and the refusal's text goes into the call's record
+        return Refusal.of(403, "webhook_not_allowed", "the body's \"" + key + "\" (" + u.origin()
+                + (u.path().isEmpty() ? "" : "/...") + ") is not under this proxy's webhook URLs: " + this);
     }
 
     /**
