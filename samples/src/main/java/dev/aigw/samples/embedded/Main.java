@@ -132,7 +132,8 @@ public final class Main {
         sb.append("  traces   ").append(otlp != null ? "OpenTelemetry, exported to " + otlp
                 : "OpenTelemetry trace ids on the page (set OTEL_EXPORTER_OTLP_ENDPOINT to export them)").append('\n');
         sb.append('\n');
-        sb.append("  Try it:  curl -H 'X-Demo-User: alice' -H 'Prefer: wait' -d '{\"input\":{\"prompt\":\"hi\"}}' \\\n");
+        sb.append("  Try it:  curl -H 'X-Demo-User: alice' -H 'Prefer: wait' -H 'Content-Type: application/json' \\\n");
+        sb.append("             -d '{\"input\":{\"prompt\":\"hi\"}}' \\\n");
         sb.append("             ").append(app).append("/replicate/models/")
                 .append(fakes != null ? DemoServices.HAIKU : "meta/meta-llama-3-8b-instruct").append("/predictions\n");
         sb.append("  Ctrl-C stops it. One line per call follows:\n\n");
