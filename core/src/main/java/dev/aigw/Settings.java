@@ -128,7 +128,9 @@ public final class Settings {
             Value v = lookup(key);
             origin = v != null && v.value.equals(value.strip()) ? v.origin : "code";
         }
-        return dev.aigw.internal.Problems.invalid(key, value == null ? null : shown(key, value), origin, allowed);
+        // what is allowed may name the offending part of the value (a list's entry): its URLs are masked alike
+        return dev.aigw.internal.Problems.invalid(key, value == null ? null : shown(key, value), origin,
+                urlsMasked(allowed));
     }
 
     /** {@code aigw.cache-ttl} becomes {@code AIGW_CACHE_TTL}. */
@@ -154,21 +156,37 @@ public final class Settings {
 
     /**
      * A URL's user info ({@code https://user:password@host}), masked wherever a value is shown: in every URL of a
-     * list too ({@code aigw.proxy.webhook-urls}).
+     * list too ({@code aigw.proxy.webhook-urls}); up to the authority's last {@code @}, as URL parsers read it, so a
+     * raw {@code @} in a password ({@code https://u:p@ss@host}) hides the whole password. Not from a {@code [}: that
+     * starts an IPv6 host, or a template such as {@code redis://[[user]:password@]host} in what is allowed.
      */
     private static final java.util.regex.Pattern USER_INFO =
-            java.util.regex.Pattern.compile("(?<![A-Za-z0-9+.-])([A-Za-z][A-Za-z0-9+.-]*://)[^/?#@\\s,]*@");
+            java.util.regex.Pattern.compile("(?<![A-Za-z0-9+.-])([A-Za-z][A-Za-z0-9+.-]*://)(?!\\[)[^/?#\\s]*@");
+    /**
+     * A URL's query and fragment ({@code https://h/?token=...}), masked wherever a value is shown: signed URLs and
+     * receivers' tokens travel there, under names no list of secret-looking ones covers. Up to white space, so a
+     * comma inside a query hides the rest of a list rather than showing part of the query.
+     */
+    private static final java.util.regex.Pattern QUERY =
+            java.util.regex.Pattern.compile("(?<![A-Za-z0-9+.-])([A-Za-z][A-Za-z0-9+.-]*://[^\\s?#]*)([?#])\\S+");
     private static final dev.aigw.internal.Redactor CREDENTIALS = new dev.aigw.internal.Redactor(List.of());
 
     /**
      * A value as an error message may show it: secrets masked whole; in any other value, credentials that do not
-     * belong in a setting anyway (URL user info, {@code Bearer ...}, {@code r8_...}, {@code whsec_...}) masked.
+     * belong in a setting anyway (URL user info, queries and fragments, {@code Bearer ...}, {@code r8_...},
+     * {@code whsec_...}) masked.
      */
     static String shown(String key, String value) {
         if (SECRET_KEYS.contains(key)) {
             return mask(value);
         }
-        return CREDENTIALS.text(USER_INFO.matcher(value).replaceAll("$1" + dev.aigw.internal.Redactor.MASK + "@"));
+        return CREDENTIALS.text(urlsMasked(value));
+    }
+
+    /** Every URL of {@code text} without user info, query or fragment (masked). */
+    private static String urlsMasked(String text) {
+        String v = USER_INFO.matcher(text).replaceAll("$1" + dev.aigw.internal.Redactor.MASK + "@");
+        return QUERY.matcher(v).replaceAll("$1$2" + dev.aigw.internal.Redactor.MASK);
     }
 
     /** Masks a secret so that a message can say that and roughly what was set, never the value. */

@@ -60,6 +60,8 @@ class SettingsCatalogueTest {
             new Row("aigw.base-url", "https://gw.example/v1?x=1", "without user info, query or fragment"),
             new Row("aigw.base-url", "https://gw.example/v1#frag", "without user info, query or fragment"),
             new Row("aigw.base-url", "https://admin:hunter2@gw.example/v1", "without user info"),
+            new Row("aigw.base-url", "https://gw.example/v1?sig=hunter2", "without user info, query or fragment"),
+            new Row("aigw.base-url", "https://gw.example/v1#access_token=hunter2", "without user info, query or fragment"),
             new Row("aigw.base-url", "https://api.replicate.com/v1", "calls would loop"),
             new Row("aigw.base-url", "https://gw example/v1", "absolute http(s) URL"),
             new Row("aigw.enabled", "sometimes", "true or false"),

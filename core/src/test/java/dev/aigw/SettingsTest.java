@@ -132,6 +132,26 @@ class SettingsTest {
     }
 
     @Test
+    void shownValuesMaskEveryUrlsQueryAndFragment() {
+        // a signed URL's or a receiver's token sits in the query under any name (sig, X-Amz-Signature, t)
+        assertThat(Settings.shown("aigw.base-url", "https://gw.example/v1?sig=hunter2&t=x"))
+                .isEqualTo("https://gw.example/v1?****");
+        assertThat(Settings.shown("aigw.base-url", "https://gw.example/v1#t=hunter2"))
+                .isEqualTo("https://gw.example/v1#****");
+        assertThat(Settings.shown("aigw.proxy.webhook-urls",
+                "https://a.example/hook?t=hunter2, https://u:pw@b.example/x?k=1,2 http://c.example/ok"))
+                .isEqualTo("https://a.example/hook?**** https://****@b.example/x?**** http://c.example/ok");
+        assertThat(Settings.shown("aigw.base-url", "https://gw.example/v1?")).isEqualTo("https://gw.example/v1?");
+        assertThat(Settings.shown("aigw.log", "why?")).isEqualTo("why?");
+        // user info to the authority's last '@', as URL parsers read it: a raw '@' in a password shows none of it
+        assertThat(Settings.shown("aigw.base-url", "https://u:p@ss@gw.example/v1"))
+                .isEqualTo("https://****@gw.example/v1");
+        // what is allowed may quote the value's offending entry: masked alike
+        assertThat(Settings.of(Map.of()).invalid("aigw.base-url", "x", "'https://u:p@ss@h/x?t=hunter2' is bad")
+                .getMessage()).doesNotContain("hunter2", "p@ss", "ss@").contains("'https://****@h/x?****");
+    }
+
+    @Test
     void originIsNamedForEnvironmentAndSources() {
         assertThatThrownBy(() -> Gateway.fromSettings(env(Map.of("AIGW_ACCOUNT_ID", ACCT, "AIGW_GATEWAY_ID", "g",
                 "AIGW_CACHE_TTL", "5"))))

@@ -257,6 +257,10 @@ class SecretHygieneTest {
         assertThat(proxied(s, "POST", "/hooked/predictions", "{\"version\":\"acme/echo\",\"input\":{},"
                 + "\"webhook\":\"https://evil.example/collect?key=" + WRONG_GATEWAY_TOKEN + "\"}").statusCode())
                 .isEqualTo(403);
+        // a receiver's key in the path (Zapier's /hooks/catch/<id>/<key>): the 403 and its record name the origin only
+        assertThat(proxied(s, "POST", "/hooked/predictions", "{\"version\":\"acme/echo\",\"input\":{},"
+                + "\"webhook\":\"https://evil.example/hooks/catch/1/" + WRONG_GATEWAY_TOKEN + "\"}").statusCode())
+                .isEqualTo(403);
         assertThat(proxied(s, "POST", "/hooked/predictions", "{\"version\":\"acme/echo\",\"input\":{},"
                 + "\"webhook\":\"https://u:" + WRONG_GATEWAY_TOKEN + "@app.example.com/webhooks/replicate\"}")
                 .statusCode()).isEqualTo(400);

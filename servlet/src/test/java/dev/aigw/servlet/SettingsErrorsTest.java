@@ -47,6 +47,13 @@ class SettingsErrorsTest {
         assertThatThrownBy(() -> proxy(s("aigw.proxy.replicate-token", "Bearer r8_abcdefgh")))
                 .hasMessageContaining("****(18 chars)").hasMessageNotContaining("r8_abcdefgh");
         assertThat(proxy(s("aigw.proxy.path", "replicate/*")).path).isEqualTo("/replicate");
+        // an entry's credentials are shown neither in the value nor where what is allowed names the entry
+        for (String entry : new String[]{"https://u:p@ss@app.example/hook", "https://app.example/hook#t=hunter2",
+                "https://app.example/hook?t=hunter2", "https://app.example/hook?x#t=hunter2"}) {
+            assertThatThrownBy(() -> proxy(s("aigw.proxy.webhook-urls", "https://ok.example/h, " + entry)))
+                    .as(entry).hasMessageContaining("aigw.proxy.webhook-urls")
+                    .hasMessageNotContaining("hunter2").hasMessageNotContaining("p@ss").hasMessageNotContaining("ss@");
+        }
     }
 
     /** The one shape of every bad-value message: key, value or (unset), origin, what is allowed; one line. */

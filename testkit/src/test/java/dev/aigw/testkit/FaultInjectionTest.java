@@ -103,11 +103,18 @@ class FaultInjectionTest {
         });
         var account = java.util.concurrent.CompletableFuture.supplyAsync(
                 () -> http.get(replicate.baseUrl() + "/account").statusCode());
-        replicate.awaitRequests(3, Duration.ofSeconds(20)); // the create, the stream, the account
+        // a body sent in two parts: the rest after the pause
+        replicate.faults().next(1).onPath("/v1/hardware").withLength(5, Duration.ofMinutes(5));
+        var hardware = java.util.concurrent.CompletableFuture.supplyAsync(
+                () -> http.get(replicate.baseUrl() + "/hardware"));
+        replicate.awaitRequests(4, Duration.ofSeconds(20)); // the create, the stream, the account, the hardware
         replicate.faults().clear();
         // five minutes of pauses would outlast the bound: both answer in full once the plan is cleared
         assertThat(stream.get(30, java.util.concurrent.TimeUnit.SECONDS)).hasSize(3);
         assertThat(account.get(30, java.util.concurrent.TimeUnit.SECONDS)).isEqualTo(200);
+        HttpResponse<String> h = hardware.get(30, java.util.concurrent.TimeUnit.SECONDS);
+        assertThat(h.statusCode()).isEqualTo(200);
+        assertThat(h.body().length()).as("the rest came too").isGreaterThan(5);
     }
 
     @Test

@@ -78,6 +78,10 @@ public abstract class WebhookUrlTests extends SuiteGroup {
                 {"/hooked-proxy/predictions", "{\"version\":\"acme/echo\",\"input\":{},\"webhook\":\""
                         + UpstreamSuite.HOOKS + "/%2e%2e/%2e%2e/admin\"}", "400", "percent-encodes"},
                 {"/hooked-proxy/predictions", "{\"version\":\"acme/echo\",\"input\":{},\"webhook\":\""
+                        + UpstreamSuite.HOOKS + "/..%20/..%20/admin\"}", "400", "dot segment"},
+                {"/hooked-proxy/predictions", "{\"version\":\"acme/echo\",\"input\":{},\"webhook\":\""
+                        + UpstreamSuite.HOOKS + "/..%00/admin\"}", "400", "NUL"},
+                {"/hooked-proxy/predictions", "{\"version\":\"acme/echo\",\"input\":{},\"webhook\":\""
                         + UpstreamSuite.HOOKS + "\",\"webhook\":\"" + evil + "\"}", "400", "twice"},
                 {"/hooked-proxy/predictions", "{\"version\":\"acme/echo\",\"input\":{},\"webhook\":null}", "400",
                         "must be a string"},

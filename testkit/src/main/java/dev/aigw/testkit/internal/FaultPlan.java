@@ -114,7 +114,7 @@ public final class FaultPlan {
                 Http.send(response, callback, rule.status(), null, new byte[0]);
                 return null;
             case HOLD:
-                hold(request, response, callback, errors, rule.delay());
+                later(request, rule.delay(), since, () -> errors.write(response, callback, 504));
                 return null;
             case RESET:
                 Http.abortConnection(request, callback, "fault: reset before first byte");
@@ -124,7 +124,7 @@ public final class FaultPlan {
             case SLOW_WRITES:
                 return new SlowResponse(request, response, rule.delay(), this, since);
             case WITH_LENGTH:
-                return new LengthResponse(request, response, rule.bytes(), rule.delay());
+                return new LengthResponse(request, response, rule.bytes(), rule.delay(), this, since);
             default:
                 throw new IllegalStateException(rule.kind().toString());
         }
@@ -146,20 +146,30 @@ public final class FaultPlan {
     }
 
     /**
-     * Answers 504 after {@code delay}, or at {@link #clear()}, holding no thread meanwhile: a stalled upstream that
-     * costs the fake nothing, so hundreds can be held at once.
+     * Runs {@code then} once, after {@code delay} or at {@link #clear()} (also one called after the fault was taken,
+     * {@code since}, but before this was registered), holding no thread meanwhile: a stalled upstream (answered 504)
+     * or the rest of a paused body costs the fake nothing, so hundreds can be held at once, and a cleared plan (a
+     * reset, the fake's stop) leaves nothing for the server to wait for.
      */
-    private void hold(Request request, Response response, Callback callback, ErrorWriter errors, Duration delay) {
+    private void later(Request request, Duration delay, long since, Runnable then) {
         java.util.concurrent.atomic.AtomicBoolean once = new java.util.concurrent.atomic.AtomicBoolean();
-        Runnable[] answer = new Runnable[1];
-        answer[0] = () -> {
+        Runnable[] run = new Runnable[1];
+        run[0] = () -> {
             if (once.compareAndSet(false, true)) {
-                held.remove(answer[0]);
-                errors.write(response, callback, 504);
+                held.remove(run[0]);
+                then.run();
             }
         };
-        held.put(answer[0], Boolean.TRUE);
-        request.getComponents().getScheduler().schedule(answer[0], delay.toMillis(),
+        held.put(run[0], Boolean.TRUE);
+        boolean cleared;
+        synchronized (this) {
+            cleared = clears != since;
+        }
+        if (cleared) {
+            run[0].run();
+            return;
+        }
+        request.getComponents().getScheduler().schedule(run[0], delay.toMillis(),
                 java.util.concurrent.TimeUnit.MILLISECONDS);
     }
 
@@ -229,13 +239,17 @@ public final class FaultPlan {
         private final Request request;
         private final long bytes;
         private final Duration pause;
+        private final FaultPlan plan;
+        private final long since;
         private final java.io.ByteArrayOutputStream body = new java.io.ByteArrayOutputStream();
 
-        LengthResponse(Request request, Response wrapped, long bytes, Duration pause) {
+        LengthResponse(Request request, Response wrapped, long bytes, Duration pause, FaultPlan plan, long since) {
             super(request, wrapped);
             this.request = request;
             this.bytes = bytes;
             this.pause = pause;
+            this.plan = plan;
+            this.since = since;
         }
 
         @Override
@@ -256,9 +270,8 @@ public final class FaultPlan {
                 return;
             }
             ByteBuffer rest = ByteBuffer.wrap(all, (int) bytes, all.length - (int) bytes);
-            super.write(false, ByteBuffer.wrap(all, 0, (int) bytes), Callback.from(() -> request.getComponents()
-                    .getScheduler().schedule(() -> super.write(true, rest, callback), pause.toMillis(),
-                            java.util.concurrent.TimeUnit.MILLISECONDS), callback::failed));
+            super.write(false, ByteBuffer.wrap(all, 0, (int) bytes), Callback.from(() -> plan.later(request, pause,
+                    since, () -> super.write(true, rest, callback)), callback::failed));
         }
     }
 }

@@ -22,8 +22,9 @@ import java.util.TreeSet;
  * server-side token, or passed through when none is configured). Never forwarded whatever the configuration:
  * hop-by-hop headers and those named in {@code Connection}, {@code Host}, {@code Content-Length},
  * {@code Expect}, {@code Cookie}, {@code Proxy-Authorization}, {@code Forwarded}/{@code X-Forwarded-*}
- * (describe hops to the application, not to Replicate) and {@code cf-aig-*} (gateway controls come from settings
- * and context, never from a client: a client must not switch off logging or pick a cache key).
+ * (describe hops to the application, not to Replicate), method overrides ({@code X-HTTP-Method-Override}: the proxy
+ * decides on the method it sends) and {@code cf-aig-*} (gateway controls come from settings and context, never from a
+ * client: a client must not switch off logging or pick a cache key).
  *
  * <p>Responses: everything except hop-by-hop headers and those the upstream names in {@code Connection} (RFC 9110
  * §7.6.1), {@code Content-Length} (the proxy decides), URLs that do not lead into the proxy ({@link AnswerUrls}),
@@ -44,8 +45,13 @@ public final class ProxyHeaders {
             "cancel-after", "content-type", "if-match", "if-modified-since", "if-none-match", "if-range",
             "if-unmodified-since", "last-event-id", "prefer", "range", "user-agent");
 
+    /**
+     * Method overrides too: every check of the proxy (cross-site stance, model and webhook allowlists, the creator's
+     * classification) is decided on the method it forwards, and a server honouring one would run another.
+     */
     private static final Names REQUEST_NEVER = new Names("host", "content-length", "expect", "cookie", "cookie2",
-            "authorization", "forwarded", "x-real-ip", "via", "origin", "referer");
+            "authorization", "forwarded", "x-real-ip", "via", "origin", "referer", "x-http-method-override",
+            "x-http-method", "x-method-override");
 
     /**
      * Upstream response headers whose effect reaches past the answer to the origin it is read from (the

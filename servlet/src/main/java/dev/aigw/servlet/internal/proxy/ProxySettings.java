@@ -223,7 +223,7 @@ public final class ProxySettings {
             if (!h.isEmpty() && (!h.matches("[A-Za-z0-9!#$%&'*+.^_`|~-]+") || ProxyHeaders.neverForwarded(h))) {
                 throw ServletSettings.CODE.invalid("aigw.proxy.forward-headers", String.join(", ", names),
                         "header names to forward besides the defaults; never credentials, cookies, hop-by-hop, "
-                                + "Forwarded or cf-aig-* headers ('" + h + "' is not allowed)");
+                                + "Forwarded, method override or cf-aig-* headers ('" + h + "' is not allowed)");
             }
         }
         for (String h : names) {

@@ -29,14 +29,22 @@ public final class WebhookUrls {
     /** What a webhook URL must look like, for refusals. */
     private static final String FORM = "an absolute http(s) URL with the scheme and host in lower case, no user info, "
             + "default port, fragment, backslash, space or control character, no dot or empty path segments and no "
-            + "percent-encoded '.', '/', '\\', '%' or ';' in the path";
+            + "percent-encoded '.', '/', '\\', '%', ';' or NUL in the path";
 
     /** A URL in canonical form, split. {@code port} is -1 when none is written. */
     record Url(String scheme, String host, int port, String path, String query) {
         String withoutQuery() {
-            return scheme + "://" + host + (port < 0 ? "" : ":" + port) + path;
+            return origin() + path;
+        }
+
+        String origin() {
+            return scheme + "://" + host + (port < 0 ? "" : ":" + port);
         }
     }
+
+    /** A dot segment, or one a Windows server reads as one: dots, then only dots and encoded spaces or tabs. */
+    private static final java.util.regex.Pattern DOTS = java.util.regex.Pattern.compile("\\.+(\\.|%20|%09)*",
+            java.util.regex.Pattern.CASE_INSENSITIVE);
 
     private final List<Url> prefixes; // empty: no webhook at all
 
@@ -77,11 +85,16 @@ public final class WebhookUrls {
         return new WebhookUrls(List.copyOf(prefixes));
     }
 
-    /** An entry as an error may show it: without user info or query, which may hold credentials. */
+    /**
+     * An entry as an error may show it: without user info (to the authority's last {@code @}, as parsers read it),
+     * query or fragment, which may hold credentials. Core's {@code Settings} masks URLs in the message again.
+     */
     private static String shown(String raw) {
-        String s = raw.replaceFirst("^([A-Za-z][A-Za-z0-9+.-]*://)[^/?#@]*@", "$1****@");
+        String s = raw.replaceFirst("^([A-Za-z][A-Za-z0-9+.-]*://)[^/?#]*@", "$1****@");
         int q = s.indexOf('?');
-        return CanonicalRequest.printable(q < 0 ? s : s.substring(0, q) + "?...");
+        int f = s.indexOf('#');
+        int cut = q < 0 ? f : f < 0 ? q : Math.min(q, f);
+        return CanonicalRequest.printable(cut < 0 ? s : s.substring(0, cut + 1) + "...");
     }
 
     /** The watched fields of a {@link JsonBodyGate}: each webhook key, judged only when present. */
@@ -113,8 +126,10 @@ public final class WebhookUrls {
                 return null;
             }
         }
-        return Refusal.of(403, "webhook_not_allowed", "the body's \"" + key + "\" (" + u.withoutQuery()
-                + ") is not under this proxy's webhook URLs: " + this);
+        // its origin only: receivers' URLs carry their secret in the path too (hooks.zapier.com/hooks/catch/<id>/<key>),
+        // and the refusal's text goes into the call's record
+        return Refusal.of(403, "webhook_not_allowed", "the body's \"" + key + "\" (" + u.origin()
+                + (u.path().isEmpty() ? "" : "/...") + ") is not under this proxy's webhook URLs: " + this);
     }
 
     /**
@@ -148,8 +163,8 @@ public final class WebhookUrls {
      * {@code url} split, when it is in the one form the proxy accepts: {@code http} or {@code https} in lower case,
      * {@code ://}, a host of lower-case ASCII labels (punycode for others) or a dotted-decimal IPv4 address, a port
      * only when not the scheme's default (digits, no leading zero), then a path of RFC 3986 characters without
-     * dot segments, empty segments or percent-encoded {@code .}, {@code /}, {@code \}, {@code %} or {@code ;}, then maybe a
-     * query. No fragment anywhere.
+     * dot segments (nor {@code ...} or {@code ..%20}), empty segments or percent-encoded {@code .}, {@code /},
+     * {@code \}, {@code %}, {@code ;} or NUL, then maybe a query. No fragment anywhere.
      *
      * @throws IllegalArgumentException saying what is not canonical (never repeating the URL)
      */
@@ -263,17 +278,20 @@ public final class WebhookUrls {
             String s = segments[i];
             int semi = s.indexOf(';');
             String bare = semi < 0 ? s : s.substring(0, semi); // servers that drop ;parameters read "..;" as ".."
-            if (bare.equals(".") || bare.equals("..")) {
-                throw new IllegalArgumentException("has a dot segment in its path");
+            // Windows servers drop a segment's trailing dots and spaces: "...", "..%20" are ".." there
+            if (DOTS.matcher(bare).matches()) {
+                throw new IllegalArgumentException("has a dot segment in its path (or dots with more dots or "
+                        + "encoded spaces, which Windows servers read as one)");
             }
             if (s.isEmpty() && i < segments.length - 1) {
                 throw new IllegalArgumentException("has an empty segment (//) in its path");
             }
             for (int at = s.indexOf('%'); at >= 0; at = s.indexOf('%', at + 1)) {
                 int b = Integer.parseInt(s.substring(at + 1, at + 3), 16);
-                // ';' too: a server that decodes before it drops ;parameters reads "..%3B" as ".."
-                if (b == '.' || b == '/' || b == '\\' || b == '%' || b == ';') {
-                    throw new IllegalArgumentException("percent-encodes '.', '/', '\\', '%' or ';' in its path");
+                // ';' too: a server that decodes before it drops ;parameters reads "..%3B" as ".."; NUL: one written
+                // in C ends the path there ("..%00x" is "..")
+                if (b == '.' || b == '/' || b == '\\' || b == '%' || b == ';' || b == 0) {
+                    throw new IllegalArgumentException("percent-encodes '.', '/', '\\', '%', ';' or NUL in its path");
                 }
             }
         }

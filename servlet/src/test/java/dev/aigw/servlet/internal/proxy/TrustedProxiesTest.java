@@ -182,6 +182,32 @@ class TrustedProxiesTest {
         assertThat(t.vary()).contains("Forwarded", "X-Forwarded-Host", "X-Forwarded-Proto");
     }
 
+    /**
+     * RFC 7239 quoted strings may hold ',' and ';', which the reader does not honour on purpose (ARCHITECTURE.md
+     * RATIONALE): the nearest proxy's element is whatever follows the last comma, so nothing a client writes before it
+     * (an unterminated quote, a quoted comma) can swallow or move it; a quote-aware reader would let a client's open
+     * quote run into the proxy's element. A separator inside the nearest element's own quoted value leaves pieces of
+     * the wrong form, which are ignored.
+     */
+    @Test
+    void aClientsQuotesCannotMoveTheNearestProxysElement() {
+        TrustedProxies t = TrustedProxies.parse("127.0.0.1");
+        String proxys = "for=203.0.113.9;proto=https;host=app.example";
+        for (String client : List.of("for=\"198.51.100.7", "for=\"198.51.100.7, 198.51.100.8\"",
+                "host=\"evil.example;proto=http", "for=\"x\\\"", "for=198.51.100.7;host=\"evil.example,")) {
+            String joined = client + ", " + proxys; // as Admission joins the fields, or as a proxy appends
+            assertThat(t.clientKey("127.0.0.1", List.of(client, proxys), List.of())).as(client).isEqualTo("203.0.113.9");
+            assertThat(t.clientKey("127.0.0.1", List.of(joined), List.of())).as(joined).isEqualTo("203.0.113.9");
+            assertThat(t.origin("127.0.0.1", "http", "h:8080", "", joined, null, null, null, null).base())
+                    .as(joined).isEqualTo("https://app.example");
+        }
+        // the nearest proxy quoting a client's Host that holds ';' or ',': the pieces are no host, the container's stays
+        assertThat(t.origin("127.0.0.1", "http", "h:8080", "", "for=203.0.113.9;host=\"evil.example;proto=https\"",
+                null, null, null, null).base()).isEqualTo("http://h:8080");
+        assertThat(t.origin("127.0.0.1", "http", "h:8080", "", "for=203.0.113.9;host=\"app.example,evil.example\"",
+                null, null, null, null).base()).isEqualTo("http://h:8080");
+    }
+
     @Test
     void originFromTrustedHopsOnly() {
         TrustedProxies t = TrustedProxies.parse("127.0.0.1");
