@@ -139,6 +139,24 @@ class SettingsErrorsTest {
                 .hasMessageContaining("from 30s to 1h");
     }
 
+    /**
+     * A duration given in code is used in whole milliseconds (an async timeout, a deadline): under 1 ms it would be 0,
+     * which {@code AsyncContext.setTimeout} reads as "never" (a stalled webhook sender held its budget share until
+     * the container's idle timeout, and every other delivery was refused 408); past what milliseconds can count,
+     * every delivery failed with an ArithmeticException. Both are refused when the filter is built.
+     */
+    @Test
+    void codeDurationsAreWholeMillisecondsThatFit() {
+        assertThat(message(() -> AigwWebhookFilter.builder().readLimits(java.time.Duration.ofNanos(500_000), 1)))
+                .startsWith("aigw: aigw.webhook.read-timeout = \"500000ns\" (code) is not allowed: ")
+                .contains("at least 1ms");
+        assertThat(message(() -> AigwWebhookFilter.builder().readLimits(java.time.Duration.ofSeconds(Long.MAX_VALUE),
+                1))).startsWith("aigw: aigw.webhook.read-timeout = \"PT").contains("(code) is not allowed: ");
+        assertThat(message(() -> AigwProxyFilter.builder().timeout(java.time.Duration.ofNanos(1))))
+                .startsWith("aigw: aigw.proxy.timeout = \"1ns\" (code) is not allowed: ");
+        AigwWebhookFilter.builder().readLimits(java.time.Duration.ofMillis(1), Integer.MAX_VALUE); // the edges pass
+    }
+
     @Test
     void stateSettings() {
         assertThatThrownBy(() -> SharedState.check(settings("aigw.state", "redis")))

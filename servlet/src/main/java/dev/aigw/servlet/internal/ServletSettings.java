@@ -86,10 +86,14 @@ public final class ServletSettings {
         }
     }
 
-    /** A positive duration given in code for {@code key}; else the settings' error. */
+    /**
+     * A duration given in code for {@code key}, of at least 1 ms and no more than a long of milliseconds counts;
+     * else the settings' error. Durations are used in whole milliseconds: less would be 0, which an async timeout
+     * reads as "never".
+     */
     public static Duration positive(String key, Duration d) {
-        if (d == null || d.isNegative() || d.isZero()) {
-            throw CODE.invalid(key, d == null ? "null" : human(d), "a positive duration");
+        if (d == null || d.compareTo(Duration.ofMillis(1)) < 0 || d.compareTo(Duration.ofMillis(Long.MAX_VALUE)) > 0) {
+            throw CODE.invalid(key, d == null ? "null" : human(d), "a duration of at least 1ms, such as 30s");
         }
         return d;
     }
@@ -161,9 +165,12 @@ public final class ServletSettings {
     }
 
     private static String human(Duration d) {
+        if (d.compareTo(Duration.ofMillis(Long.MAX_VALUE)) > 0 || d.compareTo(Duration.ofMillis(Long.MIN_VALUE)) < 0) {
+            return d.toString(); // beyond what milliseconds count
+        }
         long ms = d.toMillis();
         if (ms == 0) {
-            return "0s";
+            return d.isZero() ? "0s" : d.toNanos() + "ns";
         }
         if (ms % 1000 != 0) {
             return ms + "ms";

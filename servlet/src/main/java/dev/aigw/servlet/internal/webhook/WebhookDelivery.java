@@ -165,7 +165,9 @@ final class WebhookDelivery implements ReadListener, AsyncListener {
         if (elapsedMs > cfg.readTimeout().toMillis()) {
             return timedOut();
         }
-        if (elapsedMs > 1000 && received < cfg.minRate() * elapsedMs / 1000) {
+        // elapsedMs is within the read timeout here; a long one (given in code) with a high rate would overflow
+        if (elapsedMs > 1000 && (elapsedMs > Long.MAX_VALUE / cfg.minRate()
+                || received < cfg.minRate() * elapsedMs / 1000)) {
             return Refusal.of(408, "webhook_too_slow", "the webhook body arrived slower than " + cfg.minRate()
                     + " bytes/s (aigw.webhook.min-rate)").with("Connection", "close");
         }
