@@ -34,6 +34,7 @@ import static org.assertj.core.api.Assertions.assertThat;
  * bytes the delivery reserved are given back (its budget is one body: a later delivery needing all of it passes).
  * One container only: the shared suite's containers keep their default read timeouts (30 to 60 s), which a test of
  * this bound would have to wait out on each. The other blocking-read cases run in the shared suite (WebhookTests).
+ * Also here: a sender who pauses, then sends all at once, gets the same answer read blocking as read non-blocking.
  */
 class BlockingReadStallTest {
     private static final String SECRET = "whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw";
@@ -92,6 +93,52 @@ class BlockingReadStallTest {
             assertThat(drain(after.getInputStream())).startsWith("HTTP/1.1 200");
         }
         assertThat(received).singleElement().isEqualTo(body);
+    }
+
+    /**
+     * The minimum rate is judged when the bytes run out, not mid-burst: a signed body sent in one write 1.5 s after
+     * its headers (16 KiB/s asked, so 24 KiB due by then, all 60 KB there) is handed on by both chains. Read blocking,
+     * it was judged after the first read (one network buffer, at most 8 KiB here) and refused 408, where the async
+     * chain, judging once nothing more was ready, handed it on.
+     */
+    @Test
+    void aSenderWhoPausesThenSendsItAllIsAnsweredAlikeOnBothChains() throws Exception {
+        container = new JettyEe10Container();
+        URI app = container.start("/app", Map.of(), (classes, ctx) -> {
+            FilterRegistration.Dynamic legacy = ctx.addFilter("legacy", (Filter) (rq, rs, ch) -> ch.doFilter(rq, rs));
+            legacy.addMappingForUrlPatterns(EnumSet.of(DispatcherType.REQUEST), false, "/blocking/*");
+            for (String path : List.of("/hook", "/blocking/hook")) {
+                FilterRegistration.Dynamic hook = ctx.addFilter("aigw-webhook" + path, AigwWebhookFilter.builder()
+                        .secret(SECRET).path(path).maxBodyBytes(64 * 1024)
+                        .readLimits(Duration.ofMinutes(10), 16 * 1024).build());
+                hook.setAsyncSupported(true);
+                hook.addMappingForUrlPatterns(EnumSet.of(DispatcherType.REQUEST, DispatcherType.ASYNC), true, path);
+            }
+            ctx.addServlet("receiver", new HttpServlet() {
+                @Override
+                protected void doPost(HttpServletRequest req, HttpServletResponse resp) throws IOException {
+                    received.add(req.getInputStream().readAllBytes());
+                    resp.setStatus(200);
+                }
+            }).addMapping("/hook", "/blocking/hook");
+        });
+        byte[] body = ("{\"id\":\"p1\",\"status\":\"processing\",\"pad\":\"" + "x".repeat(60_000) + "\"}")
+                .getBytes(StandardCharsets.UTF_8);
+        for (String path : List.of("/hook", "/blocking/hook")) {
+            long now = Instant.now().getEpochSecond();
+            String id = "msg_paused" + path.length();
+            try (Socket paused = new Socket(app.getHost(), app.getPort())) {
+                paused.setSoTimeout((int) LONG.toMillis());
+                paused.getOutputStream().write(("POST /app" + path + " HTTP/1.1\r\nHost: x\r\nConnection: close\r\n"
+                        + "webhook-id: " + id + "\r\nwebhook-timestamp: " + now + "\r\nwebhook-signature: "
+                        + ReplicateWebhooks.sign(SECRET, id, now, body) + "\r\nContent-Length: " + body.length
+                        + "\r\n\r\n").getBytes(StandardCharsets.ISO_8859_1));
+                Thread.sleep(1500);
+                paused.getOutputStream().write(body);
+                assertThat(drain(paused.getInputStream())).as(path).startsWith("HTTP/1.1 200");
+            }
+        }
+        assertThat(received).hasSize(2).allSatisfy(b -> assertThat(b).isEqualTo(body));
     }
 
     /** Everything until the container closes the connection (or resets it). */

@@ -148,7 +148,7 @@ final class WebhookDelivery implements ReadListener, AsyncListener {
                     }
                 }
             }
-            Refusal late = in.isFinished() ? null : late(dropThenAnswer != null ? dropped : body.size());
+            Refusal late = in.isFinished() ? null : late(dropThenAnswer != null ? dropped : body.size(), false);
             if (late != null) {
                 answer(late);
             }
@@ -158,15 +158,16 @@ final class WebhookDelivery implements ReadListener, AsyncListener {
     /**
      * The 408 for a body of which {@code received} bytes arrived so far: past {@code aigw.webhook.read-timeout} (read
      * non-blocking, the async timeout says so first), or slower than {@code aigw.webhook.min-rate} after the first
-     * second; null while it is in time.
+     * second, judged once no more bytes are here ({@code more}: some are, the next read returns at once); null while
+     * it is in time.
      */
-    Refusal late(long received) {
+    Refusal late(long received, boolean more) {
         long elapsedMs = (System.nanoTime() - started) / 1_000_000;
         if (elapsedMs > cfg.readTimeout().toMillis()) {
             return timedOut();
         }
         // elapsedMs is within the read timeout here; a long one (given in code) with a high rate would overflow
-        if (elapsedMs > 1000 && (elapsedMs > Long.MAX_VALUE / cfg.minRate()
+        if (!more && elapsedMs > 1000 && (elapsedMs > Long.MAX_VALUE / cfg.minRate()
                 || received < cfg.minRate() * elapsedMs / 1000)) {
             return Refusal.of(408, "webhook_too_slow", "the webhook body arrived slower than " + cfg.minRate()
                     + " bytes/s (aigw.webhook.min-rate)").with("Connection", "close");

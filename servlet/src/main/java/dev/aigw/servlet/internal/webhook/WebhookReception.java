@@ -119,7 +119,9 @@ public final class WebhookReception {
             if (n < 0) {
                 break;
             }
-            Refusal late = room > 0 && n == room ? null : d.late(body.size() + n); // null: all declared is here
+            // judged as the async read judges, when no more bytes are here (on one that may wait): not
+            // mid-burst, where the next read returns at once (not once all declared is here either)
+            Refusal late = room > 0 && n == room ? null : d.late(body.size() + n, in.available() > 0);
             if (late != null) {
                 late.send(resp);
                 return;
