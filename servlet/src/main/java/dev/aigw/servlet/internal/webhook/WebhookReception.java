@@ -113,14 +113,14 @@ public final class WebhookReception {
         while (true) {
             int room = body.room();
             // each read blocks until bytes come or the container's own read timeout (Jetty: the connector's
-            // idleTimeout; Tomcat: connectionTimeout) fails it: that bounds a sender who stalls. The read timeout
-            // and minimum rate are judged after each read, so one who trickles bytes is cut off here
+            // idleTimeout; Tomcat: connectionTimeout) fails it: that bounds a sender who stalls. One who trickles
+            // bytes is cut off after its next read
             int n = room > 0 ? in.read(body.array(), body.size(), room) : in.read(scratch);
             if (n < 0) {
                 break;
             }
-            // judged as the async read judges, when no more bytes are here (on one that may wait): not
-            // mid-burst, where the next read returns at once (not once all declared is here either)
+            // the read timeout judged now; the rate as the async read judges it, once no more bytes are here
+            // (mid-burst the next read returns at once), and not once all declared is here
             Refusal late = room > 0 && n == room ? null : d.late(body.size() + n, in.available() > 0);
             if (late != null) {
                 late.send(resp);
