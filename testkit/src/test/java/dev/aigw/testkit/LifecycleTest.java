@@ -30,12 +30,16 @@ class LifecycleTest {
                 .anyMatch(f -> f.getClassName().startsWith("org.eclipse.jetty"));
     }
 
+    /** A fake gateway routing to {@code replicate}, its streams included. */
+    private static FakeGateway gatewayTo(FakeReplicate replicate) {
+        return SseReader.streamRoute(FakeGateway.builder().provider("replicate", replicate.baseUrl()), replicate).start();
+    }
+
     @Test
     void stopLeavesNoThreadAndNoPortBehind() throws Exception {
         Set<Thread> before = liveThreads();
         FakeReplicate replicate = FakeReplicate.start();
-        FakeGateway gateway = SseReader.streamRoute(FakeGateway.builder().provider("replicate", replicate.baseUrl()),
-                replicate).start();
+        FakeGateway gateway = gatewayTo(replicate);
         int replicatePort = replicate.port();
         int gatewayPort = gateway.port();
         assertThat(replicatePort).isNotEqualTo(gatewayPort);
@@ -73,8 +77,7 @@ class LifecycleTest {
     void stopCutsARelayStalledByAFault() throws Exception {
         Set<Thread> before = liveThreads();
         FakeReplicate replicate = FakeReplicate.start();
-        FakeGateway gateway = SseReader.streamRoute(FakeGateway.builder().provider("replicate", replicate.baseUrl()),
-                replicate).start();
+        FakeGateway gateway = gatewayTo(replicate);
         replicate.model("acme/short").tokens("only").bootTime(Duration.ZERO).duration(Duration.ofMillis(10));
         TestHttp http = new TestHttp(FakeReplicate.DEFAULT_TOKEN);
         String id = TestHttp.json(http.post(gateway.providerUrl("replicate") + "/models/acme/short/predictions",
