@@ -67,7 +67,7 @@ final class CallDeadlines implements Sweeper.Timed {
         sweeper.add(this);
     }
 
-    /** The call ended: only a grace set later (or already) is still swept. */
+    /** The call ended: it is no longer swept, unless a grace is set after this (the call ends before it answers). */
     void ended() {
         over = true;
         sweeper.remove(this);
