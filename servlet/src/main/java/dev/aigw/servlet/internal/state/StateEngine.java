@@ -1,6 +1,11 @@
 package dev.aigw.servlet.internal.state;
 
+import io.github.bucket4j.Bandwidth;
+import io.github.bucket4j.BucketConfiguration;
+import io.github.bucket4j.distributed.BucketProxy;
 import io.github.bucket4j.distributed.proxy.ProxyManager;
+import io.github.bucket4j.distributed.proxy.optimization.DelayParameters;
+import io.github.bucket4j.distributed.proxy.optimization.Optimizations;
 
 import java.time.Duration;
 import java.util.concurrent.Callable;
@@ -106,9 +111,8 @@ public abstract class StateEngine implements AutoCloseable {
      * is only logged (the engine may come up later).
      */
     public final void warmUp(Duration bound) {
-        io.github.bucket4j.BucketConfiguration oneASecond = io.github.bucket4j.BucketConfiguration.builder()
-                .addLimit(io.github.bucket4j.Bandwidth.builder().capacity(1).refillGreedy(1, Duration.ofSeconds(1))
-                        .build()).build();
+        BucketConfiguration oneASecond = BucketConfiguration.builder()
+                .addLimit(Bandwidth.builder().capacity(1).refillGreedy(1, Duration.ofSeconds(1)).build()).build();
         try {
             bounded(() -> {
                 get("aigw:warm-up");
@@ -151,9 +155,20 @@ public abstract class StateEngine implements AutoCloseable {
     }
 
     /** The shared bucket under {@code key}, created with {@code config} on first use (call it under {@link #call}). */
-    public final io.github.bucket4j.distributed.BucketProxy bucket(String key,
-                                                                 io.github.bucket4j.BucketConfiguration config) {
+    public final BucketProxy bucket(String key, BucketConfiguration config) {
         return buckets().builder().build(key, () -> config);
+    }
+
+    /**
+     * The shared bucket under {@code key}, as a proxy that may decide up to {@code localPermits} consumptions on the
+     * state it last read before it writes them to the engine, and asks the engine again at the latest after
+     * {@code syncAfter} (Bucket4j's delaying optimization). The proxy holds that local state: keep it for the key
+     * and use it under {@link #call}.
+     */
+    public final BucketProxy bucket(String key, BucketConfiguration config, int localPermits, Duration syncAfter) {
+        return buckets().builder()
+                .withOptimization(Optimizations.delaying(new DelayParameters(localPermits, syncAfter)))
+                .build(key, () -> config);
     }
 
     public final boolean tryPutIfAbsent(String key, String value, Duration ttl) throws StateUnavailableException {
