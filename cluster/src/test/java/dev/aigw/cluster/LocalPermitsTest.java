@@ -12,7 +12,9 @@ import redis.clients.jedis.Jedis;
 
 import java.time.Duration;
 import java.util.ArrayList;
+import java.util.HashMap;
 import java.util.List;
+import java.util.Map;
 import java.util.UUID;
 import java.util.function.Supplier;
 
@@ -179,6 +181,57 @@ class LocalPermitsTest {
 
     private static long calls(Jedis admin, String command) {
         return RedisServer.commandCalls(admin).getOrDefault(command, 0L);
+    }
+
+    @Test
+    void onJCacheAMemberThatIsGoneGivesTheOnFailureAnswer() throws Exception {
+        try (HazelcastMembers alone = new HazelcastMembers(1)) {
+            StateEngine e = StateEngines.jcache(alone.managers.get(0), "aigw-gone", null, Duration.ofDays(1), TIMEOUT,
+                    false);
+            try {
+                RateLimiter a = limit(e, "100/h", 2);
+                String who = principal();
+                for (int i = 0; i < 3; i++) { // one round trip, then two decided locally
+                    assertThat(a.acquire(who)).isEqualTo(ALLOWED);
+                }
+                alone.members.get(0).getLifecycleService().terminate();
+                RateLimiter.Decision d = a.acquire(who); // must write the two: the member is gone
+                assertThat(d.allowed()).as("aigw.state.on-failure=closed").isFalse();
+                assertThat(d.unchecked()).startsWith("jcache: ");
+                assertThat(d.retryAfterSeconds()).isPositive();
+            } finally {
+                e.close();
+            }
+        }
+    }
+
+    @Test
+    void theSettingReachesTheProxyOfAnApplicationConfiguredBySettings() throws Exception {
+        try (Cluster one = new Cluster()) {
+            one.start(1, i -> {
+                Map<String, String> m = new HashMap<>(one.gatewaySettings());
+                m.put("aigw.proxy.path", "/replicate");
+                m.put("aigw.proxy.replicate-token", one.replicate.token());
+                m.put("aigw.proxy.rate-limit", "1000/min");
+                m.put("aigw.state", "redis");
+                m.put("aigw.state.redis-url", redis.url());
+                m.put("aigw.state.timeout", TIMEOUT.toMillis() + "ms");
+                m.put("aigw.state.local-permits", "4");
+                return m;
+            }, i -> null);
+            String who = "settings-" + UUID.randomUUID();
+            assertThat(one.proxied(0, "GET", "/account", null, who).statusCode()).isEqualTo(200);
+            try (Jedis admin = redis.client()) {
+                admin.configResetStat();
+                long start = System.nanoTime();
+                for (int i = 0; i < 10; i++) {
+                    assertThat(one.proxied(0, "GET", "/account", null, who).statusCode()).isEqualTo(200);
+                }
+                long seconds = (System.nanoTime() - start) / 1_000_000_000L;
+                assertThat(calls(admin, "eval")).as("round trips for 10 calls with 4 local permits")
+                        .isBetween(2L, 2L + seconds);
+            }
+        }
     }
 
     private static String keyOf(String rate, String who) {

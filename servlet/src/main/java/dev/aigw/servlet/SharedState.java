@@ -293,8 +293,8 @@ public final class SharedState implements AutoCloseable {
          * Calls of one principal that each instance may let through on the bucket state it last read, before it
          * writes them to the engine ({@code aigw.state.local-permits}); default 0: every call is decided on the
          * engine. With {@code k}, most calls of a busy principal cost no round trip, and a burst can get up to
-         * {@code k} more calls per instance through than the limit; what an instance lets through is always
-         * written, within {@code k} calls or a second, so over a period the limit holds. See docs/CLUSTER.md.
+         * {@code k} more calls per instance through than the limit; what an instance lets through is written with
+         * its next round trip and then owed by the bucket, so over time the rate holds. See docs/CLUSTER.md.
          */
         public Builder localPermits(int localPermits) {
             this.localPermits = (int) ServletSettings.within("aigw.state.local-permits", localPermits, 0,

@@ -28,6 +28,8 @@ import java.util.regex.Pattern;
  * <p>In memory, at most {@code maxKeys} buckets are kept (least recently used evicted: an evicted key starts again
  * with a full bucket). On a shared engine ({@link #of}) the buckets live there and hold for every instance; when the
  * engine cannot be asked the decision follows {@code aigw.state.on-failure} and says so ({@link Decision#unchecked}).
+ * With local permits, a proxy per key (kept like the in-memory buckets) decides up to that many calls on the state
+ * it last read and writes them with its next round trip (Bucket4j's delaying optimization; docs/CLUSTER.md).
  * Thread-safe.
  *
  * <p>Internal: not API, may change in any release.
@@ -98,8 +100,8 @@ public final class RateLimiter {
 
     /**
      * How long an instance may decide on the state it last read, at most, when it has local permits: a principal
-     * who calls through it is asked for on the engine at least this often, and what a stopped instance had not
-     * written yet is at most this old.
+     * who calls through it is asked for on the engine at least this often (what it let through locally is written
+     * then, however long ago that was).
      */
     public static final Duration SYNC_AFTER = Duration.ofSeconds(1);
 
@@ -110,7 +112,8 @@ public final class RateLimiter {
     private RateLimiter(Rate rate, int maxKeys, LongSupplier nanoClock, StateEngine engine, int localPermits) {
         if (rate.permits() < 1 || rate.period().isNegative() || rate.period().isZero() || maxKeys < 1
                 || localPermits < 0) {
-            throw new IllegalArgumentException("permits, period and maxKeys must be positive");
+            throw new IllegalArgumentException("permits, period and maxKeys must be positive, localPermits not "
+                    + "negative");
         }
         this.permits = rate.permits();
         this.period = rate.period();
@@ -167,8 +170,12 @@ public final class RateLimiter {
             return decision(held(key).tryConsumeAndReturnRemaining(1));
         }
         try {
-            Bucket b = localPermits > 0 ? held(key) : engine.bucket(sharedKey(key), config);
-            return decision(engine.call(() -> b.tryConsumeAndReturnRemaining(1)));
+            if (localPermits > 0) { // decided here, or by a round trip that bounds itself
+                Bucket b = held(key);
+                return decision(engine.callOnCaller(() -> b.tryConsumeAndReturnRemaining(1)));
+            }
+            String shared = sharedKey(key);
+            return decision(engine.call(() -> engine.bucket(shared, config).tryConsumeAndReturnRemaining(1)));
         } catch (StateUnavailableException e) {
             return new Decision(engine.failOpen(), engine.failOpen() ? Duration.ZERO
                     : Duration.ofSeconds(engine.retryAfterSeconds()), e.getMessage());
