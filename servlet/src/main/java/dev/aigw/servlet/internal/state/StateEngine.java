@@ -15,7 +15,8 @@ import java.util.concurrent.TimeUnit;
  * A shared engine that aigw's controls keep their state in, so that they hold across instances: Bucket4j buckets
  * for the rate limit, and small string entries (webhook ids, creators) with compare-and-set operations.
  *
- * <p>Every operation is bounded by {@link #timeout()} and goes through {@link #call}: a failure or timeout throws
+ * <p>Every operation is bounded by {@link #timeout()} and goes through {@link #call} (or {@link #callOnCaller}, for
+ * rate-limit proxies that may decide without a round trip and bound each one themselves): a failure or timeout throws
  * {@link StateUnavailableException} and opens a short cool-down ({@value #COOL_DOWN_MILLIS} ms) during which
  * calls fail at once instead of each waiting for the timeout again; the first call after it tries the engine
  * again, so service comes back without a restart. Writes that must not be lost (an accepted webhook id, a creator)
