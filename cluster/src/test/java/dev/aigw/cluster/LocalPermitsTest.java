@@ -179,6 +179,42 @@ class LocalPermitsTest {
         assertThat(b.acquire(who).allowed()).as("the two written late count").isFalse();
     }
 
+    @Test
+    void onRedisWhatWasDecidedLocallyIsOwedWhenTheBucketIsGone() {
+        lostBucket(LocalPermitsTest::onRedis, key -> {
+            try (Jedis admin = redis.client()) {
+                admin.del(key);
+            }
+        });
+    }
+
+    @Test
+    void onJCacheWhatWasDecidedLocallyIsOwedWhenTheBucketIsGone() {
+        lostBucket(LocalPermitsTest::onJCache,
+                key -> hazelcast.managers.get(0).getCache("aigw-local-permits").remove(key));
+    }
+
+    /**
+     * The engine loses the bucket while an instance holds calls it decided locally: Redis expires the key (its time
+     * to live is computed on the state written, so with the calls decided since it can come before the bucket would
+     * be full: pausing then had them forgiven, over and over), JCache evicts it, a Redis without persistence restarts.
+     * The sync that finds no bucket creates it owing them; what the engine itself had taken is gone with it.
+     */
+    private static void lostBucket(Supplier<StateEngine> engine, java.util.function.Consumer<String> lose) {
+        RateLimiter a = limit(engine.get(), "6/h", 4);
+        String who = principal();
+        for (int i = 0; i < 5; i++) { // one on the engine (5 left there), four decided locally
+            assertThat(a.acquire(who).allowed()).isTrue();
+        }
+        lose.accept(keyOf("6/3600000ms", who));
+        pause(1100); // the next call asks the engine
+        int allowed = 0;
+        for (int i = 0; i < 10; i++) {
+            allowed += a.acquire(who).allowed() ? 1 : 0;
+        }
+        assertThat(allowed).as("a new bucket of 6 owing the 4 decided locally (not a full one)").isEqualTo(2);
+    }
+
     private static long calls(Jedis admin, String command) {
         return RedisServer.commandCalls(admin).getOrDefault(command, 0L);
     }

@@ -5,7 +5,6 @@ import io.github.bucket4j.BucketConfiguration;
 import io.github.bucket4j.distributed.BucketProxy;
 import io.github.bucket4j.distributed.proxy.ProxyManager;
 import io.github.bucket4j.distributed.proxy.optimization.DelayParameters;
-import io.github.bucket4j.distributed.proxy.optimization.Optimizations;
 
 import java.time.Duration;
 import java.util.concurrent.Callable;
@@ -190,7 +189,7 @@ public abstract class StateEngine implements AutoCloseable {
      */
     public final BucketProxy bucket(String key, BucketConfiguration config, int localPermits, Duration syncAfter) {
         return selfBoundedBuckets().builder()
-                .withOptimization(Optimizations.delaying(new DelayParameters(localPermits, syncAfter)))
+                .withOptimization(new LocalPermits(new DelayParameters(localPermits, syncAfter), config))
                 .build(key, () -> config);
     }
 
