@@ -49,6 +49,8 @@ import java.util.concurrent.TimeUnit;
  *       synchronous backup);</li>
  *   <li>{@code redis, 2 instances}: each user's calls alternate between two proxies with engines of their own on the
  *       same Redis, as behind a round-robin balancer (the bucket changed elsewhere since this instance saw it);</li>
+ *   <li>{@code redis, local permits 4} and {@code jcache, local permits 4}: {@code aigw.state.local-permits=4}, so
+ *       four of each user's five calls are decided on the state the instance last read;</li>
  *   <li>{@code jcache, async backup}: a cache configured with one asynchronous backup instead;</li>
  *   <li>{@code jcache, tuned} (and with an asynchronous backup): a second cluster whose members set
  *       {@link #tunedProperties()};</li>
@@ -68,6 +70,8 @@ public final class StateLatency {
     static final String ASYNC_CACHE = "aigw-async-backup";
     /** The cache with no backup at all (a rate limit's buckets are state that can be rebuilt). */
     static final String NO_BACKUP_CACHE = "aigw-no-backup";
+    /** {@code aigw.state.local-permits} of the "local permits" cells: four of five calls decided locally. */
+    static final int LOCAL_PERMITS = 4;
 
     private StateLatency() {
     }
@@ -113,7 +117,9 @@ public final class StateLatency {
         states.put("memory", SharedState.memory());
         states.put("redis", SharedState.builder().redis(redisUrl).build());
         states.put("redis-b", SharedState.builder().redis(redisUrl).build());
+        states.put("redis-local", SharedState.builder().redis(redisUrl).localPermits(LOCAL_PERMITS).build());
         states.put("jcache", SharedState.builder().jcache(jcache).build());
+        states.put("jcache-local", SharedState.builder().jcache(jcache).localPermits(LOCAL_PERMITS).build());
         states.put("jcache-async", SharedState.builder().jcache(jcache, ASYNC_CACHE).build());
         states.put("jcache-nobackup", SharedState.builder().jcache(jcache, NO_BACKUP_CACHE).build());
         states.put("jcache-tuned", SharedState.builder().jcache(gridTuned.manager).build());
@@ -154,7 +160,11 @@ public final class StateLatency {
         cells.add("redis", i -> send(http, requests, base, "redis", "redis", i));
         cells.add("redis, 2 instances", i -> send(http, requests, base, (i / USERS) % 2 == 0 ? "redis" : "redis-b",
                 "alternating", i));
+        cells.add("redis, local permits " + LOCAL_PERMITS, i -> send(http, requests, base, "redis-local",
+                "redis-local", i));
         cells.add("jcache", i -> send(http, requests, base, "jcache", "jcache", i));
+        cells.add("jcache, local permits " + LOCAL_PERMITS, i -> send(http, requests, base, "jcache-local",
+                "jcache-local", i));
         cells.add("jcache, async backup", i -> send(http, requests, base, "jcache-async", "jcache-async", i));
         cells.add("jcache, no backup", i -> send(http, requests, base, "jcache-nobackup", "jcache-nobackup", i));
         cells.add("jcache, tuned", i -> send(http, requests, base, "jcache-tuned", "jcache-tuned", i));

@@ -96,8 +96,8 @@ final class StateOps {
     /** Takes a token for one of the users; with {@code other}, a user's calls alternate between the two engines. */
     private static Cells.Op limit(StateEngine engine, StateEngine other, String[] keys) {
         RateLimiter.Rate rate = RateLimiter.Rate.parse("100000000/min");
-        RateLimiter a = RateLimiter.of(rate, 100_000, engine);
-        RateLimiter b = other == null ? a : RateLimiter.of(rate, 100_000, other);
+        RateLimiter a = RateLimiter.of(rate, 100_000, engine, 0);
+        RateLimiter b = other == null ? a : RateLimiter.of(rate, 100_000, other, 0);
         return i -> {
             RateLimiter l = (i / keys.length) % 2 == 0 ? a : b;
             if (!l.acquire(keys[i % keys.length]).allowed()) {

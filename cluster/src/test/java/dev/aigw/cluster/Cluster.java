@@ -63,7 +63,13 @@ final class Cluster implements AutoCloseable {
      * init-params.
      */
     void start(IntFunction<Map<String, String>> params, IntFunction<Consumer<ServletContext>> app) throws Exception {
-        for (int i = 0; i < 3; i++) {
+        start(3, params, app);
+    }
+
+    /** Starts the first {@code instances} of the three (A, B, C). */
+    void start(int instances, IntFunction<Map<String, String>> params, IntFunction<Consumer<ServletContext>> app)
+            throws Exception {
+        for (int i = 0; i < instances; i++) {
             ServletContainer c = i == 1 ? new TomcatContainer("tomcat-10.1") : new JettyEe10Container();
             containers.add(c);
             apps.add(c.start("/app", params.apply(i), new ClusterApp(app.apply(i))));

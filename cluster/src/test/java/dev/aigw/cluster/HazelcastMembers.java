@@ -32,7 +32,7 @@ final class HazelcastMembers implements AutoCloseable {
         String cluster = "aigw-cluster-" + UUID.randomUUID();
         List<CompletableFuture<HazelcastInstance>> starting = new ArrayList<>();
         for (int i = 0; i < n; i++) {
-            Config c = config(cluster, "aigw-member-" + i, ports[i], ports);
+            Config c = config(cluster, cluster + "-member-" + i, ports[i], ports); // several clusters in one JVM
             starting.add(CompletableFuture.supplyAsync(() -> Hazelcast.newHazelcastInstance(c)));
         }
         for (CompletableFuture<HazelcastInstance> f : starting) {

@@ -10,7 +10,6 @@ import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import redis.clients.jedis.Jedis;
 
-import java.util.HashMap;
 import java.util.Map;
 
 import static org.assertj.core.api.Assertions.assertThat;
@@ -41,7 +40,7 @@ class RedisBucketsTest {
     }
 
     private static RateLimiter limit(StateEngine e, String rate) {
-        return RateLimiter.of(RateLimiter.Rate.parse(rate), 1000, e);
+        return RateLimiter.of(RateLimiter.Rate.parse(rate), 1000, e, 0);
     }
 
     @Test
@@ -53,7 +52,7 @@ class RedisBucketsTest {
             for (int i = 0; i < 20; i++) {
                 assertThat(onA.acquire("user:one-trip").allowed()).isTrue();
             }
-            Map<String, Long> calls = commandCalls(admin);
+            Map<String, Long> calls = RedisServer.commandCalls(admin);
             // one EVAL each; the GET and SET counted are the ones the script makes inside it
             assertThat(calls).containsEntry("eval", 20L).containsEntry("get", 20L).containsEntry("set", 20L);
         }
@@ -72,7 +71,7 @@ class RedisBucketsTest {
             for (int i = 0; i < 6; i++) { // both instances now remember a state the other has changed since
                 allowed += (i % 2 == 0 ? onA : onB).acquire("user:alternating").allowed() ? 1 : 0;
             }
-            Map<String, Long> calls = commandCalls(admin);
+            Map<String, Long> calls = RedisServer.commandCalls(admin);
             assertThat(calls.get("eval")).as("a failed swap brings back the current state: one more swap").isEqualTo(12L);
             assertThat(calls.get("get")).as("no GET besides the scripts' own").isEqualTo(12L);
         }
@@ -103,18 +102,5 @@ class RedisBucketsTest {
         assertThat(d.allowed()).as("B's remembered state says 2 left; Redis says none").isFalse();
         assertThat(d.retryAfterSeconds()).as("Retry-After from the current state: one token per 20 min")
                 .isBetween(1100L, 1200L);
-    }
-
-    /** {@code cmdstat_<name>:calls=N,...} lines of INFO commandstats, by command. */
-    private static Map<String, Long> commandCalls(Jedis admin) {
-        Map<String, Long> calls = new HashMap<>();
-        for (String line : admin.info("commandstats").split("\r?\n")) {
-            if (line.startsWith("cmdstat_")) {
-                String name = line.substring("cmdstat_".length(), line.indexOf(':'));
-                String n = line.substring(line.indexOf("calls=") + 6, line.indexOf(','));
-                calls.put(name, Long.parseLong(n));
-            }
-        }
-        return calls;
     }
 }

@@ -10,7 +10,9 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.Comparator;
+import java.util.HashMap;
 import java.util.List;
+import java.util.Map;
 import java.util.concurrent.TimeUnit;
 import java.util.stream.Stream;
 
@@ -117,5 +119,18 @@ final class RedisServer implements AutoCloseable {
         try (Stream<Path> s = Files.walk(dir)) {
             s.sorted(Comparator.reverseOrder()).forEach(p -> p.toFile().delete());
         }
+    }
+
+    /** {@code cmdstat_<name>:calls=N,...} lines of INFO commandstats, by command. */
+    static Map<String, Long> commandCalls(Jedis admin) {
+        Map<String, Long> calls = new HashMap<>();
+        for (String line : admin.info("commandstats").split("\r?\n")) {
+            if (line.startsWith("cmdstat_")) {
+                String name = line.substring("cmdstat_".length(), line.indexOf(':'));
+                String n = line.substring(line.indexOf("calls=") + 6, line.indexOf(','));
+                calls.put(name, Long.parseLong(n));
+            }
+        }
+        return calls;
     }
 }

@@ -67,7 +67,7 @@ public final class AigwProxyFilter implements Filter {
             GatewayHolder.Shared shared = GatewayHolder.acquire(filterConfig.getServletContext(), s);
             acquiredFrom = filterConfig.getServletContext(); // released in destroy
             d.gateway(shared.gateway());
-            d.state(shared.state().engineOrNull());
+            d.state(shared.state().engineOrNull(), shared.state().localPermits());
             cfg = d.resolve(s);
         }
     }
@@ -172,7 +172,8 @@ public final class AigwProxyFilter implements Filter {
 
         /** Where the rate limit's buckets live; default {@link SharedState#memory()} (per instance). */
         public Builder state(SharedState state) {
-            return set(() -> draft.state(Objects.requireNonNull(state, "state").engineOrNull()));
+            Objects.requireNonNull(state, "state");
+            return set(() -> draft.state(state.engineOrNull(), state.localPermits()));
         }
 
         /** Caps on calls in flight, in all and per principal (or client address); defaults 256 and 16. */

@@ -24,7 +24,7 @@ import java.util.Objects;
  * </ul>
  * From the settings: {@code aigw.state} = {@code memory}, {@code redis} or {@code jcache}, with
  * {@code aigw.state.redis-url}, {@code aigw.state.cache}, {@code aigw.state.jcache-uri},
- * {@code aigw.state.on-failure} and {@code aigw.state.timeout}. In code:
+ * {@code aigw.state.on-failure}, {@code aigw.state.timeout} and {@code aigw.state.local-permits}. In code:
  * <pre>{@code
  * SharedState state = SharedState.builder().redis(jedisClient).onFailure(SharedState.OnFailure.CLOSED).build();
  * PredictionCreators creators = new PredictionCreators(state);
@@ -54,14 +54,19 @@ public final class SharedState implements AutoCloseable {
     /** How long the creator of a prediction is remembered on an engine. */
     public static final Duration DEFAULT_CREATOR_TTL = Duration.ofDays(1);
 
-    private static final SharedState MEMORY = new SharedState(null, DEFAULT_CREATOR_TTL);
+    private static final SharedState MEMORY = new SharedState(null, DEFAULT_CREATOR_TTL, 0);
+
+    /** Most local permits: beyond this the overshoot a burst can bring is no longer a tolerance. */
+    public static final int MAX_LOCAL_PERMITS = 1000;
 
     private final StateEngine engine;
     private final Duration creatorTtl;
+    private final int localPermits;
 
-    private SharedState(StateEngine engine, Duration creatorTtl) {
+    private SharedState(StateEngine engine, Duration creatorTtl, int localPermits) {
         this.engine = engine;
         this.creatorTtl = creatorTtl;
+        this.localPermits = localPermits;
     }
 
     /** Each instance's own memory: nothing shared (today's behaviour, the default). */
@@ -85,6 +90,11 @@ public final class SharedState implements AutoCloseable {
 
     Duration creatorTtl() {
         return creatorTtl;
+    }
+
+    /** Calls of a principal an instance may let through before it writes them to the engine; 0: every call asks. */
+    int localPermits() {
+        return localPermits;
     }
 
     /** Ends what aigw started for this state (its Redis client, its cache manager, its threads). Idempotent. */
@@ -147,15 +157,20 @@ public final class SharedState implements AutoCloseable {
             }
         }
         b.timeout(s.duration("aigw.state.timeout", DEFAULT_TIMEOUT, Duration.ofMillis(10), Duration.ofSeconds(10)));
+        String local = s.get("aigw.state.local-permits");
+        if (local != null) {
+            b.localPermits((int) s.integer("aigw.state.local-permits", 0, 0, MAX_LOCAL_PERMITS));
+            only(s, "aigw.state.local-permits", local, mode, "redis", "jcache");
+        }
         String url = s.get("aigw.state.redis-url");
         if (url != null) {
             s.apply("aigw.state.redis-url", b::redis);
-            only(s, "aigw.state.redis-url", url, "redis", mode);
+            only(s, "aigw.state.redis-url", url, mode, "redis");
         }
         String cache = s.get("aigw.state.cache");
         if (cache != null) {
             s.apply("aigw.state.cache", v -> b.cacheName = cacheName(v));
-            only(s, "aigw.state.cache", cache, "jcache", mode);
+            only(s, "aigw.state.cache", cache, mode, "jcache");
         }
         String uri = s.get("aigw.state.jcache-uri");
         if (uri != null) {
@@ -165,7 +180,7 @@ public final class SharedState implements AutoCloseable {
                 throw s.invalid("aigw.state.jcache-uri", uri, "a URI the JCache provider understands (e.g. its "
                         + "configuration file's); unset: the provider's default");
             }
-            only(s, "aigw.state.jcache-uri", uri, "jcache", mode);
+            only(s, "aigw.state.jcache-uri", uri, mode, "jcache");
         }
         if (mode.equals("redis")) {
             needs(s, kind, "redis");
@@ -188,9 +203,10 @@ public final class SharedState implements AutoCloseable {
         return name;
     }
 
-    private static void only(ServletSettings s, String key, String value, String engine, String mode) {
-        if (!mode.equals(engine)) {
-            throw s.invalid(key, value, "a value only with aigw.state=" + engine + " (aigw.state is " + mode + ")");
+    private static void only(ServletSettings s, String key, String value, String mode, String... engines) {
+        if (!java.util.List.of(engines).contains(mode)) {
+            throw s.invalid(key, value, "a value only with aigw.state=" + String.join(" or ", engines)
+                    + " (aigw.state is " + mode + ")");
         }
     }
 
@@ -217,6 +233,7 @@ public final class SharedState implements AutoCloseable {
         private OnFailure onFailure = OnFailure.OPEN;
         private Duration timeout = DEFAULT_TIMEOUT;
         private Duration creatorTtl = DEFAULT_CREATOR_TTL;
+        private int localPermits;
 
         private Builder() {
         }
@@ -272,6 +289,19 @@ public final class SharedState implements AutoCloseable {
             return this;
         }
 
+        /**
+         * Calls of one principal that each instance may let through on the bucket state it last read, before it
+         * writes them to the engine ({@code aigw.state.local-permits}); default 0: every call is decided on the
+         * engine. With {@code k}, most calls of a busy principal cost no round trip, and a burst can get up to
+         * {@code k} more calls per instance through than the limit; what an instance lets through is written with
+         * its next round trip and then owed by the bucket, so over time the rate holds. See docs/CLUSTER.md.
+         */
+        public Builder localPermits(int localPermits) {
+            this.localPermits = (int) ServletSettings.within("aigw.state.local-permits", localPermits, 0,
+                    MAX_LOCAL_PERMITS);
+            return this;
+        }
+
         /** How long the creator of a prediction is remembered; default one day. */
         public Builder creatorTtl(Duration ttl) {
             this.creatorTtl = ServletSettings.positive("creatorTtl", ttl); // no setting: named by the method
@@ -294,7 +324,7 @@ public final class SharedState implements AutoCloseable {
             } else {
                 return MEMORY;
             }
-            return new SharedState(e, creatorTtl);
+            return new SharedState(e, creatorTtl, localPermits);
         }
     }
 }

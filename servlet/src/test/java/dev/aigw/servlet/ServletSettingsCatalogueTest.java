@@ -124,7 +124,11 @@ class ServletSettingsCatalogueTest {
             new Row("aigw.state.jcache-uri", "hazelcast config.xml", "a URI the JCache provider understands"),
             new Row("aigw.state.on-failure", "maybe", "open (a rate limit that cannot be checked lets calls through)"),
             new Row("aigw.state.timeout", "1h", "from 10ms to 10s"),
-            new Row("aigw.state.timeout", "5ms", "from 10ms to 10s"));
+            new Row("aigw.state.timeout", "5ms", "from 10ms to 10s"),
+            new Row("aigw.state.local-permits", "8", "a value only with aigw.state=redis or jcache (aigw.state is "
+                    + "memory)"),
+            new Row("aigw.state.local-permits", "1001", "a whole number from 0 to 1000"),
+            new Row("aigw.state.local-permits", "some", "a whole number from 0 to 1000"));
 
     static Stream<Row> rows() {
         return ROWS.stream();

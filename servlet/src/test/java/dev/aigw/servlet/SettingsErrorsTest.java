@@ -78,6 +78,7 @@ class SettingsErrorsTest {
                 {"aigw.proxy.forward-headers", "Cookie"}, {"aigw.proxy.replicate-token", "Bearer r8_abcdefgh"},
                 {"aigw.webhook.path", "/hooks/../x"}, {"aigw.webhook.secret", "whsec_not*base64"},
                 {"aigw.state.redis-url", "redis://default:s3cret@cache.example:6379/x"},
+                {"aigw.state.local-permits", "-1"}, {"aigw.state.local-permits", "1001"},
         };
         for (String[] c : cases) {
             String key = c[0];
@@ -124,6 +125,7 @@ class SettingsErrorsTest {
             case "aigw.webhook.path" -> AigwWebhookFilter.builder().path(value);
             case "aigw.webhook.secret" -> AigwWebhookFilter.builder().secret(value);
             case "aigw.state.redis-url" -> SharedState.builder().redis(value);
+            case "aigw.state.local-permits" -> SharedState.builder().localPermits(Integer.parseInt(value));
             default -> throw new AssertionError(key);
         }
     }

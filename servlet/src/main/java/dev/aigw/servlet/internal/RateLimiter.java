@@ -28,6 +28,8 @@ import java.util.regex.Pattern;
  * <p>In memory, at most {@code maxKeys} buckets are kept (least recently used evicted: an evicted key starts again
  * with a full bucket). On a shared engine ({@link #of}) the buckets live there and hold for every instance; when the
  * engine cannot be asked the decision follows {@code aigw.state.on-failure} and says so ({@link Decision#unchecked}).
+ * With local permits, a proxy per key (kept like the in-memory buckets) decides up to that many calls on the state
+ * it last read and writes them with its next round trip (Bucket4j's delaying optimization; docs/CLUSTER.md).
  * Thread-safe.
  *
  * <p>Internal: not API, may change in any release.
@@ -90,17 +92,28 @@ public final class RateLimiter {
     private final Bandwidth bandwidth;
     private final BucketConfiguration config;
     private final TimeMeter clock;
-    private final LinkedHashMap<String, Bucket> buckets; // in memory
+    /** In memory: the buckets; on an engine with local permits: the proxies holding each key's local state. */
+    private final LinkedHashMap<String, Bucket> buckets;
     private final StateEngine engine; // shared; null in memory
+    private final int localPermits; // on an engine: consumptions an instance may decide before writing them
     private final String keyPrefix;
 
+    /**
+     * How long an instance may decide on the state it last read, at most, when it has local permits: a principal
+     * who calls through it is asked for on the engine at least this often (what it let through locally is written
+     * then, however long ago that was).
+     */
+    public static final Duration SYNC_AFTER = Duration.ofSeconds(1);
+
     public RateLimiter(int permits, Duration period, int maxKeys, LongSupplier nanoClock) {
-        this(new Rate(permits, period), maxKeys, nanoClock, null);
+        this(new Rate(permits, period), maxKeys, nanoClock, null, 0);
     }
 
-    private RateLimiter(Rate rate, int maxKeys, LongSupplier nanoClock, StateEngine engine) {
-        if (rate.permits() < 1 || rate.period().isNegative() || rate.period().isZero() || maxKeys < 1) {
-            throw new IllegalArgumentException("permits, period and maxKeys must be positive");
+    private RateLimiter(Rate rate, int maxKeys, LongSupplier nanoClock, StateEngine engine, int localPermits) {
+        if (rate.permits() < 1 || rate.period().isNegative() || rate.period().isZero() || maxKeys < 1
+                || localPermits < 0) {
+            throw new IllegalArgumentException("permits, period and maxKeys must be positive, localPermits not "
+                    + "negative");
         }
         this.permits = rate.permits();
         this.period = rate.period();
@@ -118,9 +131,10 @@ public final class RateLimiter {
             }
         };
         this.engine = engine;
+        this.localPermits = engine == null ? 0 : localPermits;
         // the rate is part of the key: instances (or applications) with different limits never share a bucket
         this.keyPrefix = "aigw:rate:" + permits + "/" + period.toMillis() + "ms:";
-        this.buckets = engine != null ? null : new LinkedHashMap<>(64, 0.75f, true) {
+        this.buckets = engine != null && this.localPermits == 0 ? null : new LinkedHashMap<>(64, 0.75f, true) {
             @Override
             protected boolean removeEldestEntry(Map.Entry<String, Bucket> eldest) {
                 return size() > maxKeys;
@@ -130,12 +144,16 @@ public final class RateLimiter {
 
     /** In memory (per instance), as the proxy had it. */
     public static RateLimiter parse(String spec, int maxKeys, LongSupplier nanoClock) {
-        return new RateLimiter(Rate.parse(spec), maxKeys, nanoClock, null);
+        return new RateLimiter(Rate.parse(spec), maxKeys, nanoClock, null, 0);
     }
 
-    /** In memory when {@code engine} is null (at most {@code maxKeys} keys), else on the shared engine. */
-    public static RateLimiter of(Rate rate, int maxKeys, StateEngine engine) {
-        return new RateLimiter(rate, maxKeys, System::nanoTime, engine);
+    /**
+     * In memory when {@code engine} is null (at most {@code maxKeys} keys), else on the shared engine: every call
+     * decided there when {@code localPermits} is 0, else up to that many per key decided on the state this instance
+     * last read (at most {@code maxKeys} keys' states held; an evicted key's unwritten consumptions are forgotten).
+     */
+    public static RateLimiter of(Rate rate, int maxKeys, StateEngine engine, int localPermits) {
+        return new RateLimiter(rate, maxKeys, System::nanoTime, engine, localPermits);
     }
 
     public int permits() {
@@ -149,22 +167,31 @@ public final class RateLimiter {
     /** Takes one permit for {@code key} if there is one. */
     public Decision acquire(String key) {
         if (engine == null) {
-            Bucket b;
-            synchronized (buckets) {
-                b = buckets.get(key);
-                if (b == null) {
-                    b = Bucket.builder().addLimit(bandwidth).withCustomTimePrecision(clock).build();
-                    buckets.put(key, b);
-                }
-            }
-            return decision(b.tryConsumeAndReturnRemaining(1));
+            return decision(held(key).tryConsumeAndReturnRemaining(1));
         }
-        String shared = sharedKey(key);
         try {
+            if (localPermits > 0) { // decided here, or by a round trip that bounds itself
+                Bucket b = held(key);
+                return decision(engine.callOnCaller(() -> b.tryConsumeAndReturnRemaining(1)));
+            }
+            String shared = sharedKey(key);
             return decision(engine.call(() -> engine.bucket(shared, config).tryConsumeAndReturnRemaining(1)));
         } catch (StateUnavailableException e) {
             return new Decision(engine.failOpen(), engine.failOpen() ? Duration.ZERO
                     : Duration.ofSeconds(engine.retryAfterSeconds()), e.getMessage());
+        }
+    }
+
+    /** The bucket kept for {@code key} (in memory, or the proxy holding its local state), made on first use. */
+    private Bucket held(String key) {
+        synchronized (buckets) {
+            Bucket b = buckets.get(key);
+            if (b == null) {
+                b = engine == null ? Bucket.builder().addLimit(bandwidth).withCustomTimePrecision(clock).build()
+                        : engine.bucket(sharedKey(key), config, localPermits, SYNC_AFTER);
+                buckets.put(key, b);
+            }
+            return b;
         }
     }
 
@@ -186,7 +213,7 @@ public final class RateLimiter {
         }
     }
 
-    /** Buckets held in memory (0 on a shared engine). */
+    /** Buckets held in memory, or keys' local states held on a shared engine (0 without local permits). */
     public int keys() {
         if (buckets == null) {
             return 0;

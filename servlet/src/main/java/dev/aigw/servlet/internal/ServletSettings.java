@@ -138,7 +138,19 @@ public final class ServletSettings {
         } catch (NumberFormatException e) {
             // fall through
         }
-        throw invalid(key, v, "a whole number from " + min + " to " + max);
+        throw invalid(key, v, wholeNumber(min, max));
+    }
+
+    /** A whole number from {@code min} to {@code max} given in code for {@code key}; else the settings' error. */
+    public static long within(String key, long n, long min, long max) {
+        if (n < min || n > max) {
+            throw CODE.invalid(key, Long.toString(n), wholeNumber(min, max));
+        }
+        return n;
+    }
+
+    private static String wholeNumber(long min, long max) {
+        return "a whole number from " + min + " to " + max;
     }
 
     /** {@code 500ms}, {@code 30s}, {@code 5m}, {@code 2h}; a bare number is seconds. */

@@ -40,6 +40,7 @@ public final class ProxySettings {
     public RateLimiter.Rate rate;
     /** Where the rate limit's buckets live: null in memory, else the shared engine. */
     public StateEngine state;
+    public int localPermits;
     public TrustedProxies trustedProxies = TrustedProxies.none();
     public TrustedHeaders trustedHeaders = TrustedHeaders.ANY;
     public String publicUrl;
@@ -99,8 +100,9 @@ public final class ProxySettings {
         gateway = Objects.requireNonNull(g, "gateway");
     }
 
-    public void state(StateEngine engine) {
+    public void state(StateEngine engine, int localPermits) {
         state = engine;
+        this.localPermits = localPermits;
     }
 
     public void upstreamClient(UnaryOperator<HttpClient> wrapper) {
@@ -256,7 +258,7 @@ public final class ProxySettings {
         // created here, started by the first call: a filter that is built but never used starts no thread
         Upstream client = kind.equals("jetty") ? jetty() : new JdkUpstream(connectTimeout,
                 upstreamWrapper == null ? UnaryOperator.identity() : upstreamWrapper);
-        RateLimiter rateLimiter = rate == null ? null : RateLimiter.of(rate, 100_000, state);
+        RateLimiter rateLimiter = rate == null ? null : RateLimiter.of(rate, 100_000, state, localPermits);
         return new ProxyConfig(gateway, path, replicateToken, access, accessDescription, allowlist, webhookUrls,
                 rateLimiter, new ConcurrencyLimit(maxConcurrent, maxConcurrentPerUser),
                 trustedProxies.believing(trustedHeaders), publicUrl, new ProxyHeaders(forwardHeaders), timeout,

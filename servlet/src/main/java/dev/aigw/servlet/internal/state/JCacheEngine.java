@@ -1,5 +1,6 @@
 package dev.aigw.servlet.internal.state;
 
+import io.github.bucket4j.distributed.proxy.ExecutionStrategy;
 import io.github.bucket4j.distributed.proxy.ProxyManager;
 import io.github.bucket4j.grid.jcache.Bucket4jJCache;
 
@@ -9,12 +10,15 @@ import javax.cache.configuration.MutableConfiguration;
 import javax.cache.expiry.ModifiedExpiryPolicy;
 import java.time.Duration;
 import java.util.concurrent.Callable;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionException;
 import java.util.concurrent.Future;
 import java.util.concurrent.RejectedExecutionException;
 import java.util.concurrent.ThreadPoolExecutor;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
 import java.util.concurrent.atomic.AtomicInteger;
+import java.util.function.Supplier;
 
 /**
  * One cache of a JCache (JSR-107) provider: Hazelcast, Infinispan, Ehcache, Redisson... Webhook ids and creators
@@ -36,6 +40,7 @@ final class JCacheEngine extends StateEngine {
     private final Cache<String, Object> cache;
     private final CacheManager ownedManager;
     private final ProxyManager<String> buckets;
+    private final ProxyManager<String> selfBoundedBuckets;
     private final ThreadPoolExecutor pool;
     private final ClassLoader appLoader;
 
@@ -61,6 +66,28 @@ final class JCacheEngine extends StateEngine {
         @SuppressWarnings({"unchecked", "rawtypes"})
         Cache<String, byte[]> bucketView = (Cache) cache;
         this.buckets = Bucket4jJCache.entryProcessorBasedBuilder(bucketView).build();
+        // the same cache, each round trip on the pool (a proxy that decides locally runs on the caller's thread)
+        this.selfBoundedBuckets = Bucket4jJCache.entryProcessorBasedBuilder(bucketView)
+                .executionStrategy(new ExecutionStrategy() {
+                    @Override
+                    public <T> T execute(Supplier<T> roundTrip) {
+                        try {
+                            return bounded(roundTrip::get, timeout);
+                        } catch (RuntimeException e) {
+                            throw e;
+                        } catch (Exception e) { // a timeout, an interrupt: StateEngine names the cause
+                            if (e instanceof InterruptedException) {
+                                Thread.currentThread().interrupt();
+                            }
+                            throw new CompletionException(e);
+                        }
+                    }
+
+                    @Override
+                    public <T> CompletableFuture<T> executeAsync(Supplier<CompletableFuture<T>> roundTrip) {
+                        throw new UnsupportedOperationException("synchronous only");
+                    }
+                }).build();
     }
 
     @SuppressWarnings("unchecked")
@@ -133,6 +160,11 @@ final class JCacheEngine extends StateEngine {
     @Override
     protected ProxyManager<String> buckets() {
         return buckets;
+    }
+
+    @Override
+    protected ProxyManager<String> selfBoundedBuckets() {
+        return selfBoundedBuckets;
     }
 
     /**

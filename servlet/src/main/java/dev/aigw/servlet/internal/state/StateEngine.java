@@ -1,6 +1,11 @@
 package dev.aigw.servlet.internal.state;
 
+import io.github.bucket4j.Bandwidth;
+import io.github.bucket4j.BucketConfiguration;
+import io.github.bucket4j.distributed.BucketProxy;
 import io.github.bucket4j.distributed.proxy.ProxyManager;
+import io.github.bucket4j.distributed.proxy.optimization.DelayParameters;
+import io.github.bucket4j.distributed.proxy.optimization.Optimizations;
 
 import java.time.Duration;
 import java.util.concurrent.Callable;
@@ -90,6 +95,16 @@ public abstract class StateEngine implements AutoCloseable {
     /** Bucket4j's view of the engine, for the rate limit; keys are strings. */
     protected abstract ProxyManager<String> buckets();
 
+    /**
+     * Bucket4j's view of the engine for proxies used under {@link #callOnCaller}: each round trip it makes is bounded
+     * by the timeout by itself. By default {@link #buckets()}, for engines whose client bounds each command; an
+     * engine that bounds calls by a thread hop ({@link #bounded(Callable, Duration)}) makes the hop here instead, so
+     * that a decision taken locally costs none.
+     */
+    protected ProxyManager<String> selfBoundedBuckets() {
+        return buckets();
+    }
+
     /** Runs {@code op} on the engine, bounded by the timeout. Implementations that need a thread hop override it. */
     protected final <T> T bounded(Callable<T> op) throws Exception {
         return bounded(op, timeout);
@@ -106,9 +121,8 @@ public abstract class StateEngine implements AutoCloseable {
      * is only logged (the engine may come up later).
      */
     public final void warmUp(Duration bound) {
-        io.github.bucket4j.BucketConfiguration oneASecond = io.github.bucket4j.BucketConfiguration.builder()
-                .addLimit(io.github.bucket4j.Bandwidth.builder().capacity(1).refillGreedy(1, Duration.ofSeconds(1))
-                        .build()).build();
+        BucketConfiguration oneASecond = BucketConfiguration.builder()
+                .addLimit(Bandwidth.builder().capacity(1).refillGreedy(1, Duration.ofSeconds(1)).build()).build();
         try {
             bounded(() -> {
                 get("aigw:warm-up");
@@ -127,6 +141,18 @@ public abstract class StateEngine implements AutoCloseable {
 
     /** Runs one engine operation with the timeout and the cool-down. */
     public final <T> T call(Callable<T> op) throws StateUnavailableException {
+        return attempt(op, true);
+    }
+
+    /**
+     * Runs {@code op} on the calling thread with the cool-down, for operations whose round trips bound themselves
+     * (a proxy of {@link #bucket(String, BucketConfiguration, int, Duration)}, which may decide without one).
+     */
+    public final <T> T callOnCaller(Callable<T> op) throws StateUnavailableException {
+        return attempt(op, false);
+    }
+
+    private <T> T attempt(Callable<T> op, boolean bound) throws StateUnavailableException {
         if (timer.isClosed()) {
             throw new StateUnavailableException(name + ": closed (the application is stopping)");
         }
@@ -135,7 +161,7 @@ public abstract class StateEngine implements AutoCloseable {
             throw new StateUnavailableException(lastProblem);
         }
         try {
-            T result = bounded(op);
+            T result = bound ? bounded(op) : op.call();
             if (down) {
                 down = false;
                 coolDownUntilNanos = 0;
@@ -151,9 +177,20 @@ public abstract class StateEngine implements AutoCloseable {
     }
 
     /** The shared bucket under {@code key}, created with {@code config} on first use (call it under {@link #call}). */
-    public final io.github.bucket4j.distributed.BucketProxy bucket(String key,
-                                                                 io.github.bucket4j.BucketConfiguration config) {
+    public final BucketProxy bucket(String key, BucketConfiguration config) {
         return buckets().builder().build(key, () -> config);
+    }
+
+    /**
+     * The shared bucket under {@code key}, as a proxy that may decide up to {@code localPermits} consumptions on the
+     * state it last read before it writes them to the engine, and asks the engine again at the latest after
+     * {@code syncAfter} (Bucket4j's delaying optimization). The proxy holds that local state: keep it for the key
+     * and use it under {@link #callOnCaller}.
+     */
+    public final BucketProxy bucket(String key, BucketConfiguration config, int localPermits, Duration syncAfter) {
+        return selfBoundedBuckets().builder()
+                .withOptimization(Optimizations.delaying(new DelayParameters(localPermits, syncAfter)))
+                .build(key, () -> config);
     }
 
     public final boolean tryPutIfAbsent(String key, String value, Duration ttl) throws StateUnavailableException {
@@ -220,7 +257,8 @@ public abstract class StateEngine implements AutoCloseable {
     /** "redis: JedisConnectionException: Failed to connect ..." — class and message, cut; never a stack trace. */
     private String describe(Throwable e) {
         Throwable t = e;
-        if (t instanceof java.util.concurrent.ExecutionException && t.getCause() != null) {
+        if ((t instanceof java.util.concurrent.ExecutionException
+                || t instanceof java.util.concurrent.CompletionException) && t.getCause() != null) {
             t = t.getCause();
         }
         if (t instanceof java.util.concurrent.TimeoutException) {

@@ -1,0 +1,249 @@
+package dev.aigw.cluster;
+
+import dev.aigw.servlet.SharedState;
+import dev.aigw.servlet.internal.RateLimiter;
+import dev.aigw.servlet.internal.state.RedisUrl;
+import dev.aigw.servlet.internal.state.StateEngine;
+import dev.aigw.servlet.internal.state.StateEngines;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import redis.clients.jedis.Jedis;
+
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.UUID;
+import java.util.function.Supplier;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+/**
+ * {@code aigw.state.local-permits} on a real Redis and an embedded Hazelcast member: an instance decides up to k
+ * calls of a principal on the bucket state it last read, so a busy principal costs one round trip per k + 1 calls;
+ * a burst through several instances gets at most k more per instance than the limit; what was let through locally
+ * is written with the next round trip, also after an outage; and an instance asks again at least once a second, so
+ * a bucket that emptied or filled elsewhere is seen within that. Limits are per hour: nothing refills meanwhile.
+ */
+class LocalPermitsTest {
+    private static final Duration TIMEOUT = Duration.ofMillis(1500); // a busy test machine is not a failure
+    private static RedisServer redis;
+    private static HazelcastMembers hazelcast;
+    private static final List<StateEngine> engines = new ArrayList<>();
+
+    @BeforeAll
+    static void start() throws Exception {
+        redis = new RedisServer();
+        redis.start();
+        hazelcast = new HazelcastMembers(1);
+    }
+
+    @AfterAll
+    static void stop() throws Exception {
+        engines.forEach(StateEngine::close);
+        if (hazelcast != null) {
+            hazelcast.close();
+        }
+        if (redis != null) {
+            redis.close();
+        }
+    }
+
+    private static StateEngine onRedis() {
+        StateEngine e = StateEngines.redis(RedisUrl.parse(redis.url()), TIMEOUT, true);
+        engines.add(e);
+        return e;
+    }
+
+    private static StateEngine onJCache() {
+        StateEngine e = StateEngines.jcache(hazelcast.managers.get(0), "aigw-local-permits", null, Duration.ofDays(1),
+                TIMEOUT, true);
+        engines.add(e);
+        return e;
+    }
+
+    private static final RateLimiter.Decision ALLOWED = new RateLimiter.Decision(true, Duration.ZERO);
+
+    private static RateLimiter limit(StateEngine e, String rate, int localPermits) {
+        return RateLimiter.of(RateLimiter.Rate.parse(rate), 1000, e, localPermits);
+    }
+
+    private static String principal() {
+        return "user:" + UUID.randomUUID();
+    }
+
+    @Test
+    void aBusyPrincipalCostsOneRoundTripPerLocalPermitsPlusOneCalls() {
+        RateLimiter a = limit(onRedis(), "1000/h", 4);
+        String who = principal();
+        assertThat(a.acquire(who).allowed()).isTrue(); // creates the bucket and reads its state
+        try (Jedis admin = redis.client()) {
+            admin.configResetStat();
+            long start = System.nanoTime();
+            for (int i = 0; i < 25; i++) {
+                assertThat(a.acquire(who).allowed()).isTrue();
+            }
+            long seconds = (System.nanoTime() - start) / 1_000_000_000L;
+            // every fifth call writes the four before it and itself; a stall over a second adds one more each
+            assertThat(calls(admin, "eval")).as("round trips for 25 calls with 4 local permits")
+                    .isBetween(5L, 5L + seconds);
+        }
+    }
+
+    @Test
+    void onRedisABurstThroughThreeInstancesGetsAtMostLocalPermitsMorePerInstance() {
+        burst(LocalPermitsTest::onRedis);
+    }
+
+    @Test
+    void onJCacheABurstThroughThreeInstancesGetsAtMostLocalPermitsMorePerInstance() {
+        burst(LocalPermitsTest::onJCache);
+    }
+
+    /** 12/h, 2 local permits, three instances round robin: 12 … 12 + 3 × 2 through, and the rest is remembered. */
+    private static void burst(Supplier<StateEngine> engine) {
+        List<RateLimiter> instances = List.of(limit(engine.get(), "12/h", 2), limit(engine.get(), "12/h", 2),
+                limit(engine.get(), "12/h", 2));
+        String who = principal();
+        int allowed = 0;
+        for (int i = 0; i < 60; i++) {
+            RateLimiter.Decision d = instances.get(i % 3).acquire(who);
+            assertThat(d.unchecked()).as("decided, on the engine or locally").isNull();
+            allowed += d.allowed() ? 1 : 0;
+            if (!d.allowed()) {
+                // the calls let through over the limit are a debt the bucket repays: up to 7 tokens of 5 min each
+                assertThat(d.retryAfterSeconds()).as("one token per 5 min").isBetween(1L, 7 * 300L);
+            }
+        }
+        assertThat(allowed).as("the limit, plus at most 2 per instance").isBetween(12, 18);
+        // what each instance let through locally is written with its next round trip (a second later at the
+        // latest), and an exact limiter on the same engine then finds the bucket empty
+        RateLimiter exact = limit(engine.get(), "12/h", 0);
+        pause(1100);
+        for (RateLimiter i : instances) {
+            assertThat(i.acquire(who).allowed()).as("still refused after the sync").isFalse();
+        }
+        assertThat(exact.acquire(who).allowed()).isFalse();
+    }
+
+    @Test
+    void anEmptyBucketIsRefusedWithoutARoundTripAndAskedForAgainWithinASecond() {
+        RateLimiter a = limit(onRedis(), "3/h", 2);
+        String who = principal();
+        for (int i = 0; i < 3; i++) {
+            assertThat(a.acquire(who).allowed()).isTrue();
+        }
+        try (Jedis admin = redis.client()) {
+            assertThat(a.acquire(who).allowed()).isFalse(); // writes what it let through locally
+            admin.configResetStat();
+            long start = System.nanoTime();
+            for (int i = 0; i < 20; i++) {
+                RateLimiter.Decision d = a.acquire(who);
+                assertThat(d.allowed()).isFalse();
+                assertThat(d.retryAfterSeconds()).as("one token per 20 min").isBetween(1000L, 1200L);
+            }
+            long seconds = (System.nanoTime() - start) / 1_000_000_000L;
+            assertThat(calls(admin, "eval") + calls(admin, "get"))
+                    .as("an abuser of an empty bucket costs the engine nothing").isLessThanOrEqualTo(seconds);
+            admin.del(keyOf("3/3600000ms", who)); // the bucket is gone (expired, flushed): full again
+        }
+        pause(1100);
+        assertThat(a.acquire(who).allowed()).as("asked for again after a second, not refused on its old state")
+                .isTrue();
+    }
+
+    @Test
+    void whatWasLetThroughLocallyBeforeAnOutageIsWrittenAfterIt() throws Exception {
+        RateLimiter a = limit(onRedis(), "6/h", 2);
+        String who = principal();
+        assertThat(a.acquire(who).allowed()).isTrue(); // on Redis: 5 left
+        assertThat(a.acquire(who).allowed()).isTrue(); // local
+        assertThat(a.acquire(who).allowed()).isTrue(); // local: two not written yet
+        redis.stop();
+        try {
+            RateLimiter.Decision d = a.acquire(who);
+            assertThat(d.unchecked()).as("the write of the two fails: on-failure decides").contains("redis");
+            assertThat(d.allowed()).as("aigw.state.on-failure=open").isTrue();
+        } finally {
+            redis.start();
+        }
+        pause(1100); // the cool-down after the failure
+        // another instance, started after the restart (an engine's pooled connections fail once after one)
+        RateLimiter b = limit(onRedis(), "6/h", 0);
+        assertThat(b.acquire(who).allowed()).isTrue(); // 4 left: A's two are not on Redis yet
+        assertThat(a.acquire(who).allowed()).as("writes its two and takes one: 1 left").isTrue();
+
+        assertThat(b.acquire(who).allowed()).isTrue();
+        assertThat(b.acquire(who).allowed()).as("the two written late count").isFalse();
+    }
+
+    private static long calls(Jedis admin, String command) {
+        return RedisServer.commandCalls(admin).getOrDefault(command, 0L);
+    }
+
+    @Test
+    void onJCacheAMemberThatIsGoneGivesTheOnFailureAnswer() throws Exception {
+        try (HazelcastMembers alone = new HazelcastMembers(1)) {
+            StateEngine e = StateEngines.jcache(alone.managers.get(0), "aigw-gone", null, Duration.ofDays(1), TIMEOUT,
+                    false);
+            try {
+                RateLimiter a = limit(e, "100/h", 2);
+                String who = principal();
+                for (int i = 0; i < 3; i++) { // one round trip, then two decided locally
+                    assertThat(a.acquire(who)).isEqualTo(ALLOWED);
+                }
+                alone.members.get(0).getLifecycleService().terminate();
+                RateLimiter.Decision d = a.acquire(who); // must write the two: the member is gone
+                assertThat(d.allowed()).as("aigw.state.on-failure=closed").isFalse();
+                assertThat(d.unchecked()).startsWith("jcache: ");
+                assertThat(d.retryAfterSeconds()).isPositive();
+            } finally {
+                e.close();
+            }
+        }
+    }
+
+    @Test
+    void theSettingReachesTheProxyOfAnApplicationConfiguredBySettings() throws Exception {
+        try (Cluster one = new Cluster()) {
+            one.start(1, i -> {
+                Map<String, String> m = new HashMap<>(one.gatewaySettings());
+                m.put("aigw.proxy.path", "/replicate");
+                m.put("aigw.proxy.replicate-token", one.replicate.token());
+                m.put("aigw.proxy.rate-limit", "1000/min");
+                m.put("aigw.state", "redis");
+                m.put("aigw.state.redis-url", redis.url());
+                m.put("aigw.state.timeout", TIMEOUT.toMillis() + "ms");
+                m.put("aigw.state.local-permits", "4");
+                return m;
+            }, i -> null);
+            String who = "settings-" + UUID.randomUUID();
+            assertThat(one.proxied(0, "GET", "/account", null, who).statusCode()).isEqualTo(200);
+            try (Jedis admin = redis.client()) {
+                admin.configResetStat();
+                long start = System.nanoTime();
+                for (int i = 0; i < 10; i++) {
+                    assertThat(one.proxied(0, "GET", "/account", null, who).statusCode()).isEqualTo(200);
+                }
+                long seconds = (System.nanoTime() - start) / 1_000_000_000L;
+                assertThat(calls(admin, "eval")).as("round trips for 10 calls with 4 local permits")
+                        .isBetween(2L, 2L + seconds);
+            }
+        }
+    }
+
+    private static String keyOf(String rate, String who) {
+        return "aigw:rate:" + rate + ":" + who;
+    }
+
+    private static void pause(long millis) {
+        try {
+            Thread.sleep(millis);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new IllegalStateException(e);
+        }
+    }
+}
