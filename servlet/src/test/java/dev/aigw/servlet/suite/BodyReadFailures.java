@@ -153,11 +153,14 @@ public abstract class BodyReadFailures {
      * declares all of the budget passes only if the failed delivery's share was given back.
      */
     private void assertNothingHeld(String chain) throws Exception {
+        // idle for 100 ms on end: the container may still run a moment's task for the leaving sender (its onError)
         long deadline = System.nanoTime() + LONG.toNanos();
-        while (container.busyWorkers() > 0 && System.nanoTime() < deadline) {
+        int idle = 0;
+        while (idle < 5 && System.nanoTime() < deadline) {
+            idle = container.busyWorkers() <= 0 ? idle + 1 : 0;
             Thread.sleep(20);
         }
-        assertThat(container.busyWorkers()).as("busy workers").isLessThanOrEqualTo(0);
+        assertThat(idle).as("samples with no busy worker in a row").isEqualTo(5);
         assertThat(received).isEmpty();
         assertThat(thrown).isEmpty();
         long now = Instant.now().getEpochSecond();
