@@ -3,9 +3,7 @@ package dev.aigw.cluster;
 import dev.aigw.servlet.SharedState;
 import dev.aigw.servlet.internal.ReplayGuard;
 import dev.aigw.servlet.internal.ReplayVerdict;
-import dev.aigw.servlet.internal.state.RedisUrl;
 import dev.aigw.servlet.internal.state.StateEngine;
-import dev.aigw.servlet.internal.state.StateEngines;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
@@ -36,33 +34,28 @@ import static org.assertj.core.api.Assertions.assertThat;
 class InFlightRenewalTest {
     private static final Duration WINDOW = Duration.ofSeconds(3);
     private static final Duration TIMEOUT = Duration.ofMillis(1500); // 3 × the default, for a saturated machine
+    private static Engines engines;
     private static RedisServer redis;
-    private static HazelcastMembers hazelcast;
 
     @BeforeAll
     static void start() throws Exception {
-        redis = new RedisServer();
-        redis.start();
-        hazelcast = new HazelcastMembers(1);
+        engines = new Engines(TIMEOUT);
+        redis = engines.redis;
     }
 
     @AfterAll
     static void stop() throws Exception {
-        if (hazelcast != null) {
-            hazelcast.close();
-        }
-        if (redis != null) {
-            redis.close();
+        if (engines != null) {
+            engines.close();
         }
     }
 
     private static StateEngine onRedis() {
-        return StateEngines.redis(RedisUrl.parse(redis.url()), TIMEOUT, false);
+        return engines.onRedis(false);
     }
 
     private static StateEngine onJCache() {
-        return StateEngines.jcache(hazelcast.managers.get(0), "aigw-in-flight", null, Duration.ofDays(1), TIMEOUT,
-                false);
+        return engines.onJCache("aigw-in-flight", false);
     }
 
     @Test

@@ -2,7 +2,6 @@ package dev.aigw.cluster;
 
 import dev.aigw.servlet.SharedState;
 import dev.aigw.servlet.internal.RateLimiter;
-import dev.aigw.servlet.internal.state.RedisUrl;
 import dev.aigw.servlet.internal.state.StateEngine;
 import dev.aigw.servlet.internal.state.StateEngines;
 import org.junit.jupiter.api.AfterAll;
@@ -11,7 +10,6 @@ import org.junit.jupiter.api.Test;
 import redis.clients.jedis.Jedis;
 
 import java.time.Duration;
-import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
@@ -29,39 +27,28 @@ import static org.assertj.core.api.Assertions.assertThat;
  */
 class LocalPermitsTest {
     private static final Duration TIMEOUT = Duration.ofMillis(1500); // a busy test machine is not a failure
+    private static Engines engines;
     private static RedisServer redis;
-    private static HazelcastMembers hazelcast;
-    private static final List<StateEngine> engines = new ArrayList<>();
 
     @BeforeAll
     static void start() throws Exception {
-        redis = new RedisServer();
-        redis.start();
-        hazelcast = new HazelcastMembers(1);
+        engines = new Engines(TIMEOUT);
+        redis = engines.redis;
     }
 
     @AfterAll
     static void stop() throws Exception {
-        engines.forEach(StateEngine::close);
-        if (hazelcast != null) {
-            hazelcast.close();
-        }
-        if (redis != null) {
-            redis.close();
+        if (engines != null) {
+            engines.close();
         }
     }
 
     private static StateEngine onRedis() {
-        StateEngine e = StateEngines.redis(RedisUrl.parse(redis.url()), TIMEOUT, true);
-        engines.add(e);
-        return e;
+        return engines.onRedis(true);
     }
 
     private static StateEngine onJCache() {
-        StateEngine e = StateEngines.jcache(hazelcast.managers.get(0), "aigw-local-permits", null, Duration.ofDays(1),
-                TIMEOUT, true);
-        engines.add(e);
-        return e;
+        return engines.onJCache("aigw-local-permits", true);
     }
 
     private static final RateLimiter.Decision ALLOWED = new RateLimiter.Decision(true, Duration.ZERO);
@@ -191,7 +178,7 @@ class LocalPermitsTest {
     @Test
     void onJCacheWhatWasDecidedLocallyIsOwedWhenTheBucketIsGone() {
         lostBucket(LocalPermitsTest::onJCache,
-                key -> hazelcast.managers.get(0).getCache("aigw-local-permits").remove(key));
+                key -> engines.hazelcast.managers.get(0).getCache("aigw-local-permits").remove(key));
     }
 
     /**

@@ -21,9 +21,16 @@ public final class TomcatContainer implements ServletContainer {
     private final String name;
     private Tomcat tomcat;
     private Path base;
+    private java.time.Duration connectionTimeout;
 
     public TomcatContainer(String name) {
         this.name = name;
+    }
+
+    /** The connector's connectionTimeout, which also fails a blocking read that waits longer (embedded: 60 s). */
+    public TomcatContainer connectionTimeout(java.time.Duration timeout) {
+        this.connectionTimeout = timeout;
+        return this;
     }
 
     private Connector boot() throws IOException {
@@ -35,6 +42,9 @@ public final class TomcatContainer implements ServletContainer {
         connector.setProperty("address", "127.0.0.1");
         connector.setProperty("maxThreads", Integer.toString(WORKERS)); // its poller and acceptor are not workers
         connector.setProperty("minSpareThreads", "4");
+        if (connectionTimeout != null) {
+            connector.setProperty("connectionTimeout", Long.toString(connectionTimeout.toMillis()));
+        }
         connector.addUpgradeProtocol(new Http2Protocol()); // cleartext HTTP/2 (h2c) besides HTTP/1.1
         tomcat.getService().addConnector(connector);
         tomcat.setConnector(connector);

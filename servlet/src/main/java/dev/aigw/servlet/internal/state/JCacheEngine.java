@@ -175,6 +175,13 @@ final class JCacheEngine extends StateEngine {
     @Override
     protected void release() {
         pool.shutdownNow();
+        try {
+            // idle threads end at once, a call in flight at its interrupt; the stop waits for them (at most the
+            // timeout), so that no aigw thread outlives the application (a container reports that as a leak)
+            pool.awaitTermination(timeout().toMillis(), TimeUnit.MILLISECONDS);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
         if (ownedManager == null) {
             return;
         }

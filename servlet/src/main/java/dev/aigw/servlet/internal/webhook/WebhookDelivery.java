@@ -169,15 +169,61 @@ final class WebhookDelivery implements ReadListener, AsyncListener {
         // elapsedMs is within the read timeout here; a long one (given in code) with a high rate would overflow
         if (!more && elapsedMs > 1000 && (elapsedMs > Long.MAX_VALUE / cfg.minRate()
                 || received < cfg.minRate() * elapsedMs / 1000)) {
-            return Refusal.of(408, "webhook_too_slow", "the webhook body arrived slower than " + cfg.minRate()
-                    + " bytes/s (aigw.webhook.min-rate)").with("Connection", "close");
+            return tooSlow("the webhook body arrived slower than " + cfg.minRate()
+                    + " bytes/s (aigw.webhook.min-rate)");
         }
         return null;
     }
 
     private Refusal timedOut() {
-        return Refusal.of(408, "webhook_too_slow", "the webhook body did not arrive within "
-                + cfg.readTimeout().toSeconds() + " s (aigw.webhook.read-timeout)").with("Connection", "close");
+        return tooSlow("the webhook body did not arrive within " + cfg.readTimeout().toSeconds()
+                + " s (aigw.webhook.read-timeout)");
+    }
+
+    /** The container's read timeout failed a read: the sender paused longer than the container waits. */
+    private Refusal stopped() {
+        return tooSlow("the webhook body stopped arriving for longer than this server waits for the next bytes (its "
+                + "read timeout); all of it must arrive within " + cfg.readTimeout().toSeconds()
+                + " s (aigw.webhook.read-timeout), without a pause that long");
+    }
+
+    /** The one 408 of a body that came too slowly: the rest of it is not read, so the connection is closed. */
+    private static Refusal tooSlow(String detail) {
+        return Refusal.of(408, "webhook_too_slow", detail).with("Connection", "close");
+    }
+
+    /**
+     * The container failed a read of the body ({@code failure}) after {@code received} bytes, and answers if it can.
+     * Its own read timeout (a sender who stopped sending; Jetty: the connector's idle timeout, Tomcat:
+     * connectionTimeout) is answered with {@link #late}'s 408, or one saying the body stopped arriving. A sender gone
+     * (an early end of the stream or a reset, before the declared length) is not answered: nobody hears it. But one
+     * who only half-closed could, and left to itself Jetty sends it an empty 200 for a body never handed on, so the
+     * status is set to 400 with the connection closed. Nothing is thrown: the sender's failure is no error of the
+     * application's, and neither read logs it. Where the container already answered itself (Tomcat: its own 408 or
+     * 400 page), nothing is written.
+     */
+    void readFailed(Throwable failure, long received) {
+        try {
+            if (stalled(failure)) {
+                Refusal late = late(received, false);
+                (late != null ? late : stopped()).send(resp);
+            } else if (!resp.isCommitted()) {
+                resp.setStatus(400);
+                resp.setHeader("Connection", "close");
+            }
+        } catch (IOException | IllegalStateException gone) {
+            // the connection went with the read: nobody to answer
+        }
+    }
+
+    /** Whether a failed read is a read timeout (Jetty: a TimeoutException; Tomcat: a SocketTimeoutException). */
+    private static boolean stalled(Throwable failure) {
+        for (Throwable t = failure; t != null; t = t.getCause() == t ? null : t.getCause()) {
+            if (t instanceof java.util.concurrent.TimeoutException || t instanceof java.io.InterruptedIOException) {
+                return true;
+            }
+        }
+        return false;
     }
 
     @Override
@@ -201,14 +247,17 @@ final class WebhookDelivery implements ReadListener, AsyncListener {
 
     @Override
     public void onError(Throwable t) {
+        long received;
         synchronized (this) {
             if (!reading) {
                 return;
             }
             reading = false;
+            received = dropThenAnswer != null ? dropped : body.size();
         }
         reservation.giveBack();
-        try { // the sender left mid-body: end it now (Jetty keeps the connection until the read timeout)
+        readFailed(t, received);
+        try { // the sender left mid-body or stalled: end it now (Jetty keeps the connection until the read timeout)
             ac.complete();
         } catch (IllegalStateException alreadyEnded) {
             // the container ended it

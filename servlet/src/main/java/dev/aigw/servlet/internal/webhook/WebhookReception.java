@@ -113,9 +113,15 @@ public final class WebhookReception {
         while (true) {
             int room = body.room();
             // each read blocks until bytes come or the container's own read timeout (Jetty: the connector's
-            // idleTimeout; Tomcat: connectionTimeout) fails it: that bounds a sender who stalls. One who trickles
-            // bytes is cut off after its next read
-            int n = room > 0 ? in.read(body.array(), body.size(), room) : in.read(scratch);
+            // idleTimeout; Tomcat: connectionTimeout) fails it: that bounds a sender who stalls, answered 408 as the
+            // async read answers it; a sender gone is not answered. One who trickles is cut off after its next read
+            int n;
+            try {
+                n = room > 0 ? in.read(body.array(), body.size(), room) : in.read(scratch);
+            } catch (IOException e) {
+                d.readFailed(e, body.size());
+                return;
+            }
             if (n < 0) {
                 break;
             }
