@@ -202,6 +202,89 @@ class LocalPermitsTest {
         assertThat(allowed).as("a new bucket of 6 owing the 4 decided locally (not a full one)").isEqualTo(2);
     }
 
+    /**
+     * On JCache a proxy's round trip runs on the aigw-state pool, bounded by the timeout (Bucket4j's execution
+     * strategy). Calls of one principal queue behind each other's round trip (Bucket4j batches them): when it times
+     * out, the queued ones get the cool-down's answer at once instead of making a second round trip that waits the
+     * timeout again, and every one says what failed, as an exact limit's call does.
+     */
+    @Test
+    void onJCacheAStalledRoundTripIsBoundedByTheTimeoutForEveryCallQueuedBehindIt() throws Exception {
+        java.util.concurrent.atomic.AtomicBoolean stall = new java.util.concurrent.atomic.AtomicBoolean();
+        StateEngine e = StateEngines.jcache(stalling(engines.hazelcast.managers.get(0), stall), "aigw-stall", null,
+                Duration.ofDays(1), TIMEOUT, true);
+        java.util.concurrent.ExecutorService callers = null;
+        try {
+            RateLimiter a = limit(e, "100/h", 2);
+            String who = principal();
+            for (int i = 0; i < 3; i++) { // one round trip, two decided locally
+                assertThat(a.acquire(who)).isEqualTo(ALLOWED);
+            }
+            pause(1100); // the next calls must ask the engine
+            stall.set(true);
+            java.util.concurrent.CountDownLatch go = new java.util.concurrent.CountDownLatch(1);
+            callers = java.util.concurrent.Executors.newFixedThreadPool(4);
+            List<java.util.concurrent.CompletableFuture<long[]>> calls = new java.util.ArrayList<>();
+            List<String> notes = new java.util.concurrent.CopyOnWriteArrayList<>();
+            for (int n = 0; n < 4; n++) {
+                calls.add(java.util.concurrent.CompletableFuture.supplyAsync(() -> {
+                    try {
+                        go.await();
+                    } catch (InterruptedException ex) {
+                        throw new IllegalStateException(ex);
+                    }
+                    long start = System.nanoTime();
+                    RateLimiter.Decision d = a.acquire(who);
+                    notes.add(String.valueOf(d.unchecked()));
+                    return new long[] {(System.nanoTime() - start) / 1_000_000};
+                }, callers));
+            }
+            go.countDown();
+            long longest = 0;
+            for (java.util.concurrent.CompletableFuture<long[]> c : calls) {
+                longest = Math.max(longest, c.get(30, java.util.concurrent.TimeUnit.SECONDS)[0]);
+            }
+            assertThat(notes).as("each call says what failed").containsOnly("jcache: no answer within "
+                    + TIMEOUT.toMillis() + " ms");
+            assertThat(longest).as("no call waits for a second round trip after the first timed out")
+                    .isLessThan(TIMEOUT.toMillis() + 900);
+        } finally {
+            stall.set(false);
+            if (callers != null) {
+                callers.shutdownNow();
+            }
+            e.close();
+        }
+    }
+
+    /** The manager's caches, whose {@code invoke} (Bucket4j's entry processor) waits 6 s while {@code stall} is set. */
+    private static javax.cache.CacheManager stalling(javax.cache.CacheManager real,
+                                                     java.util.concurrent.atomic.AtomicBoolean stall) {
+        return (javax.cache.CacheManager) java.lang.reflect.Proxy.newProxyInstance(
+                javax.cache.CacheManager.class.getClassLoader(), new Class<?>[] {javax.cache.CacheManager.class},
+                (p, m, args) -> {
+                    Object r = unwrapped(() -> m.invoke(real, args));
+                    if (!(r instanceof javax.cache.Cache<?, ?> c)) {
+                        return r;
+                    }
+                    return java.lang.reflect.Proxy.newProxyInstance(javax.cache.Cache.class.getClassLoader(),
+                            new Class<?>[] {javax.cache.Cache.class}, (p2, m2, a2) -> {
+                                if (m2.getName().equals("invoke") && stall.get()) {
+                                    Thread.sleep(6000); // interrupted when the pool's call is cancelled
+                                }
+                                return unwrapped(() -> m2.invoke(c, a2));
+                            });
+                });
+    }
+
+    private static Object unwrapped(java.util.concurrent.Callable<Object> reflective) throws Throwable {
+        try {
+            return reflective.call();
+        } catch (java.lang.reflect.InvocationTargetException ex) {
+            throw ex.getCause();
+        }
+    }
+
     private static long calls(Jedis admin, String command) {
         return RedisServer.commandCalls(admin).getOrDefault(command, 0L);
     }

@@ -19,6 +19,7 @@ import io.github.bucket4j.distributed.remote.commands.MultiCommand;
 
 import java.util.ArrayList;
 import java.util.List;
+import java.util.function.Consumer;
 
 /**
  * Bucket4j's delaying optimization, plus what it lacks for a bound: when a sync that writes the calls decided
@@ -27,15 +28,26 @@ import java.util.List;
  * they are kept and written with the creation, as far as the bucket would still owe them (what refilled since the
  * last state read is not charged), so a principal cannot have them forgiven by pausing until its key expires.
  *
+ * <p>Before each round trip it asks the engine's cool-down: the calls of one principal queue behind each other in
+ * Bucket4j's batching, and one queued behind a round trip that timed out must not wait for another.
+ *
  * <p>One per proxy; runs below Bucket4j's batching, so one thread at a time.
  */
 final class LocalPermits implements Optimization {
     private final DelayParameters parameters;
     private final BucketConfiguration config;
+    private final Runnable gate;
+    private final Consumer<Throwable> failure;
 
-    LocalPermits(DelayParameters parameters, BucketConfiguration config) {
+    /**
+     * @param gate    run before each round trip; throws to refuse it (the engine cools down after a failure)
+     * @param failure told of a round trip that failed, before the calls queued behind it run (opens the cool-down)
+     */
+    LocalPermits(DelayParameters parameters, BucketConfiguration config, Runnable gate, Consumer<Throwable> failure) {
         this.parameters = parameters;
         this.config = config;
+        this.gate = gate;
+        this.failure = failure;
     }
 
     @Override
@@ -45,7 +57,7 @@ final class LocalPermits implements Optimization {
 
     @Override
     public CommandExecutor apply(CommandExecutor original) {
-        return Optimizations.delaying(parameters).apply(new DebtKeeper(original, config));
+        return Optimizations.delaying(parameters).apply(new DebtKeeper(original, config, gate, failure));
     }
 
     @Override
@@ -57,20 +69,35 @@ final class LocalPermits implements Optimization {
     static final class DebtKeeper implements CommandExecutor {
         private final CommandExecutor engine;
         private final BucketConfiguration config;
+        private final Runnable gate;
+        private final Consumer<Throwable> failure;
         private long lost; // decided locally, written by a sync that found no bucket
         private RemoteBucketState seen; // what the last sync read
 
-        DebtKeeper(CommandExecutor engine, BucketConfiguration config) {
+        DebtKeeper(CommandExecutor engine, BucketConfiguration config, Runnable gate, Consumer<Throwable> failure) {
             this.engine = engine;
             this.config = config;
+            this.gate = gate;
+            this.failure = failure;
+        }
+
+        /** One round trip; a failure opens the cool-down at once, so that the calls queued behind it see it. */
+        private <T> CommandResult<T> roundTrip(RemoteCommand<T> command) {
+            try {
+                return engine.execute(command);
+            } catch (RuntimeException | Error e) {
+                failure.accept(e);
+                throw e;
+            }
         }
 
         @Override
         @SuppressWarnings("unchecked")
         public <T> CommandResult<T> execute(RemoteCommand<T> command) {
+            gate.run();
             if (!(command instanceof MultiCommand sync) || sync.getCommands().size() != 3
                     || !(sync.getCommands().get(0) instanceof ConsumeIgnoringRateLimitsCommand write)) {
-                return engine.execute(command);
+                return roundTrip(command);
             }
             long local = write.getTokensToConsume();
             long owed = lost > 0 ? owed() : 0;
@@ -81,7 +108,7 @@ final class LocalPermits implements Optimization {
                         new ConsumeIgnoringRateLimitsCommand(local + owed)));
                 sent = (RemoteCommand<T>) new MultiCommand(c);
             }
-            CommandResult<T> result = engine.execute(sent); // an exception: nothing changes, tried again later
+            CommandResult<T> result = roundTrip(sent); // an exception: nothing changes, tried again later
             if (result.isError()) {
                 return result;
             }

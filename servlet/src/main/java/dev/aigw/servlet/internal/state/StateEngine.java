@@ -172,7 +172,32 @@ public abstract class StateEngine implements AutoCloseable {
             Thread.currentThread().interrupt();
             throw failed(e);
         } catch (Exception | LinkageError e) { // a linkage error: an engine library of the wrong version
+            for (Throwable t = e; t != null; t = t.getCause()) {
+                if (t instanceof CoolingDown) { // a proxy's round trip asked in the cool-down: nothing new failed
+                    throw new StateUnavailableException(t.getMessage());
+                }
+            }
             throw failed(e);
+        }
+    }
+
+    /** Thrown by {@link #checkNotCoolingDown} (unchecked: it passes through Bucket4j). */
+    static final class CoolingDown extends RuntimeException {
+        private static final long serialVersionUID = 1L;
+
+        CoolingDown(String problem) {
+            super(problem, null, false, false);
+        }
+    }
+
+    /**
+     * Refuses a round trip while the engine cools down: a proxy's calls of one principal wait for each other (Bucket4j
+     * batches them), so without it a call queued behind a round trip that timed out would wait for a second one.
+     */
+    final void checkNotCoolingDown() {
+        long until = coolDownUntilNanos;
+        if (until != 0 && System.nanoTime() - until < 0) {
+            throw new CoolingDown(lastProblem);
         }
     }
 
@@ -189,7 +214,8 @@ public abstract class StateEngine implements AutoCloseable {
      */
     public final BucketProxy bucket(String key, BucketConfiguration config, int localPermits, Duration syncAfter) {
         return selfBoundedBuckets().builder()
-                .withOptimization(new LocalPermits(new DelayParameters(localPermits, syncAfter), config))
+                .withOptimization(new LocalPermits(new DelayParameters(localPermits, syncAfter), config,
+                        this::checkNotCoolingDown, this::failed))
                 .build(key, () -> config);
     }
 
@@ -257,8 +283,10 @@ public abstract class StateEngine implements AutoCloseable {
     /** "redis: JedisConnectionException: Failed to connect ..." — class and message, cut; never a stack trace. */
     private String describe(Throwable e) {
         Throwable t = e;
-        if ((t instanceof java.util.concurrent.ExecutionException
-                || t instanceof java.util.concurrent.CompletionException) && t.getCause() != null) {
+        while ((t instanceof java.util.concurrent.ExecutionException
+                || t instanceof java.util.concurrent.CompletionException
+                || t instanceof io.github.bucket4j.util.concurrent.batch.BatchHelper.BatchFailedException)
+                && t.getCause() != null) { // the wrappers of a pool, of Bucket4j's execution strategy and batching
             t = t.getCause();
         }
         if (t instanceof java.util.concurrent.TimeoutException) {
