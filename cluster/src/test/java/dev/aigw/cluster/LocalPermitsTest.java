@@ -1,19 +1,32 @@
 package dev.aigw.cluster;
 
-import dev.aigw.servlet.SharedState;
 import dev.aigw.servlet.internal.RateLimiter;
 import dev.aigw.servlet.internal.state.StateEngine;
 import dev.aigw.servlet.internal.state.StateEngines;
+import javax.cache.Cache;
+import javax.cache.CacheManager;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import redis.clients.jedis.Jedis;
 
+import java.lang.reflect.InvocationTargetException;
+import java.lang.reflect.Proxy;
 import java.time.Duration;
+import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.UUID;
+import java.util.concurrent.Callable;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.function.Consumer;
 import java.util.function.Supplier;
 
 import static org.assertj.core.api.Assertions.assertThat;
@@ -187,7 +200,7 @@ class LocalPermitsTest {
      * be full: pausing then had them forgiven, over and over), JCache evicts it, a Redis without persistence restarts.
      * The sync that finds no bucket creates it owing them; what the engine itself had taken is gone with it.
      */
-    private static void lostBucket(Supplier<StateEngine> engine, java.util.function.Consumer<String> lose) {
+    private static void lostBucket(Supplier<StateEngine> engine, Consumer<String> lose) {
         RateLimiter a = limit(engine.get(), "6/h", 4);
         String who = principal();
         for (int i = 0; i < 5; i++) { // one on the engine (5 left there), four decided locally
@@ -210,10 +223,10 @@ class LocalPermitsTest {
      */
     @Test
     void onJCacheAStalledRoundTripIsBoundedByTheTimeoutForEveryCallQueuedBehindIt() throws Exception {
-        java.util.concurrent.atomic.AtomicBoolean stall = new java.util.concurrent.atomic.AtomicBoolean();
+        AtomicBoolean stall = new AtomicBoolean();
         StateEngine e = StateEngines.jcache(stalling(engines.hazelcast.managers.get(0), stall), "aigw-stall", null,
                 Duration.ofDays(1), TIMEOUT, true);
-        java.util.concurrent.ExecutorService callers = null;
+        ExecutorService callers = null;
         try {
             RateLimiter a = limit(e, "100/h", 2);
             String who = principal();
@@ -222,12 +235,12 @@ class LocalPermitsTest {
             }
             pause(1100); // the next calls must ask the engine
             stall.set(true);
-            java.util.concurrent.CountDownLatch go = new java.util.concurrent.CountDownLatch(1);
-            callers = java.util.concurrent.Executors.newFixedThreadPool(4);
-            List<java.util.concurrent.CompletableFuture<long[]>> calls = new java.util.ArrayList<>();
-            List<String> notes = new java.util.concurrent.CopyOnWriteArrayList<>();
+            CountDownLatch go = new CountDownLatch(1);
+            callers = Executors.newFixedThreadPool(4);
+            List<CompletableFuture<long[]>> calls = new ArrayList<>();
+            List<String> notes = new CopyOnWriteArrayList<>();
             for (int n = 0; n < 4; n++) {
-                calls.add(java.util.concurrent.CompletableFuture.supplyAsync(() -> {
+                calls.add(CompletableFuture.supplyAsync(() -> {
                     try {
                         go.await();
                     } catch (InterruptedException ex) {
@@ -241,8 +254,8 @@ class LocalPermitsTest {
             }
             go.countDown();
             long longest = 0;
-            for (java.util.concurrent.CompletableFuture<long[]> c : calls) {
-                longest = Math.max(longest, c.get(30, java.util.concurrent.TimeUnit.SECONDS)[0]);
+            for (CompletableFuture<long[]> c : calls) {
+                longest = Math.max(longest, c.get(30, TimeUnit.SECONDS)[0]);
             }
             assertThat(notes).as("each call says what failed").containsOnly("jcache: no answer within "
                     + TIMEOUT.toMillis() + " ms");
@@ -258,17 +271,17 @@ class LocalPermitsTest {
     }
 
     /** The manager's caches, whose {@code invoke} (Bucket4j's entry processor) waits 6 s while {@code stall} is set. */
-    private static javax.cache.CacheManager stalling(javax.cache.CacheManager real,
-                                                     java.util.concurrent.atomic.AtomicBoolean stall) {
-        return (javax.cache.CacheManager) java.lang.reflect.Proxy.newProxyInstance(
-                javax.cache.CacheManager.class.getClassLoader(), new Class<?>[] {javax.cache.CacheManager.class},
+    private static CacheManager stalling(CacheManager real,
+                                                     AtomicBoolean stall) {
+        return (CacheManager) Proxy.newProxyInstance(
+                CacheManager.class.getClassLoader(), new Class<?>[] {CacheManager.class},
                 (p, m, args) -> {
                     Object r = unwrapped(() -> m.invoke(real, args));
-                    if (!(r instanceof javax.cache.Cache<?, ?> c)) {
+                    if (!(r instanceof Cache<?, ?> c)) {
                         return r;
                     }
-                    return java.lang.reflect.Proxy.newProxyInstance(javax.cache.Cache.class.getClassLoader(),
-                            new Class<?>[] {javax.cache.Cache.class}, (p2, m2, a2) -> {
+                    return Proxy.newProxyInstance(Cache.class.getClassLoader(),
+                            new Class<?>[] {Cache.class}, (p2, m2, a2) -> {
                                 if (m2.getName().equals("invoke") && stall.get()) {
                                     Thread.sleep(6000); // interrupted when the pool's call is cancelled
                                 }
@@ -277,10 +290,10 @@ class LocalPermitsTest {
                 });
     }
 
-    private static Object unwrapped(java.util.concurrent.Callable<Object> reflective) throws Throwable {
+    private static Object unwrapped(Callable<Object> reflective) throws Throwable {
         try {
             return reflective.call();
-        } catch (java.lang.reflect.InvocationTargetException ex) {
+        } catch (InvocationTargetException ex) {
             throw ex.getCause();
         }
     }
