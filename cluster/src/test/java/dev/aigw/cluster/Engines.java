@@ -4,32 +4,36 @@ import dev.aigw.servlet.internal.state.RedisUrl;
 import dev.aigw.servlet.internal.state.StateEngine;
 import dev.aigw.servlet.internal.state.StateEngines;
 
+import org.junit.jupiter.api.extension.AfterAllCallback;
+import org.junit.jupiter.api.extension.BeforeAllCallback;
+import org.junit.jupiter.api.extension.ExtensionContext;
+
 import java.time.Duration;
 import java.util.List;
 import java.util.concurrent.CopyOnWriteArrayList;
 
 /**
- * For tests of the engines themselves: a real {@link RedisServer} and a one-member embedded Hazelcast cluster, and
- * engines on them (each instance of an application has its own); closing it closes every engine made here, then the
- * member and the server.
+ * For tests of the engines themselves, registered on a class ({@code @RegisterExtension static final}): a real
+ * {@link RedisServer} and a one-member embedded Hazelcast cluster for the class's tests, and engines on them (each
+ * instance of an application has its own); after the class, every engine made here is closed, then the member and
+ * the server.
  */
-final class Engines implements AutoCloseable {
-    final RedisServer redis;
-    final HazelcastMembers hazelcast;
+final class Engines implements BeforeAllCallback, AfterAllCallback {
+    RedisServer redis;
+    HazelcastMembers hazelcast;
     private final Duration timeout;
     private final List<StateEngine> made = new CopyOnWriteArrayList<>();
 
     /** @param timeout the engines' {@code aigw.state.timeout} */
-    Engines(Duration timeout) throws Exception {
+    Engines(Duration timeout) {
         this.timeout = timeout;
+    }
+
+    @Override
+    public void beforeAll(ExtensionContext context) throws Exception {
         redis = new RedisServer();
-        try {
-            redis.start();
-            hazelcast = new HazelcastMembers(1);
-        } catch (Exception | Error e) {
-            redis.close();
-            throw e;
-        }
+        redis.start();
+        hazelcast = new HazelcastMembers(1);
     }
 
     StateEngine onRedis(boolean failOpen) {
@@ -48,12 +52,16 @@ final class Engines implements AutoCloseable {
     }
 
     @Override
-    public void close() throws Exception {
+    public void afterAll(ExtensionContext context) throws Exception {
         made.forEach(StateEngine::close);
         try {
-            hazelcast.close();
+            if (hazelcast != null) {
+                hazelcast.close();
+            }
         } finally {
-            redis.close();
+            if (redis != null) {
+                redis.close();
+            }
         }
     }
 }

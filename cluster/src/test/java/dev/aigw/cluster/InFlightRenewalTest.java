@@ -4,9 +4,8 @@ import dev.aigw.servlet.SharedState;
 import dev.aigw.servlet.internal.ReplayGuard;
 import dev.aigw.servlet.internal.ReplayVerdict;
 import dev.aigw.servlet.internal.state.StateEngine;
-import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
 import redis.clients.jedis.Jedis;
 
 import java.time.Duration;
@@ -34,28 +33,16 @@ import static org.assertj.core.api.Assertions.assertThat;
 class InFlightRenewalTest {
     private static final Duration WINDOW = Duration.ofSeconds(3);
     private static final Duration TIMEOUT = Duration.ofMillis(1500); // 3 × the default, for a saturated machine
-    private static Engines engines;
-    private static RedisServer redis;
 
-    @BeforeAll
-    static void start() throws Exception {
-        engines = new Engines(TIMEOUT);
-        redis = engines.redis;
-    }
-
-    @AfterAll
-    static void stop() throws Exception {
-        if (engines != null) {
-            engines.close();
-        }
-    }
+    @RegisterExtension
+    static final Engines ENGINES = new Engines(TIMEOUT);
 
     private static StateEngine onRedis() {
-        return engines.onRedis(false);
+        return ENGINES.onRedis(false);
     }
 
     private static StateEngine onJCache() {
-        return engines.onJCache("aigw-in-flight", false);
+        return ENGINES.onJCache("aigw-in-flight", false);
     }
 
     @Test
@@ -101,11 +88,11 @@ class InFlightRenewalTest {
             ReplayGuard onB = ReplayGuard.of(WINDOW, 1, b);
             String id = "outage-" + UUID.randomUUID();
             assertThat(onA.begin(id)).isEqualTo(ADMITTED);
-            redis.stop();
+            ENGINES.redis.stop();
             Thread.sleep(WINDOW.multipliedBy(2).toMillis()); // renewals fail meanwhile; the mark's time runs out
             assertThat(onB.begin(id)).as("nothing is admitted while Redis is down").isEqualTo(ReplayVerdict.UNAVAILABLE);
-            redis.start();
-            try (Jedis admin = redis.client()) {
+            ENGINES.redis.start();
+            try (Jedis admin = ENGINES.redis.client()) {
                 long end = System.nanoTime() + Duration.ofSeconds(30).toNanos();
                 while (admin.get("aigw:webhook:" + id) == null && System.nanoTime() < end) {
                     Thread.sleep(100);
@@ -148,7 +135,7 @@ class InFlightRenewalTest {
         Logger log = Logger.getLogger("dev.aigw.servlet");
         StateEngine a = onRedis();
         log.addHandler(handler);
-        try (Jedis admin = redis.client()) {
+        try (Jedis admin = ENGINES.redis.client()) {
             ReplayGuard onA = ReplayGuard.of(WINDOW, 1, a);
             assertThat(onA.begin("closing-" + UUID.randomUUID())).isEqualTo(ADMITTED);
             // Redis holds every client's command for longer than the engine's timeout: the renewal waits for it

@@ -5,9 +5,8 @@ import dev.aigw.servlet.internal.state.StateEngine;
 import dev.aigw.servlet.internal.state.StateEngines;
 import javax.cache.Cache;
 import javax.cache.CacheManager;
-import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
 import redis.clients.jedis.Jedis;
 
 import java.lang.reflect.InvocationTargetException;
@@ -40,28 +39,16 @@ import static org.assertj.core.api.Assertions.assertThat;
  */
 class LocalPermitsTest {
     private static final Duration TIMEOUT = Duration.ofMillis(1500); // a busy test machine is not a failure
-    private static Engines engines;
-    private static RedisServer redis;
 
-    @BeforeAll
-    static void start() throws Exception {
-        engines = new Engines(TIMEOUT);
-        redis = engines.redis;
-    }
-
-    @AfterAll
-    static void stop() throws Exception {
-        if (engines != null) {
-            engines.close();
-        }
-    }
+    @RegisterExtension
+    static final Engines ENGINES = new Engines(TIMEOUT);
 
     private static StateEngine onRedis() {
-        return engines.onRedis(true);
+        return ENGINES.onRedis(true);
     }
 
     private static StateEngine onJCache() {
-        return engines.onJCache("aigw-local-permits", true);
+        return ENGINES.onJCache("aigw-local-permits", true);
     }
 
     private static final RateLimiter.Decision ALLOWED = new RateLimiter.Decision(true, Duration.ZERO);
@@ -79,7 +66,7 @@ class LocalPermitsTest {
         RateLimiter a = limit(onRedis(), "1000/h", 4);
         String who = principal();
         assertThat(a.acquire(who).allowed()).isTrue(); // creates the bucket and reads its state
-        try (Jedis admin = redis.client()) {
+        try (Jedis admin = ENGINES.redis.client()) {
             admin.configResetStat();
             long start = System.nanoTime();
             for (int i = 0; i < 25; i++) {
@@ -135,7 +122,7 @@ class LocalPermitsTest {
         for (int i = 0; i < 3; i++) {
             assertThat(a.acquire(who).allowed()).isTrue();
         }
-        try (Jedis admin = redis.client()) {
+        try (Jedis admin = ENGINES.redis.client()) {
             assertThat(a.acquire(who).allowed()).isFalse(); // writes what it let through locally
             admin.configResetStat();
             long start = System.nanoTime();
@@ -161,13 +148,13 @@ class LocalPermitsTest {
         assertThat(a.acquire(who).allowed()).isTrue(); // on Redis: 5 left
         assertThat(a.acquire(who).allowed()).isTrue(); // local
         assertThat(a.acquire(who).allowed()).isTrue(); // local: two not written yet
-        redis.stop();
+        ENGINES.redis.stop();
         try {
             RateLimiter.Decision d = a.acquire(who);
             assertThat(d.unchecked()).as("the write of the two fails: on-failure decides").contains("redis");
             assertThat(d.allowed()).as("aigw.state.on-failure=open").isTrue();
         } finally {
-            redis.start();
+            ENGINES.redis.start();
         }
         pause(1100); // the cool-down after the failure
         // another instance, started after the restart (an engine's pooled connections fail once after one)
@@ -182,7 +169,7 @@ class LocalPermitsTest {
     @Test
     void onRedisWhatWasDecidedLocallyIsOwedWhenTheBucketIsGone() {
         lostBucket(LocalPermitsTest::onRedis, key -> {
-            try (Jedis admin = redis.client()) {
+            try (Jedis admin = ENGINES.redis.client()) {
                 admin.del(key);
             }
         });
@@ -191,7 +178,7 @@ class LocalPermitsTest {
     @Test
     void onJCacheWhatWasDecidedLocallyIsOwedWhenTheBucketIsGone() {
         lostBucket(LocalPermitsTest::onJCache,
-                key -> engines.hazelcast.managers.get(0).getCache("aigw-local-permits").remove(key));
+                key -> ENGINES.hazelcast.managers.get(0).getCache("aigw-local-permits").remove(key));
     }
 
     /**
@@ -224,7 +211,7 @@ class LocalPermitsTest {
     @Test
     void onJCacheAStalledRoundTripIsBoundedByTheTimeoutForEveryCallQueuedBehindIt() throws Exception {
         AtomicBoolean stall = new AtomicBoolean();
-        StateEngine e = StateEngines.jcache(stalling(engines.hazelcast.managers.get(0), stall), "aigw-stall", null,
+        StateEngine e = StateEngines.jcache(stalling(ENGINES.hazelcast.managers.get(0), stall), "aigw-stall", null,
                 Duration.ofDays(1), TIMEOUT, true);
         ExecutorService callers = null;
         try {
@@ -333,14 +320,14 @@ class LocalPermitsTest {
                 m.put("aigw.proxy.replicate-token", one.replicate.token());
                 m.put("aigw.proxy.rate-limit", "1000/min");
                 m.put("aigw.state", "redis");
-                m.put("aigw.state.redis-url", redis.url());
+                m.put("aigw.state.redis-url", ENGINES.redis.url());
                 m.put("aigw.state.timeout", TIMEOUT.toMillis() + "ms");
                 m.put("aigw.state.local-permits", "4");
                 return m;
             }, i -> null);
             String who = "settings-" + UUID.randomUUID();
             assertThat(one.proxied(0, "GET", "/account", null, who).statusCode()).isEqualTo(200);
-            try (Jedis admin = redis.client()) {
+            try (Jedis admin = ENGINES.redis.client()) {
                 admin.configResetStat();
                 long start = System.nanoTime();
                 for (int i = 0; i < 10; i++) {

@@ -1,5 +1,6 @@
 package dev.aigw.servlet;
 
+import dev.aigw.servlet.suite.BodyReadFailures;
 import dev.aigw.servlet.suite.JettyContainer;
 import dev.aigw.servlet.suite.JettyEe10Container;
 import dev.aigw.testkit.ReplicateWebhooks;
@@ -12,9 +13,7 @@ import jakarta.servlet.http.HttpServletResponse;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 
-import java.io.ByteArrayOutputStream;
 import java.io.IOException;
-import java.io.InputStream;
 import java.net.Socket;
 import java.net.URI;
 import java.nio.charset.StandardCharsets;
@@ -88,20 +87,9 @@ class BlockingReadStallTest {
                         + "\r\n\r\n").getBytes(StandardCharsets.ISO_8859_1));
                 Thread.sleep(1500);
                 paused.getOutputStream().write(body);
-                assertThat(drain(paused.getInputStream())).as(path).startsWith("HTTP/1.1 200");
+                assertThat(BodyReadFailures.drain(paused.getInputStream())).as(path).startsWith("HTTP/1.1 200");
             }
         }
         assertThat(received).hasSize(2).allSatisfy(b -> assertThat(b).isEqualTo(body));
-    }
-
-    /** Everything until the container closes the connection (or resets it). */
-    private static String drain(InputStream in) throws IOException {
-        ByteArrayOutputStream all = new ByteArrayOutputStream();
-        try {
-            in.transferTo(all);
-        } catch (java.net.SocketException reset) {
-            // closed with a reset: what came before is kept
-        }
-        return all.toString(StandardCharsets.ISO_8859_1);
     }
 }

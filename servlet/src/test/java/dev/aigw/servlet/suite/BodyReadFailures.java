@@ -189,7 +189,7 @@ public abstract class BodyReadFailures {
     }
 
     /** Everything until the container closes the connection (or resets it). */
-    private static String drain(InputStream in) throws IOException {
+    public static String drain(InputStream in) throws IOException {
         ByteArrayOutputStream all = new ByteArrayOutputStream();
         try {
             in.transferTo(all);
