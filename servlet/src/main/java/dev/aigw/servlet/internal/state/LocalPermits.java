@@ -32,6 +32,8 @@ import java.util.function.Consumer;
  * Bucket4j's batching, and one queued behind a round trip that timed out must not wait for another.
  *
  * <p>One per proxy; runs below Bucket4j's batching, so one thread at a time.
+ *
+ * <p>Internal: not API, may change in any release.
  */
 final class LocalPermits implements Optimization {
     private final DelayParameters parameters;
