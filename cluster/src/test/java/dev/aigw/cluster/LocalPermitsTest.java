@@ -5,6 +5,7 @@ import dev.aigw.servlet.internal.state.StateEngine;
 import dev.aigw.servlet.internal.state.StateEngines;
 import javax.cache.Cache;
 import javax.cache.CacheManager;
+import org.junit.jupiter.api.Assumptions;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.RegisterExtension;
 import redis.clients.jedis.Jedis;
@@ -65,10 +66,10 @@ class LocalPermitsTest {
     void aBusyPrincipalCostsOneRoundTripPerLocalPermitsPlusOneCalls() {
         RateLimiter a = limit(onRedis(), "1000/h", 4);
         String who = principal();
+        long start = System.nanoTime(); // a second after a round trip, the next call makes one whatever the count
         assertThat(a.acquire(who).allowed()).isTrue(); // creates the bucket and reads its state
         try (Jedis admin = ENGINES.redis.client()) {
             admin.configResetStat();
-            long start = System.nanoTime();
             for (int i = 0; i < 25; i++) {
                 assertThat(a.acquire(who).allowed()).isTrue();
             }
@@ -123,9 +124,9 @@ class LocalPermitsTest {
             assertThat(a.acquire(who).allowed()).isTrue();
         }
         try (Jedis admin = ENGINES.redis.client()) {
+            long start = System.nanoTime();
             assertThat(a.acquire(who).allowed()).isFalse(); // writes what it let through locally
             admin.configResetStat();
-            long start = System.nanoTime();
             for (int i = 0; i < 20; i++) {
                 RateLimiter.Decision d = a.acquire(who);
                 assertThat(d.allowed()).isFalse();
@@ -145,9 +146,11 @@ class LocalPermitsTest {
     void whatWasLetThroughLocallyBeforeAnOutageIsWrittenAfterIt() throws Exception {
         RateLimiter a = limit(onRedis(), "6/h", 2);
         String who = principal();
+        long start = System.nanoTime();
         assertThat(a.acquire(who).allowed()).isTrue(); // on Redis: 5 left
         assertThat(a.acquire(who).allowed()).isTrue(); // local
         assertThat(a.acquire(who).allowed()).isTrue(); // local: two not written yet
+        decidedLocally(start);
         ENGINES.redis.stop();
         try {
             RateLimiter.Decision d = a.acquire(who);
@@ -190,9 +193,11 @@ class LocalPermitsTest {
     private static void lostBucket(Supplier<StateEngine> engine, Consumer<String> lose) {
         RateLimiter a = limit(engine.get(), "6/h", 4);
         String who = principal();
+        long start = System.nanoTime();
         for (int i = 0; i < 5; i++) { // one on the engine (5 left there), four decided locally
             assertThat(a.acquire(who).allowed()).isTrue();
         }
+        decidedLocally(start);
         lose.accept(keyOf("6/3600000ms", who));
         pause(1100); // the next call asks the engine
         int allowed = 0;
@@ -217,9 +222,11 @@ class LocalPermitsTest {
         try {
             RateLimiter a = limit(e, "100/h", 2);
             String who = principal();
+            long quick = System.nanoTime();
             for (int i = 0; i < 3; i++) { // one round trip, two decided locally
                 assertThat(a.acquire(who)).isEqualTo(ALLOWED);
             }
+            decidedLocally(quick);
             pause(1100); // the next calls must ask the engine
             stall.set(true);
             CountDownLatch go = new CountDownLatch(1);
@@ -297,9 +304,11 @@ class LocalPermitsTest {
             try {
                 RateLimiter a = limit(e, "100/h", 2);
                 String who = principal();
+                long start = System.nanoTime();
                 for (int i = 0; i < 3; i++) { // one round trip, then two decided locally
                     assertThat(a.acquire(who)).isEqualTo(ALLOWED);
                 }
+                decidedLocally(start);
                 alone.members.get(0).getLifecycleService().terminate();
                 RateLimiter.Decision d = a.acquire(who); // must write the two: the member is gone
                 assertThat(d.allowed()).as("aigw.state.on-failure=closed").isFalse();
@@ -326,10 +335,10 @@ class LocalPermitsTest {
                 return m;
             }, i -> null);
             String who = "settings-" + UUID.randomUUID();
+            long start = System.nanoTime();
             assertThat(one.proxied(0, "GET", "/account", null, who).statusCode()).isEqualTo(200);
             try (Jedis admin = ENGINES.redis.client()) {
                 admin.configResetStat();
-                long start = System.nanoTime();
                 for (int i = 0; i < 10; i++) {
                     assertThat(one.proxied(0, "GET", "/account", null, who).statusCode()).isEqualTo(200);
                 }
@@ -342,6 +351,15 @@ class LocalPermitsTest {
 
     private static String keyOf(String rate, String who) {
         return "aigw:rate:" + rate + ":" + who;
+    }
+
+    /**
+     * The premise of a test that counts on calls decided locally: they came within a second of their round trip. A
+     * machine that stalled for most of that second made them ask the engine; the test then says so and ends.
+     */
+    private static void decidedLocally(long sinceNanos) {
+        long ms = (System.nanoTime() - sinceNanos) / 1_000_000;
+        Assumptions.assumeTrue(ms < 900, () -> "the calls took " + ms + " ms: not all decided locally");
     }
 
     private static void pause(long millis) {
