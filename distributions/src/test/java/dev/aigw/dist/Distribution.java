@@ -31,7 +31,8 @@ abstract class Distribution implements AutoCloseable {
     final Path home;
     final Path base;
     final Path javaHome;
-    final int port;
+    /** Chosen by {@link #start()}. */
+    int port;
     final Path log;
     final HttpClient http = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(5)).build();
     private Process process;
@@ -41,7 +42,6 @@ abstract class Distribution implements AutoCloseable {
         this.home = home;
         this.base = work.resolve(name);
         this.javaHome = javaHome;
-        this.port = freePort();
         this.log = base.resolve("console.log");
         if (!Files.isDirectory(home)) {
             throw new IllegalStateException(name + ": no distribution at " + home + " (the build unpacks it)");
@@ -70,6 +70,24 @@ abstract class Distribution implements AutoCloseable {
     }
 
     final Distribution start() throws Exception {
+        for (int attempt = 1; ; attempt++) {
+            // chosen now, not when built: the fakes a scenario starts in between bind free ports of their own
+            port = freePort();
+            if (launch()) {
+                return this;
+            }
+            if (attempt == 3) {
+                throw new IllegalStateException(name + ": the free port was taken before it could bind it, three "
+                        + "times:\n" + log());
+            }
+        }
+    }
+
+    /**
+     * Starts the container on {@link #port} and waits until it listens; false when another process took the port
+     * first (the container exits on its bind failure), so that {@link #start()} can try another.
+     */
+    private boolean launch() throws Exception {
         prepare();
         ProcessBuilder pb = new ProcessBuilder(command()).directory(base.toFile())
                 .redirectErrorStream(true).redirectOutput(log.toFile());
@@ -84,10 +102,14 @@ abstract class Distribution implements AutoCloseable {
         long deadline = System.nanoTime() + START_TIMEOUT.toNanos();
         while (true) {
             if (!process.isAlive()) {
-                throw new IllegalStateException(name + " exited with " + process.exitValue() + ":\n" + log());
+                String out = log();
+                if (out.contains("java.net.BindException")) {
+                    return false;
+                }
+                throw new IllegalStateException(name + " exited with " + process.exitValue() + ":\n" + out);
             }
             try (var s = new java.net.Socket(InetAddress.getLoopbackAddress(), port)) {
-                return this;
+                return true;
             } catch (ConnectException e) {
                 if (System.nanoTime() > deadline) {
                     throw new IllegalStateException(name + " did not listen on " + port + " within "
