@@ -247,6 +247,7 @@ public final class ProxyCall implements RequestBodyPublisher.Events, ResponseWri
      */
     void clientGone(Throwable t, boolean reportedByContainer) {
         if (end()) {
+            client.freePlace(); // before the record: whoever sees the call cancelled finds its place free
             x.responseClosed("client disconnected"); // the one meaning of an answer left early, in core
             RequestBodyPublisher p = body;
             if (p != null) {
