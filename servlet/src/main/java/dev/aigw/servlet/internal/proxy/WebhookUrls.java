@@ -163,7 +163,8 @@ public final class WebhookUrls {
      * {@code url} split, when it is in the one form the proxy accepts: {@code http} or {@code https} in lower case,
      * {@code ://}, a host of lower-case ASCII labels (punycode for others) or a dotted-decimal IPv4 address, a port
      * only when not the scheme's default (digits, no leading zero), then a path of RFC 3986 characters without
-     * dot segments (nor {@code ...} or {@code ..%20}), empty segments or percent-encoded {@code .}, {@code /},
+     * dot segments (nor {@code ...} or {@code ..%20}), empty segments (nor one of only {@code ;parameters}) or
+     * percent-encoded {@code .}, {@code /},
      * {@code \}, {@code %}, {@code ;} or NUL, then maybe a query. No fragment anywhere.
      *
      * @throws IllegalArgumentException saying what is not canonical (never repeating the URL)
@@ -283,8 +284,9 @@ public final class WebhookUrls {
                 throw new IllegalArgumentException("has a dot segment in its path (or dots with more dots or "
                         + "encoded spaces, which Windows servers read as one)");
             }
-            if (s.isEmpty() && i < segments.length - 1) {
-                throw new IllegalArgumentException("has an empty segment (//) in its path");
+            // "/;x/" too: a server that drops ;parameters reads an empty segment there (Jetty: ambiguous)
+            if (bare.isEmpty() && (semi >= 0 || i < segments.length - 1)) {
+                throw new IllegalArgumentException("has an empty segment (// or /;) in its path");
             }
             for (int at = s.indexOf('%'); at >= 0; at = s.indexOf('%', at + 1)) {
                 int b = Integer.parseInt(s.substring(at + 1, at + 3), 16);
