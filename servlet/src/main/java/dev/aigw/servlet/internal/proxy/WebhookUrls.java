@@ -164,8 +164,8 @@ public final class WebhookUrls {
      * {@code ://}, a host of lower-case ASCII labels (punycode for others) or a dotted-decimal IPv4 address, a port
      * only when not the scheme's default (digits, no leading zero), then a path of RFC 3986 characters without
      * dot segments (nor {@code ...} or {@code ..%20}), empty segments (nor one of only {@code ;parameters}) or
-     * percent-encoded {@code .}, {@code /},
-     * {@code \}, {@code %}, {@code ;} or NUL, then maybe a query. No fragment anywhere.
+     * percent-encoded {@code .}, {@code /}, {@code \}, {@code %}, {@code ;} or NUL, then maybe a query. No fragment
+     * anywhere.
      *
      * @throws IllegalArgumentException saying what is not canonical (never repeating the URL)
      */

@@ -156,8 +156,7 @@ public abstract class StateEngine implements AutoCloseable {
         if (timer.isClosed()) {
             throw new StateUnavailableException(name + ": closed (the application is stopping)");
         }
-        long until = coolDownUntilNanos;
-        if (until != 0 && System.nanoTime() - until < 0) {
+        if (coolingDown()) {
             throw new StateUnavailableException(lastProblem);
         }
         try {
@@ -195,10 +194,15 @@ public abstract class StateEngine implements AutoCloseable {
      * batches them), so without it a call queued behind a round trip that timed out would wait for a second one.
      */
     final void checkNotCoolingDown() {
-        long until = coolDownUntilNanos;
-        if (until != 0 && System.nanoTime() - until < 0) {
+        if (coolingDown()) {
             throw new CoolingDown(lastProblem);
         }
+    }
+
+    /** Within the cool-down after a failure: the engine is not asked. */
+    private boolean coolingDown() {
+        long until = coolDownUntilNanos;
+        return until != 0 && System.nanoTime() - until < 0;
     }
 
     /** The shared bucket under {@code key}, created with {@code config} on first use (call it under {@link #call}). */
