@@ -1,8 +1,8 @@
 package dev.aigw.servlet.internal.state;
 
+import dev.aigw.servlet.internal.ServletSettings;
 import io.github.bucket4j.distributed.proxy.ExecutionStrategy;
 import io.github.bucket4j.distributed.proxy.ProxyManager;
-import dev.aigw.servlet.internal.ServletSettings;
 import io.github.bucket4j.grid.jcache.Bucket4jJCache;
 
 import javax.cache.Cache;
@@ -124,7 +124,7 @@ final class JCacheEngine extends StateEngine {
     /**
      * How long {@code c} keeps an entry after its last write, by its expiry policy: the policy's expiry for an update
      * (or, when an update leaves it unchanged, for the creation: counted from then), shortened by its expiry for an
-     * access (a refusal only reads the bucket); null for ever, also when the provider does not tell. A provider's own
+     * access (a call that leaves a bucket unchanged may only read it); null for ever, also when the provider does not tell. A provider's own
      * eviction (a size bound) is not seen here.
      */
     static Duration keptAfterWrite(Cache<?, ?> c) {

@@ -83,8 +83,9 @@ final class RedisCommands {
         }
         // a connection of its own with the time left (the pool's would get the whole timeout again); the commands
         // after it fill the pool with fresh ones
-        Connection fresh = new Connection(address, config.apply(left));
-        try (RedisClient one = RedisClient.builder().hostAndPort(address).clientConfig(config.apply(left))
+        JedisClientConfig cfg = config.apply(left);
+        Connection fresh = new Connection(address, cfg);
+        try (RedisClient one = RedisClient.builder().hostAndPort(address).clientConfig(cfg)
                 .connectionProvider(new One(fresh)).commandExecutor(new SimpleCommandExecutor(fresh)).build()) {
             left = millisLeft(start); // the handshake (AUTH, SELECT, ...) took some of it
             if (left < 1) {
