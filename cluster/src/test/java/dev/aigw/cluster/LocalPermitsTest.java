@@ -160,7 +160,7 @@ class LocalPermitsTest {
             ENGINES.redis.start();
         }
         pause(1100); // the cool-down after the failure
-        // another instance, started after the restart (an engine's pooled connections fail once after one)
+        // another instance, started after the restart
         RateLimiter b = limit(onRedis(), "6/h", 0);
         assertThat(b.acquire(who).allowed()).isTrue(); // 4 left: A's two are not on Redis yet
         assertThat(a.acquire(who).allowed()).as("writes its two and takes one: 1 left").isTrue();

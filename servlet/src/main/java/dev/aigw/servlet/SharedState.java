@@ -1,6 +1,7 @@
 package dev.aigw.servlet;
 
 import dev.aigw.Settings;
+import dev.aigw.servlet.internal.RateLimiter;
 import dev.aigw.servlet.internal.ServletSettings;
 import dev.aigw.servlet.internal.state.RedisUrl;
 import dev.aigw.servlet.internal.state.StateEngine;
@@ -157,6 +158,9 @@ public final class SharedState implements AutoCloseable {
             }
         }
         b.timeout(s.duration("aigw.state.timeout", DEFAULT_TIMEOUT, Duration.ofMillis(10), Duration.ofSeconds(10)));
+        if (mode.equals("jcache")) {
+            b.keepFor = ratePeriod(s.get("aigw.proxy.rate-limit"));
+        }
         String local = s.get("aigw.state.local-permits");
         if (local != null) {
             b.localPermits((int) s.integer("aigw.state.local-permits", 0, 0, MAX_LOCAL_PERMITS));
@@ -193,6 +197,15 @@ public final class SharedState implements AutoCloseable {
             b.fromProvider = true; // the manager is looked up by fromSettings
         }
         return b;
+    }
+
+    /** The period of the rate limit {@code spec}, or null (none, or not a rate: the proxy's settings say so). */
+    private static Duration ratePeriod(String spec) {
+        try {
+            return spec == null ? null : RateLimiter.Rate.parse(spec).period();
+        } catch (IllegalArgumentException e) {
+            return null;
+        }
     }
 
     private static String cacheName(String name) {
@@ -234,6 +247,7 @@ public final class SharedState implements AutoCloseable {
         private Duration timeout = DEFAULT_TIMEOUT;
         private Duration creatorTtl = DEFAULT_CREATOR_TTL;
         private int localPermits;
+        private Duration keepFor; // the settings' rate-limit period: a cache aigw creates keeps buckets that long
 
         private Builder() {
         }
@@ -320,7 +334,8 @@ public final class SharedState implements AutoCloseable {
             } else if (redisClient != null) {
                 e = StateEngines.redis(redisClient, timeout, open);
             } else if (cacheManager != null) {
-                e = StateEngines.jcache(cacheManager, cacheName, ownerLoader, creatorTtl, timeout, open);
+                Duration keep = keepFor != null && keepFor.compareTo(creatorTtl) > 0 ? keepFor : creatorTtl;
+                e = StateEngines.jcache(cacheManager, cacheName, ownerLoader, keep, timeout, open);
             } else {
                 return MEMORY;
             }

@@ -176,7 +176,8 @@ public final class ServletSettings {
         throw invalid(key, v, "a duration such as 500ms, 30s, 5m or 1h, from " + human(min) + " to " + human(max));
     }
 
-    private static String human(Duration d) {
+    /** {@code 500ms}, {@code 30s}, {@code 5m}, {@code 168h}: how the settings write a duration. */
+    public static String human(Duration d) {
         if (d.compareTo(Duration.ofMillis(Long.MAX_VALUE)) > 0 || d.compareTo(Duration.ofMillis(Long.MIN_VALUE)) < 0) {
             return d.toString(); // beyond what milliseconds count
         }

@@ -38,6 +38,8 @@ public final class ProxySettings {
     /** {@code aigw.proxy.webhook-urls}; null: any webhook. */
     public WebhookUrls webhookUrls;
     public RateLimiter.Rate rate;
+    /** {@code rate} as it was given, for messages. */
+    public String rateSpec;
     /** Where the rate limit's buckets live: null in memory, else the shared engine. */
     public StateEngine state;
     public int localPermits;
@@ -188,6 +190,7 @@ public final class ProxySettings {
     public void rateLimit(String value) {
         try {
             rate = value == null ? null : RateLimiter.Rate.parse(value);
+            rateSpec = value;
         } catch (IllegalArgumentException e) {
             throw ServletSettings.CODE.invalid("aigw.proxy.rate-limit", value, RateLimiter.ALLOWED
                     + ", per principal");
@@ -258,6 +261,16 @@ public final class ProxySettings {
         // created here, started by the first call: a filter that is built but never used starts no thread
         Upstream client = kind.equals("jetty") ? jetty() : new JdkUpstream(connectTimeout,
                 upstreamWrapper == null ? UnaryOperator.identity() : upstreamWrapper);
+        String lost = rate == null || state == null ? null : state.cannotKeep(rate.period());
+        if (lost != null) { // its bucket would come back full before its period has passed: more calls than the limit
+            String period = ServletSettings.human(rate.period());
+            throw (s != null ? s : ServletSettings.CODE).invalid("aigw.proxy.rate-limit", rateSpec, "a period the "
+                    + "shared state keeps a bucket for: a bucket must live " + period + " after its principal's last "
+                    + "call, or it comes back full, and " + lost + "; use a shorter period, or a cache whose expiry "
+                    + "keeps entries at least " + period + " after their last write (or for ever): aigw creates its "
+                    + "cache so when this limit is among the application's settings (not only the filter's), and a "
+                    + "cache that exists already keeps its configuration");
+        }
         RateLimiter rateLimiter = rate == null ? null : RateLimiter.of(rate, 100_000, state, localPermits);
         return new ProxyConfig(gateway, path, replicateToken, access, accessDescription, allowlist, webhookUrls,
                 rateLimiter, new ConcurrencyLimit(maxConcurrent, maxConcurrentPerUser),

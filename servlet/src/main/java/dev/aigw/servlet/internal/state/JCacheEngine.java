@@ -1,12 +1,16 @@
 package dev.aigw.servlet.internal.state;
 
+import dev.aigw.servlet.internal.ServletSettings;
 import io.github.bucket4j.distributed.proxy.ExecutionStrategy;
 import io.github.bucket4j.distributed.proxy.ProxyManager;
 import io.github.bucket4j.grid.jcache.Bucket4jJCache;
 
 import javax.cache.Cache;
 import javax.cache.CacheManager;
+import javax.cache.configuration.CompleteConfiguration;
+import javax.cache.configuration.Factory;
 import javax.cache.configuration.MutableConfiguration;
+import javax.cache.expiry.ExpiryPolicy;
 import javax.cache.expiry.ModifiedExpiryPolicy;
 import java.time.Duration;
 import java.util.concurrent.Callable;
@@ -27,8 +31,10 @@ import java.util.function.Supplier;
  * <p>JCache has no per-call timeout, so every operation runs on a small pool of aigw's own ({@code aigw-state-*},
  * at most {@value #THREADS} threads, none while idle) and the caller waits at most the state timeout; when the pool
  * is busy with calls that hang, further calls fail at once. JCache has no per-entry time to live either: entries
- * carry their write time where it matters (webhook ids), and a cache aigw creates expires entries a day (or the
- * creators' time to live, when longer) after their last write.
+ * carry their write time where it matters (webhook ids), and a cache aigw creates expires entries a day (or longer:
+ * the creators' time to live, the period of the rate limit in the settings) after their last write. What the cache
+ * keeps is read from its configured expiry policy, so that a limit whose bucket it would drop before the bucket is
+ * full again is refused at start-up ({@link #cannotKeep}).
  *
  * <p>Internal: not API, may change in any release.
  */
@@ -38,6 +44,8 @@ final class JCacheEngine extends StateEngine {
     static final Duration CREATED_CACHE_EXPIRY = Duration.ofDays(1);
 
     private final Cache<String, Object> cache;
+    /** How long the cache keeps an entry after its last write, from its expiry policy; null: for ever. */
+    private final Duration keeps;
     private final CacheManager ownedManager;
     private final ProxyManager<String> buckets;
     private final ProxyManager<String> selfBoundedBuckets;
@@ -54,6 +62,7 @@ final class JCacheEngine extends StateEngine {
         super("jcache", timeout, failOpen);
         this.appLoader = appLoader;
         this.cache = cache(manager, cacheName, keep.compareTo(CREATED_CACHE_EXPIRY) > 0 ? keep : CREATED_CACHE_EXPIRY);
+        this.keeps = keptAfterWrite(cache);
         this.ownedManager = ownedManager;
         AtomicInteger n = new AtomicInteger();
         this.pool = new ThreadPoolExecutor(THREADS, THREADS, 10, TimeUnit.SECONDS,
@@ -110,6 +119,45 @@ final class JCacheEngine extends StateEngine {
             }
             return again;
         }
+    }
+
+    /**
+     * How long {@code c} keeps an entry after its last write, by its expiry policy: the policy's expiry for an update
+     * (or, when an update leaves it unchanged, for the creation: counted from then), shortened by its expiry for an
+     * access (a call that leaves a bucket unchanged may only read it); null for ever, also when the provider does not tell. A provider's own
+     * eviction (a size bound) is not seen here.
+     */
+    static Duration keptAfterWrite(Cache<?, ?> c) {
+        ExpiryPolicy policy;
+        try {
+            @SuppressWarnings("unchecked")
+            CompleteConfiguration<?, ?> cfg = c.getConfiguration(CompleteConfiguration.class);
+            Factory<ExpiryPolicy> f = cfg.getExpiryPolicyFactory();
+            policy = f == null ? null : f.create();
+        } catch (IllegalArgumentException | ClassCastException e) {
+            return null; // a provider without JSR-107's complete configuration: nothing to go by
+        }
+        if (policy == null) {
+            return null;
+        }
+        javax.cache.expiry.Duration update = policy.getExpiryForUpdate();
+        Duration keeps = java(update != null ? update : policy.getExpiryForCreation());
+        Duration access = java(policy.getExpiryForAccess());
+        return keeps == null || access != null && access.compareTo(keeps) < 0 ? access : keeps;
+    }
+
+    private static Duration java(javax.cache.expiry.Duration d) {
+        return d == null || d.isEternal() ? null
+                : Duration.of(d.getDurationAmount(), d.getTimeUnit().toChronoUnit());
+    }
+
+    @Override
+    public String cannotKeep(Duration needed) {
+        if (keeps == null || keeps.compareTo(needed) >= 0) {
+            return null;
+        }
+        return "the JCache cache '" + cache.getName() + "' keeps an entry " + ServletSettings.human(keeps)
+                + " after its last write (its expiry policy)";
     }
 
     @Override

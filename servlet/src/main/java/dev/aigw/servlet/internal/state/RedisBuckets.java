@@ -7,10 +7,10 @@ import io.github.bucket4j.distributed.proxy.ClientSideConfig;
 import io.github.bucket4j.distributed.remote.CommandResult;
 import io.github.bucket4j.distributed.remote.MutableBucketEntry;
 import io.github.bucket4j.distributed.remote.Request;
-import redis.clients.jedis.UnifiedJedis;
 
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
+import java.util.Arrays;
 import java.util.LinkedHashMap;
 import java.util.Map;
 import java.util.concurrent.CompletableFuture;
@@ -47,7 +47,7 @@ final class RedisBuckets extends AbstractProxyManager<String> {
             + "if v == false then return 0 end return v").getBytes(StandardCharsets.US_ASCII);
     private static final byte[] ABSENT = new byte[0];
 
-    private final UnifiedJedis redis;
+    private final RedisCommands redis;
     private final long timeoutNanos;
     private final ExpirationAfterWriteStrategy expiry =
             ExpirationAfterWriteStrategy.basedOnTimeForRefillingBucketUpToMax(KEEP_AFTER_FULL);
@@ -59,7 +59,7 @@ final class RedisBuckets extends AbstractProxyManager<String> {
     };
 
     /** @param timeout bounds one call's retries after failed swaps (each command is bounded by the client) */
-    RedisBuckets(UnifiedJedis redis, Duration timeout) {
+    RedisBuckets(RedisCommands redis, Duration timeout) {
         // wall clock, in milliseconds, as Bucket4j's compare-and-swap managers: instances refill by the same time
         super(ClientSideConfig.getDefault().withClientClock(TimeMeter.SYSTEM_MILLISECONDS));
         this.redis = redis;
@@ -72,7 +72,7 @@ final class RedisBuckets extends AbstractProxyManager<String> {
         byte[] state = remembered(key);
         boolean current = state == null; // read from Redis in this call, rather than remembered
         if (current) {
-            state = redis.get(redisKey);
+            state = read(redisKey);
         }
         long start = System.nanoTime();
         while (true) {
@@ -83,14 +83,13 @@ final class RedisBuckets extends AbstractProxyManager<String> {
                 if (current) {
                     return result;
                 }
-                state = redis.get(redisKey);
+                state = read(redisKey);
                 current = true;
                 continue;
             }
             byte[] next = entry.getStateBytes(request.getBackwardCompatibilityVersion());
             long ttl = Math.max(1, expiry.calculateTimeToLiveMillis(entry.get(), now));
-            Object answer = redis.eval(SWAP, 1, redisKey, state == null ? ABSENT : state, next,
-                    Long.toString(ttl).getBytes(StandardCharsets.US_ASCII));
+            Object answer = swap(redisKey, state, next, ttl);
             if (Long.valueOf(1).equals(answer)) {
                 remember(key, next);
                 return result;
@@ -103,6 +102,28 @@ final class RedisBuckets extends AbstractProxyManager<String> {
                         .toMillis() + " ms (contention)");
             }
         }
+    }
+
+    private byte[] read(byte[] redisKey) {
+        return redis.run(r -> r.get(redisKey));
+    }
+
+    /**
+     * One swap. Run again after a lost reply whose swap Redis had applied, the script would find {@code next}
+     * instead of {@code expected} and answer with it, and the command would run a second time on it (a token taken
+     * twice): the retry takes finding exactly {@code next} as its own swap. (Another instance can have written the
+     * same bytes only by the same command on the same state in the same millisecond — one of the two calls then
+     * goes uncounted — or the state may have moved on past {@code next} before the retry, which then
+     * runs the command again: both only for a reply lost after Redis applied it, never for a dead idle connection,
+     * whose command never reached the restarted server.)
+     */
+    private Object swap(byte[] redisKey, byte[] expected, byte[] next, long ttl) {
+        byte[][] args = {expected == null ? ABSENT : expected, next, Long.toString(ttl).getBytes(
+                StandardCharsets.US_ASCII)};
+        return redis.run(r -> r.eval(SWAP, 1, redisKey, args[0], args[1], args[2]), r -> {
+            Object answer = r.eval(SWAP, 1, redisKey, args[0], args[1], args[2]);
+            return answer instanceof byte[] held && Arrays.equals(held, next) ? Long.valueOf(1) : answer;
+        });
     }
 
     private byte[] remembered(String key) {
@@ -124,7 +145,7 @@ final class RedisBuckets extends AbstractProxyManager<String> {
     @Override
     public void removeProxy(String key) {
         remember(key, null);
-        redis.del(key.getBytes(StandardCharsets.UTF_8));
+        redis.run(r -> r.del(key.getBytes(StandardCharsets.UTF_8)));
     }
 
     @Override

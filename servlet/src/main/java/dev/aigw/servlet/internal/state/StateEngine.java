@@ -134,6 +134,16 @@ public abstract class StateEngine implements AutoCloseable {
         }
     }
 
+    /**
+     * Why the engine may lose a rate limit's bucket before it would be full again, {@code needed} after the bucket's
+     * last call (a limit's period: a bucket left alone that long is full); null when it keeps every bucket long
+     * enough. A bucket lost sooner comes back full, so its principal gets more calls than the limit. By default null:
+     * Redis gives each bucket a time to live computed from its own state.
+     */
+    public String cannotKeep(Duration needed) {
+        return null;
+    }
+
     /** Releases what the engine started (clients, threads); never what the application handed in. */
     protected abstract void release();
 
