@@ -96,7 +96,7 @@ final class ClientWatch {
     static ClientWatch withOwnTimer(boolean on) {
         ScheduledThreadPoolExecutor timer = new ScheduledThreadPoolExecutor(1, r -> {
             Thread t = OwnedThreads.daemon(r, "aigw-proxy-watch");
-            t.setContextClassLoader(null); // started from a request: it must not pin the application's loader
+            t.setContextClassLoader(null); // whichever thread starts it, it must not pin the application's loader
             return t;
         });
         timer.setKeepAliveTime(30, TimeUnit.SECONDS);
