@@ -145,9 +145,9 @@ class LifecycleTest {
     }
 
     /**
-     * The proxy's own timer threads are started from request threads, which carry the application's class loader as
-     * their context loader: neither keeps it (the client watch's, which starts with the first waiting call; the
-     * sweeper's).
+     * The proxy's own timer threads are started from threads that may carry the application's class loader as their
+     * context loader (the sweeper's from a request thread; the client watch's, with the first call that waits, from
+     * the sweeper's): neither keeps it.
      */
     @Test
     void theProxysTimerThreadsStartedFromARequestDoNotCarryTheApplicationsLoader() throws Exception {
