@@ -122,10 +122,14 @@ final class JCacheEngine extends StateEngine {
     }
 
     /**
-     * How long {@code c} keeps an entry after its last write, by its expiry policy: the policy's expiry for an update
-     * (or, when an update leaves it unchanged, for the creation: counted from then), shortened by its expiry for an
-     * access (a call that leaves a bucket unchanged may only read it); null for ever, also when the provider does not tell. A provider's own
-     * eviction (a size bound) is not seen here.
+     * How long {@code c} surely keeps an entry after its last write, by its expiry policy; null for ever, also when
+     * the provider does not tell. The shortest of the policy's expiry for a creation (an entry written once, a
+     * principal's first call, lives that long), for an update and, where set, for an access (a call that leaves a
+     * bucket unchanged may only read it, and an access sets the expiry anew). {@link Duration#ZERO} when an update
+     * leaves a finite expiry unchanged ({@code CreatedExpiryPolicy}, {@code AccessedExpiryPolicy}): an entry then
+     * expires a fixed time after its creation however often it is written, so a bucket in use can be dropped at any
+     * moment. A provider's own eviction (a size bound) and expiry configured natively, outside JSR-107's policy, are
+     * not seen here.
      */
     static Duration keptAfterWrite(Cache<?, ?> c) {
         ExpiryPolicy policy;
@@ -140,12 +144,20 @@ final class JCacheEngine extends StateEngine {
         if (policy == null) {
             return null;
         }
+        Duration creation = java(policy.getExpiryForCreation());
         javax.cache.expiry.Duration update = policy.getExpiryForUpdate();
-        Duration keeps = java(update != null ? update : policy.getExpiryForCreation());
-        Duration access = java(policy.getExpiryForAccess());
-        return keeps == null || access != null && access.compareTo(keeps) < 0 ? access : keeps;
+        if (update == null) { // null: an update leaves the expiry as it was
+            return creation == null ? shorter(null, java(policy.getExpiryForAccess())) : Duration.ZERO;
+        }
+        return shorter(shorter(creation, java(update)), java(policy.getExpiryForAccess()));
     }
 
+    /** The shorter of two lifetimes, null standing for ever. */
+    private static Duration shorter(Duration a, Duration b) {
+        return a == null ? b : b == null || a.compareTo(b) <= 0 ? a : b;
+    }
+
+    /** A JSR-107 duration as a lifetime: null (unchanged, for an access) and eternal as null, for ever. */
     private static Duration java(javax.cache.expiry.Duration d) {
         return d == null || d.isEternal() ? null
                 : Duration.of(d.getDurationAmount(), d.getTimeUnit().toChronoUnit());
@@ -156,8 +168,10 @@ final class JCacheEngine extends StateEngine {
         if (keeps == null || keeps.compareTo(needed) >= 0) {
             return null;
         }
-        return "the JCache cache '" + cache.getName() + "' keeps an entry " + ServletSettings.human(keeps)
-                + " after its last write (its expiry policy)";
+        return keeps.isZero() ? "the JCache cache '" + cache.getName() + "' does not extend an entry's expiry when "
+                + "it is written (its expiry policy counts from the entry's creation), so an entry in use can expire "
+                + "at any moment" : "the JCache cache '" + cache.getName() + "' keeps an entry "
+                + ServletSettings.human(keeps) + " after its last write (its expiry policy)";
     }
 
     @Override

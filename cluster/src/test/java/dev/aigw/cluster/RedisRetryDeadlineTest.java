@@ -21,13 +21,13 @@ import java.util.concurrent.CopyOnWriteArrayList;
 import static org.assertj.core.api.Assertions.assertThat;
 
 /**
- * Review (Redis retry): the retry's fresh connection gets the time left as its connect and read timeouts, but the
+ * The retry's fresh connection gets the time left as its connect and read timeouts, but the
  * handshake Jedis runs in {@code new Connection(...)} (AUTH, then CLIENT SETNAME and two CLIENT SETINFO) waits up to
  * that much for each reply. A server that answers each reply a little slower than the time left (a Redis loading its
  * data after the restart answers between loading chunks; a TLS terminator in front) holds the caller's thread several
  * times {@code aigw.state.timeout}, and the call fails in the end anyway.
  */
-class RedisRetryDeadlineReviewTest {
+class RedisRetryDeadlineTest {
     private static final Duration TIMEOUT = Duration.ofMillis(1000);
 
     @Test
@@ -48,7 +48,7 @@ class RedisRetryDeadlineReviewTest {
                     outcome = "failed: " + x.getMessage();
                 }
                 long ms = Duration.ofNanos(System.nanoTime() - start).toMillis();
-                System.out.println("review: the call after the restart took " + ms + " ms (" + outcome + ")");
+                System.out.println("the call after the restart took " + ms + " ms (" + outcome + ")");
                 assertThat(ms).as("one state call, aigw.state.timeout=" + TIMEOUT.toMillis() + " ms (" + outcome + ")")
                         .isLessThan(TIMEOUT.toMillis() + 300);
             } finally {

@@ -19,12 +19,12 @@ import java.util.concurrent.TimeUnit;
 import static org.assertj.core.api.Assertions.assertThat;
 
 /**
- * Review (JCache expiry check): with a {@link CreatedExpiryPolicy} an update leaves the expiry alone, so a bucket
+ * with a {@link CreatedExpiryPolicy} an update leaves the expiry alone, so a bucket
  * expires a fixed time after its creation however often it is written. {@code JCacheEngine.cannotKeep} counts that
  * time as if it ran from the last write and accepts any period up to it; the bucket is then dropped while its
  * principal is using it, and comes back full.
  */
-class JCacheCreatedExpiryReviewTest {
+class JCacheCreatedExpiryTest {
     private static final Duration TIMEOUT = Duration.ofMillis(1500);
     private static final long D = 10_000; // the cache's expiry after creation, and the limit's period
 
@@ -77,7 +77,7 @@ class JCacheCreatedExpiryReviewTest {
                 again += limit.acquire(who).allowed() ? 1 : 0;
             }
             long refilledAtMost = 1 + (TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - emptied) * 10) / D;
-            System.out.printf("review: bucket dropped %d ms after it was emptied (%d ms after creation); "
+            System.out.printf("bucket dropped %d ms after it was emptied (%d ms after creation); "
                     + "then %d of 10 allowed, at most %d refilled%n", sinceEmptied,
                     TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - t0), again, refilledAtMost);
             assertThat(again).as("the bucket in use was dropped and came back full").isGreaterThan((int) refilledAtMost);
