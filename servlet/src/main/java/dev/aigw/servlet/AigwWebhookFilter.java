@@ -147,7 +147,8 @@ public final class AigwWebhookFilter implements Filter {
         s.apply("aigw.webhook.secret", b::secret);
         s.apply("aigw.webhook.path", b::path);
         b.maxBody = (int) s.integer("aigw.webhook.max-body-bytes", DEFAULT_MAX_BODY, 1024, 64L * 1024 * 1024);
-        b.replayCapacity = (int) s.integer("aigw.webhook.replay-capacity", 100_000, 100, 10_000_000);
+        b.replayCapacity = (int) s.integer("aigw.webhook.replay-capacity", ReplayGuard.DEFAULT_CAPACITY, 100,
+                10_000_000);
         b.readTimeout = s.duration("aigw.webhook.read-timeout", WebhookConfig.DEFAULT_READ_TIMEOUT,
                 Duration.ofSeconds(1), Duration.ofMinutes(10));
         b.minRate = (int) s.integer("aigw.webhook.min-rate", WebhookConfig.DEFAULT_MIN_RATE, 1, 1L << 30);
@@ -192,7 +193,7 @@ public final class AigwWebhookFilter implements Filter {
         private PredictionCreators creators;
         private Clock clock = Clock.systemUTC();
         private int maxBody = DEFAULT_MAX_BODY;
-        private int replayCapacity = 100_000;
+        private int replayCapacity = ReplayGuard.DEFAULT_CAPACITY;
         private SharedState state = SharedState.memory();
         private Duration tolerance = WebhookVerifier.DEFAULT_TOLERANCE;
         private Duration readTimeout = WebhookConfig.DEFAULT_READ_TIMEOUT;

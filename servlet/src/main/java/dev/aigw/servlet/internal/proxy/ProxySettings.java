@@ -266,7 +266,7 @@ public final class ProxySettings {
             Retention.BUCKET.require(state, rate.period(), s != null ? s : ServletSettings.CODE,
                     "aigw.proxy.rate-limit", rateSpec);
         }
-        RateLimiter rateLimiter = rate == null ? null : RateLimiter.of(rate, 100_000, state, localPermits);
+        RateLimiter rateLimiter = rate == null ? null : RateLimiter.of(rate, RateLimiter.MEMORY_KEYS, state, localPermits);
         return new ProxyConfig(gateway, path, replicateToken, access, accessDescription, allowlist, webhookUrls,
                 rateLimiter, new ConcurrencyLimit(maxConcurrent, maxConcurrentPerUser),
                 trustedProxies.believing(trustedHeaders), publicUrl, new ProxyHeaders(forwardHeaders), timeout,
