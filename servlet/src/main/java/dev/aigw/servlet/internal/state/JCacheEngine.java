@@ -48,8 +48,6 @@ import java.util.function.Supplier;
  */
 final class JCacheEngine extends StateEngine {
     static final int THREADS = 8;
-    /** Least expiry of a cache that aigw creates: longer than the windows it keeps (rate periods, replay). */
-    static final Duration CREATED_CACHE_EXPIRY = Duration.ofDays(1);
     /**
      * The entry bound of a cache aigw creates on Hazelcast (instead of its silent 10,000): as many buckets, webhook
      * ids and creators as memory mode keeps per instance by default (210,000).
@@ -76,7 +74,8 @@ final class JCacheEngine extends StateEngine {
                  Duration keep, Duration timeout, boolean failOpen) {
         super("jcache", timeout, failOpen);
         this.appLoader = appLoader;
-        this.cache = cache(manager, cacheName, keep.compareTo(CREATED_CACHE_EXPIRY) > 0 ? keep : CREATED_CACHE_EXPIRY);
+        this.cache = cache(manager, cacheName, keep.compareTo(StateEngines.CREATED_CACHE_EXPIRY) > 0 ? keep
+                : StateEngines.CREATED_CACHE_EXPIRY);
         this.keeps = keptAfterWrite(cache);
         warnIfSmall(manager, cache);
         this.ownedManager = ownedManager;

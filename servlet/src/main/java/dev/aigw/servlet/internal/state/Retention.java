@@ -20,7 +20,7 @@ public enum Retention {
     WEBHOOK_ID("a tolerance whose replay window the shared state keeps accepted webhook-ids for",
             "an accepted webhook-id", "its acceptance (the replay window: 2 × tolerance + 1m)",
             "a replay inside the window is handed on to the application again", "a shorter tolerance",
-            ": a cache aigw creates keeps them " + ServletSettings.human(JCacheEngine.CREATED_CACHE_EXPIRY)
+            ": a cache aigw creates keeps them " + ServletSettings.human(StateEngines.CREATED_CACHE_EXPIRY)
             + " or longer, and a cache that exists already keeps its configuration");
 
     private final String what;
