@@ -49,7 +49,8 @@ import java.util.Set;
  * takes the JDK's client ({@code aigw.proxy.upstream=jdk}), {@code aigw-jdkdirect-<container>} the JDK's client on a
  * same-thread executor (through the public client wrapper), {@code aigw-nolog-<container>} the default without the
  * summary log line ({@code aigw.log=off}: the records are made, no listener takes them). "peer" is Jetty's {@code ProxyServlet.Transparent} to the
- * same upstream path, adding the same two credentials headers. Both answer at {@code /replicate/*}. Same thread pool size (200) and accept queue on both
+ * same upstream path, adding the same two credentials headers; {@code peer-log-<container>} the same writing an access
+ * line per request ({@link LoggingPeerProxy}). Both answer at {@code /replicate/*}. Same thread pool size (200) and accept queue on both
  * containers; Tomcat keeps connections alive without a request limit, as Jetty does.
  */
 public final class LoadServer {
@@ -70,10 +71,8 @@ public final class LoadServer {
         int upstreamPort = args.length > 1 ? Integer.parseInt(args[1]) : 0;
         // the records are formatted, then dropped; held here, since JUL holds loggers weakly and a collected one
         // would fall back to the console handler (every line written to the server's log file)
-        quietLog = ClientOverheadBenchmark.quietLogger("dev.aigw.exchange");
         // -Dbench.log.formatter=tomcat-one-line: the line formatted as a standalone Tomcat's logging would
-        quietLog.getHandlers()[0].setFormatter(ClientOverheadBenchmark.formatter(
-                System.getProperty("bench.log.formatter", "jdk-simple")));
+        quietLog = quietLogger("dev.aigw.exchange");
         Started started = start(role, upstreamPort, null);
         AutoCloseable server = started.server();
         int port = started.port();
@@ -120,7 +119,8 @@ public final class LoadServer {
                 server = s::stop;
                 port = ((ServerConnector) s.getConnectors()[0]).getLocalPort();
             }
-            case "aigw-jetty", "aigw-jdk-jetty", "aigw-jdkdirect-jetty", "aigw-nolog-jetty", "peer-jetty" -> {
+            case "aigw-jetty", "aigw-jdk-jetty", "aigw-jdkdirect-jetty", "aigw-nolog-jetty", "peer-jetty",
+                 "peer-log-jetty" -> {
                 Server s = jetty();
                 ServletContextHandler ctx = new ServletContextHandler();
                 ctx.setContextPath("/");
@@ -130,7 +130,8 @@ public final class LoadServer {
                 server = s::stop;
                 port = ((ServerConnector) s.getConnectors()[0]).getLocalPort();
             }
-            case "aigw-tomcat", "aigw-jdk-tomcat", "aigw-jdkdirect-tomcat", "aigw-nolog-tomcat", "peer-tomcat" -> {
+            case "aigw-tomcat", "aigw-jdk-tomcat", "aigw-jdkdirect-tomcat", "aigw-nolog-tomcat", "peer-tomcat",
+                 "peer-log-tomcat" -> {
                 Path base = Files.createTempDirectory("aigw-bench-tomcat");
                 Tomcat t = new Tomcat();
                 t.setBaseDir(base.toString());
@@ -152,7 +153,7 @@ public final class LoadServer {
                 port = c.getLocalPort();
             }
             default -> throw new IllegalArgumentException("unknown role " + role + " (upstream, aigw[-jdk|-jdkdirect|-nolog]-"
-                    + "jetty, peer-jetty, aigw[-jdk|-jdkdirect|-nolog]-tomcat, peer-tomcat)");
+                    + "jetty, peer[-log]-jetty, aigw[-jdk|-jdkdirect|-nolog]-tomcat, peer[-log]-tomcat)");
         }
         return new Started(port, server);
     }
@@ -326,7 +327,8 @@ public final class LoadServer {
                 s.setAsyncSupported(true);
                 s.addMapping("/replicate/*");
             } else {
-                ServletRegistration.Dynamic s = ctx.addServlet("peer", new PeerProxy());
+                ServletRegistration.Dynamic s = ctx.addServlet("peer", role.startsWith("peer-log-")
+                        ? new LoggingPeerProxy() : new PeerProxy());
                 s.setInitParameter("proxyTo", "http://127.0.0.1:" + upstreamPort + GATEWAY_PATH);
                 s.setInitParameter("prefix", "/replicate");
                 if (!jetty) {
@@ -342,12 +344,54 @@ public final class LoadServer {
     }
 
     /** Jetty's transparent proxy, adding the credentials aigw's proxy adds, so both send the same request. */
-    public static final class PeerProxy extends ProxyServlet.Transparent {
+    public static class PeerProxy extends ProxyServlet.Transparent {
         @Override
         protected void addProxyHeaders(HttpServletRequest clientRequest, Request proxyRequest) {
             super.addProxyHeaders(clientRequest, proxyRequest);
             proxyRequest.headers(h -> h.put("cf-aig-authorization", "Bearer cf-bench-token")
                     .put("Authorization", "Bearer r8_benchtoken"));
         }
+    }
+
+    /**
+     * The peer with an access line per request, as a reverse proxy in production keeps one: written through the same
+     * java.util.logging logger setup and formatter as aigw's summary line (formatted, then dropped), with the fields
+     * an access log carries (method, URL, status, time, bytes, the upstream's request id). It answers how far aigw's
+     * cost over {@code ProxyServlet} is the cost of logging each call at all (docs/PERFORMANCE.md, "A peer that logs").
+     */
+    public static final class LoggingPeerProxy extends PeerProxy {
+        private static final String START = LoggingPeerProxy.class.getName() + ".start";
+        // held: JUL holds loggers weakly, and a collected one would fall back to the console handler
+        private static final java.util.logging.Logger ACCESS = quietLogger("bench.peer-access");
+
+        @Override
+        protected void service(HttpServletRequest request, HttpServletResponse response)
+                throws jakarta.servlet.ServletException, java.io.IOException {
+            request.setAttribute(START, System.nanoTime());
+            super.service(request, response);
+        }
+
+        @Override
+        protected void onProxyResponseSuccess(HttpServletRequest clientRequest, HttpServletResponse proxyResponse,
+                                              org.eclipse.jetty.client.Response serverResponse) {
+            // read before the request completes (it may be recycled after), written after, as a container's access log
+            long ns = System.nanoTime() - (Long) clientRequest.getAttribute(START);
+            String method = clientRequest.getMethod();
+            StringBuffer url = clientRequest.getRequestURL();
+            long sent = Math.max(0, clientRequest.getContentLengthLong());
+            super.onProxyResponseSuccess(clientRequest, proxyResponse, serverResponse);
+            ACCESS.logp(java.util.logging.Level.INFO, LoggingPeerProxy.class.getName(), "access", "peer " + method
+                    + " " + url + " -> " + serverResponse.getStatus() + " in " + String.format(java.util.Locale.ROOT,
+                    "%.1f", ns / 1e6) + " ms id=" + serverResponse.getHeaders().get("cf-aig-log-id") + " sent=" + sent
+                    + "B received=" + serverResponse.getHeaders().getLongField("Content-Length") + "B");
+        }
+    }
+
+    /** {@code name}'s logger formatting every record with the harness's formatter, then dropping it. */
+    static java.util.logging.Logger quietLogger(String name) {
+        java.util.logging.Logger l = ClientOverheadBenchmark.quietLogger(name);
+        l.getHandlers()[0].setFormatter(ClientOverheadBenchmark.formatter(
+                System.getProperty("bench.log.formatter", "jdk-simple")));
+        return l;
     }
 }

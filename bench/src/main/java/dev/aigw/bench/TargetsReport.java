@@ -15,7 +15,9 @@ import java.util.function.ToDoubleBiFunction;
  * Jetty's {@code ProxyServlet} ({@code peer-<container>}) — req/s ≥ 1.0×, p99 ≤ 1.0×, CPU per request ≤ 1.2× — with
  * p50 and allocation beside them, a second peer's ratios to the first where the run had one ({@code peer-jetty#2}: the
  * method's own noise, A/A), and the ratios of aigw's other rows where the run had them ({@code aigw-jdk-<container>}:
- * the JDK's client; {@code aigw-jdkdirect-<container>}; {@code aigw-nolog-<container>}: without the summary line).
+ * the JDK's client; {@code aigw-jdkdirect-<container>}; {@code aigw-nolog-<container>}: without the summary line),
+ * and, where the run had {@code peer-log-<container>} (the peer writing an access line per request through the same
+ * logging setup as aigw's summary line), aigw against that peer and that peer against the plain one.
  *
  * <p>A run of several interleaved rounds ({@code ProxyLoad --rounds R}) gives a ratio per round, each between cells
  * measured close together in time; a cell then shows the median over rounds, its range, and how many rounds met the
@@ -95,6 +97,11 @@ public final class TargetsReport {
                             others.add(variant + ": " + versus(o, p));
                         }
                     }
+                    Map<Integer, Cell> logging = cells.get("peer-log-" + container + "@" + n);
+                    if (logging != null) { // aigw against a peer that also logs a line per request, and that line's cost
+                        others.add("aigw / logging peer: " + versus(x, logging) + "; logging peer / peer: "
+                                + versus(logging, p));
+                    }
                     System.out.printf(Locale.ROOT, "| %s | %s | %d | %d | %s | %s | %s | %s | %s | %.1f / %.1f | %s | %s | %s |%n",
                             label, container, n, rps.rounds, rps.showMet(), p50.show(), p99.showMet(), cpu.showMet(),
                             Double.isNaN(steady.median) ? "—" : steady.showMet(),
@@ -106,7 +113,7 @@ public final class TargetsReport {
         }
     }
 
-    /** Another row's req/s, p99 and CPU ratios to the peer, medians over rounds. */
+    /** One row's req/s, p99 and CPU ratios to another's (the peer's), medians over rounds. */
     private static String versus(Map<Integer, Cell> other, Map<Integer, Cell> peer) {
         if (other == null) {
             return "—";

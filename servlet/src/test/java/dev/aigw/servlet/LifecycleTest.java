@@ -145,9 +145,9 @@ class LifecycleTest {
     }
 
     /**
-     * The proxy's own timer threads are started from request threads, which carry the application's class loader as
-     * their context loader: neither keeps it (the client watch's, which starts with the first waiting call; the
-     * sweeper's).
+     * The proxy's own timer threads are started from threads that may carry the application's class loader as their
+     * context loader (the sweeper's from a request thread; the client watch's, with the first call that waits, from
+     * the sweeper's): neither keeps it.
      */
     @Test
     void theProxysTimerThreadsStartedFromARequestDoNotCarryTheApplicationsLoader() throws Exception {
@@ -179,6 +179,36 @@ class LifecycleTest {
                     .isNotSameAs(appLoader));
             call.cancel(true);
             gateway.reset(); // answers the held call
+        }
+    }
+
+    /**
+     * A call answered at once never starts the client watch: only a call still waiting for its head after
+     * {@code ClientWatch.AFTER_NANOS} is watched (the thread exists only while calls are watched), so under a steady
+     * load of quick calls the connection tables are never read.
+     */
+    @Test
+    void callsAnsweredAtOnceStartNoClientWatch() throws Exception {
+        org.junit.jupiter.api.Assumptions.assumeTrue(java.nio.file.Files.isReadable(
+                java.nio.file.Path.of("/proc/net/tcp")), "the client watch needs /proc/net/tcp (Linux)");
+        try (dev.aigw.testkit.FakeGateway gateway = dev.aigw.testkit.FakeGateway.builder()
+                .provider("replicate", URI.create("http://127.0.0.1:9/v1")).start()) {
+            Set<Thread> before = threads("aigw-proxy-watch");
+            URI app = start(Map.of("aigw.base-url", gateway.baseUrl().toString(),
+                    "aigw.account-id", dev.aigw.testkit.FakeGateway.DEFAULT_ACCOUNT,
+                    "aigw.gateway-id", dev.aigw.testkit.FakeGateway.DEFAULT_GATEWAY,
+                    "aigw.proxy.path", "/replicate", "aigw.proxy.access", "anyone"), true, false, null);
+            HttpClient http = HttpClient.newBuilder().version(HttpClient.Version.HTTP_1_1).build();
+            for (int i = 0; i < 20; i++) {
+                HttpResponse<String> r = http.send(HttpRequest.newBuilder(URI.create(app + "/replicate/account"))
+                        .build(), HttpResponse.BodyHandlers.ofString());
+                assertThat(r.statusCode()).as("an answer from the fake gateway, whatever it is").isPositive();
+            }
+            assertThat(gateway.requests()).as("the calls went upstream").hasSize(20);
+            Thread.sleep(1_500); // past the wait after which a call still open would be watched
+            Set<Thread> started = threads("aigw-proxy-watch");
+            started.removeAll(before);
+            assertThat(started).as("watch threads started by calls answered at once").isEmpty();
         }
     }
 

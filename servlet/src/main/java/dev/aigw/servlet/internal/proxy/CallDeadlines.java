@@ -8,29 +8,38 @@ import java.util.function.Supplier;
  * The deadlines of one {@link ProxyCall}, as the proxy's {@link Sweeper} expires them: the upstream's head within
  * {@code aigw.proxy.timeout}, then a byte moving either way at least every {@code aigw.proxy.idle-timeout}, and, once
  * the call ended, the grace before the request is completed anyway (a body being read and dropped after a problem of
- * our own, or the container's error event awaited after our own I/O found the client gone). What a deadline means
- * for the call is the call's: a missing head is a failure before the head ({@link Upstream.Listener#failed}), silence
- * a failure of the answer ({@link ResponseWriter.Events#upstreamFailed}); a grace that ran out completes the request.
+ * our own, or the container's error event awaited after our own I/O found the client gone); and, for a call whose
+ * client the {@link ClientWatch} may watch, the moment it has waited long enough for its head to be watched. What a
+ * deadline means for the call is the call's: a missing head is a failure before the head
+ * ({@link Upstream.Listener#failed}), silence a failure of the answer ({@link ResponseWriter.Events#upstreamFailed});
+ * a long wait starts the watch ({@link Waiting#waitedLong}); a grace that ran out completes the request.
  *
  * <p>Internal: not API, may change in any release.
  */
 final class CallDeadlines implements Sweeper.Timed {
+    /** The call, as far as its deadlines concern it. */
+    interface Waiting extends Upstream.Listener {
+        /** It has waited {@link ClientWatch#AFTER_NANOS} for its head, which has not come: watch its client. */
+        void waitedLong();
+    }
+
     /** How long a failure found by our own I/O waits for the container's error event before completing anyway. */
     private static final long CONTAINER_ERROR_GRACE_NANOS = 2_000_000_000L;
 
     private final Sweeper sweeper;
     private final Duration timeout;
     private final Duration idleTimeout;
-    private final Upstream.Listener beforeHead;
+    private final Waiting beforeHead;
     private final ResponseWriter.Events answer;
     private final ClientEnd client;
     private final Supplier<ResponseWriter> writer; // the call's, once the answer's head arrived
     // set once (or moved forward), read by the sweeper without a lock
     private volatile boolean over; // the call ended
     private volatile long headDeadline = Long.MAX_VALUE; // System.nanoTime(); MAX_VALUE once the head arrived
+    private volatile long watchDeadline = Long.MAX_VALUE; // when a call still waiting is watched; MAX_VALUE: never
     private volatile long graceDeadline = Long.MAX_VALUE;
 
-    CallDeadlines(ProxyConfig cfg, Upstream.Listener beforeHead, ResponseWriter.Events answer, ClientEnd client,
+    CallDeadlines(ProxyConfig cfg, Waiting beforeHead, ResponseWriter.Events answer, ClientEnd client,
                   Supplier<ResponseWriter> writer) {
         this.sweeper = cfg.sweeper();
         this.timeout = cfg.timeout();
@@ -47,9 +56,15 @@ final class CallDeadlines implements Sweeper.Timed {
         sweeper.add(this);
     }
 
+    /** The call was sent and its client may be watched: once it waited {@link ClientWatch#AFTER_NANOS}, it is. */
+    void watchIfWaiting() {
+        watchDeadline = System.nanoTime() + ClientWatch.AFTER_NANOS;
+    }
+
     /** The head arrived: from now on only silence counts. */
     void headArrived() {
         headDeadline = Long.MAX_VALUE;
+        watchDeadline = Long.MAX_VALUE;
     }
 
     /** A problem of our own was answered and the request body's rest is dropped: completed by then at the latest. */
@@ -85,7 +100,12 @@ final class CallDeadlines implements Sweeper.Timed {
             return g;
         }
         ResponseWriter w = writer.get();
-        return w == null ? headDeadline : w.lastProgressNanos() + idleTimeout.toNanos();
+        if (w != null) {
+            return w.lastProgressNanos() + idleTimeout.toNanos();
+        }
+        long h = headDeadline;
+        long watch = watchDeadline;
+        return watch != Long.MAX_VALUE && (h == Long.MAX_VALUE || watch - h < 0) ? watch : h;
     }
 
     @Override
@@ -96,6 +116,11 @@ final class CallDeadlines implements Sweeper.Timed {
             return true;
         }
         ResponseWriter w = writer.get();
+        long watch = watchDeadline;
+        if (w == null && watch != Long.MAX_VALUE && watch - now <= 0) {
+            watchDeadline = Long.MAX_VALUE; // once: the watch follows the call from here until the head
+            beforeHead.waitedLong();
+        }
         long h = headDeadline;
         if (w == null && h != Long.MAX_VALUE && h - now <= 0) {
             beforeHead.failed(new HttpTimeoutException("request timed out (aigw.proxy.timeout)"));

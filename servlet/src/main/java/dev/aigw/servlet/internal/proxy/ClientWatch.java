@@ -33,7 +33,10 @@ import java.util.regex.Pattern;
  * connection is no longer ESTABLISHED (CLOSE_WAIT after a FIN; gone from the table after a reset). On Linux,
  * {@code /proc/net/tcp} and {@code tcp6} list the connections of the process's network namespace with their state;
  * while calls are watched, the watch reads them about once a second (less often on hosts with very many
- * connections), on its own timer thread, and tells each call whose connection is no longer established. A connection
+ * connections), on its own timer thread, and tells each call whose connection is no longer established. A call is
+ * watched only once it has waited {@link #AFTER_NANOS} for its answer's head (its {@link CallDeadlines} say when):
+ * nearly every call has its head by then, and a call answered that fast costs the watch nothing, where registering
+ * every call kept the tables read every second under any steady load. A connection
  * it cannot find (the request's addresses were rewritten from a front proxy's headers, or there is no {@code /proc})
  * is not watched: the caps and {@code aigw.proxy.timeout} bound it, as before.
  *
@@ -45,6 +48,12 @@ import java.util.regex.Pattern;
 final class ClientWatch {
     static final List<Path> TABLES = List.of(Path.of("/proc/net/tcp"), Path.of("/proc/net/tcp6"));
     private static final long MIN_INTERVAL_NANOS = TimeUnit.SECONDS.toNanos(1);
+    /**
+     * How long a call waits for its head before it is watched: one interval between two reads of the tables, so a
+     * client that leaves early is noticed at most about one interval later than if it had been watched from its start
+     * (the first read follows its registration at once when the tables were not read for an interval).
+     */
+    static final long AFTER_NANOS = MIN_INTERVAL_NANOS;
     /**
      * Reading the tables may take a fiftieth of the time: with very many connections (tens of thousands) the interval
      * grows, up to {@link #MAX_INTERVAL_NANOS}.
@@ -71,6 +80,8 @@ final class ClientWatch {
      * and looks at the connections second, so one of the two sees the other and schedules.
      */
     private volatile boolean scheduled;
+    /** When the tables may next be read ({@link System#nanoTime()}); written by the timer, under this. */
+    private long nextScan = System.nanoTime();
 
     ClientWatch(ScheduledExecutorService timer, List<Path> tables) {
         this.timer = timer;
@@ -85,7 +96,7 @@ final class ClientWatch {
     static ClientWatch withOwnTimer(boolean on) {
         ScheduledThreadPoolExecutor timer = new ScheduledThreadPoolExecutor(1, r -> {
             Thread t = OwnedThreads.daemon(r, "aigw-proxy-watch");
-            t.setContextClassLoader(null); // started from a request: it must not pin the application's loader
+            t.setContextClassLoader(null); // whichever thread starts it, it must not pin the application's loader
             return t;
         });
         timer.setKeepAliveTime(30, TimeUnit.SECONDS);
@@ -96,6 +107,16 @@ final class ClientWatch {
     /** Whether any call is watched here: off by setting, or without a readable table (not Linux). */
     boolean watches() {
         return !tables.isEmpty();
+    }
+
+    /**
+     * Whether this request's call may be {@link #watch}ed once it waits: the watch is on and the request is HTTP/1.x
+     * (HTTP/2 reports a reset stream itself). Read on the request's own thread when the call starts; its protocol is a
+     * string the container keeps, read there anyway.
+     */
+    boolean watches(HttpServletRequest req) {
+        String protocol = req.getProtocol();
+        return !tables.isEmpty() && protocol != null && protocol.startsWith("HTTP/1");
     }
 
     /** Ends the timer (with the filter) and forgets every connection. */
@@ -130,11 +151,13 @@ final class ClientWatch {
     }
 
     /**
-     * Watches the connection of an HTTP/1.x request until {@link Watched#stop()}; {@code gone} runs (on the timer)
-     * if it is closed first. {@link Watched#NONE} when this request's connection cannot be watched.
+     * Watches the connection of a request that {@link #watches(HttpServletRequest)} until {@link Watched#stop()};
+     * {@code gone} runs (on the timer) if it is closed first. {@link Watched#NONE} when this request's connection
+     * cannot be watched. The caller must keep the request from completing meanwhile (its call's monitor): its
+     * addresses are read here, on the sweeper's thread.
      */
     Watched watch(HttpServletRequest req, Runnable gone) {
-        if (tables.isEmpty() || req.getProtocol() == null || !req.getProtocol().startsWith("HTTP/1")) {
+        if (tables.isEmpty()) {
             return Watched.NONE;
         }
         // the addresses as table keys, kept for the last seen: the local one is the same for every call, the remote
@@ -147,14 +170,15 @@ final class ClientWatch {
         Watched w = new Watched(watched, key, gone);
         watched.put(key, w); // one request at a time per HTTP/1.x connection
         if (!scheduled) {
-            scheduleIfIdle(MIN_INTERVAL_NANOS);
+            scheduleIfIdle();
         }
         return w;
     }
 
-    private synchronized void scheduleIfIdle(long delayNanos) {
+    /** Schedules the next read, as soon as the last one's interval allows: a call registered now has waited already. */
+    private synchronized void scheduleIfIdle() {
         if (!scheduled) {
-            scheduled = schedule(delayNanos);
+            scheduled = schedule(Math.max(0, nextScan - System.nanoTime()));
         }
     }
 
@@ -187,9 +211,10 @@ final class ClientWatch {
         }
         synchronized (this) {
             scheduled = false;
+            nextScan = started + Math.min(MAX_INTERVAL_NANOS, Math.max(MIN_INTERVAL_NANOS, COST_RATIO * read));
         }
         if (!watched.isEmpty()) {
-            scheduleIfIdle(Math.min(MAX_INTERVAL_NANOS, Math.max(MIN_INTERVAL_NANOS, COST_RATIO * read)));
+            scheduleIfIdle();
         }
     }
 

@@ -27,7 +27,7 @@ import java.util.concurrent.Flow;
  *
  * <p>Internal: not API, may change in any release.
  */
-public final class ProxyCall implements RequestBodyPublisher.Events, ResponseWriter.Events, Upstream.Listener {
+public final class ProxyCall implements RequestBodyPublisher.Events, ResponseWriter.Events, CallDeadlines.Waiting {
     /** Request attribute set when the client's response must be aborted (see {@link #cutIfAborted}). */
     static final String ABORT_ATTRIBUTE = "dev.aigw.proxy.abort";
 
@@ -47,7 +47,7 @@ public final class ProxyCall implements RequestBodyPublisher.Events, ResponseWri
     private boolean ended;
     // set once, read anywhere
     private volatile Upstream.Call upstreamCall;
-    private ClientWatch.Watched watch = ClientWatch.Watched.NONE; // guarded by this; HTTP/1.1, until the head
+    private ClientWatch.Watched watch = ClientWatch.Watched.NONE; // guarded by this; from waitedLong to the head
     private volatile RequestBodyPublisher body;
     private volatile ResponseWriter writer;
     private volatile Refusal refusal;
@@ -120,21 +120,32 @@ public final class ProxyCall implements RequestBodyPublisher.Events, ResponseWri
             try (dev.aigw.ExchangeObserver.Scope s = x.activate()) { // the transport's own span nests under aigw's
                 upstreamCall = cfg.upstream().send(r, this);
             }
+            if (cfg.clientWatch().watches(req)) { // HTTP/1.1: the container would not tell us of a client that leaves
+                deadlines.watchIfWaiting(); // before the answer's head; watched only if the head is slow (waitedLong)
+            }
         } catch (Refusal.Refused refused) {
             refuse(refused.refusal());
-            return;
         } catch (RuntimeException e) { // async already: answered here (e.g. the filter destroyed, its client stopped)
             fail(new Upstream.NotStarted(e));
+        }
+    }
+
+    /**
+     * Watches the client of a call that has waited a while for its head, on the sweeper's thread. Under this call's
+     * monitor and only while it has neither ended nor had its head: every completion of the request follows
+     * {@link #end()}, so the request is still this call's, not completed nor recycled, while the watch reads its
+     * addresses.
+     */
+    @Override
+    public synchronized void waitedLong() {
+        if (ended || writer != null) {
             return;
         }
-        // HTTP/1.1: the container would not tell us of a client that leaves before the answer's head
-        ClientWatch.Watched w = cfg.clientWatch().watch(req, () -> clientGone(new IOException(
-                "the client closed the connection"), false));
-        synchronized (this) {
-            watch = w;
-            if (ended) {
-                w.stop(); // it ended already
-            }
+        try {
+            watch = cfg.clientWatch().watch(req, () -> clientGone(new IOException(
+                    "the client closed the connection"), false));
+        } catch (RuntimeException e) {
+            // a container that cannot say the request's addresses now: not watched; the caps and timeouts bound it
         }
     }
 

@@ -67,6 +67,9 @@ public final class ProxyHeaders {
     /** {@code cf-aig-dlp}: which DLP profile, entries and policies matched, the gateway's report to the application. */
     private static final Names RESPONSE_NEVER = new Names("content-length", "date", "server", "cf-aig-dlp");
 
+    /** The three sets a response header must be in none of, as one: one hash of the name per header, not three. */
+    private static final Names RESPONSE_DROPPED = Names.union(HOP_BY_HOP, RESPONSE_NEVER, ORIGIN_WIDE);
+
     private final Names extraRequest;
 
     /** @param extraRequestHeaders further request header names to forward (never the ones listed as never) */
@@ -99,8 +102,8 @@ public final class ProxyHeaders {
 
     /** Whether an upstream response header goes to the client (Content-Encoding is the caller's decision). */
     public static boolean copyResponse(String name, Collection<String> connectionTokens) {
-        if (HOP_BY_HOP.contains(name) || RESPONSE_NEVER.contains(name) || ORIGIN_WIDE.contains(name)
-                || startsWith(name, "access-control-") || startsWith(name, "attribution-reporting-")) {
+        if (RESPONSE_DROPPED.contains(name) || startsWith(name, "access-control-")
+                || startsWith(name, "attribution-reporting-")) {
             return false;
         }
         return !contains(connectionTokens, name);
@@ -158,7 +161,8 @@ public final class ProxyHeaders {
      */
     static void toClient(Upstream.Head h, HttpServletResponse resp, AnswerUrls urls, boolean bodyRewritten,
                                 boolean hostDependent, String vary) {
-        Set<String> tokens = connectionTokens(h.all("Connection"));
+        List<String> connection = h.all("Connection");
+        Set<String> tokens = connection.isEmpty() ? Set.of() : connectionTokens(connection); // nearly always empty
         List<String> cacheControl = h.all("Cache-Control");
         h.forEach((name, value) -> {
             if (!copyResponse(name, tokens) || bodyRewritten && name.equalsIgnoreCase("Content-Encoding")
@@ -253,9 +257,11 @@ public final class ProxyHeaders {
         private final boolean ascii; // every member is ASCII: an ASCII name can match no other member
 
         Names(String... names) {
-            for (String n : names) {
-                sorted.add(n);
-            }
+            this(List.of(names));
+        }
+
+        private Names(Collection<String> names) {
+            sorted.addAll(names);
             int size = Integer.highestOneBit(Math.max(4, sorted.size()) * 4 - 1);
             table = new String[size];
             boolean allAscii = true;
@@ -271,6 +277,15 @@ public final class ProxyHeaders {
                 table[i] = lower;
             }
             this.ascii = allAscii;
+        }
+
+        /** The names in any of {@code sets}: contains a name exactly when one of them does. */
+        static Names union(Names... sets) {
+            List<String> all = new java.util.ArrayList<>();
+            for (Names n : sets) {
+                all.addAll(n.sorted);
+            }
+            return new Names(all);
         }
 
         private int slot(int hash) {

@@ -68,6 +68,35 @@ class ProxyHeadersTest {
         }
     }
 
+    /**
+     * One set for the response's three (hop-by-hop, never, origin-wide): it holds a name exactly when one of them
+     * does, for every spelling, as {@link ProxyHeaders#copyResponse} relies on; and with a non-ASCII member.
+     */
+    @Test
+    void aUnionOfNameSetsHoldsANameExactlyWhenOneOfThemDoes() {
+        ProxyHeaders.Names hop = new ProxyHeaders.Names("connection", "te", "upgrade");
+        ProxyHeaders.Names never = new ProxyHeaders.Names("content-length", "date", "TE");
+        ProxyHeaders.Names wide = new ProxyHeaders.Names("set-cookie", "nel", "refresh");
+        ProxyHeaders.Names odd = new ProxyHeaders.Names("x-\u017Fecret", "\u212Aeep");
+        java.util.Random random = new java.util.Random(2026);
+        String alphabet = "acdeiklnoprstuxACEIKNOST-_\u017F\u212A\u0131";
+        List<String> probes = new java.util.ArrayList<>(List.of("", "Connection", "TE", "Te", "DATE", "Set-Cookie",
+                "NEL", "Refresh", "Content-Length", "X-SECRET", "KEEP", "x-secret", "keep", "Upgrade", "cookie"));
+        for (int k = 0; k < 20_000; k++) {
+            StringBuilder sb = new StringBuilder();
+            for (int n = random.nextInt(7); n > 0; n--) {
+                sb.append(alphabet.charAt(random.nextInt(alphabet.length())));
+            }
+            probes.add(sb.toString());
+        }
+        ProxyHeaders.Names ascii = ProxyHeaders.Names.union(hop, never, wide);
+        ProxyHeaders.Names mixed = ProxyHeaders.Names.union(hop, odd, wide);
+        for (String p : probes) {
+            assertThat(ascii.contains(p)).as(p).isEqualTo(hop.contains(p) || never.contains(p) || wide.contains(p));
+            assertThat(mixed.contains(p)).as(p).isEqualTo(hop.contains(p) || odd.contains(p) || wide.contains(p));
+        }
+    }
+
     /** The hashed name sets answer as the case-insensitive sorted sets they replace, for every spelling. */
     @Test
     void nameSetsMatchAsCaseInsensitiveOrderDoes() {
