@@ -1,8 +1,12 @@
 package dev.aigw.cluster;
 
+import com.hazelcast.client.HazelcastClient;
+import com.hazelcast.client.cache.impl.HazelcastClientCachingProvider;
+import com.hazelcast.client.config.ClientConfig;
 import com.hazelcast.config.CacheConfig;
 import com.hazelcast.config.EvictionConfig;
 import com.hazelcast.config.MaxSizePolicy;
+import com.hazelcast.core.HazelcastInstance;
 import dev.aigw.servlet.internal.RateLimiter;
 import dev.aigw.servlet.internal.ReplayGuard;
 import dev.aigw.servlet.internal.ReplayVerdict;
@@ -28,7 +32,8 @@ import static org.assertj.core.api.Assertions.assertThat;
 /**
  * Hazelcast bounds every cache by entry count (10,000 by default, approximated per partition: a one-member cluster
  * keeps about 14,900). On an embedded member: the cache aigw creates keeps more principals' buckets and accepted
- * webhook ids than that for their lifetime, none evicted; a cache bounded lower is named in a start-up warning.
+ * webhook ids than that for their lifetime, none evicted; a cache bounded lower is named in a start-up warning; both
+ * also through a Hazelcast client.
  */
 class JCacheEvictionTest {
     private static final Duration TIMEOUT = Duration.ofMillis(1500); // 3 × the default, for a saturated machine
@@ -84,8 +89,40 @@ class JCacheEvictionTest {
 
     @Test
     void aCacheBoundedBelowWhatMemoryModeKeepsIsNamedInOneWarning() {
+        assertWarnsOfASmallCache(manager);
+    }
+
+    /** Client-server Hazelcast: the client's provider is Hazelcast's too, and the configuration reaches the members. */
+    @Test
+    void throughAClientTheCreatedCacheIsBoundedAndASmallOneNamed() {
+        HazelcastInstance member = hazelcast.members.get(0);
+        ClientConfig config = new ClientConfig();
+        config.setClusterName(member.getConfig().getClusterName());
+        config.setProperty("hazelcast.logging.type", "jdk");
+        config.setProperty("hazelcast.phone.home.enabled", "false");
+        config.getNetworkConfig().addAddress("127.0.0.1:" + member.getCluster().getLocalMember().getAddress()
+                .getPort());
+        HazelcastInstance client = HazelcastClient.newHazelcastClient(config);
+        try {
+            CacheManager viaClient = new HazelcastClientCachingProvider(client).getCacheManager();
+            String cache = "aigw-client-" + UUID.randomUUID();
+            try (StateEngine ignored = StateEngines.jcache(viaClient, cache, null, Duration.ofDays(1), TIMEOUT,
+                    false)) {
+                assertThat(manager.getCache(cache).getConfiguration(CacheConfig.class).getEvictionConfig().getSize())
+                        .as("as the members have it").isEqualTo(210_000);
+            } finally {
+                viaClient.destroyCache(cache);
+            }
+            assertWarnsOfASmallCache(viaClient);
+            viaClient.close();
+        } finally {
+            client.shutdown();
+        }
+    }
+
+    private static void assertWarnsOfASmallCache(CacheManager via) {
         String cache = "aigw-small-" + UUID.randomUUID(); // the application's: Hazelcast's default bound
-        manager.createCache(cache, new MutableConfiguration<Object, Object>().setStoreByValue(true));
+        via.createCache(cache, new MutableConfiguration<Object, Object>().setStoreByValue(true));
         List<LogRecord> warnings = new CopyOnWriteArrayList<>();
         Handler handler = new Handler() {
             @Override
@@ -105,7 +142,7 @@ class JCacheEvictionTest {
         };
         Logger log = Logger.getLogger("dev.aigw.servlet");
         log.addHandler(handler);
-        try (StateEngine ignored = engine(cache)) {
+        try (StateEngine ignored = StateEngines.jcache(via, cache, null, Duration.ofDays(1), TIMEOUT, false)) {
             assertThat(warnings).extracting(LogRecord::getMessage).singleElement().asString()
                     .contains("the JCache cache '" + cache + "' is bounded to 10000 entries")
                     .contains("a rate-limit bucket comes back full")
@@ -113,7 +150,7 @@ class JCacheEvictionTest {
                     .contains("at least 210000");
         } finally {
             log.removeHandler(handler);
-            manager.destroyCache(cache);
+            via.destroyCache(cache);
         }
     }
 }
