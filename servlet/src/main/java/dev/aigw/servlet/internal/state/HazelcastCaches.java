@@ -18,8 +18,11 @@ import javax.cache.configuration.MutableConfiguration;
  * <p>Internal: not API, may change in any release.
  */
 final class HazelcastCaches {
-    /** A class of Hazelcast's that aigw and the provider must see alike before this class is used. */
-    static final String PROBE = "com.hazelcast.config.CacheConfig";
+    /**
+     * A class of Hazelcast's that aigw and the provider must see alike before this class is used; top-level since
+     * Hazelcast 4 (3.x, end of life, has it nested and gets the vendor-neutral configuration).
+     */
+    static final String PROBE = "com.hazelcast.config.MaxSizePolicy";
 
     private HazelcastCaches() {
     }
