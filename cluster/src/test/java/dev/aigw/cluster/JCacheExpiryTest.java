@@ -4,8 +4,11 @@ import dev.aigw.Gateway;
 import dev.aigw.GatewayConfigurationException;
 import dev.aigw.Settings;
 import dev.aigw.servlet.AigwProxyFilter;
+import dev.aigw.servlet.AigwWebhookFilter;
 import dev.aigw.servlet.SharedState;
 import dev.aigw.servlet.internal.RateLimiter;
+import dev.aigw.servlet.internal.ReplayGuard;
+import dev.aigw.servlet.internal.ReplayVerdict;
 import dev.aigw.servlet.internal.state.StateEngine;
 import dev.aigw.servlet.internal.state.StateEngines;
 import dev.aigw.testkit.FakeGateway;
@@ -34,10 +37,12 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
  * before its period has passed comes back full. On an embedded Hazelcast member, with caches whose expiry is seconds
  * instead of a day: a limit whose period such a cache cannot keep is refused when the proxy is built, naming the
  * limit, what it needs and what keeps less; a cache aigw creates from the settings keeps the settings' limit's period.
+ * The same for the webhook filter's accepted ids, which must be kept for the replay window.
  */
 class JCacheExpiryTest {
     private static final Duration TIMEOUT = Duration.ofMillis(1500); // 3 × the default, for a saturated machine
     private static final Duration SHORT = Duration.ofSeconds(2);
+    private static final String SECRET = "whsec_" + java.util.Base64.getEncoder().encodeToString(new byte[32]);
 
     private static HazelcastMembers hazelcast;
     private static CacheManager manager;
@@ -153,6 +158,49 @@ class JCacheExpiryTest {
                 .hasMessageContaining("a bucket must live 168h after its principal's last call")
                 .hasMessageContaining("keeps an entry 24h after its last write");
         assertThat(proxy(plain, "100/day")).as("a day's limit in a day's cache").isNotNull();
+    }
+
+    private AigwWebhookFilter webhooks(SharedState state, Duration tolerance) {
+        AigwWebhookFilter f = AigwWebhookFilter.builder().secret(SECRET).path("/webhooks/replicate")
+                .tolerance(tolerance).state(state).build();
+        closing.add(f::destroy);
+        return f;
+    }
+
+    @Test
+    void aReplayWindowTheCacheWouldNotKeepIsRefusedWhenTheWebhookFilterIsBuilt() {
+        String cache = cacheExpiringAfter(SHORT);
+        SharedState state = state(SharedState.builder().jcache(manager, cache).timeout(TIMEOUT).build());
+        assertThatThrownBy(() -> webhooks(state, Duration.ofMinutes(5)))
+                .isInstanceOf(GatewayConfigurationException.class)
+                .hasMessageStartingWith("aigw: aigw.webhook.tolerance = \"5m\" (code) is not allowed: ")
+                .hasMessageContaining("an accepted webhook-id must live 11m after its acceptance")
+                .hasMessageContaining("the JCache cache '" + cache + "' keeps an entry 2s after its last write")
+                .hasMessageContaining("use a shorter tolerance, or a cache whose expiry keeps entries at least 11m");
+
+        String minutes = cacheExpiringAfter(Duration.ofMinutes(3)); // 2 × 30s + 1m = 2m fits, 11m does not
+        SharedState kept = state(SharedState.builder().jcache(manager, minutes).timeout(TIMEOUT).build());
+        assertThat(webhooks(kept, Duration.ofSeconds(30))).as("a window the cache keeps").isNotNull();
+        assertThatThrownBy(() -> webhooks(kept, Duration.ofMinutes(5)))
+                .hasMessageContaining("keeps an entry 3m after its last write");
+    }
+
+    /** What the refusal prevents: an accepted id the cache forgets inside the window is handed on again. */
+    @Test
+    void anAcceptedIdDroppedInsideTheWindowIsHandedOnAgain() throws Exception {
+        String cache = cacheExpiringAfter(SHORT);
+        ReplayGuard guard = ReplayGuard.of(Duration.ofMinutes(11), 1, engine(cache));
+        String id = "msg_" + UUID.randomUUID();
+        assertThat(guard.begin(id)).isEqualTo(ReplayVerdict.ADMITTED);
+        assertThat(guard.accepted(id)).isTrue();
+        assertThat(guard.begin(id)).isEqualTo(ReplayVerdict.DUPLICATE);
+        long start = System.nanoTime();
+        while (manager.getCache(cache).containsKey("aigw:webhook:" + id)) {
+            assertThat(Duration.ofNanos(System.nanoTime() - start)).isLessThan(Duration.ofSeconds(15));
+            Thread.sleep(100);
+        }
+        assertThat(guard.begin(id)).as("a replay 2 s after acceptance, inside the 11m window")
+                .isEqualTo(ReplayVerdict.ADMITTED);
     }
 
     private static Duration expiryAfterUpdate(String cache) {

@@ -4,6 +4,7 @@ import dev.aigw.Gateway;
 import dev.aigw.servlet.internal.GatewayHolder;
 import dev.aigw.servlet.internal.ReplayGuard;
 import dev.aigw.servlet.internal.ServletSettings;
+import dev.aigw.servlet.internal.state.Retention;
 import dev.aigw.servlet.internal.webhook.WebhookBudget;
 import dev.aigw.servlet.internal.webhook.WebhookConfig;
 import dev.aigw.servlet.internal.webhook.WebhookReception;
@@ -142,10 +143,12 @@ public final class AigwWebhookFilter implements Filter {
         }
         b.tolerance = s.duration("aigw.webhook.tolerance", WebhookVerifier.DEFAULT_TOLERANCE,
                 Duration.ofSeconds(30), Duration.ofHours(1));
+        b.settings = s;
         s.apply("aigw.webhook.secret", b::secret);
         s.apply("aigw.webhook.path", b::path);
         b.maxBody = (int) s.integer("aigw.webhook.max-body-bytes", DEFAULT_MAX_BODY, 1024, 64L * 1024 * 1024);
-        b.replayCapacity = (int) s.integer("aigw.webhook.replay-capacity", 100_000, 100, 10_000_000);
+        b.replayCapacity = (int) s.integer("aigw.webhook.replay-capacity", ReplayGuard.DEFAULT_CAPACITY, 100,
+                10_000_000);
         b.readTimeout = s.duration("aigw.webhook.read-timeout", WebhookConfig.DEFAULT_READ_TIMEOUT,
                 Duration.ofSeconds(1), Duration.ofMinutes(10));
         b.minRate = (int) s.integer("aigw.webhook.min-rate", WebhookConfig.DEFAULT_MIN_RATE, 1, 1L << 30);
@@ -190,7 +193,7 @@ public final class AigwWebhookFilter implements Filter {
         private PredictionCreators creators;
         private Clock clock = Clock.systemUTC();
         private int maxBody = DEFAULT_MAX_BODY;
-        private int replayCapacity = 100_000;
+        private int replayCapacity = ReplayGuard.DEFAULT_CAPACITY;
         private SharedState state = SharedState.memory();
         private Duration tolerance = WebhookVerifier.DEFAULT_TOLERANCE;
         private Duration readTimeout = WebhookConfig.DEFAULT_READ_TIMEOUT;
@@ -198,6 +201,7 @@ public final class AigwWebhookFilter implements Filter {
         private long maxUnverified; // 0: the default, from maxBody
         private String secret;
         private String path;
+        private ServletSettings settings = ServletSettings.CODE; // where the values came from, for errors
 
         private Builder() {
         }
@@ -305,9 +309,13 @@ public final class AigwWebhookFilter implements Filter {
                         "a whole number from aigw.webhook.max-body-bytes (" + maxBody + ") to "
                         + WebhookConfig.MAX_UNVERIFIED + ", so that one body of the largest size fits");
             }
-            return new WebhookConfig(verifier, ReplayGuard.of(verifier.tolerance().multipliedBy(2).plusMinutes(1),
-                    replayCapacity, state.engineOrNull()), gateway, creators == null ? null : creators::find, clock,
-                    maxBody, readTimeout, minRate, path, new WebhookBudget(budget));
+            Duration window = verifier.tolerance().multipliedBy(2).plusMinutes(1);
+            String given = settings.get("aigw.webhook.tolerance");
+            Retention.WEBHOOK_ID.require(state.engineOrNull(), window, settings, "aigw.webhook.tolerance",
+                    given != null ? given : ServletSettings.human(tolerance));
+            return new WebhookConfig(verifier, ReplayGuard.of(window, replayCapacity, state.engineOrNull()), gateway,
+                    creators == null ? null : creators::find, clock, maxBody, readTimeout, minRate, path,
+                    new WebhookBudget(budget));
         }
     }
 }

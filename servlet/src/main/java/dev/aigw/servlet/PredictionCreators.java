@@ -20,7 +20,7 @@ import java.util.Map;
  * that a webhook that reaches another instance of the application still finds its creator.
  */
 public final class PredictionCreators implements ExchangeListener {
-    private static final int DEFAULT_CAPACITY = 10_000;
+    private static final int DEFAULT_CAPACITY = CreatorIndex.DEFAULT_CAPACITY;
 
     private final CreatorIndex index;
 

@@ -26,6 +26,8 @@ import java.util.Map;
  * <p>Internal: not API, may change in any release.
  */
 public final class CreatorIndex implements ExchangeListener {
+    /** Creations kept in memory per instance by default. */
+    public static final int DEFAULT_CAPACITY = 10_000;
     /** A lookup's answer: the metadata (null when unknown) and, when the shared engine failed, why. */
     public record Lookup(Map<String, Object> metadata, String unavailable) {
     }

@@ -35,6 +35,8 @@ import java.util.regex.Pattern;
  * <p>Internal: not API, may change in any release.
  */
 public final class RateLimiter {
+    /** Most buckets the proxy keeps in memory per instance (least recently used evicted). */
+    public static final int MEMORY_KEYS = 100_000;
     private static final Pattern SPEC = Pattern.compile(
             "\\s*(\\d{1,9})\\s*/\\s*(\\d{0,6})\\s*(s|sec|second|seconds|m|min|minute|minutes|h|hour|hours|d|day|days)\\s*");
 

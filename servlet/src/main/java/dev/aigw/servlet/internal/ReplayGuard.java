@@ -37,6 +37,8 @@ import java.util.function.LongSupplier;
  * <p>Internal: not API, may change in any release.
  */
 public final class ReplayGuard {
+    /** Default of {@code aigw.webhook.replay-capacity}: the ids kept in memory per instance. */
+    public static final int DEFAULT_CAPACITY = 100_000;
     private final long windowNanos;
     private final int capacity;
     private final LongSupplier nanoClock;

@@ -3,6 +3,7 @@ package dev.aigw.servlet.internal.proxy;
 import dev.aigw.Gateway;
 import dev.aigw.servlet.internal.RateLimiter;
 import dev.aigw.servlet.internal.ServletSettings;
+import dev.aigw.servlet.internal.state.Retention;
 import dev.aigw.servlet.internal.state.StateEngine;
 import jakarta.servlet.FilterConfig;
 import jakarta.servlet.FilterRegistration;
@@ -261,17 +262,11 @@ public final class ProxySettings {
         // created here, started by the first call: a filter that is built but never used starts no thread
         Upstream client = kind.equals("jetty") ? jetty() : new JdkUpstream(connectTimeout,
                 upstreamWrapper == null ? UnaryOperator.identity() : upstreamWrapper);
-        String lost = rate == null || state == null ? null : state.cannotKeep(rate.period());
-        if (lost != null) { // its bucket would come back full before its period has passed: more calls than the limit
-            String period = ServletSettings.human(rate.period());
-            throw (s != null ? s : ServletSettings.CODE).invalid("aigw.proxy.rate-limit", rateSpec, "a period the "
-                    + "shared state keeps a bucket for: a bucket must live " + period + " after its principal's last "
-                    + "call, or it comes back full, and " + lost + "; use a shorter period, or a cache whose expiry "
-                    + "keeps entries at least " + period + " after their last write (or for ever): aigw creates its "
-                    + "cache so when this limit is among the application's settings (not only the filter's), and a "
-                    + "cache that exists already keeps its configuration");
+        if (rate != null) { // a bucket dropped before its period comes back full: more calls than the limit
+            Retention.BUCKET.require(state, rate.period(), s != null ? s : ServletSettings.CODE,
+                    "aigw.proxy.rate-limit", rateSpec);
         }
-        RateLimiter rateLimiter = rate == null ? null : RateLimiter.of(rate, 100_000, state, localPermits);
+        RateLimiter rateLimiter = rate == null ? null : RateLimiter.of(rate, RateLimiter.MEMORY_KEYS, state, localPermits);
         return new ProxyConfig(gateway, path, replicateToken, access, accessDescription, allowlist, webhookUrls,
                 rateLimiter, new ConcurrencyLimit(maxConcurrent, maxConcurrentPerUser),
                 trustedProxies.believing(trustedHeaders), publicUrl, new ProxyHeaders(forwardHeaders), timeout,

@@ -1,5 +1,8 @@
 package dev.aigw.servlet.internal.state;
 
+import dev.aigw.servlet.internal.CreatorIndex;
+import dev.aigw.servlet.internal.RateLimiter;
+import dev.aigw.servlet.internal.ReplayGuard;
 import dev.aigw.servlet.internal.ServletSettings;
 import io.github.bucket4j.distributed.proxy.ExecutionStrategy;
 import io.github.bucket4j.distributed.proxy.ProxyManager;
@@ -8,6 +11,7 @@ import io.github.bucket4j.grid.jcache.Bucket4jJCache;
 import javax.cache.Cache;
 import javax.cache.CacheManager;
 import javax.cache.configuration.CompleteConfiguration;
+import javax.cache.configuration.Configuration;
 import javax.cache.configuration.Factory;
 import javax.cache.configuration.MutableConfiguration;
 import javax.cache.expiry.ExpiryPolicy;
@@ -36,12 +40,21 @@ import java.util.function.Supplier;
  * keeps is read from its configured expiry policy, so that a limit whose bucket it would drop before the bucket is
  * full again is refused at start-up ({@link #cannotKeep}).
  *
+ * <p>A provider may also evict entries before they expire to bound its memory: Hazelcast bounds every cache by entry
+ * count, 10,000 by default. A cache aigw creates on Hazelcast is bounded explicitly to {@link #CREATED_CACHE_ENTRIES},
+ * what memory mode keeps per instance; a cache bounded below that logs one warning at start-up ({@link #warnIfSmall}).
+ *
  * <p>Internal: not API, may change in any release.
  */
 final class JCacheEngine extends StateEngine {
     static final int THREADS = 8;
-    /** Least expiry of a cache that aigw creates: longer than the windows it keeps (rate periods, replay). */
-    static final Duration CREATED_CACHE_EXPIRY = Duration.ofDays(1);
+    /**
+     * The entry bound of a cache aigw creates on Hazelcast (instead of its silent 10,000): as many buckets, webhook
+     * ids and creators as memory mode keeps per instance by default (210,000).
+     */
+    static final int CREATED_CACHE_ENTRIES = RateLimiter.MEMORY_KEYS + ReplayGuard.DEFAULT_CAPACITY
+            + CreatorIndex.DEFAULT_CAPACITY;
+    private static final System.Logger LOG = System.getLogger("dev.aigw.servlet");
 
     private final Cache<String, Object> cache;
     /** How long the cache keeps an entry after its last write, from its expiry policy; null: for ever. */
@@ -61,8 +74,10 @@ final class JCacheEngine extends StateEngine {
                  Duration keep, Duration timeout, boolean failOpen) {
         super("jcache", timeout, failOpen);
         this.appLoader = appLoader;
-        this.cache = cache(manager, cacheName, keep.compareTo(CREATED_CACHE_EXPIRY) > 0 ? keep : CREATED_CACHE_EXPIRY);
+        this.cache = cache(manager, cacheName, keep.compareTo(StateEngines.CREATED_CACHE_EXPIRY) > 0 ? keep
+                : StateEngines.CREATED_CACHE_EXPIRY);
         this.keeps = keptAfterWrite(cache);
+        warnIfSmall(manager, cache);
         this.ownedManager = ownedManager;
         AtomicInteger n = new AtomicInteger();
         this.pool = new ThreadPoolExecutor(THREADS, THREADS, 10, TimeUnit.SECONDS,
@@ -105,10 +120,12 @@ final class JCacheEngine extends StateEngine {
         if (c != null) {
             return c;
         }
-        MutableConfiguration<String, Object> cfg = new MutableConfiguration<String, Object>()
+        MutableConfiguration<String, Object> neutral = new MutableConfiguration<String, Object>()
                 .setStoreByValue(true)
                 .setExpiryPolicyFactory(ModifiedExpiryPolicy.factoryOf(
                         new javax.cache.expiry.Duration(TimeUnit.SECONDS, keep.toSeconds())));
+        Configuration<String, Object> cfg = hazelcast(manager)
+                ? HazelcastCaches.bounded(neutral, CREATED_CACHE_ENTRIES) : neutral;
         try {
             return manager.createCache(name, cfg);
         } catch (javax.cache.CacheException e) {
@@ -119,6 +136,43 @@ final class JCacheEngine extends StateEngine {
             }
             return again;
         }
+    }
+
+    /**
+     * True when {@code manager} is Hazelcast's and aigw sees the same Hazelcast classes as its provider (not, say, a
+     * server's Hazelcast that the web application's aigw cannot see): only then is {@link HazelcastCaches} loaded.
+     */
+    static boolean hazelcast(CacheManager manager) {
+        javax.cache.spi.CachingProvider p = manager.getCachingProvider();
+        if (p == null || !p.getClass().getName().startsWith("com.hazelcast.")) {
+            return false;
+        }
+        try {
+            return Class.forName(HazelcastCaches.PROBE, false, JCacheEngine.class.getClassLoader())
+                    == Class.forName(HazelcastCaches.PROBE, false, p.getClass().getClassLoader());
+        } catch (ClassNotFoundException | LinkageError e) {
+            return false;
+        }
+    }
+
+    /**
+     * One warning when the provider bounds the cache below {@link #CREATED_CACHE_ENTRIES}: it then evicts entries
+     * before they expire, silently, and aigw can neither see nor count it. Hazelcast only: other providers' bounds are
+     * not exposed through JCache.
+     */
+    private static void warnIfSmall(CacheManager manager, Cache<String, Object> c) {
+        int bound = hazelcast(manager) ? HazelcastCaches.entryBound(c) : -1;
+        if (bound < 0 || bound >= CREATED_CACHE_ENTRIES) {
+            return;
+        }
+        LOG.log(System.Logger.Level.WARNING, "aigw: the JCache cache '" + c.getName() + "' is bounded to " + bound
+                + " entries (Hazelcast eviction, ENTRY_COUNT); beyond that Hazelcast evicts entries before they "
+                + "expire: a rate-limit bucket comes back full (more calls than the limit) and an accepted webhook-id "
+                + "is forgotten (a replay inside the window is handed on again). Memory mode keeps up to "
+                + RateLimiter.MEMORY_KEYS + " buckets, " + ReplayGuard.DEFAULT_CAPACITY + " webhook ids and "
+                + CreatorIndex.DEFAULT_CAPACITY + " creators per instance: configure the cache's eviction size to at "
+                + "least " + CREATED_CACHE_ENTRIES + ", or to what your principals, webhooks per window and creations "
+                + "per day need");
     }
 
     /**

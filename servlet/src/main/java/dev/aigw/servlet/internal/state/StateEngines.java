@@ -19,6 +19,12 @@ public final class StateEngines {
             {"javax.cache.Caching", "javax.cache:cache-api"},
             {"io.github.bucket4j.grid.jcache.Bucket4jJCache", "com.bucket4j:bucket4j_jdk17-jcache"}};
 
+    /**
+     * Least expiry of a JCache cache that aigw creates: longer than the windows it keeps (rate periods, replay). Here,
+     * not in {@link JCacheEngine}, so that {@link Retention}'s messages need no JCache class in memory mode.
+     */
+    static final Duration CREATED_CACHE_EXPIRY = Duration.ofDays(1);
+
     private StateEngines() {
     }
 
