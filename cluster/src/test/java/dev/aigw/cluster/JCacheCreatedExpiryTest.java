@@ -7,6 +7,8 @@ import dev.aigw.servlet.internal.state.StateEngines;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.CsvSource;
 
 import javax.cache.Cache;
 import javax.cache.CacheManager;
@@ -42,8 +44,42 @@ class JCacheCreatedExpiryTest {
         hazelcast.close();
     }
 
+    /**
+     * Each of JSR-107's policies, by what it guarantees an entry after its last write: an update that resets the
+     * expiry (modified, touched) keeps it that long; one that leaves it (created, accessed) keeps nothing in use.
+     */
+    @ParameterizedTest
+    @CsvSource({"created, false", "accessed, false", "modified, true", "touched, true", "eternal, true"})
+    void everyPolicyIsJudgedByWhatItKeepsAfterAWrite(String policy, boolean keeps) throws Exception {
+        String name = "aigw-policy-" + policy + "-" + UUID.randomUUID();
+        javax.cache.expiry.Duration d = new javax.cache.expiry.Duration(TimeUnit.MINUTES, 10);
+        manager.createCache(name, new MutableConfiguration<Object, Object>().setStoreByValue(true)
+                .setExpiryPolicyFactory(switch (policy) {
+                    case "created" -> CreatedExpiryPolicy.factoryOf(d);
+                    case "accessed" -> javax.cache.expiry.AccessedExpiryPolicy.factoryOf(d);
+                    case "modified" -> javax.cache.expiry.ModifiedExpiryPolicy.factoryOf(d);
+                    case "touched" -> javax.cache.expiry.TouchedExpiryPolicy.factoryOf(d);
+                    default -> javax.cache.expiry.EternalExpiryPolicy.factoryOf();
+                }));
+        StateEngine engine = StateEngines.jcache(manager, name, null, SharedState.DEFAULT_CREATOR_TTL, TIMEOUT, false);
+        try {
+            assertThat(engine.cannotKeep(Duration.ofMinutes(10))).as(policy).satisfies(lost -> {
+                if (keeps) {
+                    assertThat(lost).isNull();
+                } else {
+                    assertThat(lost).contains("does not extend an entry's expiry when it is written");
+                }
+            });
+            if (!policy.equals("eternal")) {
+                assertThat(engine.cannotKeep(Duration.ofMinutes(11))).as(policy).isNotNull();
+            }
+        } finally {
+            engine.close();
+        }
+    }
+
     @Test
-    void aCreatedExpiryCacheDropsABucketInUseYetTheCheckAcceptsTheLimit() throws Exception {
+    void aCreatedExpiryCacheDropsABucketInUseSoTheCheckRefusesTheLimit() throws Exception {
         String name = "aigw-created-expiry-" + UUID.randomUUID();
         manager.createCache(name, new MutableConfiguration<Object, Object>().setStoreByValue(true)
                 .setExpiryPolicyFactory(CreatedExpiryPolicy.factoryOf(
