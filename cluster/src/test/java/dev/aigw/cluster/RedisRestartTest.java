@@ -112,9 +112,35 @@ class RedisRestartTest {
         assertThat(allowed).as("9 per hour: 3 before the restart, 3 first calls after it, 3 more").isEqualTo(3);
     }
 
+    /**
+     * The retry's fresh connection waits for each reply of its handshake (AUTH, CLIENT SETNAME) and then for the
+     * command's; a restarted server that answers each a little slower than the time left (loading its data, or a TLS
+     * terminator in front) must still not hold the call past the state timeout: one deadline closes the connection.
+     */
+    @Test
+    void aRetryAgainstASlowRestartedServerEndsWithinTheStateTimeout() throws Exception {
+        try (RedisRelay relay = new RedisRelay(redis.port())) {
+            StateEngine a = engine(relay.port());
+            assertThat(a.tryGet("aigw:slow-" + UUID.randomUUID())).isNull(); // a pooled connection
+            relay.delayReplies(TIMEOUT.toMillis() * 3 / 4); // each reply within the read timeout, not all of them
+            relay.cutAll(); // "the restart": the pooled connection is dead
+            long start = System.nanoTime();
+            String outcome;
+            try {
+                outcome = "answered " + a.tryGet("aigw:slow-" + UUID.randomUUID());
+            } catch (Exception e) {
+                outcome = "failed: " + e.getMessage();
+            }
+            long ms = Duration.ofNanos(System.nanoTime() - start).toMillis();
+            System.out.println("the call after the restart took " + ms + " ms (" + outcome + ")");
+            assertThat(ms).as(outcome).isLessThan(TIMEOUT.toMillis() + 300);
+            assertThat(outcome).contains("no answer within the state timeout on a fresh connection");
+        }
+    }
+
     @Test
     void aWebhookIdWhoseSetIfAbsentReplyWasLostIsFirstSightExactlyOnce() throws Exception {
-        try (ReplyCuttingRelay relay = new ReplyCuttingRelay(redis.port())) {
+        try (RedisRelay relay = new RedisRelay(redis.port())) {
             StateEngine a = engine(relay.port());
             ReplayGuard onA = ReplayGuard.of(WINDOW, 1, a);
             ReplayGuard onB = ReplayGuard.of(WINDOW, 1, engine(redis.port()));
@@ -132,7 +158,7 @@ class RedisRestartTest {
 
     @Test
     void aReplaceWhoseReplyWasLostIsReportedAsDone() throws Exception {
-        try (ReplyCuttingRelay relay = new ReplyCuttingRelay(redis.port())) {
+        try (RedisRelay relay = new RedisRelay(redis.port())) {
             StateEngine a = engine(relay.port());
             String key = "aigw:webhook:renewed-" + UUID.randomUUID();
             assertThat(a.tryPutIfAbsent(key, "F|n1|1", WINDOW)).isTrue();
@@ -171,7 +197,7 @@ class RedisRestartTest {
 
     @Test
     void aBucketSwapWhoseReplyWasLostTakesItsTokenOnce() throws Exception {
-        try (ReplyCuttingRelay relay = new ReplyCuttingRelay(redis.port())) {
+        try (RedisRelay relay = new RedisRelay(redis.port())) {
             RateLimiter onA = limit(engine(relay.port()), "3/h");
             RateLimiter onB = limit(engine(redis.port()), "3/h");
             String who = "user:lost-swap-" + UUID.randomUUID();

@@ -111,11 +111,10 @@ final class RedisBuckets extends AbstractProxyManager<String> {
     /**
      * One swap. Run again after a lost reply whose swap Redis had applied, the script would find {@code next}
      * instead of {@code expected} and answer with it, and the command would run a second time on it (a token taken
-     * twice): the retry takes finding exactly {@code next} as its own swap. (Another instance can have written the
-     * same bytes only by the same command on the same state in the same millisecond — one of the two calls then
-     * goes uncounted — or the state may have moved on past {@code next} before the retry, which then
-     * runs the command again: both only for a reply lost after Redis applied it, never for a dead idle connection,
-     * whose command never reached the restarted server.)
+     * twice): the retry takes finding exactly {@code next} as its own swap. Two rare cases are left: another
+     * instance wrote the same bytes (the same command on the same state in the same millisecond: then one of the two
+     * calls goes uncounted — also when the first attempt never reached Redis), or, only for a reply lost after Redis
+     * applied the swap, the state moved on past {@code next} before the retry (which then runs the command again).
      */
     private Object swap(byte[] redisKey, byte[] expected, byte[] next, long ttl) {
         byte[][] args = {expected == null ? ABSENT : expected, next, Long.toString(ttl).getBytes(

@@ -2,17 +2,22 @@ package dev.aigw.servlet.internal.state;
 
 import redis.clients.jedis.CommandArguments;
 import redis.clients.jedis.Connection;
+import redis.clients.jedis.DefaultJedisSocketFactory;
 import redis.clients.jedis.HostAndPort;
 import redis.clients.jedis.JedisClientConfig;
+import redis.clients.jedis.JedisSocketFactory;
 import redis.clients.jedis.RedisClient;
 import redis.clients.jedis.UnifiedJedis;
 import redis.clients.jedis.exceptions.JedisConnectionException;
 import redis.clients.jedis.executors.SimpleCommandExecutor;
 import redis.clients.jedis.providers.ConnectionProvider;
 
+import java.io.IOException;
+import java.net.Socket;
 import java.net.SocketTimeoutException;
 import java.time.Duration;
 import java.util.concurrent.TimeUnit;
+import java.util.function.BiPredicate;
 import java.util.function.Function;
 import java.util.function.IntFunction;
 
@@ -39,18 +44,21 @@ final class RedisCommands {
     private final RedisClient owned;
     private final HostAndPort address;
     private final IntFunction<JedisClientConfig> config;
+    private final BiPredicate<Runnable, Duration> timer;
     private final long timeoutNanos;
 
     /**
      * @param owned   aigw's own pooled client (then also {@code redis}), or null for the application's (no retry)
      * @param config  the owned client's configuration with connect and read timeouts of the given milliseconds
+     * @param timer   runs a task once after a delay (the engine's timer; false when it is closed)
      */
     RedisCommands(UnifiedJedis redis, RedisClient owned, HostAndPort address, IntFunction<JedisClientConfig> config,
-                  Duration timeout) {
+                  BiPredicate<Runnable, Duration> timer, Duration timeout) {
         this.redis = redis;
         this.owned = owned;
         this.address = address;
         this.config = config;
+        this.timer = timer;
         this.timeoutNanos = timeout.toNanos();
     }
 
@@ -82,17 +90,41 @@ final class RedisCommands {
             throw dead;
         }
         // a connection of its own with the time left (the pool's would get the whole timeout again); the commands
-        // after it fill the pool with fresh ones
+        // after it fill the pool with fresh ones. Jedis waits up to the read timeout for each reply of the
+        // handshake (AUTH, CLIENT SETNAME, SELECT) and then for the command's: one deadline over all of it closes
+        // the socket when the time is up, so a server that answers each step slowly cannot hold the call longer.
         JedisClientConfig cfg = config.apply(left);
-        Connection fresh = new Connection(address, cfg);
-        try (RedisClient one = RedisClient.builder().hostAndPort(address).clientConfig(cfg)
-                .connectionProvider(new One(fresh)).commandExecutor(new SimpleCommandExecutor(fresh)).build()) {
-            left = millisLeft(start); // the handshake (AUTH, SELECT, ...) took some of it
-            if (left < 1) {
-                throw dead;
+        JedisSocketFactory sockets = new DefaultJedisSocketFactory(address, cfg);
+        JedisSocketFactory bounded = () -> {
+            Socket s = sockets.createSocket();
+            long closeIn = timeoutNanos - (System.nanoTime() - start);
+            if (closeIn <= 0 || !timer.test(() -> close(s), Duration.ofNanos(closeIn))) {
+                close(s); // out of time already, or the engine is closing
             }
-            fresh.setSoTimeout(left);
-            return again.apply(one);
+            return s;
+        };
+        try {
+            Connection fresh = new Connection(bounded, cfg);
+            try (RedisClient one = RedisClient.builder().hostAndPort(address).clientConfig(cfg)
+                    .connectionProvider(new One(fresh)).commandExecutor(new SimpleCommandExecutor(fresh)).build()) {
+                return again.apply(one);
+            }
+        } catch (JedisConnectionException e) {
+            if (millisLeft(start) <= 0) {
+                JedisConnectionException late = new JedisConnectionException("no answer within the state timeout "
+                        + "on a fresh connection, after a dead pooled one", e);
+                late.addSuppressed(dead);
+                throw late;
+            }
+            throw e;
+        }
+    }
+
+    private static void close(Socket s) {
+        try {
+            s.close();
+        } catch (IOException e) {
+            // closing to end a wait: nothing more to do
         }
     }
 

@@ -17,18 +17,21 @@ import java.util.concurrent.atomic.AtomicReference;
 /**
  * A loopback TCP relay between a client and a {@code redis-server} that can lose one reply: once {@link #arm}ed with
  * a piece of a command, it forwards the next command containing it, waits for the server's reply (so the server has
- * applied the command) and then, instead of forwarding the reply, closes that connection at both ends. Everything
- * else passes unchanged. Its threads end with {@link #close()}.
+ * applied the command) and then, instead of forwarding the reply, closes that connection at both ends. It can also
+ * hold every reply back for a while ({@link #delayReplies}: a Redis busy loading its data after a restart) and cut
+ * every connection at once ({@link #cutAll}: a restart, as the clients see it). Everything else passes unchanged.
+ * Its threads end with {@link #close()}.
  */
-final class ReplyCuttingRelay implements AutoCloseable {
+final class RedisRelay implements AutoCloseable {
     private final int target;
     private final ServerSocket server;
     private final AtomicReference<String> armed = new AtomicReference<>();
     private final AtomicInteger cuts = new AtomicInteger();
+    private volatile long replyDelayMillis;
     private final List<Socket> sockets = new CopyOnWriteArrayList<>();
     private final List<Thread> threads = new CopyOnWriteArrayList<>();
 
-    ReplyCuttingRelay(int targetPort) throws IOException {
+    RedisRelay(int targetPort) throws IOException {
         this.target = targetPort;
         this.server = new ServerSocket(0, 50, InetAddress.getLoopbackAddress());
         start("relay-accept", this::accept);
@@ -41,6 +44,17 @@ final class ReplyCuttingRelay implements AutoCloseable {
     /** The reply to the next command whose text contains {@code piece} (ignoring case) is lost. */
     void arm(String piece) {
         armed.set(piece.toUpperCase(Locale.ROOT));
+    }
+
+    /** Every reply from now on reaches the client {@code millis} after the server sent it. */
+    void delayReplies(long millis) {
+        replyDelayMillis = millis;
+    }
+
+    /** Closes every connection so far at both ends. */
+    void cutAll() {
+        sockets.forEach(RedisRelay::quietly);
+        sockets.clear();
     }
 
     /** Replies lost so far. */
@@ -82,11 +96,13 @@ final class ReplyCuttingRelay implements AutoCloseable {
                     from.close();
                     to.close();
                     return;
+                } else if (replyDelayMillis > 0) {
+                    Thread.sleep(replyDelayMillis);
                 }
                 out.write(buf, 0, n);
                 out.flush();
             }
-        } catch (IOException e) {
+        } catch (IOException | InterruptedException e) {
             // the other side or close() ended it
         } finally {
             quietly(from);
@@ -112,7 +128,7 @@ final class ReplyCuttingRelay implements AutoCloseable {
     @Override
     public void close() throws Exception {
         server.close();
-        sockets.forEach(ReplyCuttingRelay::quietly);
+        sockets.forEach(RedisRelay::quietly);
         for (Thread t : threads) {
             t.join(5000);
         }
