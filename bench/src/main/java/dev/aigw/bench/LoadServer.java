@@ -374,16 +374,41 @@ public final class LoadServer {
         @Override
         protected void onProxyResponseSuccess(HttpServletRequest clientRequest, HttpServletResponse proxyResponse,
                                               org.eclipse.jetty.client.Response serverResponse) {
-            // read before the request completes (it may be recycled after), written after, as a container's access log
-            long ns = System.nanoTime() - (Long) clientRequest.getAttribute(START);
-            String method = clientRequest.getMethod();
-            StringBuffer url = clientRequest.getRequestURL();
-            long sent = Math.max(0, clientRequest.getContentLengthLong());
+            Access line = new Access(clientRequest); // read before the request completes (it may be recycled after)
             super.onProxyResponseSuccess(clientRequest, proxyResponse, serverResponse);
-            ACCESS.logp(java.util.logging.Level.INFO, LoggingPeerProxy.class.getName(), "access", "peer " + method
-                    + " " + url + " -> " + serverResponse.getStatus() + " in " + String.format(java.util.Locale.ROOT,
-                    "%.1f", ns / 1e6) + " ms id=" + serverResponse.getHeaders().get("cf-aig-log-id") + " sent=" + sent
-                    + "B received=" + serverResponse.getHeaders().getLongField("Content-Length") + "B");
+            line.log(serverResponse, null); // written after, as a container's access log
+        }
+
+        @Override
+        protected void onProxyResponseFailure(HttpServletRequest clientRequest, HttpServletResponse proxyResponse,
+                                              org.eclipse.jetty.client.Response serverResponse, Throwable failure) {
+            Access line = new Access(clientRequest); // aigw records every call, failed ones too
+            super.onProxyResponseFailure(clientRequest, proxyResponse, serverResponse, failure);
+            line.log(serverResponse, failure);
+        }
+
+        /** What the line says of the client's request, read while it is still this call's. */
+        private static final class Access {
+            private final long ns;
+            private final String method;
+            private final StringBuffer url;
+            private final long sent;
+
+            Access(HttpServletRequest request) {
+                this.ns = System.nanoTime() - (Long) request.getAttribute(START);
+                this.method = request.getMethod();
+                this.url = request.getRequestURL();
+                this.sent = Math.max(0, request.getContentLengthLong());
+            }
+
+            void log(org.eclipse.jetty.client.Response response, Throwable failure) {
+                ACCESS.logp(java.util.logging.Level.INFO, LoggingPeerProxy.class.getName(), "access", "peer " + method
+                        + " " + url + " -> " + (response == null ? 502 : response.getStatus()) + " in "
+                        + String.format(java.util.Locale.ROOT, "%.1f", ns / 1e6) + " ms id="
+                        + (response == null ? null : response.getHeaders().get("cf-aig-log-id")) + " sent=" + sent
+                        + "B received=" + (response == null ? -1 : response.getHeaders().getLongField(
+                        "Content-Length")) + "B" + (failure == null ? "" : " error=" + failure.getClass().getName()));
+            }
         }
     }
 
