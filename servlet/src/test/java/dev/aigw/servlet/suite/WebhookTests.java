@@ -175,7 +175,15 @@ public abstract class WebhookTests extends SuiteGroup {
     @ValueSource(strings = {ASYNC, BLOCKING})
     void aBodyOverTheLimitIs413(String chain) throws Exception {
         byte[] big = ("{\"pad\":\"" + "x".repeat(70 * 1024) + "\"}").getBytes(StandardCharsets.UTF_8);
-        assertThat(deliverSigned(chain, "msg_big", Instant.now().getEpochSecond(), big).statusCode()).isEqualTo(413);
+        try {
+            assertThat(deliverSigned(chain, "msg_big", Instant.now().getEpochSecond(), big).statusCode())
+                    .isEqualTo(413);
+        } catch (java.io.IOException reset) {
+            // read blocking, a refused body is not read: the 413 is written and the connection closed with the body
+            // still arriving, so the kernel may reset it before this client reads the answer (one CI run did);
+            // aBlockingReadRefusesAnOversizeBodyWithoutReadingItAll shows the 413 on a raw socket. Async: drained.
+            assertThat(chain).as(reset.toString()).isEqualTo(BLOCKING);
+        }
         assertThat(suite.webhooks.received).isEmpty();
     }
 
