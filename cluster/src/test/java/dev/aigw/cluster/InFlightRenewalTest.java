@@ -10,14 +10,8 @@ import redis.clients.jedis.Jedis;
 
 import java.time.Duration;
 import java.util.Arrays;
-import java.util.List;
 import java.util.UUID;
-import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.function.Supplier;
-import java.util.logging.Handler;
-import java.util.logging.Level;
-import java.util.logging.LogRecord;
-import java.util.logging.Logger;
 
 import static dev.aigw.servlet.internal.ReplayVerdict.ADMITTED;
 import static dev.aigw.servlet.internal.ReplayVerdict.DUPLICATE;
@@ -115,27 +109,8 @@ class InFlightRenewalTest {
      */
     @Test
     void closingWhileARenewalWaitsForRedisLogsNoWarning() throws Exception {
-        List<LogRecord> warnings = new CopyOnWriteArrayList<>();
-        Handler handler = new Handler() {
-            @Override
-            public void publish(LogRecord r) {
-                if (r.getLevel().intValue() >= Level.WARNING.intValue()) {
-                    warnings.add(r);
-                }
-            }
-
-            @Override
-            public void flush() {
-            }
-
-            @Override
-            public void close() {
-            }
-        };
-        Logger log = Logger.getLogger("dev.aigw.servlet");
         StateEngine a = onRedis();
-        log.addHandler(handler);
-        try (Jedis admin = ENGINES.redis.client()) {
+        try (Warnings warnings = new Warnings(); Jedis admin = ENGINES.redis.client()) {
             ReplayGuard onA = ReplayGuard.of(WINDOW, 1, a);
             assertThat(onA.begin("closing-" + UUID.randomUUID())).isEqualTo(ADMITTED);
             // Redis holds every client's command for longer than the engine's timeout: the renewal waits for it
@@ -144,10 +119,9 @@ class InFlightRenewalTest {
                 Thread.sleep(10);
             }
             a.close();
-            assertThat(warnings).extracting(LogRecord::getMessage).as("logged at close").isEmpty();
+            assertThat(warnings.messages()).as("logged at close").isEmpty();
             assertThat(admin.ping()).as("Redis answers again (after the pause)").isEqualTo("PONG");
         } finally {
-            log.removeHandler(handler);
             a.close();
         }
     }

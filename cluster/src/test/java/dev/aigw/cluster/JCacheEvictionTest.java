@@ -19,13 +19,7 @@ import org.junit.jupiter.api.Test;
 import javax.cache.CacheManager;
 import javax.cache.configuration.MutableConfiguration;
 import java.time.Duration;
-import java.util.List;
 import java.util.UUID;
-import java.util.concurrent.CopyOnWriteArrayList;
-import java.util.logging.Handler;
-import java.util.logging.Level;
-import java.util.logging.LogRecord;
-import java.util.logging.Logger;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
@@ -123,33 +117,14 @@ class JCacheEvictionTest {
     private static void assertWarnsOfASmallCache(CacheManager via) {
         String cache = "aigw-small-" + UUID.randomUUID(); // the application's: Hazelcast's default bound
         via.createCache(cache, new MutableConfiguration<Object, Object>().setStoreByValue(true));
-        List<LogRecord> warnings = new CopyOnWriteArrayList<>();
-        Handler handler = new Handler() {
-            @Override
-            public void publish(LogRecord r) {
-                if (r.getLevel().intValue() >= Level.WARNING.intValue()) {
-                    warnings.add(r);
-                }
-            }
-
-            @Override
-            public void flush() {
-            }
-
-            @Override
-            public void close() {
-            }
-        };
-        Logger log = Logger.getLogger("dev.aigw.servlet");
-        log.addHandler(handler);
-        try (StateEngine ignored = StateEngines.jcache(via, cache, null, Duration.ofDays(1), TIMEOUT, false)) {
-            assertThat(warnings).extracting(LogRecord::getMessage).singleElement().asString()
+        try (Warnings warnings = new Warnings();
+             StateEngine ignored = StateEngines.jcache(via, cache, null, Duration.ofDays(1), TIMEOUT, false)) {
+            assertThat(warnings.messages()).singleElement().asString()
                     .contains("the JCache cache '" + cache + "' is bounded to 10000 entries")
                     .contains("a rate-limit bucket comes back full")
                     .contains("a replay inside the window is handed on again")
                     .contains("at least 210000");
         } finally {
-            log.removeHandler(handler);
             via.destroyCache(cache);
         }
     }
