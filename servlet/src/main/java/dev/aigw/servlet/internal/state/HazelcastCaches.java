@@ -27,7 +27,7 @@ final class HazelcastCaches {
     private HazelcastCaches() {
     }
 
-    /** {@code base} as Hazelcast's configuration, with an explicit LRU bound of {@code entries} (per partition share). */
+    /** {@code base} as Hazelcast's configuration, with an explicit LRU bound of {@code entries} (shared by partition). */
     static <K, V> CompleteConfiguration<K, V> bounded(MutableConfiguration<K, V> base, int entries) {
         CacheConfig<K, V> c = new CacheConfig<>(base);
         c.setEvictionConfig(new EvictionConfig().setMaxSizePolicy(MaxSizePolicy.ENTRY_COUNT).setSize(entries)

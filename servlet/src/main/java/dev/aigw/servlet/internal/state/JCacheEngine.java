@@ -74,10 +74,11 @@ final class JCacheEngine extends StateEngine {
                  Duration keep, Duration timeout, boolean failOpen) {
         super("jcache", timeout, failOpen);
         this.appLoader = appLoader;
+        boolean hazelcast = hazelcast(manager); // looked up once: class loading, at start-up
         this.cache = cache(manager, cacheName, keep.compareTo(StateEngines.CREATED_CACHE_EXPIRY) > 0 ? keep
-                : StateEngines.CREATED_CACHE_EXPIRY);
+                : StateEngines.CREATED_CACHE_EXPIRY, hazelcast);
         this.keeps = keptAfterWrite(cache);
-        warnIfSmall(manager, cache);
+        warnIfSmall(hazelcast, cache);
         this.ownedManager = ownedManager;
         AtomicInteger n = new AtomicInteger();
         this.pool = new ThreadPoolExecutor(THREADS, THREADS, 10, TimeUnit.SECONDS,
@@ -115,7 +116,7 @@ final class JCacheEngine extends StateEngine {
     }
 
     @SuppressWarnings("unchecked")
-    private static Cache<String, Object> cache(CacheManager manager, String name, Duration keep) {
+    private static Cache<String, Object> cache(CacheManager manager, String name, Duration keep, boolean hazelcast) {
         Cache<String, Object> c = (Cache<String, Object>) (Cache<?, ?>) manager.getCache(name);
         if (c != null) {
             return c;
@@ -124,8 +125,8 @@ final class JCacheEngine extends StateEngine {
                 .setStoreByValue(true)
                 .setExpiryPolicyFactory(ModifiedExpiryPolicy.factoryOf(
                         new javax.cache.expiry.Duration(TimeUnit.SECONDS, keep.toSeconds())));
-        Configuration<String, Object> cfg = hazelcast(manager)
-                ? HazelcastCaches.bounded(neutral, CREATED_CACHE_ENTRIES) : neutral;
+        Configuration<String, Object> cfg = hazelcast ? HazelcastCaches.bounded(neutral, CREATED_CACHE_ENTRIES)
+                : neutral;
         try {
             return manager.createCache(name, cfg);
         } catch (javax.cache.CacheException e) {
@@ -160,8 +161,8 @@ final class JCacheEngine extends StateEngine {
      * before they expire, silently, and aigw can neither see nor count it. Hazelcast only: other providers' bounds are
      * not exposed through JCache.
      */
-    private static void warnIfSmall(CacheManager manager, Cache<String, Object> c) {
-        int bound = hazelcast(manager) ? HazelcastCaches.entryBound(c) : -1;
+    private static void warnIfSmall(boolean hazelcast, Cache<String, Object> c) {
+        int bound = hazelcast ? HazelcastCaches.entryBound(c) : -1;
         if (bound < 0 || bound >= CREATED_CACHE_ENTRIES) {
             return;
         }

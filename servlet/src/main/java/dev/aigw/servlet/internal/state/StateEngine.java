@@ -135,10 +135,10 @@ public abstract class StateEngine implements AutoCloseable {
     }
 
     /**
-     * Why the engine may lose a rate limit's bucket before it would be full again, {@code needed} after the bucket's
-     * last call (a limit's period: a bucket left alone that long is full); null when it keeps every bucket long
-     * enough. A bucket lost sooner comes back full, so its principal gets more calls than the limit. By default null:
-     * Redis gives each bucket a time to live computed from its own state.
+     * Why the engine may drop an entry sooner than {@code needed} after its last write (a rate limit's period, after
+     * which a bucket left alone is full; a webhook replay window); null when it keeps every entry long enough. What a
+     * drop costs is the caller's to say ({@link Retention}). By default null: Redis gives each entry a time to live
+     * from its own state or window.
      */
     public String cannotKeep(Duration needed) {
         return null;

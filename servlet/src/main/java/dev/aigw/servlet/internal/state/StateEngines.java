@@ -65,7 +65,8 @@ public final class StateEngines {
      *
      * @param ownerLoader the web application's class loader when aigw looked the manager up from the provider (the
      *                    engine then closes it), null for the application's own manager
-     * @param keep        the longest time an entry must live (the creators' time to live, the settings' rate-limit period), for a cache aigw creates
+     * @param keep        the longest time an entry must live (the creators' time to live, the settings' rate-limit
+     *                    period), for a cache aigw creates
      */
     public static StateEngine jcache(Object cacheManager, String cacheName, ClassLoader ownerLoader, Duration keep,
                                      Duration timeout, boolean failOpen) {
