@@ -145,7 +145,8 @@ public final class GatewayScope implements AutoCloseable {
                 if (!warnedFull) {
                     warnedFull = true;
                     LOG.log(System.Logger.Level.WARNING, "aigw: more than " + MAX_OWNED + " distinct aigw.* client "
-                            + "configurations; gateways for further ones are not shared or closed by aigw");
+                            + "configurations; further ones get a gateway per client, not shared (each ends with its "
+                            + "client)");
                 }
                 return g;
             }

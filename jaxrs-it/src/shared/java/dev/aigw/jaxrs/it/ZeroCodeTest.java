@@ -80,6 +80,40 @@ class ZeroCodeTest extends GatewayTestBase {
     }
 
 
+    /**
+     * Gateways are shared per distinct aigw.* client configuration up to a bound; each client beyond it gets a gateway
+     * of its own, which nothing closes (Jakarta REST has no client-close hook). Its record thread held it forever: an
+     * application making a client per tenant or per request leaked a thread per client. A gateway nobody holds any more
+     * ends its record thread, as a closed one does.
+     */
+    @Test
+    void clientsBeyondTheSharedConfigurationsLeaveNoRecordThreadBehind() throws Exception {
+        long before = recordThreads();
+        int clients = 64 + 24; // more distinct configurations than the scope keeps (64)
+        for (int i = 0; i < clients; i++) {
+            Client c = configuredByProperties().property("aigw.log", "summary")
+                    .property("aigw.metadata", "{\"tenant\":\"t" + i + "\"}").build();
+            Response r = api(c, "/account").get();
+            assertThat(r.getStatus()).isEqualTo(200);
+            r.close();
+            c.close();
+        }
+        long deadline = System.nanoTime() + java.util.concurrent.TimeUnit.SECONDS.toNanos(20);
+        Client live = track(configuredByProperties().build());
+        while (recordThreads() - before > 64 && System.nanoTime() < deadline) {
+            System.gc();
+            Thread.sleep(100);
+            api(live, "/account").get().close(); // the application goes on calling
+        }
+        assertThat(recordThreads() - before).as("record threads left by %d clients, at most one per shared "
+                + "configuration", clients).isLessThanOrEqualTo(64);
+    }
+
+    private static long recordThreads() {
+        return Thread.getAllStackTraces().keySet().stream().filter(t -> t.isAlive()
+                && t.getName().equals("aigw-records")).count();
+    }
+
     /** Sets aigw.* system properties for one test (the settings auto-discovery reads), restoring them after. */
     private static AutoCloseable systemProperties(Map<String, String> props) {
         props.forEach(System::setProperty);
