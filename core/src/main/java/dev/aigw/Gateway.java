@@ -8,7 +8,6 @@ import dev.aigw.internal.RecordDispatcher;
 import dev.aigw.internal.Redactor;
 import dev.aigw.internal.Router;
 
-import java.lang.ref.Cleaner;
 import java.net.URI;
 import java.net.URISyntaxException;
 import java.util.ArrayList;
@@ -34,8 +33,6 @@ import java.util.regex.Pattern;
  */
 public final class Gateway implements AutoCloseable {
     private static final System.Logger LOG = System.getLogger("dev.aigw");
-    /** Ends the record thread of a gateway nobody holds any more (an action holds the dispatcher, not the gateway). */
-    private static final Cleaner CLEANER = Cleaner.create();
 
     /** Cloudflare's gateway host, the default base. */
     public static final String DEFAULT_BASE_URL = "https://gateway.ai.cloudflare.com/v1";
@@ -58,7 +55,6 @@ public final class Gateway implements AutoCloseable {
     private final Router router;
     private final Redactor redactor;
     private final RecordDispatcher dispatcher;
-    private final Cleaner.Cleanable closing;
     private final List<ExchangeObserver> observers;
     // {effective options, their headers with the token} for the last two options seen; see headers()
     private volatile Object[] lastHeaders;
@@ -89,13 +85,10 @@ public final class Gateway implements AutoCloseable {
         }
         List<ExchangeObserver> watching = enabled ? List.copyOf(observers) : List.of();
         this.observers = watching;
-        // the dispatcher, whose thread is a GC root while it runs, must not hold this gateway (so: no `this` here)
+        // the dispatcher's thread is a GC root while it runs and must not hold this gateway (so: no `this` here):
+        // nothing may close a gateway (a Jakarta REST client has no close hook), and an idle thread ends by itself
         this.dispatcher = new RecordDispatcher(listeners, b.queueCapacity,
                 watching.isEmpty() ? null : r -> Observers.dropped(watching, r));
-        // Nothing may close a gateway (a Jakarta REST client has no close hook, and one built from a client's own
-        // aigw.* properties past the scope's bound is that client's alone): once nobody holds it, it is closed as
-        // close() does, so its record thread does not outlive it. Queued records still reach the listeners.
-        this.closing = CLEANER.register(this, dispatcher::close);
     }
 
     public static Builder builder() {
@@ -272,7 +265,7 @@ public final class Gateway implements AutoCloseable {
     /** Delivers queued records (waiting up to two seconds) and stops the listener thread. */
     @Override
     public void close() {
-        closing.clean(); // the dispatcher's close, once
+        dispatcher.close();
     }
 
     @Override

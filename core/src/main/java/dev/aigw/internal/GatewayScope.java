@@ -145,8 +145,8 @@ public final class GatewayScope implements AutoCloseable {
                 if (!warnedFull) {
                     warnedFull = true;
                     LOG.log(System.Logger.Level.WARNING, "aigw: more than " + MAX_OWNED + " distinct aigw.* client "
-                            + "configurations; further ones get a gateway per client, not shared (each ends with its "
-                            + "client)");
+                            + "configurations; further ones get a gateway per client, not shared (its record thread "
+                            + "ends when idle)");
                 }
                 return g;
             }

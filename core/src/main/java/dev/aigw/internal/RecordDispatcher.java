@@ -19,17 +19,24 @@ import java.util.concurrent.locks.LockSupport;
  * only when it is actually parked, so under load most records cost their producer no wake-up at all (a blocking
  * queue's {@code take} signalled, and the thread woke, once per record).
  *
+ * <p>The thread ends after {@link #KEEP_ALIVE_MS} without records and starts again with the next one: a gateway that
+ * nothing closes (one per Jakarta REST client past the shared configurations: clients have no close hook) must not
+ * keep a thread, a GC root, and through it itself, for ever.
+ *
  * <p>Internal: not API, may change in any release.
  */
 public final class RecordDispatcher implements AutoCloseable {
     private static final System.Logger LOG = System.getLogger("dev.aigw");
     private static final int BATCH = 256;
+    /** How long the listeners' thread waits for records before it ends. */
+    static final long KEEP_ALIVE_MS = 5_000;
 
     private final List<ExchangeListener> listeners;
     private final ArrayBlockingQueue<Object> queue;
     private final java.util.function.Consumer<ExchangeRecord> onDrop;
     private final AtomicLong dropped = new AtomicLong();
     private final AtomicLong signals = new AtomicLong();
+    private final long keepAliveNanos;
     private final Object lock = new Object();
     private final Object stopMarker = new Object();
     private volatile Thread thread;
@@ -43,6 +50,12 @@ public final class RecordDispatcher implements AutoCloseable {
     /** @param onDrop told of every record dropped because the queue was full (on the dropping thread), or null */
     public RecordDispatcher(List<ExchangeListener> listeners, int capacity,
                             java.util.function.Consumer<ExchangeRecord> onDrop) {
+        this(listeners, capacity, onDrop, KEEP_ALIVE_MS);
+    }
+
+    RecordDispatcher(List<ExchangeListener> listeners, int capacity,
+                     java.util.function.Consumer<ExchangeRecord> onDrop, long keepAliveMillis) {
+        this.keepAliveNanos = TimeUnit.MILLISECONDS.toNanos(keepAliveMillis);
         this.listeners = List.copyOf(listeners);
         this.queue = new ArrayBlockingQueue<>(capacity);
         this.onDrop = onDrop;
@@ -56,9 +69,8 @@ public final class RecordDispatcher implements AutoCloseable {
         if (listeners.isEmpty() || closed) {
             return;
         }
-        Thread t = ensureStarted();
         if (queue.offer(record)) {
-            wake(t);
+            wake(ensureStarted()); // after the offer: see retire()
             return;
         }
         long n = dropped.incrementAndGet();
@@ -112,18 +124,23 @@ public final class RecordDispatcher implements AutoCloseable {
 
     private void run() {
         List<Object> batch = new ArrayList<>(BATCH);
+        long idleSince = System.nanoTime();
         while (true) {
             if (queue.drainTo(batch, BATCH) == 0) {
                 parked = true;
-                if (queue.isEmpty()) { // re-read after publishing "parked": see wake()
-                    LockSupport.park(this);
+                if (queue.isEmpty() && !closed) { // re-read after publishing "parked": see wake()
+                    LockSupport.parkNanos(this, keepAliveNanos);
                 }
                 parked = false;
                 if (Thread.interrupted()) { // close() gave up waiting
                     return;
                 }
+                if ((closed || System.nanoTime() - idleSince >= keepAliveNanos) && retire()) {
+                    return;
+                }
                 continue;
             }
+            idleSince = System.nanoTime();
             for (Object o : batch) {
                 if (o == stopMarker || Thread.currentThread().isInterrupted()) { // interrupted: close() gave up
                     return;
@@ -132,6 +149,30 @@ public final class RecordDispatcher implements AutoCloseable {
             }
             batch.clear();
         }
+    }
+
+    /**
+     * Ends this thread unless a record came meanwhile. A producer offers before it looks at {@link #thread}, and this
+     * clears {@link #thread} before it looks at the queue again: one of the two sees the other, so a record offered
+     * now is taken by this thread (taking itself back) or by one the producer starts.
+     */
+    private boolean retire() {
+        synchronized (lock) {
+            if (thread != Thread.currentThread()) {
+                return true;
+            }
+            thread = null;
+        }
+        if (queue.isEmpty()) {
+            return true;
+        }
+        synchronized (lock) {
+            if (thread == null) { // a record came in between (closed or not): deliver it
+                thread = Thread.currentThread();
+                return false;
+            }
+        }
+        return true; // another thread took over
     }
 
     private void deliver(ExchangeRecord r) {

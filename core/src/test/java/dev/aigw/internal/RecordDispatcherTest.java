@@ -115,4 +115,62 @@ class RecordDispatcherTest {
         d.dispatch(record(2));
         assertThat(seen).hasSize(1);
     }
+
+    /**
+     * An idle thread ends (a gateway nothing closes must not keep one for ever) and the next record starts another.
+     */
+    @Test
+    void anIdleThreadEndsAndTheNextRecordStartsAnother() throws Exception {
+        List<Thread> threads = Collections.synchronizedList(new ArrayList<>());
+        RecordDispatcher d = new RecordDispatcher(List.of(r -> threads.add(Thread.currentThread())), 10, null, 100);
+        d.dispatch(record(1));
+        long end = System.nanoTime() + TimeUnit.SECONDS.toNanos(10);
+        while ((threads.isEmpty() || threads.get(0).isAlive()) && System.nanoTime() < end) {
+            Thread.sleep(10);
+        }
+        assertThat(threads).hasSize(1);
+        assertThat(threads.get(0).isAlive()).as("the thread, idle past its keep-alive").isFalse();
+        d.dispatch(record(2));
+        while (threads.size() < 2 && System.nanoTime() < end) {
+            Thread.sleep(10);
+        }
+        assertThat(threads).hasSize(2);
+        assertThat(threads.get(1)).isNotSameAs(threads.get(0));
+        d.close();
+        assertThat(threads.get(1).isAlive()).isFalse();
+    }
+
+    /**
+     * Records dispatched while the thread ends are delivered all the same, by it or by the next: with a keep-alive of
+     * 1 ms each burst lands about when the idle thread ends, and every burst must arrive before the next is sent (a
+     * record left to a thread that is gone would wait for a later record to start one).
+     */
+    @Test
+    void noRecordIsLostWhileTheThreadEnds() throws Exception {
+        java.util.concurrent.atomic.AtomicInteger seen = new java.util.concurrent.atomic.AtomicInteger();
+        java.util.Set<Thread> threads = java.util.concurrent.ConcurrentHashMap.newKeySet();
+        RecordDispatcher d = new RecordDispatcher(List.of(r -> {
+            threads.add(Thread.currentThread());
+            seen.incrementAndGet();
+        }), 1000, null, 1);
+        java.util.Random random = new java.util.Random(42);
+        int n = 0;
+        for (int burst = 0; burst < 2000; burst++) {
+            for (int i = random.nextInt(3); i >= 0; i--) {
+                d.dispatch(record(n++));
+            }
+            long end = System.nanoTime() + TimeUnit.SECONDS.toNanos(2);
+            while (seen.get() < n && System.nanoTime() < end) {
+                Thread.onSpinWait();
+            }
+            assertThat(seen.get()).as("records delivered after burst %d", burst).isEqualTo(n);
+            long pause = System.nanoTime() + random.nextInt(1_500_000); // about the keep-alive
+            while (System.nanoTime() < pause) {
+                Thread.onSpinWait();
+            }
+        }
+        d.close();
+        assertThat(threads.size()).as("threads started: the thread ended between bursts").isGreaterThan(100);
+        assertThat(d.dropped()).isZero();
+    }
 }

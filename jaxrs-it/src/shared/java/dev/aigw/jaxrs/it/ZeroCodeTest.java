@@ -83,8 +83,8 @@ class ZeroCodeTest extends GatewayTestBase {
     /**
      * Gateways are shared per distinct aigw.* client configuration up to a bound; each client beyond it gets a gateway
      * of its own, which nothing closes (Jakarta REST has no client-close hook). Its record thread held it forever: an
-     * application making a client per tenant or per request leaked a thread per client. A gateway nobody holds any more
-     * ends its record thread, as a closed one does.
+     * application making a client per tenant or per request leaked a thread per client. A record thread now ends after
+     * a few seconds without records, and with it the last hold on a gateway nobody uses.
      */
     @Test
     void clientsBeyondTheSharedConfigurationsLeaveNoRecordThreadBehind() throws Exception {
