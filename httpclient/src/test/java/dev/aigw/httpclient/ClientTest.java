@@ -11,6 +11,7 @@ import java.lang.ref.WeakReference;
 import java.net.http.HttpClient;
 import java.time.Duration;
 import java.util.Map;
+import java.util.Set;
 import java.util.concurrent.Executors;
 import java.util.concurrent.ExecutorService;
 
@@ -148,18 +149,20 @@ class ClientTest extends GatewayTestBase {
         configure(Map.of("aigw.account-id", dev.aigw.testkit.FakeGateway.DEFAULT_ACCOUNT,
                 "aigw.gateway-id", dev.aigw.testkit.FakeGateway.DEFAULT_GATEWAY, "aigw.token", CF_TOKEN,
                 "aigw.base-url", fakeGateway.baseUrl().toString(), "aigw.log", "summary"));
-        long before = recordThreads();
+        Set<Thread> before = recordThreads();
         HttpClient c = AigwHttpClient.wrap(jdk);
         get(c, "/account"); // the first record starts the gateway's record thread
-        assertThat(recordThreads()).isEqualTo(before + 1);
+        Set<Thread> started = recordThreads();
+        started.removeAll(before); // other tests' threads may end meanwhile (idle): only new ones count
+        assertThat(started).hasSize(1);
         WeakReference<Gateway> owned = new WeakReference<>(((RoutingHttpClient) c).gateway());
         c = null;
-        for (int i = 0; i < 100 && (owned.get() != null || recordThreads() > before); i++) {
+        for (int i = 0; i < 100 && (owned.get() != null || started.iterator().next().isAlive()); i++) {
             System.gc();
             Thread.sleep(50);
         }
         assertThat(owned.get()).as("the gateway, once its client was dropped").isNull();
-        assertThat(recordThreads()).isEqualTo(before);
+        assertThat(started.iterator().next().isAlive()).isFalse();
     }
 
     /** JDK 21+: close(), shutdownNow(), isTerminated() and awaitTermination() reach the wrapped client. */
@@ -169,15 +172,17 @@ class ClientTest extends GatewayTestBase {
         configure(Map.of("aigw.account-id", dev.aigw.testkit.FakeGateway.DEFAULT_ACCOUNT,
                 "aigw.gateway-id", dev.aigw.testkit.FakeGateway.DEFAULT_GATEWAY, "aigw.token", CF_TOKEN,
                 "aigw.base-url", fakeGateway.baseUrl().toString(), "aigw.log", "summary"));
-        long before = recordThreads();
+        Set<Thread> before = recordThreads();
         HttpClient original = HttpClient.newHttpClient();
         HttpClient c = AigwHttpClient.wrap(original);
         get(c, "/account");
-        assertThat(recordThreads()).isEqualTo(before + 1);
+        Set<Thread> started = recordThreads();
+        started.removeAll(before);
+        assertThat(started).hasSize(1);
         HttpClient.class.getMethod("close").invoke(c);
         assertThat((boolean) HttpClient.class.getMethod("isTerminated").invoke(original)).isTrue();
         assertThat((boolean) HttpClient.class.getMethod("isTerminated").invoke(c)).isTrue();
-        assertThat(recordThreads()).isEqualTo(before);
+        assertThat(started.iterator().next().isAlive()).as("the owned gateway's record thread, closed").isFalse();
 
         HttpClient second = HttpClient.newHttpClient();
         HttpClient wrapped = AigwHttpClient.wrap(second, gateway);
@@ -187,7 +192,8 @@ class ClientTest extends GatewayTestBase {
         assertThat((boolean) HttpClient.class.getMethod("isTerminated").invoke(second)).isTrue();
     }
 
-    private static long recordThreads() {
-        return Thread.getAllStackTraces().keySet().stream().filter(t -> t.getName().equals("aigw-records")).count();
+    private static Set<Thread> recordThreads() {
+        return Thread.getAllStackTraces().keySet().stream().filter(t -> t.getName().equals("aigw-records"))
+                .collect(java.util.stream.Collectors.toCollection(java.util.HashSet::new));
     }
 }
