@@ -33,7 +33,9 @@ import java.util.TreeSet;
  * report, its client hints, a sign-in prompt in its name, a navigation away), {@code Date}/{@code Server} (the
  * container writes its own) and the gateway's DLP findings ({@code cf-aig-dlp}, which would show a client the rule to
  * write around). {@code Content-Encoding} is copied only while the body passes unchanged. Every answer carries
- * {@code X-Content-Type-Options: nosniff}: a browser renders it as its declared type only.
+ * {@code X-Content-Type-Options: nosniff} (a browser renders it as its declared type only) and
+ * {@code Content-Security-Policy: sandbox} (a declared type a browser runs, HTML or SVG, runs in an opaque origin
+ * without script, not on the application's).
  *
  * <p>Internal: not API, may change in any release.
  */
@@ -175,6 +177,9 @@ public final class ProxyHeaders {
             }
         });
         resp.setHeader("X-Content-Type-Options", "nosniff");
+        // added beside any policy of the upstream's (both hold): an answer opened as a page (HTML or SVG a user
+        // uploaded to Replicate) gets an opaque origin and no script, never the application's origin
+        resp.addHeader("Content-Security-Policy", "sandbox");
         resp.setHeader("Cache-Control", privateOnly(cacheControl.isEmpty() ? null
                 : String.join(", ", cacheControl)));
         if (hostDependent) {
