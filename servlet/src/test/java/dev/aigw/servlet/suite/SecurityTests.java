@@ -622,6 +622,22 @@ public abstract class SecurityTests extends SuiteGroup {
         assertThat(suite.get("/keyed-proxy/account", USER, "kasimir-case").statusCode()).isEqualTo(200);
     }
 
+    /**
+     * Nor in a spelling that such realms ignore altogether: a collation ignores default-ignorable code points (a soft
+     * hyphen, a zero-width space) and, accent-insensitive as MySQL's default {@code utf8mb4_0900_ai_ci} is, accents;
+     * LDAP's {@code caseIgnoreMatch} maps the former to nothing (RFC 4518 §2.2). Before, each was one more budget.
+     */
+    @Test
+    void aUsersNameWithIgnorableCharactersOrAccentsIsTheSameUser() throws Exception {
+        String escaped = "X-Test-User-Escaped";
+        for (String name : new String[]{"Jolanda%20Jung", "Jo%C2%ADlanda%20Jung", "J%C3%B3landa%20Ju%E2%80%8Bng"}) {
+            assertThat(suite.get("/keyed-proxy/account", escaped, name).statusCode()).as(name).isEqualTo(200);
+        }
+        HttpResponse<String> fourth = suite.get("/keyed-proxy/account", escaped, "jolanda%CC%81%20jung%EF%BB%BF");
+        assertThat(fourth.statusCode()).isEqualTo(429);
+        assertThat(suite.get("/keyed-proxy/account", escaped, "jolanda-jung").statusCode()).isEqualTo(200);
+    }
+
     /** The webhook path is guarded however it is spelt: nothing unverified reaches the application's handler. */
     @Test
     void theWebhookPathCannotBeSkipped() throws Exception {
