@@ -238,6 +238,35 @@ public abstract class SecurityTests extends SuiteGroup {
     }
 
     /**
+     * A query naming a field the model allowlist reads in the body is refused, as one naming a webhook is: whether
+     * Replicate reads create fields from the query is UNCONFIRMED (frameworks that merge query and body parameters
+     * exist), and a deployment's {@code version}, judged only when the body has one, would then switch it unread.
+     */
+    @Test
+    void aQueryNamingAFieldTheModelAllowlistReadsIsRefused() throws Exception {
+        String other = "d".repeat(64);
+        String hex = "0".repeat(64);
+        String[][] refused = {
+                {"PATCH", "/replicate/deployments/acme/prod?version=" + other, "{\"min_instances\":1}"},
+                {"PATCH", "/replicate/deployments/acme/prod?VERSION%5B%5D=" + other, "{\"min_instances\":1}"},
+                {"POST", "/replicate/predictions?cursor=a&version=evil/model", "{\"version\":\"acme/echo\",\"input\":{}}"},
+                {"POST", "/replicate/predictions?%76ersion=evil/model", "{\"version\":\"acme/echo\",\"input\":{}}"},
+                {"POST", "/replicate/models/acme/echo/versions/" + hex + "/trainings?destination=evil/x",
+                        "{\"destination\":\"acme/x\",\"input\":{}}"},
+                {"POST", "/replicate/deployments?model=evil/x", "{\"name\":\"x\",\"model\":\"acme/echo\",\"version\":\""
+                        + UpstreamSuite.LISTED_VERSION + "\",\"hardware\":\"cpu\"}"}};
+        for (String[] r : refused) {
+            HttpResponse<String> a = send(r[0], r[1], r[2], USER, "querier");
+            assertThat(a.statusCode()).as(r[0] + " " + r[1] + ": " + a.body()).isEqualTo(403);
+            assertThat(a.body()).as(r[1]).contains("model_not_allowed").contains("JSON body only");
+        }
+        assertThat(suite.gateway.requests()).isEmpty();
+        HttpResponse<String> plain = send("POST", "/replicate/predictions?cursor=version", "{\"version\":\"acme/echo\","
+                + "\"input\":{}}", USER, "querier");
+        assertThat(plain.statusCode()).as(plain.body()).isEqualTo(201);
+    }
+
+    /**
      * A prediction that pins a version runs only when that version's id is listed, also as {@code owner/name:<id>}
      * of an allowed model: whether Replicate checks the id against the name is UNCONFIRMED, and if it does not, the
      * allowed name would carry any model's version past the allowlist.
