@@ -397,6 +397,7 @@ public abstract class SecurityTests extends SuiteGroup {
                 "Expect-CT", "max-age=86400, enforce, report-uri=\"https://evil.example/\"",
                 "Public-Key-Pins-Report-Only", "pin-sha256=\"x\"; max-age=1; report-uri=\"https://evil.example/\"",
                 "Attribution-Reporting-Register-Source", "{\"destination\":\"https://evil.example\"}",
+                "Use-As-Dictionary", "match=\"/app/*\", id=\"tracker-1\"",
                 "X-Kept", "kept"};
         suite.replicate.faults().next(1).onPath("/v1/account").headers(acting);
         HttpResponse<String> r = suite.get("/replicate/account", USER, "origin");

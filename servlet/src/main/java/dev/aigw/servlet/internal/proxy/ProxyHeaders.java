@@ -58,13 +58,14 @@ public final class ProxyHeaders {
     /**
      * Upstream response headers whose effect reaches past the answer to the origin it is read from (the
      * application's), or that navigate or prompt in its name; with {@code access-control-*} and
-     * {@code attribution-reporting-*} by prefix.
+     * {@code attribution-reporting-*} by prefix. {@code Use-As-Dictionary} keeps the answer as a compression
+     * dictionary for the origin's matching URLs, whose {@code id} the browser then sends to them, as a cookie.
      */
     static final Names ORIGIN_WIDE = new Names("set-cookie", "set-cookie2", "clear-site-data",
             "strict-transport-security", "alt-svc", "public-key-pins", "public-key-pins-report-only", "expect-ct",
             "nel", "report-to", "reporting-endpoints", "accept-ch", "critical-ch", "origin-agent-cluster",
             "service-worker-allowed", "set-login", "refresh", "www-authenticate", "observe-browsing-topics",
-            "activate-storage-access");
+            "activate-storage-access", "use-as-dictionary");
 
     /** {@code cf-aig-dlp}: which DLP profile, entries and policies matched, the gateway's report to the application. */
     private static final Names RESPONSE_NEVER = new Names("content-length", "date", "server", "cf-aig-dlp");
