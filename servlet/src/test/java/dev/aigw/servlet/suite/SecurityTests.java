@@ -323,6 +323,22 @@ public abstract class SecurityTests extends SuiteGroup {
         assertThat(suite.gateway.requests()).hasSize(3);
     }
 
+    /**
+     * An application's access check that refuses paths judges the form that is forwarded: {@code /%64eployments} is
+     * {@code /deployments} to Replicate (and to aigw, which forwards it so), so it must be to the check too.
+     */
+    @Test
+    void anAccessCheckOnThePathJudgesTheFormThatIsForwarded() throws Exception {
+        for (String path : new String[]{"/narrow-proxy/deployments", "/narrow-proxy/%64eployments",
+                "/narrow-proxy/deployment%73/acme/prod", "/narrow-proxy/%64%65ployments?cursor=x"}) {
+            HttpResponse<String> r = suite.get(path, USER, "narrow");
+            assertThat(r.statusCode()).as(path + ": " + r.body()).isEqualTo(403);
+            assertThat(r.body()).as(path).contains("not_permitted");
+        }
+        assertThat(suite.gateway.requests()).isEmpty();
+        assertThat(suite.get("/narrow-proxy/account", USER, "narrow").statusCode()).isEqualTo(200);
+    }
+
     /** What clients and upstreams control cannot break or forge the summary log line. */
     @Test
     void logLinesCannotBeForged() throws Exception {

@@ -50,14 +50,14 @@ public final class Admission {
     /** Admits the request, or throws the refusal to answer with. */
     public static Admitted admit(ProxyConfig cfg, HttpServletRequest req) throws Refusal.Refused {
         String contextPath = req.getContextPath();
-        CanonicalRequest c = CanonicalRequest.of(req.getMethod(), req.getRequestURI(), cfg.derived().prefix(
-                contextPath.isEmpty() ? cfg.path() : contextPath + cfg.path()), req.getQueryString());
+        String prefix = cfg.derived().prefix(contextPath.isEmpty() ? cfg.path() : contextPath + cfg.path());
+        CanonicalRequest c = CanonicalRequest.of(req.getMethod(), req.getRequestURI(), prefix, req.getQueryString());
         String publicBase = publicBase(cfg, req);
         if (cfg.replicateToken() != null && c.webhooks()) {
             throw Refusal.of(403, "endpoint_not_proxied", "the proxy does not serve /webhooks: with the server's "
                     + "token it would hand out the webhook signing secret").refused();
         }
-        if (!cfg.access().test(req)) {
+        if (!cfg.access().test(c.view(req, prefix))) {
             throw (req.getUserPrincipal() == null
                     ? Refusal.of(401, "not_authenticated", "sign in to use the Replicate proxy ("
                     + cfg.accessDescription() + ")")
