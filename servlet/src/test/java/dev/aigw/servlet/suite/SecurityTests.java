@@ -238,6 +238,27 @@ public abstract class SecurityTests extends SuiteGroup {
     }
 
     /**
+     * A {@code PUT} of a deployment is judged as its {@code PATCH} is: frameworks that route an update (Django REST
+     * framework's viewsets, Rails' resources) take both, and whether Replicate's does is UNCONFIRMED.
+     */
+    @Test
+    void aDeploymentChangeByPutIsJudgedAsByPatch() throws Exception {
+        String other = "c".repeat(64);
+        String[][] refused = {
+                {"/replicate/deployments/acme/prod", "{\"version\":\"" + other + "\"}", other},
+                {"/replicate/deployments/acme/other", "{\"min_instances\":1}", "acme/other"}};
+        for (String[] r : refused) {
+            HttpResponse<String> a = send("PUT", r[0], r[1], USER, "putter");
+            assertThat(a.statusCode()).as(r[0] + " " + r[1] + ": " + a.body()).isEqualTo(403);
+            assertThat(a.body()).as(r[1]).contains("model_not_allowed").contains(r[2]);
+        }
+        assertThat(suite.gateway.requests()).isEmpty();
+        send("PUT", "/replicate/deployments/acme/prod", "{\"version\":\"" + UpstreamSuite.LISTED_VERSION + "\"}", USER,
+                "putter");
+        assertThat(suite.gateway.requests()).hasSize(1);
+    }
+
+    /**
      * A query naming a field the model allowlist reads in the body is refused, as one naming a webhook is: whether
      * Replicate reads create fields from the query is UNCONFIRMED (frameworks that merge query and body parameters
      * exist), and a deployment's {@code version}, judged only when the body has one, would then switch it unread.
