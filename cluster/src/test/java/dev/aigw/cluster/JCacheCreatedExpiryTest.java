@@ -4,14 +4,12 @@ import dev.aigw.servlet.SharedState;
 import dev.aigw.servlet.internal.RateLimiter;
 import dev.aigw.servlet.internal.state.StateEngine;
 import dev.aigw.servlet.internal.state.StateEngines;
-import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.CsvSource;
 
 import javax.cache.Cache;
-import javax.cache.CacheManager;
 import javax.cache.configuration.MutableConfiguration;
 import javax.cache.expiry.CreatedExpiryPolicy;
 import java.time.Duration;
@@ -30,19 +28,8 @@ class JCacheCreatedExpiryTest {
     private static final Duration TIMEOUT = Duration.ofMillis(1500);
     private static final long D = 10_000; // the cache's expiry after creation, and the limit's period
 
-    private static HazelcastMembers hazelcast;
-    private static CacheManager manager;
-
-    @BeforeAll
-    static void start() throws Exception {
-        hazelcast = new HazelcastMembers(1);
-        manager = hazelcast.managers.get(0);
-    }
-
-    @AfterAll
-    static void stop() {
-        hazelcast.close();
-    }
+    @RegisterExtension
+    static final OneHazelcastMember hazelcast = new OneHazelcastMember();
 
     /**
      * Each of JSR-107's policies, by what it guarantees an entry after its last write: an update that resets the
@@ -53,7 +40,7 @@ class JCacheCreatedExpiryTest {
     void everyPolicyIsJudgedByWhatItKeepsAfterAWrite(String policy, boolean keeps) throws Exception {
         String name = "aigw-policy-" + policy + "-" + UUID.randomUUID();
         javax.cache.expiry.Duration d = new javax.cache.expiry.Duration(TimeUnit.MINUTES, 10);
-        manager.createCache(name, new MutableConfiguration<Object, Object>().setStoreByValue(true)
+        hazelcast.manager().createCache(name, new MutableConfiguration<Object, Object>().setStoreByValue(true)
                 .setExpiryPolicyFactory(switch (policy) {
                     case "created" -> CreatedExpiryPolicy.factoryOf(d);
                     case "accessed" -> javax.cache.expiry.AccessedExpiryPolicy.factoryOf(d);
@@ -61,7 +48,8 @@ class JCacheCreatedExpiryTest {
                     case "touched" -> javax.cache.expiry.TouchedExpiryPolicy.factoryOf(d);
                     default -> javax.cache.expiry.EternalExpiryPolicy.factoryOf();
                 }));
-        StateEngine engine = StateEngines.jcache(manager, name, null, SharedState.DEFAULT_CREATOR_TTL, TIMEOUT, false);
+        StateEngine engine = StateEngines.jcache(hazelcast.manager(), name, null, SharedState.DEFAULT_CREATOR_TTL,
+                TIMEOUT, false);
         try {
             assertThat(engine.cannotKeep(Duration.ofMinutes(10))).as(policy).satisfies(lost -> {
                 if (keeps) {
@@ -81,16 +69,17 @@ class JCacheCreatedExpiryTest {
     @Test
     void aCreatedExpiryCacheDropsABucketInUseSoTheCheckRefusesTheLimit() throws Exception {
         String name = "aigw-created-expiry-" + UUID.randomUUID();
-        manager.createCache(name, new MutableConfiguration<Object, Object>().setStoreByValue(true)
+        hazelcast.manager().createCache(name, new MutableConfiguration<Object, Object>().setStoreByValue(true)
                 .setExpiryPolicyFactory(CreatedExpiryPolicy.factoryOf(
                         new javax.cache.expiry.Duration(TimeUnit.MILLISECONDS, D))));
-        StateEngine engine = StateEngines.jcache(manager, name, null, SharedState.DEFAULT_CREATOR_TTL, TIMEOUT, false);
+        StateEngine engine = StateEngines.jcache(hazelcast.manager(), name, null, SharedState.DEFAULT_CREATOR_TTL,
+                TIMEOUT, false);
         try {
             String accepted = engine.cannotKeep(Duration.ofMillis(D));
             RateLimiter limit = RateLimiter.of(RateLimiter.Rate.parse("10/10s"), 1000, engine, 0);
             String who = "user:created-" + UUID.randomUUID();
             String key = "aigw:rate:10/10000ms:" + who;
-            Cache<Object, Object> c = manager.getCache(name);
+            Cache<Object, Object> c = hazelcast.manager().getCache(name);
 
             long t0 = System.nanoTime(); // before the bucket's creation: it expires at t0 + D at the earliest
             assertThat(limit.acquire(who).allowed()).isTrue();

@@ -12,9 +12,8 @@ import dev.aigw.servlet.internal.ReplayGuard;
 import dev.aigw.servlet.internal.ReplayVerdict;
 import dev.aigw.servlet.internal.state.StateEngine;
 import dev.aigw.servlet.internal.state.StateEngines;
-import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
 
 import javax.cache.CacheManager;
 import javax.cache.configuration.MutableConfiguration;
@@ -34,22 +33,11 @@ class JCacheEvictionTest {
     /** Distinct principals and webhook ids each: together well beyond what the default bound keeps. */
     private static final int N = 12_000;
 
-    private static HazelcastMembers hazelcast;
-    private static CacheManager manager;
-
-    @BeforeAll
-    static void start() throws Exception {
-        hazelcast = new HazelcastMembers(1);
-        manager = hazelcast.managers.get(0);
-    }
-
-    @AfterAll
-    static void stop() {
-        hazelcast.close();
-    }
+    @RegisterExtension
+    static final OneHazelcastMember hazelcast = new OneHazelcastMember();
 
     private static StateEngine engine(String cache) {
-        return StateEngines.jcache(manager, cache, null, Duration.ofDays(1), TIMEOUT, false);
+        return StateEngines.jcache(hazelcast.manager(), cache, null, Duration.ofDays(1), TIMEOUT, false);
     }
 
     @Test
@@ -72,24 +60,25 @@ class JCacheEvictionTest {
             }
             assertThat(fullAgain).as("buckets evicted within their day: 1/day allowed twice").isZero();
             assertThat(handedOnAgain).as("accepted ids evicted within the window: replays handed on").isZero();
-            EvictionConfig eviction = manager.getCache(cache).getConfiguration(CacheConfig.class).getEvictionConfig();
+            EvictionConfig eviction = hazelcast.manager().getCache(cache).getConfiguration(CacheConfig.class)
+                    .getEvictionConfig();
             assertThat(eviction.getMaxSizePolicy()).isEqualTo(MaxSizePolicy.ENTRY_COUNT);
             assertThat(eviction.getSize()).as("memory mode's bounds: buckets, webhook ids, creators")
                     .isEqualTo(RateLimiter.MEMORY_KEYS + ReplayGuard.DEFAULT_CAPACITY + 10_000);
         } finally {
-            manager.destroyCache(cache);
+            hazelcast.manager().destroyCache(cache);
         }
     }
 
     @Test
     void aCacheBoundedBelowWhatMemoryModeKeepsIsNamedInOneWarning() {
-        assertWarnsOfASmallCache(manager);
+        assertWarnsOfASmallCache(hazelcast.manager());
     }
 
     /** Client-server Hazelcast: the client's provider is Hazelcast's too, and the configuration reaches the members. */
     @Test
     void throughAClientTheCreatedCacheIsBoundedAndASmallOneNamed() {
-        HazelcastInstance member = hazelcast.members.get(0);
+        HazelcastInstance member = hazelcast.member();
         ClientConfig config = new ClientConfig();
         config.setClusterName(member.getConfig().getClusterName());
         config.setProperty("hazelcast.logging.type", "jdk");
@@ -102,7 +91,8 @@ class JCacheEvictionTest {
             String cache = "aigw-client-" + UUID.randomUUID();
             try (StateEngine ignored = StateEngines.jcache(viaClient, cache, null, Duration.ofDays(1), TIMEOUT,
                     false)) {
-                assertThat(manager.getCache(cache).getConfiguration(CacheConfig.class).getEvictionConfig().getSize())
+                assertThat(hazelcast.manager().getCache(cache).getConfiguration(CacheConfig.class).getEvictionConfig()
+                        .getSize())
                         .as("as the members have it").isEqualTo(210_000);
             } finally {
                 viaClient.destroyCache(cache);

@@ -16,6 +16,7 @@ import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
 
 import javax.cache.Cache;
 import javax.cache.CacheManager;
@@ -44,15 +45,13 @@ class JCacheExpiryTest {
     private static final Duration SHORT = Duration.ofSeconds(2);
     private static final String SECRET = "whsec_" + java.util.Base64.getEncoder().encodeToString(new byte[32]);
 
-    private static HazelcastMembers hazelcast;
-    private static CacheManager manager;
+    @RegisterExtension
+    static final OneHazelcastMember hazelcast = new OneHazelcastMember();
     private static Gateway gateway;
     private final List<AutoCloseable> closing = new ArrayList<>();
 
     @BeforeAll
     static void start() throws Exception {
-        hazelcast = new HazelcastMembers(1);
-        manager = hazelcast.managers.get(0);
         // built, never called: the proxy only needs a gateway that routes Replicate
         gateway = Gateway.builder().baseUrl("http://127.0.0.1:9").accountId(FakeGateway.DEFAULT_ACCOUNT)
                 .gatewayId(FakeGateway.DEFAULT_GATEWAY).token("cf-token").log(Gateway.Log.OFF).build();
@@ -61,7 +60,6 @@ class JCacheExpiryTest {
     @AfterAll
     static void stop() {
         gateway.close();
-        hazelcast.close();
     }
 
     @AfterEach
@@ -74,7 +72,7 @@ class JCacheExpiryTest {
     /** The application's own cache, untyped, whose entries expire {@code expiry} after their last write. */
     private static String cacheExpiringAfter(Duration expiry) {
         String name = "aigw-expiry-" + UUID.randomUUID();
-        manager.createCache(name, new MutableConfiguration<Object, Object>().setStoreByValue(true)
+        hazelcast.manager().createCache(name, new MutableConfiguration<Object, Object>().setStoreByValue(true)
                 .setExpiryPolicyFactory(ModifiedExpiryPolicy.factoryOf(
                         new javax.cache.expiry.Duration(TimeUnit.MILLISECONDS, expiry.toMillis()))));
         return name;
@@ -86,7 +84,8 @@ class JCacheExpiryTest {
     }
 
     private StateEngine engine(String cache) {
-        StateEngine e = StateEngines.jcache(manager, cache, null, SharedState.DEFAULT_CREATOR_TTL, TIMEOUT, false);
+        StateEngine e = StateEngines.jcache(hazelcast.manager(), cache, null, SharedState.DEFAULT_CREATOR_TTL, TIMEOUT,
+                false);
         closing.add(e);
         return e;
     }
@@ -101,7 +100,7 @@ class JCacheExpiryTest {
     @Test
     void aLimitWhoseBucketTheCacheWouldDropBeforeItsPeriodIsRefusedWhenTheProxyIsBuilt() {
         String cache = cacheExpiringAfter(SHORT);
-        SharedState state = state(SharedState.builder().jcache(manager, cache).timeout(TIMEOUT).build());
+        SharedState state = state(SharedState.builder().jcache(hazelcast.manager(), cache).timeout(TIMEOUT).build());
         assertThatThrownBy(() -> proxy(state, "3/min"))
                 .isInstanceOf(GatewayConfigurationException.class)
                 .hasMessageStartingWith("aigw: aigw.proxy.rate-limit = \"3/min\" (code) is not allowed: ")
@@ -126,7 +125,7 @@ class JCacheExpiryTest {
         assertThat(onShort.acquire(who).allowed()).isFalse();
         assertThat(onLong.acquire(who).allowed()).isFalse();
         long start = System.nanoTime();
-        Cache<Object, Object> c = manager.getCache(shortCache);
+        Cache<Object, Object> c = hazelcast.manager().getCache(shortCache);
         String key = "aigw:rate:3/60000ms:" + who;
         while (c.containsKey(key)) { // the principal is quiet; the short cache drops the bucket after 2 s
             assertThat(Duration.ofNanos(System.nanoTime() - start)).isLessThan(Duration.ofSeconds(15));
@@ -147,12 +146,13 @@ class JCacheExpiryTest {
     void aCacheAigwCreatesFromTheSettingsKeepsEntriesForTheSettingsLimit() {
         String cache = "aigw-created-" + UUID.randomUUID();
         Settings settings = Settings.of(Map.of("aigw.state", "jcache", "aigw.proxy.rate-limit", "10/7d"));
-        SharedState state = state(SharedState.check(settings).jcache(manager, cache).timeout(TIMEOUT).build());
+        SharedState state = state(SharedState.check(settings).jcache(hazelcast.manager(), cache).timeout(TIMEOUT)
+                .build());
         assertThat(expiryAfterUpdate(cache)).isEqualTo(Duration.ofDays(7));
         assertThat(proxy(state, "10/7d")).isNotNull();
 
         String defaults = "aigw-created-" + UUID.randomUUID(); // no limit in the settings: a day
-        SharedState plain = state(SharedState.builder().jcache(manager, defaults).timeout(TIMEOUT).build());
+        SharedState plain = state(SharedState.builder().jcache(hazelcast.manager(), defaults).timeout(TIMEOUT).build());
         assertThat(expiryAfterUpdate(defaults)).isEqualTo(Duration.ofDays(1));
         assertThatThrownBy(() -> proxy(plain, "10/7d")).isInstanceOf(GatewayConfigurationException.class)
                 .hasMessageContaining("a bucket must live 168h after its principal's last call")
@@ -170,7 +170,7 @@ class JCacheExpiryTest {
     @Test
     void aReplayWindowTheCacheWouldNotKeepIsRefusedWhenTheWebhookFilterIsBuilt() {
         String cache = cacheExpiringAfter(SHORT);
-        SharedState state = state(SharedState.builder().jcache(manager, cache).timeout(TIMEOUT).build());
+        SharedState state = state(SharedState.builder().jcache(hazelcast.manager(), cache).timeout(TIMEOUT).build());
         assertThatThrownBy(() -> webhooks(state, Duration.ofMinutes(5)))
                 .isInstanceOf(GatewayConfigurationException.class)
                 .hasMessageStartingWith("aigw: aigw.webhook.tolerance = \"5m\" (code) is not allowed: ")
@@ -179,7 +179,7 @@ class JCacheExpiryTest {
                 .hasMessageContaining("use a shorter tolerance, or a cache whose expiry keeps entries at least 11m");
 
         String minutes = cacheExpiringAfter(Duration.ofMinutes(3)); // 2 × 30s + 1m = 2m fits, 11m does not
-        SharedState kept = state(SharedState.builder().jcache(manager, minutes).timeout(TIMEOUT).build());
+        SharedState kept = state(SharedState.builder().jcache(hazelcast.manager(), minutes).timeout(TIMEOUT).build());
         assertThat(webhooks(kept, Duration.ofSeconds(30))).as("a window the cache keeps").isNotNull();
         assertThatThrownBy(() -> webhooks(kept, Duration.ofMinutes(5)))
                 .hasMessageContaining("keeps an entry 3m after its last write");
@@ -195,7 +195,7 @@ class JCacheExpiryTest {
         assertThat(guard.accepted(id)).isTrue();
         assertThat(guard.begin(id)).isEqualTo(ReplayVerdict.DUPLICATE);
         long start = System.nanoTime();
-        while (manager.getCache(cache).containsKey("aigw:webhook:" + id)) {
+        while (hazelcast.manager().getCache(cache).containsKey("aigw:webhook:" + id)) {
             assertThat(Duration.ofNanos(System.nanoTime() - start)).isLessThan(Duration.ofSeconds(15));
             Thread.sleep(100);
         }
@@ -205,7 +205,7 @@ class JCacheExpiryTest {
 
     private static Duration expiryAfterUpdate(String cache) {
         @SuppressWarnings("unchecked")
-        CompleteConfiguration<Object, Object> cfg = manager.getCache(cache).getConfiguration(
+        CompleteConfiguration<Object, Object> cfg = hazelcast.manager().getCache(cache).getConfiguration(
                 CompleteConfiguration.class);
         javax.cache.expiry.Duration d = cfg.getExpiryPolicyFactory().create().getExpiryForUpdate();
         return Duration.of(d.getDurationAmount(), d.getTimeUnit().toChronoUnit());

@@ -151,15 +151,11 @@ class LifecycleTest {
      */
     @Test
     void theProxysTimerThreadsStartedFromARequestDoNotCarryTheApplicationsLoader() throws Exception {
-        org.junit.jupiter.api.Assumptions.assumeTrue(java.nio.file.Files.isReadable(
-                java.nio.file.Path.of("/proc/net/tcp")), "the client watch needs /proc/net/tcp (Linux)");
+        assumeClientWatch();
         try (dev.aigw.testkit.FakeGateway gateway = dev.aigw.testkit.FakeGateway.builder()
                 .provider("replicate", URI.create("http://127.0.0.1:9/v1")).start()) {
             Set<Thread> before = threads("aigw-proxy-");
-            URI app = start(Map.of("aigw.base-url", gateway.baseUrl().toString(),
-                    "aigw.account-id", dev.aigw.testkit.FakeGateway.DEFAULT_ACCOUNT,
-                    "aigw.gateway-id", dev.aigw.testkit.FakeGateway.DEFAULT_GATEWAY,
-                    "aigw.proxy.path", "/replicate", "aigw.proxy.access", "anyone"), true, false, null);
+            URI app = startProxyApp(gateway);
             gateway.faults().next(1).hold(java.time.Duration.ofMinutes(2)); // the call waits: the watch starts
             HttpClient http = HttpClient.newBuilder().version(HttpClient.Version.HTTP_1_1).build();
             java.util.concurrent.CompletableFuture<HttpResponse<String>> call = http.sendAsync(HttpRequest.newBuilder(
@@ -189,15 +185,11 @@ class LifecycleTest {
      */
     @Test
     void callsAnsweredAtOnceStartNoClientWatch() throws Exception {
-        org.junit.jupiter.api.Assumptions.assumeTrue(java.nio.file.Files.isReadable(
-                java.nio.file.Path.of("/proc/net/tcp")), "the client watch needs /proc/net/tcp (Linux)");
+        assumeClientWatch();
         try (dev.aigw.testkit.FakeGateway gateway = dev.aigw.testkit.FakeGateway.builder()
                 .provider("replicate", URI.create("http://127.0.0.1:9/v1")).start()) {
             Set<Thread> before = threads("aigw-proxy-watch");
-            URI app = start(Map.of("aigw.base-url", gateway.baseUrl().toString(),
-                    "aigw.account-id", dev.aigw.testkit.FakeGateway.DEFAULT_ACCOUNT,
-                    "aigw.gateway-id", dev.aigw.testkit.FakeGateway.DEFAULT_GATEWAY,
-                    "aigw.proxy.path", "/replicate", "aigw.proxy.access", "anyone"), true, false, null);
+            URI app = startProxyApp(gateway);
             HttpClient http = HttpClient.newBuilder().version(HttpClient.Version.HTTP_1_1).build();
             for (int i = 0; i < 20; i++) {
                 HttpResponse<String> r = http.send(HttpRequest.newBuilder(URI.create(app + "/replicate/account"))
@@ -210,6 +202,19 @@ class LifecycleTest {
             started.removeAll(before);
             assertThat(started).as("watch threads started by calls answered at once").isEmpty();
         }
+    }
+
+    private static void assumeClientWatch() {
+        org.junit.jupiter.api.Assumptions.assumeTrue(java.nio.file.Files.isReadable(
+                java.nio.file.Path.of("/proc/net/tcp")), "the client watch needs /proc/net/tcp (Linux)");
+    }
+
+    /** The application with its proxy at {@code /replicate} (anyone may call it) in front of {@code gateway}. */
+    private URI startProxyApp(dev.aigw.testkit.FakeGateway gateway) throws Exception {
+        return start(Map.of("aigw.base-url", gateway.baseUrl().toString(),
+                "aigw.account-id", dev.aigw.testkit.FakeGateway.DEFAULT_ACCOUNT,
+                "aigw.gateway-id", dev.aigw.testkit.FakeGateway.DEFAULT_GATEWAY,
+                "aigw.proxy.path", "/replicate", "aigw.proxy.access", "anyone"), true, false, null);
     }
 
     private static Set<Thread> recordThreads() {
