@@ -102,6 +102,25 @@ public abstract class AnswerHeaderTests extends SuiteGroup {
     }
 
     /**
+     * An answer is the client's data, never a page of the application: one whose declared type a browser runs (HTML,
+     * SVG; a file a user uploaded to Replicate with a type of their choosing, or a misbehaving upstream) must not run
+     * script on the application's origin when another signed-in user is sent to its URL. Every answer is sandboxed
+     * (an opaque origin, no script), whatever policy of its own it carries, which stays in force beside it.
+     */
+    @Test
+    void anAnswerABrowserWouldRunAsAPageIsSandboxed() throws Exception {
+        for (String type : new String[]{"text/html; charset=utf-8", "image/svg+xml", "application/json"}) {
+            suite.rawUpstream.answer("<script>fetch('/app/api/me').then(r => r.text()).then(alert)</script>",
+                    "HTTP/1.1 200 OK", "Content-Type: " + type, "Content-Security-Policy: img-src *");
+            HttpResponse<String> r = suite.get("/raw-proxy/files/f1/download?owner=acme&expiry=1&signature=s",
+                    USER, "victim");
+            assertThat(r.statusCode()).as(type).isEqualTo(200);
+            assertThat(r.headers().allValues("Content-Security-Policy")).as(type).contains("sandbox", "img-src *");
+            assertThat(r.headers().firstValue("X-Content-Type-Options")).as(type).hasValue("nosniff");
+        }
+    }
+
+    /**
      * A redirect to Replicate's URL leads into the proxy only while its path does not climb out again: a browser
      * resolves dot segments in any spelling it reads as one ({@code %2e}, a tab inside, a backslash for a slash).
      */

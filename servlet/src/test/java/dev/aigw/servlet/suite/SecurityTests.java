@@ -238,6 +238,56 @@ public abstract class SecurityTests extends SuiteGroup {
     }
 
     /**
+     * A {@code PUT} of a deployment is judged as its {@code PATCH} is: frameworks that route an update (Django REST
+     * framework's viewsets, Rails' resources) take both, and whether Replicate's does is UNCONFIRMED.
+     */
+    @Test
+    void aDeploymentChangeByPutIsJudgedAsByPatch() throws Exception {
+        String other = "c".repeat(64);
+        String[][] refused = {
+                {"/replicate/deployments/acme/prod", "{\"version\":\"" + other + "\"}", other},
+                {"/replicate/deployments/acme/other", "{\"min_instances\":1}", "acme/other"}};
+        for (String[] r : refused) {
+            HttpResponse<String> a = send("PUT", r[0], r[1], USER, "putter");
+            assertThat(a.statusCode()).as(r[0] + " " + r[1] + ": " + a.body()).isEqualTo(403);
+            assertThat(a.body()).as(r[1]).contains("model_not_allowed").contains(r[2]);
+        }
+        assertThat(suite.gateway.requests()).isEmpty();
+        send("PUT", "/replicate/deployments/acme/prod", "{\"version\":\"" + UpstreamSuite.LISTED_VERSION + "\"}", USER,
+                "putter");
+        assertThat(suite.gateway.requests()).hasSize(1);
+    }
+
+    /**
+     * A query naming a field the model allowlist reads in the body is refused, as one naming a webhook is: whether
+     * Replicate reads create fields from the query is UNCONFIRMED (frameworks that merge query and body parameters
+     * exist), and a deployment's {@code version}, judged only when the body has one, would then switch it unread.
+     */
+    @Test
+    void aQueryNamingAFieldTheModelAllowlistReadsIsRefused() throws Exception {
+        String other = "d".repeat(64);
+        String hex = "0".repeat(64);
+        String[][] refused = {
+                {"PATCH", "/replicate/deployments/acme/prod?version=" + other, "{\"min_instances\":1}"},
+                {"PATCH", "/replicate/deployments/acme/prod?VERSION%5B%5D=" + other, "{\"min_instances\":1}"},
+                {"POST", "/replicate/predictions?cursor=a&version=evil/model", "{\"version\":\"acme/echo\",\"input\":{}}"},
+                {"POST", "/replicate/predictions?%76ersion=evil/model", "{\"version\":\"acme/echo\",\"input\":{}}"},
+                {"POST", "/replicate/models/acme/echo/versions/" + hex + "/trainings?destination=evil/x",
+                        "{\"destination\":\"acme/x\",\"input\":{}}"},
+                {"POST", "/replicate/deployments?model=evil/x", "{\"name\":\"x\",\"model\":\"acme/echo\",\"version\":\""
+                        + UpstreamSuite.LISTED_VERSION + "\",\"hardware\":\"cpu\"}"}};
+        for (String[] r : refused) {
+            HttpResponse<String> a = send(r[0], r[1], r[2], USER, "querier");
+            assertThat(a.statusCode()).as(r[0] + " " + r[1] + ": " + a.body()).isEqualTo(403);
+            assertThat(a.body()).as(r[1]).contains("model_not_allowed").contains("JSON body only");
+        }
+        assertThat(suite.gateway.requests()).isEmpty();
+        HttpResponse<String> plain = send("POST", "/replicate/predictions?cursor=version", "{\"version\":\"acme/echo\","
+                + "\"input\":{}}", USER, "querier");
+        assertThat(plain.statusCode()).as(plain.body()).isEqualTo(201);
+    }
+
+    /**
      * A prediction that pins a version runs only when that version's id is listed, also as {@code owner/name:<id>}
      * of an allowed model: whether Replicate checks the id against the name is UNCONFIRMED, and if it does not, the
      * allowed name would carry any model's version past the allowlist.
@@ -292,6 +342,22 @@ public abstract class SecurityTests extends SuiteGroup {
         assertThat(suite.get("/replicate/account", USER, "site", "Sec-Fetch-Site", "cross-site").statusCode())
                 .as("reads change nothing").isEqualTo(200);
         assertThat(suite.gateway.requests()).hasSize(3);
+    }
+
+    /**
+     * An application's access check that refuses paths judges the form that is forwarded: {@code /%64eployments} is
+     * {@code /deployments} to Replicate (and to aigw, which forwards it so), so it must be to the check too.
+     */
+    @Test
+    void anAccessCheckOnThePathJudgesTheFormThatIsForwarded() throws Exception {
+        for (String path : new String[]{"/narrow-proxy/deployments", "/narrow-proxy/%64eployments",
+                "/narrow-proxy/deployment%73/acme/prod", "/narrow-proxy/%64%65ployments?cursor=x"}) {
+            HttpResponse<String> r = suite.get(path, USER, "narrow");
+            assertThat(r.statusCode()).as(path + ": " + r.body()).isEqualTo(403);
+            assertThat(r.body()).as(path).contains("not_permitted");
+        }
+        assertThat(suite.gateway.requests()).isEmpty();
+        assertThat(suite.get("/narrow-proxy/account", USER, "narrow").statusCode()).isEqualTo(200);
     }
 
     /** What clients and upstreams control cannot break or forge the summary log line. */
@@ -368,6 +434,7 @@ public abstract class SecurityTests extends SuiteGroup {
                 "Expect-CT", "max-age=86400, enforce, report-uri=\"https://evil.example/\"",
                 "Public-Key-Pins-Report-Only", "pin-sha256=\"x\"; max-age=1; report-uri=\"https://evil.example/\"",
                 "Attribution-Reporting-Register-Source", "{\"destination\":\"https://evil.example\"}",
+                "Use-As-Dictionary", "match=\"/app/*\", id=\"tracker-1\"",
                 "X-Kept", "kept"};
         suite.replicate.faults().next(1).onPath("/v1/account").headers(acting);
         HttpResponse<String> r = suite.get("/replicate/account", USER, "origin");
@@ -620,6 +687,22 @@ public abstract class SecurityTests extends SuiteGroup {
         HttpResponse<String> fourth = suite.get("/keyed-proxy/account", USER, "kAsImIr cAsE");
         assertThat(fourth.statusCode()).isEqualTo(429);
         assertThat(suite.get("/keyed-proxy/account", USER, "kasimir-case").statusCode()).isEqualTo(200);
+    }
+
+    /**
+     * Nor in a spelling that such realms ignore altogether: a collation ignores default-ignorable code points (a soft
+     * hyphen, a zero-width space) and, accent-insensitive as MySQL's default {@code utf8mb4_0900_ai_ci} is, accents;
+     * LDAP's {@code caseIgnoreMatch} maps the former to nothing (RFC 4518 §2.2). Before, each was one more budget.
+     */
+    @Test
+    void aUsersNameWithIgnorableCharactersOrAccentsIsTheSameUser() throws Exception {
+        String escaped = "X-Test-User-Escaped";
+        for (String name : new String[]{"Jolanda%20Jung", "Jo%C2%ADlanda%20Jung", "J%C3%B3landa%20Ju%E2%80%8Bng"}) {
+            assertThat(suite.get("/keyed-proxy/account", escaped, name).statusCode()).as(name).isEqualTo(200);
+        }
+        HttpResponse<String> fourth = suite.get("/keyed-proxy/account", escaped, "jolanda%CC%81%20jung%EF%BB%BF");
+        assertThat(fourth.statusCode()).isEqualTo(429);
+        assertThat(suite.get("/keyed-proxy/account", escaped, "jolanda-jung").statusCode()).isEqualTo(200);
     }
 
     /** The webhook path is guarded however it is spelt: nothing unverified reaches the application's handler. */

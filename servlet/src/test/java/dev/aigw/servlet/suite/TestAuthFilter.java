@@ -9,12 +9,15 @@ import jakarta.servlet.http.HttpServletRequest;
 import jakarta.servlet.http.HttpServletRequestWrapper;
 
 import java.io.IOException;
+import java.net.URLDecoder;
+import java.nio.charset.StandardCharsets;
 import java.security.Principal;
 import java.util.Arrays;
 import java.util.Set;
 
 /**
- * The test application's "security": {@code X-Test-User} becomes the principal and {@code X-Test-Roles} its roles,
+ * The test application's "security": {@code X-Test-User} (or {@code X-Test-User-Escaped}, percent-encoded UTF-8, for
+ * names that containers would decode differently as header bytes) becomes the principal and {@code X-Test-Roles} its roles,
  * seen by everything after it through the standard servlet API, the same on every container.
  */
 public final class TestAuthFilter implements Filter {
@@ -22,7 +25,9 @@ public final class TestAuthFilter implements Filter {
     public void doFilter(ServletRequest request, ServletResponse response, FilterChain chain)
             throws IOException, ServletException {
         HttpServletRequest http = (HttpServletRequest) request;
-        String user = http.getHeader("X-Test-User");
+        String escaped = http.getHeader("X-Test-User-Escaped"); // UTF-8, percent-encoded: one name on every container
+        String user = escaped != null ? URLDecoder.decode(escaped, StandardCharsets.UTF_8)
+                : http.getHeader("X-Test-User");
         if (user == null) {
             chain.doFilter(request, response);
             return;

@@ -159,6 +159,10 @@ public abstract class UpstreamSuite {
         proxy(ctx, "aigw-proxy-hooked", "/hooked-proxy", AigwProxyFilter.builder().gateway(aigw).path("/hooked-proxy")
                 .replicateToken(replicate.token()).access(r -> true, "anyone").models("acme/*")
                 .webhookUrls(HOOKS + " " + hookTarget.url("/hooks/replicate")));
+        // an application's own path rule in its access check (README: "a Predicate can also refuse paths")
+        proxy(ctx, "aigw-proxy-narrow", "/narrow-proxy", AigwProxyFilter.builder().gateway(aigw).path("/narrow-proxy")
+                .replicateToken(replicate.token()).access(r -> !r.getRequestURI().contains("/deployments"),
+                        "anyone, not deployments"));
         proxy(ctx, "aigw-proxy-hookless", "/hookless-proxy", AigwProxyFilter.builder().gateway(aigw)
                 .path("/hookless-proxy").replicateToken(replicate.token()).access(r -> true, "anyone")
                 .webhookUrls("none"));

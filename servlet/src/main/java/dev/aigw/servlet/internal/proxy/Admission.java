@@ -50,14 +50,14 @@ public final class Admission {
     /** Admits the request, or throws the refusal to answer with. */
     public static Admitted admit(ProxyConfig cfg, HttpServletRequest req) throws Refusal.Refused {
         String contextPath = req.getContextPath();
-        CanonicalRequest c = CanonicalRequest.of(req.getMethod(), req.getRequestURI(), cfg.derived().prefix(
-                contextPath.isEmpty() ? cfg.path() : contextPath + cfg.path()), req.getQueryString());
+        String prefix = cfg.derived().prefix(contextPath.isEmpty() ? cfg.path() : contextPath + cfg.path());
+        CanonicalRequest c = CanonicalRequest.of(req.getMethod(), req.getRequestURI(), prefix, req.getQueryString());
         String publicBase = publicBase(cfg, req);
         if (cfg.replicateToken() != null && c.webhooks()) {
             throw Refusal.of(403, "endpoint_not_proxied", "the proxy does not serve /webhooks: with the server's "
                     + "token it would hand out the webhook signing secret").refused();
         }
-        if (!cfg.access().test(req)) {
+        if (!cfg.access().test(c.view(req, prefix))) {
             throw (req.getUserPrincipal() == null
                     ? Refusal.of(401, "not_authenticated", "sign in to use the Replicate proxy ("
                     + cfg.accessDescription() + ")")
@@ -151,20 +151,28 @@ public final class Admission {
 
     /**
      * One form of a principal's name for the rate limit and the cap. Realms that match names loosely (LDAP's
-     * {@code caseIgnoreMatch}, a database's case-insensitive collation) log in {@code alice}, {@code ALICE} and
-     * {@code Alice } as one user but report the name as typed: compatibility forms (NFKC), case (upper then lower, so
-     * {@code ß} and {@code ss}, Kelvin {@code K} and {@code k} meet) and runs of white space are folded, so one user
-     * stays one key. Names differing only so share a budget (see ARCHITECTURE.md RATIONALE).
+     * {@code caseIgnoreMatch}, a database's case-insensitive collation) log in {@code alice}, {@code ALICE},
+     * {@code Alice }, {@code alice} with a soft hyphen in it and, accent-insensitive as MySQL's default collation is,
+     * {@code alice} with an accent as one user but report the name as typed: compatibility forms (NFKD), accents and what collations and LDAP (RFC 4518 §2.2)
+     * ignore ({@link #IGNORED}), case (upper then lower, so {@code ß} and {@code ss}, Kelvin {@code K} and {@code k}
+     * meet) and runs of white space are folded, so one user stays one key. Names differing only so share a budget
+     * (see ARCHITECTURE.md RATIONALE).
      */
     static String principalKey(String name) {
         if (folded(name)) {
             return name; // the usual name: every fold below leaves it as it is (a regex and a normaliser per call saved)
         }
-        String n = Normalizer.normalize(name, Normalizer.Form.NFKC).strip();
+        String n = IGNORED.matcher(Normalizer.normalize(name, Normalizer.Form.NFKD)).replaceAll("").strip();
         return SPACES.matcher(n).replaceAll(" ").toUpperCase(Locale.ROOT).toLowerCase(Locale.ROOT);
     }
 
     private static final Pattern SPACES = Pattern.compile("\\s+");
+    /**
+     * Combining marks (accents, once decomposed; variation selectors), format and control characters (soft hyphen,
+     * zero-width space, byte order mark) and Hangul fillers: default-ignorable or secondary to collations, but not
+     * white space, which {@link #SPACES} folds.
+     */
+    private static final Pattern IGNORED = Pattern.compile("[\\p{Mn}\\p{Cf}\\p{Cc}\\u115F\\u1160&&[^\\s]]");
 
     /** Visible ASCII without capitals: NFKC, stripping, space runs and case folding change nothing. */
     private static boolean folded(String name) {

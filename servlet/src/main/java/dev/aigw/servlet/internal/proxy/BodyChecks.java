@@ -5,6 +5,7 @@ import jakarta.servlet.http.HttpServletRequest;
 
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Locale;
 import java.util.Objects;
 import java.util.Set;
 
@@ -12,7 +13,8 @@ import java.util.Set;
  * Which root fields of a request's JSON body the proxy reads, and the one {@link JsonBodyGate} that reads them all:
  * the fields the model allowlist needs for the endpoint ({@link ModelAllowlist#classify}), and, under a webhook
  * allowlist, {@code webhook} and {@code webhook_completed} of every POST, PUT and PATCH body (and no parameter of
- * that name in their query). A body that is read must be unencoded UTF-8 JSON.
+ * that name in their query; nor a query naming a field the model allowlist reads). A body that is read must be
+ * unencoded UTF-8 JSON.
  *
  * <p>Internal: not API, may change in any release.
  */
@@ -38,6 +40,13 @@ final class BodyChecks {
         }
         List<JsonBodyGate.Field> fields = new ArrayList<>(4);
         if (cfg.allowlist() != null) {
+            for (ModelAllowlist.BodyField f : target.bodyFields()) {
+                String name = c.query() == null ? null : namedInQuery(c.query(), f.key);
+                if (name != null) { // a deployment's version, judged only when the body has one, would pass unread
+                    throw Refusal.of(403, "model_not_allowed", "the query names \"" + name + "\": this proxy's model "
+                            + "allowlist reads \"" + f.key + "\" in the JSON body only").refused();
+                }
+            }
             fields.addAll(cfg.allowlist().watched(target.bodyFields(), what));
         }
         // with no model field to read, only a body that comes is read: a POST without one needs no type
@@ -62,6 +71,23 @@ final class BodyChecks {
                     + "charset=utf-8, in well-formed parameters; not " + CanonicalRequest.printable(type)).refused();
         }
         return new JsonBodyGate(fields, what);
+    }
+
+    /**
+     * The first parameter of a canonical query whose name, in any case, starts with {@code lowerPrefix} ({@code x[]=}
+     * too; split at {@code &} and {@code ;}), cut to 40 printable characters; null when none does. Whether Replicate
+     * reads create fields from the query is UNCONFIRMED (frameworks that merge query and body parameters exist); no
+     * client needs to send one there, so a query naming a field the proxy reads in the body is refused, not left unread.
+     */
+    static String namedInQuery(String query, String lowerPrefix) {
+        for (String param : query.split("[&;]")) {
+            int eq = param.indexOf('=');
+            String name = (eq < 0 ? param : param.substring(0, eq)).toLowerCase(Locale.ROOT);
+            if (name.startsWith(lowerPrefix)) {
+                return CanonicalRequest.printable(name.length() > 40 ? name.substring(0, 40) : name);
+            }
+        }
+        return null;
     }
 
     /** {@code POST /files} with a multipart body (the cross-site stance allows that there only): no JSON to read. */

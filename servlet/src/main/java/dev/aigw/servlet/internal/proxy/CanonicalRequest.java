@@ -1,15 +1,20 @@
 package dev.aigw.servlet.internal.proxy;
 
+import jakarta.servlet.http.HttpServletRequest;
+import jakarta.servlet.http.HttpServletRequestWrapper;
+
 import java.util.List;
 import java.util.Locale;
+import java.util.Objects;
 import java.util.Set;
 
 /**
  * The one form of a proxied request that the proxy decides on and forwards: method, path under the Replicate API
  * root ({@code /predictions}) and query, reduced from whatever spelling the client used to the spelling Replicate
  * and the gateway will see. Every check (the {@code /webhooks} refusal, the model allowlist, the creator and route
- * classification, the record's endpoint) reads this form, and this form is what is sent, so no check can be
- * passed by writing a request that a normalising server behind the proxy reads differently.
+ * classification, the record's endpoint, an application's access check: {@link #view}) reads this form, and this
+ * form is what is sent, so no check can be passed by writing a request that a normalising server behind the proxy
+ * reads differently.
  *
  * <p>The rules (RFC 3986 §6.2.2 normalisation, refusing where normalising would still leave a choice):
  * <ul>
@@ -54,6 +59,39 @@ public record CanonicalRequest(String method, String path, String query) {
     /** Whether this is Replicate's webhook endpoint family ({@code /webhooks/...}), which hands out the secret. */
     public boolean webhooks() {
         return path.equals("/webhooks") || path.startsWith("/webhooks/");
+    }
+
+    /**
+     * {@code req} as the access check sees it: its URI and query in this form, the one forwarded, so that an
+     * application's rule on the path ({@code /deployments}) holds for every spelling of it ({@code /%64eployments}).
+     * {@code req} itself when it was sent in this form (nearly always). {@code prefix}: the canonical proxy path.
+     */
+    public HttpServletRequest view(HttpServletRequest req, String prefix) {
+        String raw = req.getRequestURI();
+        if (raw.length() == prefix.length() + path.length() && raw.startsWith(prefix) && raw.endsWith(path)
+                && Objects.equals(req.getQueryString(), query)) {
+            return req;
+        }
+        String uri = prefix + path;
+        return new HttpServletRequestWrapper(req) {
+            @Override
+            public String getRequestURI() {
+                return uri;
+            }
+
+            @Override
+            public StringBuffer getRequestURL() {
+                StringBuffer url = super.getRequestURL();
+                int at = url.indexOf("/", url.indexOf("://") + 3);
+                url.setLength(at < 0 ? url.length() : at);
+                return url.append(uri);
+            }
+
+            @Override
+            public String getQueryString() {
+                return query;
+            }
+        };
     }
 
     /**

@@ -25,9 +25,9 @@ import java.util.regex.Pattern;
  * the body's {@code version} ({@code owner/name}, {@code owner/name:<version>} or a bare version id). Names compare
  * case-insensitively.
  *
- * <p>Deployments: {@code PATCH /deployments/{o}/{n}} needs the deployment on the list and, when its body has a
- * {@code version}, that version id listed; {@code POST /deployments} needs its body's {@code model} allowed and its
- * {@code version}, when present, listed. A deployment's version must be listed as an id even when its model is
+ * <p>Deployments: {@code PATCH /deployments/{o}/{n}} (and {@code PUT}, judged alike) needs the deployment on the list
+ * and, when its body has a {@code version}, that version id listed; {@code POST /deployments} needs its body's
+ * {@code model} allowed and its {@code version}, when present, listed. A deployment's version must be listed as an id even when its model is
  * allowed, because whether Replicate refuses a version of another model than the deployment's (or than the create's
  * {@code model}) is UNCONFIRMED: if it does not, an allowed deployment could be switched to any model's version and
  * then run.
@@ -139,7 +139,8 @@ public final class ModelAllowlist {
      */
     public static Target classify(String method, String path) {
         boolean post = "POST".equals(method);
-        if (!post && !"PATCH".equals(method)) {
+        // a change is a PATCH, or a PUT: frameworks that route updates take both (whether Replicate does is UNCONFIRMED)
+        if (!post && !"PATCH".equals(method) && !"PUT".equals(method)) {
             return Target.NONE;
         }
         String[] seg = path.substring(1).split("/", -1);

@@ -33,7 +33,9 @@ import java.util.TreeSet;
  * report, its client hints, a sign-in prompt in its name, a navigation away), {@code Date}/{@code Server} (the
  * container writes its own) and the gateway's DLP findings ({@code cf-aig-dlp}, which would show a client the rule to
  * write around). {@code Content-Encoding} is copied only while the body passes unchanged. Every answer carries
- * {@code X-Content-Type-Options: nosniff}: a browser renders it as its declared type only.
+ * {@code X-Content-Type-Options: nosniff} (a browser renders it as its declared type only) and
+ * {@code Content-Security-Policy: sandbox} (a declared type a browser runs, HTML or SVG, runs in an opaque origin
+ * without script, not on the application's).
  *
  * <p>Internal: not API, may change in any release.
  */
@@ -56,13 +58,14 @@ public final class ProxyHeaders {
     /**
      * Upstream response headers whose effect reaches past the answer to the origin it is read from (the
      * application's), or that navigate or prompt in its name; with {@code access-control-*} and
-     * {@code attribution-reporting-*} by prefix.
+     * {@code attribution-reporting-*} by prefix. {@code Use-As-Dictionary} keeps the answer as a compression
+     * dictionary for the origin's matching URLs, whose {@code id} the browser then sends to them, as a cookie.
      */
     static final Names ORIGIN_WIDE = new Names("set-cookie", "set-cookie2", "clear-site-data",
             "strict-transport-security", "alt-svc", "public-key-pins", "public-key-pins-report-only", "expect-ct",
             "nel", "report-to", "reporting-endpoints", "accept-ch", "critical-ch", "origin-agent-cluster",
             "service-worker-allowed", "set-login", "refresh", "www-authenticate", "observe-browsing-topics",
-            "activate-storage-access");
+            "activate-storage-access", "use-as-dictionary");
 
     /** {@code cf-aig-dlp}: which DLP profile, entries and policies matched, the gateway's report to the application. */
     private static final Names RESPONSE_NEVER = new Names("content-length", "date", "server", "cf-aig-dlp");
@@ -175,6 +178,9 @@ public final class ProxyHeaders {
             }
         });
         resp.setHeader("X-Content-Type-Options", "nosniff");
+        // added beside any policy of the upstream's (both hold): an answer opened as a page (HTML or SVG a user
+        // uploaded to Replicate) gets an opaque origin and no script, never the application's origin
+        resp.addHeader("Content-Security-Policy", "sandbox");
         resp.setHeader("Cache-Control", privateOnly(cacheControl.isEmpty() ? null
                 : String.join(", ", cacheControl)));
         if (hostDependent) {

@@ -3,7 +3,6 @@ package dev.aigw.servlet.internal.proxy;
 import java.util.ArrayList;
 import java.util.LinkedHashSet;
 import java.util.List;
-import java.util.Locale;
 import java.util.Set;
 
 /**
@@ -134,21 +133,12 @@ public final class WebhookUrls {
 
     /**
      * The refusal for a canonical query with a parameter named like a webhook field ({@code webhook},
-     * {@code webhook_completed}, {@code Webhook[]}, split at {@code &} and {@code ;}), or null. Whether Replicate
-     * reads create fields from the query is UNCONFIRMED (frameworks that merge query and body parameters exist); no
-     * client needs to send one there, so such a query is refused rather than left unread.
+     * {@code webhook_completed}, {@code Webhook[]}; {@link BodyChecks#namedInQuery}), or null.
      */
     Refusal judgeQuery(String query) {
-        for (String param : query.split("[&;]")) {
-            int eq = param.indexOf('=');
-            String name = (eq < 0 ? param : param.substring(0, eq)).toLowerCase(Locale.ROOT);
-            if (name.startsWith("webhook")) {
-                return Refusal.of(403, "webhook_not_allowed", "the query names \"" + CanonicalRequest.printable(
-                        name.length() > 40 ? name.substring(0, 40) : name) + "\": this proxy reads webhooks in the "
-                        + "JSON body only (aigw.proxy.webhook-urls)");
-            }
-        }
-        return null;
+        String name = BodyChecks.namedInQuery(query, "webhook");
+        return name == null ? null : Refusal.of(403, "webhook_not_allowed", "the query names \"" + name + "\": this "
+                + "proxy reads webhooks in the JSON body only (aigw.proxy.webhook-urls)");
     }
 
     /** Whether {@code path} is {@code prefix} or continues it at a {@code /}. */
