@@ -153,8 +153,8 @@ public final class Admission {
      * One form of a principal's name for the rate limit and the cap. Realms that match names loosely (LDAP's
      * {@code caseIgnoreMatch}, a database's case-insensitive collation) log in {@code alice}, {@code ALICE},
      * {@code Alice }, {@code alice} with a soft hyphen in it and, accent-insensitive as MySQL's default collation is,
-     * {@code alice} with an accent as one user but report the name as typed: compatibility forms (NFKD), accents and what collations and LDAP (RFC 4518 §2.2)
-     * ignore ({@link #IGNORED}), case (upper then lower, so {@code ß} and {@code ss}, Kelvin {@code K} and {@code k}
+     * {@code alice} with an accent as one user but report the name as typed: compatibility forms (NFKD), accents
+     * and what collations and LDAP (RFC 4518 §2.2) ignore ({@link #IGNORED}), case (upper then lower, so {@code ß} and {@code ss}, Kelvin {@code K} and {@code k}
      * meet) and runs of white space are folded, so one user stays one key. Names differing only so share a budget
      * (see ARCHITECTURE.md RATIONALE).
      */
