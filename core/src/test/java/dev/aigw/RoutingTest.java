@@ -143,7 +143,10 @@ class RoutingTest {
         }
     }
 
-    /** Spellings that servers commonly (not per RFC 3986) read as under {@code /v1}: no one reading, so refused. */
+    /**
+     * Spellings that servers commonly (not per RFC 3986) read as under {@code /v1} although their normal form is not,
+     * or as out of it although their normal form is under it: no one reading, so refused.
+     */
     @ParameterizedTest(name = "{0}")
     @CsvSource(delimiter = '|', textBlock = """
         encoded slash after the prefix     | https://api.replicate.com/v1%2Fpredictions
@@ -154,6 +157,11 @@ class RoutingTest {
         parameter on the prefix            | https://api.replicate.com/v1;x/predictions
         encoded prefix with an empty first | https://api.replicate.com//%76%31/predictions
         user info is not shown             | https://user:secret@api.replicate.com//v1/predictions?token=t
+        encoded slashes climbing out       | https://api.replicate.com/v1/x/..%2F..%2Fy
+        lower-case, out of the prefix only | https://api.replicate.com/v1/..%2fy
+        encoded backslashes climbing out   | https://api.replicate.com/v1/x/..%5C..%5Cy
+        a parameter hiding dots            | https://api.replicate.com/v1/..;/y
+        an empty segment before dots       | https://api.replicate.com/v1//..
         """)
     void spellingsWithoutOneReadingAreRefused(String name, String in) {
         try (Gateway g = gateway(null)) {

@@ -22,7 +22,9 @@ import java.util.List;
  * {@code /x/../v1/x} and {@code /./v1/x} are {@code /v1/x} to the provider, so they are routed as {@code /v1/x}
  * rather than sent past the gateway. A path that is not under the prefix in that form but that servers commonly
  * read as under it ({@code /v1%2Fx}, {@code /v1%5Cx}, {@code //v1/x}, {@code /v1;p/x}) has no one reading: the call
- * is refused ({@link GatewayConfigurationException}) rather than sent to the provider without the gateway.
+ * is refused ({@link GatewayConfigurationException}) rather than sent to the provider without the gateway. So is one
+ * under the prefix in that form that such a reading takes out of it ({@code /v1/x/..%2F..%2Fy}, {@code /v1/..;/y}):
+ * a gateway or provider reading it so would send it out of the provider's route, with the provider's credentials.
  *
  * <p>Internal: not API, may change in any release.
  */
@@ -68,8 +70,8 @@ public final class Router {
     /**
      * The route for {@code uri}, or {@code null} when it is not a routed provider call.
      *
-     * @throws GatewayConfigurationException when a provider's server may read the path as under its routed prefix
-     *                                       but its normal form is not (see the class comment)
+     * @throws GatewayConfigurationException when a generous reading of the path and its normal form disagree on
+     *                                       whether it is under a provider's prefix (see the class comment)
      */
     public Route route(URI uri) {
         if (uri == null || uri.isOpaque() || uri.getScheme() == null || !"https".equalsIgnoreCase(uri.getScheme())) {
@@ -96,13 +98,14 @@ public final class Router {
             String prefix = prefixes[i];
             if (!under(path, prefix)) {
                 if (raw != null && under(lenientPath(raw), lenientPrefixes[i])) {
-                    throw Problems.invalid("request URI", "https://" + host + raw, "request", "a path that is under "
-                            + p.upstreamPrefix() + " in its RFC 3986 normal form, or clearly not under it: servers "
-                            + "may read an encoded '/' or '\\', a ';' parameter or an empty segment as under it, "
-                            + "which would send the call past the gateway (write the path plainly, e.g. "
-                            + p.upstreamPrefix() + "/predictions)");
+                    throw twoReadings(host, raw, p); // the provider's server may read it as under the prefix
                 }
                 continue;
+            }
+            // and the other way round: routed by its normal form, but a server that reads it generously (the
+            // gateway, the provider) may climb out of the prefix, e.g. /v1/x/..%2F..%2Fy, out of the provider's route
+            if (raw != null && readsOtherwise(raw) && !under(lenientPath(raw), lenientPrefixes[i])) {
+                throw twoReadings(host, raw, p);
             }
             String rest = path.substring(prefix.length());
             String query = uri.getRawQuery();
@@ -127,6 +130,20 @@ public final class Router {
             return new Route(p, uri, URI.create(sb.toString()), rest);
         }
         return null;
+    }
+
+    /** A path that is under the prefix in one reading and not in another: no one reading to route by. */
+    private static GatewayConfigurationException twoReadings(String host, String raw, Provider p) {
+        return Problems.invalid("request URI", "https://" + host + raw, "request", "a path that is under "
+                + p.upstreamPrefix() + " in its RFC 3986 normal form and in every generous reading, or clearly not "
+                + "under it: servers may read an encoded '/' or '\\', a ';' parameter or an empty segment as a "
+                + "separator, which would send the call past the gateway, or through it out of the provider's route "
+                + "(write the path plainly, e.g. " + p.upstreamPrefix() + "/predictions)");
+    }
+
+    /** Whether a generous reading ({@link #lenientPath}) of {@code raw} may differ from its normal form's. */
+    private static boolean readsOtherwise(String raw) {
+        return raw.indexOf('%') >= 0 || raw.indexOf('\\') >= 0 || raw.indexOf(';') >= 0 || raw.contains("//");
     }
 
     /** {@code path} equals {@code prefix} or continues it with {@code /}: {@code /v10} is not under {@code /v1}. */
