@@ -21,13 +21,15 @@ public final class Redactor {
     public static final String MASK = "****";
 
     private static final Pattern PATTERNS = Pattern.compile(
-            "(?i)(?<scheme>\\b(?:bearer|token|basic)\\s+)(?<cred>[A-Za-z0-9._~+/=-]+)"
+            // a credential may stand percent-encoded (in a URL or a form: "Bearer%20…", "whsec_…%2B…%3D")
+            "(?i)(?<scheme>\\b(?:bearer|token|basic)(?:\\s|%20|\\+)+)(?<cred>(?:[A-Za-z0-9._~+/=-]|%[0-9A-Fa-f]{2})+)"
                     + "|(?<r8>\\br8_)[A-Za-z0-9]+"
-                    + "|(?<wh>\\bwhsec_)[A-Za-z0-9+/=]+");
+                    + "|(?<wh>\\bwhsec_)(?:[A-Za-z0-9+/=]|%[0-9A-Fa-f]{2})+");
 
     private static final Set<String> SECRET_PARAMS = Set.of("token", "key", "api_key", "apikey", "api-key",
             "access_token", "signature", "sig", "secret", "password", "auth", "authorization", "x-amz-signature",
-            "x-amz-credential", "x-amz-security-token");
+            "x-amz-credential", "x-amz-security-token", "client_secret", "refresh_token", "id_token", "session_token",
+            "x-goog-signature", "x-goog-credential");
 
     private final String[] literals; // an array: no iterator per text redacted
 

@@ -23,6 +23,9 @@ class RedactorTest {
         configured cf-literal-secret-1 anywhere                 | configured **** anywhere
         short xy values are not literals                        | short xy values are not literals
         nothing to hide                                         | nothing to hide
+        Authorization: Bearer%20r8_AbC123xyz                    | Authorization: Bearer%20****
+        header=Bearer+abc%2Bdef%3D                               | header=Bearer+****
+        secret=whsec_MfKQ9r8GKYqr%2BTwjUPD8IL%2FPZIo2LaLaSw%3D%3D&x=1 | secret=whsec_****&x=1
         """)
     void text(String in, String out) {
         assertThat(redactor.text(in)).isEqualTo(out);
@@ -35,6 +38,8 @@ class RedactorTest {
         https://api.replicate.com/v1/files/f/download?owner=o&expiry=1&signature=abc | https://api.replicate.com/v1/files/f/download?owner=o&expiry=1&signature=****
         https://h/x?token=t1&key=k1&api_key=a&Token=T&access%5Ftoken=z&ok=1#frag | https://h/x?token=****&key=****&api_key=****&Token=****&access%5Ftoken=****&ok=1#frag
         https://h/x?cursor=abc                                           | https://h/x?cursor=abc
+        https://h/cb?client_secret=c&refresh_token=r&id_token=i&session_token=s | https://h/cb?client_secret=****&refresh_token=****&id_token=****&session_token=****
+        https://storage.googleapis.com/b/o?X-Goog-Credential=c&X-Goog-Signature=abc | https://storage.googleapis.com/b/o?X-Goog-Credential=****&X-Goog-Signature=****
         https://h/r8_AbCdEf/x                                            | https://h/r8_****/x
         """)
     void urls(String in, String out) {
