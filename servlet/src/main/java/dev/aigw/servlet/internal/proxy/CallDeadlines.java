@@ -1,5 +1,7 @@
 package dev.aigw.servlet.internal.proxy;
 
+import dev.aigw.servlet.internal.Sweeper;
+
 import java.net.http.HttpTimeoutException;
 import java.time.Duration;
 import java.util.function.Supplier;

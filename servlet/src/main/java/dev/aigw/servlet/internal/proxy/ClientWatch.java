@@ -1,7 +1,7 @@
 package dev.aigw.servlet.internal.proxy;
 
 import dev.aigw.servlet.internal.OwnedThreads;
-
+import dev.aigw.servlet.internal.Sweeper;
 import jakarta.servlet.http.HttpServletRequest;
 
 import java.io.BufferedReader;

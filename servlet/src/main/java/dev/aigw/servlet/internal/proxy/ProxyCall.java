@@ -1,6 +1,7 @@
 package dev.aigw.servlet.internal.proxy;
 
 import dev.aigw.Exchange;
+import dev.aigw.servlet.internal.Sweeper;
 import jakarta.servlet.AsyncContext;
 import jakarta.servlet.DispatcherType;
 import jakarta.servlet.ServletOutputStream;

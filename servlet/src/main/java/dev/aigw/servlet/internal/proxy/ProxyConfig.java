@@ -2,6 +2,7 @@ package dev.aigw.servlet.internal.proxy;
 
 import dev.aigw.Gateway;
 import dev.aigw.servlet.internal.RateLimiter;
+import dev.aigw.servlet.internal.Sweeper;
 import jakarta.servlet.http.HttpServletRequest;
 
 import java.net.URI;

@@ -3,6 +3,7 @@ package dev.aigw.servlet.internal.proxy;
 import dev.aigw.Gateway;
 import dev.aigw.servlet.internal.RateLimiter;
 import dev.aigw.servlet.internal.ServletSettings;
+import dev.aigw.servlet.internal.Sweeper;
 import dev.aigw.servlet.internal.state.Retention;
 import dev.aigw.servlet.internal.state.StateEngine;
 import jakarta.servlet.FilterConfig;
@@ -29,6 +30,9 @@ import java.util.regex.Pattern;
  */
 public final class ProxySettings {
     private static final Pattern PATH = Pattern.compile("(/[A-Za-z0-9._~-]+)+");
+    /** The calls' deadlines are looked at 20 times a second; the sweeper's thread ends after 30 s without a call. */
+    private static final Duration SWEEP_TICK = Duration.ofMillis(50);
+    private static final Duration SWEEP_KEEP_ALIVE = Duration.ofSeconds(30);
 
     public Gateway gateway;
     public String path;
@@ -270,7 +274,7 @@ public final class ProxySettings {
         return new ProxyConfig(gateway, path, replicateToken, access, accessDescription, allowlist, webhookUrls,
                 rateLimiter, new ConcurrencyLimit(maxConcurrent, maxConcurrentPerUser),
                 trustedProxies.believing(trustedHeaders), publicUrl, new ProxyHeaders(forwardHeaders), timeout,
-                idleTimeout, client, new Sweeper(), new Derived(gateway.root().toString(), replicateToken),
+                idleTimeout, client, new Sweeper("aigw-proxy-sweeper", SWEEP_TICK, SWEEP_KEEP_ALIVE), new Derived(gateway.root().toString(), replicateToken),
                 ClientWatch.withOwnTimer(clientWatch));
     }
 

@@ -1,28 +1,24 @@
-package dev.aigw.servlet.internal.proxy;
+package dev.aigw.servlet.internal;
 
-import dev.aigw.servlet.internal.OwnedThreads;
-
+import java.time.Duration;
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
-import java.util.concurrent.TimeUnit;
 import java.util.concurrent.locks.LockSupport;
 
 /**
- * Expires the deadlines of a proxy's calls (time to the head, idle body, the grace before completing a request the
- * client left) from one {@code aigw-proxy-sweeper} thread that looks at every open call a few times a second. A call
- * registers once and moves its own deadline; nothing is scheduled or cancelled per event, and no call ever wakes the
- * thread: a timer per call (the {@code ScheduledExecutorService} this replaces) cost a queue insertion, a removal and
- * often a thread wake-up on every request, on its critical path. Deadlines fire up to one {@link #TICK_MS} late. The
- * thread ends when no call was open for {@link #KEEP_ALIVE_MS}, and with the filter.
+ * Expires the deadlines of a filter's open calls from one thread of its own that looks at every open call each tick
+ * (the proxy's: time to the head, idle body, the grace before completing a request the client left; the webhook
+ * filter's: a body arriving too slowly). A call registers once and moves its own deadline; nothing is scheduled or
+ * cancelled per event, and no call ever wakes the thread: a timer per call (the {@code ScheduledExecutorService} this
+ * replaces) cost a queue insertion, a removal and often a thread wake-up on every request, on its critical path.
+ * Deadlines fire up to one tick late. The thread starts with the first call, ends when no call was open for the
+ * keep-alive, and with the filter ({@link #stop}): none outlives the web application.
  *
  * <p>Internal: not API, may change in any release.
  */
 public final class Sweeper {
-    static final long TICK_MS = 50;
-    static final long KEEP_ALIVE_MS = 30_000;
-
     /** Something with a deadline. */
-    interface Timed {
+    public interface Timed {
         /** {@link System#nanoTime()} by which {@link #expire} is due, or {@link Long#MAX_VALUE} for none (yet). */
         long deadline();
 
@@ -30,19 +26,29 @@ public final class Sweeper {
         boolean expire(long now);
     }
 
+    private final String name;
+    private final long tickNanos;
+    private final long keepAliveNanos;
     private final Set<Timed> open = ConcurrentHashMap.newKeySet();
     private volatile Thread thread;
     private volatile boolean stopped;
 
+    /** A sweeper whose thread, once started, is named {@code name} and looks at every call each {@code tick}. */
+    public Sweeper(String name, Duration tick, Duration keepAlive) {
+        this.name = name;
+        this.tickNanos = tick.toNanos();
+        this.keepAliveNanos = keepAlive.toNanos();
+    }
+
     /** Sweeps {@code t} until it is {@link #remove}d or its {@link Timed#expire} returns true. */
-    void add(Timed t) {
+    public void add(Timed t) {
         open.add(t);
         if (thread == null) {
             start();
         }
     }
 
-    void remove(Timed t) {
+    public void remove(Timed t) {
         open.remove(t);
     }
 
@@ -50,7 +56,7 @@ public final class Sweeper {
         if (thread != null || stopped) {
             return;
         }
-        Thread t = OwnedThreads.daemon(this::run, "aigw-proxy-sweeper");
+        Thread t = OwnedThreads.daemon(this::run, name);
         t.setContextClassLoader(null);
         thread = t;
         t.start();
@@ -59,7 +65,7 @@ public final class Sweeper {
     private void run() {
         long idleSince = System.nanoTime();
         while (!stopped) {
-            LockSupport.parkNanos(TimeUnit.MILLISECONDS.toNanos(TICK_MS));
+            LockSupport.parkNanos(tickNanos);
             long now = System.nanoTime();
             for (Timed t : open) {
                 long d = t.deadline();
@@ -75,7 +81,7 @@ public final class Sweeper {
             }
             if (!open.isEmpty()) {
                 idleSince = now;
-            } else if (now - idleSince > TimeUnit.MILLISECONDS.toNanos(KEEP_ALIVE_MS) && retire()) {
+            } else if (now - idleSince > keepAliveNanos && retire()) {
                 return;
             }
         }
