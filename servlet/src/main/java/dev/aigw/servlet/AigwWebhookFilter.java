@@ -168,6 +168,9 @@ public final class AigwWebhookFilter implements Filter {
 
     @Override
     public void destroy() {
+        if (reception != null) {
+            reception.stop(); // no thread of the filter's outlives the web application
+        }
         if (acquiredFrom != null) {
             GatewayHolder.release(acquiredFrom);
             acquiredFrom = null;
@@ -315,7 +318,7 @@ public final class AigwWebhookFilter implements Filter {
                     given != null ? given : ServletSettings.human(tolerance));
             return new WebhookConfig(verifier, ReplayGuard.of(window, replayCapacity, state.engineOrNull()), gateway,
                     creators == null ? null : creators::find, clock, maxBody, readTimeout, minRate, path,
-                    new WebhookBudget(budget));
+                    new WebhookBudget(budget), WebhookConfig.newSweeper());
         }
     }
 }

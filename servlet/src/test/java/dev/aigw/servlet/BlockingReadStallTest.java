@@ -48,13 +48,14 @@ class BlockingReadStallTest {
     }
 
     /**
-     * The minimum rate is judged when the bytes run out, not mid-burst: a signed body sent in one write 1.5 s after
-     * its headers (16 KiB/s asked, so 24 KiB due by then, all 60 KB there) is handed on by both chains. Read blocking,
-     * it was judged after the first read (one network buffer, at most 8 KiB here) and refused 408, where the async
-     * chain, judging once nothing more was ready, handed it on.
+     * Read blocking, the minimum rate is judged when the bytes run out, not mid-burst: a signed body sent in one write
+     * 1.5 s after its headers (16 KiB/s asked, so 24 KiB due by then, all 60 KB there) is handed on. It was judged
+     * after the first read (one network buffer, at most 8 KiB here) and refused 408. (Read non-blocking, the pace is
+     * also judged a few times a second while no bytes come, so a pause past the first second with bytes due is cut:
+     * WebhookTests.)
      */
     @Test
-    void aSenderWhoPausesThenSendsItAllIsAnsweredAlikeOnBothChains() throws Exception {
+    void aSenderWhoPausesThenSendsItAllIsHandedOnReadBlocking() throws Exception {
         container = new JettyEe10Container();
         URI app = container.start("/app", Map.of(), (classes, ctx) -> {
             FilterRegistration.Dynamic legacy = ctx.addFilter("legacy", (Filter) (rq, rs, ch) -> ch.doFilter(rq, rs));
@@ -76,7 +77,7 @@ class BlockingReadStallTest {
         });
         byte[] body = ("{\"id\":\"p1\",\"status\":\"processing\",\"pad\":\"" + "x".repeat(60_000) + "\"}")
                 .getBytes(StandardCharsets.UTF_8);
-        for (String path : List.of("/hook", "/blocking/hook")) {
+        for (String path : List.of("/blocking/hook")) {
             long now = Instant.now().getEpochSecond();
             String id = "msg_paused" + path.length();
             try (Socket paused = new Socket(app.getHost(), app.getPort())) {
@@ -90,6 +91,6 @@ class BlockingReadStallTest {
                 assertThat(BodyReadFailures.drain(paused.getInputStream())).as(path).startsWith("HTTP/1.1 200");
             }
         }
-        assertThat(received).hasSize(2).allSatisfy(b -> assertThat(b).isEqualTo(body));
+        assertThat(received).hasSize(1).allSatisfy(b -> assertThat(b).isEqualTo(body));
     }
 }

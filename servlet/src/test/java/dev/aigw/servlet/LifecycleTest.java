@@ -204,6 +204,43 @@ class LifecycleTest {
         }
     }
 
+    /**
+     * The webhook filter's timer thread, which judges the pace of the bodies being read whether bytes come or not,
+     * starts with a body read non-blocking (from a request thread: without the application's loader) and ends with
+     * the application, the body still unread.
+     */
+    @Test
+    void theWebhookFiltersTimerThreadStartsWithABodyBeingReadAndEndsWithTheApplication() throws Exception {
+        ServletContainerInitializer receiver = (classes, ctx) -> {
+            jakarta.servlet.ServletRegistration.Dynamic r = ctx.addServlet("receiver",
+                    new jakarta.servlet.http.HttpServlet() {
+                    });
+            r.setAsyncSupported(true); // so that the filter reads the body non-blocking
+            r.addMapping("/webhooks/replicate");
+        };
+        Set<Thread> before = threads("aigw-webhook-");
+        URI app = start(SETTINGS, true, false, receiver);
+        try (java.net.Socket s = new java.net.Socket(app.getHost(), app.getPort())) {
+            s.getOutputStream().write(("POST /app/webhooks/replicate HTTP/1.1\r\nHost: x\r\nwebhook-id: msg_1\r\n"
+                    + "webhook-timestamp: " + System.currentTimeMillis() / 1000 + "\r\nwebhook-signature: v1,AAAA\r\n"
+                    + "Content-Length: 1000\r\n\r\n{").getBytes(java.nio.charset.StandardCharsets.ISO_8859_1));
+            Set<Thread> started;
+            long end = System.nanoTime() + TimeUnit.SECONDS.toNanos(20);
+            while ((started = threads("aigw-webhook-sweeper")).stream().allMatch(before::contains)
+                    && System.nanoTime() < end) {
+                Thread.sleep(10);
+            }
+            started.removeAll(before);
+            assertThat(started).as("the timer thread, started by the body being read").isNotEmpty()
+                    .allSatisfy(t -> assertThat(t.getContextClassLoader()).isNotSameAs(appLoader));
+            server.stop();
+            for (Thread t : started) {
+                t.join(5000);
+                assertThat(t.isAlive()).as("timer thread ended with the application").isFalse();
+            }
+        }
+    }
+
     private static void assumeClientWatch() {
         org.junit.jupiter.api.Assumptions.assumeTrue(java.nio.file.Files.isReadable(
                 java.nio.file.Path.of("/proc/net/tcp")), "the client watch needs /proc/net/tcp (Linux)");

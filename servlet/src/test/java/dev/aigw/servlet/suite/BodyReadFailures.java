@@ -178,13 +178,17 @@ public abstract class BodyReadFailures {
         assertThat(received).singleElement().isEqualTo(body);
     }
 
-    /** A sender to {@code chain} of valid-looking headers (not signed) that declares 20,000 bytes and sends one. */
+    /**
+     * A sender to {@code chain} of valid-looking headers (not signed) that declares 20,000 bytes and sends 12,000: over
+     * half, the pace its length asks of it (half of it within aigw's read timeout), so that only the container's read
+     * timeout ends it.
+     */
     private Socket sender(String chain) throws IOException {
         Socket s = new Socket(app.getHost(), app.getPort());
         s.setSoTimeout((int) LONG.toMillis());
         s.getOutputStream().write(("POST /app" + chain + "/hook HTTP/1.1\r\nHost: x\r\nwebhook-id: msg_left\r\n"
                 + "webhook-timestamp: " + Instant.now().getEpochSecond() + "\r\nwebhook-signature: v1,AAAA\r\n"
-                + "Content-Length: 20000\r\n\r\n{").getBytes(StandardCharsets.US_ASCII));
+                + "Content-Length: 20000\r\n\r\n{" + "x".repeat(11_999)).getBytes(StandardCharsets.US_ASCII));
         return s;
     }
 

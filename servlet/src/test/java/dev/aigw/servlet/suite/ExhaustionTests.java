@@ -58,8 +58,9 @@ public abstract class ExhaustionTests extends SuiteGroup {
     @Test
     void parkedWebhookSendersHoldNoThreadNorDescriptor() throws Exception {
         Probe p = new Probe(suite);
-        // and then nothing: each waits for the rest of its body
-        Baseline base = parkThenMeasure(p, "parked webhook senders", c -> p.webhookSenders("/app/webhooks/parked", c),
+        // and then nothing: each waits for the rest of its body, having sent enough to be kept waiting
+        Baseline base = parkThenMeasure(p, "parked webhook senders",
+                c -> p.webhookSenders("/app/webhooks/parked", c, 60_000),
                 () -> "inside aigw's filter", () -> true, "/bare", 1);
         p.awaitBack(base);
         assertThat(suite.webhooks.received).isEmpty();
@@ -298,11 +299,19 @@ public abstract class ExhaustionTests extends SuiteGroup {
          * one (into {@code clients}, so that the caller closes them whatever happens).
          */
         void webhookSenders(String path, List<Socket> clients) throws IOException {
+            webhookSenders(path, clients, 1);
+        }
+
+        /**
+         * Senders who declare 100,000 bytes and send {@code sent} of them. Over half is the pace a parked sender must
+         * keep to be cut by nothing but the read timeout (half its length within it).
+         */
+        void webhookSenders(String path, List<Socket> clients, int sent) throws IOException {
             long now = Instant.now().getEpochSecond();
             for (int i = 0; i < CLIENTS; i++) {
                 clients.add(send("POST " + path + " HTTP/1.1\r\nHost: x\r\nwebhook-id: msg_sender" + i
                         + "\r\nwebhook-timestamp: " + now + "\r\nwebhook-signature: v1,AAAA\r\nContent-Type: "
-                        + "application/json\r\nContent-Length: 100000\r\n\r\n{"));
+                        + "application/json\r\nContent-Length: 100000\r\n\r\n{" + "x".repeat(sent - 1)));
             }
         }
 

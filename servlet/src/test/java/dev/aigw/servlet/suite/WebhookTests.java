@@ -379,6 +379,11 @@ public abstract class WebhookTests extends SuiteGroup {
 
     /** Declared length of a parked sender: two of them hold most of {@link UpstreamSuite#BUDGET}. */
     private static final int PARKED = 60_000;
+    /**
+     * What a parked sender sends at once: over half of its length, the pace it must keep (half its length within the
+     * read timeout), so that it holds its share until the read timeout and no sooner cut for being slow.
+     */
+    private static final int PARKED_SENT = PARKED * 3 / 4;
 
     @Test
     void unverifiedBodiesBeyondTheBudgetAre503WithRetryAfterAndTheBudgetComesBack() throws Exception {
@@ -404,7 +409,7 @@ public abstract class WebhookTests extends SuiteGroup {
             // the parked senders finish (unsigned: 401); what they held is given back before they hear it
             for (Socket s : parked) {
                 OutputStream out = s.getOutputStream();
-                out.write("x".repeat(PARKED - 1).getBytes(StandardCharsets.US_ASCII));
+                out.write("x".repeat(PARKED - PARKED_SENT).getBytes(StandardCharsets.US_ASCII));
                 out.flush();
                 assertThat(RawHttp.headAndJson(s.getInputStream())).startsWith("HTTP/1.1 401");
             }
@@ -449,9 +454,94 @@ public abstract class WebhookTests extends SuiteGroup {
         }
     }
 
+    // --- the pace a body must keep, judged a few times a second whether bytes come or not (read non-blocking) ---
+
+    /** A declared length of the body limit of {@code /webhooks/budget}: two hold all of its budget. */
+    private static final int LARGE = 64 * 1024;
+
+    /**
+     * Senders who declare the largest body and send nothing more held its length of the budget until
+     * {@code aigw.webhook.read-timeout} (90 s here): a few of them, reopened as they were cut, kept every real delivery
+     * at 503. Judged a few times a second, bytes or not, each is answered 408 within seconds and gives its share back.
+     */
+    @Test
+    void aSenderWhoDeclaresALargeBodyAndSendsNothingIsCutWithinSeconds() throws Exception {
+        long began = System.nanoTime();
+        List<Socket> stalled = new ArrayList<>();
+        try {
+            for (int i = 0; i < 2; i++) {
+                stalled.add(sender("/webhooks/budget", "msg_stalled" + i, "Content-Length: " + LARGE, "{"));
+            }
+            for (Socket s : stalled) { // a read past ContainerSuite.WAIT (20 s) fails
+                assertThat(RawHttp.headAndJson(s.getInputStream())).startsWith("HTTP/1.1 408")
+                        .contains("webhook_too_slow").contains("aigw.webhook.read-timeout")
+                        .containsIgnoringCase("\r\nConnection: close\r\n");
+            }
+            // each gave its share back before its 408: a delivery that needs some of it passes
+            assertThat(deliverBudget("msg_after_stalled", body("p-stalled")).statusCode()).isEqualTo(200);
+        } finally {
+            close(stalled);
+        }
+        assertThat(Duration.ofNanos(System.nanoTime() - began)).as("far within the read timeout of 90 s")
+                .isLessThan(Duration.ofSeconds(15));
+        assertThat(suite.webhooks.received).hasSize(1);
+    }
+
+    /**
+     * {@code aigw.webhook.min-rate} is 1 byte/s at {@code /webhooks/budget}, but a declared length must arrive at half
+     * the pace at least that brings it within the read timeout (64 KiB in 90 s, halved: 364 bytes/s). A sender at
+     * 100 bytes/s is cut; one at 16 KiB/s is read to its end (and refused 401: it is not signed).
+     */
+    @Test
+    void aSenderBelowThePaceItsDeclaredLengthNeedsIsCut() throws Exception {
+        String slowAnswer = null;
+        String pacedAnswer = null;
+        try (Socket slow = sender("/webhooks/budget", "msg_below_pace", "Content-Length: " + LARGE, "{");
+             Socket paced = sender("/webhooks/budget", "msg_at_pace", "Content-Length: " + LARGE, "{")) {
+            int sent = 1;
+            long end = System.nanoTime() + ContainerSuite.WAIT.toNanos();
+            while ((slowAnswer == null || pacedAnswer == null) && System.nanoTime() < end) {
+                if (slowAnswer == null) {
+                    try {
+                        if (slow.getInputStream().available() > 0) {
+                            slowAnswer = RawHttp.headAndJson(slow.getInputStream());
+                        } else {
+                            slow.getOutputStream().write(" ".repeat(25).getBytes(StandardCharsets.US_ASCII)); // 100/s
+                        }
+                    } catch (IOException cut) {
+                        slowAnswer = "reset"; // cut before its answer could be read
+                    }
+                }
+                if (pacedAnswer == null) {
+                    if (paced.getInputStream().available() > 0) {
+                        pacedAnswer = RawHttp.headAndJson(paced.getInputStream());
+                    } else if (sent < LARGE) { // 16 KiB/s
+                        int n = Math.min(4096, LARGE - sent);
+                        paced.getOutputStream().write(" ".repeat(n).getBytes(StandardCharsets.US_ASCII));
+                        sent += n;
+                    }
+                }
+                Thread.sleep(250);
+            }
+        }
+        assertThat(slowAnswer).as("the slow sender's answer within %s s", ContainerSuite.WAIT.toSeconds())
+                .isNotNull().matches("(?s)HTTP/1\\.1 408 .*webhook_too_slow.*|reset");
+        assertThat(pacedAnswer).as("the paced sender's answer").isNotNull().startsWith("HTTP/1.1 401");
+        assertThat(suite.webhooks.received).isEmpty();
+    }
+
+    /** An honest large delivery at full speed keeps any pace asked of it: 1 MiB within the 2 s of /webhooks/slow. */
+    @Test
+    void aLargeDeliveryAtFullSpeedIsHandedOn() throws Exception {
+        byte[] body = padded("p-large", 1024 * 1024);
+        assertThat(deliverBudget("/webhooks/slow", "msg_large", body).statusCode()).isEqualTo(200);
+        assertThat(suite.webhooks.received).singleElement().satisfies(w -> assertThat(w.body()).isEqualTo(body));
+    }
+
     /**
      * {@code count} senders of valid-looking headers and a current timestamp that announce {@link #PARKED} bytes to
-     * {@code /webhooks/budget} and send one; returns once the filter took each in (its thread came back out).
+     * {@code /webhooks/budget} and send {@link #PARKED_SENT}; returns once the filter took each in (its thread came
+     * back out).
      */
     private void park(List<Socket> into, int count) throws Exception {
         park(into, "/webhooks/budget", count);
@@ -459,7 +549,7 @@ public abstract class WebhookTests extends SuiteGroup {
 
     private void park(List<Socket> into, String path, int count) throws Exception {
         for (int i = 0; i < count; i++) {
-            into.add(sender(path, "msg_parked" + i, "Content-Length: " + PARKED, "{"));
+            into.add(sender(path, "msg_parked" + i, "Content-Length: " + PARKED, "{" + "x".repeat(PARKED_SENT - 1)));
         }
         await("the parked senders taken in (" + suite.gauge + ")", () -> suite.gauge.returned.get() >= count);
     }

@@ -2,6 +2,7 @@ package dev.aigw.servlet.internal.webhook;
 
 import dev.aigw.CallOptions;
 import dev.aigw.servlet.internal.Responses;
+import dev.aigw.servlet.internal.Sweeper;
 import dev.aigw.servlet.internal.WebhookRecords;
 import dev.aigw.servlet.internal.state.Unavailable;
 import dev.aigw.servlet.internal.proxy.Refusal;
@@ -23,12 +24,13 @@ import java.util.Map;
  * One webhook delivery whose path, method, headers and timestamp {@link WebhookReception} accepted, from the first
  * byte of its body to the application's answer: the body read within the limits (non-blocking), the signature and
  * replay checks, then the hand-on to the application, whose answer means what {@link VerifiedDelivery} says. Listens
- * to the body's reads and to the request's async life: what it reads is under the lock of this object, what comes
- * after the hand-on under its {@code VerifiedDelivery}'s (never both at once).
+ * to the body's reads and to the request's async life, and is judged by the filter's {@link Sweeper} while it reads:
+ * what it reads is under the lock of this object, what comes after the hand-on under its {@code VerifiedDelivery}'s
+ * (never both at once).
  *
  * <p>Internal: not API, may change in any release.
  */
-final class WebhookDelivery implements ReadListener, AsyncListener {
+final class WebhookDelivery implements ReadListener, AsyncListener, Sweeper.Timed {
     /** Request attribute: the delivery that the ASYNC dispatch of its verified request belongs to. */
     static final String ATTRIBUTE = "dev.aigw.webhook.delivery";
 
@@ -69,7 +71,8 @@ final class WebhookDelivery implements ReadListener, AsyncListener {
     /** Of the bytes unverified deliveries may hold: given back once the body is judged, or on any other end. */
     final WebhookBudget.Reservation reservation;
     private final BodyBuffer body;
-    private final long started = System.nanoTime();
+    /** Whether the body arrives fast enough: judged as bytes arrive and, read non-blocking, by the sweeper. */
+    final BodyPace pace;
     private final byte[] buf = new byte[8192];
     private AsyncContext ac;
     private ServletInputStream in;
@@ -88,6 +91,7 @@ final class WebhookDelivery implements ReadListener, AsyncListener {
         this.verified = new VerifiedDelivery(cfg, req, id);
         this.reservation = cfg.budget().reservation();
         this.body = new BodyBuffer(reservation, req.getContentLengthLong(), cfg.maxBody());
+        this.pace = new BodyPace(cfg, req.getContentLengthLong());
     }
 
     void readAsync() throws IOException {
@@ -96,6 +100,7 @@ final class WebhookDelivery implements ReadListener, AsyncListener {
         ac.addListener(this);
         in = req.getInputStream();
         in.setReadListener(this);
+        cfg.sweeper().add(this); // a sender who sends nothing is judged too, not only when bytes come
     }
 
     /** The body will be read and dropped, then {@code answer} given (null: read it). */
@@ -148,82 +153,38 @@ final class WebhookDelivery implements ReadListener, AsyncListener {
                     }
                 }
             }
-            Refusal late = in.isFinished() ? null : late(dropThenAnswer != null ? dropped : body.size(), false);
+            Refusal late = in.isFinished() ? null : pace.late(received(), false);
             if (late != null) {
                 answer(late);
             }
         }
     }
 
-    /**
-     * The 408 for a body of which {@code received} bytes arrived so far: past {@code aigw.webhook.read-timeout} (read
-     * non-blocking, the async timeout says so first), or slower than {@code aigw.webhook.min-rate} after the first
-     * second, judged once no more bytes are here ({@code more}: some are, the next read returns at once); null while
-     * it is in time.
-     */
-    Refusal late(long received, boolean more) {
-        long elapsedMs = (System.nanoTime() - started) / 1_000_000;
-        if (elapsedMs > cfg.readTimeout().toMillis()) {
-            return timedOut();
-        }
-        // elapsedMs is within the read timeout here; a long one (given in code) with a high rate would overflow
-        if (!more && elapsedMs > 1000 && (elapsedMs > Long.MAX_VALUE / cfg.minRate()
-                || received < cfg.minRate() * elapsedMs / 1000)) {
-            return tooSlow("the webhook body arrived slower than " + cfg.minRate()
-                    + " bytes/s (aigw.webhook.min-rate)");
-        }
-        return null;
+    /** The bytes of the body that arrived so far, held or dropped. Under the lock. */
+    private long received() {
+        return dropThenAnswer != null ? dropped : body.size();
     }
 
-    private Refusal timedOut() {
-        return tooSlow("the webhook body did not arrive within " + cfg.readTimeout().toSeconds()
-                + " s (aigw.webhook.read-timeout)");
+    /** From the first second on, the sweeper judges the pace whether bytes come or not. */
+    @Override
+    public long deadline() {
+        return pace.judgedFrom();
     }
 
-    /** The container's read timeout failed a read: the sender paused longer than the container waits. */
-    private Refusal stopped() {
-        return tooSlow("the webhook body stopped arriving for longer than this server waits for the next bytes (its "
-                + "read timeout); all of it must arrive within " + cfg.readTimeout().toSeconds()
-                + " s (aigw.webhook.read-timeout), without a pause that long");
-    }
-
-    /** The one 408 of a body that came too slowly: the rest of it is not read, so the connection is closed. */
-    private static Refusal tooSlow(String detail) {
-        return Refusal.of(408, "webhook_too_slow", detail).with("Connection", "close");
-    }
-
-    /**
-     * The container failed a read of the body ({@code failure}) after {@code received} bytes, and answers if it can.
-     * Its own read timeout (a sender who stopped sending; Jetty: the connector's idle timeout, Tomcat:
-     * connectionTimeout) is answered with {@link #late}'s 408, or one saying the body stopped arriving. A sender gone
-     * (an early end of the stream or a reset, before the declared length) is not answered: nobody hears it. But one
-     * who only half-closed could, and left to itself Jetty sends it an empty 200 for a body never handed on, so the
-     * status is set to 400 with the connection closed. Nothing is thrown: the sender's failure is no error of the
-     * application's, and neither read logs it. Where the container already answered itself (Tomcat: its own 408 or
-     * 400 page), nothing is written.
-     */
-    void readFailed(Throwable failure, long received) {
-        try {
-            if (stalled(failure)) {
-                Refusal late = late(received, false);
-                (late != null ? late : stopped()).send(resp);
-            } else if (!resp.isCommitted()) {
-                resp.setStatus(400);
-                resp.setHeader("Connection", "close");
+    /** On the sweeper's thread: a body still being read that is late is answered as one judged on its bytes. */
+    @Override
+    public boolean expire(long now) {
+        synchronized (this) {
+            Refusal late = reading ? pace.late(received(), false) : null;
+            if (late != null) {
+                try {
+                    answer(late);
+                } catch (IOException gone) {
+                    // the sender left: answer() completed the request all the same
+                }
             }
-        } catch (IOException | IllegalStateException gone) {
-            // the connection went with the read: nobody to answer
+            return !reading;
         }
-    }
-
-    /** Whether a failed read is a read timeout (Jetty: a TimeoutException; Tomcat: a SocketTimeoutException). */
-    private static boolean stalled(Throwable failure) {
-        for (Throwable t = failure; t != null; t = t.getCause() == t ? null : t.getCause()) {
-            if (t instanceof java.util.concurrent.TimeoutException || t instanceof java.io.InterruptedIOException) {
-                return true;
-            }
-        }
-        return false;
     }
 
     @Override
@@ -253,10 +214,10 @@ final class WebhookDelivery implements ReadListener, AsyncListener {
                 return;
             }
             reading = false;
-            received = dropThenAnswer != null ? dropped : body.size();
+            received = received();
         }
         reservation.giveBack();
-        readFailed(t, received);
+        pace.readFailed(resp, t, received);
         try { // the sender left mid-body or stalled: end it now (Jetty keeps the connection until the read timeout)
             ac.complete();
         } catch (IllegalStateException alreadyEnded) {
@@ -268,7 +229,7 @@ final class WebhookDelivery implements ReadListener, AsyncListener {
     public void onTimeout(AsyncEvent event) throws IOException {
         synchronized (this) {
             if (reading) {
-                answer(timedOut());
+                answer(pace.timedOut());
                 return;
             }
         }
@@ -346,6 +307,7 @@ final class WebhookDelivery implements ReadListener, AsyncListener {
     @Override
     public void onComplete(AsyncEvent event) {
         reservation.giveBack(); // whatever path ended the request
+        cfg.sweeper().remove(this);
         if (verified.isHandedOn()) {
             verified.finished(resp.getStatus());
         }

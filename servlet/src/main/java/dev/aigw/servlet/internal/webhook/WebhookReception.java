@@ -36,6 +36,11 @@ public final class WebhookReception {
         this.cfg = cfg;
     }
 
+    /** Ends what the filter started (the sweeper's thread), with the filter. */
+    public void stop() {
+        cfg.stop();
+    }
+
     /** @param exactPath the webhook path under the context, e.g. {@code /webhooks/replicate} */
     public void handle(HttpServletRequest req, HttpServletResponse resp, FilterChain chain, String exactPath)
             throws IOException, ServletException {
@@ -119,7 +124,7 @@ public final class WebhookReception {
             try {
                 n = room > 0 ? in.read(body.array(), body.size(), room) : in.read(scratch);
             } catch (IOException e) {
-                d.readFailed(e, body.size());
+                d.pace.readFailed(resp, e, body.size());
                 return;
             }
             if (n < 0) {
@@ -127,7 +132,7 @@ public final class WebhookReception {
             }
             // the read timeout judged now; the rate as the async read judges it, once no more bytes are here
             // (mid-burst the next read returns at once), and not once all declared is here
-            Refusal late = room > 0 && n == room ? null : d.late(body.size() + n, in.available() > 0);
+            Refusal late = room > 0 && n == room ? null : d.pace.late(body.size() + n, in.available() > 0);
             if (late != null) {
                 late.send(resp);
                 return;
