@@ -53,8 +53,10 @@ import java.util.Objects;
  * <p>Before a byte of the body is read, the path must be exactly the webhook path (a trailing slash, {@code ;}
  * parameters or a sub-path are refused with 404, so a wider mapping of the application's handler cannot be reached
  * around the filter) and the headers and timestamp must be valid. The body is then read with non-blocking servlet
- * I/O within {@code aigw.webhook.read-timeout} and at no less than {@code aigw.webhook.min-rate} (408 otherwise),
- * so a slow sender never holds a container thread, and the verified delivery reaches the application by an ASYNC
+ * I/O within {@code aigw.webhook.read-timeout} and at no less than {@code aigw.webhook.min-rate}, or, for a declared
+ * length, half the pace that brings all of it within the read timeout (408 otherwise, judged a few times a second
+ * whether bytes come or not), so a slow sender never holds a container thread nor its share of the unverified bytes
+ * for long, and the verified delivery reaches the application by an ASYNC
  * dispatch of the request, carrying {@link #VERIFIED_ATTRIBUTE}. A handler should act only on requests with that
  * attribute.
  *
@@ -283,7 +285,10 @@ public final class AigwWebhookFilter implements Filter {
             return this;
         }
 
-        /** Longest time a delivery's body may take to arrive (default 30 s), and its slowest rate (4096 bytes/s). */
+        /**
+         * Longest time a delivery's body may take to arrive (default 30 s), and its slowest rate (4096 bytes/s); a
+         * declared length must also keep half the pace that brings all of it within {@code timeout}.
+         */
         public Builder readLimits(Duration timeout, int minBytesPerSecond) {
             this.readTimeout = ServletSettings.positive("aigw.webhook.read-timeout", timeout);
             this.minRate = ServletSettings.positive("aigw.webhook.min-rate", minBytesPerSecond);
