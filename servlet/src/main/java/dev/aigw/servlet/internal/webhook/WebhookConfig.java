@@ -14,7 +14,8 @@ import java.util.function.Function;
  *
  * @param path        the exact path deliveries come to (null: the filter's exact mapping)
  * @param readTimeout the longest a delivery's body may take to arrive, in all
- * @param minRate     the slowest a body may arrive, in bytes per second, judged after the first second
+ * @param minRate     the slowest a body may arrive, in bytes per second, judged after the first second (a declared
+ *                    length must also keep the pace of {@link BodyPace#rate})
  * @param creators    who created a prediction, by its id (and whether the shared state could say), or null
  * @param budget      the bytes all deliveries not verified yet may hold together
  * @param sweeper     judges the pace of the bodies read non-blocking, whether bytes come or not; stopped with the
