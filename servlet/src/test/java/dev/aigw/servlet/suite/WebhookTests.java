@@ -241,7 +241,14 @@ public abstract class WebhookTests extends SuiteGroup {
                     holders.add(sender(path, "msg_b5_" + holders.size(), "Transfer-Encoding: chunked",
                             "1\r\n{\r\n"));
                 }
-                return deliverSigned(BLOCKING, "msg_b6_" + n[0]++, now, body).statusCode() == 503;
+                // small: refused unread, its connection closed; a body still in the kernel's buffer then may
+                // reset it before the 503 is read (the record below says what the answer was)
+                try {
+                    return deliverSigned(BLOCKING, "msg_b6_" + n[0]++, now, padded("p-small", 200)).statusCode()
+                            == 503;
+                } catch (IOException reset) {
+                    return true;
+                }
             });
             ExchangeRecord rec = awaitRecord("WEBHOOK", 503);
             assertThat(rec.notes()).anySatisfy(note -> assertThat(note).contains("aigw.webhook.max-unverified-bytes"));
