@@ -35,12 +35,15 @@ public record WebhookConfig(WebhookVerifier verifier, ReplayGuard replays, Gatew
     /** Largest {@code aigw.webhook.max-unverified-bytes}: 1 GiB. */
     public static final long MAX_UNVERIFIED = 1L << 30;
 
+    /** How often the sweeper judges a body; a body it finds late is cut only if still late a sweep later. */
+    static final long SWEEP_MS = 250;
+
     /**
      * The sweeper of one filter: its thread ({@code aigw-webhook-sweeper}) judges every body being read four times a
      * second, and ends after 10 s without one.
      */
     public static Sweeper newSweeper() {
-        return new Sweeper("aigw-webhook-sweeper", Duration.ofMillis(250), Duration.ofSeconds(10));
+        return new Sweeper("aigw-webhook-sweeper", Duration.ofMillis(SWEEP_MS), Duration.ofSeconds(10));
     }
 
     /** Ends the sweeper's thread, with the filter. */

@@ -19,6 +19,7 @@ import jakarta.servlet.http.HttpServletResponse;
 import java.io.IOException;
 import java.util.List;
 import java.util.Map;
+import java.util.concurrent.TimeUnit;
 
 /**
  * One webhook delivery whose path, method, headers and timestamp {@link WebhookReception} accepted, from the first
@@ -73,6 +74,7 @@ final class WebhookDelivery implements ReadListener, AsyncListener, Sweeper.Time
     private final BodyBuffer body;
     /** Whether the body arrives fast enough: judged as bytes arrive and, read non-blocking, by the sweeper. */
     final BodyPace pace;
+    private long lateSince; // guarded by this: when the sweeper first found the body late (nanoTime), 0 if not
     private final byte[] buf = new byte[8192];
     private AsyncContext ac;
     private ServletInputStream in;
@@ -171,12 +173,20 @@ final class WebhookDelivery implements ReadListener, AsyncListener, Sweeper.Time
         return pace.judgedFrom();
     }
 
-    /** On the sweeper's thread: a body still being read that is late is answered as one judged on its bytes. */
+    /**
+     * On the sweeper's thread: a body still being read that is late on two sweeps in a row is answered as one judged
+     * on its bytes. Once is not enough: after a pause of the whole server (a long collection, a stalled machine) the
+     * sweeper may run before the container hands over the bytes that came meanwhile; a sweep later they are counted.
+     */
     @Override
     public boolean expire(long now) {
         synchronized (this) {
             Refusal late = reading ? pace.late(received(), false) : null;
-            if (late != null) {
+            if (late == null) {
+                lateSince = 0;
+            } else if (lateSince == 0) {
+                lateSince = now;
+            } else if (now - lateSince >= TimeUnit.MILLISECONDS.toNanos(WebhookConfig.SWEEP_MS)) {
                 try {
                     answer(late);
                 } catch (IOException gone) {
