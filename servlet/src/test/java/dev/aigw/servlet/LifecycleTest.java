@@ -161,13 +161,7 @@ class LifecycleTest {
             java.util.concurrent.CompletableFuture<HttpResponse<String>> call = http.sendAsync(HttpRequest.newBuilder(
                     URI.create(app + "/replicate/account")).build(), HttpResponse.BodyHandlers.ofString());
             gateway.awaitRequests(1, java.time.Duration.ofSeconds(20));
-            Set<Thread> started;
-            long end = System.nanoTime() + TimeUnit.SECONDS.toNanos(20);
-            while ((started = threads("aigw-proxy-watch")).stream().allMatch(before::contains)
-                    && System.nanoTime() < end) {
-                Thread.sleep(10);
-            }
-            started.removeAll(before);
+            Set<Thread> started = awaitNew("aigw-proxy-watch", before);
             assertThat(started).as("the watch's thread, started by the waiting call").isNotEmpty();
             started.addAll(threads("aigw-proxy-sweeper"));
             started.removeAll(before);
@@ -224,13 +218,7 @@ class LifecycleTest {
             s.getOutputStream().write(("POST /app/webhooks/replicate HTTP/1.1\r\nHost: x\r\nwebhook-id: msg_1\r\n"
                     + "webhook-timestamp: " + System.currentTimeMillis() / 1000 + "\r\nwebhook-signature: v1,AAAA\r\n"
                     + "Content-Length: 1000\r\n\r\n{").getBytes(java.nio.charset.StandardCharsets.ISO_8859_1));
-            Set<Thread> started;
-            long end = System.nanoTime() + TimeUnit.SECONDS.toNanos(20);
-            while ((started = threads("aigw-webhook-sweeper")).stream().allMatch(before::contains)
-                    && System.nanoTime() < end) {
-                Thread.sleep(10);
-            }
-            started.removeAll(before);
+            Set<Thread> started = awaitNew("aigw-webhook-sweeper", before);
             assertThat(started).as("the timer thread, started by the body being read").isNotEmpty()
                     .allSatisfy(t -> assertThat(t.getContextClassLoader()).isNotSameAs(appLoader));
             server.stop();
@@ -252,6 +240,17 @@ class LifecycleTest {
                 "aigw.account-id", dev.aigw.testkit.FakeGateway.DEFAULT_ACCOUNT,
                 "aigw.gateway-id", dev.aigw.testkit.FakeGateway.DEFAULT_GATEWAY,
                 "aigw.proxy.path", "/replicate", "aigw.proxy.access", "anyone"), true, false, null);
+    }
+
+    /** The threads named {@code namePrefix}… not in {@code before}, once there is one (or 20 s passed). */
+    private static Set<Thread> awaitNew(String namePrefix, Set<Thread> before) throws InterruptedException {
+        Set<Thread> started;
+        long end = System.nanoTime() + TimeUnit.SECONDS.toNanos(20);
+        while ((started = threads(namePrefix)).stream().allMatch(before::contains) && System.nanoTime() < end) {
+            Thread.sleep(10);
+        }
+        started.removeAll(before);
+        return started;
     }
 
     private static Set<Thread> recordThreads() {
