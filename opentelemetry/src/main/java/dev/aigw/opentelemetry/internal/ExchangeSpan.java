@@ -136,8 +136,9 @@ public final class ExchangeSpan implements ExchangeObserver.Observation {
                 span.setStatus(StatusCode.ERROR, description == null ? "" : description);
             }
         }
-        span.end();
+        // the metrics first: whoever sees the span ended (an exporter, a test) finds the exchange's metrics recorded
         record(r, model, errorType);
+        span.end();
     }
 
     private void record(ExchangeRecord r, String model, String errorType) {
