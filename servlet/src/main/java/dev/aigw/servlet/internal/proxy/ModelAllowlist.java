@@ -27,10 +27,10 @@ import java.util.regex.Pattern;
  *
  * <p>Deployments: {@code PATCH /deployments/{o}/{n}} (and {@code PUT}, judged alike) needs the deployment on the list
  * and, when its body has a {@code version}, that version id listed; {@code POST /deployments} needs its body's
- * {@code model} allowed and its {@code version}, when present, listed. A deployment's version must be listed as an id even when its model is
- * allowed, because whether Replicate refuses a version of another model than the deployment's (or than the create's
- * {@code model}) is UNCONFIRMED: if it does not, an allowed deployment could be switched to any model's version and
- * then run.
+ * {@code model} allowed and its {@code version}, when present, listed. A deployment's version must be listed as an
+ * id even when its model is allowed, because whether Replicate refuses a version of another model than the
+ * deployment's (or than the create's {@code model}) is UNCONFIRMED: if it does not, an allowed deployment could be
+ * switched to any model's version and then run.
  *
  * <p>Internal: not API, may change in any release.
  */

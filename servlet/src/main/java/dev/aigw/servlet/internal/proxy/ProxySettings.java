@@ -274,8 +274,8 @@ public final class ProxySettings {
         return new ProxyConfig(gateway, path, replicateToken, access, accessDescription, allowlist, webhookUrls,
                 rateLimiter, new ConcurrencyLimit(maxConcurrent, maxConcurrentPerUser),
                 trustedProxies.believing(trustedHeaders), publicUrl, new ProxyHeaders(forwardHeaders), timeout,
-                idleTimeout, client, new Sweeper("aigw-proxy-sweeper", SWEEP_TICK, SWEEP_KEEP_ALIVE), new Derived(gateway.root().toString(), replicateToken),
-                ClientWatch.withOwnTimer(clientWatch));
+                idleTimeout, client, new Sweeper("aigw-proxy-sweeper", SWEEP_TICK, SWEEP_KEEP_ALIVE),
+                new Derived(gateway.root().toString(), replicateToken), ClientWatch.withOwnTimer(clientWatch));
     }
 
     /** In a method of its own: no Jetty class is looked at unless Jetty's client was chosen. */
